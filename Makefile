@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# passt / pasta - user-mode networking for virtual machines and namespaces
+
+VERSION ?= $(shell git describe --tags --always 2>/dev/null || echo 0.1)
+
+CC ?= cc
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 \
+	  -fstack-protector-strong -DPASST_VERSION='"$(VERSION)"'
+LDLIBS ?=
+
+# libcap-ng is optional: used when its headers are present
+HAVE_CAPNG := $(shell printf '\#include <cap-ng.h>\nint main(void){return 0;}' | \
+	$(CC) -x c - -o /dev/null -lcap-ng >/dev/null 2>&1 && echo 1)
+ifeq ($(HAVE_CAPNG),1)
+CFLAGS += -DHAVE_LIBCAPNG
+LDLIBS += -lcap-ng
+endif
+
+SRCS := passt.c conf.c log.c util.c netlink.c pasta.c isolation.c tap.c \
+	packet.c fwd.c pcap.c arp.c
+HDRS := $(wildcard *.h)
+OBJS := $(SRCS:.c=.o)
+
+UNIT_TESTS := $(patsubst %.c,%,$(wildcard test/unit/test_*.c))
+
+all: passt pasta qrap
+
+passt: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+pasta: passt
+	ln -sf passt pasta
+
+qrap: qrap.c
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+%.o: %.c $(HDRS)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Unit tests: each test/unit/test_X.c links with every object but passt.o
+UNIT_OBJS := $(filter-out passt.o,$(OBJS)) test/unit/stubs.o
+test/unit/stubs.o: test/unit/stubs.c $(HDRS)
+	$(CC) $(CFLAGS) -I. -c -o $@ $<
+
+test/unit/test_%: test/unit/test_%.c $(UNIT_OBJS) $(HDRS)
+	$(CC) $(CFLAGS) -I. -o $@ $< $(UNIT_OBJS) $(LDLIBS) \
+		$$(pkg-config --cflags --libs check)
+
+unit: $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
+
+setup:
+	test/setup.sh
+
+check: setup
+	$(MAKE) all
+	$(MAKE) unit
+	test/run-integration.sh
+
+bench: all
+	test/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 passt qrap $(DESTDIR)$(BINDIR)
+	ln -sf passt $(DESTDIR)$(BINDIR)/pasta
+	install -m 644 passt.1 qrap.1 $(DESTDIR)$(MANDIR)/man1
+	ln -sf passt.1 $(DESTDIR)$(MANDIR)/man1/pasta.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/passt $(DESTDIR)$(BINDIR)/pasta \
+	      $(DESTDIR)$(BINDIR)/qrap $(DESTDIR)$(MANDIR)/man1/passt.1 \
+	      $(DESTDIR)$(MANDIR)/man1/pasta.1 $(DESTDIR)$(MANDIR)/man1/qrap.1
+
+clean:
+	rm -f passt pasta qrap *.o test/unit/*.o $(UNIT_TESTS)
+
+.PHONY: all unit setup check bench install uninstall clean

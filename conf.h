@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CONF_H
+#define CONF_H
+
+struct ctx;
+
+/**
+ * struct conf_result - What the command line asks pasta to do beyond ctx
+ * @argc:	Number of positional arguments (command, or PID)
+ * @argv:	Positional arguments
+ */
+struct conf_result {
+	int argc;
+	char **argv;
+};
+
+void conf(struct ctx *c, int argc, char **argv, struct conf_result *r);
+void conf_defaults(struct ctx *c);
+void conf_print(const struct ctx *c);
+
+#endif /* CONF_H */

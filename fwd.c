@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* fwd.c - Port forwarding specifications
+ *
+ * A specification, as given to -t, -u, -T and -U, is one of "none", "auto"
+ * (pasta: follow what is bound on the other side), "all" (every port outside
+ * the ephemeral range), or a comma-separated list of items. The list may
+ * start with a bind prefix, "ADDR/", "ADDR%IFNAME/" or "%IFNAME/", that
+ * applies to every item of that specification. An item is a port or range
+ * ("22", "1000-2000"), optionally mapped to another port or range of the
+ * same size ("8080:80", "1000-1010:2000-2010"), or an exclusion ("~22",
+ * "~1000-1010") that removes ports from the other items of the same
+ * specification. A specification made of exclusions only (or "all" with
+ * exclusions) forwards everything else. Repeating the option adds
+ * specifications; a port forwarded twice is an error.
+ *
+ * The result is kept twice: as a list of rules (what to bind, and where),
+ * and as a bitmap with a per-port delta so that the data path finds the
+ * target of any port in constant time.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwd.h"
+#include "util.h"
+
+#define PORT_EPHEMERAL_FIRST_DEFAULT	32768
+#define PORT_EPHEMERAL_LAST_DEFAULT	60999
+
+/**
+ * struct port_range - A parsed range of ports
+ * @first:	First port
+ * @last:	Last port
+ */
+struct port_range {
+	unsigned long first;
+	unsigned long last;
+};
+
+/**
+ * fwd_ephemeral_range() - Read the kernel's ephemeral port range
+ * @first:	Set to the first ephemeral port
+ * @last:	Set to the last ephemeral port
+ */
+void fwd_ephemeral_range(uint16_t *first, uint16_t *last)
+{
+	unsigned int a, b;
+	FILE *f;
+
+	*first = PORT_EPHEMERAL_FIRST_DEFAULT;
+	*last = PORT_EPHEMERAL_LAST_DEFAULT;
+
+	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+	if (!f)
+		return;
+	if (fscanf(f, "%u %u", &a, &b) == 2 && a <= b && b < NUM_PORTS) {
+		*first = (uint16_t)a;
+		*last = (uint16_t)b;
+	}
+	fclose(f);
+}
+
+/**
+ * spec_err() - Format an error message for a specification
+ * @errbuf:	Buffer for the message
+ * @errlen:	Size of @errbuf
+ * @fmt:	Format string
+ *
+ * Return: -1
+ */
+static int __attribute__((format(printf, 3, 4)))
+spec_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/**
+ * parse_port() - Parse one port number
+ * @s:		String, parsing starts here
+ * @end:	Set to the first character after the number
+ * @port:	Set to the port
+ *
+ * Return: 0 on success, -ERANGE if above 65535, -EINVAL if not a number
+ */
+static int parse_port(const char *s, const char **end, unsigned long *port)
+{
+	unsigned long v = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v >= NUM_PORTS) {
+			while (*p >= '0' && *p <= '9')
+				p++;
+			*end = p;
+			return -ERANGE;
+		}
+	}
+	*end = p;
+	*port = v;
+	return 0;
+}
+
+/**
+ * parse_range() - Parse a port or a range of ports, "P" or "P-Q"
+ * @s:		String, parsing starts here
+ * @end:	Set to the first character after the range
+ * @r:		Set to the range
+ * @item:	Whole item, for messages
+ * @errbuf:	Buffer for error messages
+ * @errlen:	Size of @errbuf
+ *
+ * Return: 0 on success, -1 on error with @errbuf set
+ */
+static int parse_range(const char *s, const char **end, struct port_range *r,
+		       const char *item, char *errbuf, size_t errlen)
+{
+	const char *p;
+	int rc;
+
+	rc = parse_port(s, &p, &r->first);
+	if (rc == -ERANGE)
+		return spec_err(errbuf, errlen,
+				"port out of range in \"%s\": ports must be below 65536",
+				item);
+	if (rc)
+		return spec_err(errbuf, errlen, "invalid port in \"%s\"",
+				item);
+
+	if (*p == '-') {
+		rc = parse_port(p + 1, &p, &r->last);
+		if (rc == -ERANGE)
+			return spec_err(errbuf, errlen,
+					"port out of range in \"%s\": ports must be below 65536",
+					item);
+		if (rc)
+			return spec_err(errbuf, errlen,
+					"invalid port range \"%s\"", item);
+		if (r->last < r->first)
+			return spec_err(errbuf, errlen,
+					"reversed port range \"%s\"", item);
+	} else {
+		r->last = r->first;
+	}
+
+	if (r->first == 0)
+		return spec_err(errbuf, errlen, "port 0 is not valid in \"%s\"",
+				item);
+	*end = p;
+	return 0;
+}
+
+/**
+ * parse_prefix() - Parse the bind prefix of a specification
+ * @prefix:	Text before the '/', modified (interface part cut off)
+ * @rule:	Rule template: address and interface are set here
+ * @spec:	Whole specification, for messages
+ * @check_ifname: Check that the interface exists
+ * @errbuf:	Buffer for error messages
+ * @errlen:	Size of @errbuf
+ *
+ * Return: 0 on success, -1 on error with @errbuf set
+ */
+static int parse_prefix(char *prefix, struct fwd_rule *rule, const char *spec,
+			bool check_ifname, char *errbuf, size_t errlen)
+{
+	char *ifname = strchr(prefix, '%');
+
+	if (ifname) {
+		*ifname++ = '\0';
+		if (!*ifname || strlen(ifname) >= IFNAMSIZ)
+			return spec_err(errbuf, errlen,
+					"invalid interface name in \"%s\"",
+					spec);
+		if (check_ifname && !if_nametoindex(ifname))
+			return spec_err(errbuf, errlen,
+					"no such interface \"%s\" in \"%s\"",
+					ifname, spec);
+		strcpy(rule->ifname, ifname);
+	}
+
+	if (!*prefix)
+		return 0;
+
+	if (inet_pton(AF_INET, prefix, &rule->addr.a4) == 1)
+		rule->af = AF_INET;
+	else if (inet_pton(AF_INET6, prefix, &rule->addr.a6) == 1)
+		rule->af = AF_INET6;
+	else
+		return spec_err(errbuf, errlen,
+				"invalid bind address \"%s\" in \"%s\"",
+				prefix, spec);
+	return 0;
+}
+
+/**
+ * fwd_add_range() - Mark a range forwarded, minus exclusions
+ * @fwd:	Forwarding configuration
+ * @rule:	Rule to add (first, last, to set; bind prefix set)
+ * @excl:	Exclusions of this specification
+ * @spec:	Whole specification, for messages
+ * @errbuf:	Buffer for error messages
+ * @errlen:	Size of @errbuf
+ *
+ * Return: 0 on success, -1 on error with @errbuf set
+ */
+static int fwd_add_range(struct fwd_ports *fwd, const struct fwd_rule *rule,
+			 const uint8_t *excl, const char *spec,
+			 char *errbuf, size_t errlen)
+{
+	unsigned int port;
+
+	if (fwd->rule_count >= FWD_RULES_MAX)
+		return spec_err(errbuf, errlen,
+				"too many port ranges (at most %u) at \"%s\"",
+				FWD_RULES_MAX, spec);
+
+	for (port = rule->first; port <= rule->last; port++) {
+		if (bitmap_isset(excl, port))
+			continue;
+		if (bitmap_isset(fwd->map, port))
+			return spec_err(errbuf, errlen,
+					"port %u forwarded twice, at \"%s\"",
+					port, spec);
+	}
+
+	for (port = rule->first; port <= rule->last; port++) {
+		if (bitmap_isset(excl, port)) {
+			bitmap_set(fwd->excl, port);
+			continue;
+		}
+		bitmap_set(fwd->map, port);
+		fwd->delta[port] = (uint16_t)(rule->to - rule->first);
+		fwd->rule_of[port] = (uint8_t)fwd->rule_count;
+	}
+
+	fwd->rules[fwd->rule_count++] = *rule;
+	return 0;
+}
+
+/**
+ * fwd_parse_spec() - Parse one port forwarding specification, add to @fwd
+ * @fwd:	Forwarding configuration, zeroed before the first call
+ * @spec:	Specification string
+ * @allow_auto:	Whether "auto" is accepted (pasta)
+ * @check_ifname: Check that an interface in the bind prefix exists here
+ * @errbuf:	Buffer for an error message, without the option name
+ * @errlen:	Size of @errbuf
+ *
+ * Return: 0 on success, -1 on error with @errbuf set
+ */
+int fwd_parse_spec(struct fwd_ports *fwd, const char *spec, bool allow_auto,
+		   bool check_ifname, char *errbuf, size_t errlen)
+{
+	static uint8_t excl[NUM_PORTS / 8];
+	bool only_excl = true, all = false, any_item = false;
+	char buf[BUFSIZ], *items, *slash, *item, *save;
+	struct fwd_rule tmpl = { .af = AF_UNSPEC };
+	unsigned int i;
+
+	if (!*spec)
+		return spec_err(errbuf, errlen, "empty port specification");
+	if (strlen(spec) >= sizeof(buf))
+		return spec_err(errbuf, errlen, "port specification too long");
+
+	if (!strcmp(spec, "none")) {
+		if (fwd->mode != FWD_UNSET && fwd->mode != FWD_NONE)
+			return spec_err(errbuf, errlen,
+					"\"none\" conflicts with ports given before");
+		fwd->mode = FWD_NONE;
+		return 0;
+	}
+	if (fwd->mode == FWD_NONE)
+		return spec_err(errbuf, errlen,
+				"\"%s\" conflicts with \"none\" given before",
+				spec);
+
+	strcpy(buf, spec);
+	items = buf;
+	slash = strrchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		if (parse_prefix(buf, &tmpl, spec, check_ifname, errbuf,
+				 errlen))
+			return -1;
+		items = slash + 1;
+	}
+
+	/* First pass: keywords and exclusions, which apply to every item */
+	memset(excl, 0, sizeof(excl));
+	strcpy(errbuf, "");
+	{
+		char copy[BUFSIZ];
+
+		strcpy(copy, items);
+		for (item = strtok_r(copy, ",", &save); item;
+		     item = strtok_r(NULL, ",", &save)) {
+			struct port_range r;
+			const char *end;
+
+			any_item = true;
+			if (!strcmp(item, "all")) {
+				all = true;
+				continue;
+			}
+			if (!strcmp(item, "auto")) {
+				if (!allow_auto)
+					return spec_err(errbuf, errlen,
+							"\"auto\" is only valid for pasta");
+				fwd->mode = FWD_AUTO;
+				continue;
+			}
+			if (!strcmp(item, "none"))
+				return spec_err(errbuf, errlen,
+						"\"none\" can't be combined with other ports in \"%s\"",
+						spec);
+			if (*item != '~') {
+				only_excl = false;
+				continue;
+			}
+			if (parse_range(item + 1, &end, &r, item, errbuf,
+					errlen))
+				return -1;
+			if (*end)
+				return spec_err(errbuf, errlen,
+						"invalid exclusion \"%s\"",
+						item);
+			for (i = r.first; i <= r.last; i++)
+				bitmap_set(excl, i);
+		}
+	}
+	if (!any_item)
+		return spec_err(errbuf, errlen,
+				"empty port specification \"%s\"", spec);
+
+	/* Second pass: port items */
+	for (item = strtok_r(items, ",", &save); item;
+	     item = strtok_r(NULL, ",", &save)) {
+		struct port_range from, to;
+		struct fwd_rule rule = tmpl;
+		const char *end;
+
+		if (*item == '~' || !strcmp(item, "all") ||
+		    !strcmp(item, "auto"))
+			continue;
+
+		if (parse_range(item, &end, &from, item, errbuf, errlen))
+			return -1;
+		if (*end == ':') {
+			if (parse_range(end + 1, &end, &to, item, errbuf,
+					errlen))
+				return -1;
+			if (to.last - to.first != from.last - from.first)
+				return spec_err(errbuf, errlen,
+						"mismatched port range sizes in \"%s\"",
+						item);
+		} else {
+			to = from;
+		}
+		if (*end)
+			return spec_err(errbuf, errlen,
+					"invalid port specification \"%s\"",
+					item);
+
+		rule.first = (uint16_t)from.first;
+		rule.last = (uint16_t)from.last;
+		rule.to = (uint16_t)to.first;
+		if (fwd_add_range(fwd, &rule, excl, spec, errbuf, errlen))
+			return -1;
+	}
+
+	if (all || (only_excl && fwd->mode != FWD_AUTO)) {
+		struct fwd_rule rule = tmpl;
+		uint16_t eph_first, eph_last;
+		unsigned int p;
+
+		/* "all" leaves the ephemeral range alone; a list of bare
+		 * exclusions means every other port.
+		 */
+		if (all) {
+			fwd_ephemeral_range(&eph_first, &eph_last);
+			for (p = eph_first; p <= eph_last; p++)
+				bitmap_set(excl, p);
+		}
+		/* Ports already forwarded explicitly keep their mapping */
+		for (p = 1; p < NUM_PORTS; p++) {
+			if (bitmap_isset(fwd->map, p))
+				bitmap_set(excl, p);
+		}
+		rule.first = 1;
+		rule.last = NUM_PORTS - 1;
+		rule.to = 1;
+		if (fwd_add_range(fwd, &rule, excl, spec, errbuf, errlen))
+			return -1;
+		if (fwd->mode != FWD_AUTO)
+			fwd->mode = all ? FWD_ALL : FWD_SPEC;
+	} else if (fwd->mode != FWD_AUTO && fwd->mode != FWD_ALL) {
+		fwd->mode = FWD_SPEC;
+	}
+
+	return 0;
+}
+
+/**
+ * fwd_port_is_fwd() - Check whether a port is forwarded
+ * @fwd:	Forwarding configuration
+ * @port:	Port
+ *
+ * Return: true if @port is forwarded
+ */
+bool fwd_port_is_fwd(const struct fwd_ports *fwd, uint16_t port)
+{
+	return bitmap_isset(fwd->map, port);
+}
+
+/**
+ * fwd_port_target() - Port a forwarded port maps to
+ * @fwd:	Forwarding configuration
+ * @port:	Port listened on
+ *
+ * Return: port to forward to
+ */
+uint16_t fwd_port_target(const struct fwd_ports *fwd, uint16_t port)
+{
+	return (uint16_t)(port + fwd->delta[port]);
+}
+
+/**
+ * fwd_port_rule() - Find the rule a forwarded port comes from
+ * @fwd:	Forwarding configuration
+ * @port:	Port listened on
+ *
+ * Return: the rule, NULL if the port is not forwarded
+ */
+const struct fwd_rule *fwd_port_rule(const struct fwd_ports *fwd,
+				     uint16_t port)
+{
+	if (!bitmap_isset(fwd->map, port))
+		return NULL;
+	return &fwd->rules[fwd->rule_of[port]];
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef FWD_H
+#define FWD_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define NUM_PORTS		(1U << 16)
+#define FWD_RULES_MAX		128
+
+/**
+ * enum fwd_mode - How ports are chosen for one forwarding direction
+ * @FWD_UNSET:	No option given yet: the mode's default applies
+ * @FWD_NONE:	Nothing forwarded
+ * @FWD_SPEC:	Ports listed explicitly
+ * @FWD_AUTO:	Ports bound on the other side, found by periodic scan
+ * @FWD_ALL:	Every non-ephemeral port, less exclusions
+ */
+enum fwd_mode {
+	FWD_UNSET = 0,
+	FWD_NONE,
+	FWD_SPEC,
+	FWD_AUTO,
+	FWD_ALL,
+};
+
+/**
+ * struct fwd_rule - One range of ports from a specification
+ * @af:		AF_INET or AF_INET6 for a bind address, AF_UNSPEC for any
+ * @addr:	Bind address, if @af is set
+ * @ifname:	Interface to bind to, empty for any
+ * @first:	First port listened on
+ * @last:	Last port listened on
+ * @to:		Port @first is forwarded to; the rest follow in order
+ */
+struct fwd_rule {
+	sa_family_t af;
+	union {
+		struct in_addr a4;
+		struct in6_addr a6;
+	} addr;
+	char ifname[IFNAMSIZ];
+	uint16_t first;
+	uint16_t last;
+	uint16_t to;
+};
+
+/**
+ * struct fwd_ports - Forwarding configuration for one protocol and direction
+ * @mode:	Mode, see enum fwd_mode
+ * @rule_count:	Number of entries in @rules
+ * @rules:	Ranges as specified, with their bind address and interface
+ * @map:	Bitmap of ports forwarded (exclusions already applied)
+ * @excl:	Bitmap of ports excluded with ~
+ * @delta:	Target port is (port + delta[port]) modulo 2^16
+ * @rule_of:	Index in @rules of the rule forwarding each port
+ */
+struct fwd_ports {
+	enum fwd_mode mode;
+	unsigned int rule_count;
+	struct fwd_rule rules[FWD_RULES_MAX];
+	uint8_t map[NUM_PORTS / 8];
+	uint8_t excl[NUM_PORTS / 8];
+	uint16_t delta[NUM_PORTS];
+	uint8_t rule_of[NUM_PORTS];
+};
+
+int fwd_parse_spec(struct fwd_ports *fwd, const char *spec, bool allow_auto,
+		   bool check_ifname, char *errbuf, size_t errlen);
+bool fwd_port_is_fwd(const struct fwd_ports *fwd, uint16_t port);
+uint16_t fwd_port_target(const struct fwd_ports *fwd, uint16_t port);
+const struct fwd_rule *fwd_port_rule(const struct fwd_ports *fwd,
+				     uint16_t port);
+void fwd_ephemeral_range(uint16_t *first, uint16_t *last);
+
+#endif /* FWD_H */

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* passt.c - Entry point, execution context, the event loop
+ *
+ * One binary, two modes, chosen by the name it runs under: passt connects a
+ * qemu guest over a UNIX domain socket, pasta a network namespace over a
+ * tap device. main() parses the command line, sets up the guest side,
+ * drops privileges, goes to the background unless asked not to, and runs
+ * the one epoll loop. Every descriptor in the epoll set carries a union
+ * epoll_ref whose type picks the handler: dispatch is a switch, never a
+ * search. Housekeeping runs from a periodic timer, folded into the
+ * epoll_wait() timeout. Frames for the guest are queued by the handlers and
+ * flushed once at the end of every iteration.
+ *
+ * SIGTERM, SIGINT and SIGHUP are blocked except while waiting in
+ * epoll_pwait(), so they are seen at a well-defined point and lead to a
+ * clean exit: socket file and PID file removed.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "isolation.h"
+#include "log.h"
+#include "passt.h"
+#include "pasta.h"
+#include "pcap.h"
+#include "tap.h"
+#include "util.h"
+
+#define EPOLL_EVENTS		8
+
+static struct ctx ctx;
+static volatile sig_atomic_t quit_signal;
+
+/**
+ * passt_exit() - Remove our files and exit
+ * @c:		Execution context
+ * @status:	Exit status
+ */
+void passt_exit(const struct ctx *c, int status)
+{
+	tap_sock_unlink(c);
+	if (*c->pidfile && c->pidfile_fd >= 0)
+		unlink(c->pidfile);
+	exit(status);
+}
+
+/**
+ * quit_handler() - Signal handler for SIGTERM, SIGINT, SIGHUP
+ * @signum:	Signal
+ */
+static void quit_handler(int signum)
+{
+	quit_signal = signum;
+}
+
+/**
+ * signals_init() - Ignore SIGPIPE, catch the quit signals, block them
+ * @orig:	Set to the signal mask to use while waiting
+ */
+static void signals_init(sigset_t *orig)
+{
+	struct sigaction sa = { .sa_handler = quit_handler };
+	sigset_t block;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, orig);
+	sigdelset(orig, SIGTERM);
+	sigdelset(orig, SIGINT);
+	sigdelset(orig, SIGHUP);
+}
+
+/**
+ * pidfile_open() - Create the PID file early, to report errors at start
+ * @c:		Execution context
+ */
+static void pidfile_open(struct ctx *c)
+{
+	if (!*c->pidfile)
+		return;
+	c->pidfile_fd = open(c->pidfile, O_WRONLY | O_CREAT | O_TRUNC |
+			     O_CLOEXEC, 0644);
+	if (c->pidfile_fd < 0) {
+		tap_sock_unlink(c);
+		die_perror("Can't open PID file %s", c->pidfile);
+	}
+}
+
+/**
+ * pidfile_write() - Write our PID to the PID file
+ * @c:		Execution context
+ */
+static void pidfile_write(struct ctx *c)
+{
+	char buf[32];
+	int n;
+
+	if (c->pidfile_fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%i\n", getpid());
+	if (write_all(c->pidfile_fd, buf, (size_t)n))
+		warn_perror("Can't write PID file %s", c->pidfile);
+	close(c->pidfile_fd);
+	c->pidfile_fd = 0;	/* Written: remove at exit */
+}
+
+/**
+ * daemonize() - Go to the background: the parent returns 0 to its caller
+ * @c:		Execution context
+ */
+static void daemonize(struct ctx *c)
+{
+	pid_t pid;
+	int null;
+
+	fflush(stdout);
+	fflush(stderr);
+
+	pid = fork();
+	if (pid < 0) {
+		tap_sock_unlink(c);
+		die_perror("Can't go to the background");
+	}
+	if (pid > 0)
+		_exit(EXIT_SUCCESS);
+
+	setsid();
+
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		if (!c->stderr_log)
+			dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+}
+
+/**
+ * timer_handler() - Periodic housekeeping
+ * @c:		Execution context
+ * @now:	Current time
+ */
+static void timer_handler(struct ctx *c, const struct timespec *now)
+{
+	(void)now;
+
+	if (c->mode == MODE_PASTA)
+		pasta_netns_quit_check(c);
+
+	debug_ratelimit("tap: %llu frames in, %llu out, %llu dropped in, "
+			"%llu dropped out",
+			(unsigned long long)tap_stats.frames_in,
+			(unsigned long long)tap_stats.frames_out,
+			(unsigned long long)tap_stats.dropped_in,
+			(unsigned long long)tap_stats.dropped_out);
+}
+
+/**
+ * main() - Set up, then run the event loop
+ * @argc:	Argument count
+ * @argv:	Arguments
+ *
+ * Return: doesn't return: exits from passt_exit() or on fatal errors
+ */
+int main(int argc, char **argv)
+{
+	struct epoll_event events[EPOLL_EVENTS];
+	struct timespec now, last_timer;
+	struct conf_result r = { 0 };
+	struct ctx *c = &ctx;
+	char argv0[PATH_MAX];
+	sigset_t wait_mask;
+	const char *name;
+
+	snprintf(argv0, sizeof(argv0), "%s", argv[0]);
+	name = basename(argv0);
+	c->mode = strncmp(name, "pasta", strlen("pasta")) ? MODE_PASST :
+							    MODE_PASTA;
+	c->pid = getpid();
+	log_init(c->mode == MODE_PASTA ? "pasta" : "passt");
+
+	signals_init(&wait_mask);
+
+	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epollfd < 0)
+		die_perror("Can't create epoll descriptor");
+
+	conf(c, argc, argv, &r);
+
+	if (c->debug)
+		log_level = LOG_DEBUG;
+	else if (c->quiet)
+		log_level = LOG_WARNING;
+	if (*c->log_file)
+		log_open_file(c->log_file, c->log_size);
+
+	conf_defaults(c);
+
+	if (c->mode == MODE_PASST)
+		tap_sock_init(c);
+	pidfile_open(c);
+	if (c->mode == MODE_PASTA)
+		pasta_setup(c, &r);
+
+	pcap_init(c->pcap);
+	conf_print(c);
+
+	if (!c->foreground) {
+		daemonize(c);
+		if (!c->stderr_log)
+			log_to_syslog();
+	}
+	c->pid = getpid();
+	pidfile_write(c);
+
+	isolate_user(c);
+	isolate_caps(c);
+
+	if (c->mode == MODE_PASTA)
+		pasta_release_child(c);
+
+	clock_gettime(CLOCK_MONOTONIC, &last_timer);
+	for (;;) {
+		long elapsed;
+		int i, n, timeout;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = timespec_diff_ms(&now, &last_timer);
+		timeout = elapsed >= TIMER_INTERVAL_MS ? 0 :
+			  (int)(TIMER_INTERVAL_MS - elapsed);
+
+		n = epoll_pwait(c->epollfd, events, EPOLL_EVENTS, timeout,
+				&wait_mask);
+		if (n < 0 && errno != EINTR)
+			die_perror("epoll_pwait() failed");
+		if (quit_signal) {
+			info("Exiting on signal %i", (int)quit_signal);
+			passt_exit(c, EXIT_SUCCESS);
+		}
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+
+		for (i = 0; i < n; i++) {
+			union epoll_ref ref = { .u64 = events[i].data.u64 };
+			uint32_t ev = events[i].events;
+
+			switch (ref.type) {
+			case EPOLL_TYPE_TAP_LISTEN:
+				tap_listen_handler(c, ev);
+				break;
+			case EPOLL_TYPE_TAP_PASST:
+				if (ref.fd == c->fd_tap)
+					tap_passt_handler(c, ev, &now);
+				break;
+			case EPOLL_TYPE_TAP_PASTA:
+				tap_pasta_handler(c, ev, &now);
+				break;
+			case EPOLL_TYPE_PASTA_PIDFD:
+				pasta_child_handler(c);
+				break;
+			default:
+				debug("Unexpected epoll reference type %u",
+				      ref.type);
+			}
+		}
+
+		if (timespec_diff_ms(&now, &last_timer) >= TIMER_INTERVAL_MS) {
+			timer_handler(c, &now);
+			last_timer = now;
+		}
+
+		tap_flush(c);
+	}
+}

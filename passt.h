@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef PASST_H
+#define PASST_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include "fwd.h"
+
+#define VERSION			"0.1"
+
+#define ETH_ALEN_		6
+#define MAC_OUR_DEFAULT		{ 0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 }
+
+#define MTU_DEFAULT		65520
+#define MTU_MIN			68
+#define MTU_MAX			65520
+#define MTU_MIN_IPV6		1280
+
+#define MAXNS			3	/* DNS servers per family */
+#define MAXDNSRCH		6	/* Search domains */
+#define DNSRCH_LEN		254
+
+#define TIMER_INTERVAL_MS	1000	/* Housekeeping period */
+
+#define UNIX_SOCK_MAX		100	/* /tmp/passt_N.socket, N < this */
+#define UNIX_PATH_MAX		sizeof(((struct sockaddr_un *)0)->sun_path)
+
+/* Local mode addresses, used when the host has no default route at all */
+#define IP4_LOCAL_ADDR		"169.254.2.1"
+#define IP4_LOCAL_GW		"169.254.2.2"
+#define IP4_LOCAL_PREFIX_LEN	16
+#define IP6_LOCAL_GW		"fe80::1"
+
+enum passt_mode {
+	MODE_PASST,
+	MODE_PASTA,
+};
+
+/**
+ * enum epoll_type - Kind of file descriptor registered with epoll
+ */
+enum epoll_type {
+	EPOLL_TYPE_NONE = 0,
+	EPOLL_TYPE_TAP_LISTEN,		/* passt: UNIX listening socket */
+	EPOLL_TYPE_TAP_PASST,		/* passt: connected guest socket */
+	EPOLL_TYPE_TAP_PASTA,		/* pasta: tap device */
+	EPOLL_TYPE_PASTA_PIDFD,		/* pasta: command or joined process */
+	EPOLL_TYPE_MAX,
+};
+
+/**
+ * union epoll_ref - Reference stored with each fd in the epoll set
+ * @type:	One of enum epoll_type
+ * @fd:		File descriptor number
+ * @data:	Type-specific data (flow index for sockets of a flow)
+ * @u64:	The whole reference, as epoll_data.u64
+ */
+union epoll_ref {
+	struct {
+		uint32_t type:8;
+		int32_t fd:24;
+		uint32_t data;
+	};
+	uint64_t u64;
+};
+
+/**
+ * struct ip4_ctx - IPv4 configuration
+ * @addr:		Address assigned to the guest
+ * @addr_seen:		Source address the guest was last seen using
+ * @prefix_len:		Prefix length of the guest's subnet
+ * @gw:			Default gateway as seen by the guest
+ * @our_tap_addr:	Address we use towards the guest (ARP, DHCP server)
+ * @dns:		DNS servers handed to the guest
+ * @dns_host:		Host resolver --dns-forward queries go to
+ * @dns_match:		Address where the guest sends DNS to be forwarded
+ * @map_host_loopback:	Guest-visible address standing for the host's lo
+ * @map_guest_addr:	Guest-visible address standing for the host's address
+ * @addr_out:		Source address for outbound sockets (-o)
+ * @ifname_out:		Interface outbound sockets bind to (--outbound-if4)
+ * @no_copy_routes:	Only set a default route with --config-net
+ */
+struct ip4_ctx {
+	struct in_addr addr;
+	struct in_addr addr_seen;
+	int prefix_len;
+	struct in_addr gw;
+	struct in_addr our_tap_addr;
+	struct in_addr dns[MAXNS];
+	struct in_addr dns_host;
+	struct in_addr dns_match;
+	struct in_addr map_host_loopback;
+	struct in_addr map_guest_addr;
+	struct in_addr addr_out;
+	char ifname_out[IFNAMSIZ];
+};
+
+/**
+ * struct ip6_ctx - IPv6 configuration
+ * @addr:		Address assigned to the guest
+ * @addr_seen:		Source address the guest was last seen using
+ * @addr_ll_seen:	Link-local address the guest was last seen using
+ * @prefix_len:		Prefix length of the guest's subnet
+ * @gw:			Default gateway as seen by the guest
+ * @our_tap_ll:		Link-local address we use towards the guest
+ * @dns:		DNS servers handed to the guest
+ * @dns_host:		Host resolver --dns-forward queries go to
+ * @dns_match:		Address where the guest sends DNS to be forwarded
+ * @map_host_loopback:	Guest-visible address standing for the host's lo
+ * @map_guest_addr:	Guest-visible address standing for the host's address
+ * @addr_out:		Source address for outbound sockets (-o)
+ * @ifname_out:		Interface outbound sockets bind to (--outbound-if6)
+ */
+struct ip6_ctx {
+	struct in6_addr addr;
+	struct in6_addr addr_seen;
+	struct in6_addr addr_ll_seen;
+	int prefix_len;
+	struct in6_addr gw;
+	struct in6_addr our_tap_ll;
+	struct in6_addr dns[MAXNS];
+	struct in6_addr dns_host;
+	struct in6_addr dns_match;
+	struct in6_addr map_host_loopback;
+	struct in6_addr map_guest_addr;
+	struct in6_addr addr_out;
+	char ifname_out[IFNAMSIZ];
+};
+
+/**
+ * struct ctx - Execution context
+ */
+struct ctx {
+	enum passt_mode mode;
+	int epollfd;
+	pid_t pid;
+
+	/* Logging and process */
+	bool debug;
+	bool quiet;
+	bool foreground;
+	bool stderr_log;
+	char log_file[PATH_MAX];
+	size_t log_size;
+	char pidfile[PATH_MAX];
+	int pidfile_fd;
+	char pcap[PATH_MAX];
+	uid_t uid;
+	gid_t gid;
+	bool runas_set;
+
+	/* Tap side: passt */
+	char sock_path[UNIX_PATH_MAX];
+	int fd_tap_listen;
+	int fd_tap;
+	bool one_off;
+	bool fd_tap_given;
+
+	/* Tap side: pasta */
+	char pasta_ifname[IFNAMSIZ];
+	unsigned int pasta_ifi;
+	uint8_t pasta_mac[ETH_ALEN_];
+	bool pasta_mac_set;
+	char netns_path[PATH_MAX];
+	char userns_path[PATH_MAX];
+	char netns_dir[PATH_MAX];
+	char netns_base[PATH_MAX];
+	pid_t pasta_pid_target;		/* Process whose namespaces we joined */
+	pid_t pasta_child;		/* Command we spawned */
+	int pasta_netns_fd;
+	int pasta_userns_fd;
+	bool netns_only;
+	bool no_netns_quit;
+	bool pasta_conf_ns;
+	bool pasta_spawned;		/* We created the namespaces */
+	bool netns_quit_by_pid;
+
+	/* Addresses, as handed to the guest */
+	uint8_t our_tap_mac[ETH_ALEN_];
+	uint8_t guest_mac[ETH_ALEN_];
+	int mtu;
+	bool mtu_set;
+	char ifname4[IFNAMSIZ];
+	char ifname6[IFNAMSIZ];
+	unsigned int ifi4;		/* 0: IPv4 disabled */
+	unsigned int ifi6;		/* 0: IPv6 disabled */
+	bool local_mode;
+	struct ip4_ctx ip4;
+	struct ip6_ctx ip6;
+	bool dns_set_by_user;		/* -D given: don't read resolv.conf */
+	char dns_search[MAXDNSRCH][DNSRCH_LEN + 1];
+	char hostname[HOST_NAME_MAX + 1];
+	char fqdn[DNSRCH_LEN + 1];
+
+	/* Feature switches */
+	bool no_tcp;
+	bool no_udp;
+	bool no_icmp;
+	bool no_dhcp;
+	bool no_ndp;
+	bool no_dhcpv6;
+	bool no_ra;
+	bool no_map_gw;
+	bool no_dhcp_dns;
+	bool no_dhcp_dns_search;
+	bool no_splice;
+	bool host_lo_to_ns_lo;
+
+	/* Port forwarding */
+	struct fwd_ports tcp_in;	/* -t: host -> guest */
+	struct fwd_ports udp_in;	/* -u: host -> guest */
+	struct fwd_ports tcp_out;	/* -T: namespace -> host (pasta) */
+	struct fwd_ports udp_out;	/* -U: namespace -> host (pasta) */
+};
+
+void passt_exit(const struct ctx *c, int status) __attribute__((noreturn));
+
+#endif /* PASST_H */

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* pcap.c - Capture of every frame to and from the guest (-p, --pcap)
+ *
+ * The file is in the classic libpcap format (microsecond timestamps, link
+ * type Ethernet), which tcpdump, tshark and wireshark read. Frames are
+ * written whole, in the order the tap path sees them. A write error stops
+ * the capture (logged once) but never the daemon.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pcap.h"
+#include "util.h"
+
+#define PCAP_MAGIC		0xa1b2c3d4
+#define PCAP_VERSION_MAJOR	2
+#define PCAP_VERSION_MINOR	4
+#define PCAP_LINKTYPE_ETHERNET	1
+#define PCAP_SNAPLEN		(65535 + 14)
+
+/**
+ * struct pcap_file_hdr - Global header of a pcap file
+ * @magic:		PCAP_MAGIC in host byte order
+ * @version_major:	Major version of the format
+ * @version_minor:	Minor version of the format
+ * @thiszone:		Timezone offset, unused: 0
+ * @sigfigs:		Timestamp accuracy, unused: 0
+ * @snaplen:		Maximum length of a captured frame
+ * @linktype:		Link layer type
+ */
+struct pcap_file_hdr {
+	uint32_t magic;
+	uint16_t version_major;
+	uint16_t version_minor;
+	int32_t thiszone;
+	uint32_t sigfigs;
+	uint32_t snaplen;
+	uint32_t linktype;
+};
+
+/**
+ * struct pcap_rec_hdr - Header of one captured frame
+ * @ts_sec:	Timestamp, seconds
+ * @ts_usec:	Timestamp, microseconds
+ * @caplen:	Bytes captured
+ * @len:	Length of the frame
+ */
+struct pcap_rec_hdr {
+	uint32_t ts_sec;
+	uint32_t ts_usec;
+	uint32_t caplen;
+	uint32_t len;
+};
+
+static int pcap_fd = -1;
+
+/**
+ * pcap_init() - Create the capture file and write its header
+ * @path:	Path of the file, NULL or empty for no capture
+ */
+void pcap_init(const char *path)
+{
+	struct pcap_file_hdr h = {
+		.magic = PCAP_MAGIC,
+		.version_major = PCAP_VERSION_MAJOR,
+		.version_minor = PCAP_VERSION_MINOR,
+		.snaplen = PCAP_SNAPLEN,
+		.linktype = PCAP_LINKTYPE_ETHERNET,
+	};
+
+	if (!path || !*path)
+		return;
+
+	pcap_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (pcap_fd < 0)
+		die_perror("Can't open capture file %s", path);
+	if (write_all(pcap_fd, &h, sizeof(h)))
+		die_perror("Can't write capture file %s", path);
+	info("Saving packet capture to %s", path);
+}
+
+/**
+ * pcap_frame() - Append a frame to the capture, if capturing
+ * @frame:	Frame, starting with the Ethernet header
+ * @len:	Length of the frame
+ */
+void pcap_frame(const void *frame, size_t len)
+{
+	struct pcap_rec_hdr h;
+	struct timeval tv;
+	struct iovec iov[2];
+	ssize_t n;
+
+	if (pcap_fd < 0)
+		return;
+
+	gettimeofday(&tv, NULL);
+	h.ts_sec = (uint32_t)tv.tv_sec;
+	h.ts_usec = (uint32_t)tv.tv_usec;
+	h.caplen = h.len = (uint32_t)len;
+
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = (void *)(uintptr_t)frame;
+	iov[1].iov_len = len;
+
+	n = writev(pcap_fd, iov, 2);
+	if (n != (ssize_t)(sizeof(h) + len)) {
+		err_perror("Can't write to capture file, capture stopped");
+		close(pcap_fd);
+		pcap_fd = -1;
+	}
+}

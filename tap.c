@@ -1,0 +1,809 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* tap.c - The guest side: both transports, frame parsing, batched output
+ *
+ * passt talks to qemu over a UNIX domain stream socket: each Ethernet frame
+ * is preceded by its length, a 32-bit big-endian number. One read can carry
+ * many frames and a frame can be split across reads, so the receive path
+ * keeps a partial frame at the start of its buffer until the rest arrives.
+ * A length that no Ethernet frame can have (shorter than an Ethernet
+ * header, longer than a maximum IP packet plus header) means the stream is
+ * out of sync or hostile: the connection is closed and logged, and passt
+ * listens again, rather than guessing where the next frame starts.
+ *
+ * pasta reads a tap device in the namespace: every read is exactly one
+ * frame, and many reads are done per wakeup.
+ *
+ * Either way, frames are collected into a packet pool (packet.c) and then
+ * parsed: Ethernet, then IPv4 or IPv6 with lengths checked against what was
+ * received, then handed to the protocol that owns them. Consecutive frames
+ * of one flow (same addresses, protocol and ports) are handed on together
+ * so that a protocol can make one socket call for the whole run.
+ *
+ * Output is queued and flushed once per loop iteration: for passt, one
+ * sendmsg() carries every queued frame with its length prefix. A stream
+ * socket may take only part of that; the rest of a frame that was started
+ * is kept and written first next time, so the framing never breaks, and
+ * frames that can't be queued are dropped (and counted), never blocked on.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "arp.h"
+#include "log.h"
+#include "passt.h"
+#include "pcap.h"
+#include "tap.h"
+#include "util.h"
+
+struct tap_stats tap_stats;
+
+/* Receive side: frames land here, the pool describes them */
+static char tap_buf[TAP_BUF_BYTES];
+static size_t tap_buf_partial;		/* passt: bytes of an incomplete frame */
+PACKET_POOL_DECL(tap_pool, TAP_POOL_FRAMES, tap_buf, sizeof(tap_buf));
+
+/* Output side: queued frames, each with room for the 4-byte length */
+static char tap_out[TAP_OUT_BYTES];
+static size_t tap_out_used;
+static struct iovec tap_out_iov[TAP_OUT_FRAMES * 2];
+static uint32_t tap_out_len[TAP_OUT_FRAMES];
+static size_t tap_out_frames;
+
+/* passt: tail of a frame a previous sendmsg() only partly wrote */
+static char tap_pending[TAP_FRAME_MAX + sizeof(uint32_t)];
+static size_t tap_pending_len;
+
+/**
+ * tap_sock_unlink() - Remove passt's socket file, if we created one
+ * @c:		Execution context
+ */
+void tap_sock_unlink(const struct ctx *c)
+{
+	if (c->mode == MODE_PASST && !c->fd_tap_given && *c->sock_path)
+		unlink(c->sock_path);
+}
+
+/**
+ * tap_sock_try_path() - Bind a UNIX socket to a path if nobody listens there
+ * @fd:		Socket
+ * @path:	Path
+ * @explicit:	Path given by the user: report problems as fatal
+ *
+ * Return: 0 if bound, -1 if the path is taken by a live listener
+ */
+static int tap_sock_try_path(int fd, const char *path, bool explicit)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int probe;
+
+	strncpy(addr.sun_path, path, sizeof(addr.sun_path) - 1);
+
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+		return 0;
+	if (errno != EADDRINUSE) {
+		if (explicit)
+			die_perror("Can't bind UNIX socket %s", path);
+		return -1;
+	}
+
+	/* A leftover socket file from a dead instance can be replaced; a
+	 * live one is somebody else's.
+	 */
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe < 0)
+		die_perror("Can't create UNIX socket");
+	if (connect(probe, (struct sockaddr *)&addr, sizeof(addr)) == 0 ||
+	    errno != ECONNREFUSED) {
+		close(probe);
+		if (explicit)
+			die("Socket path %s is in use by another instance",
+			    path);
+		return -1;
+	}
+	close(probe);
+
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+		return 0;
+	if (explicit)
+		die_perror("Can't bind UNIX socket %s", path);
+	return -1;
+}
+
+/**
+ * tap_sock_init() - passt: create the listening socket, or take --fd
+ * @c:		Execution context
+ */
+void tap_sock_init(struct ctx *c)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_LISTEN };
+	int fd, i;
+
+	if (c->fd_tap_given) {
+		ref.type = EPOLL_TYPE_TAP_PASST;
+		ref.fd = c->fd_tap;
+		fd_set_nonblock(c->fd_tap);
+		if (epoll_add(c, EPOLLIN | EPOLLRDHUP, ref))
+			die("Can't watch the descriptor given with --fd");
+		info("Using connected socket on descriptor %i", c->fd_tap);
+		return;
+	}
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die_perror("Can't create UNIX socket");
+
+	if (*c->sock_path) {
+		tap_sock_try_path(fd, c->sock_path, true);
+	} else {
+		for (i = 1; i < UNIX_SOCK_MAX; i++) {
+			snprintf(c->sock_path, sizeof(c->sock_path),
+				 "/tmp/passt_%i.socket", i);
+			if (!tap_sock_try_path(fd, c->sock_path, false))
+				break;
+		}
+		if (i == UNIX_SOCK_MAX) {
+			*c->sock_path = '\0';
+			die("No free socket path in /tmp/passt_1.socket to "
+			    "/tmp/passt_%i.socket", UNIX_SOCK_MAX - 1);
+		}
+	}
+
+	if (listen(fd, 1) < 0) {
+		tap_sock_unlink(c);
+		die_perror("Can't listen on UNIX socket %s", c->sock_path);
+	}
+
+	c->fd_tap_listen = fd;
+	ref.fd = fd;
+	epoll_add(c, EPOLLIN, ref);
+
+	info("UNIX domain socket bound at %s", c->sock_path);
+	info("You can now start qemu (>= 7.2, with commit 13c6be96618c):");
+	info("    kvm ... -device virtio-net-pci,netdev=s "
+	     "-netdev stream,id=s,server=off,addr.type=unix,addr.path=%s",
+	     c->sock_path);
+	info("or qrap, for earlier qemu versions:");
+	info("    ./qrap 5 kvm ... -net socket,fd=5 -net nic,model=virtio");
+}
+
+/**
+ * tap_passt_reset() - Forget the state of a guest connection
+ */
+static void tap_passt_reset(void)
+{
+	tap_buf_partial = 0;
+	tap_pending_len = 0;
+	tap_out_used = 0;
+	tap_out_frames = 0;
+	pool_flush(&tap_pool);
+}
+
+/**
+ * tap_listen_handler() - passt: a guest connects
+ * @c:		Execution context
+ * @events:	epoll events
+ */
+void tap_listen_handler(struct ctx *c, uint32_t events)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASST };
+	struct ucred cred;
+	socklen_t sl = sizeof(cred);
+	int fd;
+
+	(void)events;
+
+	fd = accept4(c->fd_tap_listen, NULL, NULL,
+		     SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+
+	if (c->fd_tap >= 0) {
+		/* One guest at a time: tell the newcomer by closing */
+		warn("Another guest is already connected, refusing a new one");
+		close(fd);
+		return;
+	}
+
+	if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &sl))
+		info("Guest connected (pid %i, uid %u)", cred.pid, cred.uid);
+	else
+		info("Guest connected");
+
+	tap_passt_reset();
+	c->fd_tap = fd;
+	ref.fd = fd;
+	epoll_add(c, EPOLLIN | EPOLLRDHUP, ref);
+}
+
+/**
+ * tap_passt_close() - passt: the guest is gone, listen again or quit
+ * @c:		Execution context
+ */
+static void tap_passt_close(struct ctx *c)
+{
+	epoll_del(c, c->fd_tap);
+	close(c->fd_tap);
+	c->fd_tap = -1;
+	tap_passt_reset();
+
+	if (c->one_off || c->fd_tap_given) {
+		info("Guest disconnected, exiting (%s)",
+		     c->fd_tap_given ? "--fd" : "--one-off");
+		passt_exit(c, EXIT_SUCCESS);
+	}
+	info("Guest disconnected, waiting for a new connection");
+}
+
+/**
+ * tap_stream_parse() - Split qemu stream data into frames
+ * @frames:	Pool to add complete frames to
+ * @buf:	Data: length-prefixed frames, possibly ending with a partial one
+ * @len:	Bytes of data
+ * @consumed:	Set to the bytes taken by complete frames (or up to the
+ *		first frame the pool had no room for)
+ *
+ * Return: 0 on success, -1 if a length is impossible (stream out of sync)
+ */
+int tap_stream_parse(struct pool *frames, char *buf, size_t len,
+		     size_t *consumed)
+{
+	size_t off = 0;
+
+	while (len - off >= sizeof(uint32_t)) {
+		uint32_t flen;
+
+		memcpy(&flen, buf + off, sizeof(flen));
+		flen = ntohl(flen);
+
+		if (flen < TAP_FRAME_MIN || flen > TAP_FRAME_MAX) {
+			*consumed = off;
+			return -1;
+		}
+		if (len - off - sizeof(uint32_t) < flen)
+			break;			/* Rest arrives later */
+		if (pool_full(frames))
+			break;
+
+		packet_add(frames, flen, buf + off + sizeof(uint32_t));
+		off += sizeof(uint32_t) + flen;
+	}
+
+	*consumed = off;
+	return 0;
+}
+
+/**
+ * tap_passt_handler() - passt: data or hangup on the guest's socket
+ * @c:		Execution context
+ * @events:	epoll events
+ * @now:	Current time
+ */
+void tap_passt_handler(struct ctx *c, uint32_t events,
+		       const struct timespec *now)
+{
+	bool eof = false;
+	int rounds;
+
+	if (events & EPOLLOUT)
+		tap_flush(c);
+
+	if (!(events & EPOLLIN)) {
+		if (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+			tap_passt_close(c);
+		return;
+	}
+
+	/* Bounded: level-triggered epoll calls us again if data is left */
+	for (rounds = 0; rounds < TAP_READ_ROUNDS; rounds++) {
+		size_t total, off = 0, consumed;
+		ssize_t n;
+		int rc;
+
+		n = recv(c->fd_tap, tap_buf + tap_buf_partial,
+			 sizeof(tap_buf) - tap_buf_partial, MSG_DONTWAIT);
+		if (n == 0) {
+			eof = true;
+			break;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				warn_perror("Guest socket read error");
+				eof = true;
+			}
+			break;
+		}
+
+		total = tap_buf_partial + (size_t)n;
+		do {
+			pool_flush(&tap_pool);
+			rc = tap_stream_parse(&tap_pool, tap_buf + off,
+					      total - off, &consumed);
+			tap_handler(c, &tap_pool, now);
+			off += consumed;
+		} while (!rc && consumed && pool_full(&tap_pool));
+
+		if (rc) {
+			uint32_t bad;
+
+			memcpy(&bad, tap_buf + off, sizeof(bad));
+			err("Impossible frame length %u from guest, "
+			    "closing the connection", ntohl(bad));
+			eof = true;
+			break;
+		}
+
+		tap_buf_partial = total - off;
+		memmove(tap_buf, tap_buf + off, tap_buf_partial);
+	}
+
+	tap_flush(c);
+	if (eof)
+		tap_passt_close(c);
+}
+
+/**
+ * tap_pasta_handler() - pasta: frames on the tap device
+ * @c:		Execution context
+ * @events:	epoll events
+ * @now:	Current time
+ */
+void tap_pasta_handler(struct ctx *c, uint32_t events,
+		       const struct timespec *now)
+{
+	size_t used = 0;
+
+	if (events & EPOLLOUT)
+		tap_flush(c);
+
+	if (events & (EPOLLHUP | EPOLLERR))
+		die("Tap device closed, exiting");
+
+	if (!(events & EPOLLIN))
+		return;
+
+	pool_flush(&tap_pool);
+	while (sizeof(tap_buf) - used >= TAP_FRAME_MAX &&
+	       !pool_full(&tap_pool)) {
+		ssize_t n = read(c->fd_tap, tap_buf + used, TAP_FRAME_MAX);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				warn_perror("Tap read error");
+			break;
+		}
+		if (n < TAP_FRAME_MIN) {
+			tap_stats.dropped_in++;
+			continue;
+		}
+		packet_add(&tap_pool, (size_t)n, tap_buf + used);
+		used += ROUND_UP((size_t)n, 8);
+	}
+
+	tap_handler(c, &tap_pool, now);
+	tap_flush(c);
+}
+
+/**
+ * tap_send_iov() - Queue one frame, given in pieces, for the guest
+ * @c:		Execution context
+ * @iov:	Pieces of the frame, starting with the Ethernet header
+ * @cnt:	Number of pieces
+ *
+ * The frame is copied to the output queue, so the caller's buffers can be
+ * reused at once. The queue is flushed at the end of the loop iteration,
+ * or right now if it is full.
+ */
+void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt)
+{
+	size_t len = 0, i;
+	char *dst;
+
+	for (i = 0; i < cnt; i++)
+		len += iov[i].iov_len;
+
+	if (len < TAP_FRAME_MIN || len > TAP_FRAME_MAX) {
+		tap_stats.dropped_out++;
+		return;
+	}
+	if (c->fd_tap < 0)
+		return;
+
+	if (tap_out_frames >= TAP_OUT_FRAMES ||
+	    sizeof(tap_out) - tap_out_used < len)
+		tap_flush(c);
+	if (tap_out_frames >= TAP_OUT_FRAMES ||
+	    sizeof(tap_out) - tap_out_used < len) {
+		tap_stats.dropped_out++;
+		return;
+	}
+
+	dst = tap_out + tap_out_used;
+	for (i = 0; i < cnt; i++) {
+		memcpy(dst, iov[i].iov_base, iov[i].iov_len);
+		dst += iov[i].iov_len;
+	}
+
+	tap_out_len[tap_out_frames] = htonl((uint32_t)len);
+	tap_out_iov[tap_out_frames * 2].iov_base = &tap_out_len[tap_out_frames];
+	tap_out_iov[tap_out_frames * 2].iov_len = sizeof(uint32_t);
+	tap_out_iov[tap_out_frames * 2 + 1].iov_base = tap_out + tap_out_used;
+	tap_out_iov[tap_out_frames * 2 + 1].iov_len = len;
+	tap_out_frames++;
+	tap_out_used += ROUND_UP(len, 8);
+}
+
+/**
+ * tap_send_frame() - Queue one frame for the guest
+ * @c:		Execution context
+ * @frame:	Frame, starting with the Ethernet header
+ * @len:	Length of the frame
+ */
+void tap_send_frame(struct ctx *c, const void *frame, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)frame,
+			     .iov_len = len };
+
+	tap_send_iov(c, &iov, 1);
+}
+
+/**
+ * tap_set_epollout() - Ask for (or stop asking for) writability of the tap
+ * @c:		Execution context
+ * @on:		Whether to watch for EPOLLOUT
+ */
+static void tap_set_epollout(const struct ctx *c, bool on)
+{
+	union epoll_ref ref = { .fd = c->fd_tap };
+	struct epoll_event ev;
+
+	ref.type = c->mode == MODE_PASST ? EPOLL_TYPE_TAP_PASST :
+					   EPOLL_TYPE_TAP_PASTA;
+	ev.events = EPOLLIN | (on ? EPOLLOUT : 0) |
+		    (c->mode == MODE_PASST ? EPOLLRDHUP : 0);
+	ev.data.u64 = ref.u64;
+	epoll_ctl(c->epollfd, EPOLL_CTL_MOD, c->fd_tap, &ev);
+}
+
+/**
+ * tap_flush_passt() - passt: write queued frames to the stream socket
+ * @c:		Execution context
+ * @start:	First queued frame to write
+ *
+ * Return: number of queued frames done with (written, kept, or dropped)
+ */
+static size_t tap_flush_passt(struct ctx *c, size_t start)
+{
+	struct msghdr mh = { 0 };
+	size_t i, done, n_iov = (tap_out_frames - start) * 2;
+	ssize_t n;
+
+	if (tap_pending_len) {
+		n = send(c->fd_tap, tap_pending, tap_pending_len,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			tap_pending_len -= (size_t)n;
+			memmove(tap_pending, tap_pending + n, tap_pending_len);
+		}
+		if (tap_pending_len) {
+			/* Still stuck: everything queued is dropped */
+			tap_stats.dropped_out += tap_out_frames - start;
+			tap_set_epollout(c, true);
+			return tap_out_frames;
+		}
+		tap_set_epollout(c, false);
+	}
+
+	if (!n_iov)
+		return tap_out_frames;
+
+	mh.msg_iov = &tap_out_iov[start * 2];
+	mh.msg_iovlen = MIN(n_iov, (size_t)1024);
+
+	n = sendmsg(c->fd_tap, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+			tap_stats.dropped_out += tap_out_frames - start;
+			tap_set_epollout(c, true);
+		} else {
+			debug_perror("Guest socket write error");
+		}
+		return tap_out_frames;
+	}
+
+	/* Walk the frames that were fully written */
+	for (i = start * 2, done = 0; i < start * 2 + mh.msg_iovlen; i++) {
+		size_t l = tap_out_iov[i].iov_len;
+
+		if ((size_t)n < l) {
+			/* Partly written: the frame's rest goes pending */
+			size_t rest = l - (size_t)n;
+			const char *p = (const char *)tap_out_iov[i].iov_base;
+
+			memcpy(tap_pending, p + n, rest);
+			tap_pending_len = rest;
+			if (i % 2 == 0) {
+				const struct iovec *d = &tap_out_iov[i + 1];
+
+				memcpy(tap_pending + rest, d->iov_base,
+				       d->iov_len);
+				tap_pending_len += d->iov_len;
+			}
+			tap_stats.frames_out++;
+			done = i / 2 + 1 - start;
+			tap_stats.dropped_out += tap_out_frames - start - done;
+			tap_set_epollout(c, true);
+			return tap_out_frames;
+		}
+		n -= (ssize_t)l;
+		if (i % 2) {
+			tap_stats.frames_out++;
+			done = i / 2 + 1 - start;
+		}
+	}
+
+	return start + done;
+}
+
+/**
+ * tap_flush() - Send every queued frame to the guest
+ * @c:		Execution context
+ */
+void tap_flush(struct ctx *c)
+{
+	size_t i;
+
+	if (!tap_out_frames && !tap_pending_len)
+		return;
+
+	if (c->fd_tap < 0)
+		goto out;
+
+	for (i = 0; i < tap_out_frames; i++)
+		pcap_frame(tap_out_iov[i * 2 + 1].iov_base,
+			   tap_out_iov[i * 2 + 1].iov_len);
+
+	if (c->mode == MODE_PASST) {
+		i = 0;
+		while (i < tap_out_frames)
+			i = tap_flush_passt(c, i);
+		if (!tap_out_frames)
+			tap_flush_passt(c, 0);
+		goto out;
+	}
+
+	for (i = 0; i < tap_out_frames; i++) {
+		const struct iovec *iov = &tap_out_iov[i * 2 + 1];
+
+		if (write(c->fd_tap, iov->iov_base, iov->iov_len) < 0) {
+			tap_stats.dropped_out++;
+			debug_ratelimit("Tap write error: %s", strerror(errno));
+		} else {
+			tap_stats.frames_out++;
+		}
+	}
+
+out:
+	tap_out_frames = 0;
+	tap_out_used = 0;
+}
+
+/**
+ * tap_l4_unhandled() - Frames for a protocol that has no handler (yet)
+ * @proto:	Description of the protocol
+ * @count:	Number of frames
+ */
+static void tap_l4_unhandled(const char *proto, size_t count)
+{
+	trace("%zu %s frame(s) from the guest: not handled", count, proto);
+}
+
+/**
+ * tap_ip4() - Parse an IPv4 frame and hand it to its protocol
+ * @c:		Execution context
+ * @frames:	Pool of frames
+ * @idx:	Index of the frame
+ *
+ * Return: true if the frame was valid
+ */
+static bool tap_ip4(struct ctx *c, const struct pool *frames, size_t idx)
+{
+	const struct iphdr *iph;
+	size_t hlen, tot, avail = packet_len(frames, idx) - ETH_HDR_LEN;
+
+	iph = packet_get_hdr(frames, idx, ETH_HDR_LEN, struct iphdr);
+	if (!iph || iph->version != 4)
+		return false;
+	hlen = (size_t)iph->ihl * 4;
+	tot = ntohs(iph->tot_len);
+	if (hlen < sizeof(*iph) || tot < hlen || tot > avail)
+		return false;
+
+	if (iph->saddr && iph->saddr != c->ip4.addr_seen.s_addr &&
+	    iph->saddr != htonl(INADDR_BROADCAST)) {
+		if (iph->saddr != c->ip4.addr.s_addr &&
+		    !c->ip4.addr_seen.s_addr)
+			info("Guest uses IPv4 address %s",
+			     inet_ntoa(*(struct in_addr *)&iph->saddr));
+		c->ip4.addr_seen.s_addr = iph->saddr;
+	}
+
+	if (ntohs(iph->frag_off) & (IP_MF | IP_OFFMASK)) {
+		debug_ratelimit("IPv4 fragment from guest dropped");
+		return true;
+	}
+
+	switch (iph->protocol) {
+	case IPPROTO_TCP:
+		tap_l4_unhandled("TCP/IPv4", 1);
+		break;
+	case IPPROTO_UDP:
+		tap_l4_unhandled("UDP/IPv4", 1);
+		break;
+	case IPPROTO_ICMP:
+		tap_l4_unhandled("ICMP", 1);
+		break;
+	default:
+		tap_l4_unhandled("IPv4 (other)", 1);
+	}
+	return true;
+}
+
+/**
+ * tap_ip6() - Parse an IPv6 frame and hand it to its protocol
+ * @c:		Execution context
+ * @frames:	Pool of frames
+ * @idx:	Index of the frame
+ *
+ * Return: true if the frame was valid
+ */
+static bool tap_ip6(struct ctx *c, const struct pool *frames, size_t idx)
+{
+	size_t off = ETH_HDR_LEN + sizeof(struct ip6_hdr), plen, end;
+	const struct ip6_hdr *ip6h;
+	uint8_t nh;
+	int hops;
+
+	ip6h = packet_get_hdr(frames, idx, ETH_HDR_LEN, struct ip6_hdr);
+	if (!ip6h || (ip6h->ip6_vfc >> 4) != 6)
+		return false;
+	plen = ntohs(ip6h->ip6_plen);
+	if (!packet_get(frames, idx, off, plen, NULL))
+		return false;
+	end = off + plen;
+
+	if (IN6_IS_ADDR_LINKLOCAL(&ip6h->ip6_src))
+		c->ip6.addr_ll_seen = ip6h->ip6_src;
+	else if (!IN6_IS_ADDR_UNSPECIFIED(&ip6h->ip6_src))
+		c->ip6.addr_seen = ip6h->ip6_src;
+
+	/* Skip extension headers, bounded */
+	nh = ip6h->ip6_nxt;
+	for (hops = 0; hops < 8; hops++) {
+		const struct ip6_ext *ext;
+
+		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING &&
+		    nh != IPPROTO_DSTOPTS)
+			break;
+		ext = packet_get_hdr(frames, idx, off, struct ip6_ext);
+		if (!ext)
+			return false;
+		nh = ext->ip6e_nxt;
+		off += ((size_t)ext->ip6e_len + 1) * 8;
+		if (off > end)
+			return false;
+	}
+
+	switch (nh) {
+	case IPPROTO_FRAGMENT:
+		debug_ratelimit("IPv6 fragment from guest dropped");
+		break;
+	case IPPROTO_ICMPV6:
+		tap_l4_unhandled("ICMPv6", 1);
+		break;
+	case IPPROTO_TCP:
+		tap_l4_unhandled("TCP/IPv6", 1);
+		break;
+	case IPPROTO_UDP:
+		tap_l4_unhandled("UDP/IPv6", 1);
+		break;
+	default:
+		tap_l4_unhandled("IPv6 (other)", 1);
+	}
+	return true;
+}
+
+/**
+ * tap_handler() - Parse frames from the guest and dispatch them
+ * @c:		Execution context
+ * @frames:	Pool of received frames
+ * @now:	Current time
+ */
+void tap_handler(struct ctx *c, const struct pool *frames,
+		 const struct timespec *now)
+{
+	size_t i;
+
+	(void)now;
+
+	for (i = 0; i < frames->count; i++) {
+		const struct ethhdr *eh;
+		bool ok = false;
+
+		tap_stats.frames_in++;
+		pcap_frame(frames->pkt[i].iov_base, frames->pkt[i].iov_len);
+
+		eh = packet_get_hdr(frames, i, 0, struct ethhdr);
+		if (!eh) {
+			tap_stats.dropped_in++;
+			continue;
+		}
+
+		if (!(eh->h_source[0] & 1) &&
+		    memcmp(c->guest_mac, eh->h_source, ETH_ALEN)) {
+			memcpy(c->guest_mac, eh->h_source, ETH_ALEN);
+			debug("Guest MAC address: "
+			      "%02x:%02x:%02x:%02x:%02x:%02x",
+			      eh->h_source[0], eh->h_source[1],
+			      eh->h_source[2], eh->h_source[3],
+			      eh->h_source[4], eh->h_source[5]);
+		}
+
+		switch (ntohs(eh->h_proto)) {
+		case ETH_P_ARP:
+			ok = arp(c, frames, i);
+			break;
+		case ETH_P_IP:
+			ok = c->ifi4 && tap_ip4(c, frames, i);
+			break;
+		case ETH_P_IPV6:
+			ok = c->ifi6 && tap_ip6(c, frames, i);
+			break;
+		default:
+			ok = true;	/* Not ours to care about: ignored */
+		}
+
+		if (!ok) {
+			tap_stats.dropped_in++;
+			debug_ratelimit("Malformed or unexpected frame from "
+					"the guest dropped (%zu bytes)",
+					frames->pkt[i].iov_len);
+		}
+	}
+}
+
+/**
+ * tap_backend_init() - pasta: register the tap device with the loop
+ * @c:		Execution context
+ */
+void tap_backend_init(struct ctx *c)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TAP_PASTA,
+				.fd = c->fd_tap };
+
+	fd_set_nonblock(c->fd_tap);
+	if (epoll_add(c, EPOLLIN, ref))
+		die("Can't watch the tap device");
+}

@@ -1,0 +1,73 @@
+#!/bin/bash
+#
+# passt_daemon.sh - passt without -f: the parent returns 0 once the socket
+# listens, -P holds the daemon's PID, SIGTERM removes socket and PID file;
+# -1 / --one-off: exit with status 0 when the client disconnects.
+#
+# shellcheck source-path=SCRIPTDIR
+set -eu
+
+# shellcheck source=../lib/assert.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
+# shellcheck source=../lib/topo.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+
+topo_init
+require_binaries
+topo_setup
+
+# Background mode with a PID file
+sock="$TOPO_TMP/daemon.sock"
+pidfile="$TOPO_TMP/daemon.pid"
+topo_track_pidfile "$pidfile"
+capture in_host timeout 10 "$PASST" -s "$sock" -P "$pidfile"
+show_capture
+assert_eq "$CAP_RC" 0 "passt -s SOCK -P PIDFILE returns with status 0"
+if [ -S "$sock" ]; then
+	ok "socket $sock exists when passt returns"
+else
+	fail "socket $sock missing when passt returns"
+fi
+pid=$(read_pidfile "$pidfile") || fail "PID file $pidfile missing or not a number: $(cat "$pidfile" 2>&1)"
+topo_track_pid "$pid"
+if pid_alive "$pid"; then
+	ok "PID $pid from the PID file is running"
+else
+	fail "PID $pid from the PID file is not running"
+fi
+assert_eq "$(readlink -f "/proc/$pid/exe")" "$(readlink -f "$PASST")" "PID file names a passt process"
+assert_eq "$(pid_netns_id "$pid")" "$(netns_id "$HOST_NS")" "daemon runs in the host namespace"
+
+capture "$PYTHON" "$CLIENT" arp --sock "$sock" --target "$GW_IP4"
+show_capture
+assert_eq "$CAP_RC" 0 "daemon answers ARP"
+
+kill -TERM "$pid"
+if wait_pid_exit "$pid" 5; then
+	ok "daemon exited after SIGTERM"
+else
+	fail "daemon still running 5 s after SIGTERM"
+fi
+assert_not_exists "$sock" "socket removed after SIGTERM"
+assert_not_exists "$pidfile" "PID file removed after SIGTERM"
+
+# One-off mode, short and long option
+for opt in -1 --one-off; do
+	sock="$TOPO_TMP/oneoff$opt.sock"
+	bg_host "$TOPO_TMP/oneoff$opt.log" "$PASST" -f "$opt" -s "$sock"
+	ppid=$BG_PID
+	wait_until 5 test -S "$sock" || fail "passt $opt did not create $sock"
+	capture "$PYTHON" "$CLIENT" arp --sock "$sock" --target "$GW_IP4"
+	show_capture
+	assert_eq "$CAP_RC" 0 "$opt: ARP exchange"
+	if wait_pid_exit "$ppid" 5; then
+		ok "$opt: passt exited after the client disconnected"
+	else
+		fail "$opt: passt still running 5 s after the client disconnected"
+	fi
+	rc=0
+	wait "$ppid" || rc=$?
+	assert_eq "$rc" 0 "$opt: exit status"
+done
+
+echo "passt_daemon: all checks passed"

@@ -1,0 +1,50 @@
+#!/bin/bash
+#
+# passt_pcap.sh - passt -p FILE captures the frames of both directions in
+# a libpcap file (linktype Ethernet) that tcpdump reads.
+#
+# shellcheck source-path=SCRIPTDIR
+set -eu
+
+# shellcheck source=../lib/assert.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
+# shellcheck source=../lib/topo.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+
+topo_init
+require_binaries
+topo_setup
+
+sock="$TOPO_TMP/pcap.sock"
+pcap="$TOPO_TMP/capture.pcap"
+record="$TOPO_TMP/exchange.json"
+bg_host "$TOPO_TMP/passt.log" "$PASST" -f -s "$sock" -p "$pcap"
+ppid=$BG_PID
+wait_until 5 test -S "$sock" || fail "passt did not create $sock"
+
+capture "$PYTHON" "$CLIENT" arp --sock "$sock" --sequential --record "$record" \
+	--target "$GW_IP4" --target "$REMOTE_IP4"
+show_capture
+assert_eq "$CAP_RC" 0 "two ARP exchanges"
+
+kill -TERM "$ppid"
+wait_pid_exit "$ppid" 5 || fail "passt still running 5 s after SIGTERM"
+wait "$ppid" || true
+assert_exists "$pcap" "pcap file written"
+
+capture "$PYTHON" "$CLIENT" pcapcheck --pcap "$pcap" --record "$record"
+show_capture
+assert_eq "$CAP_RC" 0 "pcap holds both requests and both replies, byte for byte, in order"
+
+if command -v tcpdump >/dev/null 2>&1; then
+	capture tcpdump -nn -e -r "$pcap"
+	show_capture
+	assert_eq "$CAP_RC" 0 "tcpdump -r reads the capture"
+	assert_contains "$CAP_OUT" "Request who-has $GW_IP4 tell $HOST_IP4" "tcpdump decodes the request"
+	assert_contains "$CAP_OUT" "Reply $GW_IP4 is-at $GW_MAC" "tcpdump decodes the reply"
+	assert_contains "$CAP_OUT" "Reply $REMOTE_IP4 is-at $GW_MAC" "tcpdump decodes the second reply"
+else
+	echo "SKIP - tcpdump not installed: tcpdump -r check NOT run"
+fi
+
+echo "passt_pcap: all checks passed"

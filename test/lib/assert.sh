@@ -1,0 +1,190 @@
+# shellcheck shell=bash
+#
+# test/lib/assert.sh - assertions and helpers for the integration tests
+#
+# Every assertion prints one "ok - ..." line when it holds and otherwise
+# prints "FAIL - ..." with the expected and actual values and exits the
+# test with status 1 (the EXIT trap from topo.sh then cleans up).  Never
+# call an assertion inside $(...): the exit would only leave the subshell.
+
+# info() - Print a progress line
+info() {
+	printf '# %s\n' "$*"
+}
+
+# ok() - Record a check that held
+ok() {
+	printf 'ok - %s\n' "$*"
+}
+
+# fail() - Report a failed check and end the test
+fail() {
+	printf 'FAIL - %s\n' "$*"
+	exit 1
+}
+
+# assert_eq() - ACTUAL EXPECTED DESCRIPTION
+assert_eq() {
+	if [ "$1" = "$2" ]; then
+		ok "$3 (= $2)"
+	else
+		fail "$3: expected '$2', got '$1'"
+	fi
+}
+
+# assert_ne() - ACTUAL UNEXPECTED DESCRIPTION
+assert_ne() {
+	if [ "$1" != "$2" ]; then
+		ok "$3 ('$1' != '$2')"
+	else
+		fail "$3: got '$1', which must not be"
+	fi
+}
+
+# assert_contains() - HAYSTACK NEEDLE DESCRIPTION (fixed string)
+assert_contains() {
+	case "$1" in
+	*"$2"*) ok "$3 (contains '$2')" ;;
+	*) fail "$3: '$2' not found in: $(printf '%s' "$1" | head -c 2000)" ;;
+	esac
+}
+
+# assert_not_contains() - HAYSTACK NEEDLE DESCRIPTION (fixed string)
+assert_not_contains() {
+	case "$1" in
+	*"$2"*) fail "$3: '$2' must not appear in: $(printf '%s' "$1" | head -c 2000)" ;;
+	*) ok "$3 (no '$2')" ;;
+	esac
+}
+
+# assert_line() - TEXT LINE DESCRIPTION: TEXT has a line exactly equal to LINE
+assert_line() {
+	if printf '%s\n' "$1" | grep -qxF -- "$2"; then
+		ok "$3 ('$2')"
+	else
+		fail "$3: no line '$2' in:
+$1"
+	fi
+}
+
+# assert_no_line() - TEXT LINE DESCRIPTION: no line of TEXT equals LINE
+assert_no_line() {
+	if printf '%s\n' "$1" | grep -qxF -- "$2"; then
+		fail "$3: line '$2' must not be present in:
+$1"
+	else
+		ok "$3 (no '$2')"
+	fi
+}
+
+# assert_no_line_matching() - TEXT ERE DESCRIPTION
+assert_no_line_matching() {
+	if printf '%s\n' "$1" | grep -qE -- "$2"; then
+		fail "$3: a line matches /$2/ in:
+$1"
+	else
+		ok "$3 (nothing matches /$2/)"
+	fi
+}
+
+# assert_exists() - PATH DESCRIPTION
+assert_exists() {
+	if [ -e "$1" ] || [ -L "$1" ]; then
+		ok "$2 ($1 exists)"
+	else
+		fail "$2: $1 does not exist"
+	fi
+}
+
+# assert_not_exists() - PATH DESCRIPTION
+assert_not_exists() {
+	if [ -e "$1" ] || [ -L "$1" ]; then
+		fail "$2: $1 exists but must not"
+	else
+		ok "$2 ($1 absent)"
+	fi
+}
+
+# line_count() - Print the number of lines of TEXT (0 for empty text)
+line_count() {
+	if [ -z "$1" ]; then
+		echo 0
+	else
+		printf '%s\n' "$1" | wc -l | tr -d ' '
+	fi
+}
+
+# capture() - Run CMD..., set CAP_RC, CAP_OUT, CAP_ERR; never trips set -e
+#
+# Output goes through files, not pipes, so a daemon that keeps the
+# descriptors open cannot make this hang.
+CAP_RC=0
+CAP_OUT=""
+CAP_ERR=""
+capture() {
+	local out err
+	out=$(mktemp "${TOPO_TMP:-/tmp}/cap.out.XXXXXX")
+	err=$(mktemp "${TOPO_TMP:-/tmp}/cap.err.XXXXXX")
+	CAP_RC=0
+	"$@" >"$out" 2>"$err" </dev/null || CAP_RC=$?
+	CAP_OUT=$(cat "$out")
+	CAP_ERR=$(cat "$err")
+	rm -f "$out" "$err"
+}
+
+# show_capture() - Print the last captured output, indented, for the log
+show_capture() {
+	printf '  [exit %s]\n' "$CAP_RC"
+	if [ -n "$CAP_OUT" ]; then
+		printf '%s\n' "$CAP_OUT" | head -n 40 | sed 's/^/  stdout: /'
+	fi
+	if [ -n "$CAP_ERR" ]; then
+		printf '%s\n' "$CAP_ERR" | head -n 40 | sed 's/^/  stderr: /'
+	fi
+}
+
+# wait_until() - TIMEOUT_S CMD...: poll CMD every 0.1 s, 0 once it succeeds
+wait_until() {
+	local tries=$(($1 * 10))
+	shift
+	while [ "$tries" -gt 0 ]; do
+		if "$@"; then
+			return 0
+		fi
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	"$@"
+}
+
+# pid_alive() - PID: true if the process exists and is not a zombie
+pid_alive() {
+	local stat state
+	[ -n "$1" ] || return 1
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	state=${stat##*) }
+	state=${state%% *}
+	[ "$state" != "Z" ] && [ "$state" != "X" ]
+}
+
+# pid_gone() - PID: negation of pid_alive(), for wait_until
+pid_gone() {
+	! pid_alive "$1"
+}
+
+# wait_pid_exit() - PID TIMEOUT_S: 0 once PID has exited, 1 on timeout
+wait_pid_exit() {
+	wait_until "$2" pid_gone "$1"
+}
+
+# read_pidfile() - FILE: print the PID in FILE (digits only) or nothing
+read_pidfile() {
+	local pid=""
+	if [ -r "$1" ]; then
+		pid=$(tr -d ' \n\t' <"$1")
+	fi
+	case "$pid" in
+	'' | *[!0-9]*) return 1 ;;
+	esac
+	printf '%s\n' "$pid"
+}

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* util.c - Small helpers shared by every part: epoll registration, file
+ * descriptors, files under /proc and /sys, time, namespace entry
+ */
+
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "passt.h"
+#include "util.h"
+
+/**
+ * epoll_add() - Register a file descriptor with the loop
+ * @c:		Execution context
+ * @events:	epoll events
+ * @ref:	Reference: type, fd and data
+ *
+ * Return: 0 on success, negative error code on failure
+ */
+int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
+
+	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, ref.fd, &ev) < 0) {
+		int ret = -errno;
+
+		err_perror("Can't add fd %i to epoll", ref.fd);
+		return ret;
+	}
+	return 0;
+}
+
+/**
+ * epoll_del() - Remove a file descriptor from the loop
+ * @c:		Execution context
+ * @fd:		File descriptor
+ */
+void epoll_del(const struct ctx *c, int fd)
+{
+	epoll_ctl(c->epollfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/**
+ * fd_set_nonblock() - Set O_NONBLOCK on a file descriptor
+ * @fd:		File descriptor
+ *
+ * Return: 0 on success, -1 on failure
+ */
+int fd_set_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0)
+		return -1;
+	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/**
+ * write_all() - Write a whole buffer to a (blocking) file descriptor
+ * @fd:		File descriptor
+ * @buf:	Data
+ * @len:	Length of data
+ *
+ * Return: 0 on success, -1 on error
+ */
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/**
+ * write_file() - Write a string to an existing file, e.g. under /proc
+ * @path:	Path
+ * @buf:	String
+ *
+ * Return: 0 on success, -1 on error
+ */
+int write_file(const char *path, const char *buf)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write_all(fd, buf, strlen(buf));
+	close(fd);
+	return rc;
+}
+
+/**
+ * read_file_uint() - Read an unsigned number from a file, e.g. under /sys
+ * @path:	Path
+ * @val:	Set to the value
+ *
+ * Return: 0 on success, -1 on error
+ */
+int read_file_uint(const char *path, unsigned long *val)
+{
+	char buf[32], *end;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	errno = 0;
+	*val = strtoul(buf, &end, 10);
+	if (errno || end == buf)
+		return -1;
+	return 0;
+}
+
+/**
+ * timespec_diff_ms() - Milliseconds from @b to @a
+ * @a:		Later time
+ * @b:		Earlier time
+ *
+ * Return: difference in milliseconds
+ */
+long timespec_diff_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (a->tv_sec - b->tv_sec) * 1000L +
+	       (a->tv_nsec - b->tv_nsec) / 1000000L;
+}
+
+/**
+ * close_open_files() - Close every file descriptor from @keep_from upwards
+ * @keep_from:	Lowest descriptor to close
+ */
+void close_open_files(int keep_from)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int dfd;
+
+	if (!d)
+		return;
+	dfd = dirfd(d);
+	while ((de = readdir(d))) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+
+		if (*end || end == de->d_name || fd < keep_from || fd == dfd)
+			continue;
+		close((int)fd);
+	}
+	closedir(d);
+}
+
+/**
+ * ns_enter() - Move the calling thread into a network namespace
+ * @netns_fd:	Namespace file descriptor
+ *
+ * Return: 0 on success, -1 on failure
+ */
+int ns_enter(int netns_fd)
+{
+	return setns(netns_fd, CLONE_NEWNET);
+}
+
+/**
+ * str_to_ulong() - Parse a whole string as an unsigned decimal number
+ * @s:		String
+ * @max:	Largest acceptable value
+ * @val:	Set to the value
+ *
+ * Return: 0 on success, -1 if @s is not a number or above @max
+ */
+int str_to_ulong(const char *s, unsigned long max, unsigned long *val)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*val = strtoul(s, &end, 10);
+	if (errno || *end || *val > max)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b)		((a) < (b) ? (a) : (b))
+#define MAX(a, b)		((a) > (b) ? (a) : (b))
+#define ROUND_UP(x, y)		(((x) + (y) - 1) / (y) * (y))
+
+#define STRINGIFY(x)		#x
+#define STR(x)			STRINGIFY(x)
+
+static inline void bitmap_set(uint8_t *map, unsigned int bit)
+{
+	map[bit / 8] |= (uint8_t)(1U << (bit % 8));
+}
+
+static inline void bitmap_clear(uint8_t *map, unsigned int bit)
+{
+	map[bit / 8] &= (uint8_t)~(1U << (bit % 8));
+}
+
+static inline bool bitmap_isset(const uint8_t *map, unsigned int bit)
+{
+	return map[bit / 8] & (1U << (bit % 8));
+}
+
+struct ctx;
+union epoll_ref;
+
+int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref);
+void epoll_del(const struct ctx *c, int fd);
+int fd_set_nonblock(int fd);
+int write_all(int fd, const void *buf, size_t len);
+int write_file(const char *path, const char *buf);
+int read_file_uint(const char *path, unsigned long *val);
+long timespec_diff_ms(const struct timespec *a, const struct timespec *b);
+void close_open_files(int keep_from);
+int ns_enter(int netns_fd);
+int str_to_ulong(const char *s, unsigned long max, unsigned long *val);
+
+#endif /* UTIL_H */
