@@ -54,7 +54,8 @@ test/unit/test_%: test/unit/test_%.c $(UNIT_OBJS) $(HDRS)
 		$$(pkg-config --cflags --libs check)
 
 unit: $(UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
+	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t || rc=1; done; \
+	exit $$rc
 
 setup:
 	test/setup.sh

@@ -51,10 +51,10 @@ usage(const char *name, enum passt_mode mode, int status)
 		fprintf(f,
 			"Usage: %s [OPTION]... [COMMAND [ARG]...]\n"
 			"       %s [OPTION]... PID\n"
-			"       %s [OPTION]... --netns [PATH|NAME]\n"
+			"       %s [OPTION]... --netns PATH|NAME\n"
 			"\n"
 			"Without PID or --netns, run COMMAND (default: the "
-			"user's shell) in a new\nuser and network namespace "
+			"user's shell) in new\nuser, network and UTS namespaces "
 			"connected to the host's network.\n\n", name, name,
 			name);
 	} else {
@@ -77,7 +77,8 @@ usage(const char *name, enum passt_mode mode, int status)
 		"                         default: 1048576\n"
 		"      --runas UID|UID:GID|USER|USER:GROUP\n"
 		"                         Run as this user after set-up\n"
-		"                         default: nobody, if started as root\n"
+		"                         default for passt started as root: "
+		"nobody\n"
 		"  -P, --pid PATH         Write the daemon's PID to a file\n"
 		"  -p, --pcap PATH        Capture every frame to a pcap file\n"
 		"      --version          Print the version and exit\n"
@@ -137,8 +138,8 @@ usage(const char *name, enum passt_mode mode, int status)
 		"  -D, --dns ADDR         DNS server for the guest, repeatable;"
 		" \"none\"\n"
 		"                         default: from " RESOLV_CONF "\n"
-		"  -S, --search LIST      Search domains, space-separated; "
-		"\"none\"\n"
+		"  -S, --search LIST      Search domains, space or comma "
+		"separated; \"none\"\n"
 		"      --no-dhcp-dns      Don't send DNS servers (DHCP, NDP, "
 		"DHCPv6)\n"
 		"      --no-dhcp-search   Don't send search domains\n"
@@ -316,15 +317,21 @@ static const char *opt_name(int val)
  */
 static int parse_mac(const char *s, uint8_t *mac)
 {
-	unsigned int b[ETH_ALEN_];
-	char tail;
 	int i;
 
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &tail) != ETH_ALEN_)
-		return -1;
-	for (i = 0; i < ETH_ALEN_; i++)
-		mac[i] = (uint8_t)b[i];
+	for (i = 0; i < ETH_ALEN_; i++) {
+		const char *p = s + i * 3;
+		char hex[3] = { 0 };
+
+		if (!isxdigit((unsigned char)p[0]) ||
+		    !isxdigit((unsigned char)p[1]))
+			return -1;
+		if (p[2] != (i == ETH_ALEN_ - 1 ? '\0' : ':'))
+			return -1;
+		hex[0] = p[0];
+		hex[1] = p[1];
+		mac[i] = (uint8_t)strtoul(hex, NULL, 16);
+	}
 	return 0;
 }
 
@@ -486,6 +493,25 @@ static void conf_passt_only(const struct ctx *c, int val)
 }
 
 /**
+ * conf_bad_option() - Report an option getopt refused, and exit
+ * @arg:	Argument that held the option
+ * @optopt:	Option character or value getopt saw, 0 if unknown
+ */
+static void __attribute__((noreturn))
+conf_bad_option(const char *arg, int optopt)
+{
+	if (!strncmp(arg, "--", 2)) {
+		if (strchr(arg, '=') && optopt)
+			die("Option %s doesn't take a value (see --help)",
+			    opt_name(optopt));
+		die("Unknown option: %s (see --help)", arg);
+	}
+	if (optopt > 0 && optopt < 256)
+		die("Unknown option: -%c (see --help)", optopt);
+	die("Unknown option: %s (see --help)", arg);
+}
+
+/**
  * conf() - Parse and check the command line
  * @c:		Execution context, mode already set
  * @argc:	Argument count
@@ -495,8 +521,8 @@ static void conf_passt_only(const struct ctx *c, int val)
 void conf(struct ctx *c, int argc, char **argv, struct conf_result *r)
 {
 	const char *optstring = c->mode == MODE_PASTA ?
-		"+dqfel:hF:I:p:P:m:a:n:M:g:i:o:D:S:H:46t:u:T:U:" :
-		"+dqfel:hs:F:1p:P:m:a:n:M:g:i:o:D:S:H:46t:u:";
+		"+:dqfel:hF:I:p:P:m:a:n:M:g:i:o:D:S:H:46t:u:T:U:" :
+		"+:dqfel:hs:F:1p:P:m:a:n:M:g:i:o:D:S:H:46t:u:";
 	const uint8_t mac_default[ETH_ALEN_] = MAC_OUR_DEFAULT;
 	bool dns_set = false, v4_only = false, v6_only = false;
 	int dns4 = 0, dns6 = 0, opt;
@@ -543,8 +569,9 @@ void conf(struct ctx *c, int argc, char **argv, struct conf_result *r)
 			if (str_to_ulong(optarg, ULONG_MAX, &v))
 				die_opt(opt, optarg, "not a number of bytes");
 			if (v < LOGFILE_SIZE_MIN)
-				die_opt(opt, optarg, "below the minimum of "
-					STR(LOGFILE_SIZE_MIN) " bytes");
+				die("Invalid value for %s: \"%s\": below the "
+				    "minimum of %lu bytes", opt_name(opt),
+				    optarg, LOGFILE_SIZE_MIN);
 			c->log_size = v;
 			break;
 		case OPT_VERSION:
@@ -788,12 +815,15 @@ void conf(struct ctx *c, int argc, char **argv, struct conf_result *r)
 			conf_ports(c, opt, optarg, &c->udp_in);
 			break;
 		case 'T':
+			conf_pasta_only(c, opt);
 			conf_ports(c, opt, optarg, &c->tcp_out);
 			break;
 		case 'U':
+			conf_pasta_only(c, opt);
 			conf_ports(c, opt, optarg, &c->udp_out);
 			break;
 		case 'I':
+			conf_pasta_only(c, opt);
 			if (!*optarg || strlen(optarg) >= IFNAMSIZ ||
 			    strchr(optarg, '/') || strchr(optarg, ' '))
 				die_opt(opt, optarg, "invalid interface name");
@@ -859,18 +889,7 @@ void conf(struct ctx *c, int argc, char **argv, struct conf_result *r)
 			    argv[optind - 1]);
 		case '?':
 		default:
-			if (optopt && optopt < 256 &&
-			    strchr(optstring, optopt) &&
-			    strchr(optstring, optopt)[1] == ':')
-				die("Option -%c needs a value (see --help)",
-				    optopt);
-			if (optopt && optopt < 256 && optopt != '?')
-				die("Unknown option: -%c (see --help)", optopt);
-			if (optopt >= 256)
-				die("Option %s needs a value (see --help)",
-				    opt_name(optopt));
-			die("Unknown option: %s (see --help)",
-			    argv[optind - 1]);
+			conf_bad_option(argv[optind - 1], optopt);
 		}
 	}
 
@@ -1255,9 +1274,13 @@ void conf_print(const struct ctx *c)
 						     buf, sizeof(buf)));
 	}
 	if (c->ifi6) {
-		info("IPv6 (from %s): address %s/%i", c->ifname6,
-		     inet_ntop(AF_INET6, &c->ip6.addr, buf, sizeof(buf)),
-		     c->ip6.prefix_len);
+		if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr))
+			info("IPv6 (from %s): link-local only", c->ifname6);
+		else
+			info("IPv6 (from %s): address %s/%i", c->ifname6,
+			     inet_ntop(AF_INET6, &c->ip6.addr, buf,
+				       sizeof(buf)),
+			     c->ip6.prefix_len);
 		info("    gateway %s",
 		     inet_ntop(AF_INET6, &c->ip6.gw, buf, sizeof(buf)));
 		for (i = 0; i < MAXNS && !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns[i]);

@@ -10,7 +10,7 @@
  * same size ("8080:80", "1000-1010:2000-2010"), or an exclusion ("~22",
  * "~1000-1010") that removes ports from the other items of the same
  * specification. A specification made of exclusions only (or "all" with
- * exclusions) forwards everything else. Repeating the option adds
+ * exclusions) forwards every other port outside the ephemeral range. Repeating the option adds
  * specifications; a port forwarded twice is an error.
  *
  * The result is kept twice: as a list of rules (what to bind, and where),
@@ -236,10 +236,8 @@ static int fwd_add_range(struct fwd_ports *fwd, const struct fwd_rule *rule,
 	}
 
 	for (port = rule->first; port <= rule->last; port++) {
-		if (bitmap_isset(excl, port)) {
-			bitmap_set(fwd->excl, port);
+		if (bitmap_isset(excl, port))
 			continue;
-		}
 		bitmap_set(fwd->map, port);
 		fwd->delta[port] = (uint16_t)(rule->to - rule->first);
 		fwd->rule_of[port] = (uint8_t)fwd->rule_count;
@@ -344,6 +342,10 @@ int fwd_parse_spec(struct fwd_ports *fwd, const char *spec, bool allow_auto,
 		return spec_err(errbuf, errlen,
 				"empty port specification \"%s\"", spec);
 
+	/* Keep user exclusions: "auto" must skip them too */
+	for (i = 0; i < sizeof(excl); i++)
+		fwd->excl[i] |= excl[i];
+
 	/* Second pass: port items */
 	for (item = strtok_r(items, ",", &save); item;
 	     item = strtok_r(NULL, ",", &save)) {
@@ -385,14 +387,13 @@ int fwd_parse_spec(struct fwd_ports *fwd, const char *spec, bool allow_auto,
 		uint16_t eph_first, eph_last;
 		unsigned int p;
 
-		/* "all" leaves the ephemeral range alone; a list of bare
-		 * exclusions means every other port.
+		/* "all", or a list of bare exclusions, means every port
+		 * outside the ephemeral range: listening there would take
+		 * ports the host needs for its own outbound connections.
 		 */
-		if (all) {
-			fwd_ephemeral_range(&eph_first, &eph_last);
-			for (p = eph_first; p <= eph_last; p++)
-				bitmap_set(excl, p);
-		}
+		fwd_ephemeral_range(&eph_first, &eph_last);
+		for (p = eph_first; p <= eph_last; p++)
+			bitmap_set(excl, p);
 		/* Ports already forwarded explicitly keep their mapping */
 		for (p = 1; p < NUM_PORTS; p++) {
 			if (bitmap_isset(fwd->map, p))

@@ -4,8 +4,9 @@
  * Everything that needs privilege (binding the socket, creating the tap,
  * configuring the namespace) happens at start-up. Then:
  * - started as root, passt switches to the --runas user (default: nobody),
- *   after handing it the files it must remove at exit; pasta switches only
- *   if --runas is given, since its namespaces are owned by the user who
+ *   leaving behind a minimal root process whose only job is to remove the
+ *   socket and PID files when the daemon is gone; pasta switches only if
+ *   --runas is given, since its namespaces are owned by the user who
  *   started it;
  * - every capability is dropped (libcap-ng when available, capset()
  *   otherwise), and no_new_privs is set so nothing we might execute can
@@ -13,6 +14,9 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
@@ -28,8 +32,87 @@
 #include "isolation.h"
 #include "log.h"
 #include "passt.h"
+#include "util.h"
 
 #define RUNAS_DEFAULT_USER	"nobody"
+
+/**
+ * struct cleaner_file - A file to remove once the daemon is gone
+ * @path:	Path
+ * @dev:	Device of the file we created, to leave a successor's alone
+ * @ino:	Inode of the file we created
+ */
+struct cleaner_file {
+	const char *path;
+	dev_t dev;
+	ino_t ino;
+};
+
+/**
+ * cleaner_remove() - Remove a file if it is still the one we created
+ * @f:		File
+ */
+static void cleaner_remove(const struct cleaner_file *f)
+{
+	struct stat st;
+
+	if (!f->path || lstat(f->path, &st))
+		return;
+	if (st.st_dev == f->dev && st.st_ino == f->ino)
+		unlink(f->path);
+}
+
+/**
+ * isolate_cleaner() - Keep a minimal root process to remove our files
+ * @c:		Execution context
+ *
+ * Once passt runs as an unprivileged user it can't remove its socket and
+ * PID files from directories only root may write to. A child that keeps
+ * root does nothing but wait for the daemon to go away (end of file on a
+ * pipe, whatever the reason: exit, signal, crash), removes those files if
+ * they are still the ones we created, and exits.
+ */
+static void isolate_cleaner(const struct ctx *c)
+{
+	struct cleaner_file files[2] = { { 0 } };
+	struct stat st;
+	int p[2], n = 0, i;
+	pid_t pid;
+	char buf;
+
+	if (*c->pidfile && !lstat(c->pidfile, &st))
+		files[n++] = (struct cleaner_file){ c->pidfile, st.st_dev,
+						    st.st_ino };
+	if (c->mode == MODE_PASST && !c->fd_tap_given && *c->sock_path &&
+	    !lstat(c->sock_path, &st))
+		files[n++] = (struct cleaner_file){ c->sock_path, st.st_dev,
+						    st.st_ino };
+	if (!n)
+		return;
+
+	if (pipe2(p, O_CLOEXEC))
+		die_perror("Can't create a pipe");
+	pid = fork();
+	if (pid < 0)
+		die_perror("Can't fork");
+	if (pid > 0) {
+		close(p[0]);	/* Write end stays open until we're gone */
+		return;
+	}
+
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	close(p[1]);
+	close_open_files(STDERR_FILENO + 1, p[0]);
+	prctl(PR_SET_NAME, "passt-cleaner", 0, 0, 0);
+
+	while (read(p[0], &buf, 1) < 0 && errno == EINTR)
+		;
+	for (i = 0; i < n; i++)
+		cleaner_remove(&files[i]);
+	_exit(EXIT_SUCCESS);
+}
 
 /**
  * isolate_user() - Drop root: switch to the --runas user
@@ -58,12 +141,7 @@ void isolate_user(struct ctx *c)
 	if (c->uid == 0)
 		return;
 
-	/* Files we remove at exit must be ours in sticky directories */
-	if (c->pidfile_fd >= 0 && fchown(c->pidfile_fd, c->uid, c->gid))
-		debug_perror("Can't hand the PID file to uid %u", c->uid);
-	if (c->mode == MODE_PASST && !c->fd_tap_given && *c->sock_path &&
-	    chown(c->sock_path, c->uid, c->gid))
-		debug_perror("Can't hand the socket file to uid %u", c->uid);
+	isolate_cleaner(c);
 
 	if (setgroups(0, NULL) && errno != EPERM)
 		die_perror("Can't clear supplementary groups");

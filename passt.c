@@ -50,7 +50,7 @@ static volatile sig_atomic_t quit_signal;
 void passt_exit(const struct ctx *c, int status)
 {
 	tap_sock_unlink(c);
-	if (*c->pidfile && c->pidfile_fd >= 0)
+	if (c->pidfile_written)
 		unlink(c->pidfile);
 	exit(status);
 }
@@ -120,7 +120,8 @@ static void pidfile_write(struct ctx *c)
 	if (write_all(c->pidfile_fd, buf, (size_t)n))
 		warn_perror("Can't write PID file %s", c->pidfile);
 	close(c->pidfile_fd);
-	c->pidfile_fd = 0;	/* Written: remove at exit */
+	c->pidfile_fd = -1;
+	c->pidfile_written = true;
 }
 
 /**

@@ -12,8 +12,6 @@
 
 #include "fwd.h"
 
-#define VERSION			"0.1"
-
 #define ETH_ALEN_		6
 #define MAC_OUR_DEFAULT		{ 0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 }
 
@@ -84,7 +82,6 @@ union epoll_ref {
  * @map_guest_addr:	Guest-visible address standing for the host's address
  * @addr_out:		Source address for outbound sockets (-o)
  * @ifname_out:		Interface outbound sockets bind to (--outbound-if4)
- * @no_copy_routes:	Only set a default route with --config-net
  */
 struct ip4_ctx {
 	struct in_addr addr;
@@ -150,6 +147,7 @@ struct ctx {
 	size_t log_size;
 	char pidfile[PATH_MAX];
 	int pidfile_fd;
+	bool pidfile_written;
 	char pcap[PATH_MAX];
 	uid_t uid;
 	gid_t gid;
@@ -170,7 +168,6 @@ struct ctx {
 	char netns_path[PATH_MAX];
 	char userns_path[PATH_MAX];
 	char netns_dir[PATH_MAX];
-	char netns_base[PATH_MAX];
 	pid_t pasta_pid_target;		/* Process whose namespaces we joined */
 	pid_t pasta_child;		/* Command we spawned */
 	int pasta_netns_fd;
@@ -179,7 +176,6 @@ struct ctx {
 	bool no_netns_quit;
 	bool pasta_conf_ns;
 	bool pasta_spawned;		/* We created the namespaces */
-	bool netns_quit_by_pid;
 
 	/* Addresses, as handed to the guest */
 	uint8_t our_tap_mac[ETH_ALEN_];

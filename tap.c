@@ -394,6 +394,8 @@ void tap_pasta_handler(struct ctx *c, uint32_t events,
 				warn_perror("Tap read error");
 			break;
 		}
+		if (n == 0)
+			die("Tap device closed, exiting");
 		if (n < TAP_FRAME_MIN) {
 			tap_stats.dropped_in++;
 			continue;

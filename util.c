@@ -153,10 +153,11 @@ long timespec_diff_ms(const struct timespec *a, const struct timespec *b)
 }
 
 /**
- * close_open_files() - Close every file descriptor from @keep_from upwards
- * @keep_from:	Lowest descriptor to close
+ * close_open_files() - Close every file descriptor from @from upwards
+ * @from:	Lowest descriptor to close
+ * @keep:	Descriptor to keep open, -1 for none
  */
-void close_open_files(int keep_from)
+void close_open_files(int from, int keep)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
@@ -169,7 +170,8 @@ void close_open_files(int keep_from)
 		char *end;
 		long fd = strtol(de->d_name, &end, 10);
 
-		if (*end || end == de->d_name || fd < keep_from || fd == dfd)
+		if (*end || end == de->d_name || fd < from || fd == dfd ||
+		    fd == keep)
 			continue;
 		close((int)fd);
 	}

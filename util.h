@@ -40,7 +40,7 @@ int write_all(int fd, const void *buf, size_t len);
 int write_file(const char *path, const char *buf);
 int read_file_uint(const char *path, unsigned long *val);
 long timespec_diff_ms(const struct timespec *a, const struct timespec *b);
-void close_open_files(int keep_from);
+void close_open_files(int from, int keep);
 int ns_enter(int netns_fd);
 int str_to_ulong(const char *s, unsigned long max, unsigned long *val);
 

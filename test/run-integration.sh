@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # run-integration.sh - run the integration tests (test/integration/*.sh)
 #
@@ -82,6 +83,7 @@ for t in "$here"/integration/*.sh; do
 				kill -KILL "$pid" 2>/dev/null || true
 			done
 			ip netns del "$ns" 2>/dev/null || true
+			rm -rf "/etc/netns/$ns"
 		done
 		[ "$rc" != 0 ] || rc=1
 	fi

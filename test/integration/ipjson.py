@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """ipjson.py - flatten `ip -j` output into lines that shell tests can match.
 
   ipjson.py addr FILE     (from `ip -j addr`)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # local_mode.sh - without default routes in the host namespace pasta and
 # passt run in "local mode" (guest 169.254.2.1/16, gateway 169.254.2.2,

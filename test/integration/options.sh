@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # options.sh - every bad option value stops passt / pasta at start-up with
 # exit status 1 and exactly one line on stderr naming the bad value (or the
@@ -16,24 +17,6 @@ set -eu
 topo_init
 require_binaries
 topo_setup
-
-# has_token() - TEXT VALUE: VALUE occurs in TEXT, not glued to a letter or
-# digit on either side (so "10" does not match inside "2010")
-has_token() {
-	local hay=$1 n=$2 pre post a b
-
-	while [[ $hay == *"$n"* ]]; do
-		pre=${hay%%"$n"*}
-		post=${hay#*"$n"}
-		a=${pre: -1}
-		b=${post:0:1}
-		if [[ ! $a =~ [[:alnum:]] ]] && [[ ! $b =~ [[:alnum:]] ]]; then
-			return 0
-		fi
-		hay=$post
-	done
-	return 1
-}
 
 # run_bad() - LABEL VALUE ARTIFACT CMD...: CMD must fail as a bad option
 run_bad() {

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """passt_client.py - a minimal "guest" for passt's qemu socket framing.
 
 passt and qemu exchange Ethernet frames over a UNIX stream socket, each

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # passt_daemon.sh - passt without -f: the parent returns 0 once the socket
 # listens, -P holds the daemon's PID, SIGTERM removes socket and PID file;
@@ -16,40 +17,58 @@ topo_init
 require_binaries
 topo_setup
 
-# Background mode with a PID file
-sock="$TOPO_TMP/daemon.sock"
-pidfile="$TOPO_TMP/daemon.pid"
-topo_track_pidfile "$pidfile"
-capture in_host timeout 10 "$PASST" -s "$sock" -P "$pidfile"
-show_capture
-assert_eq "$CAP_RC" 0 "passt -s SOCK -P PIDFILE returns with status 0"
-if [ -S "$sock" ]; then
-	ok "socket $sock exists when passt returns"
-else
-	fail "socket $sock missing when passt returns"
-fi
-pid=$(read_pidfile "$pidfile") || fail "PID file $pidfile missing or not a number: $(cat "$pidfile" 2>&1)"
-topo_track_pid "$pid"
-if pid_alive "$pid"; then
-	ok "PID $pid from the PID file is running"
-else
-	fail "PID $pid from the PID file is not running"
-fi
-assert_eq "$(readlink -f "/proc/$pid/exe")" "$(readlink -f "$PASST")" "PID file names a passt process"
-assert_eq "$(pid_netns_id "$pid")" "$(netns_id "$HOST_NS")" "daemon runs in the host namespace"
+# daemon_case() - LABEL DIR CMD...: CMD -s DIR/daemon.sock -P DIR/daemon.pid
+# returns once the socket listens, leaves a daemon that answers ARP, and
+# SIGTERM removes socket and PID file
+daemon_case() {
+	local label=$1 dir=$2 sock pidfile pid
 
-capture "$PYTHON" "$CLIENT" arp --sock "$sock" --target "$GW_IP4"
-show_capture
-assert_eq "$CAP_RC" 0 "daemon answers ARP"
+	shift 2
+	sock="$dir/daemon.sock"
+	pidfile="$dir/daemon.pid"
+	topo_track_pidfile "$pidfile"
+	capture in_host timeout 10 "$@" -s "$sock" -P "$pidfile"
+	show_capture
+	assert_eq "$CAP_RC" 0 "$label: passt -s SOCK -P PIDFILE returns with status 0"
+	if [ -S "$sock" ]; then
+		ok "$label: socket $sock exists when passt returns"
+	else
+		fail "$label: socket $sock missing when passt returns"
+	fi
+	pid=$(read_pidfile "$pidfile") ||
+		fail "$label: PID file $pidfile missing or not a number: $(cat "$pidfile" 2>&1)"
+	topo_track_pid "$pid"
+	if pid_alive "$pid"; then
+		ok "$label: PID $pid from the PID file is running"
+	else
+		fail "$label: PID $pid from the PID file is not running"
+	fi
+	assert_eq "$(basename "$(readlink "/proc/$pid/exe")")" passt "$label: PID file names a passt process"
+	assert_eq "$(pid_netns_id "$pid")" "$(netns_id "$HOST_NS")" "$label: daemon runs in the host namespace"
 
-kill -TERM "$pid"
-if wait_pid_exit "$pid" 5; then
-	ok "daemon exited after SIGTERM"
-else
-	fail "daemon still running 5 s after SIGTERM"
-fi
-assert_not_exists "$sock" "socket removed after SIGTERM"
-assert_not_exists "$pidfile" "PID file removed after SIGTERM"
+	capture "$PYTHON" "$CLIENT" arp --sock "$sock" --target "$GW_IP4"
+	show_capture
+	assert_eq "$CAP_RC" 0 "$label: daemon answers ARP"
+
+	kill -TERM "$pid"
+	if wait_pid_exit "$pid" 5; then
+		ok "$label: daemon exited after SIGTERM"
+	else
+		fail "$label: daemon still running 5 s after SIGTERM"
+	fi
+	soft assert_not_exists "$sock" "$label: socket removed after SIGTERM"
+	soft assert_not_exists "$pidfile" "$label: PID file removed after SIGTERM"
+}
+
+# As root, files in a directory owned by root
+daemon_case root "$TOPO_TMP" "$PASST"
+
+# As nobody, files in a directory owned by nobody
+topo_unpriv_bin
+udir="$TOPO_TMP/nobody-daemon"
+mkdir -m 755 "$udir"
+chown "$NOBODY_UID:$NOBODY_GID" "$udir"
+daemon_case nobody "$udir" "${AS_NOBODY[@]}" "$UPASST"
 
 # One-off mode, short and long option
 for opt in -1 --one-off; do
@@ -70,4 +89,5 @@ for opt in -1 --one-off; do
 	assert_eq "$rc" 0 "$opt: exit status"
 done
 
+soft_finish
 echo "passt_daemon: all checks passed"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # passt_fd.sh - passt --fd N uses an already connected socket (one end of
 # a socketpair it inherited) and exits when the peer closes it.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # passt_pcap.sh - passt -p FILE captures the frames of both directions in
 # a libpcap file (linktype Ethernet) that tcpdump reads.

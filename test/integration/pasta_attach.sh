@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # pasta_attach.sh - pasta joining existing namespaces (--netns NAME,
 # --netns PATH, PID) returns once the tap is configured, keeps running in

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # pasta_basic.sh - pasta --config-net gives the new namespace the host's
 # addresses, prefix lengths, default routes, MTU 65520 and a link that is

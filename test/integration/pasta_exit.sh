@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # pasta_exit.sh - pasta exits with the status of the command it started,
 # 128 + N when the command was killed by signal N; as root and as nobody.

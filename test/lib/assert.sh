@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # test/lib/assert.sh - assertions and helpers for the integration tests
 #
@@ -55,6 +56,33 @@ assert_not_contains() {
 	*"$2"*) fail "$3: '$2' must not appear in: $(printf '%s' "$1" | head -c 2000)" ;;
 	*) ok "$3 (no '$2')" ;;
 	esac
+}
+
+# has_token() - TEXT VALUE: VALUE occurs in TEXT, not glued to a letter or
+# digit on either side (so "10" does not match inside "2010")
+has_token() {
+	local hay=$1 n=$2 pre post a b
+
+	while [[ $hay == *"$n"* ]]; do
+		pre=${hay%%"$n"*}
+		post=${hay#*"$n"}
+		a=${pre: -1}
+		b=${post:0:1}
+		if [[ ! $a =~ [[:alnum:]] ]] && [[ ! $b =~ [[:alnum:]] ]]; then
+			return 0
+		fi
+		hay=$post
+	done
+	return 1
+}
+
+# assert_token() - TEXT VALUE DESCRIPTION: has_token() as an assertion
+assert_token() {
+	if has_token "$1" "$2"; then
+		ok "$3 (names '$2')"
+	else
+		fail "$3: '$2' not named in: $(printf '%s' "$1" | head -c 2000)"
+	fi
 }
 
 # assert_line() - TEXT LINE DESCRIPTION: TEXT has a line exactly equal to LINE
@@ -187,4 +215,20 @@ read_pidfile() {
 	'' | *[!0-9]*) return 1 ;;
 	esac
 	printf '%s\n' "$pid"
+}
+
+# soft() - ASSERTION...: run an assertion without ending the test on
+# failure; soft_finish() then fails the test if any soft assertion failed
+SOFT_FAILS=0
+soft() {
+	if ! ("$@"); then
+		SOFT_FAILS=$((SOFT_FAILS + 1))
+	fi
+}
+
+# soft_finish() - Fail the test if a soft() assertion failed
+soft_finish() {
+	if [ "$SOFT_FAILS" != 0 ]; then
+		fail "$SOFT_FAILS check(s) failed above"
+	fi
 }

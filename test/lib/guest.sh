@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # test/lib/guest.sh - look at the network configuration pasta gave a namespace
 #

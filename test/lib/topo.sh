@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck disable=SC2034 # variables are for the tests that source this
 #
 # test/lib/topo.sh - the integration topology and its clean-up
@@ -9,6 +10,10 @@
 #        2001:db8::1/64                             2001:db8::2/64
 #   forwarding on                             default via 198.51.100.1
 #                                             default via 2001:db8::1
+#
+# The host namespace resolves names through 203.0.113.1 / 2001:db8:1::1
+# (/etc/netns/NAME/resolv.conf, which ip netns exec mounts over
+# /etc/resolv.conf), so nothing ever points at the machine's own resolver.
 #
 # passt and pasta run only inside the host namespace (in_host).  Names carry
 # a per-test tag ($TOPO_TAG, default "pt<pid>") so tests can run side by
@@ -126,6 +131,12 @@ topo_setup() {
 
 	topo_netns_add "$ROUTER_NS"
 	topo_netns_add "$HOST_NS"
+
+	# ip netns exec bind-mounts /etc/netns/NAME/resolv.conf: the host ns
+	# gets the router as its only name server, never the machine's own
+	mkdir -p "/etc/netns/$HOST_NS"
+	printf 'nameserver %s\nnameserver %s\n' "$REMOTE_IP4" "$REMOTE_IP6" \
+		>"/etc/netns/$HOST_NS/resolv.conf"
 
 	for ns in "$ROUTER_NS" "$HOST_NS"; do
 		# No duplicate address detection: addresses usable at once
@@ -272,6 +283,9 @@ topo_cleanup() {
 	for ns in "${TOPO_NETNS[@]}"; do
 		if [ -e "/run/netns/$ns" ]; then
 			ip netns del "$ns" || echo "cleanup: cannot delete netns $ns" >&2
+		fi
+		if [ -d "/etc/netns/$ns" ]; then
+			rm -rf "/etc/netns/$ns"
 		fi
 	done
 	if [ -n "$TOPO_TMP" ] && [ -d "$TOPO_TMP" ]; then

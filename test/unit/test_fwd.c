@@ -1,0 +1,736 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_fwd.c - Port forwarding specifications (fwd.c)
+ *
+ * Each test parses one or more specifications, as -t/-u/-T/-U would, into a
+ * zeroed struct fwd_ports and checks the result through the lookups the data
+ * path uses: which ports are forwarded, to which port, and from which rule
+ * (bind address and interface). Invalid specifications must be refused with
+ * -1 and a message that names the offending piece.
+ */
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fwd.h"
+#include "util.h"
+
+static struct fwd_ports fwd;	/* Large: static, zeroed before each test */
+static char errbuf[256];
+
+/**
+ * fwd_reset() - Checked fixture: start each test from an empty configuration
+ */
+static void fwd_reset(void)
+{
+	memset(&fwd, 0, sizeof(fwd));
+	memset(errbuf, 0, sizeof(errbuf));
+}
+
+/**
+ * parse() - Parse a specification as passt would for -t/-u
+ * @spec:	Specification
+ *
+ * Return: what fwd_parse_spec() returns
+ */
+static int parse(const char *spec)
+{
+	return fwd_parse_spec(&fwd, spec, false, true, errbuf, sizeof(errbuf));
+}
+
+/**
+ * parse_pasta() - Parse a specification as pasta would ("auto" allowed)
+ * @spec:	Specification
+ *
+ * Return: what fwd_parse_spec() returns
+ */
+static int parse_pasta(const char *spec)
+{
+	return fwd_parse_spec(&fwd, spec, true, true, errbuf, sizeof(errbuf));
+}
+
+#define assert_parse_ok(spec)						\
+	ck_assert_msg(parse(spec) == 0, "\"%s\" refused: %s",		\
+		      (spec), errbuf)
+
+/* Refused with -1, and the message names @piece */
+#define assert_parse_err(spec, piece)					\
+	do {								\
+		ck_assert_msg(parse(spec) == -1,			\
+			      "\"%s\" accepted", (spec));		\
+		ck_assert_msg(strstr(errbuf, (piece)) != NULL,		\
+			      "message for \"%s\" doesn't mention "	\
+			      "\"%s\": %s", (spec), (piece), errbuf);	\
+	} while (0)
+
+/* @port is forwarded, to @to */
+#define assert_fwd(port, to)						\
+	do {								\
+		ck_assert_msg(fwd_port_is_fwd(&fwd, (port)),		\
+			      "port %u not forwarded", (port));		\
+		ck_assert_uint_eq(fwd_port_target(&fwd, (port)), (to));	\
+		ck_assert_ptr_nonnull(fwd_port_rule(&fwd, (port)));	\
+	} while (0)
+
+#define assert_not_fwd(port)						\
+	do {								\
+		ck_assert_msg(!fwd_port_is_fwd(&fwd, (port)),		\
+			      "port %u forwarded", (port));		\
+		ck_assert_ptr_null(fwd_port_rule(&fwd, (port)));	\
+	} while (0)
+
+/* Single ports, ranges, mappings */
+
+START_TEST(single_port_forwarded_to_itself)
+{
+	assert_parse_ok("22");
+	ck_assert_int_eq(fwd.mode, FWD_SPEC);
+	ck_assert_uint_eq(fwd.rule_count, 1);
+	assert_fwd(22, 22);
+	assert_not_fwd(21);
+	assert_not_fwd(23);
+	assert_not_fwd(0);
+}
+END_TEST
+
+START_TEST(lowest_and_highest_port_accepted)
+{
+	assert_parse_ok("1");
+	assert_parse_ok("65535");
+	assert_fwd(1, 1);
+	assert_fwd(65535, 65535);
+}
+END_TEST
+
+START_TEST(range_forwards_every_port_in_it)
+{
+	assert_parse_ok("1000-2000");
+	assert_not_fwd(999);
+	assert_fwd(1000, 1000);
+	assert_fwd(1500, 1500);
+	assert_fwd(2000, 2000);
+	assert_not_fwd(2001);
+}
+END_TEST
+
+START_TEST(mapping_sets_target_port)
+{
+	assert_parse_ok("8080:80");
+	assert_fwd(8080, 80);
+	assert_not_fwd(80);
+	assert_not_fwd(8081);
+}
+END_TEST
+
+START_TEST(mapped_range_keeps_offsets)
+{
+	assert_parse_ok("1000-1010:2000-2010");
+	assert_not_fwd(999);
+	assert_fwd(1000, 2000);
+	assert_fwd(1005, 2005);
+	assert_fwd(1010, 2010);
+	assert_not_fwd(1011);
+	assert_not_fwd(2000);
+}
+END_TEST
+
+START_TEST(mapping_wraps_around_port_space)
+{
+	assert_parse_ok("65535:1");
+	assert_parse_ok("1:65535");
+	assert_fwd(65535, 1);
+	assert_fwd(1, 65535);
+}
+END_TEST
+
+START_TEST(comma_separated_items_all_apply)
+{
+	const struct fwd_rule *r;
+
+	assert_parse_ok("22,80:8080,1000-1002");
+	ck_assert_uint_eq(fwd.rule_count, 3);
+	assert_fwd(22, 22);
+	assert_fwd(80, 8080);
+	assert_fwd(1000, 1000);
+	assert_fwd(1002, 1002);
+	assert_not_fwd(1003);
+
+	r = fwd_port_rule(&fwd, 1001);
+	ck_assert_uint_eq(r->first, 1000);
+	ck_assert_uint_eq(r->last, 1002);
+	ck_assert_uint_eq(r->to, 1000);
+}
+END_TEST
+
+START_TEST(repeated_specs_accumulate)
+{
+	assert_parse_ok("22");
+	assert_parse_ok("80:8080");
+	assert_parse_ok("1000-1001");
+	ck_assert_int_eq(fwd.mode, FWD_SPEC);
+	ck_assert_uint_eq(fwd.rule_count, 3);
+	assert_fwd(22, 22);
+	assert_fwd(80, 8080);
+	assert_fwd(1001, 1001);
+	ck_assert_ptr_eq(fwd_port_rule(&fwd, 22), &fwd.rules[0]);
+	ck_assert_ptr_eq(fwd_port_rule(&fwd, 80), &fwd.rules[1]);
+	ck_assert_ptr_eq(fwd_port_rule(&fwd, 1000), &fwd.rules[2]);
+}
+END_TEST
+
+START_TEST(rule_limit_reached_exactly)
+{
+	char spec[16];
+	unsigned int i;
+
+	for (i = 0; i < FWD_RULES_MAX; i++) {
+		snprintf(spec, sizeof(spec), "%u", 1000U + i);
+		assert_parse_ok(spec);
+	}
+	ck_assert_uint_eq(fwd.rule_count, FWD_RULES_MAX);
+	ck_assert_ptr_eq(fwd_port_rule(&fwd, 1000 + FWD_RULES_MAX - 1),
+			 &fwd.rules[FWD_RULES_MAX - 1]);
+
+	snprintf(spec, sizeof(spec), "%u", 1000U + FWD_RULES_MAX);
+	ck_assert_int_eq(parse(spec), -1);
+	ck_assert_ptr_nonnull(strstr(errbuf, "too many"));
+	assert_not_fwd(1000 + FWD_RULES_MAX);
+}
+END_TEST
+
+/* Exclusions */
+
+START_TEST(exclusion_alone_forwards_all_other_ports)
+{
+	uint16_t eph_first, eph_last;
+
+	fwd_ephemeral_range(&eph_first, &eph_last);
+	assert_parse_ok("~22");
+	ck_assert_int_eq(fwd.mode, FWD_SPEC);
+	assert_not_fwd(0);
+	assert_fwd(1, 1);
+	assert_fwd(21, 21);
+	assert_not_fwd(22);
+	assert_fwd(23, 23);
+	/* Like "all": the ephemeral range stays the host's */
+	assert_not_fwd(eph_first);
+	assert_not_fwd(eph_last);
+	if (eph_first > 1024)
+		assert_fwd(eph_first - 1, eph_first - 1);
+	if (eph_last < 65535)
+		assert_fwd(65535, 65535);
+}
+END_TEST
+
+START_TEST(excluded_range_alone_forwards_all_other_ports)
+{
+	assert_parse_ok("~1000-1010");
+	assert_fwd(999, 999);
+	assert_not_fwd(1000);
+	assert_not_fwd(1010);
+	assert_fwd(1011, 1011);
+}
+END_TEST
+
+START_TEST(exclusion_punches_hole_in_range)
+{
+	assert_parse_ok("1000-2000,~1500");
+	assert_not_fwd(999);
+	assert_fwd(1000, 1000);
+	assert_fwd(1499, 1499);
+	assert_not_fwd(1500);
+	assert_fwd(1501, 1501);
+	assert_fwd(2000, 2000);
+	assert_not_fwd(2001);
+	assert_not_fwd(22);
+}
+END_TEST
+
+START_TEST(exclusion_applies_wherever_it_appears)
+{
+	assert_parse_ok("~1500,1000-2000");
+	assert_fwd(1499, 1499);
+	assert_not_fwd(1500);
+	assert_fwd(1501, 1501);
+	assert_not_fwd(22);
+}
+END_TEST
+
+START_TEST(exclusion_keeps_mapping_of_other_ports)
+{
+	assert_parse_ok("1000-1010:2000-2010,~1005");
+	assert_fwd(1004, 2004);
+	assert_not_fwd(1005);
+	assert_fwd(1006, 2006);
+}
+END_TEST
+
+START_TEST(exclusion_is_local_to_its_spec)
+{
+	assert_parse_ok("1000-2000,~1500");
+	assert_parse_ok("1500");
+	assert_fwd(1500, 1500);
+	ck_assert_ptr_eq(fwd_port_rule(&fwd, 1500), &fwd.rules[1]);
+}
+END_TEST
+
+/* Bind prefix: address and interface */
+
+START_TEST(ipv4_bind_address_recorded)
+{
+	const struct fwd_rule *r;
+
+	assert_parse_ok("127.0.0.1/8080");
+	assert_fwd(8080, 8080);
+	r = fwd_port_rule(&fwd, 8080);
+	ck_assert_int_eq(r->af, AF_INET);
+	ck_assert_uint_eq(r->addr.a4.s_addr, htonl(INADDR_LOOPBACK));
+	ck_assert_str_eq(r->ifname, "");
+}
+END_TEST
+
+START_TEST(ipv6_bind_address_recorded)
+{
+	const struct fwd_rule *r;
+
+	assert_parse_ok("::1/8080");
+	assert_fwd(8080, 8080);
+	r = fwd_port_rule(&fwd, 8080);
+	ck_assert_int_eq(r->af, AF_INET6);
+	ck_assert(IN6_IS_ADDR_LOOPBACK(&r->addr.a6));
+	ck_assert_str_eq(r->ifname, "");
+}
+END_TEST
+
+START_TEST(bind_address_applies_to_every_item)
+{
+	const struct fwd_rule *r;
+
+	assert_parse_ok("127.0.0.1/22,80:8080");
+	r = fwd_port_rule(&fwd, 22);
+	ck_assert_int_eq(r->af, AF_INET);
+	ck_assert_uint_eq(r->addr.a4.s_addr, htonl(INADDR_LOOPBACK));
+	r = fwd_port_rule(&fwd, 80);
+	ck_assert_int_eq(r->af, AF_INET);
+	ck_assert_uint_eq(r->addr.a4.s_addr, htonl(INADDR_LOOPBACK));
+	assert_fwd(80, 8080);
+}
+END_TEST
+
+START_TEST(no_prefix_binds_any_address)
+{
+	const struct fwd_rule *r;
+
+	assert_parse_ok("8080");
+	r = fwd_port_rule(&fwd, 8080);
+	ck_assert_int_eq(r->af, AF_UNSPEC);
+	ck_assert_str_eq(r->ifname, "");
+}
+END_TEST
+
+START_TEST(interface_prefix_recorded)
+{
+	const struct fwd_rule *r;
+
+	assert_parse_ok("%lo/8080");
+	assert_fwd(8080, 8080);
+	r = fwd_port_rule(&fwd, 8080);
+	ck_assert_int_eq(r->af, AF_UNSPEC);
+	ck_assert_str_eq(r->ifname, "lo");
+}
+END_TEST
+
+START_TEST(address_and_interface_prefix_recorded)
+{
+	const struct fwd_rule *r;
+
+	assert_parse_ok("127.0.0.1%lo/22");
+	assert_fwd(22, 22);
+	r = fwd_port_rule(&fwd, 22);
+	ck_assert_int_eq(r->af, AF_INET);
+	ck_assert_uint_eq(r->addr.a4.s_addr, htonl(INADDR_LOOPBACK));
+	ck_assert_str_eq(r->ifname, "lo");
+}
+END_TEST
+
+START_TEST(unknown_interface_accepted_without_check)
+{
+	/* -T and -U: the interface lives in the namespace, not here */
+	ck_assert_int_eq(fwd_parse_spec(&fwd, "%nonexist0/80", true, false,
+					errbuf, sizeof(errbuf)), 0);
+	ck_assert_str_eq(fwd_port_rule(&fwd, 80)->ifname, "nonexist0");
+}
+END_TEST
+
+/* Keywords */
+
+START_TEST(all_forwards_everything_but_ephemeral_range)
+{
+	uint16_t eph_first, eph_last;
+
+	fwd_ephemeral_range(&eph_first, &eph_last);
+	ck_assert_uint_gt(eph_first, 1);
+
+	assert_parse_ok("all");
+	ck_assert_int_eq(fwd.mode, FWD_ALL);
+	assert_not_fwd(0);
+	assert_fwd(1, 1);
+	assert_fwd(22, 22);
+	assert_fwd(eph_first - 1, eph_first - 1);
+	assert_not_fwd(eph_first);
+	assert_not_fwd((eph_first + eph_last) / 2);
+	assert_not_fwd(eph_last);
+	if (eph_last < NUM_PORTS - 1)
+		assert_fwd(eph_last + 1, eph_last + 1);
+}
+END_TEST
+
+START_TEST(all_with_exclusion)
+{
+	assert_parse_ok("all,~22");
+	ck_assert_int_eq(fwd.mode, FWD_ALL);
+	assert_fwd(21, 21);
+	assert_not_fwd(22);
+	assert_fwd(23, 23);
+}
+END_TEST
+
+START_TEST(all_after_mapping_keeps_mapping)
+{
+	assert_parse_ok("80:8080");
+	assert_parse_ok("all");
+	assert_fwd(80, 8080);
+	assert_fwd(81, 81);
+}
+END_TEST
+
+START_TEST(none_forwards_nothing)
+{
+	assert_parse_ok("none");
+	ck_assert_int_eq(fwd.mode, FWD_NONE);
+	ck_assert_uint_eq(fwd.rule_count, 0);
+	assert_not_fwd(1);
+	assert_not_fwd(22);
+	assert_not_fwd(65535);
+}
+END_TEST
+
+START_TEST(none_twice_accepted)
+{
+	assert_parse_ok("none");
+	assert_parse_ok("none");
+	ck_assert_int_eq(fwd.mode, FWD_NONE);
+}
+END_TEST
+
+START_TEST(auto_accepted_for_pasta)
+{
+	ck_assert_msg(parse_pasta("auto") == 0, "refused: %s", errbuf);
+	ck_assert_int_eq(fwd.mode, FWD_AUTO);
+	ck_assert_uint_eq(fwd.rule_count, 0);
+	assert_not_fwd(22);
+}
+END_TEST
+
+START_TEST(exclusion_with_auto_kept)
+{
+	/* The automatic scan must know what not to forward: if "auto,~22"
+	 * is accepted at all, 22 has to be recorded as excluded.
+	 */
+	if (parse_pasta("auto,~22"))
+		return;
+	ck_assert_int_eq(fwd.mode, FWD_AUTO);
+	ck_assert_msg(bitmap_isset(fwd.excl, 22),
+		      "\"auto,~22\" accepted, but 22 isn't in the exclusions");
+}
+END_TEST
+
+START_TEST(auto_refused_for_passt)
+{
+	assert_parse_err("auto", "auto");
+	ck_assert_int_ne(fwd.mode, FWD_AUTO);
+}
+END_TEST
+
+/* Invalid specifications */
+
+START_TEST(port_above_65535_refused)
+{
+	assert_parse_err("70000", "70000");
+}
+END_TEST
+
+START_TEST(port_65536_refused)
+{
+	assert_parse_err("65536", "65536");
+}
+END_TEST
+
+START_TEST(port_out_of_range_in_range_end_refused)
+{
+	assert_parse_err("1000-70000", "1000-70000");
+}
+END_TEST
+
+START_TEST(mapping_target_out_of_range_refused)
+{
+	assert_parse_err("80:70000", "80:70000");
+}
+END_TEST
+
+START_TEST(reversed_range_refused)
+{
+	assert_parse_err("2000-1000", "2000-1000");
+}
+END_TEST
+
+START_TEST(mismatched_mapping_sizes_refused)
+{
+	assert_parse_err("1000-1010:2000-2005", "1000-1010:2000-2005");
+}
+END_TEST
+
+START_TEST(range_mapped_to_single_port_refused)
+{
+	assert_parse_err("1000-1010:2000", "1000-1010:2000");
+}
+END_TEST
+
+START_TEST(port_zero_refused)
+{
+	assert_parse_err("0", "\"0\"");
+}
+END_TEST
+
+START_TEST(port_zero_as_target_refused)
+{
+	assert_parse_err("80:0", "80:0");
+}
+END_TEST
+
+START_TEST(garbage_refused)
+{
+	assert_parse_err("abc", "abc");
+}
+END_TEST
+
+START_TEST(trailing_garbage_refused)
+{
+	assert_parse_err("80x", "80x");
+}
+END_TEST
+
+START_TEST(open_range_refused)
+{
+	assert_parse_err("22-", "22-");
+}
+END_TEST
+
+START_TEST(bare_tilde_refused)
+{
+	assert_parse_err("~", "~");
+}
+END_TEST
+
+START_TEST(empty_spec_refused)
+{
+	assert_parse_err("", "empty");
+}
+END_TEST
+
+START_TEST(only_commas_refused)
+{
+	assert_parse_err(",,", "empty");
+}
+END_TEST
+
+START_TEST(prefix_without_ports_refused)
+{
+	ck_assert_int_eq(parse("127.0.0.1/"), -1);
+}
+END_TEST
+
+START_TEST(none_after_ports_refused)
+{
+	assert_parse_ok("22");
+	assert_parse_err("none", "none");
+	assert_fwd(22, 22);
+}
+END_TEST
+
+START_TEST(ports_after_none_refused)
+{
+	assert_parse_ok("none");
+	assert_parse_err("80", "80");
+	ck_assert_int_eq(fwd.mode, FWD_NONE);
+	assert_not_fwd(80);
+}
+END_TEST
+
+START_TEST(none_combined_with_ports_refused)
+{
+	assert_parse_err("80,none", "none");
+}
+END_TEST
+
+START_TEST(port_forwarded_twice_across_specs_refused)
+{
+	assert_parse_ok("80");
+	assert_parse_err("80", "80");
+}
+END_TEST
+
+START_TEST(overlapping_ranges_refused)
+{
+	assert_parse_ok("1000-2000");
+	assert_parse_err("1500-2500", "1500");
+	assert_not_fwd(2001);
+}
+END_TEST
+
+START_TEST(port_forwarded_twice_in_one_spec_refused)
+{
+	assert_parse_err("22,22", "22");
+}
+END_TEST
+
+START_TEST(unknown_interface_refused)
+{
+	assert_parse_err("%nonexist0/80", "nonexist0");
+	assert_not_fwd(80);
+}
+END_TEST
+
+START_TEST(empty_interface_refused)
+{
+	assert_parse_err("%/80", "%/80");
+}
+END_TEST
+
+START_TEST(overlong_interface_refused)
+{
+	assert_parse_err("%abcdefghijklmnopq/80", "abcdefghijklmnopq");
+}
+END_TEST
+
+START_TEST(bad_bind_address_refused)
+{
+	assert_parse_err("300.1.1.1/80", "300.1.1.1");
+	assert_not_fwd(80);
+}
+END_TEST
+
+START_TEST(overlong_spec_refused)
+{
+	static char spec[BUFSIZ + 16];
+
+	memset(spec, '1', sizeof(spec) - 1);
+	ck_assert_int_eq(parse(spec), -1);
+	ck_assert_ptr_nonnull(strstr(errbuf, "too long"));
+}
+END_TEST
+
+/**
+ * fwd_suite() - Build the suite
+ *
+ * Return: the suite
+ */
+static Suite *fwd_suite(void)
+{
+	Suite *s = suite_create("fwd");
+	TCase *tc;
+
+	tc = tcase_create("ports");
+	tcase_add_checked_fixture(tc, fwd_reset, NULL);
+	tcase_add_test(tc, single_port_forwarded_to_itself);
+	tcase_add_test(tc, lowest_and_highest_port_accepted);
+	tcase_add_test(tc, range_forwards_every_port_in_it);
+	tcase_add_test(tc, mapping_sets_target_port);
+	tcase_add_test(tc, mapped_range_keeps_offsets);
+	tcase_add_test(tc, mapping_wraps_around_port_space);
+	tcase_add_test(tc, comma_separated_items_all_apply);
+	tcase_add_test(tc, repeated_specs_accumulate);
+	tcase_add_test(tc, rule_limit_reached_exactly);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("exclusions");
+	tcase_add_checked_fixture(tc, fwd_reset, NULL);
+	tcase_add_test(tc, exclusion_alone_forwards_all_other_ports);
+	tcase_add_test(tc, excluded_range_alone_forwards_all_other_ports);
+	tcase_add_test(tc, exclusion_punches_hole_in_range);
+	tcase_add_test(tc, exclusion_applies_wherever_it_appears);
+	tcase_add_test(tc, exclusion_keeps_mapping_of_other_ports);
+	tcase_add_test(tc, exclusion_is_local_to_its_spec);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bind prefix");
+	tcase_add_checked_fixture(tc, fwd_reset, NULL);
+	tcase_add_test(tc, ipv4_bind_address_recorded);
+	tcase_add_test(tc, ipv6_bind_address_recorded);
+	tcase_add_test(tc, bind_address_applies_to_every_item);
+	tcase_add_test(tc, no_prefix_binds_any_address);
+	tcase_add_test(tc, interface_prefix_recorded);
+	tcase_add_test(tc, address_and_interface_prefix_recorded);
+	tcase_add_test(tc, unknown_interface_accepted_without_check);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("keywords");
+	tcase_add_checked_fixture(tc, fwd_reset, NULL);
+	tcase_add_test(tc, all_forwards_everything_but_ephemeral_range);
+	tcase_add_test(tc, all_with_exclusion);
+	tcase_add_test(tc, all_after_mapping_keeps_mapping);
+	tcase_add_test(tc, none_forwards_nothing);
+	tcase_add_test(tc, none_twice_accepted);
+	tcase_add_test(tc, auto_accepted_for_pasta);
+	tcase_add_test(tc, exclusion_with_auto_kept);
+	tcase_add_test(tc, auto_refused_for_passt);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, fwd_reset, NULL);
+	tcase_add_test(tc, port_above_65535_refused);
+	tcase_add_test(tc, port_65536_refused);
+	tcase_add_test(tc, port_out_of_range_in_range_end_refused);
+	tcase_add_test(tc, mapping_target_out_of_range_refused);
+	tcase_add_test(tc, reversed_range_refused);
+	tcase_add_test(tc, mismatched_mapping_sizes_refused);
+	tcase_add_test(tc, range_mapped_to_single_port_refused);
+	tcase_add_test(tc, port_zero_refused);
+	tcase_add_test(tc, port_zero_as_target_refused);
+	tcase_add_test(tc, garbage_refused);
+	tcase_add_test(tc, trailing_garbage_refused);
+	tcase_add_test(tc, open_range_refused);
+	tcase_add_test(tc, bare_tilde_refused);
+	tcase_add_test(tc, empty_spec_refused);
+	tcase_add_test(tc, only_commas_refused);
+	tcase_add_test(tc, prefix_without_ports_refused);
+	tcase_add_test(tc, none_after_ports_refused);
+	tcase_add_test(tc, ports_after_none_refused);
+	tcase_add_test(tc, none_combined_with_ports_refused);
+	tcase_add_test(tc, port_forwarded_twice_across_specs_refused);
+	tcase_add_test(tc, overlapping_ranges_refused);
+	tcase_add_test(tc, port_forwarded_twice_in_one_spec_refused);
+	tcase_add_test(tc, unknown_interface_refused);
+	tcase_add_test(tc, empty_interface_refused);
+	tcase_add_test(tc, overlong_interface_refused);
+	tcase_add_test(tc, bad_bind_address_refused);
+	tcase_add_test(tc, overlong_spec_refused);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(fwd_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

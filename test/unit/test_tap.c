@@ -1,0 +1,1323 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_tap.c - qemu stream framing (tap_stream_parse()) and ARP replies
+ *
+ * The framing tests lay out a buffer the way qemu's stream socket delivers
+ * it, frames each preceded by a 32-bit big-endian length, and check which
+ * frames tap_stream_parse() puts in the pool and how many bytes it reports
+ * consumed: complete frames only, a partial frame left for the next read,
+ * impossible lengths reported with the offset of the bad frame.
+ *
+ * The ARP tests run arp() on crafted frames. In pasta mode a queued frame is
+ * written to c->fd_tap with one write() per frame on tap_flush(), so the
+ * write end of a pipe stands in for the tap device and the reply is read
+ * back whole from the other end.
+ *
+ * The passt stream tests put the daemon on one end of a UNIX socketpair and
+ * play qemu on the other: frames split across reads, more frames than a
+ * pool holds, impossible lengths, hangups, and output cut by a full socket.
+ * For the last, send() and sendmsg() are interposed here so that a write
+ * stops exactly where a test wants it; the stream the guest reads must
+ * still be made of whole frames only.
+ */
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/if_ether.h>
+#include <net/if_arp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "arp.h"
+#include "log.h"
+#include "packet.h"
+#include "passt.h"
+#include "tap.h"
+#include "util.h"
+
+/* Stream framing */
+
+#define LEN_PREFIX	sizeof(uint32_t)
+#define STREAM_POOL_CAP	8
+
+static char stream[2 * (LEN_PREFIX + TAP_FRAME_MAX)];
+static struct iovec stream_pkts[STREAM_POOL_CAP];
+static struct pool frames;
+
+/**
+ * stream_reset() - Checked fixture: empty pool over a zeroed stream buffer
+ */
+static void stream_reset(void)
+{
+	memset(stream, 0, sizeof(stream));
+	memset(stream_pkts, 0, sizeof(stream_pkts));
+	frames.buf = stream;
+	frames.buf_size = sizeof(stream);
+	frames.size = STREAM_POOL_CAP;
+	frames.count = 0;
+	frames.pkt = stream_pkts;
+}
+
+/**
+ * put_len() - Write a length prefix, big-endian
+ * @at:		Where to write it
+ * @len:	Length
+ *
+ * Return: bytes written
+ */
+static size_t put_len(char *at, uint32_t len)
+{
+	uint32_t be = htonl(len);
+
+	memcpy(at, &be, sizeof(be));
+	return sizeof(be);
+}
+
+/**
+ * put_frame() - Write a length prefix and a frame filled with @fill
+ * @at:		Where to write
+ * @len:	Frame length
+ * @fill:	Byte the frame is made of, to tell frames apart
+ *
+ * Return: bytes written, prefix included
+ */
+static size_t put_frame(char *at, uint32_t len, char fill)
+{
+	size_t n = put_len(at, len);
+
+	memset(at + n, fill, len);
+	return n + len;
+}
+
+/* Frame @idx of the pool starts at @at in the stream, is @len bytes long */
+#define assert_frame(idx, at, len)					\
+	do {								\
+		ck_assert_ptr_eq(frames.pkt[(idx)].iov_base, (at));	\
+		ck_assert_uint_eq(frames.pkt[(idx)].iov_len, (len));	\
+	} while (0)
+
+START_TEST(one_frame)
+{
+	size_t end = put_frame(stream, 60, 'a'), consumed = 99;
+
+	ck_assert_int_eq(tap_stream_parse(&frames, stream, end, &consumed), 0);
+	ck_assert_uint_eq(consumed, end);
+	ck_assert_uint_eq(frames.count, 1);
+	assert_frame(0, stream + LEN_PREFIX, 60);
+}
+END_TEST
+
+START_TEST(several_frames_in_one_buffer)
+{
+	size_t off = 0, consumed = 99;
+
+	off += put_frame(stream + off, 60, 'a');
+	off += put_frame(stream + off, TAP_FRAME_MIN, 'b');
+	off += put_frame(stream + off, 1500, 'c');
+
+	ck_assert_int_eq(tap_stream_parse(&frames, stream, off, &consumed), 0);
+	ck_assert_uint_eq(consumed, off);
+	ck_assert_uint_eq(frames.count, 3);
+	assert_frame(0, stream + LEN_PREFIX, 60);
+	assert_frame(1, stream + 2 * LEN_PREFIX + 60, TAP_FRAME_MIN);
+	assert_frame(2, stream + 3 * LEN_PREFIX + 60 + TAP_FRAME_MIN, 1500);
+	ck_assert_int_eq(((char *)frames.pkt[2].iov_base)[0], 'c');
+	ck_assert_int_eq(((char *)frames.pkt[2].iov_base)[1499], 'c');
+}
+END_TEST
+
+START_TEST(empty_buffer_consumes_nothing)
+{
+	size_t consumed = 99;
+
+	ck_assert_int_eq(tap_stream_parse(&frames, stream, 0, &consumed), 0);
+	ck_assert_uint_eq(consumed, 0);
+	ck_assert_uint_eq(frames.count, 0);
+}
+END_TEST
+
+START_TEST(partial_frame_left_for_next_read)
+{
+	size_t first = put_frame(stream, 60, 'a'), consumed = 99, rest;
+
+	/* Second frame: 100 bytes announced, 50 received so far */
+	put_frame(stream + first, 100, 'b');
+	ck_assert_int_eq(tap_stream_parse(&frames, stream,
+					  first + LEN_PREFIX + 50, &consumed),
+			 0);
+	ck_assert_uint_eq(consumed, first);
+	ck_assert_uint_eq(frames.count, 1);
+	assert_frame(0, stream + LEN_PREFIX, 60);
+
+	/* As the receive path does: keep the partial frame at the start of
+	 * the buffer, then the rest of it arrives after it.
+	 */
+	rest = LEN_PREFIX + 50;
+	memmove(stream, stream + consumed, rest);
+	memset(stream + rest, 'b', 50);
+	pool_flush(&frames);
+
+	ck_assert_int_eq(tap_stream_parse(&frames, stream, rest + 50,
+					  &consumed), 0);
+	ck_assert_uint_eq(consumed, LEN_PREFIX + 100);
+	ck_assert_uint_eq(frames.count, 1);
+	assert_frame(0, stream + LEN_PREFIX, 100);
+	ck_assert_int_eq(((char *)frames.pkt[0].iov_base)[0], 'b');
+	ck_assert_int_eq(((char *)frames.pkt[0].iov_base)[99], 'b');
+}
+END_TEST
+
+START_TEST(length_prefix_alone_waits_for_frame)
+{
+	size_t consumed = 99;
+
+	put_frame(stream, 60, 'a');
+	ck_assert_int_eq(tap_stream_parse(&frames, stream, LEN_PREFIX,
+					  &consumed), 0);
+	ck_assert_uint_eq(consumed, 0);
+	ck_assert_uint_eq(frames.count, 0);
+}
+END_TEST
+
+START_TEST(split_length_prefix_waits)
+{
+	size_t first = put_frame(stream, 60, 'a'), consumed = 99, end;
+
+	end = first + put_frame(stream + first, 70, 'b');
+
+	/* Only 2 of the 4 bytes of the second length */
+	ck_assert_int_eq(tap_stream_parse(&frames, stream, first + 2,
+					  &consumed), 0);
+	ck_assert_uint_eq(consumed, first);
+	ck_assert_uint_eq(frames.count, 1);
+
+	/* Nothing but those 2 bytes */
+	pool_flush(&frames);
+	ck_assert_int_eq(tap_stream_parse(&frames, stream + first, 2,
+					  &consumed), 0);
+	ck_assert_uint_eq(consumed, 0);
+	ck_assert_uint_eq(frames.count, 0);
+
+	/* The rest arrives */
+	ck_assert_int_eq(tap_stream_parse(&frames, stream + first,
+					  end - first, &consumed), 0);
+	ck_assert_uint_eq(consumed, end - first);
+	ck_assert_uint_eq(frames.count, 1);
+	assert_frame(0, stream + first + LEN_PREFIX, 70);
+}
+END_TEST
+
+/**
+ * check_bad_length() - A frame with an impossible length, after a good one
+ * @len:	Length to announce
+ */
+static void check_bad_length(uint32_t len)
+{
+	size_t first = put_frame(stream, 60, 'a'), consumed = 99;
+
+	put_len(stream + first, len);
+	ck_assert_msg(tap_stream_parse(&frames, stream, first + LEN_PREFIX,
+				       &consumed) == -1,
+		      "length %u accepted", len);
+	ck_assert_uint_eq(consumed, first);
+
+	/* Even with the whole announced frame there, if it fits */
+	stream_reset();
+	first = put_frame(stream, 60, 'a');
+	if (len <= sizeof(stream) - first - LEN_PREFIX) {
+		put_frame(stream + first, len, 'b');
+		ck_assert_int_eq(tap_stream_parse(&frames, stream,
+						  first + LEN_PREFIX + len,
+						  &consumed), -1);
+		ck_assert_uint_eq(consumed, first);
+	}
+}
+
+START_TEST(zero_length_refused)
+{
+	check_bad_length(0);
+}
+END_TEST
+
+START_TEST(length_below_ethernet_header_refused)
+{
+	check_bad_length(TAP_FRAME_MIN - 1);
+	ck_assert_uint_eq(TAP_FRAME_MIN - 1, 13);
+}
+END_TEST
+
+START_TEST(length_above_maximum_refused)
+{
+	check_bad_length(TAP_FRAME_MAX + 1);
+	ck_assert_uint_eq(TAP_FRAME_MAX + 1, 65550);
+}
+END_TEST
+
+START_TEST(huge_length_refused)
+{
+	check_bad_length(UINT32_MAX);
+	stream_reset();
+	check_bad_length(0x80000000U);
+}
+END_TEST
+
+START_TEST(bad_length_as_first_frame_consumes_nothing)
+{
+	size_t consumed = 99;
+
+	put_len(stream, TAP_FRAME_MAX + 1);
+	ck_assert_int_eq(tap_stream_parse(&frames, stream, LEN_PREFIX,
+					  &consumed), -1);
+	ck_assert_uint_eq(consumed, 0);
+	ck_assert_uint_eq(frames.count, 0);
+}
+END_TEST
+
+START_TEST(minimum_length_accepted)
+{
+	size_t end = put_frame(stream, 14, 'a'), consumed = 99;
+
+	ck_assert_uint_eq(TAP_FRAME_MIN, 14);
+	ck_assert_int_eq(tap_stream_parse(&frames, stream, end, &consumed), 0);
+	ck_assert_uint_eq(consumed, end);
+	ck_assert_uint_eq(frames.count, 1);
+	assert_frame(0, stream + LEN_PREFIX, 14);
+}
+END_TEST
+
+START_TEST(maximum_length_accepted)
+{
+	size_t end = put_frame(stream, 65549, 'a'), consumed = 99;
+
+	ck_assert_uint_eq(TAP_FRAME_MAX, 65549);
+	ck_assert_int_eq(tap_stream_parse(&frames, stream, end, &consumed), 0);
+	ck_assert_uint_eq(consumed, end);
+	ck_assert_uint_eq(frames.count, 1);
+	assert_frame(0, stream + LEN_PREFIX, 65549);
+}
+END_TEST
+
+START_TEST(maximum_length_one_byte_short_waits)
+{
+	size_t end = put_frame(stream, 65549, 'a'), consumed = 99;
+
+	ck_assert_int_eq(tap_stream_parse(&frames, stream, end - 1,
+					  &consumed), 0);
+	ck_assert_uint_eq(consumed, 0);
+	ck_assert_uint_eq(frames.count, 0);
+}
+END_TEST
+
+START_TEST(full_pool_stops_at_first_frame_not_taken)
+{
+	size_t off = 0, second_end, consumed = 99;
+
+	frames.size = 2;
+	off += put_frame(stream + off, 60, 'a');
+	off += put_frame(stream + off, 70, 'b');
+	second_end = off;
+	off += put_frame(stream + off, 80, 'c');
+
+	ck_assert_int_eq(tap_stream_parse(&frames, stream, off, &consumed), 0);
+	ck_assert_uint_eq(consumed, second_end);
+	ck_assert_uint_eq(frames.count, 2);
+	assert_frame(1, stream + 2 * LEN_PREFIX + 60, 70);
+
+	/* The receive path flushes the pool and goes on from there */
+	pool_flush(&frames);
+	ck_assert_int_eq(tap_stream_parse(&frames, stream + second_end,
+					  off - second_end, &consumed), 0);
+	ck_assert_uint_eq(consumed, off - second_end);
+	ck_assert_uint_eq(frames.count, 1);
+	assert_frame(0, stream + second_end + LEN_PREFIX, 80);
+}
+END_TEST
+
+START_TEST(full_pool_takes_nothing)
+{
+	size_t end = put_frame(stream, 60, 'a'), consumed = 99;
+
+	frames.size = 0;
+	ck_assert_int_eq(tap_stream_parse(&frames, stream, end, &consumed), 0);
+	ck_assert_uint_eq(consumed, 0);
+	ck_assert_uint_eq(frames.count, 0);
+}
+END_TEST
+
+/* ARP */
+
+/**
+ * struct arp_eth_ipv4 - ARP frame for IPv4 over Ethernet, RFC 826 layout
+ * @eh:		Ethernet header
+ * @ah:		ARP header
+ * @sha:	Sender hardware address
+ * @sip:	Sender IP address
+ * @tha:	Target hardware address
+ * @tip:	Target IP address
+ */
+struct arp_eth_ipv4 {
+	struct ethhdr eh;
+	struct arphdr ah;
+	uint8_t sha[ETH_ALEN];
+	uint8_t sip[4];
+	uint8_t tha[ETH_ALEN];
+	uint8_t tip[4];
+} __attribute__((packed));
+
+static const uint8_t our_mac[ETH_ALEN] = { 0x02, 0x00, 0x00,
+					   0x00, 0x00, 0x01 };
+static const uint8_t guest_mac[ETH_ALEN] = { 0x52, 0x54, 0x00,
+					     0x12, 0x34, 0x56 };
+static const uint8_t bcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff,
+					     0xff, 0xff, 0xff };
+#define GUEST_ADDR	"192.0.2.2"
+#define GW_ADDR		"192.0.2.1"
+
+static struct ctx c;		/* Large: static */
+static int peer_fd = -1;	/* Guest side: replies come out here */
+static char arp_buf[128];	/* Frame under test, the pool's buffer */
+
+/**
+ * ctx_init() - Zeroed context answering as @our_mac, guest at GUEST_ADDR
+ * @mode:	MODE_PASST or MODE_PASTA
+ */
+static void ctx_init(enum passt_mode mode)
+{
+	memset(&c, 0, sizeof(c));
+	memset(&tap_stats, 0, sizeof(tap_stats));
+	memset(arp_buf, 0, sizeof(arp_buf));
+	c.mode = mode;
+	c.epollfd = -1;
+	c.fd_tap = c.fd_tap_listen = -1;
+	c.ifi4 = 1;
+	memcpy(c.our_tap_mac, our_mac, ETH_ALEN);
+	inet_pton(AF_INET, GUEST_ADDR, &c.ip4.addr);
+	inet_pton(AF_INET, GW_ADDR, &c.ip4.gw);
+}
+
+/**
+ * arp_setup() - Checked fixture: pasta context writing frames to a pipe
+ */
+static void arp_setup(void)
+{
+	int p[2];
+
+	ctx_init(MODE_PASTA);
+	ck_assert_int_eq(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+	peer_fd = p[0];
+	c.fd_tap = p[1];
+}
+
+/**
+ * tap_teardown() - Checked fixture: close both ends
+ */
+static void tap_teardown(void)
+{
+	close(peer_fd);
+	if (c.fd_tap >= 0)
+		close(c.fd_tap);
+}
+
+/**
+ * arp_request() - Write an ARP request from the guest into @arp_buf
+ * @sip:	Sender IP address, dotted
+ * @tip:	Target IP address, dotted
+ *
+ * Return: the frame, for further changes
+ */
+static struct arp_eth_ipv4 *arp_request(const char *sip, const char *tip)
+{
+	struct arp_eth_ipv4 *f = (struct arp_eth_ipv4 *)arp_buf;
+
+	memcpy(f->eh.h_dest, bcast_mac, ETH_ALEN);
+	memcpy(f->eh.h_source, guest_mac, ETH_ALEN);
+	f->eh.h_proto = htons(ETH_P_ARP);
+	f->ah.ar_hrd = htons(ARPHRD_ETHER);
+	f->ah.ar_pro = htons(ETH_P_IP);
+	f->ah.ar_hln = ETH_ALEN;
+	f->ah.ar_pln = 4;
+	f->ah.ar_op = htons(ARPOP_REQUEST);
+	memcpy(f->sha, guest_mac, ETH_ALEN);
+	inet_pton(AF_INET, sip, f->sip);
+	memset(f->tha, 0, ETH_ALEN);
+	inet_pton(AF_INET, tip, f->tip);
+	return f;
+}
+
+/**
+ * run_arp() - Put the first @len bytes of @arp_buf in a pool, call arp()
+ * @len:	Frame length
+ *
+ * Return: what arp() returns
+ */
+static bool run_arp(size_t len)
+{
+	PACKET_POOL_P(pool, arp_buf, sizeof(arp_buf));
+
+	ck_assert(packet_add(&pool, len, arp_buf));
+	return arp(&c, &pool, 0);
+}
+
+/**
+ * read_reply() - Flush the tap queue, read what came out of it
+ * @reply:	Buffer for one frame
+ * @size:	Size of @reply
+ *
+ * Return: frame length, 0 if nothing was sent
+ */
+static size_t read_reply(void *reply, size_t size)
+{
+	ssize_t n;
+
+	tap_flush(&c);
+	n = read(peer_fd, reply, size);
+	if (n < 0) {
+		ck_assert_int_eq(errno, EAGAIN);
+		return 0;
+	}
+	return (size_t)n;
+}
+
+/**
+ * assert_no_reply() - Check that nothing was sent to the guest
+ */
+static void assert_no_reply(void)
+{
+	char reply[256];
+
+	ck_assert_uint_eq(read_reply(reply, sizeof(reply)), 0);
+}
+
+/**
+ * check_reply() - Check an ARP reply to the guest's request for @tip
+ * @reply:	Reply frame
+ * @tip:	Address the guest asked about, dotted
+ */
+static void check_reply(const struct arp_eth_ipv4 *reply, const char *tip)
+{
+	uint8_t ip[4];
+
+	ck_assert_mem_eq(reply->eh.h_dest, guest_mac, ETH_ALEN);
+	ck_assert_mem_eq(reply->eh.h_source, our_mac, ETH_ALEN);
+	ck_assert_uint_eq(ntohs(reply->eh.h_proto), ETH_P_ARP);
+
+	ck_assert_uint_eq(ntohs(reply->ah.ar_hrd), ARPHRD_ETHER);
+	ck_assert_uint_eq(ntohs(reply->ah.ar_pro), ETH_P_IP);
+	ck_assert_uint_eq(reply->ah.ar_hln, ETH_ALEN);
+	ck_assert_uint_eq(reply->ah.ar_pln, 4);
+	ck_assert_uint_eq(ntohs(reply->ah.ar_op), ARPOP_REPLY);
+
+	ck_assert_mem_eq(reply->sha, our_mac, ETH_ALEN);
+	inet_pton(AF_INET, tip, ip);
+	ck_assert_mem_eq(reply->sip, ip, 4);
+	ck_assert_mem_eq(reply->tha, guest_mac, ETH_ALEN);
+	inet_pton(AF_INET, GUEST_ADDR, ip);
+	ck_assert_mem_eq(reply->tip, ip, 4);
+}
+
+/**
+ * assert_reply() - Flush, check that exactly one ARP reply for @tip came out
+ * @tip:	Address the guest asked about, dotted
+ */
+static void assert_reply(const char *tip)
+{
+	struct arp_eth_ipv4 reply;
+	char extra[256];
+
+	ck_assert_uint_eq(read_reply(&reply, sizeof(reply)), sizeof(reply));
+	ck_assert_uint_eq(read_reply(extra, sizeof(extra)), 0);
+	check_reply(&reply, tip);
+}
+
+START_TEST(arp_request_answered_with_our_mac)
+{
+	arp_request(GUEST_ADDR, GW_ADDR);
+	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
+	assert_reply(GW_ADDR);
+}
+END_TEST
+
+START_TEST(arp_request_for_any_other_address_answered)
+{
+	arp_request(GUEST_ADDR, "198.51.100.7");
+	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
+	assert_reply("198.51.100.7");
+}
+END_TEST
+
+START_TEST(arp_request_with_ethernet_padding_answered)
+{
+	arp_request(GUEST_ADDR, GW_ADDR);
+	ck_assert(run_arp(60));
+	assert_reply(GW_ADDR);
+}
+END_TEST
+
+START_TEST(arp_reply_queued_until_flush)
+{
+	char reply[256];
+
+	arp_request(GUEST_ADDR, GW_ADDR);
+	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
+	ck_assert_int_eq(read(peer_fd, reply, sizeof(reply)), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	assert_reply(GW_ADDR);
+}
+END_TEST
+
+START_TEST(arp_request_through_tap_handler)
+{
+	PACKET_POOL_P(pool, arp_buf, sizeof(arp_buf));
+
+	arp_request(GUEST_ADDR, GW_ADDR);
+	ck_assert(packet_add(&pool, sizeof(struct arp_eth_ipv4), arp_buf));
+	tap_handler(&c, &pool, NULL);
+	ck_assert_mem_eq(c.guest_mac, guest_mac, ETH_ALEN);
+	assert_reply(GW_ADDR);
+}
+END_TEST
+
+START_TEST(arp_probe_for_guest_address_unanswered)
+{
+	/* Duplicate address detection: sender 0.0.0.0, target ourselves */
+	arp_request("0.0.0.0", GUEST_ADDR);
+	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
+	assert_no_reply();
+}
+END_TEST
+
+START_TEST(arp_request_for_guest_address_unanswered)
+{
+	arp_request(GUEST_ADDR, GUEST_ADDR);
+	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
+	assert_no_reply();
+
+	arp_request("192.0.2.3", GUEST_ADDR);
+	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
+	assert_no_reply();
+}
+END_TEST
+
+START_TEST(arp_request_for_address_guest_uses_unanswered)
+{
+	inet_pton(AF_INET, "192.0.2.99", &c.ip4.addr_seen);
+	arp_request("0.0.0.0", "192.0.2.99");
+	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
+	assert_no_reply();
+}
+END_TEST
+
+START_TEST(gratuitous_arp_unanswered)
+{
+	arp_request("192.0.2.50", "192.0.2.50");
+	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
+	assert_no_reply();
+}
+END_TEST
+
+START_TEST(arp_reply_from_guest_ignored)
+{
+	struct arp_eth_ipv4 *f = arp_request(GUEST_ADDR, GW_ADDR);
+
+	f->ah.ar_op = htons(ARPOP_REPLY);
+	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
+	assert_no_reply();
+}
+END_TEST
+
+START_TEST(truncated_arp_refused)
+{
+	size_t len;
+
+	arp_request(GUEST_ADDR, GW_ADDR);
+	for (len = ETH_HLEN; len < sizeof(struct arp_eth_ipv4); len++)
+		ck_assert_msg(!run_arp(len), "%zu byte frame accepted", len);
+	assert_no_reply();
+}
+END_TEST
+
+START_TEST(arp_for_other_hardware_refused)
+{
+	struct arp_eth_ipv4 *f = arp_request(GUEST_ADDR, GW_ADDR);
+
+	f->ah.ar_hrd = htons(ARPHRD_IEEE802);
+	ck_assert(!run_arp(sizeof(struct arp_eth_ipv4)));
+	assert_no_reply();
+}
+END_TEST
+
+START_TEST(arp_for_other_protocol_refused)
+{
+	struct arp_eth_ipv4 *f = arp_request(GUEST_ADDR, GW_ADDR);
+
+	f->ah.ar_pro = htons(ETH_P_IPV6);
+	ck_assert(!run_arp(sizeof(struct arp_eth_ipv4)));
+	assert_no_reply();
+}
+END_TEST
+
+START_TEST(arp_with_wrong_address_lengths_refused)
+{
+	struct arp_eth_ipv4 *f = arp_request(GUEST_ADDR, GW_ADDR);
+
+	f->ah.ar_hln = 8;
+	ck_assert(!run_arp(sizeof(struct arp_eth_ipv4)));
+	f->ah.ar_hln = ETH_ALEN;
+	f->ah.ar_pln = 16;
+	ck_assert(!run_arp(sizeof(struct arp_eth_ipv4)));
+	assert_no_reply();
+}
+END_TEST
+
+/* passt: the whole path over a stream socket, as qemu connects */
+
+/* Byte budget for the daemon's writes to the guest's stream socket
+ *
+ * send() and sendmsg() are defined here, so tap.o calls these: they pass
+ * through to the kernel, but write at most @write_budget bytes in total,
+ * then fail with EAGAIN. That makes partial writes land exactly where a
+ * test wants them: inside a length prefix, inside a frame, or at a frame
+ * boundary. SIZE_MAX (the default) means no limit.
+ */
+static size_t write_budget = SIZE_MAX;
+
+/**
+ * budget_take() - Account for bytes written
+ * @n:		Return value of the write
+ */
+static void budget_take(ssize_t n)
+{
+	if (n > 0 && write_budget != SIZE_MAX)
+		write_budget -= (size_t)n;
+}
+
+/**
+ * send() - send(2), within @write_budget: tap.c sends pending tails with it
+ * @fd:		Socket
+ * @buf:	Data
+ * @len:	Length of data
+ * @flags:	Flags, as for send(2)
+ *
+ * Return: bytes written, -1 with errno EAGAIN if the budget is spent
+ */
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	ssize_t n;
+
+	if (!write_budget) {
+		errno = EAGAIN;
+		return -1;
+	}
+	n = syscall(SYS_sendto, fd, buf, MIN(len, write_budget), flags,
+		    NULL, 0);
+	budget_take(n);
+	return n;
+}
+
+/**
+ * sendmsg() - sendmsg(2), within @write_budget: tap.c sends queued frames
+ * @fd:		Socket
+ * @msg:	Message, whose iovec is cut to what the budget allows
+ * @flags:	Flags, as for sendmsg(2)
+ *
+ * Return: bytes written, -1 with errno EAGAIN if the budget is spent
+ */
+ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	static struct iovec iov[IOV_MAX];
+	struct msghdr mh = *msg;
+	size_t left = write_budget, i;
+	ssize_t n;
+
+	if (!write_budget) {
+		errno = EAGAIN;
+		return -1;
+	}
+	for (i = 0; i < msg->msg_iovlen && i < IOV_MAX && left; i++) {
+		iov[i] = msg->msg_iov[i];
+		iov[i].iov_len = MIN(iov[i].iov_len, left);
+		left -= iov[i].iov_len;
+	}
+	mh.msg_iov = iov;
+	mh.msg_iovlen = i;
+	n = syscall(SYS_sendmsg, fd, &mh, flags);
+	budget_take(n);
+	return n;
+}
+
+/**
+ * passt_setup() - Checked fixture: passt context on one end of a socketpair
+ */
+static void passt_setup(void)
+{
+	int sv[2];
+
+	ctx_init(MODE_PASST);
+	log_stderr = false;	/* Disconnections are logged: keep quiet */
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				    sv), 0);
+	c.fd_tap = sv[0];
+	peer_fd = sv[1];
+	ck_assert_int_eq(fd_set_nonblock(c.fd_tap), 0);
+	ck_assert_int_eq(fd_set_nonblock(peer_fd), 0);
+}
+
+/**
+ * guest_send() - Write bytes to the daemon, as the guest
+ * @data:	Data
+ * @len:	Length
+ */
+static void guest_send(const void *data, size_t len)
+{
+	ck_assert_int_eq(write(peer_fd, data, len), (ssize_t)len);
+}
+
+/**
+ * guest_recv() - Read whatever the daemon sent so far, as the guest
+ * @buf:	Buffer
+ * @size:	Size of @buf
+ *
+ * Return: bytes read
+ */
+static size_t guest_recv(char *buf, size_t size)
+{
+	size_t n = 0;
+	ssize_t rc;
+
+	while (n < size && (rc = read(peer_fd, buf + n, size - n)) > 0)
+		n += (size_t)rc;
+	return n;
+}
+
+/**
+ * passt_read() - Let the daemon handle what the guest sent
+ */
+static void passt_read(void)
+{
+	const struct timespec now = { 0 };
+
+	tap_passt_handler(&c, EPOLLIN, &now);
+}
+
+/**
+ * framed_arp_request() - A length-prefixed ARP request for GW_ADDR
+ * @out:	Buffer, at least LEN_PREFIX + sizeof(struct arp_eth_ipv4)
+ *
+ * Return: bytes written to @out
+ */
+static size_t framed_arp_request(char *out)
+{
+	size_t n = put_len(out, sizeof(struct arp_eth_ipv4));
+
+	memcpy(out + n, arp_request(GUEST_ADDR, GW_ADDR),
+	       sizeof(struct arp_eth_ipv4));
+	return n + sizeof(struct arp_eth_ipv4);
+}
+
+/**
+ * assert_framed_reply() - The guest got exactly one length-prefixed reply
+ */
+static void assert_framed_reply(void)
+{
+	char in[LEN_PREFIX + sizeof(struct arp_eth_ipv4) + 64];
+	struct arp_eth_ipv4 reply;
+	uint32_t len;
+
+	ck_assert_uint_eq(guest_recv(in, sizeof(in)),
+			  LEN_PREFIX + sizeof(reply));
+	memcpy(&len, in, sizeof(len));
+	ck_assert_uint_eq(ntohl(len), sizeof(reply));
+	memcpy(&reply, in + LEN_PREFIX, sizeof(reply));
+	check_reply(&reply, GW_ADDR);
+}
+
+START_TEST(passt_answers_arp_over_stream)
+{
+	char out[64];
+
+	guest_send(out, framed_arp_request(out));
+	passt_read();
+	assert_framed_reply();
+	ck_assert_uint_eq(tap_stats.frames_in, 1);
+	ck_assert_uint_eq(tap_stats.frames_out, 1);
+}
+END_TEST
+
+START_TEST(passt_frame_split_across_reads)
+{
+	char out[64], in[64];
+	size_t len = framed_arp_request(out);
+
+	guest_send(out, 2);		/* Half the length prefix */
+	passt_read();
+	ck_assert_uint_eq(guest_recv(in, sizeof(in)), 0);
+
+	guest_send(out + 2, 20);	/* Rest of it, part of the frame */
+	passt_read();
+	ck_assert_uint_eq(guest_recv(in, sizeof(in)), 0);
+	ck_assert_uint_eq(tap_stats.frames_in, 0);
+
+	guest_send(out + 22, len - 22);
+	passt_read();
+	assert_framed_reply();
+	ck_assert_uint_eq(tap_stats.frames_in, 1);
+}
+END_TEST
+
+START_TEST(passt_takes_more_frames_than_pool_holds)
+{
+	static char out[(TAP_POOL_FRAMES + 100) * (LEN_PREFIX + ETH_HLEN)];
+	int fd = c.fd_tap;
+	size_t i, off = 0;
+
+	/* Minimal frames of a protocol nobody handles: counted, ignored */
+	for (i = 0; i < TAP_POOL_FRAMES + 100; i++) {
+		struct ethhdr eh = { .h_proto = htons(ETH_P_802_EX1) };
+
+		memcpy(eh.h_source, guest_mac, ETH_ALEN);
+		off += put_len(out + off, sizeof(eh));
+		memcpy(out + off, &eh, sizeof(eh));
+		off += sizeof(eh);
+	}
+	guest_send(out, off);
+	passt_read();
+
+	ck_assert_uint_eq(tap_stats.frames_in, TAP_POOL_FRAMES + 100);
+	ck_assert_uint_eq(tap_stats.dropped_in, 0);
+	ck_assert_int_eq(c.fd_tap, fd);	/* Connection still up */
+}
+END_TEST
+
+START_TEST(passt_bad_length_closes_connection)
+{
+	char out[64], in[128];
+	size_t len = framed_arp_request(out);
+
+	/* A good frame, then a length no Ethernet frame can have */
+	len += put_len(out + len, TAP_FRAME_MIN - 1);
+	guest_send(out, len);
+	passt_read();
+
+	ck_assert_int_eq(c.fd_tap, -1);
+	ck_assert_uint_eq(tap_stats.frames_in, 1);
+
+	/* The reply to the good frame still went out, then the close */
+	ck_assert_uint_eq(guest_recv(in, sizeof(in)),
+			  LEN_PREFIX + sizeof(struct arp_eth_ipv4));
+	ck_assert_int_eq(read(peer_fd, in, sizeof(in)), 0);
+}
+END_TEST
+
+START_TEST(passt_guest_hangup_waits_for_next_guest)
+{
+	close(peer_fd);
+	peer_fd = -1;
+	passt_read();
+	ck_assert_int_eq(c.fd_tap, -1);
+}
+END_TEST
+
+START_TEST(passt_guest_hangup_with_one_off_exits)
+{
+	c.one_off = true;
+	close(peer_fd);
+	peer_fd = -1;
+	passt_read();
+	ck_abort_msg("still running after the guest hung up with --one-off");
+}
+END_TEST
+
+/**
+ * test_frame() - Build a self-describing frame for the guest
+ * @f:		Buffer, at least @len bytes
+ * @idx:	Sequence number, stored in the frame
+ * @len:	Length, stored in the frame too
+ *
+ * Bytes after the header are a function of @idx and their offset, so that a
+ * frame cut short or glued to the wrong data is found by check_test_frame().
+ */
+static void test_frame(uint8_t *f, uint32_t idx, uint32_t len)
+{
+	struct ethhdr eh = { .h_proto = htons(ETH_P_802_EX1) };
+	uint32_t i;
+
+	memcpy(eh.h_dest, guest_mac, ETH_ALEN);
+	memcpy(eh.h_source, our_mac, ETH_ALEN);
+	memcpy(f, &eh, sizeof(eh));
+	memcpy(f + ETH_HLEN, &idx, sizeof(idx));
+	memcpy(f + ETH_HLEN + 4, &len, sizeof(len));
+	for (i = ETH_HLEN + 8; i < len; i++)
+		f[i] = (uint8_t)(idx * 7 + i);
+}
+
+/**
+ * check_test_frame() - Check a frame built by test_frame()
+ * @f:		Frame
+ * @len:	Length it came with
+ *
+ * Return: sequence number of the frame
+ */
+static uint32_t check_test_frame(const uint8_t *f, uint32_t len)
+{
+	uint32_t idx, flen, i;
+
+	ck_assert_uint_ge(len, ETH_HLEN + 8);
+	memcpy(&idx, f + ETH_HLEN, sizeof(idx));
+	memcpy(&flen, f + ETH_HLEN + 4, sizeof(flen));
+	ck_assert_uint_eq(flen, len);
+	for (i = ETH_HLEN + 8; i < len; i++)
+		ck_assert_uint_eq(f[i], (uint8_t)(idx * 7 + i));
+	return idx;
+}
+
+/**
+ * check_output_framing() - Queue more than the socket takes, check the stream
+ * @drain:	Whether the guest reads between the daemon's flushes
+ *
+ * sendmsg() stops mid-frame; the rest of that frame must go out first on a
+ * later flush, frames queued meanwhile are dropped (never cut), and the
+ * guest must see whole frames only, in order, none corrupted.
+ */
+static void check_output_framing(bool drain)
+{
+	static uint8_t in[1 << 20], frame[2048];
+	uint32_t idx = 0, seen = 0, last = 0, round;
+	int sndbuf = 4096;
+	size_t got = 0, off;
+
+	ck_assert_int_eq(setsockopt(c.fd_tap, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				    sizeof(sndbuf)), 0);
+
+	for (round = 0; round < 8; round++) {
+		uint32_t i;
+
+		for (i = 0; i < 64; i++, idx++) {
+			uint32_t len = 60 + (idx * 37) % 1400;
+
+			test_frame(frame, idx, len);
+			tap_send_frame(&c, frame, len);
+		}
+		tap_flush(&c);
+		if (drain || round % 2)
+			got += guest_recv((char *)in + got, sizeof(in) - got);
+		tap_flush(&c);		/* Pending tail, if any */
+		if (drain)
+			got += guest_recv((char *)in + got, sizeof(in) - got);
+	}
+	got += guest_recv((char *)in + got, sizeof(in) - got);
+	tap_flush(&c);
+	got += guest_recv((char *)in + got, sizeof(in) - got);
+
+	for (off = 0; off < got; seen++) {
+		uint32_t len, i;
+
+		ck_assert_uint_ge(got - off, LEN_PREFIX);
+		memcpy(&len, in + off, sizeof(len));
+		len = ntohl(len);
+		off += LEN_PREFIX;
+		ck_assert_uint_ge(got - off, len);
+		i = check_test_frame(in + off, len);
+		if (seen)
+			ck_assert_uint_gt(i, last);
+		last = i;
+		off += len;
+	}
+	ck_assert_uint_eq(off, got);
+
+	/* Some went out, some were dropped, and the counts add up */
+	ck_assert_uint_gt(seen, 0);
+	ck_assert_uint_lt(seen, idx);
+	ck_assert_uint_eq(tap_stats.frames_out, seen);
+	ck_assert_uint_eq(tap_stats.frames_out + tap_stats.dropped_out, idx);
+}
+
+START_TEST(passt_output_framing_survives_partial_writes)
+{
+	check_output_framing(true);
+}
+END_TEST
+
+START_TEST(passt_output_framing_survives_stuck_guest)
+{
+	check_output_framing(false);
+}
+END_TEST
+
+/**
+ * queue_test_frames() - Queue frames built by test_frame()
+ * @first:	Sequence number of the first one
+ * @count:	Number of frames
+ * @len:	Length of each
+ */
+static void queue_test_frames(uint32_t first, uint32_t count, uint32_t len)
+{
+	static uint8_t frame[2048];
+	uint32_t i;
+
+	for (i = first; i < first + count; i++) {
+		test_frame(frame, i, len);
+		tap_send_frame(&c, frame, len);
+	}
+}
+
+/**
+ * guest_frames() - Read the stream, check it's made of whole, intact frames
+ * @seq:	Filled with the sequence numbers of the frames, in order
+ * @max:	Size of @seq
+ *
+ * Return: number of frames
+ */
+static size_t guest_frames(uint32_t *seq, size_t max)
+{
+	static uint8_t in[1 << 16];
+	size_t got = guest_recv((char *)in, sizeof(in)), off = 0, n = 0;
+
+	while (off < got) {
+		uint32_t len;
+
+		ck_assert_uint_ge(got - off, LEN_PREFIX);
+		memcpy(&len, in + off, sizeof(len));
+		len = ntohl(len);
+		off += LEN_PREFIX;
+		ck_assert_msg(got - off >= len, "frame %zu cut short", n);
+		ck_assert_uint_lt(n, max);
+		seq[n++] = check_test_frame(in + off, len);
+		off += len;
+	}
+	return n;
+}
+
+/**
+ * check_cut_at() - The socket takes @cut bytes of two frames, then the rest
+ * @cut:	Bytes the first flush may write
+ *
+ * Frames 0 and 1 (100 bytes each) are queued and flushed with room for
+ * @cut bytes only. Whatever was started of frame 1 must be completed on the
+ * next flush, before frame 2, queued later.
+ */
+static void check_cut_at(size_t cut)
+{
+	uint32_t seq[8];
+
+	queue_test_frames(0, 2, 100);
+	write_budget = cut;
+	tap_flush(&c);
+
+	write_budget = SIZE_MAX;
+	queue_test_frames(2, 1, 100);
+	tap_flush(&c);
+
+	ck_assert_uint_eq(guest_frames(seq, ARRAY_SIZE(seq)), 3);
+	ck_assert_uint_eq(seq[0], 0);
+	ck_assert_uint_eq(seq[1], 1);
+	ck_assert_uint_eq(seq[2], 2);
+	ck_assert_uint_eq(tap_stats.frames_out, 3);
+	ck_assert_uint_eq(tap_stats.dropped_out, 0);
+}
+
+START_TEST(passt_cut_inside_length_prefix)
+{
+	/* Loop test: _i is 1 to 3 bytes of the prefix of frame 1 */
+	check_cut_at(LEN_PREFIX + 100 + (size_t)_i);
+}
+END_TEST
+
+START_TEST(passt_cut_at_frame_boundary)
+{
+	check_cut_at(LEN_PREFIX + 100);
+}
+END_TEST
+
+START_TEST(passt_cut_right_after_length_prefix)
+{
+	check_cut_at(LEN_PREFIX + 100 + LEN_PREFIX);
+}
+END_TEST
+
+START_TEST(passt_cut_inside_frame)
+{
+	check_cut_at(LEN_PREFIX + 100 + LEN_PREFIX + 37);
+}
+END_TEST
+
+START_TEST(passt_cut_drops_frames_after_cut_one)
+{
+	uint32_t seq[8];
+
+	/* Frame 0 cut 6 bytes in: its tail is kept, frame 1 is dropped */
+	queue_test_frames(0, 2, 100);
+	write_budget = LEN_PREFIX + 6;
+	tap_flush(&c);
+
+	write_budget = SIZE_MAX;
+	queue_test_frames(2, 1, 100);
+	tap_flush(&c);
+
+	ck_assert_uint_eq(guest_frames(seq, ARRAY_SIZE(seq)), 2);
+	ck_assert_uint_eq(seq[0], 0);
+	ck_assert_uint_eq(seq[1], 2);
+	ck_assert_uint_eq(tap_stats.frames_out, 2);
+	ck_assert_uint_eq(tap_stats.dropped_out, 1);
+}
+END_TEST
+
+START_TEST(passt_tail_written_in_pieces)
+{
+	uint32_t seq[8];
+
+	queue_test_frames(0, 2, 100);
+	write_budget = LEN_PREFIX + 100 + 50;
+	tap_flush(&c);
+
+	/* Only 20 more bytes of the tail fit, then 10 */
+	write_budget = 20;
+	tap_flush(&c);
+	write_budget = 10;
+	tap_flush(&c);
+
+	write_budget = SIZE_MAX;
+	tap_flush(&c);
+	queue_test_frames(2, 1, 100);
+	tap_flush(&c);
+
+	ck_assert_uint_eq(guest_frames(seq, ARRAY_SIZE(seq)), 3);
+	ck_assert_uint_eq(seq[0], 0);
+	ck_assert_uint_eq(seq[1], 1);
+	ck_assert_uint_eq(seq[2], 2);
+}
+END_TEST
+
+START_TEST(passt_socket_full_drops_whole_frames)
+{
+	uint32_t seq[8];
+
+	queue_test_frames(0, 2, 100);
+	write_budget = 0;
+	tap_flush(&c);
+	ck_assert_uint_eq(tap_stats.dropped_out, 2);
+
+	write_budget = SIZE_MAX;
+	queue_test_frames(2, 1, 100);
+	tap_flush(&c);
+
+	ck_assert_uint_eq(guest_frames(seq, ARRAY_SIZE(seq)), 1);
+	ck_assert_uint_eq(seq[0], 2);
+}
+END_TEST
+
+START_TEST(passt_stuck_tail_blocks_new_frames)
+{
+	uint32_t seq[8];
+
+	/* Frame 1 cut, then the socket takes nothing: frame 2 is dropped,
+	 * the tail of frame 1 waits
+	 */
+	queue_test_frames(0, 2, 100);
+	write_budget = LEN_PREFIX + 100 + 50;
+	tap_flush(&c);
+	queue_test_frames(2, 1, 100);
+	tap_flush(&c);
+	ck_assert_uint_eq(tap_stats.dropped_out, 1);
+
+	/* Room again: the tail goes out alone, then new frames follow */
+	write_budget = SIZE_MAX;
+	tap_flush(&c);
+	queue_test_frames(3, 1, 100);
+	tap_flush(&c);
+
+	ck_assert_uint_eq(guest_frames(seq, ARRAY_SIZE(seq)), 3);
+	ck_assert_uint_eq(seq[0], 0);
+	ck_assert_uint_eq(seq[1], 1);
+	ck_assert_uint_eq(seq[2], 3);
+}
+END_TEST
+
+/**
+ * tap_suite() - Build the suite
+ *
+ * Return: the suite
+ */
+static Suite *tap_suite(void)
+{
+	Suite *s = suite_create("tap");
+	TCase *tc;
+
+	tc = tcase_create("stream framing");
+	tcase_add_checked_fixture(tc, stream_reset, NULL);
+	tcase_add_test(tc, one_frame);
+	tcase_add_test(tc, several_frames_in_one_buffer);
+	tcase_add_test(tc, empty_buffer_consumes_nothing);
+	tcase_add_test(tc, partial_frame_left_for_next_read);
+	tcase_add_test(tc, length_prefix_alone_waits_for_frame);
+	tcase_add_test(tc, split_length_prefix_waits);
+	tcase_add_test(tc, zero_length_refused);
+	tcase_add_test(tc, length_below_ethernet_header_refused);
+	tcase_add_test(tc, length_above_maximum_refused);
+	tcase_add_test(tc, huge_length_refused);
+	tcase_add_test(tc, bad_length_as_first_frame_consumes_nothing);
+	tcase_add_test(tc, minimum_length_accepted);
+	tcase_add_test(tc, maximum_length_accepted);
+	tcase_add_test(tc, maximum_length_one_byte_short_waits);
+	tcase_add_test(tc, full_pool_stops_at_first_frame_not_taken);
+	tcase_add_test(tc, full_pool_takes_nothing);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("arp");
+	tcase_add_checked_fixture(tc, arp_setup, tap_teardown);
+	tcase_add_test(tc, arp_request_answered_with_our_mac);
+	tcase_add_test(tc, arp_request_for_any_other_address_answered);
+	tcase_add_test(tc, arp_request_with_ethernet_padding_answered);
+	tcase_add_test(tc, arp_reply_queued_until_flush);
+	tcase_add_test(tc, arp_request_through_tap_handler);
+	tcase_add_test(tc, arp_probe_for_guest_address_unanswered);
+	tcase_add_test(tc, arp_request_for_guest_address_unanswered);
+	tcase_add_test(tc, arp_request_for_address_guest_uses_unanswered);
+	tcase_add_test(tc, gratuitous_arp_unanswered);
+	tcase_add_test(tc, arp_reply_from_guest_ignored);
+	tcase_add_test(tc, truncated_arp_refused);
+	tcase_add_test(tc, arp_for_other_hardware_refused);
+	tcase_add_test(tc, arp_for_other_protocol_refused);
+	tcase_add_test(tc, arp_with_wrong_address_lengths_refused);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("passt stream");
+	tcase_add_checked_fixture(tc, passt_setup, tap_teardown);
+	tcase_add_test(tc, passt_answers_arp_over_stream);
+	tcase_add_test(tc, passt_frame_split_across_reads);
+	tcase_add_test(tc, passt_takes_more_frames_than_pool_holds);
+	tcase_add_test(tc, passt_bad_length_closes_connection);
+	tcase_add_test(tc, passt_guest_hangup_waits_for_next_guest);
+	tcase_add_exit_test(tc, passt_guest_hangup_with_one_off_exits, 0);
+	tcase_add_test(tc, passt_output_framing_survives_partial_writes);
+	tcase_add_test(tc, passt_output_framing_survives_stuck_guest);
+	tcase_add_loop_test(tc, passt_cut_inside_length_prefix, 1, LEN_PREFIX);
+	tcase_add_test(tc, passt_cut_at_frame_boundary);
+	tcase_add_test(tc, passt_cut_right_after_length_prefix);
+	tcase_add_test(tc, passt_cut_inside_frame);
+	tcase_add_test(tc, passt_cut_drops_frames_after_cut_one);
+	tcase_add_test(tc, passt_tail_written_in_pieces);
+	tcase_add_test(tc, passt_socket_full_drops_whole_frames);
+	tcase_add_test(tc, passt_stuck_tail_blocks_new_frames);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(tap_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
