@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "icmp.h"
+#include "ndp.h"
 #include "isolation.h"
 #include "log.h"
 #include "passt.h"
@@ -164,10 +166,11 @@ static void daemonize(struct ctx *c)
  */
 static void timer_handler(struct ctx *c, const struct timespec *now)
 {
-	(void)now;
-
 	if (c->mode == MODE_PASTA)
 		pasta_netns_quit_check(c);
+	if (c->ifi6 && !c->no_ndp && !c->no_ra)
+		ndp_timer(c, now);
+	icmp_timer(c, now);
 
 	debug_ratelimit("tap: %llu frames in, %llu out, %llu dropped in, "
 			"%llu dropped out",
@@ -279,6 +282,9 @@ int main(int argc, char **argv)
 				break;
 			case EPOLL_TYPE_PASTA_PIDFD:
 				pasta_child_handler(c);
+				break;
+			case EPOLL_TYPE_PING:
+				icmp_sock_handler(c, ref, &now);
 				break;
 			default:
 				debug("Unexpected epoll reference type %u",

@@ -49,6 +49,7 @@ enum epoll_type {
 	EPOLL_TYPE_TAP_PASST,		/* passt: connected guest socket */
 	EPOLL_TYPE_TAP_PASTA,		/* pasta: tap device */
 	EPOLL_TYPE_PASTA_PIDFD,		/* pasta: command or joined process */
+	EPOLL_TYPE_PING,		/* ICMP/ICMPv6 echo socket */
 	EPOLL_TYPE_MAX,
 };
 

@@ -47,6 +47,11 @@
 #include <unistd.h>
 
 #include "arp.h"
+#include "checksum.h"
+#include "dhcp.h"
+#include "dhcpv6.h"
+#include "icmp.h"
+#include "ndp.h"
 #include "log.h"
 #include "passt.h"
 #include "pcap.h"
@@ -472,6 +477,233 @@ void tap_send_frame(struct ctx *c, const void *frame, size_t len)
 }
 
 /**
+ * tap_eth_dst() - Destination MAC address for a frame to the guest
+ * @c:		Execution context
+ * @af:		Address family of @dst
+ * @dst:	Destination IP address
+ * @mac:	Set to the MAC address
+ */
+static void tap_eth_dst(const struct ctx *c, sa_family_t af, const void *dst,
+			uint8_t *mac)
+{
+	static const uint8_t zero[ETH_ALEN];
+
+	if (af == AF_INET6 && IN6_IS_ADDR_MULTICAST((const struct in6_addr *)dst)) {
+		const uint8_t *a = dst;
+
+		mac[0] = mac[1] = 0x33;
+		memcpy(mac + 2, a + 12, 4);
+		return;
+	}
+	if ((af == AF_INET &&
+	     ((const struct in_addr *)dst)->s_addr == htonl(INADDR_BROADCAST)) ||
+	    !memcmp(c->guest_mac, zero, ETH_ALEN)) {
+		memset(mac, 0xff, ETH_ALEN);
+		return;
+	}
+	memcpy(mac, c->guest_mac, ETH_ALEN);
+}
+
+/**
+ * tap_ip4_send() - Build an IPv4 frame around a layer 4 packet, queue it
+ * @c:		Execution context
+ * @src:	Source address
+ * @dst:	Destination address
+ * @proto:	Protocol number
+ * @l4:		Layer 4 header and payload, checksum already set
+ * @l4len:	Length of @l4
+ */
+static void tap_ip4_send(struct ctx *c, struct in_addr src,
+			 struct in_addr dst, uint8_t proto, const void *l4,
+			 size_t l4len)
+{
+	struct {
+		struct ethhdr eh;
+		struct iphdr iph;
+	} __attribute__((packed)) h;
+	struct iovec iov[2];
+
+	if (l4len > 65535 - sizeof(h.iph))
+		return;
+
+	tap_eth_dst(c, AF_INET, &dst, h.eh.h_dest);
+	memcpy(h.eh.h_source, c->our_tap_mac, ETH_ALEN);
+	h.eh.h_proto = htons(ETH_P_IP);
+
+	memset(&h.iph, 0, sizeof(h.iph));
+	h.iph.version = 4;
+	h.iph.ihl = sizeof(h.iph) / 4;
+	h.iph.tot_len = htons((uint16_t)(sizeof(h.iph) + l4len));
+	h.iph.frag_off = htons(IP_DF);
+	h.iph.ttl = 255;
+	h.iph.protocol = proto;
+	h.iph.saddr = src.s_addr;
+	h.iph.daddr = dst.s_addr;
+	h.iph.check = csum_ip4_header(&h.iph, sizeof(h.iph));
+
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = (void *)(uintptr_t)l4;
+	iov[1].iov_len = l4len;
+	tap_send_iov(c, iov, 2);
+}
+
+/**
+ * tap_ip6_send() - Build an IPv6 frame around a layer 4 packet, queue it
+ * @c:		Execution context
+ * @src:	Source address
+ * @dst:	Destination address
+ * @proto:	Next header
+ * @l4:		Layer 4 header and payload, checksum already set
+ * @l4len:	Length of @l4
+ */
+static void tap_ip6_send(struct ctx *c, const struct in6_addr *src,
+			 const struct in6_addr *dst, uint8_t proto,
+			 const void *l4, size_t l4len)
+{
+	struct {
+		struct ethhdr eh;
+		struct ip6_hdr ip6h;
+	} __attribute__((packed)) h;
+	struct iovec iov[2];
+
+	if (l4len > 65535)
+		return;
+
+	tap_eth_dst(c, AF_INET6, dst, h.eh.h_dest);
+	memcpy(h.eh.h_source, c->our_tap_mac, ETH_ALEN);
+	h.eh.h_proto = htons(ETH_P_IPV6);
+
+	memset(&h.ip6h, 0, sizeof(h.ip6h));
+	h.ip6h.ip6_flow = htonl(6U << 28);
+	h.ip6h.ip6_plen = htons((uint16_t)l4len);
+	h.ip6h.ip6_nxt = proto;
+	h.ip6h.ip6_hlim = 255;	/* Required for NDP (RFC 4861, 6.1) */
+	h.ip6h.ip6_src = *src;
+	h.ip6h.ip6_dst = *dst;
+
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = (void *)(uintptr_t)l4;
+	iov[1].iov_len = l4len;
+	tap_send_iov(c, iov, 2);
+}
+
+/**
+ * tap_udp4_send() - Send a UDP datagram over IPv4 to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @sport:	Source port, host order
+ * @dst:	Destination address (broadcast goes to the broadcast MAC)
+ * @dport:	Destination port, host order
+ * @data:	Payload
+ * @len:	Length of payload
+ */
+void tap_udp4_send(struct ctx *c, struct in_addr src, in_port_t sport,
+		   struct in_addr dst, in_port_t dport, const void *data,
+		   size_t len)
+{
+	static char buf[65536];
+	struct udphdr *uh = (struct udphdr *)buf;
+	size_t l4len = sizeof(*uh) + len;
+
+	if (len > sizeof(buf) - sizeof(*uh) - sizeof(struct iphdr))
+		return;
+
+	uh->source = htons(sport);
+	uh->dest = htons(dport);
+	uh->len = htons((uint16_t)l4len);
+	uh->check = 0;
+	memcpy(uh + 1, data, len);
+	uh->check = csum(buf, l4len, csum_pseudo4(src, dst, IPPROTO_UDP,
+						    l4len));
+	if (!uh->check)
+		uh->check = 0xffff;
+
+	tap_ip4_send(c, src, dst, IPPROTO_UDP, buf, l4len);
+}
+
+/**
+ * tap_udp6_send() - Send a UDP datagram over IPv6 to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @sport:	Source port, host order
+ * @dst:	Destination address
+ * @dport:	Destination port, host order
+ * @data:	Payload
+ * @len:	Length of payload
+ */
+void tap_udp6_send(struct ctx *c, const struct in6_addr *src, in_port_t sport,
+		   const struct in6_addr *dst, in_port_t dport,
+		   const void *data, size_t len)
+{
+	static char buf[65536];
+	struct udphdr *uh = (struct udphdr *)buf;
+	size_t l4len = sizeof(*uh) + len;
+
+	if (len > sizeof(buf) - sizeof(*uh))
+		return;
+
+	uh->source = htons(sport);
+	uh->dest = htons(dport);
+	uh->len = htons((uint16_t)l4len);
+	uh->check = 0;
+	memcpy(uh + 1, data, len);
+	uh->check = csum(buf, l4len, csum_pseudo6(src, dst, IPPROTO_UDP,
+						    l4len));
+	if (!uh->check)
+		uh->check = 0xffff;
+
+	tap_ip6_send(c, src, dst, IPPROTO_UDP, buf, l4len);
+}
+
+/**
+ * tap_icmp4_send() - Send an ICMP message to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @dst:	Destination address
+ * @icmp:	ICMP header and payload: the checksum is computed here
+ * @len:	Length of @icmp
+ */
+void tap_icmp4_send(struct ctx *c, struct in_addr src, struct in_addr dst,
+		    void *icmp, size_t len)
+{
+	uint8_t *p = icmp;
+
+	if (len < 4)
+		return;
+	p[2] = p[3] = 0;
+	{
+		uint16_t sum = csum(icmp, len, 0);
+
+		memcpy(p + 2, &sum, sizeof(sum));
+	}
+	tap_ip4_send(c, src, dst, IPPROTO_ICMP, icmp, len);
+}
+
+/**
+ * tap_icmp6_send() - Send an ICMPv6 message to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @dst:	Destination address
+ * @icmp6:	ICMPv6 header and payload: the checksum is computed here
+ * @len:	Length of @icmp6
+ */
+void tap_icmp6_send(struct ctx *c, const struct in6_addr *src,
+		    const struct in6_addr *dst, void *icmp6, size_t len)
+{
+	uint8_t *p = icmp6;
+	uint16_t sum;
+
+	if (len < 4)
+		return;
+	p[2] = p[3] = 0;
+	sum = csum(icmp6, len, csum_pseudo6(src, dst, IPPROTO_ICMPV6, len));
+	memcpy(p + 2, &sum, sizeof(sum));
+	tap_ip6_send(c, src, dst, IPPROTO_ICMPV6, icmp6, len);
+}
+
+/**
  * tap_set_epollout() - Ask for (or stop asking for) writability of the tap
  * @c:		Execution context
  * @on:		Whether to watch for EPOLLOUT
@@ -627,12 +859,17 @@ static void tap_l4_unhandled(const char *proto, size_t count)
  * @c:		Execution context
  * @frames:	Pool of frames
  * @idx:	Index of the frame
+ * @now:	Current time
  *
  * Return: true if the frame was valid
  */
-static bool tap_ip4(struct ctx *c, const struct pool *frames, size_t idx)
+static bool tap_ip4(struct ctx *c, const struct pool *frames, size_t idx,
+		    const struct timespec *now)
 {
+	PACKET_POOL_P(l4, frames->buf, frames->buf_size);
+	struct in_addr saddr, daddr;
 	const struct iphdr *iph;
+	const char *l4h;
 	size_t hlen, tot, avail = packet_len(frames, idx) - ETH_HDR_LEN;
 
 	iph = packet_get_hdr(frames, idx, ETH_HDR_LEN, struct iphdr);
@@ -657,15 +894,32 @@ static bool tap_ip4(struct ctx *c, const struct pool *frames, size_t idx)
 		return true;
 	}
 
+	l4h = packet_get(frames, idx, ETH_HDR_LEN + hlen, tot - hlen, NULL);
+	if (!l4h || !packet_add(&l4, tot - hlen, l4h))
+		return false;
+	saddr.s_addr = iph->saddr;
+	daddr.s_addr = iph->daddr;
+
 	switch (iph->protocol) {
 	case IPPROTO_TCP:
 		tap_l4_unhandled("TCP/IPv4", 1);
 		break;
-	case IPPROTO_UDP:
+	case IPPROTO_UDP: {
+		const struct udphdr *uh = packet_get_hdr(&l4, 0, 0,
+							 struct udphdr);
+
+		if (!uh)
+			return false;
+		if (ntohs(uh->dest) == 67 && !c->no_dhcp) {
+			dhcp(c, &l4);
+			break;
+		}
 		tap_l4_unhandled("UDP/IPv4", 1);
 		break;
+	}
 	case IPPROTO_ICMP:
-		tap_l4_unhandled("ICMP", 1);
+		if (!c->no_icmp)
+			icmp_tap_handler(c, AF_INET, &saddr, &daddr, &l4, now);
 		break;
 	default:
 		tap_l4_unhandled("IPv4 (other)", 1);
@@ -678,11 +932,15 @@ static bool tap_ip4(struct ctx *c, const struct pool *frames, size_t idx)
  * @c:		Execution context
  * @frames:	Pool of frames
  * @idx:	Index of the frame
+ * @now:	Current time
  *
  * Return: true if the frame was valid
  */
-static bool tap_ip6(struct ctx *c, const struct pool *frames, size_t idx)
+static bool tap_ip6(struct ctx *c, const struct pool *frames, size_t idx,
+		    const struct timespec *now)
 {
+	PACKET_POOL_P(l4, frames->buf, frames->buf_size);
+	const char *l4h;
 	size_t off = ETH_HDR_LEN + sizeof(struct ip6_hdr), plen, end;
 	const struct ip6_hdr *ip6h;
 	uint8_t nh;
@@ -718,19 +976,40 @@ static bool tap_ip6(struct ctx *c, const struct pool *frames, size_t idx)
 			return false;
 	}
 
-	switch (nh) {
-	case IPPROTO_FRAGMENT:
+	if (nh == IPPROTO_FRAGMENT) {
 		debug_ratelimit("IPv6 fragment from guest dropped");
-		break;
+		return true;
+	}
+
+	l4h = packet_get(frames, idx, off, end - off, NULL);
+	if (!l4h || !packet_add(&l4, end - off, l4h))
+		return false;
+
+	switch (nh) {
 	case IPPROTO_ICMPV6:
-		tap_l4_unhandled("ICMPv6", 1);
+		if (!c->no_ndp &&
+		    ndp(c, &ip6h->ip6_src, &ip6h->ip6_dst, &l4))
+			break;
+		if (!c->no_icmp)
+			icmp_tap_handler(c, AF_INET6, &ip6h->ip6_src,
+					 &ip6h->ip6_dst, &l4, now);
 		break;
 	case IPPROTO_TCP:
 		tap_l4_unhandled("TCP/IPv6", 1);
 		break;
-	case IPPROTO_UDP:
+	case IPPROTO_UDP: {
+		const struct udphdr *uh = packet_get_hdr(&l4, 0, 0,
+							 struct udphdr);
+
+		if (!uh)
+			return false;
+		if (ntohs(uh->dest) == 547 && !c->no_dhcpv6) {
+			dhcpv6(c, &ip6h->ip6_src, &ip6h->ip6_dst, &l4);
+			break;
+		}
 		tap_l4_unhandled("UDP/IPv6", 1);
 		break;
+	}
 	default:
 		tap_l4_unhandled("IPv6 (other)", 1);
 	}
@@ -747,8 +1026,6 @@ void tap_handler(struct ctx *c, const struct pool *frames,
 		 const struct timespec *now)
 {
 	size_t i;
-
-	(void)now;
 
 	for (i = 0; i < frames->count; i++) {
 		const struct ethhdr *eh;
@@ -778,10 +1055,10 @@ void tap_handler(struct ctx *c, const struct pool *frames,
 			ok = arp(c, frames, i);
 			break;
 		case ETH_P_IP:
-			ok = c->ifi4 && tap_ip4(c, frames, i);
+			ok = c->ifi4 && tap_ip4(c, frames, i, now);
 			break;
 		case ETH_P_IPV6:
-			ok = c->ifi6 && tap_ip6(c, frames, i);
+			ok = c->ifi6 && tap_ip6(c, frames, i, now);
 			break;
 		default:
 			ok = true;	/* Not ours to care about: ignored */

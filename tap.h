@@ -3,6 +3,7 @@
 #define TAP_H
 
 #include <stddef.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
@@ -48,6 +49,16 @@ void tap_pasta_handler(struct ctx *c, uint32_t events,
 void tap_send_frame(struct ctx *c, const void *frame, size_t len);
 void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt);
 void tap_flush(struct ctx *c);
+void tap_udp4_send(struct ctx *c, struct in_addr src, in_port_t sport,
+		   struct in_addr dst, in_port_t dport, const void *data,
+		   size_t len);
+void tap_udp6_send(struct ctx *c, const struct in6_addr *src, in_port_t sport,
+		   const struct in6_addr *dst, in_port_t dport,
+		   const void *data, size_t len);
+void tap_icmp4_send(struct ctx *c, struct in_addr src, struct in_addr dst,
+		    void *icmp, size_t len);
+void tap_icmp6_send(struct ctx *c, const struct in6_addr *src,
+		    const struct in6_addr *dst, void *icmp6, size_t len);
 void tap_handler(struct ctx *c, const struct pool *frames,
 		 const struct timespec *now);
 int tap_stream_parse(struct pool *frames, char *buf, size_t len,
