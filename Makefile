@@ -24,7 +24,8 @@ LDLIBS += -lcap-ng
 endif
 
 SRCS := passt.c conf.c log.c util.c netlink.c pasta.c isolation.c tap.c \
-	packet.c fwd.c pcap.c arp.c checksum.c dhcp.c dhcpv6.c ndp.c icmp.c
+	packet.c fwd.c pcap.c arp.c checksum.c dhcp.c dhcpv6.c ndp.c icmp.c \
+	flow.c
 HDRS := $(wildcard *.h)
 OBJS := $(SRCS:.c=.o)
 

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "fwd.h"
+#include "passt.h"
 #include "util.h"
 
 #define PORT_EPHEMERAL_FIRST_DEFAULT	32768
@@ -450,4 +451,52 @@ const struct fwd_rule *fwd_port_rule(const struct fwd_ports *fwd,
 	if (!bitmap_isset(fwd->map, port))
 		return NULL;
 	return &fwd->rules[fwd->rule_of[port]];
+}
+
+/**
+ * fwd_nat_from_tap() - Host side address for a destination the guest used
+ * @c:		Execution context
+ * @af:		Address family
+ * @dst:	Destination address as the guest sent it
+ * @out:	Set to the address the host socket uses
+ *
+ * The address that stands for the host's loopback (by default the
+ * gateway, unless --no-map-gw) becomes the loopback address, and the
+ * --map-guest-addr address becomes the host's own address.
+ *
+ * Return: true if the result is a loopback address
+ */
+bool fwd_nat_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
+		      void *out)
+{
+	if (af == AF_INET) {
+		const struct in_addr *d = dst;
+		struct in_addr *o = out;
+
+		*o = *d;
+		if (!c->no_map_gw && c->ip4.map_host_loopback.s_addr &&
+		    d->s_addr == c->ip4.map_host_loopback.s_addr) {
+			o->s_addr = htonl(INADDR_LOOPBACK);
+			return true;
+		}
+		if (c->ip4.map_guest_addr.s_addr &&
+		    d->s_addr == c->ip4.map_guest_addr.s_addr)
+			*o = c->ip4.addr;
+		return (ntohl(o->s_addr) >> 24) == IN_LOOPBACKNET;
+	} else {
+		const struct in6_addr *d = dst;
+		struct in6_addr *o = out;
+
+		*o = *d;
+		if (!c->no_map_gw &&
+		    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback) &&
+		    IN6_ARE_ADDR_EQUAL(d, &c->ip6.map_host_loopback)) {
+			*o = in6addr_loopback;
+			return true;
+		}
+		if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr) &&
+		    IN6_ARE_ADDR_EQUAL(d, &c->ip6.map_guest_addr))
+			*o = c->ip6.addr;
+		return IN6_IS_ADDR_LOOPBACK(o);
+	}
 }

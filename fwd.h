@@ -77,4 +77,8 @@ const struct fwd_rule *fwd_port_rule(const struct fwd_ports *fwd,
 				     uint16_t port);
 void fwd_ephemeral_range(uint16_t *first, uint16_t *last);
 
+struct ctx;
+bool fwd_nat_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
+		      void *out);
+
 #endif /* FWD_H */

@@ -1,32 +1,285 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* icmp.c - ICMP echo via ping sockets (stub, being written) */
+/* icmp.c - ICMP and ICMPv6 echo for the guest, over ping sockets
+ *
+ * An echo request from the guest becomes a datagram on an unprivileged
+ * "ping" socket (SOCK_DGRAM with IPPROTO_ICMP or IPPROTO_ICMPV6): no raw
+ * sockets, no CAP_NET_RAW. There is one socket per flow, that is per
+ * guest address, destination and echo identifier. The kernel puts the
+ * socket's own identifier in requests and filters replies by it, so
+ * replies are rewritten to carry the guest's identifier again; sequence
+ * numbers and payload pass unchanged, and the checksum is recomputed.
+ * Replies come from the address the guest sent to, also when that address
+ * was translated (the gateway address reaches the host's loopback).
+ *
+ * Flows idle for ICMP_ECHO_TIMEOUT seconds are closed by the timer. Where
+ * the host doesn't allow ping sockets (net.ipv4.ping_group_range excludes
+ * our group), the log says so once and requests are dropped.
+ */
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip_icmp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "flow.h"
+#include "fwd.h"
 #include "icmp.h"
+#include "log.h"
 #include "passt.h"
+#include "tap.h"
+#include "util.h"
 
+#define ICMP_ECHO_TIMEOUT	60	/* Seconds without requests */
+#define ICMP_BUF_SIZE		65536
+#define ICMP_READ_ROUNDS	16	/* Replies read per wakeup, at most */
+
+/**
+ * struct icmp_echo - Start of an echo request or reply, either family
+ * @type:	Type
+ * @code:	Code
+ * @csum:	Checksum
+ * @id:		Identifier
+ * @seq:	Sequence number
+ */
+struct icmp_echo {
+	uint8_t type;
+	uint8_t code;
+	uint16_t csum;
+	uint16_t id;
+	uint16_t seq;
+};
+
+/**
+ * icmp_sock_open() - Open and register the ping socket of a new flow
+ * @c:		Execution context
+ * @af:		Address family
+ * @flow:	Flow
+ * @to_lo:	The destination is the host's loopback: don't bind outbound
+ *
+ * Return: socket, -1 on failure
+ */
+static int icmp_sock_open(const struct ctx *c, sa_family_t af,
+			  union flow *flow, bool to_lo)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_PING,
+				.data = flow_idx(flow) };
+	static bool warned;
+	int s;
+
+	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		   af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	if (s < 0) {
+		if ((errno == EACCES || errno == EPERM) && !warned) {
+			warn("Ping sockets not permitted "
+			     "(net.ipv4.ping_group_range excludes our group): "
+			     "ICMP echo requests from the guest are dropped");
+			warned = true;
+		} else if (errno != EACCES && errno != EPERM) {
+			warn_ratelimit("Can't open ping socket: %s",
+				       strerror(errno));
+		}
+		return -1;
+	}
+
+	if (!to_lo) {
+		const char *ifname = af == AF_INET ? c->ip4.ifname_out :
+						     c->ip6.ifname_out;
+
+		if (*ifname &&
+		    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+			       (socklen_t)strlen(ifname)))
+			debug_perror("Can't bind ping socket to %s", ifname);
+
+		if (af == AF_INET && c->ip4.addr_out.s_addr) {
+			struct sockaddr_in sa = {
+				.sin_family = AF_INET,
+				.sin_addr = c->ip4.addr_out,
+			};
+
+			if (bind(s, (struct sockaddr *)&sa, sizeof(sa)))
+				debug_perror("Can't bind ping socket");
+		} else if (af == AF_INET6 &&
+			   !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_out)) {
+			struct sockaddr_in6 sa = {
+				.sin6_family = AF_INET6,
+				.sin6_addr = c->ip6.addr_out,
+			};
+
+			if (bind(s, (struct sockaddr *)&sa, sizeof(sa)))
+				debug_perror("Can't bind ping socket");
+		}
+	}
+
+	ref.fd = s;
+	if (epoll_add(c, EPOLLIN, ref)) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/**
+ * icmp_flow_close() - Close a ping flow and free its entry
+ * @c:		Execution context
+ * @flow:	Flow
+ */
+static void icmp_flow_close(const struct ctx *c, union flow *flow)
+{
+	epoll_del(c, flow->ping.sock);
+	close(flow->ping.sock);
+	flow_hash_remove(flow);
+	flow_free(flow);
+}
+
+/**
+ * icmp_tap_handler() - An ICMP or ICMPv6 message from the guest
+ * @c:		Execution context
+ * @af:		Address family
+ * @saddr:	Source address
+ * @daddr:	Destination address
+ * @p:		Pool: packet 0 is the ICMP header and payload
+ * @now:	Current time
+ *
+ * Return: 1 (the packet is consumed, sent or dropped)
+ */
 int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		     const void *daddr, const struct pool *p,
 		     const struct timespec *now)
 {
-	(void)c;
-	(void)af;
-	(void)saddr;
-	(void)daddr;
-	(void)p;
-	(void)now;
-	return 0;
+	uint8_t req_type = af == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+	union {
+		struct sockaddr_in sa4;
+		struct sockaddr_in6 sa6;
+	} to = { 0 };
+	const struct icmp_echo *ih;
+	struct flow_key key;
+	union flow *flow;
+	socklen_t sl;
+	size_t len;
+	bool to_lo;
+
+	ih = packet_get_hdr(p, 0, 0, struct icmp_echo);
+	if (!ih)
+		return 1;
+	if (ih->type != req_type || ih->code)
+		return 1;	/* Only echo requests go out */
+	len = packet_len(p, 0);
+
+	if (af == AF_INET) {
+		to.sa4.sin_family = AF_INET;
+		to_lo = fwd_nat_from_tap(c, AF_INET, daddr,
+					 &to.sa4.sin_addr);
+		sl = sizeof(to.sa4);
+	} else {
+		to.sa6.sin6_family = AF_INET6;
+		to_lo = fwd_nat_from_tap(c, AF_INET6, daddr,
+					 &to.sa6.sin6_addr);
+		if (IN6_IS_ADDR_LINKLOCAL(&to.sa6.sin6_addr))
+			to.sa6.sin6_scope_id = c->ifi6;
+		sl = sizeof(to.sa6);
+	}
+
+	flow_key_set(&key, af, saddr, daddr, ntohs(ih->id), 0,
+		     af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	flow = flow_lookup(&key);
+	if (!flow) {
+		flow = flow_alloc();
+		if (!flow) {
+			warn_ratelimit("Flow table full, dropping echo "
+				       "request");
+			return 1;
+		}
+		flow->ping.f.type = af == AF_INET ? FLOW_PING4 : FLOW_PING6;
+		flow->ping.f.key = key;
+		flow->ping.seq = -1;
+		flow->ping.sock = icmp_sock_open(c, af, flow, to_lo);
+		if (flow->ping.sock < 0) {
+			flow_free(flow);
+			return 1;
+		}
+		flow_hash_insert(flow);
+		debug("Ping flow %u: id %u", flow_idx(flow), ntohs(ih->id));
+	}
+
+	if (sendto(flow->ping.sock, ih, len, MSG_NOSIGNAL,
+		   (struct sockaddr *)&to, sl) < 0)
+		debug_ratelimit("Can't send echo request: %s",
+				strerror(errno));
+
+	flow->ping.seq = ntohs(ih->seq);
+	flow->ping.ts = now->tv_sec;
+	return 1;
 }
 
+/**
+ * icmp_sock_handler() - Replies on a ping socket
+ * @c:		Execution context
+ * @ref:	epoll reference: flow index in data
+ * @now:	Current time
+ */
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 		       const struct timespec *now)
 {
-	(void)c;
-	(void)ref;
-	(void)now;
+	static char buf[ICMP_BUF_SIZE];
+	union flow *flow;
+	int i;
+
+	if (ref.data >= FLOW_MAX)
+		return;
+	flow = &flowtab[ref.data];
+	if (flow->f.type != FLOW_PING4 && flow->f.type != FLOW_PING6)
+		return;
+
+	for (i = 0; i < ICMP_READ_ROUNDS; i++) {
+		const struct flow_key *k = &flow->f.key;
+		struct icmp_echo *ih = (struct icmp_echo *)buf;
+		ssize_t n;
+
+		n = recv(flow->ping.sock, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0)
+			break;
+		if ((size_t)n < sizeof(*ih))
+			continue;
+
+		ih->id = htons(k->sport);
+		if (flow->f.type == FLOW_PING4) {
+			if (ih->type != ICMP_ECHOREPLY)
+				continue;
+			tap_icmp4_send(c, k->dst.v4mapped.a4,
+				       k->src.v4mapped.a4, buf, (size_t)n);
+		} else {
+			if (ih->type != ICMP6_ECHO_REPLY)
+				continue;
+			tap_icmp6_send(c, &k->dst.a6, &k->src.a6, buf,
+				       (size_t)n);
+		}
+		flow->ping.ts = now->tv_sec;
+	}
 }
 
+/**
+ * icmp_timer() - Close ping flows idle for too long
+ * @c:		Execution context
+ * @now:	Current time
+ */
 void icmp_timer(struct ctx *c, const struct timespec *now)
 {
-	(void)c;
-	(void)now;
+	unsigned int i;
+
+	for (i = 0; i < flow_high; i++) {
+		union flow *flow = &flowtab[i];
+
+		if (flow->f.type != FLOW_PING4 && flow->f.type != FLOW_PING6)
+			continue;
+		if (now->tv_sec - flow->ping.ts > ICMP_ECHO_TIMEOUT) {
+			debug("Ping flow %u: idle, closed", i);
+			icmp_flow_close(c, flow);
+		}
+	}
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "flow.h"
 #include "icmp.h"
 #include "ndp.h"
 #include "isolation.h"
@@ -220,6 +221,7 @@ int main(int argc, char **argv)
 		log_open_file(c->log_file, c->log_size);
 
 	conf_defaults(c);
+	flow_init();
 
 	if (c->mode == MODE_PASST)
 		tap_sock_init(c);

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* flow.c - The flow table: every TCP connection, UDP flow and ICMP echo
+ * flow, in one static array
+ *
+ * Entries are allocated from a free list (entries freed earlier) or, when
+ * that is empty, from the never used part above a high watermark; there is
+ * no dynamic memory. When the table is full, flow_alloc() returns NULL and
+ * the protocol refuses the new flow in its own way.
+ *
+ * Flows are found from the guest side by their key (addresses, ports or
+ * echo identifier, protocol) through an open addressing hash table with
+ * linear probing; removal shifts later entries of a probe sequence back, so
+ * there are no tombstones and lookups stay short. The hash is SipHash-2-4
+ * with a key drawn at start-up, so a guest can't choose keys that collide.
+ * Sockets find their flow directly: the flow index is in the epoll
+ * reference.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "flow.h"
+#include "log.h"
+
+union flow flowtab[FLOW_MAX];
+unsigned int flow_count;		/* Entries in use */
+unsigned int flow_first_free = FLOW_MAX;	/* Head of the free list */
+unsigned int flow_high;			/* Entries above never used */
+
+/* Hash table: flow index + 1, 0 for an empty bucket */
+static uint32_t flow_hashtab[FLOW_HASH_SIZE];
+static uint64_t flow_hash_key[2];
+
+#define ROTL64(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
+
+#define SIPROUND(v0, v1, v2, v3)					\
+	do {								\
+		v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0;		\
+		v0 = ROTL64(v0, 32);					\
+		v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;		\
+		v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;		\
+		v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2;		\
+		v2 = ROTL64(v2, 32);					\
+	} while (0)
+
+/**
+ * siphash_2_4() - SipHash-2-4 of a buffer (Aumasson and Bernstein, 2012)
+ * @data:	Data
+ * @len:	Length of data
+ * @key:	128-bit key, as two 64-bit words read little-endian
+ *
+ * Return: 64-bit hash
+ */
+uint64_t siphash_2_4(const void *data, size_t len, const uint64_t key[2])
+{
+	uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL;
+	uint64_t v1 = key[1] ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = key[0] ^ 0x6c7967656e657261ULL;
+	uint64_t v3 = key[1] ^ 0x7465646279746573ULL;
+	const uint8_t *p = data;
+	uint64_t m, b = (uint64_t)len << 56;
+	size_t i, left = len % 8;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		int j;
+
+		for (m = 0, j = 7; j >= 0; j--)
+			m = (m << 8) | p[i + (size_t)j];
+		v3 ^= m;
+		SIPROUND(v0, v1, v2, v3);
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= m;
+	}
+
+	for (m = 0; left; left--)
+		m |= (uint64_t)p[i + left - 1] << (8 * (left - 1));
+	b |= m;
+
+	v3 ^= b;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/**
+ * flow_init() - Draw the hash key
+ */
+void flow_init(void)
+{
+	if (getrandom(flow_hash_key, sizeof(flow_hash_key), 0) !=
+	    sizeof(flow_hash_key)) {
+		struct timespec ts;
+
+		/* Not secret, but no worse than a fixed key */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		flow_hash_key[0] = (uint64_t)ts.tv_nsec ^ (uint64_t)getpid();
+		flow_hash_key[1] = (uint64_t)ts.tv_sec;
+	}
+}
+
+/**
+ * flow_key_set() - Fill a flow key
+ * @key:	Key to fill
+ * @af:		Address family of @src and @dst
+ * @src:	Guest's address
+ * @dst:	Destination address
+ * @sport:	Guest's port or echo identifier, host order
+ * @dport:	Destination port, host order
+ * @proto:	IP protocol number
+ */
+void flow_key_set(struct flow_key *key, sa_family_t af, const void *src,
+		  const void *dst, uint16_t sport, uint16_t dport,
+		  uint8_t proto)
+{
+	memset(key, 0, sizeof(*key));
+	inany_from_af(&key->src, af, src);
+	inany_from_af(&key->dst, af, dst);
+	key->sport = sport;
+	key->dport = dport;
+	key->proto = proto;
+}
+
+/**
+ * flow_idx() - Index of a flow in the table
+ * @flow:	Flow
+ *
+ * Return: index
+ */
+unsigned int flow_idx(const union flow *flow)
+{
+	return (unsigned int)(flow - flowtab);
+}
+
+/**
+ * flow_alloc() - Take a free entry of the flow table
+ *
+ * Return: zeroed entry, NULL if the table is full
+ */
+union flow *flow_alloc(void)
+{
+	union flow *flow;
+
+	if (flow_first_free < FLOW_MAX) {
+		flow = &flowtab[flow_first_free];
+		flow_first_free = flow->free.next_free;
+	} else if (flow_high < FLOW_MAX) {
+		flow = &flowtab[flow_high++];
+	} else {
+		return NULL;
+	}
+
+	memset(flow, 0, sizeof(*flow));
+	flow_count++;
+	return flow;
+}
+
+/**
+ * flow_free() - Give an entry back; it must be out of the hash table
+ * @flow:	Flow
+ */
+void flow_free(union flow *flow)
+{
+	memset(flow, 0, sizeof(*flow));
+	flow->free.type = FLOW_TYPE_NONE;
+	flow->free.next_free = flow_first_free;
+	flow_first_free = flow_idx(flow);
+	flow_count--;
+}
+
+/**
+ * flow_bucket() - Home bucket of a key
+ * @key:	Key
+ *
+ * Return: bucket index
+ */
+static unsigned int flow_bucket(const struct flow_key *key)
+{
+	return (unsigned int)(siphash_2_4(key, sizeof(*key), flow_hash_key) %
+			      FLOW_HASH_SIZE);
+}
+
+/**
+ * flow_hash_insert() - Make a flow findable by its key
+ * @flow:	Flow, key set
+ *
+ * Return: 0 on success, -EEXIST if another flow has the same key
+ */
+int flow_hash_insert(union flow *flow)
+{
+	unsigned int b = flow_bucket(&flow->f.key);
+
+	/* The table has twice as many buckets as flows: never full */
+	while (flow_hashtab[b]) {
+		const union flow *o = &flowtab[flow_hashtab[b] - 1];
+
+		if (!memcmp(&o->f.key, &flow->f.key, sizeof(o->f.key)))
+			return -EEXIST;
+		b = (b + 1) % FLOW_HASH_SIZE;
+	}
+	flow_hashtab[b] = flow_idx(flow) + 1;
+	return 0;
+}
+
+/**
+ * flow_lookup() - Find a flow by its key
+ * @key:	Key
+ *
+ * Return: flow, NULL if none
+ */
+union flow *flow_lookup(const struct flow_key *key)
+{
+	unsigned int b = flow_bucket(key);
+
+	while (flow_hashtab[b]) {
+		union flow *o = &flowtab[flow_hashtab[b] - 1];
+
+		if (!memcmp(&o->f.key, key, sizeof(*key)))
+			return o;
+		b = (b + 1) % FLOW_HASH_SIZE;
+	}
+	return NULL;
+}
+
+/**
+ * flow_hash_remove() - Remove a flow from the hash table
+ * @flow:	Flow
+ */
+void flow_hash_remove(const union flow *flow)
+{
+	unsigned int b = flow_bucket(&flow->f.key), idx = flow_idx(flow) + 1;
+	unsigned int hole, next;
+
+	while (flow_hashtab[b] && flow_hashtab[b] != idx)
+		b = (b + 1) % FLOW_HASH_SIZE;
+	if (!flow_hashtab[b])
+		return;
+
+	/* Backward shift: move up entries whose home is at or before the
+	 * hole, so that every probe sequence stays unbroken.
+	 */
+	hole = b;
+	flow_hashtab[hole] = 0;
+	for (next = (hole + 1) % FLOW_HASH_SIZE; flow_hashtab[next];
+	     next = (next + 1) % FLOW_HASH_SIZE) {
+		const union flow *o = &flowtab[flow_hashtab[next] - 1];
+		unsigned int home = flow_bucket(&o->f.key);
+
+		/* Can the entry at next move to hole? Only if its home
+		 * isn't cyclically in (hole, next].
+		 */
+		if ((next > hole && (home <= hole || home > next)) ||
+		    (next < hole && (home <= hole && home > next))) {
+			flow_hashtab[hole] = flow_hashtab[next];
+			flow_hashtab[next] = 0;
+			hole = next;
+		}
+	}
+}

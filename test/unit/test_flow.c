@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_flow.c - The flow table (flow.c): SipHash, allocation, hash table
+ *
+ * SipHash-2-4 is checked against the reference vector of its paper. The
+ * table is filled completely (allocation must then fail, not overflow),
+ * and the hash table must find every flow after arbitrary removals, which
+ * exercises the backward shift of linear probing.
+ */
+
+#include <check.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+
+/* Key 00 01 .. 0f, message 00 01 .. 0e: from the SipHash paper */
+START_TEST(siphash_reference_vector)
+{
+	uint64_t key[2] = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+	uint8_t msg[15];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	ck_assert_uint_eq(siphash_2_4(msg, sizeof(msg), key),
+			  0xa129ca6149be45e5ULL);
+}
+END_TEST
+
+/* Empty message, same key: first entry of the reference test vectors */
+START_TEST(siphash_empty_message)
+{
+	uint64_t key[2] = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+
+	ck_assert_uint_eq(siphash_2_4("", 0, key), 0x726fdb47dd0e0e31ULL);
+}
+END_TEST
+
+/**
+ * key_for() - A distinct IPv4 ICMP key for a number
+ * @key:	Key to fill
+ * @n:		Number
+ */
+static void key_for(struct flow_key *key, uint32_t n)
+{
+	struct in_addr src = { htonl(0xc0000200) }, dst = { htonl(n) };
+
+	flow_key_set(key, AF_INET, &src, &dst, (uint16_t)(n * 7), 0,
+		     IPPROTO_ICMP);
+}
+
+START_TEST(alloc_until_full_then_refuse)
+{
+	unsigned int i;
+
+	flow_init();
+	for (i = 0; i < FLOW_MAX; i++)
+		ck_assert_ptr_nonnull(flow_alloc());
+	ck_assert_ptr_null(flow_alloc());
+	ck_assert_uint_eq(flow_count, FLOW_MAX);
+
+	flow_free(&flowtab[1234]);
+	ck_assert_ptr_eq(flow_alloc(), &flowtab[1234]);
+	ck_assert_ptr_null(flow_alloc());
+}
+END_TEST
+
+START_TEST(lookup_after_removals)
+{
+	enum { N = 20000 };
+	static union flow *f[N];
+	struct flow_key k;
+	unsigned int i;
+
+	flow_init();
+	for (i = 0; i < N; i++) {
+		f[i] = flow_alloc();
+		ck_assert_ptr_nonnull(f[i]);
+		f[i]->f.type = FLOW_PING4;
+		key_for(&f[i]->f.key, i);
+		ck_assert_int_eq(flow_hash_insert(f[i]), 0);
+	}
+
+	/* Same key again: refused */
+	key_for(&k, 5);
+	ck_assert_ptr_eq(flow_lookup(&k), f[5]);
+	{
+		union flow *dup = flow_alloc();
+
+		dup->f.key = k;
+		ck_assert_int_ne(flow_hash_insert(dup), 0);
+		flow_free(dup);
+	}
+
+	/* Remove every third flow, the others must still be found */
+	for (i = 0; i < N; i += 3) {
+		flow_hash_remove(f[i]);
+		flow_free(f[i]);
+	}
+	for (i = 0; i < N; i++) {
+		key_for(&k, i);
+		if (i % 3)
+			ck_assert_ptr_eq(flow_lookup(&k), f[i]);
+		else
+			ck_assert_ptr_null(flow_lookup(&k));
+	}
+
+	key_for(&k, N + 1);
+	ck_assert_ptr_null(flow_lookup(&k));
+}
+END_TEST
+
+static Suite *flow_suite(void)
+{
+	Suite *s = suite_create("flow");
+	TCase *tc = tcase_create("siphash");
+
+	tcase_add_test(tc, siphash_reference_vector);
+	tcase_add_test(tc, siphash_empty_message);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("table");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, alloc_until_full_then_refuse);
+	tcase_add_test(tc, lookup_after_removals);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(flow_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
