@@ -68,6 +68,15 @@ bool arp(struct ctx *c, const struct pool *frames, size_t idx)
 	    ah->ar_hln != ETH_ALEN || ah->ar_pln != 4)
 		return false;
 
+	/* The sender's address is the guest's, unless it's probing */
+	{
+		in_addr_t sip;
+
+		memcpy(&sip, am->sip, sizeof(sip));
+		if (sip && memcmp(am->sha, c->our_tap_mac, ETH_ALEN))
+			tap_learn_addr4(c, sip);
+	}
+
 	if (ah->ar_op != htons(ARPOP_REQUEST))
 		return true;
 

@@ -855,6 +855,29 @@ static void tap_l4_unhandled(const char *proto, size_t count)
 }
 
 /**
+ * tap_learn_addr4() - Note the IPv4 source address the guest uses
+ * @c:		Execution context
+ * @saddr:	Source address, network order
+ *
+ * Replies go to the address the guest uses, which may not be the one we
+ * offered; say so in the log when it changes to something unexpected.
+ */
+void tap_learn_addr4(struct ctx *c, in_addr_t saddr)
+{
+	char buf[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
+
+	if (saddr == c->ip4.addr_seen.s_addr)
+		return;
+	c->ip4.addr_seen.s_addr = saddr;
+	if (saddr == c->ip4.addr.s_addr)
+		return;
+	inet_ntop(AF_INET, &saddr, buf, sizeof(buf));
+	inet_ntop(AF_INET, &c->ip4.addr, want, sizeof(want));
+	info("Guest uses IPv4 address %s, not %s: replies go there", buf,
+	     want);
+}
+
+/**
  * tap_ip4() - Parse an IPv4 frame and hand it to its protocol
  * @c:		Execution context
  * @frames:	Pool of frames
@@ -880,14 +903,8 @@ static bool tap_ip4(struct ctx *c, const struct pool *frames, size_t idx,
 	if (hlen < sizeof(*iph) || tot < hlen || tot > avail)
 		return false;
 
-	if (iph->saddr && iph->saddr != c->ip4.addr_seen.s_addr &&
-	    iph->saddr != htonl(INADDR_BROADCAST)) {
-		if (iph->saddr != c->ip4.addr.s_addr &&
-		    !c->ip4.addr_seen.s_addr)
-			info("Guest uses IPv4 address %s",
-			     inet_ntoa(*(struct in_addr *)&iph->saddr));
-		c->ip4.addr_seen.s_addr = iph->saddr;
-	}
+	if (iph->saddr && iph->saddr != htonl(INADDR_BROADCAST))
+		tap_learn_addr4(c, iph->saddr);
 
 	if (ntohs(iph->frag_off) & (IP_MF | IP_OFFMASK)) {
 		debug_ratelimit("IPv4 fragment from guest dropped");

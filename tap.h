@@ -64,5 +64,6 @@ void tap_handler(struct ctx *c, const struct pool *frames,
 int tap_stream_parse(struct pool *frames, char *buf, size_t len,
 		     size_t *consumed);
 void tap_sock_unlink(const struct ctx *c);
+void tap_learn_addr4(struct ctx *c, in_addr_t saddr);
 
 #endif /* TAP_H */
