@@ -17,6 +17,7 @@
  */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -29,6 +30,7 @@ union flow flowtab[FLOW_MAX];
 unsigned int flow_count;		/* Entries in use */
 unsigned int flow_first_free = FLOW_MAX;	/* Head of the free list */
 unsigned int flow_high;			/* Entries above never used */
+unsigned int flow_limit = FLOW_MAX;	/* Usable entries */
 
 /* Hash table: flow index + 1, 0 for an empty bucket */
 static uint32_t flow_hashtab[FLOW_HASH_SIZE];
@@ -93,10 +95,25 @@ uint64_t siphash_2_4(const void *data, size_t len, const uint64_t key[2])
 }
 
 /**
- * flow_init() - Draw the hash key
+ * flow_init() - Draw the hash key; apply the test knob for the table size
+ *
+ * PASST_FLOW_MAX_TEST=N in the environment limits the table to N entries,
+ * so that tests can fill it.
  */
 void flow_init(void)
 {
+	const char *lim = getenv("PASST_FLOW_MAX_TEST");
+
+	if (lim) {
+		unsigned long v = strtoul(lim, NULL, 10);
+
+		if (v && v < FLOW_MAX) {
+			flow_limit = (unsigned int)v;
+			warn("Flow table limited to %u entries for testing",
+			     flow_limit);
+		}
+	}
+
 	if (getrandom(flow_hash_key, sizeof(flow_hash_key), 0) !=
 	    sizeof(flow_hash_key)) {
 		struct timespec ts;
@@ -150,6 +167,8 @@ union flow *flow_alloc(void)
 {
 	union flow *flow;
 
+	if (flow_count >= flow_limit)
+		return NULL;
 	if (flow_first_free < FLOW_MAX) {
 		flow = &flowtab[flow_first_free];
 		flow_first_free = flow->free.next_free;

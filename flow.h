@@ -17,6 +17,7 @@ enum flow_type {
 	FLOW_TYPE_NONE = 0,	/* Free entry */
 	FLOW_PING4,		/* ICMP echo over a ping socket */
 	FLOW_PING6,		/* ICMPv6 echo over a ping socket */
+	FLOW_TCP,		/* TCP connection over the tap */
 	FLOW_NUM_TYPES,
 };
 
@@ -63,6 +64,52 @@ struct ping_flow {
 };
 
 /**
+ * struct tcp_conn - TCP connection translated between tap and a socket
+ * @f:			Common fields: key is the guest side 4-tuple
+ * @sock:		Host socket
+ * @state:		enum tcp_state (tcp.c)
+ * @flags:		TCP_F_* (tcp.c)
+ * @ws_to_guest:	Window scale we announced: guest shifts our windows
+ * @ws_from_guest:	Window scale the guest announced
+ * @retrans:		Retransmissions since the last progress
+ * @dup_acks:		Duplicate ACKs seen in a row
+ * @mss:		Largest payload of a segment to the guest
+ * @epoll_events:	Events currently requested for @sock
+ * @seq_to_tap:		Next sequence number we send to the guest
+ * @seq_ack_from_tap:	Oldest sequence number the guest hasn't acknowledged
+ * @seq_from_tap:	Next sequence number expected from the guest
+ * @seq_ack_to_tap:	Last acknowledgement number sent to the guest
+ * @seq_init_to_tap:	Our initial sequence number
+ * @wnd_from_tap:	Guest's receive window, bytes
+ * @wnd_to_tap:		Window last advertised to the guest, bytes
+ * @sndbuf:		Send buffer size of @sock, bytes (cached)
+ * @ts_rto:		Time the retransmission timer started, ms
+ * @ts_activity:	Time of the last segment from either side, s
+ */
+struct tcp_conn {
+	struct flow_common f;
+	int sock;
+	uint8_t state;
+	uint16_t flags;
+	uint8_t ws_to_guest;
+	uint8_t ws_from_guest;
+	uint8_t retrans;
+	uint8_t dup_acks;
+	uint16_t mss;
+	uint32_t epoll_events;
+	uint32_t seq_to_tap;
+	uint32_t seq_ack_from_tap;
+	uint32_t seq_from_tap;
+	uint32_t seq_ack_to_tap;
+	uint32_t seq_init_to_tap;
+	uint32_t wnd_from_tap;
+	uint32_t wnd_to_tap;
+	uint32_t sndbuf;
+	int64_t ts_rto;
+	time_t ts_activity;
+};
+
+/**
  * union flow - An entry of the flow table
  * @f:		Common fields
  * @ping:	Ping flow
@@ -71,6 +118,7 @@ struct ping_flow {
 union flow {
 	struct flow_common f;
 	struct ping_flow ping;
+	struct tcp_conn tcp;
 	struct {
 		uint8_t type;
 		uint32_t next_free;
@@ -81,6 +129,7 @@ extern union flow flowtab[FLOW_MAX];
 extern unsigned int flow_count;
 extern unsigned int flow_first_free;
 extern unsigned int flow_high;
+extern unsigned int flow_limit;
 
 void flow_init(void);
 union flow *flow_alloc(void);

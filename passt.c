@@ -38,9 +38,10 @@
 #include "pasta.h"
 #include "pcap.h"
 #include "tap.h"
+#include "tcp.h"
 #include "util.h"
 
-#define EPOLL_EVENTS		8
+#define EPOLL_EVENTS		64
 
 static struct ctx ctx;
 static volatile sig_atomic_t quit_signal;
@@ -191,7 +192,7 @@ static void timer_handler(struct ctx *c, const struct timespec *now)
 int main(int argc, char **argv)
 {
 	struct epoll_event events[EPOLL_EVENTS];
-	struct timespec now, last_timer;
+	struct timespec now, last_timer, last_tcp_timer;
 	struct conf_result r = { 0 };
 	struct ctx *c = &ctx;
 	char argv0[PATH_MAX];
@@ -223,6 +224,7 @@ int main(int argc, char **argv)
 	conf_defaults(c);
 	flow_init();
 
+	tcp_init(c);
 	if (c->mode == MODE_PASST)
 		tap_sock_init(c);
 	pidfile_open(c);
@@ -247,6 +249,7 @@ int main(int argc, char **argv)
 		pasta_release_child(c);
 
 	clock_gettime(CLOCK_MONOTONIC, &last_timer);
+	last_tcp_timer = last_timer;
 	for (;;) {
 		long elapsed;
 		int i, n, timeout;
@@ -255,6 +258,12 @@ int main(int argc, char **argv)
 		elapsed = timespec_diff_ms(&now, &last_timer);
 		timeout = elapsed >= TIMER_INTERVAL_MS ? 0 :
 			  (int)(TIMER_INTERVAL_MS - elapsed);
+		if (tcp_timer_pending()) {
+			long t = TCP_TIMER_MS -
+				 timespec_diff_ms(&now, &last_tcp_timer);
+
+			timeout = MIN(timeout, (int)MAX(t, 0L));
+		}
 
 		n = epoll_pwait(c->epollfd, events, EPOLL_EVENTS, timeout,
 				&wait_mask);
@@ -288,12 +297,22 @@ int main(int argc, char **argv)
 			case EPOLL_TYPE_PING:
 				icmp_sock_handler(c, ref, &now);
 				break;
+			case EPOLL_TYPE_TCP:
+				tcp_sock_handler(c, ref, ev, &now);
+				break;
+			case EPOLL_TYPE_TCP_LISTEN:
+				tcp_listen_handler(c, ref, &now);
+				break;
 			default:
 				debug("Unexpected epoll reference type %u",
 				      ref.type);
 			}
 		}
 
+		if (timespec_diff_ms(&now, &last_tcp_timer) >= TCP_TIMER_MS) {
+			tcp_timer(c, &now);
+			last_tcp_timer = now;
+		}
 		if (timespec_diff_ms(&now, &last_timer) >= TIMER_INTERVAL_MS) {
 			timer_handler(c, &now);
 			last_timer = now;

@@ -50,6 +50,8 @@ enum epoll_type {
 	EPOLL_TYPE_TAP_PASTA,		/* pasta: tap device */
 	EPOLL_TYPE_PASTA_PIDFD,		/* pasta: command or joined process */
 	EPOLL_TYPE_PING,		/* ICMP/ICMPv6 echo socket */
+	EPOLL_TYPE_TCP,			/* TCP connection socket */
+	EPOLL_TYPE_TCP_LISTEN,		/* TCP listening socket (-t) */
 	EPOLL_TYPE_MAX,
 };
 

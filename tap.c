@@ -56,9 +56,11 @@
 #include "passt.h"
 #include "pcap.h"
 #include "tap.h"
+#include "tcp.h"
 #include "util.h"
 
 struct tap_stats tap_stats;
+unsigned long tap_flush_gen;	/* Counts flushes: frames by reference free */
 
 /* Receive side: frames land here, the pool describes them */
 static char tap_buf[TAP_BUF_BYTES];
@@ -463,6 +465,33 @@ void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt)
 }
 
 /**
+ * tap_send_frame_ref() - Queue a frame without copying it
+ * @c:		Execution context
+ * @frame:	Frame, starting with the Ethernet header: it must stay
+ *		unchanged until the next tap_flush() (see tap_flush_gen)
+ * @len:	Length of the frame
+ *
+ * Return: true if queued, false if dropped
+ */
+bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len)
+{
+	if (len < TAP_FRAME_MIN || len > TAP_FRAME_MAX || c->fd_tap < 0) {
+		tap_stats.dropped_out++;
+		return false;
+	}
+	if (tap_out_frames >= TAP_OUT_FRAMES)
+		tap_flush(c);
+
+	tap_out_len[tap_out_frames] = htonl((uint32_t)len);
+	tap_out_iov[tap_out_frames * 2].iov_base = &tap_out_len[tap_out_frames];
+	tap_out_iov[tap_out_frames * 2].iov_len = sizeof(uint32_t);
+	tap_out_iov[tap_out_frames * 2 + 1].iov_base = (void *)(uintptr_t)frame;
+	tap_out_iov[tap_out_frames * 2 + 1].iov_len = len;
+	tap_out_frames++;
+	return true;
+}
+
+/**
  * tap_send_frame() - Queue one frame for the guest
  * @c:		Execution context
  * @frame:	Frame, starting with the Ethernet header
@@ -842,6 +871,7 @@ void tap_flush(struct ctx *c)
 out:
 	tap_out_frames = 0;
 	tap_out_used = 0;
+	tap_flush_gen++;
 }
 
 /**
@@ -919,7 +949,7 @@ static bool tap_ip4(struct ctx *c, const struct pool *frames, size_t idx,
 
 	switch (iph->protocol) {
 	case IPPROTO_TCP:
-		tap_l4_unhandled("TCP/IPv4", 1);
+		tcp_tap_handler(c, AF_INET, &saddr, &daddr, &l4, now);
 		break;
 	case IPPROTO_UDP: {
 		const struct udphdr *uh = packet_get_hdr(&l4, 0, 0,
@@ -1012,7 +1042,8 @@ static bool tap_ip6(struct ctx *c, const struct pool *frames, size_t idx,
 					 &ip6h->ip6_dst, &l4, now);
 		break;
 	case IPPROTO_TCP:
-		tap_l4_unhandled("TCP/IPv6", 1);
+		tcp_tap_handler(c, AF_INET6, &ip6h->ip6_src, &ip6h->ip6_dst,
+				&l4, now);
 		break;
 	case IPPROTO_UDP: {
 		const struct udphdr *uh = packet_get_hdr(&l4, 0, 0,

@@ -2,6 +2,7 @@
 #ifndef TAP_H
 #define TAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -38,6 +39,7 @@ struct tap_stats {
 };
 
 extern struct tap_stats tap_stats;
+extern unsigned long tap_flush_gen;
 
 void tap_sock_init(struct ctx *c);
 void tap_backend_init(struct ctx *c);
@@ -47,6 +49,7 @@ void tap_passt_handler(struct ctx *c, uint32_t events,
 void tap_pasta_handler(struct ctx *c, uint32_t events,
 		       const struct timespec *now);
 void tap_send_frame(struct ctx *c, const void *frame, size_t len);
+bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len);
 void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt);
 void tap_flush(struct ctx *c);
 void tap_udp4_send(struct ctx *c, struct in_addr src, in_port_t sport,

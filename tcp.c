@@ -1,0 +1,1606 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* tcp.c - TCP translation between the guest (tap) and host sockets
+ *
+ * Theory of operation
+ * ===================
+ *
+ * We don't implement a TCP stack. Each connection of the guest is paired
+ * with an ordinary TCP socket on the host, and our job is to translate
+ * between segments on the tap side and socket calls, reflecting the state
+ * of one side to the other instead of making our own decisions: the host
+ * kernel does congestion control, retransmission and flow control towards
+ * the world, the guest's kernel does them towards us.
+ *
+ * Opening
+ * -------
+ * Outbound: a SYN from the guest to an address and port becomes a
+ * non-blocking connect() to the same destination (the gateway address is
+ * translated to the host's loopback, see fwd_nat_from_tap()). When the
+ * connection completes, the guest gets a SYN-ACK; when it fails, a RST.
+ * Inbound: a listening socket per forwarded port (-t) accepts a connection
+ * and we send a SYN to the guest, for the mapped port, from the address
+ * the peer has as seen by the guest (the gateway for the host's loopback).
+ * The guest's SYN-ACK completes it. Both directions agree on the maximum
+ * segment size (from the guest's MSS option and our MTU) and on window
+ * scaling (RFC 7323: used only if the guest offers it).
+ *
+ * Guest to host
+ * -------------
+ * Data from the guest is written to the socket as it arrives in order,
+ * and the guest is acknowledged for what the socket accepted: a full send
+ * buffer means a smaller acknowledgement, and the guest retransmits the
+ * rest. Out-of-order segments are dropped and answered with a duplicate
+ * ACK, so the guest's own fast retransmit fills the gap; no data is passed
+ * twice and none is skipped. The window we advertise is the room left in
+ * the socket's send buffer; when it is exhausted we wait for the socket to
+ * become writable (EPOLLOUT) and then send a window update.
+ *
+ * Host to guest
+ * -------------
+ * Data arriving on the socket is not read, but peeked (MSG_PEEK) into
+ * frames of at most one MSS, up to the guest's window. It stays in the
+ * socket's receive queue until the guest acknowledges it, and is then
+ * discarded (MSG_TRUNC): there are no per-connection buffers, and the
+ * kernel's receive window towards the peer reflects what the guest has
+ * taken. SO_PEEK_OFF makes each peek continue after the previous one; on
+ * kernels without it for TCP, the bytes already sent are peeked into a
+ * scratch buffer first. A retransmission (timeout with exponential
+ * back-off, or three duplicate ACKs) rewinds to the guest's last
+ * acknowledgement and peeks the same data again. When the guest's window
+ * is full, we stop watching the socket for input (EPOLLIN), and resume
+ * when an acknowledgement opens it.
+ *
+ * Closing
+ * -------
+ * FIN and RST travel both ways: a FIN from the guest becomes
+ * shutdown(SHUT_WR) once all its data is written; end of file on the
+ * socket becomes a FIN to the guest once all data before it is sent. A RST
+ * from the guest closes the socket with SO_LINGER set to zero, so the peer
+ * sees a reset; a reset or error on the socket becomes a RST to the guest.
+ * A connection is freed when both directions are closed and our FIN is
+ * acknowledged. We have no TIME-WAIT: the host kernel keeps the real one.
+ *
+ * Sequence numbers
+ * ----------------
+ * Our initial sequence number towards the guest follows RFC 6528: a keyed
+ * hash (SipHash) of the four-tuple plus a clock ticking every 4 us.
+ *
+ * Timers
+ * ------
+ * tcp_timer() runs every TCP_TIMER_MS while some connection waits for
+ * something: an acknowledgement of data, SYN or FIN (retransmission with
+ * back-off, then a reset after TCP_MAX_RETRANS tries), or a connect() that
+ * takes too long.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/sockios.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "checksum.h"
+#include "flow.h"
+#include "fwd.h"
+#include "log.h"
+#include "passt.h"
+#include "tap.h"
+#include "tcp.h"
+#include "util.h"
+
+#define TCP_WS_OURS		8	/* Our window scale: windows up to 16 MiB */
+#define TCP_MSS_GUEST_DEFAULT		536	/* RFC 9293, 3.7.1 */
+#define TCP_FRAMES		128	/* Data frames built per flush */
+#define TCP_FRAME_PAYLOAD_MAX	(65535 - 20 - 20)
+#define TCP_HDRS_MAX		(ETH_HLEN + 40 + 20)
+#define TCP_RTO_INIT_MS		1000	/* RFC 6298, 2.1 */
+#define TCP_RTO_MIN_MS		200
+#define TCP_RTO_MAX_MS		60000
+#define TCP_MAX_RETRANS		8
+#define TCP_CONNECT_TIMEOUT_S	60
+#define TCP_SYN_TIMEOUT_MS	TCP_RTO_INIT_MS
+#define TCP_LISTEN_BACKLOG	128
+#define TCP_READ_FRAMES_MAX	TCP_FRAMES
+
+/* Connection states */
+enum tcp_state {
+	TCPS_CLOSED = 0,
+	TCPS_CONNECTING,		/* Outbound: connect() in progress */
+	TCPS_SYN_ACK_SENT,	/* Outbound: waiting for the guest's ACK */
+	TCPS_SYN_SENT,		/* Inbound: waiting for the guest's SYN-ACK */
+	TCPS_ESTABLISHED,	/* Data both ways, FIN flags tell the rest */
+};
+
+/* Connection flags */
+#define TCP_F_TAP_FIN_RCVD	0x0001	/* Guest sent FIN, not yet handled */
+#define TCP_F_SOCK_SHUT_WR	0x0002	/* FIN from guest passed to socket */
+#define TCP_F_SOCK_EOF		0x0004	/* End of file on the socket */
+#define TCP_F_TAP_FIN_SENT	0x0008	/* FIN sent to the guest */
+#define TCP_F_TAP_FIN_ACKED	0x0010	/* ...and acknowledged */
+#define TCP_F_ACK_DUE		0x0020	/* An ACK to the guest is owed */
+#define TCP_F_SOCK_FULL		0x0040	/* Socket send buffer was full */
+
+/**
+ * struct tcp_frame - Buffer for one data segment to the guest
+ * @hdrs:	Room for Ethernet, IP and TCP headers, laid out at the end
+ * @payload:	Segment payload, peeked from the socket
+ */
+struct tcp_frame {
+	uint8_t hdrs[TCP_HDRS_MAX];
+	uint8_t payload[TCP_FRAME_PAYLOAD_MAX];
+} __attribute__((packed));
+
+static struct tcp_frame tcp_frames[TCP_FRAMES];
+static unsigned int tcp_frames_used;
+static unsigned long tcp_frames_gen;
+
+static uint64_t tcp_isn_key[2];
+static bool tcp_peek_off_ok = true;	/* SO_PEEK_OFF works for TCP */
+static unsigned int tcp_timers_armed;	/* Connections needing the timer */
+
+/* Scratch buffer for peeks without SO_PEEK_OFF: discards sent bytes */
+static uint8_t tcp_discard[16 << 20];
+
+/**
+ * now_ms() - Monotonic time in milliseconds
+ * @now:	Current time
+ *
+ * Return: milliseconds
+ */
+static int64_t now_ms(const struct timespec *now)
+{
+	return (int64_t)now->tv_sec * 1000 + now->tv_nsec / 1000000;
+}
+
+/**
+ * tcp_af() - Address family of a connection
+ * @conn:	Connection
+ *
+ * Return: AF_INET or AF_INET6
+ */
+static sa_family_t tcp_af(const struct tcp_conn *conn)
+{
+	return inany_is_v4(&conn->f.key.src) ? AF_INET : AF_INET6;
+}
+
+/**
+ * tcp_isn() - Initial sequence number for a connection, RFC 6528
+ * @key:	Four-tuple
+ * @now:	Current time
+ *
+ * Return: sequence number
+ */
+static uint32_t tcp_isn(const struct flow_key *key, const struct timespec *now)
+{
+	uint64_t ticks = ((uint64_t)now->tv_sec * 1000000000ULL +
+			  (uint64_t)now->tv_nsec) >> 12;	/* ~4 us */
+
+	return (uint32_t)(siphash_2_4(key, sizeof(*key), tcp_isn_key) + ticks);
+}
+
+/**
+ * tcp_epoll_set() - Change the events watched on a connection's socket
+ * @c:		Execution context
+ * @conn:	Connection
+ * @events:	New events
+ */
+static void tcp_epoll_set(const struct ctx *c, struct tcp_conn *conn,
+			  uint32_t events)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP, .fd = conn->sock,
+				.data = flow_idx((union flow *)conn) };
+	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
+
+	if (events == conn->epoll_events)
+		return;
+	if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, conn->sock, &ev))
+		debug_perror("TCP: can't change epoll events");
+	conn->epoll_events = events;
+}
+
+/**
+ * tcp_epollout() - EPOLLOUT if we wait for room in the socket's buffer
+ * @conn:	Connection
+ *
+ * Return: EPOLLOUT or 0
+ */
+static uint32_t tcp_epollout(const struct tcp_conn *conn)
+{
+	return conn->flags & TCP_F_SOCK_FULL ? EPOLLOUT : 0;
+}
+
+/**
+ * tcp_timer_arm() - Start the retransmission/handshake timer
+ * @conn:	Connection
+ * @now:	Current time
+ */
+static void tcp_timer_arm(struct tcp_conn *conn, const struct timespec *now)
+{
+	if (!conn->ts_rto)
+		tcp_timers_armed++;
+	conn->ts_rto = now_ms(now) ? now_ms(now) : 1;
+}
+
+/**
+ * tcp_timer_disarm() - Stop the timer
+ * @conn:	Connection
+ */
+static void tcp_timer_disarm(struct tcp_conn *conn)
+{
+	if (conn->ts_rto)
+		tcp_timers_armed--;
+	conn->ts_rto = 0;
+}
+
+/**
+ * tcp_timer_pending() - Does any connection need the timer soon?
+ *
+ * Return: true if tcp_timer() should run every TCP_TIMER_MS
+ */
+bool tcp_timer_pending(void)
+{
+	return tcp_timers_armed > 0;
+}
+
+/**
+ * tcp_rto_ms() - Current retransmission timeout of a connection
+ * @conn:	Connection
+ *
+ * Return: timeout in milliseconds, doubled for each retransmission
+ */
+static int64_t tcp_rto_ms(const struct tcp_conn *conn)
+{
+	int64_t rto = TCP_RTO_INIT_MS;
+	unsigned int i;
+
+	if (conn->state == TCPS_ESTABLISHED)
+		rto = TCP_RTO_MIN_MS * 2;
+	for (i = 0; i < conn->retrans && rto < TCP_RTO_MAX_MS; i++)
+		rto *= 2;
+	return MIN(rto, TCP_RTO_MAX_MS);
+}
+
+/**
+ * tcp_opts_parse() - Parse MSS and window scale from a TCP header
+ * @p:		Pool: packet 0 is the TCP header and payload
+ * @hlen:	TCP header length, options included
+ * @o:		Set to the options found
+ *
+ * Return: 0 if the options are well-formed, -1 otherwise
+ */
+int tcp_opts_parse(const struct pool *p, size_t hlen, struct tcp_opts *o)
+{
+	size_t off = sizeof(struct tcphdr);
+
+	o->mss = 0;
+	o->ws = -1;
+
+	while (off < hlen) {
+		const uint8_t *kind = packet_get(p, 0, off, 1, NULL);
+		const uint8_t *opt;
+		uint8_t len;
+
+		if (!kind)
+			return -1;
+		if (*kind == TCPOPT_EOL)
+			break;
+		if (*kind == TCPOPT_NOP) {
+			off++;
+			continue;
+		}
+
+		opt = packet_get(p, 0, off, 2, NULL);
+		if (!opt)
+			return -1;
+		len = opt[1];
+		if (len < 2 || off + len > hlen)
+			return -1;
+		opt = packet_get(p, 0, off, len, NULL);
+		if (!opt)
+			return -1;
+
+		if (*kind == TCPOPT_MAXSEG && len == TCPOLEN_MAXSEG)
+			o->mss = (opt[2] << 8) | opt[3];
+		else if (*kind == TCPOPT_WINDOW && len == TCPOLEN_WINDOW)
+			o->ws = MIN(opt[2], 14);	/* RFC 7323, 2.3 */
+		off += len;
+	}
+	return 0;
+}
+
+/**
+ * tcp_mss_ours() - MSS we announce and use towards the guest
+ * @c:		Execution context
+ * @af:		Address family
+ *
+ * Return: maximum segment payload for our MTU
+ */
+static int tcp_mss_ours(const struct ctx *c, sa_family_t af)
+{
+	int mtu = c->mtu ? c->mtu : MTU_DEFAULT;
+	int hdrs = (af == AF_INET ? 20 : 40) + 20;
+
+	return MIN(mtu - hdrs, TCP_FRAME_PAYLOAD_MAX);
+}
+
+/**
+ * tcp_fill_headers() - Write Ethernet, IP and TCP headers for a segment
+ * @c:		Execution context
+ * @conn:	Connection
+ * @buf:	Where the headers end: the payload follows at @buf
+ * @plen:	Payload length
+ * @flags:	TCP flags
+ * @seq:	Sequence number
+ * @opts:	TCP options, or NULL
+ * @optlen:	Length of @opts, a multiple of 4
+ *
+ * The checksum covers the payload, which must be in place already.
+ *
+ * Return: pointer to the start of the frame (before @buf)
+ */
+static uint8_t *tcp_fill_headers(const struct ctx *c,
+				 const struct tcp_conn *conn, uint8_t *buf,
+				 size_t plen, uint8_t flags, uint32_t seq,
+				 const uint8_t *opts, size_t optlen)
+{
+	const struct flow_key *k = &conn->f.key;
+	size_t l4len = sizeof(struct tcphdr) + optlen + plen;
+	struct tcphdr *th;
+	struct ethhdr *eh;
+	uint32_t sum;
+	uint8_t *p;
+
+	th = (struct tcphdr *)(buf - optlen - sizeof(*th));
+	memset(th, 0, sizeof(*th));
+	th->source = htons(k->dport);
+	th->dest = htons(k->sport);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(conn->seq_from_tap);
+	th->doff = (uint16_t)((sizeof(*th) + optlen) / 4);
+	th->fin = !!(flags & TH_FIN);
+	th->syn = !!(flags & TH_SYN);
+	th->rst = !!(flags & TH_RST);
+	th->psh = !!(flags & TH_PUSH);
+	th->ack = !!(flags & TH_ACK);
+	if (flags & TH_SYN)
+		th->window = htons((uint16_t)MIN(conn->wnd_to_tap, 65535));
+	else
+		th->window = htons((uint16_t)MIN(conn->wnd_to_tap >>
+						 conn->ws_to_guest, 65535));
+	if (optlen)
+		memcpy(th + 1, opts, optlen);
+
+	if (tcp_af(conn) == AF_INET) {
+		struct iphdr *iph = (struct iphdr *)((uint8_t *)th -
+						     sizeof(*iph));
+		struct in_addr src = k->dst.v4mapped.a4;
+		struct in_addr dst = k->src.v4mapped.a4;
+
+		memset(iph, 0, sizeof(*iph));
+		iph->version = 4;
+		iph->ihl = 5;
+		iph->tot_len = htons((uint16_t)(sizeof(*iph) + l4len));
+		iph->frag_off = htons(IP_DF);
+		iph->ttl = 64;
+		iph->protocol = IPPROTO_TCP;
+		iph->saddr = src.s_addr;
+		iph->daddr = dst.s_addr;
+		iph->check = csum_ip4_header(iph, sizeof(*iph));
+		sum = csum_pseudo4(src, dst, IPPROTO_TCP, l4len);
+		p = (uint8_t *)iph;
+		eh = (struct ethhdr *)(p - sizeof(*eh));
+		eh->h_proto = htons(ETH_P_IP);
+	} else {
+		struct ip6_hdr *ip6h = (struct ip6_hdr *)((uint8_t *)th -
+							  sizeof(*ip6h));
+
+		memset(ip6h, 0, sizeof(*ip6h));
+		ip6h->ip6_flow = htonl(6U << 28);
+		ip6h->ip6_plen = htons((uint16_t)l4len);
+		ip6h->ip6_nxt = IPPROTO_TCP;
+		ip6h->ip6_hlim = 64;
+		ip6h->ip6_src = k->dst.a6;
+		ip6h->ip6_dst = k->src.a6;
+		sum = csum_pseudo6(&ip6h->ip6_src, &ip6h->ip6_dst,
+				   IPPROTO_TCP, l4len);
+		p = (uint8_t *)ip6h;
+		eh = (struct ethhdr *)(p - sizeof(*eh));
+		eh->h_proto = htons(ETH_P_IPV6);
+	}
+
+	th->check = 0;
+	th->check = csum(th, l4len, sum);
+
+	memcpy(eh->h_dest, c->guest_mac, ETH_ALEN);
+	{
+		static const uint8_t zero[ETH_ALEN];
+
+		if (!memcmp(eh->h_dest, zero, ETH_ALEN))
+			memset(eh->h_dest, 0xff, ETH_ALEN);
+	}
+	memcpy(eh->h_source, c->our_tap_mac, ETH_ALEN);
+	return (uint8_t *)eh;
+}
+
+static void tcp_update_sndbuf(struct tcp_conn *conn);
+
+/**
+ * tcp_wnd_update() - Compute the window to advertise to the guest
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * The room left in the socket's send buffer: what the guest may send
+ * without us having to refuse it. When that gets small, we watch for the
+ * socket to become writable again, and then send a window update. The
+ * kernel reports writability once at most two thirds of the buffer are
+ * queued, so at that point the room we compute (three quarters of the
+ * buffer, less what's queued) is always well above the low mark: a
+ * writable socket never leaves us waiting for EPOLLOUT again.
+ */
+static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
+{
+	uint32_t max = 65535U << conn->ws_to_guest;
+	uint32_t room, limit;
+	int outq = 0;
+
+	tcp_update_sndbuf(conn);
+	if (ioctl(conn->sock, SIOCOUTQ, &outq) < 0 || outq < 0)
+		outq = 0;
+	/* The buffer size counts the kernel's overhead too: keep a margin,
+	 * a segment the socket can't take costs a retransmission.
+	 */
+	limit = conn->sndbuf / 4 * 3;
+	room = limit > (uint32_t)outq ? limit - (uint32_t)outq : 0;
+	conn->wnd_to_tap = MIN(room, max);
+
+	if (conn->state != TCPS_ESTABLISHED)
+		return;
+	if (conn->wnd_to_tap < MIN((uint32_t)conn->mss, conn->sndbuf / 16)) {
+		conn->flags |= TCP_F_SOCK_FULL;
+		tcp_epoll_set(c, conn, conn->epoll_events | EPOLLOUT);
+	}
+}
+
+/**
+ * tcp_send_ctl() - Send a segment without payload to the guest
+ * @c:		Execution context
+ * @conn:	Connection
+ * @flags:	TCP flags
+ * @seq:	Sequence number
+ */
+static void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
+			 uint32_t seq)
+{
+	uint8_t buf[TCP_HDRS_MAX + 16] __attribute__((aligned(4)));
+	uint8_t opts[8];
+	size_t optlen = 0;
+	uint8_t *frame;
+
+	if (flags & TH_SYN) {
+		int mss = MIN(tcp_mss_ours(c, tcp_af(conn)), 65535);
+
+		opts[0] = TCPOPT_MAXSEG;
+		opts[1] = TCPOLEN_MAXSEG;
+		opts[2] = (uint8_t)(mss >> 8);
+		opts[3] = (uint8_t)mss;
+		optlen = 4;
+		if (!(flags & TH_ACK) || conn->ws_to_guest) {
+			opts[4] = TCPOPT_NOP;
+			opts[5] = TCPOPT_WINDOW;
+			opts[6] = TCPOLEN_WINDOW;
+			opts[7] = TCP_WS_OURS;
+			optlen = 8;
+		}
+	}
+
+	if (!(flags & TH_RST))
+		tcp_wnd_update(c, conn);
+	frame = tcp_fill_headers(c, conn, buf + sizeof(buf), 0, flags, seq,
+				 opts, optlen);
+	tap_send_frame(c, frame, (size_t)(buf + sizeof(buf) - frame));
+	if (flags & TH_ACK)
+		conn->seq_ack_to_tap = conn->seq_from_tap;
+	conn->flags &= (uint16_t)~TCP_F_ACK_DUE;
+}
+
+/**
+ * tcp_rst_no_conn() - Answer a segment that belongs to no connection
+ * @c:		Execution context
+ * @af:		Address family
+ * @saddr:	Guest's address
+ * @daddr:	Destination address
+ * @th:		The guest's TCP header
+ * @plen:	Its payload length
+ */
+static void tcp_rst_no_conn(struct ctx *c, sa_family_t af, const void *saddr,
+			    const void *daddr, const struct tcphdr *th,
+			    size_t plen)
+{
+	struct tcp_conn tmp = { 0 };
+
+	if (th->rst)
+		return;
+
+	flow_key_set(&tmp.f.key, af, saddr, daddr, ntohs(th->source),
+		     ntohs(th->dest), IPPROTO_TCP);
+	tmp.sock = -1;
+
+	/* RFC 9293, 3.10.7.1 */
+	if (th->ack) {
+		tmp.seq_from_tap = 0;
+		tcp_send_ctl(c, &tmp, TH_RST, ntohl(th->ack_seq));
+	} else {
+		tmp.seq_from_tap = ntohl(th->seq) + (uint32_t)plen +
+				   (th->syn ? 1 : 0) + (th->fin ? 1 : 0);
+		tcp_send_ctl(c, &tmp, TH_RST | TH_ACK, 0);
+	}
+}
+
+/**
+ * tcp_conn_close() - Close a connection's socket and free its entry
+ * @c:		Execution context
+ * @conn:	Connection
+ * @rst:	Reset the peer (SO_LINGER with zero timeout) instead of closing
+ */
+static void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
+{
+	if (conn->sock >= 0) {
+		if (rst) {
+			struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+			setsockopt(conn->sock, SOL_SOCKET, SO_LINGER, &l,
+				   sizeof(l));
+		}
+		epoll_del(c, conn->sock);
+		close(conn->sock);
+	}
+	tcp_timer_disarm(conn);
+	flow_hash_remove((union flow *)conn);
+	flow_free((union flow *)conn);
+}
+
+/**
+ * tcp_conn_reset() - Reset both sides of a connection and free it
+ * @c:		Execution context
+ * @conn:	Connection
+ */
+static void tcp_conn_reset(struct ctx *c, struct tcp_conn *conn)
+{
+	if (conn->state != TCPS_CONNECTING)
+		tcp_send_ctl(c, conn, TH_RST | TH_ACK, conn->seq_to_tap);
+	else
+		tcp_send_ctl(c, conn, TH_RST | TH_ACK, 0);
+	tcp_conn_close(c, conn, true);
+}
+
+/**
+ * tcp_sock_setup() - Common options for a connection's socket
+ * @conn:	Connection
+ */
+static void tcp_sock_setup(struct tcp_conn *conn)
+{
+	int one = 1, zero = 0, sndbuf = 0;
+	socklen_t sl = sizeof(sndbuf);
+
+	setsockopt(conn->sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (tcp_peek_off_ok &&
+	    setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &zero,
+		       sizeof(zero))) {
+		tcp_peek_off_ok = false;
+		info("TCP: no SO_PEEK_OFF on this kernel, re-reading sent data");
+	}
+	if (getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) ||
+	    sndbuf <= 0)
+		sndbuf = 65536;
+	/* The kernel reports twice the payload room: keep a margin */
+	conn->sndbuf = (uint32_t)sndbuf / 2;
+}
+
+/**
+ * tcp_update_sndbuf() - Re-read the send buffer size, autotuned by the
+ *			 kernel as the connection grows
+ * @conn:	Connection
+ */
+static void tcp_update_sndbuf(struct tcp_conn *conn)
+{
+	int sndbuf = 0;
+	socklen_t sl = sizeof(sndbuf);
+
+	if (!getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) &&
+	    sndbuf > 0)
+		conn->sndbuf = (uint32_t)sndbuf;
+}
+
+/**
+ * tcp_bind_outbound() - Bind a socket per -o / --outbound-if*
+ * @c:		Execution context
+ * @s:		Socket
+ * @af:		Address family
+ */
+static void tcp_bind_outbound(const struct ctx *c, int s, sa_family_t af)
+{
+	const char *ifname = af == AF_INET ? c->ip4.ifname_out :
+					     c->ip6.ifname_out;
+
+	if (*ifname && setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+				  (socklen_t)strlen(ifname)))
+		debug_perror("TCP: can't bind to %s", ifname);
+
+	if (af == AF_INET && c->ip4.addr_out.s_addr) {
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_addr = c->ip4.addr_out };
+
+		if (bind(s, (struct sockaddr *)&sa, sizeof(sa)))
+			debug_perror("TCP: can't bind outbound address");
+	} else if (af == AF_INET6 &&
+		   !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_out)) {
+		struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
+					   .sin6_addr = c->ip6.addr_out };
+
+		if (bind(s, (struct sockaddr *)&sa, sizeof(sa)))
+			debug_perror("TCP: can't bind outbound address");
+	}
+}
+
+/**
+ * tcp_syn_ack_to_tap() - connect() completed: send SYN-ACK to the guest
+ * @c:		Execution context
+ * @conn:	Connection
+ * @now:	Current time
+ */
+static void tcp_syn_ack_to_tap(struct ctx *c, struct tcp_conn *conn,
+			       const struct timespec *now)
+{
+	conn->state = TCPS_SYN_ACK_SENT;
+	tcp_update_sndbuf(conn);
+	tcp_send_ctl(c, conn, TH_SYN | TH_ACK, conn->seq_init_to_tap);
+	conn->seq_to_tap = conn->seq_init_to_tap + 1;
+	conn->seq_ack_from_tap = conn->seq_init_to_tap;
+	tcp_timer_arm(conn, now);
+	tcp_epoll_set(c, conn, EPOLLRDHUP);
+}
+
+/**
+ * tcp_conn_from_tap() - A SYN from the guest: open the host side
+ * @c:		Execution context
+ * @key:	Four-tuple, guest side
+ * @af:		Address family
+ * @daddr:	Destination address
+ * @th:		TCP header of the SYN
+ * @o:		Its options
+ * @now:	Current time
+ */
+static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
+			      sa_family_t af, const void *daddr,
+			      const struct tcphdr *th,
+			      const struct tcp_opts *o,
+			      const struct timespec *now)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP };
+	union {
+		struct sockaddr_in sa4;
+		struct sockaddr_in6 sa6;
+	} to = { 0 };
+	struct tcp_conn *conn;
+	union flow *flow;
+	socklen_t sl;
+	bool to_lo;
+	int s;
+
+	if (c->no_tcp)
+		return;
+
+	flow = flow_alloc();
+	if (!flow) {
+		warn_ratelimit("Flow table full: refusing a TCP connection "
+			       "from the guest");
+		return;		/* Caller answers with RST */
+	}
+	conn = &flow->tcp;
+	conn->f.type = FLOW_TCP;
+	conn->f.key = *key;
+	conn->sock = -1;
+
+	if (af == AF_INET) {
+		to.sa4.sin_family = AF_INET;
+		to.sa4.sin_port = htons(key->dport);
+		to_lo = fwd_nat_from_tap(c, AF_INET, daddr, &to.sa4.sin_addr);
+		sl = sizeof(to.sa4);
+	} else {
+		to.sa6.sin6_family = AF_INET6;
+		to.sa6.sin6_port = htons(key->dport);
+		to_lo = fwd_nat_from_tap(c, AF_INET6, daddr,
+					 &to.sa6.sin6_addr);
+		if (IN6_IS_ADDR_LINKLOCAL(&to.sa6.sin6_addr))
+			to.sa6.sin6_scope_id = c->ifi6;
+		sl = sizeof(to.sa6);
+	}
+
+	s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		   IPPROTO_TCP);
+	if (s < 0) {
+		warn_ratelimit("TCP: can't open socket: %s", strerror(errno));
+		flow_free(flow);
+		return;
+	}
+	conn->sock = s;
+	if (!to_lo)
+		tcp_bind_outbound(c, s, af);
+	tcp_sock_setup(conn);
+
+	conn->seq_from_tap = ntohl(th->seq) + 1;
+	conn->seq_ack_to_tap = conn->seq_from_tap;
+	conn->mss = (uint16_t)MIN(o->mss ? o->mss : TCP_MSS_GUEST_DEFAULT,
+				  tcp_mss_ours(c, af));
+	if (o->ws >= 0) {
+		conn->ws_from_guest = (uint8_t)o->ws;
+		conn->ws_to_guest = TCP_WS_OURS;
+	}
+	conn->wnd_from_tap = ntohs(th->window);	/* Never scaled in a SYN */
+	conn->seq_init_to_tap = tcp_isn(key, now);
+	conn->ts_activity = now->tv_sec;
+
+	if (flow_hash_insert(flow)) {
+		close(s);
+		flow_free(flow);
+		return;
+	}
+
+	ref.fd = s;
+	ref.data = flow_idx(flow);
+	conn->epoll_events = EPOLLOUT | EPOLLRDHUP;
+	{
+		struct epoll_event ev = { .events = conn->epoll_events,
+					  .data.u64 = ref.u64 };
+
+		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
+			err_perror("TCP: can't add socket to epoll");
+			tcp_conn_close(c, conn, false);
+			return;
+		}
+	}
+
+	conn->state = TCPS_CONNECTING;
+	tcp_timer_arm(conn, now);
+
+	if (connect(s, (struct sockaddr *)&to, sl) == 0) {
+		tcp_syn_ack_to_tap(c, conn, now);
+	} else if (errno != EINPROGRESS) {
+		debug("TCP: connect() failed at once: %s", strerror(errno));
+		tcp_conn_reset(c, conn);
+	}
+}
+
+/**
+ * tcp_rewind() - Go back to the guest's last acknowledgement, to send again
+ * @conn:	Connection
+ */
+static void tcp_rewind(struct tcp_conn *conn)
+{
+	conn->seq_to_tap = conn->seq_ack_from_tap;
+	conn->flags &= (uint16_t)~TCP_F_TAP_FIN_SENT;
+	if (tcp_peek_off_ok) {
+		int zero = 0;
+
+		setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &zero,
+			   sizeof(zero));
+	}
+}
+
+/**
+ * tcp_frame_get() - A free data frame buffer, flushing if all are queued
+ * @c:		Execution context
+ *
+ * Return: frame buffer
+ */
+static struct tcp_frame *tcp_frame_get(struct ctx *c)
+{
+	if (tcp_frames_gen != tap_flush_gen) {
+		tcp_frames_gen = tap_flush_gen;
+		tcp_frames_used = 0;
+	}
+	if (tcp_frames_used >= TCP_FRAMES) {
+		tap_flush(c);
+		tcp_frames_gen = tap_flush_gen;
+		tcp_frames_used = 0;
+	}
+	return &tcp_frames[tcp_frames_used++];
+}
+
+/**
+ * tcp_data_to_tap() - Peek data from the socket, send it to the guest
+ * @c:		Execution context
+ * @conn:	Connection
+ * @now:	Current time
+ */
+static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
+			    const struct timespec *now)
+{
+	struct iovec iov[TCP_READ_FRAMES_MAX + 1];
+	struct tcp_frame *frames[TCP_READ_FRAMES_MAX];
+	uint32_t in_flight, wnd, avail;
+	struct msghdr mh = { 0 };
+	unsigned int nframes, i, skip_iov = 0;
+	size_t mss = conn->mss;
+	ssize_t n;
+
+	if (conn->state != TCPS_ESTABLISHED ||
+	    (conn->flags & TCP_F_TAP_FIN_SENT))
+		return;
+
+	in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
+	wnd = conn->wnd_from_tap;
+	if (in_flight >= wnd) {
+		/* Guest window full: wait for an ACK to open it */
+		tcp_epoll_set(c, conn, EPOLLRDHUP | tcp_epollout(conn));
+		return;
+	}
+	avail = wnd - in_flight;
+
+	nframes = (unsigned int)MIN((avail + mss - 1) / mss,
+				    (uint32_t)TCP_READ_FRAMES_MAX);
+	if (!nframes)
+		return;
+
+	if (!tcp_peek_off_ok && in_flight) {
+		if (in_flight > sizeof(tcp_discard)) {
+			tcp_conn_reset(c, conn);
+			return;
+		}
+		iov[0].iov_base = tcp_discard;
+		iov[0].iov_len = in_flight;
+		skip_iov = 1;
+	}
+
+	/* Frames stay queued by reference: take them in one go, so that a
+	 * flush in between can't reuse one we fill.
+	 */
+	if (tcp_frames_gen != tap_flush_gen) {
+		tcp_frames_gen = tap_flush_gen;
+		tcp_frames_used = 0;
+	}
+	if (TCP_FRAMES - tcp_frames_used < nframes)
+		tap_flush(c);
+
+	for (i = 0; i < nframes; i++) {
+		size_t len = MIN(mss, (size_t)avail - i * mss);
+
+		frames[i] = tcp_frame_get(c);
+		iov[skip_iov + i].iov_base = frames[i]->payload;
+		iov[skip_iov + i].iov_len = len;
+	}
+
+	mh.msg_iov = iov;
+	mh.msg_iovlen = skip_iov + nframes;
+	n = recvmsg(conn->sock, &mh, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0) {
+		tcp_frames_used -= nframes;
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		debug("TCP: socket error on read: %s", strerror(errno));
+		tcp_conn_reset(c, conn);
+		return;
+	}
+	if (skip_iov) {
+		if ((size_t)n <= in_flight)
+			n = 0;
+		else
+			n -= (ssize_t)in_flight;
+	}
+
+	if (n == 0) {
+		tcp_frames_used -= nframes;
+		if (conn->flags & TCP_F_SOCK_EOF) {
+			/* Everything before the end sent: now the FIN */
+			tcp_send_ctl(c, conn, TH_FIN | TH_ACK,
+				     conn->seq_to_tap);
+			conn->seq_to_tap++;
+			conn->flags |= TCP_F_TAP_FIN_SENT;
+			tcp_timer_arm(conn, now);
+			tcp_epoll_set(c, conn, tcp_epollout(conn));
+		}
+		return;
+	}
+
+	tcp_wnd_update(c, conn);
+	for (i = 0; i < nframes && n > 0; i++) {
+		size_t len = MIN((size_t)n, iov[skip_iov + i].iov_len);
+		uint8_t *frame;
+
+		frame = tcp_fill_headers(c, conn, frames[i]->payload, len,
+					 TH_ACK | (len < mss ? TH_PUSH : 0),
+					 conn->seq_to_tap, NULL, 0);
+		tap_send_frame_ref(c, frame,
+				   (size_t)(frames[i]->payload + len - frame));
+		conn->seq_to_tap += (uint32_t)len;
+		n -= (ssize_t)len;
+	}
+	tcp_frames_used -= nframes - i;
+	conn->seq_ack_to_tap = conn->seq_from_tap;
+	conn->flags &= (uint16_t)~TCP_F_ACK_DUE;
+
+	if (!conn->ts_rto)
+		tcp_timer_arm(conn, now);
+}
+
+/**
+ * tcp_check_done() - Free the connection if both directions are closed
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * Return: true if the connection was freed
+ */
+static bool tcp_check_done(struct ctx *c, struct tcp_conn *conn)
+{
+	if ((conn->flags & TCP_F_SOCK_SHUT_WR) &&
+	    (conn->flags & TCP_F_TAP_FIN_ACKED)) {
+		tcp_conn_close(c, conn, false);
+		return true;
+	}
+	return false;
+}
+
+/**
+ * tcp_ack_from_tap() - Process the acknowledgement and window of a segment
+ * @c:		Execution context
+ * @conn:	Connection
+ * @th:		TCP header
+ * @plen:	Payload length
+ * @now:	Current time
+ */
+static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
+			     const struct tcphdr *th, size_t plen,
+			     const struct timespec *now)
+{
+	uint32_t ack = ntohl(th->ack_seq);
+	uint32_t wnd = (uint32_t)ntohs(th->window) << conn->ws_from_guest;
+	uint32_t old_wnd = conn->wnd_from_tap;
+
+	if (!th->ack)
+		return;
+
+	if (SEQ_GT(ack, conn->seq_ack_from_tap) &&
+	    SEQ_LE(ack, conn->seq_to_tap)) {
+		uint32_t acked = ack - conn->seq_ack_from_tap;
+
+		if ((conn->flags & TCP_F_TAP_FIN_SENT) &&
+		    ack == conn->seq_to_tap) {
+			conn->flags |= TCP_F_TAP_FIN_ACKED;
+			acked--;	/* The FIN takes no room in the socket */
+		}
+		if (acked && recv(conn->sock, NULL, acked,
+				  MSG_DONTWAIT | MSG_TRUNC) < 0)
+			debug_perror("TCP: can't discard acknowledged data");
+
+		conn->seq_ack_from_tap = ack;
+		conn->retrans = 0;
+		conn->dup_acks = 0;
+		if (ack == conn->seq_to_tap)
+			tcp_timer_disarm(conn);
+		else
+			tcp_timer_arm(conn, now);
+	} else if (ack == conn->seq_ack_from_tap && !plen && !th->fin &&
+		   !th->syn && wnd == old_wnd &&
+		   conn->seq_to_tap != conn->seq_ack_from_tap) {
+		/* RFC 5681, 3.2: three duplicate ACKs, send again */
+		if (++conn->dup_acks == 3) {
+			debug("TCP: fast retransmit from %u", ack);
+			tcp_rewind(conn);
+			conn->dup_acks = 0;
+		}
+	}
+
+	conn->wnd_from_tap = wnd;
+	if (conn->state == TCPS_ESTABLISHED &&
+	    !(conn->flags & TCP_F_SOCK_EOF) &&
+	    !(conn->epoll_events & EPOLLIN) &&
+	    SEQ_LT(conn->seq_to_tap, conn->seq_ack_from_tap + wnd))
+		tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP |
+			      tcp_epollout(conn));
+}
+
+/**
+ * tcp_data_from_tap() - Write the payload of a guest segment to the socket
+ * @c:		Execution context
+ * @conn:	Connection
+ * @th:		TCP header
+ * @payload:	Payload
+ * @plen:	Payload length
+ */
+static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
+			      const struct tcphdr *th, const uint8_t *payload,
+			      size_t plen)
+{
+	uint32_t seq = ntohl(th->seq);
+	bool fin = th->fin;
+	size_t skip = 0;
+	ssize_t n = 0;
+
+	if (!plen && !fin)
+		return;
+	if (conn->flags & TCP_F_TAP_FIN_RCVD) {
+		/* Nothing can follow a FIN: just acknowledge again */
+		conn->flags |= TCP_F_ACK_DUE;
+		return;
+	}
+
+	if (SEQ_GT(seq, conn->seq_from_tap)) {
+		/* A gap: drop, the duplicate ACK makes the guest resend */
+		conn->flags |= TCP_F_ACK_DUE;
+		return;
+	}
+	if (SEQ_LT(seq, conn->seq_from_tap)) {
+		skip = conn->seq_from_tap - seq;
+		if (skip > plen || (skip == plen && !fin) ||
+		    (skip == plen && fin && !plen)) {
+			/* All old (or a keepalive probe): acknowledge */
+			conn->flags |= TCP_F_ACK_DUE;
+			return;
+		}
+	}
+
+	if (plen > skip) {
+		n = send(conn->sock, payload + skip, plen - skip,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				debug("TCP: socket write error: %s",
+				      strerror(errno));
+				tcp_conn_reset(c, conn);
+				return;
+			}
+			n = 0;
+		}
+		conn->seq_from_tap += (uint32_t)n;
+		if ((size_t)n < plen - skip) {
+			/* Full: the guest sends the rest again later, we
+			 * tell it when there's room.
+			 */
+			conn->flags |= TCP_F_SOCK_FULL;
+			tcp_epoll_set(c, conn, conn->epoll_events | EPOLLOUT);
+			fin = false;
+		}
+	}
+
+	if (fin) {
+		conn->seq_from_tap++;
+		conn->flags |= TCP_F_TAP_FIN_RCVD;
+		if (shutdown(conn->sock, SHUT_WR) == 0 || errno == ENOTCONN)
+			conn->flags |= TCP_F_SOCK_SHUT_WR;
+	}
+	conn->flags |= TCP_F_ACK_DUE;
+}
+
+/**
+ * tcp_tap_handler() - A TCP segment from the guest
+ * @c:		Execution context
+ * @af:		Address family
+ * @saddr:	Source address
+ * @daddr:	Destination address
+ * @p:		Pool: packet 0 is the TCP header and payload
+ * @now:	Current time
+ *
+ * Return: 1 (the segment is consumed)
+ */
+int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
+		    const void *daddr, const struct pool *p,
+		    const struct timespec *now)
+{
+	const struct tcphdr *th;
+	const uint8_t *payload;
+	struct tcp_conn *conn;
+	struct flow_key key;
+	struct tcp_opts o;
+	union flow *flow;
+	size_t hlen, len, plen;
+
+	th = packet_get_hdr(p, 0, 0, struct tcphdr);
+	if (!th)
+		return 1;
+	len = packet_len(p, 0);
+	hlen = (size_t)th->doff * 4;
+	if (hlen < sizeof(*th) || hlen > len)
+		return 1;
+	plen = len - hlen;
+	payload = packet_get(p, 0, hlen, plen, NULL);
+	if (!payload && plen)
+		return 1;
+	if (tcp_opts_parse(p, hlen, &o)) {
+		debug_ratelimit("TCP: malformed options from guest, dropped");
+		return 1;
+	}
+
+	flow_key_set(&key, af, saddr, daddr, ntohs(th->source),
+		     ntohs(th->dest), IPPROTO_TCP);
+	flow = flow_lookup(&key);
+
+	if (!flow) {
+		if (th->syn && !th->ack && !th->rst && !th->fin) {
+			tcp_conn_from_tap(c, &key, af, daddr, th, &o, now);
+			if (flow_lookup(&key))
+				return 1;
+		}
+		tcp_rst_no_conn(c, af, saddr, daddr, th, plen);
+		return 1;
+	}
+
+	conn = &flow->tcp;
+	conn->ts_activity = now->tv_sec;
+
+	if (th->rst) {
+		/* RFC 5961, 3.2: only a RST in the window is believed */
+		uint32_t seq = ntohl(th->seq);
+
+		if (conn->state == TCPS_SYN_SENT ||
+		    (SEQ_GE(seq, conn->seq_from_tap) &&
+		     SEQ_LE(seq, conn->seq_from_tap +
+				 MAX(conn->wnd_to_tap, 1U))))
+			tcp_conn_close(c, conn, true);
+		return 1;
+	}
+
+	switch (conn->state) {
+	case TCPS_CONNECTING:
+		return 1;	/* SYN sent again: we're still connecting */
+	case TCPS_SYN_ACK_SENT:
+		if (th->syn && !th->ack) {
+			tcp_send_ctl(c, conn, TH_SYN | TH_ACK,
+				     conn->seq_init_to_tap);
+			return 1;
+		}
+		if (!th->ack || ntohl(th->ack_seq) != conn->seq_init_to_tap + 1)
+			return 1;
+		conn->state = TCPS_ESTABLISHED;
+		conn->seq_ack_from_tap = conn->seq_init_to_tap + 1;
+		conn->retrans = 0;
+		tcp_timer_disarm(conn);
+		tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP);
+		break;
+	case TCPS_SYN_SENT:
+		if (!th->syn || !th->ack ||
+		    ntohl(th->ack_seq) != conn->seq_init_to_tap + 1)
+			return 1;
+		conn->seq_from_tap = ntohl(th->seq) + 1;
+		conn->mss = (uint16_t)MIN(o.mss ? o.mss : TCP_MSS_GUEST_DEFAULT,
+					  tcp_mss_ours(c, af));
+		if (o.ws >= 0) {
+			conn->ws_from_guest = (uint8_t)o.ws;
+		} else {
+			conn->ws_from_guest = 0;
+			conn->ws_to_guest = 0;
+		}
+		conn->wnd_from_tap = ntohs(th->window);
+		conn->seq_ack_from_tap = conn->seq_init_to_tap + 1;
+		conn->retrans = 0;
+		conn->state = TCPS_ESTABLISHED;
+		tcp_timer_disarm(conn);
+		tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
+		tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP);
+		tcp_data_to_tap(c, conn, now);
+		return 1;
+	default:
+		break;
+	}
+
+	if (th->syn)
+		return 1;	/* Old SYN-ACK or SYN: ignore */
+
+	tcp_ack_from_tap(c, conn, th, plen, now);
+	tcp_data_from_tap(c, conn, th, payload, plen);
+	if (!flow_lookup(&key))
+		return 1;	/* Reset on error */
+
+	if (tcp_check_done(c, conn))
+		return 1;
+
+	tcp_data_to_tap(c, conn, now);
+	if (conn->flags & TCP_F_ACK_DUE)
+		tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
+	return 1;
+}
+
+/**
+ * tcp_sock_handler() - Events on a connection's socket
+ * @c:		Execution context
+ * @ref:	epoll reference: flow index in data
+ * @events:	epoll events
+ * @now:	Current time
+ */
+void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
+		      const struct timespec *now)
+{
+	struct tcp_conn *conn;
+
+	if (ref.data >= FLOW_MAX || flowtab[ref.data].f.type != FLOW_TCP)
+		return;
+	conn = &flowtab[ref.data].tcp;
+	if (conn->sock != ref.fd)
+		return;
+
+	if (events & EPOLLERR) {
+		int e = 0;
+		socklen_t sl = sizeof(e);
+
+		getsockopt(conn->sock, SOL_SOCKET, SO_ERROR, &e, &sl);
+		debug("TCP: socket error: %s", strerror(e));
+		tcp_conn_reset(c, conn);
+		return;
+	}
+
+	if (conn->state == TCPS_CONNECTING) {
+		if (events & (EPOLLOUT | EPOLLHUP)) {
+			int e = 0;
+			socklen_t sl = sizeof(e);
+
+			getsockopt(conn->sock, SOL_SOCKET, SO_ERROR, &e, &sl);
+			if (e || (events & EPOLLHUP)) {
+				debug("TCP: connect() failed: %s",
+				      strerror(e));
+				tcp_conn_reset(c, conn);
+				return;
+			}
+			tcp_syn_ack_to_tap(c, conn, now);
+		}
+		return;
+	}
+
+	if ((events & EPOLLOUT) && (conn->flags & TCP_F_SOCK_FULL)) {
+		/* Room again: tell the guest with a window update */
+		conn->flags &= (uint16_t)~TCP_F_SOCK_FULL;
+		tcp_epoll_set(c, conn, conn->epoll_events & ~EPOLLOUT);
+		tcp_update_sndbuf(conn);
+		tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
+	}
+
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		conn->flags |= TCP_F_SOCK_EOF;
+
+	if (conn->state != TCPS_ESTABLISHED)
+		return;
+
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		tcp_data_to_tap(c, conn, now);
+	if ((events & EPOLLHUP) && !(conn->epoll_events & ~EPOLLRDHUP) &&
+	    (conn->flags & TCP_F_TAP_FIN_SENT))
+		tcp_epoll_set(c, conn, tcp_epollout(conn));
+}
+
+/**
+ * tcp_listen_handler() - Accept a connection on a forwarded port
+ * @c:		Execution context
+ * @ref:	epoll reference: port in data
+ * @now:	Current time
+ */
+void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
+			const struct timespec *now)
+{
+	union epoll_ref cref = { .type = EPOLL_TYPE_TCP };
+	struct sockaddr_storage sa;
+	socklen_t sl = sizeof(sa);
+	uint16_t port = (uint16_t)ref.data, guest_port, peer_port;
+	union inany_addr peer, guest, remote;
+	struct tcp_conn *conn;
+	struct flow_key key;
+	union flow *flow;
+	sa_family_t af;
+	int s;
+
+	s = accept4(ref.fd, (struct sockaddr *)&sa, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (s < 0)
+		return;
+
+	if (sa.ss_family == AF_INET) {
+		const struct sockaddr_in *sa4 = (struct sockaddr_in *)&sa;
+
+		inany_from_af(&peer, AF_INET, &sa4->sin_addr);
+		peer_port = ntohs(sa4->sin_port);
+	} else {
+		const struct sockaddr_in6 *sa6 = (struct sockaddr_in6 *)&sa;
+
+		inany_from_af(&peer, AF_INET6, &sa6->sin6_addr);
+		peer_port = ntohs(sa6->sin6_port);
+	}
+	af = inany_is_v4(&peer) ? AF_INET : AF_INET6;
+
+	if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6)) {
+		close(s);
+		return;
+	}
+
+	/* Who the guest sees: loopback and our own address become the
+	 * address that stands for the host.
+	 */
+	remote = peer;
+	if (af == AF_INET) {
+		struct in_addr a = peer.v4mapped.a4;
+
+		if ((ntohl(a.s_addr) >> 24) == IN_LOOPBACKNET ||
+		    a.s_addr == c->ip4.addr_seen.s_addr ||
+		    a.s_addr == c->ip4.addr.s_addr) {
+			struct in_addr m = c->ip4.map_host_loopback.s_addr ?
+					   c->ip4.map_host_loopback : c->ip4.gw;
+
+			if (a.s_addr != htonl(INADDR_LOOPBACK) &&
+			    c->ip4.map_guest_addr.s_addr)
+				m = c->ip4.map_guest_addr;
+			inany_from_af(&remote, AF_INET, &m);
+		}
+		inany_from_af(&guest, AF_INET, &c->ip4.addr_seen);
+	} else {
+		const struct in6_addr *a = &peer.a6;
+
+		if (IN6_IS_ADDR_LOOPBACK(a) ||
+		    IN6_ARE_ADDR_EQUAL(a, &c->ip6.addr_seen) ||
+		    IN6_ARE_ADDR_EQUAL(a, &c->ip6.addr)) {
+			const struct in6_addr *m =
+				!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback) ?
+				&c->ip6.map_host_loopback : &c->ip6.gw;
+
+			if (!IN6_IS_ADDR_LOOPBACK(a) &&
+			    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr))
+				m = &c->ip6.map_guest_addr;
+			inany_from_af(&remote, AF_INET6, m);
+		}
+		if (IN6_IS_ADDR_LINKLOCAL(&remote.a6))
+			inany_from_af(&guest, AF_INET6, &c->ip6.addr_ll_seen);
+		else
+			inany_from_af(&guest, AF_INET6, &c->ip6.addr_seen);
+		if (IN6_IS_ADDR_UNSPECIFIED(&guest.a6))
+			inany_from_af(&guest, AF_INET6, &c->ip6.addr);
+	}
+
+	guest_port = fwd_port_target(&c->tcp_in, port);
+	memset(&key, 0, sizeof(key));
+	key.src = guest;
+	key.dst = remote;
+	key.sport = guest_port;
+	key.dport = peer_port;
+	key.proto = IPPROTO_TCP;
+
+	flow = flow_alloc();
+	if (!flow) {
+		struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+		warn_ratelimit("Flow table full: refusing a TCP connection "
+			       "to port %u", port);
+		setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(s);
+		return;
+	}
+	conn = &flow->tcp;
+	conn->f.type = FLOW_TCP;
+	conn->f.key = key;
+	conn->sock = s;
+	if (flow_hash_insert(flow)) {
+		close(s);
+		flow_free(flow);
+		return;
+	}
+	tcp_sock_setup(conn);
+
+	conn->ws_to_guest = TCP_WS_OURS;	/* Until the SYN-ACK says */
+	conn->mss = (uint16_t)tcp_mss_ours(c, af);
+	conn->seq_init_to_tap = tcp_isn(&key, now);
+	conn->seq_to_tap = conn->seq_init_to_tap + 1;
+	conn->seq_ack_from_tap = conn->seq_init_to_tap;
+	conn->ts_activity = now->tv_sec;
+	conn->state = TCPS_SYN_SENT;
+
+	cref.fd = s;
+	cref.data = flow_idx(flow);
+	conn->epoll_events = EPOLLRDHUP;
+	{
+		struct epoll_event ev = { .events = conn->epoll_events,
+					  .data.u64 = cref.u64 };
+
+		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
+			tcp_conn_close(c, conn, true);
+			return;
+		}
+	}
+
+	tcp_wnd_update(c, conn);
+	tcp_send_ctl(c, conn, TH_SYN, conn->seq_init_to_tap);
+	tcp_timer_arm(conn, now);
+}
+
+/**
+ * tcp_timer() - Retransmissions and timeouts
+ * @c:		Execution context
+ * @now:	Current time
+ */
+void tcp_timer(struct ctx *c, const struct timespec *now)
+{
+	int64_t ms = now_ms(now);
+	unsigned int i;
+
+	if (!tcp_timers_armed)
+		return;
+
+	for (i = 0; i < flow_high; i++) {
+		struct tcp_conn *conn = &flowtab[i].tcp;
+
+		if (conn->f.type != FLOW_TCP || !conn->ts_rto)
+			continue;
+
+		if (conn->state == TCPS_CONNECTING) {
+			if (ms - conn->ts_rto > TCP_CONNECT_TIMEOUT_S * 1000)
+				tcp_conn_reset(c, conn);
+			continue;
+		}
+
+		if (ms - conn->ts_rto < tcp_rto_ms(conn))
+			continue;
+
+		if (conn->retrans >= TCP_MAX_RETRANS) {
+			debug("TCP: no answer from the guest, resetting");
+			tcp_conn_reset(c, conn);
+			continue;
+		}
+		conn->retrans++;
+		conn->ts_rto = ms;
+
+		switch (conn->state) {
+		case TCPS_SYN_ACK_SENT:
+			tcp_send_ctl(c, conn, TH_SYN | TH_ACK,
+				     conn->seq_init_to_tap);
+			break;
+		case TCPS_SYN_SENT:
+			tcp_send_ctl(c, conn, TH_SYN, conn->seq_init_to_tap);
+			break;
+		case TCPS_ESTABLISHED:
+			if (conn->seq_to_tap == conn->seq_ack_from_tap) {
+				tcp_timer_disarm(conn);
+				break;
+			}
+			debug("TCP: retransmission timeout, from %u",
+			      conn->seq_ack_from_tap);
+			tcp_rewind(conn);
+			tcp_data_to_tap(c, conn, now);
+			break;
+		default:
+			tcp_timer_disarm(conn);
+		}
+	}
+}
+
+/**
+ * tcp_listen_one() - Listen on one port for one family
+ * @c:		Execution context
+ * @af:		Address family
+ * @port:	Port
+ * @rule:	Forwarding rule: bind address and interface
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int tcp_listen_one(struct ctx *c, sa_family_t af, uint16_t port,
+			  const struct fwd_rule *rule)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN, .data = port };
+	union {
+		struct sockaddr_in sa4;
+		struct sockaddr_in6 sa6;
+	} sa = { 0 };
+	int s, one = 1;
+	socklen_t sl;
+
+	if (af == AF_INET) {
+		sa.sa4.sin_family = AF_INET;
+		sa.sa4.sin_port = htons(port);
+		if (rule && rule->af == AF_INET)
+			sa.sa4.sin_addr = rule->addr.a4;
+		sl = sizeof(sa.sa4);
+	} else {
+		sa.sa6.sin6_family = AF_INET6;
+		sa.sa6.sin6_port = htons(port);
+		if (rule && rule->af == AF_INET6)
+			sa.sa6.sin6_addr = rule->addr.a6;
+		sl = sizeof(sa.sa6);
+	}
+
+	s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		   IPPROTO_TCP);
+	if (s < 0)
+		return -1;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (af == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (rule && *rule->ifname &&
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, rule->ifname,
+		       (socklen_t)strlen(rule->ifname))) {
+		close(s);
+		return -1;
+	}
+	if (bind(s, (struct sockaddr *)&sa, sl) ||
+	    listen(s, TCP_LISTEN_BACKLOG)) {
+		close(s);
+		return -1;
+	}
+
+	ref.fd = s;
+	if (epoll_add(c, EPOLLIN, ref)) {
+		close(s);
+		return -1;
+	}
+	return 0;
+}
+
+/**
+ * tcp_raise_nofile() - Raise the descriptor limit: one per socket
+ */
+static void tcp_raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r))
+		return;
+	r.rlim_cur = r.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &r);
+}
+
+/**
+ * tcp_init() - Listening sockets for -t, ISN key
+ * @c:		Execution context
+ */
+void tcp_init(struct ctx *c)
+{
+	unsigned int port, failed = 0, bound = 0;
+
+	if (getrandom(tcp_isn_key, sizeof(tcp_isn_key), 0) !=
+	    sizeof(tcp_isn_key))
+		die("Can't get random bytes for TCP sequence numbers");
+	tcp_raise_nofile();
+
+	if (c->no_tcp || (c->tcp_in.mode != FWD_SPEC &&
+			  c->tcp_in.mode != FWD_ALL))
+		return;
+
+	for (port = 1; port < NUM_PORTS; port++) {
+		const struct fwd_rule *rule;
+		unsigned int ok = 0;
+		int e = 0;
+
+		if (!fwd_port_is_fwd(&c->tcp_in, (uint16_t)port))
+			continue;
+		rule = fwd_port_rule(&c->tcp_in, (uint16_t)port);
+
+		if (c->ifi4 && (!rule || rule->af != AF_INET6)) {
+			if (tcp_listen_one(c, AF_INET, (uint16_t)port, rule))
+				e = errno;
+			else
+				ok++;
+		}
+		if (c->ifi6 && (!rule || rule->af != AF_INET)) {
+			if (tcp_listen_one(c, AF_INET6, (uint16_t)port, rule))
+				e = errno;
+			else
+				ok++;
+		}
+
+		if (ok) {
+			bound++;
+		} else {
+			/* A port asked for by number must work */
+			if (c->tcp_in.mode == FWD_SPEC)
+				die("Can't listen on TCP port %u: %s", port,
+				    strerror(e));
+			failed++;
+		}
+	}
+
+	if (failed)
+		warn("TCP: couldn't listen on %u of %u forwarded ports",
+		     failed, failed + bound);
+}
