@@ -2,6 +2,7 @@
 #ifndef FLOW_H
 #define FLOW_H
 
+#include <netinet/in.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -18,6 +19,7 @@ enum flow_type {
 	FLOW_PING4,		/* ICMP echo over a ping socket */
 	FLOW_PING6,		/* ICMPv6 echo over a ping socket */
 	FLOW_TCP,		/* TCP connection over the tap */
+	FLOW_UDP,		/* UDP flow over the tap */
 	FLOW_NUM_TYPES,
 };
 
@@ -110,6 +112,25 @@ struct tcp_conn {
 };
 
 /**
+ * struct udp_flow - UDP flow between the guest and a host socket
+ * @f:		Common fields: key is the guest side four-tuple
+ * @sock:	Socket: our own, connected, or a shared -u listening one
+ * @flags:	UDP_F_* (udp.c)
+ * @peer:	Host side peer, for flows on a shared socket
+ * @ts:		Last datagram either way, seconds
+ */
+struct udp_flow {
+	struct flow_common f;
+	int sock;
+	uint8_t flags;
+	union {
+		struct sockaddr_in sa4;
+		struct sockaddr_in6 sa6;
+	} peer;
+	time_t ts;
+};
+
+/**
  * union flow - An entry of the flow table
  * @f:		Common fields
  * @ping:	Ping flow
@@ -119,6 +140,7 @@ union flow {
 	struct flow_common f;
 	struct ping_flow ping;
 	struct tcp_conn tcp;
+	struct udp_flow udp;
 	struct {
 		uint8_t type;
 		uint32_t next_free;

@@ -500,3 +500,97 @@ bool fwd_nat_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
 		return IN6_IS_ADDR_LOOPBACK(o);
 	}
 }
+
+/**
+ * fwd_nat_to_tap() - Address the guest sees for a host side peer
+ * @c:		Execution context
+ * @peer:	Peer address of a host socket (IPv4 as IPv4-mapped)
+ * @remote:	Set to the address the guest sees the traffic from
+ * @guest:	Set to the guest's address to send to
+ *
+ * The host's loopback, and the host's own address (which the guest has
+ * too, by default), can't be seen as such by the guest: they appear as
+ * the address that stands for the host (--map-host-loopback, by default
+ * the gateway), or --map-guest-addr for the host's own address.
+ */
+void fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
+		    union inany_addr *remote, union inany_addr *guest)
+{
+	*remote = *peer;
+
+	if (inany_is_v4(peer)) {
+		struct in_addr a = peer->v4mapped.a4, m;
+
+		if ((ntohl(a.s_addr) >> 24) == IN_LOOPBACKNET ||
+		    a.s_addr == c->ip4.addr_seen.s_addr ||
+		    a.s_addr == c->ip4.addr.s_addr) {
+			m = c->ip4.map_host_loopback.s_addr ?
+			    c->ip4.map_host_loopback : c->ip4.gw;
+			if ((ntohl(a.s_addr) >> 24) != IN_LOOPBACKNET &&
+			    c->ip4.map_guest_addr.s_addr)
+				m = c->ip4.map_guest_addr;
+			inany_from_af(remote, AF_INET, &m);
+		}
+		inany_from_af(guest, AF_INET, &c->ip4.addr_seen);
+		return;
+	}
+
+	if (IN6_IS_ADDR_LOOPBACK(&peer->a6) ||
+	    IN6_ARE_ADDR_EQUAL(&peer->a6, &c->ip6.addr_seen) ||
+	    IN6_ARE_ADDR_EQUAL(&peer->a6, &c->ip6.addr)) {
+		const struct in6_addr *m =
+			!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback) ?
+			&c->ip6.map_host_loopback : &c->ip6.gw;
+
+		if (!IN6_IS_ADDR_LOOPBACK(&peer->a6) &&
+		    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr))
+			m = &c->ip6.map_guest_addr;
+		inany_from_af(remote, AF_INET6, m);
+	}
+
+	/* A link-local source needs a link-local destination */
+	if (IN6_IS_ADDR_LINKLOCAL(&remote->a6) &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_ll_seen))
+		inany_from_af(guest, AF_INET6, &c->ip6.addr_ll_seen);
+	else if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_seen))
+		inany_from_af(guest, AF_INET6, &c->ip6.addr_seen);
+	else
+		inany_from_af(guest, AF_INET6, &c->ip6.addr);
+}
+
+/**
+ * fwd_dns_from_tap() - Redirect DNS the guest sends to --dns-forward
+ * @c:		Execution context
+ * @af:		Address family
+ * @dst:	Destination address as the guest sent it
+ * @dport:	Destination port, host order
+ * @out:	Host side address so far (from fwd_nat_from_tap()), changed
+ *		to the host's resolver for DNS to the --dns-forward address
+ *
+ * Return: true if redirected
+ */
+bool fwd_dns_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
+		      uint16_t dport, void *out)
+{
+	if (dport != 53)
+		return false;
+
+	if (af == AF_INET) {
+		const struct in_addr *d = dst;
+
+		if (!c->ip4.dns_match.s_addr ||
+		    d->s_addr != c->ip4.dns_match.s_addr ||
+		    !c->ip4.dns_host.s_addr)
+			return false;
+		memcpy(out, &c->ip4.dns_host, sizeof(c->ip4.dns_host));
+		return true;
+	}
+
+	if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_match) ||
+	    !IN6_ARE_ADDR_EQUAL((const struct in6_addr *)dst,
+				&c->ip6.dns_match) ||
+	    IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_host))
+		return false;
+	memcpy(out, &c->ip6.dns_host, sizeof(c->ip6.dns_host));
+	return true;
+}

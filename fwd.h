@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "inany.h"
+
 #define NUM_PORTS		(1U << 16)
 #define FWD_RULES_MAX		128
 
@@ -80,5 +82,9 @@ void fwd_ephemeral_range(uint16_t *first, uint16_t *last);
 struct ctx;
 bool fwd_nat_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
 		      void *out);
+void fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
+		    union inany_addr *remote, union inany_addr *guest);
+bool fwd_dns_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
+		      uint16_t dport, void *out);
 
 #endif /* FWD_H */

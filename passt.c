@@ -39,6 +39,7 @@
 #include "pcap.h"
 #include "tap.h"
 #include "tcp.h"
+#include "udp.h"
 #include "util.h"
 
 #define EPOLL_EVENTS		64
@@ -173,6 +174,7 @@ static void timer_handler(struct ctx *c, const struct timespec *now)
 	if (c->ifi6 && !c->no_ndp && !c->no_ra)
 		ndp_timer(c, now);
 	icmp_timer(c, now);
+	udp_timer(c, now);
 
 	debug_ratelimit("tap: %llu frames in, %llu out, %llu dropped in, "
 			"%llu dropped out",
@@ -225,6 +227,7 @@ int main(int argc, char **argv)
 	flow_init();
 
 	tcp_init(c);
+	udp_init(c);
 	if (c->mode == MODE_PASST)
 		tap_sock_init(c);
 	pidfile_open(c);
@@ -302,6 +305,12 @@ int main(int argc, char **argv)
 				break;
 			case EPOLL_TYPE_TCP_LISTEN:
 				tcp_listen_handler(c, ref, &now);
+				break;
+			case EPOLL_TYPE_UDP:
+				udp_sock_handler(c, ref, ev, &now);
+				break;
+			case EPOLL_TYPE_UDP_LISTEN:
+				udp_listen_handler(c, ref, ev, &now);
 				break;
 			default:
 				debug("Unexpected epoll reference type %u",

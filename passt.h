@@ -52,6 +52,8 @@ enum epoll_type {
 	EPOLL_TYPE_PING,		/* ICMP/ICMPv6 echo socket */
 	EPOLL_TYPE_TCP,			/* TCP connection socket */
 	EPOLL_TYPE_TCP_LISTEN,		/* TCP listening socket (-t) */
+	EPOLL_TYPE_UDP,			/* UDP flow socket */
+	EPOLL_TYPE_UDP_LISTEN,		/* UDP forwarded port socket (-u) */
 	EPOLL_TYPE_MAX,
 };
 

@@ -35,6 +35,7 @@
 #include <netinet/icmp6.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
+#include <netinet/tcp.h>
 #include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@
 #include "pcap.h"
 #include "tap.h"
 #include "tcp.h"
+#include "udp.h"
 #include "util.h"
 
 struct tap_stats tap_stats;
@@ -884,6 +886,96 @@ static void tap_l4_unhandled(const char *proto, size_t count)
 	trace("%zu %s frame(s) from the guest: not handled", count, proto);
 }
 
+/* A run: consecutive TCP or UDP packets of one flow, handed on together */
+#define TAP_RUN_MAX		256
+static struct iovec tap_run_pkt[TAP_RUN_MAX];
+static struct pool tap_run_pool = { .size = TAP_RUN_MAX,
+				    .pkt = tap_run_pkt };
+
+/**
+ * struct tap_run - The run being collected
+ * @active:	A run is open
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @af:		Address family
+ * @saddr:	Source address
+ * @daddr:	Destination address
+ * @ports:	Source and destination port, as in the header
+ */
+static struct tap_run {
+	bool active;
+	uint8_t proto;
+	sa_family_t af;
+	struct in6_addr saddr;
+	struct in6_addr daddr;
+	uint32_t ports;
+} tap_run;
+
+/**
+ * tap_run_flush() - Hand the collected run to its protocol
+ * @c:		Execution context
+ * @now:	Current time
+ */
+static void tap_run_flush(struct ctx *c, const struct timespec *now)
+{
+	if (!tap_run.active)
+		return;
+
+	if (tap_run.proto == IPPROTO_TCP)
+		tcp_tap_handler(c, tap_run.af, &tap_run.saddr, &tap_run.daddr,
+				&tap_run_pool, now);
+	else
+		udp_tap_handler(c, tap_run.af, &tap_run.saddr, &tap_run.daddr,
+				&tap_run_pool, now);
+
+	pool_flush(&tap_run_pool);
+	tap_run.active = false;
+}
+
+/**
+ * tap_run_add() - Add a TCP or UDP packet to the run, or start a new one
+ * @c:		Execution context
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @af:		Address family
+ * @saddr:	Source address
+ * @daddr:	Destination address
+ * @frames:	Pool of frames the packet lies in
+ * @l4:		Layer 4 header and payload, checked to lie in @frames
+ * @l4len:	Its length, at least 4 bytes (the ports)
+ * @now:	Current time
+ */
+static void tap_run_add(struct ctx *c, uint8_t proto, sa_family_t af,
+			const void *saddr, const void *daddr,
+			const struct pool *frames, const char *l4,
+			size_t l4len, const struct timespec *now)
+{
+	size_t alen = af == AF_INET ? sizeof(struct in_addr) :
+				      sizeof(struct in6_addr);
+	uint32_t ports;
+
+	memcpy(&ports, l4, sizeof(ports));
+
+	if (tap_run.active && tap_run.proto == proto && tap_run.af == af &&
+	    tap_run.ports == ports && !memcmp(&tap_run.saddr, saddr, alen) &&
+	    !memcmp(&tap_run.daddr, daddr, alen) &&
+	    tap_run_pool.buf == frames->buf && !pool_full(&tap_run_pool)) {
+		packet_add(&tap_run_pool, l4len, l4);
+		return;
+	}
+
+	tap_run_flush(c, now);
+	tap_run.active = true;
+	tap_run.proto = proto;
+	tap_run.af = af;
+	tap_run.ports = ports;
+	memset(&tap_run.saddr, 0, sizeof(tap_run.saddr));
+	memset(&tap_run.daddr, 0, sizeof(tap_run.daddr));
+	memcpy(&tap_run.saddr, saddr, alen);
+	memcpy(&tap_run.daddr, daddr, alen);
+	tap_run_pool.buf = frames->buf;
+	tap_run_pool.buf_size = frames->buf_size;
+	packet_add(&tap_run_pool, l4len, l4);
+}
+
 /**
  * tap_learn_addr4() - Note the IPv4 source address the guest uses
  * @c:		Execution context
@@ -949,7 +1041,10 @@ static bool tap_ip4(struct ctx *c, const struct pool *frames, size_t idx,
 
 	switch (iph->protocol) {
 	case IPPROTO_TCP:
-		tcp_tap_handler(c, AF_INET, &saddr, &daddr, &l4, now);
+		if (tot - hlen < sizeof(struct tcphdr))
+			return false;
+		tap_run_add(c, IPPROTO_TCP, AF_INET, &saddr, &daddr, frames,
+			    l4h, tot - hlen, now);
 		break;
 	case IPPROTO_UDP: {
 		const struct udphdr *uh = packet_get_hdr(&l4, 0, 0,
@@ -961,7 +1056,8 @@ static bool tap_ip4(struct ctx *c, const struct pool *frames, size_t idx,
 			dhcp(c, &l4);
 			break;
 		}
-		tap_l4_unhandled("UDP/IPv4", 1);
+		tap_run_add(c, IPPROTO_UDP, AF_INET, &saddr, &daddr, frames,
+			    l4h, tot - hlen, now);
 		break;
 	}
 	case IPPROTO_ICMP:
@@ -1042,8 +1138,10 @@ static bool tap_ip6(struct ctx *c, const struct pool *frames, size_t idx,
 					 &ip6h->ip6_dst, &l4, now);
 		break;
 	case IPPROTO_TCP:
-		tcp_tap_handler(c, AF_INET6, &ip6h->ip6_src, &ip6h->ip6_dst,
-				&l4, now);
+		if (end - off < sizeof(struct tcphdr))
+			return false;
+		tap_run_add(c, IPPROTO_TCP, AF_INET6, &ip6h->ip6_src,
+			    &ip6h->ip6_dst, frames, l4h, end - off, now);
 		break;
 	case IPPROTO_UDP: {
 		const struct udphdr *uh = packet_get_hdr(&l4, 0, 0,
@@ -1055,7 +1153,8 @@ static bool tap_ip6(struct ctx *c, const struct pool *frames, size_t idx,
 			dhcpv6(c, &ip6h->ip6_src, &ip6h->ip6_dst, &l4);
 			break;
 		}
-		tap_l4_unhandled("UDP/IPv6", 1);
+		tap_run_add(c, IPPROTO_UDP, AF_INET6, &ip6h->ip6_src,
+			    &ip6h->ip6_dst, frames, l4h, end - off, now);
 		break;
 	}
 	default:
@@ -1119,6 +1218,8 @@ void tap_handler(struct ctx *c, const struct pool *frames,
 					frames->pkt[i].iov_len);
 		}
 	}
+
+	tap_run_flush(c, now);
 }
 
 /**

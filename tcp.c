@@ -273,13 +273,15 @@ static int64_t tcp_rto_ms(const struct tcp_conn *conn)
 
 /**
  * tcp_opts_parse() - Parse MSS and window scale from a TCP header
- * @p:		Pool: packet 0 is the TCP header and payload
+ * @p:		Pool of TCP segments
+ * @idx:	Index of the segment in @p
  * @hlen:	TCP header length, options included
  * @o:		Set to the options found
  *
  * Return: 0 if the options are well-formed, -1 otherwise
  */
-int tcp_opts_parse(const struct pool *p, size_t hlen, struct tcp_opts *o)
+int tcp_opts_parse(const struct pool *p, size_t idx, size_t hlen,
+		   struct tcp_opts *o)
 {
 	size_t off = sizeof(struct tcphdr);
 
@@ -287,7 +289,7 @@ int tcp_opts_parse(const struct pool *p, size_t hlen, struct tcp_opts *o)
 	o->ws = -1;
 
 	while (off < hlen) {
-		const uint8_t *kind = packet_get(p, 0, off, 1, NULL);
+		const uint8_t *kind = packet_get(p, idx, off, 1, NULL);
 		const uint8_t *opt;
 		uint8_t len;
 
@@ -300,13 +302,13 @@ int tcp_opts_parse(const struct pool *p, size_t hlen, struct tcp_opts *o)
 			continue;
 		}
 
-		opt = packet_get(p, 0, off, 2, NULL);
+		opt = packet_get(p, idx, off, 2, NULL);
 		if (!opt)
 			return -1;
 		len = opt[1];
 		if (len < 2 || off + len > hlen)
 			return -1;
-		opt = packet_get(p, 0, off, len, NULL);
+		opt = packet_get(p, idx, off, len, NULL);
 		if (!opt)
 			return -1;
 
@@ -716,12 +718,19 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 		to.sa4.sin_family = AF_INET;
 		to.sa4.sin_port = htons(key->dport);
 		to_lo = fwd_nat_from_tap(c, AF_INET, daddr, &to.sa4.sin_addr);
+		if (fwd_dns_from_tap(c, AF_INET, daddr, key->dport,
+				     &to.sa4.sin_addr))
+			to_lo = (ntohl(to.sa4.sin_addr.s_addr) >> 24) ==
+				IN_LOOPBACKNET;
 		sl = sizeof(to.sa4);
 	} else {
 		to.sa6.sin6_family = AF_INET6;
 		to.sa6.sin6_port = htons(key->dport);
 		to_lo = fwd_nat_from_tap(c, AF_INET6, daddr,
 					 &to.sa6.sin6_addr);
+		if (fwd_dns_from_tap(c, AF_INET6, daddr, key->dport,
+				     &to.sa6.sin6_addr))
+			to_lo = IN6_IS_ADDR_LOOPBACK(&to.sa6.sin6_addr);
 		if (IN6_IS_ADDR_LINKLOCAL(&to.sa6.sin6_addr))
 			to.sa6.sin6_scope_id = c->ifi6;
 		sl = sizeof(to.sa6);
@@ -1083,19 +1092,21 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 }
 
 /**
- * tcp_tap_handler() - A TCP segment from the guest
+ * tcp_segment() - Handle one TCP segment from the guest
  * @c:		Execution context
  * @af:		Address family
  * @saddr:	Source address
  * @daddr:	Destination address
- * @p:		Pool: packet 0 is the TCP header and payload
+ * @p:		Pool of segments of one four-tuple
+ * @idx:	Index of the segment in @p
  * @now:	Current time
  *
- * Return: 1 (the segment is consumed)
+ * Return: connection with data or an ACK possibly due, NULL if none
  */
-int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
-		    const void *daddr, const struct pool *p,
-		    const struct timespec *now)
+static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
+				    const void *saddr, const void *daddr,
+				    const struct pool *p, size_t idx,
+				    const struct timespec *now)
 {
 	const struct tcphdr *th;
 	const uint8_t *payload;
@@ -1105,20 +1116,20 @@ int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 	union flow *flow;
 	size_t hlen, len, plen;
 
-	th = packet_get_hdr(p, 0, 0, struct tcphdr);
+	th = packet_get_hdr(p, idx, 0, struct tcphdr);
 	if (!th)
-		return 1;
-	len = packet_len(p, 0);
+		return NULL;
+	len = packet_len(p, idx);
 	hlen = (size_t)th->doff * 4;
 	if (hlen < sizeof(*th) || hlen > len)
-		return 1;
+		return NULL;
 	plen = len - hlen;
-	payload = packet_get(p, 0, hlen, plen, NULL);
+	payload = packet_get(p, idx, hlen, plen, NULL);
 	if (!payload && plen)
-		return 1;
-	if (tcp_opts_parse(p, hlen, &o)) {
+		return NULL;
+	if (tcp_opts_parse(p, idx, hlen, &o)) {
 		debug_ratelimit("TCP: malformed options from guest, dropped");
-		return 1;
+		return NULL;
 	}
 
 	flow_key_set(&key, af, saddr, daddr, ntohs(th->source),
@@ -1129,10 +1140,10 @@ int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		if (th->syn && !th->ack && !th->rst && !th->fin) {
 			tcp_conn_from_tap(c, &key, af, daddr, th, &o, now);
 			if (flow_lookup(&key))
-				return 1;
+				return NULL;
 		}
 		tcp_rst_no_conn(c, af, saddr, daddr, th, plen);
-		return 1;
+		return NULL;
 	}
 
 	conn = &flow->tcp;
@@ -1147,20 +1158,20 @@ int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		     SEQ_LE(seq, conn->seq_from_tap +
 				 MAX(conn->wnd_to_tap, 1U))))
 			tcp_conn_close(c, conn, true);
-		return 1;
+		return NULL;
 	}
 
 	switch (conn->state) {
 	case TCPS_CONNECTING:
-		return 1;	/* SYN sent again: we're still connecting */
+		return NULL;	/* SYN sent again: we're still connecting */
 	case TCPS_SYN_ACK_SENT:
 		if (th->syn && !th->ack) {
 			tcp_send_ctl(c, conn, TH_SYN | TH_ACK,
 				     conn->seq_init_to_tap);
-			return 1;
+			return NULL;
 		}
 		if (!th->ack || ntohl(th->ack_seq) != conn->seq_init_to_tap + 1)
-			return 1;
+			return NULL;
 		conn->state = TCPS_ESTABLISHED;
 		conn->seq_ack_from_tap = conn->seq_init_to_tap + 1;
 		conn->retrans = 0;
@@ -1170,7 +1181,7 @@ int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 	case TCPS_SYN_SENT:
 		if (!th->syn || !th->ack ||
 		    ntohl(th->ack_seq) != conn->seq_init_to_tap + 1)
-			return 1;
+			return NULL;
 		conn->seq_from_tap = ntohl(th->seq) + 1;
 		conn->mss = (uint16_t)MIN(o.mss ? o.mss : TCP_MSS_GUEST_DEFAULT,
 					  tcp_mss_ours(c, af));
@@ -1187,27 +1198,65 @@ int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		tcp_timer_disarm(conn);
 		tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
 		tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP);
-		tcp_data_to_tap(c, conn, now);
-		return 1;
+		return conn;
 	default:
 		break;
 	}
 
 	if (th->syn)
-		return 1;	/* Old SYN-ACK or SYN: ignore */
+		return NULL;	/* Old SYN-ACK or SYN: ignore */
 
 	tcp_ack_from_tap(c, conn, th, plen, now);
 	tcp_data_from_tap(c, conn, th, payload, plen);
 	if (!flow_lookup(&key))
-		return 1;	/* Reset on error */
+		return NULL;	/* Reset on error */
 
 	if (tcp_check_done(c, conn))
-		return 1;
+		return NULL;
+	return conn;
+}
+
+/**
+ * tcp_tap_handler() - A run of TCP segments of one four-tuple
+ * @c:		Execution context
+ * @af:		Address family
+ * @saddr:	Source address
+ * @daddr:	Destination address
+ * @p:		Pool of segments, in the order received
+ * @now:	Current time
+ *
+ * Segments are handled in order; then the data the guest's
+ * acknowledgements made room for is sent, and one ACK covers the run.
+ *
+ * Return: number of segments consumed (all)
+ */
+int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
+		    const void *daddr, const struct pool *p,
+		    const struct timespec *now)
+{
+	struct tcp_conn *conn = NULL;
+	struct flow_key key;
+	size_t i;
+
+	for (i = 0; i < p->count; i++) {
+		struct tcp_conn *seg = tcp_segment(c, af, saddr, daddr, p, i,
+						   now);
+
+		if (seg)
+			conn = seg;
+	}
+	if (!conn)
+		return (int)p->count;
+
+	/* A later segment may have freed it (and zeroed it): check by key */
+	key = conn->f.key;
+	if (flow_lookup(&key) != (union flow *)conn)
+		return (int)p->count;
 
 	tcp_data_to_tap(c, conn, now);
 	if (conn->flags & TCP_F_ACK_DUE)
 		tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
-	return 1;
+	return (int)p->count;
 }
 
 /**
@@ -1319,47 +1368,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 		return;
 	}
 
-	/* Who the guest sees: loopback and our own address become the
-	 * address that stands for the host.
-	 */
-	remote = peer;
-	if (af == AF_INET) {
-		struct in_addr a = peer.v4mapped.a4;
-
-		if ((ntohl(a.s_addr) >> 24) == IN_LOOPBACKNET ||
-		    a.s_addr == c->ip4.addr_seen.s_addr ||
-		    a.s_addr == c->ip4.addr.s_addr) {
-			struct in_addr m = c->ip4.map_host_loopback.s_addr ?
-					   c->ip4.map_host_loopback : c->ip4.gw;
-
-			if (a.s_addr != htonl(INADDR_LOOPBACK) &&
-			    c->ip4.map_guest_addr.s_addr)
-				m = c->ip4.map_guest_addr;
-			inany_from_af(&remote, AF_INET, &m);
-		}
-		inany_from_af(&guest, AF_INET, &c->ip4.addr_seen);
-	} else {
-		const struct in6_addr *a = &peer.a6;
-
-		if (IN6_IS_ADDR_LOOPBACK(a) ||
-		    IN6_ARE_ADDR_EQUAL(a, &c->ip6.addr_seen) ||
-		    IN6_ARE_ADDR_EQUAL(a, &c->ip6.addr)) {
-			const struct in6_addr *m =
-				!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback) ?
-				&c->ip6.map_host_loopback : &c->ip6.gw;
-
-			if (!IN6_IS_ADDR_LOOPBACK(a) &&
-			    !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr))
-				m = &c->ip6.map_guest_addr;
-			inany_from_af(&remote, AF_INET6, m);
-		}
-		if (IN6_IS_ADDR_LINKLOCAL(&remote.a6))
-			inany_from_af(&guest, AF_INET6, &c->ip6.addr_ll_seen);
-		else
-			inany_from_af(&guest, AF_INET6, &c->ip6.addr_seen);
-		if (IN6_IS_ADDR_UNSPECIFIED(&guest.a6))
-			inany_from_af(&guest, AF_INET6, &c->ip6.addr);
-	}
+	fwd_nat_to_tap(c, &peer, &remote, &guest);
 
 	guest_port = fwd_port_target(&c->tcp_in, port);
 	memset(&key, 0, sizeof(key));
@@ -1489,42 +1498,11 @@ static int tcp_listen_one(struct ctx *c, sa_family_t af, uint16_t port,
 			  const struct fwd_rule *rule)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN, .data = port };
-	union {
-		struct sockaddr_in sa4;
-		struct sockaddr_in6 sa6;
-	} sa = { 0 };
-	int s, one = 1;
-	socklen_t sl;
+	int s = sock_bind_port(af, SOCK_STREAM, port, rule);
 
-	if (af == AF_INET) {
-		sa.sa4.sin_family = AF_INET;
-		sa.sa4.sin_port = htons(port);
-		if (rule && rule->af == AF_INET)
-			sa.sa4.sin_addr = rule->addr.a4;
-		sl = sizeof(sa.sa4);
-	} else {
-		sa.sa6.sin6_family = AF_INET6;
-		sa.sa6.sin6_port = htons(port);
-		if (rule && rule->af == AF_INET6)
-			sa.sa6.sin6_addr = rule->addr.a6;
-		sl = sizeof(sa.sa6);
-	}
-
-	s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		   IPPROTO_TCP);
 	if (s < 0)
 		return -1;
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (af == AF_INET6)
-		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (rule && *rule->ifname &&
-	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, rule->ifname,
-		       (socklen_t)strlen(rule->ifname))) {
-		close(s);
-		return -1;
-	}
-	if (bind(s, (struct sockaddr *)&sa, sl) ||
-	    listen(s, TCP_LISTEN_BACKLOG)) {
+	if (listen(s, TCP_LISTEN_BACKLOG)) {
 		close(s);
 		return -1;
 	}

@@ -41,6 +41,7 @@ struct tcp_opts {
 	int ws;
 };
 
-int tcp_opts_parse(const struct pool *p, size_t hlen, struct tcp_opts *o);
+int tcp_opts_parse(const struct pool *p, size_t idx, size_t hlen,
+		   struct tcp_opts *o);
 
 #endif /* TCP_H */

@@ -5,7 +5,9 @@
 
 
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
@@ -19,6 +21,7 @@
 #include "log.h"
 #include "passt.h"
 #include "util.h"
+#include "fwd.h"
 
 /**
  * epoll_add() - Register a file descriptor with the loop
@@ -208,4 +211,58 @@ int str_to_ulong(const char *s, unsigned long max, unsigned long *val)
 	if (errno || *end || *val > max)
 		return -1;
 	return 0;
+}
+
+/**
+ * sock_bind_port() - Open a socket bound to a forwarded port
+ * @af:		Address family
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @port:	Port
+ * @rule:	Forwarding rule: bind address and interface, may be NULL
+ *
+ * Return: socket, non-blocking, or -1 on failure with errno set
+ */
+int sock_bind_port(sa_family_t af, int type, uint16_t port,
+		   const struct fwd_rule *rule)
+{
+	union {
+		struct sockaddr_in sa4;
+		struct sockaddr_in6 sa6;
+	} sa = { 0 };
+	int s, one = 1, e;
+	socklen_t sl;
+
+	if (af == AF_INET) {
+		sa.sa4.sin_family = AF_INET;
+		sa.sa4.sin_port = htons(port);
+		if (rule && rule->af == AF_INET)
+			sa.sa4.sin_addr = rule->addr.a4;
+		sl = sizeof(sa.sa4);
+	} else {
+		sa.sa6.sin6_family = AF_INET6;
+		sa.sa6.sin6_port = htons(port);
+		if (rule && rule->af == AF_INET6)
+			sa.sa6.sin6_addr = rule->addr.a6;
+		sl = sizeof(sa.sa6);
+	}
+
+	s = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (af == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (rule && *rule->ifname &&
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, rule->ifname,
+		       (socklen_t)strlen(rule->ifname)))
+		goto fail;
+	if (bind(s, (struct sockaddr *)&sa, sl))
+		goto fail;
+	return s;
+
+fail:
+	e = errno;
+	close(s);
+	errno = e;
+	return -1;
 }

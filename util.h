@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
@@ -43,5 +44,9 @@ long timespec_diff_ms(const struct timespec *a, const struct timespec *b);
 void close_open_files(int from, int keep);
 int ns_enter(int netns_fd);
 int str_to_ulong(const char *s, unsigned long max, unsigned long *val);
+
+struct fwd_rule;
+int sock_bind_port(sa_family_t af, int type, uint16_t port,
+		   const struct fwd_rule *rule);
 
 #endif /* UTIL_H */

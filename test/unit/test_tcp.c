@@ -67,7 +67,7 @@ static int parse(const uint8_t *opts, size_t optlen, size_t hlen,
 	memcpy(buf + sizeof(struct tcphdr), opts, optlen);
 	pool.count = 0;
 	packet_add(&pool, sizeof(struct tcphdr) + optlen, buf);
-	return tcp_opts_parse(&pool, hlen, o);
+	return tcp_opts_parse(&pool, 0, hlen, o);
 }
 
 START_TEST(opts_mss_and_ws)

@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* udp.c - UDP between the guest (tap) and host sockets
+ *
+ * Theory of operation
+ * ===================
+ *
+ * UDP has no connections, so we make flows: a flow is the guest side
+ * four-tuple (guest address and port, the address and port it talks to),
+ * kept in the common flow table.
+ *
+ * Outbound: the first datagram of a flow from the guest opens a host
+ * socket, bound per -o / --outbound-if*, and connected to the destination
+ * (translated: the gateway address reaches the host's loopback, and DNS to
+ * the --dns-forward address reaches the host's resolver). Being connected,
+ * the socket receives only the replies of that peer, and those go back to
+ * the guest from the address and port the guest sent to. A run of
+ * datagrams of one flow from the guest leaves with one sendmmsg(), and
+ * replies are read with recvmmsg().
+ *
+ * Inbound: each port forwarded with -u has a socket bound on the host.
+ * A datagram from a peer makes (or finds) the flow for that peer, with the
+ * peer translated as the guest sees it (the host's loopback appears as the
+ * gateway), and the guest's replies leave from the same socket, so the
+ * peer sees them coming from the port it sent to.
+ *
+ * Errors: sockets of outbound flows ask for extended errors (IP_RECVERR),
+ * so an ICMP port unreachable for a datagram we sent is read from the
+ * error queue and passed on to the guest as ICMP (or ICMPv6) port
+ * unreachable, quoting the guest's datagram as the guest sent it.
+ *
+ * Flows expire after UDP_TIMEOUT_ONEWAY seconds without traffic if only
+ * one side ever sent, UDP_TIMEOUT seconds once both have.
+ *
+ * Checksums: the guest's are not verified (the host's socket layer makes
+ * new ones); an IPv6 datagram with a zero checksum is invalid (RFC 8200,
+ * 8.1) and dropped, for IPv4 zero means "no checksum" and is fine.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/errqueue.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/udp.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "flow.h"
+#include "fwd.h"
+#include "log.h"
+#include "passt.h"
+#include "tap.h"
+#include "udp.h"
+#include "util.h"
+
+#define UDP_BATCH		64	/* Datagrams per sendmmsg/recvmmsg */
+#define UDP_BUF_SIZE		65536
+#define UDP_READ_ROUNDS		4	/* recvmmsg() calls per wakeup */
+#define UDP_ICMP_QUOTE_MAX	512	/* Bytes of payload quoted in errors */
+
+#define UDP_F_INBOUND		0x01	/* On a shared -u socket */
+#define UDP_F_TAP_SENT		0x02	/* The guest sent something */
+#define UDP_F_SOCK_SENT		0x04	/* The host side sent something */
+
+static uint8_t udp_bufs[UDP_BATCH][UDP_BUF_SIZE];
+
+/**
+ * udp_flow_close() - Close a flow's own socket, free its entry
+ * @c:		Execution context
+ * @uf:		Flow
+ */
+static void udp_flow_close(const struct ctx *c, struct udp_flow *uf)
+{
+	if (!(uf->flags & UDP_F_INBOUND) && uf->sock >= 0) {
+		epoll_del(c, uf->sock);
+		close(uf->sock);
+	}
+	flow_hash_remove((union flow *)uf);
+	flow_free((union flow *)uf);
+}
+
+/**
+ * udp_flow_new() - Open an outbound flow from the guest
+ * @c:		Execution context
+ * @key:	Guest side four-tuple
+ * @af:		Address family
+ * @daddr:	Destination address as the guest sent it
+ * @now:	Current time
+ *
+ * Return: flow, NULL on failure
+ */
+static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
+				     sa_family_t af, const void *daddr,
+				     const struct timespec *now)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_UDP };
+	union {
+		struct sockaddr_in sa4;
+		struct sockaddr_in6 sa6;
+	} to = { 0 };
+	struct udp_flow *uf;
+	union flow *flow;
+	int s, one = 1;
+	socklen_t sl;
+	bool to_lo;
+
+	flow = flow_alloc();
+	if (!flow) {
+		warn_ratelimit("Flow table full: dropping UDP from the guest");
+		return NULL;
+	}
+	uf = &flow->udp;
+	uf->f.type = FLOW_UDP;
+	uf->f.key = *key;
+	uf->sock = -1;
+	uf->ts = now->tv_sec;
+
+	if (af == AF_INET) {
+		to.sa4.sin_family = AF_INET;
+		to.sa4.sin_port = htons(key->dport);
+		to_lo = fwd_nat_from_tap(c, AF_INET, daddr, &to.sa4.sin_addr);
+		if (fwd_dns_from_tap(c, AF_INET, daddr, key->dport,
+				     &to.sa4.sin_addr))
+			to_lo = (ntohl(to.sa4.sin_addr.s_addr) >> 24) ==
+				IN_LOOPBACKNET;
+		sl = sizeof(to.sa4);
+	} else {
+		to.sa6.sin6_family = AF_INET6;
+		to.sa6.sin6_port = htons(key->dport);
+		to_lo = fwd_nat_from_tap(c, AF_INET6, daddr,
+					 &to.sa6.sin6_addr);
+		if (fwd_dns_from_tap(c, AF_INET6, daddr, key->dport,
+				     &to.sa6.sin6_addr))
+			to_lo = IN6_IS_ADDR_LOOPBACK(&to.sa6.sin6_addr);
+		if (IN6_IS_ADDR_LINKLOCAL(&to.sa6.sin6_addr))
+			to.sa6.sin6_scope_id = c->ifi6;
+		sl = sizeof(to.sa6);
+	}
+
+	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (s < 0) {
+		warn_ratelimit("UDP: can't open socket: %s", strerror(errno));
+		flow_free(flow);
+		return NULL;
+	}
+	uf->sock = s;
+
+	if (af == AF_INET)
+		setsockopt(s, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	else
+		setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+
+	if (!to_lo) {
+		const char *ifname = af == AF_INET ? c->ip4.ifname_out :
+						     c->ip6.ifname_out;
+
+		if (*ifname &&
+		    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+			       (socklen_t)strlen(ifname)))
+			debug_perror("UDP: can't bind to %s", ifname);
+		if (af == AF_INET && c->ip4.addr_out.s_addr) {
+			struct sockaddr_in b = { .sin_family = AF_INET,
+						 .sin_addr = c->ip4.addr_out };
+
+			if (bind(s, (struct sockaddr *)&b, sizeof(b)))
+				debug_perror("UDP: can't bind");
+		} else if (af == AF_INET6 &&
+			   !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_out)) {
+			struct sockaddr_in6 b = { .sin6_family = AF_INET6,
+						  .sin6_addr = c->ip6.addr_out };
+
+			if (bind(s, (struct sockaddr *)&b, sizeof(b)))
+				debug_perror("UDP: can't bind");
+		}
+	}
+
+	if (connect(s, (struct sockaddr *)&to, sl)) {
+		debug_ratelimit("UDP: can't connect: %s", strerror(errno));
+		close(s);
+		flow_free(flow);
+		return NULL;
+	}
+
+	ref.fd = s;
+	ref.data = flow_idx(flow);
+	if (epoll_add(c, EPOLLIN, ref) || flow_hash_insert(flow)) {
+		close(s);
+		flow_free(flow);
+		return NULL;
+	}
+	return uf;
+}
+
+/**
+ * udp_tap_handler() - A run of UDP datagrams of one flow from the guest
+ * @c:		Execution context
+ * @af:		Address family
+ * @saddr:	Source address
+ * @daddr:	Destination address
+ * @p:		Pool of datagrams: UDP header and payload each
+ * @now:	Current time
+ *
+ * Return: number of datagrams consumed (all)
+ */
+int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
+		    const void *daddr, const struct pool *p,
+		    const struct timespec *now)
+{
+	struct mmsghdr mm[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	const struct udphdr *uh;
+	struct udp_flow *uf;
+	struct flow_key key;
+	union flow *flow;
+	size_t i, n = 0;
+
+	if (c->no_udp)
+		return (int)p->count;
+
+	uh = packet_get_hdr(p, 0, 0, struct udphdr);
+	if (!uh)
+		return (int)p->count;
+
+	flow_key_set(&key, af, saddr, daddr, ntohs(uh->source),
+		     ntohs(uh->dest), IPPROTO_UDP);
+	flow = flow_lookup(&key);
+	uf = flow ? &flow->udp : udp_flow_new(c, &key, af, daddr, now);
+	if (!uf)
+		return (int)p->count;
+
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < p->count && n < UDP_BATCH; i++) {
+		const uint8_t *data;
+		size_t ulen;
+
+		uh = packet_get_hdr(p, i, 0, struct udphdr);
+		if (!uh)
+			continue;
+		ulen = ntohs(uh->len);
+		if (ulen < sizeof(*uh) || ulen > packet_len(p, i))
+			continue;	/* Length field lies */
+		if (af == AF_INET6 && !uh->check)
+			continue;	/* Not allowed over IPv6 */
+
+		data = packet_get(p, i, sizeof(*uh), ulen - sizeof(*uh),
+				  NULL);
+		if (!data && ulen > sizeof(*uh))
+			continue;
+
+		iov[n].iov_base = (void *)(uintptr_t)data;
+		iov[n].iov_len = ulen - sizeof(*uh);
+		mm[n].msg_hdr.msg_iov = &iov[n];
+		mm[n].msg_hdr.msg_iovlen = 1;
+		if (uf->flags & UDP_F_INBOUND) {
+			mm[n].msg_hdr.msg_name = &uf->peer;
+			mm[n].msg_hdr.msg_namelen =
+				uf->peer.sa4.sin_family == AF_INET ?
+				sizeof(uf->peer.sa4) : sizeof(uf->peer.sa6);
+		}
+		n++;
+	}
+
+	if (n && sendmmsg(uf->sock, mm, (unsigned int)n,
+			  MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		debug_ratelimit("UDP: send failed: %s", strerror(errno));
+
+	uf->flags |= UDP_F_TAP_SENT;
+	uf->ts = now->tv_sec;
+	return (int)p->count;
+}
+
+/**
+ * udp_to_tap() - Send a datagram of a flow to the guest
+ * @c:		Execution context
+ * @uf:		Flow
+ * @data:	Payload
+ * @len:	Length of payload
+ */
+static void udp_to_tap(struct ctx *c, const struct udp_flow *uf,
+		       const void *data, size_t len)
+{
+	const struct flow_key *k = &uf->f.key;
+
+	if (inany_is_v4(&k->src))
+		tap_udp4_send(c, k->dst.v4mapped.a4, k->dport,
+			      k->src.v4mapped.a4, k->sport, data, len);
+	else
+		tap_udp6_send(c, &k->dst.a6, k->dport, &k->src.a6, k->sport,
+			      data, len);
+}
+
+/**
+ * udp_icmp_to_tap() - Pass an ICMP error for a datagram on to the guest
+ * @c:		Execution context
+ * @uf:		Flow
+ * @ee:		Extended error from the error queue
+ * @data:	Start of the datagram the error is about
+ * @len:	Bytes of it
+ */
+static void udp_icmp_to_tap(struct ctx *c, const struct udp_flow *uf,
+			    const struct sock_extended_err *ee,
+			    const void *data, size_t len)
+{
+	const struct flow_key *k = &uf->f.key;
+	uint8_t buf[sizeof(struct icmphdr) + sizeof(struct ip6_hdr) +
+		    sizeof(struct udphdr) + UDP_ICMP_QUOTE_MAX];
+	struct udphdr uh = {
+		.source = htons(k->sport),
+		.dest = htons(k->dport),
+		.len = htons((uint16_t)(sizeof(uh) + len)),
+	};
+	size_t qlen = MIN(len, (size_t)UDP_ICMP_QUOTE_MAX), off = 0;
+
+	memset(buf, 0, sizeof(buf));
+
+	if (inany_is_v4(&k->src)) {
+		struct icmphdr *ih = (struct icmphdr *)buf;
+		struct iphdr *iph = (struct iphdr *)(ih + 1);
+
+		if (ee->ee_origin != SO_EE_ORIGIN_ICMP ||
+		    ee->ee_type != ICMP_DEST_UNREACH)
+			return;
+		ih->type = ICMP_DEST_UNREACH;
+		ih->code = ee->ee_code;
+		iph->version = 4;
+		iph->ihl = 5;
+		iph->tot_len = htons((uint16_t)(sizeof(*iph) + sizeof(uh) +
+						len));
+		iph->ttl = 64;
+		iph->protocol = IPPROTO_UDP;
+		iph->saddr = k->src.v4mapped.a4.s_addr;
+		iph->daddr = k->dst.v4mapped.a4.s_addr;
+		off = sizeof(*ih) + sizeof(*iph);
+		memcpy(buf + off, &uh, sizeof(uh));
+		memcpy(buf + off + sizeof(uh), data, qlen);
+		tap_icmp4_send(c, k->dst.v4mapped.a4, k->src.v4mapped.a4, buf,
+			       off + sizeof(uh) + qlen);
+	} else {
+		struct icmp6_hdr *ih = (struct icmp6_hdr *)buf;
+		struct ip6_hdr *ip6h = (struct ip6_hdr *)(ih + 1);
+
+		if (ee->ee_origin != SO_EE_ORIGIN_ICMP6 ||
+		    ee->ee_type != ICMP6_DST_UNREACH)
+			return;
+		ih->icmp6_type = ICMP6_DST_UNREACH;
+		ih->icmp6_code = ee->ee_code;
+		ip6h->ip6_flow = htonl(6U << 28);
+		ip6h->ip6_plen = htons((uint16_t)(sizeof(uh) + len));
+		ip6h->ip6_nxt = IPPROTO_UDP;
+		ip6h->ip6_hlim = 64;
+		ip6h->ip6_src = k->src.a6;
+		ip6h->ip6_dst = k->dst.a6;
+		off = sizeof(*ih) + sizeof(*ip6h);
+		memcpy(buf + off, &uh, sizeof(uh));
+		memcpy(buf + off + sizeof(uh), data, qlen);
+		tap_icmp6_send(c, &k->dst.a6, &k->src.a6, buf,
+			       off + sizeof(uh) + qlen);
+	}
+}
+
+/**
+ * udp_sock_errors() - Read the error queue of a flow's socket
+ * @c:		Execution context
+ * @uf:		Flow
+ */
+static void udp_sock_errors(struct ctx *c, struct udp_flow *uf)
+{
+	int i;
+
+	for (i = 0; i < UDP_READ_ROUNDS; i++) {
+		char cbuf[CMSG_SPACE(sizeof(struct sock_extended_err) +
+				     sizeof(struct sockaddr_in6))];
+		struct iovec iov = { .iov_base = udp_bufs[0],
+				     .iov_len = UDP_BUF_SIZE };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cbuf,
+				     .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *cm;
+		ssize_t n;
+
+		n = recvmsg(uf->sock, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (n < 0)
+			return;
+
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			const struct sock_extended_err *ee;
+
+			if (!((cm->cmsg_level == IPPROTO_IP &&
+			       cm->cmsg_type == IP_RECVERR) ||
+			      (cm->cmsg_level == IPPROTO_IPV6 &&
+			       cm->cmsg_type == IPV6_RECVERR)))
+				continue;
+			if (cm->cmsg_len < CMSG_LEN(sizeof(*ee)))
+				continue;
+			ee = (const struct sock_extended_err *)CMSG_DATA(cm);
+			udp_icmp_to_tap(c, uf, ee, udp_bufs[0], (size_t)n);
+		}
+	}
+}
+
+/**
+ * udp_sock_handler() - Datagrams or errors on an outbound flow's socket
+ * @c:		Execution context
+ * @ref:	epoll reference: flow index in data
+ * @events:	epoll events
+ * @now:	Current time
+ */
+void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
+		      const struct timespec *now)
+{
+	struct mmsghdr mm[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	struct udp_flow *uf;
+	int i, r, n;
+
+	if (ref.data >= FLOW_MAX || flowtab[ref.data].f.type != FLOW_UDP)
+		return;
+	uf = &flowtab[ref.data].udp;
+	if (uf->sock != ref.fd)
+		return;
+
+	if (events & EPOLLERR)
+		udp_sock_errors(c, uf);
+	if (!(events & EPOLLIN))
+		return;
+
+	for (r = 0; r < UDP_READ_ROUNDS; r++) {
+		memset(mm, 0, sizeof(mm));
+		for (i = 0; i < UDP_BATCH; i++) {
+			iov[i].iov_base = udp_bufs[i];
+			iov[i].iov_len = UDP_BUF_SIZE;
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+
+		n = recvmmsg(uf->sock, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			if (n < 0 && errno == ECONNREFUSED)
+				udp_sock_errors(c, uf);
+			break;
+		}
+		for (i = 0; i < n; i++)
+			udp_to_tap(c, uf, udp_bufs[i], mm[i].msg_len);
+
+		uf->flags |= UDP_F_SOCK_SENT;
+		uf->ts = now->tv_sec;
+		if (n < UDP_BATCH)
+			break;
+	}
+}
+
+/**
+ * udp_listen_handler() - Datagrams on a -u forwarded port
+ * @c:		Execution context
+ * @ref:	epoll reference: port in data
+ * @events:	epoll events
+ * @now:	Current time
+ */
+void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
+			const struct timespec *now)
+{
+	union {
+		struct sockaddr_in sa4;
+		struct sockaddr_in6 sa6;
+	} peers[UDP_BATCH];
+	uint16_t port = (uint16_t)ref.data;
+	struct mmsghdr mm[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	int i, n;
+
+	if (!(events & EPOLLIN))
+		return;
+
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < UDP_BATCH; i++) {
+		iov[i].iov_base = udp_bufs[i];
+		iov[i].iov_len = UDP_BUF_SIZE;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_name = &peers[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(peers[i]);
+	}
+
+	n = recvmmsg(ref.fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
+	for (i = 0; i < n; i++) {
+		union inany_addr peer, remote, guest;
+		struct udp_flow *uf;
+		struct flow_key key;
+		union flow *flow;
+		uint16_t peer_port;
+
+		if (peers[i].sa4.sin_family == AF_INET) {
+			inany_from_af(&peer, AF_INET, &peers[i].sa4.sin_addr);
+			peer_port = ntohs(peers[i].sa4.sin_port);
+			if (!c->ifi4)
+				continue;
+		} else {
+			inany_from_af(&peer, AF_INET6,
+				      &peers[i].sa6.sin6_addr);
+			peer_port = ntohs(peers[i].sa6.sin6_port);
+			if (!c->ifi6)
+				continue;
+		}
+
+		fwd_nat_to_tap(c, &peer, &remote, &guest);
+		memset(&key, 0, sizeof(key));
+		key.src = guest;
+		key.dst = remote;
+		key.sport = fwd_port_target(&c->udp_in, port);
+		key.dport = peer_port;
+		key.proto = IPPROTO_UDP;
+
+		flow = flow_lookup(&key);
+		if (!flow) {
+			flow = flow_alloc();
+			if (!flow) {
+				warn_ratelimit("Flow table full: dropping "
+					       "UDP to port %u", port);
+				continue;
+			}
+			uf = &flow->udp;
+			uf->f.type = FLOW_UDP;
+			uf->f.key = key;
+			uf->sock = ref.fd;
+			uf->flags = UDP_F_INBOUND;
+			memcpy(&uf->peer, &peers[i], sizeof(uf->peer));
+			if (flow_hash_insert(flow)) {
+				flow_free(flow);
+				continue;
+			}
+		}
+		uf = &flow->udp;
+		if (uf->sock != ref.fd) {
+			/* The guest started this flow from its side, on a
+			 * socket of its own: the peer answered on ours.
+			 */
+			continue;
+		}
+		udp_to_tap(c, uf, udp_bufs[i], mm[i].msg_len);
+		uf->flags |= UDP_F_SOCK_SENT;
+		uf->ts = now->tv_sec;
+	}
+}
+
+/**
+ * udp_timer() - Expire idle flows
+ * @c:		Execution context
+ * @now:	Current time
+ */
+void udp_timer(struct ctx *c, const struct timespec *now)
+{
+	unsigned int i;
+
+	for (i = 0; i < flow_high; i++) {
+		struct udp_flow *uf = &flowtab[i].udp;
+		time_t timeout;
+
+		if (uf->f.type != FLOW_UDP)
+			continue;
+		timeout = (uf->flags & UDP_F_TAP_SENT) &&
+			  (uf->flags & UDP_F_SOCK_SENT) ?
+			  UDP_TIMEOUT : UDP_TIMEOUT_ONEWAY;
+		if (now->tv_sec - uf->ts > timeout)
+			udp_flow_close(c, uf);
+	}
+}
+
+/**
+ * udp_init() - Bind the ports forwarded with -u
+ * @c:		Execution context
+ */
+void udp_init(struct ctx *c)
+{
+	unsigned int port, failed = 0, bound = 0;
+
+	if (c->no_udp || (c->udp_in.mode != FWD_SPEC &&
+			  c->udp_in.mode != FWD_ALL))
+		return;
+
+	for (port = 1; port < NUM_PORTS; port++) {
+		const struct fwd_rule *rule;
+		sa_family_t afs[2] = { AF_INET, AF_INET6 };
+		unsigned int ok = 0, j;
+		int e = 0;
+
+		if (!fwd_port_is_fwd(&c->udp_in, (uint16_t)port))
+			continue;
+		rule = fwd_port_rule(&c->udp_in, (uint16_t)port);
+
+		for (j = 0; j < 2; j++) {
+			union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN,
+						.data = port };
+			sa_family_t af = afs[j];
+			int s;
+
+			if ((af == AF_INET && !c->ifi4) ||
+			    (af == AF_INET6 && !c->ifi6) ||
+			    (rule && rule->af != AF_UNSPEC && rule->af != af))
+				continue;
+			s = sock_bind_port(af, SOCK_DGRAM, (uint16_t)port,
+					   rule);
+			if (s < 0) {
+				e = errno;
+				continue;
+			}
+			ref.fd = s;
+			if (epoll_add(c, EPOLLIN, ref)) {
+				close(s);
+				continue;
+			}
+			ok++;
+		}
+
+		if (ok) {
+			bound++;
+		} else {
+			if (c->udp_in.mode == FWD_SPEC)
+				die("Can't bind UDP port %u: %s", port,
+				    strerror(e));
+			failed++;
+		}
+	}
+
+	if (failed)
+		warn("UDP: couldn't bind %u of %u forwarded ports", failed,
+		     failed + bound);
+}
