@@ -20,6 +20,7 @@ enum flow_type {
 	FLOW_PING6,		/* ICMPv6 echo over a ping socket */
 	FLOW_TCP,		/* TCP connection over the tap */
 	FLOW_UDP,		/* UDP flow over the tap */
+	FLOW_TCP_SPLICE,	/* pasta: TCP between loopbacks, spliced */
 	FLOW_NUM_TYPES,
 };
 
@@ -131,6 +132,24 @@ struct udp_flow {
 };
 
 /**
+ * struct tcp_splice_conn - Two connected sockets joined with splice(2)
+ * @f:		Common fields (the key is unused: no lookups by tuple)
+ * @s:		Sockets: [0] accepted, [1] the one we connected
+ * @pipe:	Pipes: [0] carries data from s[0] to s[1], [1] the reverse
+ * @pending:	Bytes in each pipe
+ * @flags:	SPLICE_F_* (tcp_splice.c)
+ * @events:	epoll events requested for each socket
+ */
+struct tcp_splice_conn {
+	struct flow_common f;
+	int s[2];
+	int pipe[2][2];
+	uint32_t pending[2];
+	uint16_t flags;
+	uint32_t events[2];
+};
+
+/**
  * union flow - An entry of the flow table
  * @f:		Common fields
  * @ping:	Ping flow
@@ -141,6 +160,7 @@ union flow {
 	struct ping_flow ping;
 	struct tcp_conn tcp;
 	struct udp_flow udp;
+	struct tcp_splice_conn splice;
 	struct {
 		uint8_t type;
 		uint32_t next_free;

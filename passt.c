@@ -39,6 +39,7 @@
 #include "pcap.h"
 #include "tap.h"
 #include "tcp.h"
+#include "tcp_splice.h"
 #include "udp.h"
 #include "util.h"
 
@@ -169,8 +170,10 @@ static void daemonize(struct ctx *c)
  */
 static void timer_handler(struct ctx *c, const struct timespec *now)
 {
-	if (c->mode == MODE_PASTA)
+	if (c->mode == MODE_PASTA) {
 		pasta_netns_quit_check(c);
+		tcp_splice_timer(c);
+	}
 	if (c->ifi6 && !c->no_ndp && !c->no_ra)
 		ndp_timer(c, now);
 	icmp_timer(c, now);
@@ -231,8 +234,10 @@ int main(int argc, char **argv)
 	if (c->mode == MODE_PASST)
 		tap_sock_init(c);
 	pidfile_open(c);
-	if (c->mode == MODE_PASTA)
+	if (c->mode == MODE_PASTA) {
 		pasta_setup(c, &r);
+		tcp_splice_init(c);
+	}
 
 	pcap_init(c->pcap);
 	conf_print(c);
@@ -311,6 +316,12 @@ int main(int argc, char **argv)
 				break;
 			case EPOLL_TYPE_UDP_LISTEN:
 				udp_listen_handler(c, ref, ev, &now);
+				break;
+			case EPOLL_TYPE_TCP_SPLICE:
+				tcp_splice_sock_handler(c, ref, ev);
+				break;
+			case EPOLL_TYPE_TCP_LISTEN_NS:
+				tcp_splice_listen_ns_handler(c, ref);
 				break;
 			default:
 				debug("Unexpected epoll reference type %u",

@@ -54,6 +54,8 @@ enum epoll_type {
 	EPOLL_TYPE_TCP_LISTEN,		/* TCP listening socket (-t) */
 	EPOLL_TYPE_UDP,			/* UDP flow socket */
 	EPOLL_TYPE_UDP_LISTEN,		/* UDP forwarded port socket (-u) */
+	EPOLL_TYPE_TCP_SPLICE,		/* pasta: spliced TCP socket */
+	EPOLL_TYPE_TCP_LISTEN_NS,	/* pasta: listening in the namespace (-T) */
 	EPOLL_TYPE_MAX,
 };
 

@@ -109,7 +109,7 @@ static int ns_call_tramp(void *arg)
  *
  * Return: what @fn returned, -1 if the namespaces couldn't be joined
  */
-static int ns_call(struct ctx *c, int (*fn)(struct ctx *c))
+int ns_call(struct ctx *c, int (*fn)(struct ctx *c))
 {
 	static char stack[NS_CALL_STACK_SIZE] __attribute__((aligned(16)));
 	struct ns_call_arg a = { .c = c, .fn = fn, .ret = -1 };

@@ -97,6 +97,7 @@
 #include "passt.h"
 #include "tap.h"
 #include "tcp.h"
+#include "tcp_splice.h"
 #include "util.h"
 
 #define TCP_WS_OURS		8	/* Our window scale: windows up to 16 MiB */
@@ -1368,9 +1369,18 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 		return;
 	}
 
+	guest_port = fwd_port_target(&c->tcp_in, port);
+
+	/* pasta: loopback to loopback goes socket to socket */
+	if ((af == AF_INET &&
+	     (ntohl(peer.v4mapped.a4.s_addr) >> 24) == IN_LOOPBACKNET) ||
+	    (af == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&peer.a6))) {
+		if (tcp_splice_from_host(c, s, af, guest_port))
+			return;
+	}
+
 	fwd_nat_to_tap(c, &peer, &remote, &guest);
 
-	guest_port = fwd_port_target(&c->tcp_in, port);
 	memset(&key, 0, sizeof(key));
 	key.src = guest;
 	key.dst = remote;

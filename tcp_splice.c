@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* tcp_splice.c - pasta's loopback fast path for TCP
+ *
+ * Theory of operation
+ * ===================
+ *
+ * A connection between the host's loopback and a port forwarded with -t,
+ * or from inside the namespace to a port forwarded with -T, doesn't need
+ * the tap device at all: both ends are local sockets. We accept it on one
+ * side, connect a socket on the other side, and move data between the two
+ * with splice(2) through a pipe per direction: the payload never enters
+ * user space, and there are no frames, checksums or sequence numbers.
+ *
+ * Sockets on the namespace's side are opened inside the namespace (by a
+ * short lived helper that joins it, see ns_call()): listening sockets for
+ * -T at start-up, and a small pool of sockets ready to connect for -t,
+ * refilled from the periodic timer. Once open, a socket stays in the
+ * namespace it was created in, wherever we are.
+ *
+ * A connection from the host's loopback reaches the namespace from the
+ * namespace's own address (the connecting socket goes to that address),
+ * so a service bound only to the namespace's loopback is not exposed;
+ * with --host-lo-to-ns-lo, it goes to the namespace's loopback instead.
+ *
+ * Each direction is independent: data is spliced from the source socket
+ * into the pipe and from the pipe into the destination socket, both
+ * non-blocking. When the destination can't take more, the pipe fills up
+ * and we stop reading the source (back-pressure), waiting for EPOLLOUT on
+ * the destination. End of file on a source, once its pipe is empty,
+ * becomes shutdown(SHUT_WR) on the destination; when both directions are
+ * shut, or on an error or reset on either side (passed on as a reset),
+ * the connection is closed.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "flow.h"
+#include "fwd.h"
+#include "log.h"
+#include "passt.h"
+#include "pasta.h"
+#include "tcp_splice.h"
+#include "util.h"
+
+#define SPLICE_PIPE_SIZE	(1 << 20)	/* Tried first, then default */
+#define SPLICE_POOL_SIZE	32		/* Namespace sockets ready */
+#define SPLICE_LISTEN_BACKLOG	128
+
+#define SPLICE_F_CONNECTING	0x0001	/* s[1] still connecting */
+#define SPLICE_F_EOF0		0x0002	/* End of file read on s[0] */
+#define SPLICE_F_EOF1		0x0004	/* End of file read on s[1] */
+#define SPLICE_F_SHUT0		0x0008	/* Direction 0 shut: s[1] SHUT_WR */
+#define SPLICE_F_SHUT1		0x0010	/* Direction 1 shut: s[0] SHUT_WR */
+
+static int splice_pipe_size = SPLICE_PIPE_SIZE;
+
+/* Sockets opened in the namespace, ready to connect */
+static int ns_pool[2][SPLICE_POOL_SIZE];	/* [0] IPv4, [1] IPv6 */
+static int ns_pool_count[2];
+
+/* Arguments for functions run in the namespace */
+static sa_family_t ns_arg_af;
+static uint16_t ns_arg_port;
+static const struct fwd_rule *ns_arg_rule;
+static int ns_ret_fd;
+
+/**
+ * splice_af_idx() - Pool index of an address family
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: 0 or 1
+ */
+static int splice_af_idx(sa_family_t af)
+{
+	return af == AF_INET ? 0 : 1;
+}
+
+/**
+ * ns_pool_fill() - In the namespace: open sockets for the pool
+ * @c:		Execution context
+ *
+ * Return: 0
+ */
+static int ns_pool_fill(struct ctx *c)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		sa_family_t af = i ? AF_INET6 : AF_INET;
+
+		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6))
+			continue;
+		while (ns_pool_count[i] < SPLICE_POOL_SIZE) {
+			int s = socket(af, SOCK_STREAM | SOCK_NONBLOCK |
+				       SOCK_CLOEXEC, IPPROTO_TCP);
+
+			if (s < 0)
+				break;
+			ns_pool[i][ns_pool_count[i]++] = s;
+		}
+	}
+	return 0;
+}
+
+/**
+ * ns_listen_one() - In the namespace: a listening socket for -T
+ * @c:		Execution context
+ *
+ * Return: 0, with ns_ret_fd set to the socket or -1
+ */
+static int ns_listen_one(struct ctx *c)
+{
+	(void)c;
+	ns_ret_fd = sock_bind_port(ns_arg_af, SOCK_STREAM, ns_arg_port,
+				   ns_arg_rule);
+	if (ns_ret_fd >= 0 && listen(ns_ret_fd, SPLICE_LISTEN_BACKLOG)) {
+		close(ns_ret_fd);
+		ns_ret_fd = -1;
+	}
+	return 0;
+}
+
+/**
+ * splice_ns_sock() - Take a socket from the namespace pool
+ * @c:		Execution context
+ * @af:		Address family
+ *
+ * Return: socket, -1 if none could be had
+ */
+static int splice_ns_sock(struct ctx *c, sa_family_t af)
+{
+	int i = splice_af_idx(af);
+
+	if (!ns_pool_count[i])
+		ns_call(c, ns_pool_fill);
+	if (!ns_pool_count[i])
+		return -1;
+	return ns_pool[i][--ns_pool_count[i]];
+}
+
+/**
+ * splice_epoll() - Set the events wanted on one socket of a connection
+ * @c:		Execution context
+ * @conn:	Connection
+ * @side:	0 or 1
+ * @events:	Events
+ */
+static void splice_epoll(const struct ctx *c, struct tcp_splice_conn *conn,
+			 int side, uint32_t events)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_SPLICE,
+				.fd = conn->s[side],
+				.data = flow_idx((union flow *)conn) << 1 |
+					(uint32_t)side };
+	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
+
+	if (conn->events[side] == events)
+		return;
+	if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, conn->s[side], &ev))
+		debug_perror("splice: can't change epoll events");
+	conn->events[side] = events;
+}
+
+/**
+ * splice_close() - Close everything of a connection, free it
+ * @c:		Execution context
+ * @conn:	Connection
+ * @rst:	Reset both peers instead of closing gracefully
+ */
+static void splice_close(const struct ctx *c, struct tcp_splice_conn *conn,
+			 bool rst)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (conn->s[i] >= 0) {
+			if (rst) {
+				struct linger l = { 1, 0 };
+
+				setsockopt(conn->s[i], SOL_SOCKET, SO_LINGER,
+					   &l, sizeof(l));
+			}
+			epoll_del(c, conn->s[i]);
+			close(conn->s[i]);
+		}
+		if (conn->pipe[i][0] >= 0) {
+			close(conn->pipe[i][0]);
+			close(conn->pipe[i][1]);
+		}
+	}
+	flow_free((union flow *)conn);
+}
+
+/**
+ * splice_events_update() - Watch what each socket needs, from the state
+ * @c:		Execution context
+ * @conn:	Connection
+ */
+static void splice_events_update(const struct ctx *c,
+				 struct tcp_splice_conn *conn)
+{
+	int side;
+
+	for (side = 0; side < 2; side++) {
+		uint16_t eof = side ? SPLICE_F_EOF1 : SPLICE_F_EOF0;
+		uint32_t ev = EPOLLRDHUP;
+
+		/* Read from this side while its pipe has room */
+		if (!(conn->flags & eof) &&
+		    conn->pending[side] < (uint32_t)splice_pipe_size)
+			ev |= EPOLLIN;
+		/* Write to this side while the other pipe holds data */
+		if (conn->pending[!side])
+			ev |= EPOLLOUT;
+		splice_epoll(c, conn, side, ev);
+	}
+}
+
+/**
+ * splice_dir() - Move data one way, as far as it goes without blocking
+ * @conn:	Connection
+ * @dir:	0: s[0] to s[1], 1: s[1] to s[0]
+ *
+ * Return: 0, or -1 on an error that ends the connection
+ */
+static int splice_dir(struct tcp_splice_conn *conn, int dir)
+{
+	uint16_t eof = dir ? SPLICE_F_EOF1 : SPLICE_F_EOF0;
+	uint16_t shut = dir ? SPLICE_F_SHUT1 : SPLICE_F_SHUT0;
+	int from = conn->s[dir], to = conn->s[!dir];
+	int *p = conn->pipe[dir];
+	int rounds;
+
+	for (rounds = 0; rounds < 16; rounds++) {
+		bool progress = false;
+		ssize_t n;
+
+		if (!(conn->flags & eof) &&
+		    conn->pending[dir] < (uint32_t)splice_pipe_size) {
+			n = splice(from, NULL, p[1], NULL,
+				   (size_t)splice_pipe_size - conn->pending[dir],
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				conn->pending[dir] += (uint32_t)n;
+				progress = true;
+			} else if (n == 0) {
+				conn->flags |= eof;
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+				   errno != EINTR) {
+				return -1;
+			}
+		}
+
+		if (conn->pending[dir]) {
+			n = splice(p[0], NULL, to, NULL, conn->pending[dir],
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				conn->pending[dir] -= (uint32_t)n;
+				progress = true;
+			} else if (n < 0 && errno != EAGAIN &&
+				   errno != EWOULDBLOCK && errno != EINTR) {
+				return -1;
+			}
+		}
+
+		if (!progress)
+			break;
+	}
+
+	if ((conn->flags & eof) && !conn->pending[dir] &&
+	    !(conn->flags & shut)) {
+		shutdown(to, SHUT_WR);
+		conn->flags |= shut;
+	}
+	return 0;
+}
+
+/**
+ * tcp_splice_sock_handler() - Events on a spliced connection's socket
+ * @c:		Execution context
+ * @ref:	epoll reference: flow index and side in data
+ * @events:	epoll events
+ */
+void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
+			     uint32_t events)
+{
+	unsigned int idx = ref.data >> 1, side = ref.data & 1;
+	struct tcp_splice_conn *conn;
+
+	if (idx >= FLOW_MAX || flowtab[idx].f.type != FLOW_TCP_SPLICE)
+		return;
+	conn = &flowtab[idx].splice;
+	if (conn->s[side] != ref.fd)
+		return;
+
+	if (conn->flags & SPLICE_F_CONNECTING) {
+		int e = 0;
+		socklen_t sl = sizeof(e);
+
+		if (side != 1 || !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			return;
+		getsockopt(conn->s[1], SOL_SOCKET, SO_ERROR, &e, &sl);
+		if (e || (events & (EPOLLERR | EPOLLHUP))) {
+			debug("splice: connect failed: %s", strerror(e));
+			splice_close(c, conn, true);
+			return;
+		}
+		conn->flags &= (uint16_t)~SPLICE_F_CONNECTING;
+	}
+
+	if (events & EPOLLERR) {
+		splice_close(c, conn, true);
+		return;
+	}
+
+	if (splice_dir(conn, 0) || splice_dir(conn, 1)) {
+		splice_close(c, conn, true);
+		return;
+	}
+
+	if ((conn->flags & SPLICE_F_SHUT0) && (conn->flags & SPLICE_F_SHUT1)) {
+		splice_close(c, conn, false);
+		return;
+	}
+	if ((events & EPOLLHUP) &&
+	    ((side == 0 && (conn->flags & SPLICE_F_SHUT1)) ||
+	     (side == 1 && (conn->flags & SPLICE_F_SHUT0)))) {
+		/* Peer gone both ways while we still had data for it */
+		splice_close(c, conn, true);
+		return;
+	}
+
+	splice_events_update(c, conn);
+}
+
+/**
+ * splice_pipe() - Open a non-blocking pipe, sized for the fast path
+ * @p:		Set to the pipe's ends
+ *
+ * Return: 0 on success, -1 on failure
+ */
+static int splice_pipe(int p[2])
+{
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC))
+		return -1;
+	if (splice_pipe_size != 65536 &&
+	    fcntl(p[0], F_SETPIPE_SZ, splice_pipe_size) < 0) {
+		/* Not allowed this much: the default will do */
+		splice_pipe_size = 65536;
+	}
+	return 0;
+}
+
+/**
+ * splice_new() - Join an accepted socket with a new connection
+ * @c:		Execution context
+ * @s0:		Accepted socket
+ * @s1:		Socket to connect, not connected yet
+ * @to:		Where to connect @s1
+ * @sl:		Length of @to
+ *
+ * Takes ownership of both sockets: they're closed on failure.
+ */
+static void splice_new(struct ctx *c, int s0, int s1,
+		       const struct sockaddr *to, socklen_t sl)
+{
+	struct tcp_splice_conn *conn;
+	union flow *flow;
+	int i, one = 1;
+
+	flow = flow_alloc();
+	if (!flow) {
+		struct linger l = { 1, 0 };
+
+		warn_ratelimit("Flow table full: refusing a connection");
+		setsockopt(s0, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(s0);
+		close(s1);
+		return;
+	}
+	conn = &flow->splice;
+	conn->f.type = FLOW_TCP_SPLICE;
+	conn->s[0] = s0;
+	conn->s[1] = s1;
+	conn->pipe[0][0] = conn->pipe[0][1] = -1;
+	conn->pipe[1][0] = conn->pipe[1][1] = -1;
+
+	if (splice_pipe(conn->pipe[0]) || splice_pipe(conn->pipe[1])) {
+		warn_ratelimit("splice: can't open pipes: %s", strerror(errno));
+		splice_close(c, conn, true);
+		return;
+	}
+
+	for (i = 0; i < 2; i++) {
+		union epoll_ref ref = { .type = EPOLL_TYPE_TCP_SPLICE,
+					.fd = conn->s[i],
+					.data = flow_idx(flow) << 1 |
+						(uint32_t)i };
+		struct epoll_event ev = { .events = EPOLLRDHUP,
+					  .data.u64 = ref.u64 };
+
+		setsockopt(conn->s[i], IPPROTO_TCP, TCP_NODELAY, &one,
+			   sizeof(one));
+		if (i == 1)
+			ev.events |= EPOLLOUT;	/* Connection completes */
+		conn->events[i] = ev.events;
+		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, conn->s[i], &ev)) {
+			splice_close(c, conn, true);
+			return;
+		}
+	}
+
+	conn->flags = SPLICE_F_CONNECTING;
+	if (connect(s1, to, sl) && errno != EINPROGRESS) {
+		debug("splice: connect failed at once: %s", strerror(errno));
+		splice_close(c, conn, true);
+	}
+}
+
+/**
+ * tcp_splice_from_host() - A connection from the host's loopback to a -t
+ *			    port: connect inside the namespace, splice
+ * @c:		Execution context
+ * @s:		Accepted socket
+ * @af:		Address family of the connection
+ * @port:	Target port in the namespace
+ *
+ * Return: true if taken (@s belongs to the splice path now)
+ */
+bool tcp_splice_from_host(struct ctx *c, int s, sa_family_t af, uint16_t port)
+{
+	union {
+		struct sockaddr_in sa4;
+		struct sockaddr_in6 sa6;
+	} to = { 0 };
+	socklen_t sl;
+	int ns;
+
+	if (c->mode != MODE_PASTA || c->no_splice)
+		return false;
+
+	if (af == AF_INET) {
+		to.sa4.sin_family = AF_INET;
+		to.sa4.sin_port = htons(port);
+		to.sa4.sin_addr.s_addr = c->host_lo_to_ns_lo ?
+					 htonl(INADDR_LOOPBACK) :
+					 c->ip4.addr_seen.s_addr;
+		sl = sizeof(to.sa4);
+	} else {
+		to.sa6.sin6_family = AF_INET6;
+		to.sa6.sin6_port = htons(port);
+		to.sa6.sin6_addr = c->host_lo_to_ns_lo ? in6addr_loopback :
+							 c->ip6.addr;
+		if (IN6_IS_ADDR_UNSPECIFIED(&to.sa6.sin6_addr))
+			return false;	/* Link-local only: use the tap */
+		sl = sizeof(to.sa6);
+	}
+
+	ns = splice_ns_sock(c, af);
+	if (ns < 0)
+		return false;
+
+	splice_new(c, s, ns, (struct sockaddr *)&to, sl);
+	return true;
+}
+
+/**
+ * tcp_splice_listen_ns_handler() - A connection in the namespace to a -T
+ *				    port: connect to the host's loopback
+ * @c:		Execution context
+ * @ref:	epoll reference: port and family in data
+ */
+void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
+{
+	uint16_t port = (uint16_t)ref.data, target;
+	sa_family_t af = (ref.data >> 16) ? AF_INET6 : AF_INET;
+	union {
+		struct sockaddr_in sa4;
+		struct sockaddr_in6 sa6;
+	} to = { 0 };
+	socklen_t sl;
+	int s, h;
+
+	s = accept4(ref.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (s < 0)
+		return;
+
+	target = fwd_port_target(&c->tcp_out, port);
+	if (af == AF_INET) {
+		to.sa4.sin_family = AF_INET;
+		to.sa4.sin_port = htons(target);
+		to.sa4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sl = sizeof(to.sa4);
+	} else {
+		to.sa6.sin6_family = AF_INET6;
+		to.sa6.sin6_port = htons(target);
+		to.sa6.sin6_addr = in6addr_loopback;
+		sl = sizeof(to.sa6);
+	}
+
+	h = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		   IPPROTO_TCP);
+	if (h < 0) {
+		close(s);
+		return;
+	}
+	splice_new(c, s, h, (struct sockaddr *)&to, sl);
+}
+
+/**
+ * tcp_splice_listen_ns() - Listen in the namespace on one -T port
+ * @c:		Execution context
+ * @port:	Port
+ *
+ * Return: number of sockets listening (0 to 2)
+ */
+unsigned int tcp_splice_listen_ns(struct ctx *c, uint16_t port)
+{
+	const struct fwd_rule *rule = fwd_port_rule(&c->tcp_out, port);
+	unsigned int ok = 0;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN_NS };
+		sa_family_t af = i ? AF_INET6 : AF_INET;
+
+		if ((af == AF_INET && !c->ifi4) ||
+		    (af == AF_INET6 && !c->ifi6) ||
+		    (rule && rule->af != AF_UNSPEC && rule->af != af))
+			continue;
+
+		ns_arg_af = af;
+		ns_arg_port = port;
+		ns_arg_rule = rule;
+		ns_ret_fd = -1;
+		ns_call(c, ns_listen_one);
+		if (ns_ret_fd < 0)
+			continue;
+
+		ref.fd = ns_ret_fd;
+		ref.data = port | (uint32_t)i << 16;
+		if (epoll_add(c, EPOLLIN, ref)) {
+			close(ns_ret_fd);
+			continue;
+		}
+		ok++;
+	}
+	return ok;
+}
+
+/**
+ * tcp_splice_init() - -T listeners and the socket pool in the namespace
+ * @c:		Execution context
+ */
+void tcp_splice_init(struct ctx *c)
+{
+	unsigned int port;
+
+	if (c->mode != MODE_PASTA || c->no_tcp)
+		return;
+
+	if (!c->no_splice)
+		ns_call(c, ns_pool_fill);
+
+	if (c->tcp_out.mode != FWD_SPEC && c->tcp_out.mode != FWD_ALL)
+		return;
+
+	for (port = 1; port < NUM_PORTS; port++) {
+		if (!fwd_port_is_fwd(&c->tcp_out, (uint16_t)port))
+			continue;
+		if (!tcp_splice_listen_ns(c, (uint16_t)port) &&
+		    c->tcp_out.mode == FWD_SPEC)
+			die("Can't listen on TCP port %u in the namespace",
+			    port);
+	}
+}
+
+/**
+ * tcp_splice_timer() - Refill the namespace socket pool
+ * @c:		Execution context
+ */
+void tcp_splice_timer(struct ctx *c)
+{
+	if (c->mode != MODE_PASTA || c->no_splice || c->no_tcp)
+		return;
+	if (ns_pool_count[0] < SPLICE_POOL_SIZE / 2 ||
+	    ns_pool_count[1] < SPLICE_POOL_SIZE / 2)
+		ns_call(c, ns_pool_fill);
+}
