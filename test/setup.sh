@@ -10,7 +10,7 @@ set -eu
 PKGS="build-essential pkg-config libcap-ng-dev check iproute2 socat
       tcpdump python3 util-linux procps iputils-ping udhcpc isc-dhcp-client
       ndisc6 busybox-static cpio linux-image-amd64 qemu-system-x86
-      qemu-utils iperf3"
+      qemu-utils iperf3 valgrind"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "test/setup.sh: must run as root (tests create namespaces)" >&2

@@ -1,0 +1,1502 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test_dhcp.c - DHCP and BOOTP server: replies, options, hostile requests
+ *
+ * Each test writes a request the way tap.c hands it to dhcp(): one packet
+ * in a pool, the UDP header first, then the BOOTP header, the magic cookie
+ * and options. The context is a pasta one whose tap is the write end of a
+ * pipe, so a reply comes out of the other end as a whole Ethernet frame
+ * after tap_flush(). The reply is parsed here independently of dhcp.c:
+ * Ethernet, IPv4 and UDP headers (with checksums), the BOOTP header, and
+ * the options, pieces of a split option concatenated (RFC 3396), END
+ * required. Option values are compared byte for byte.
+ *
+ * Malformed requests must be dropped without a reply and without reading
+ * outside the packet; run this under valgrind (CK_FORK=no) to check the
+ * latter.
+ */
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dhcp.h"
+#include "packet.h"
+#include "passt.h"
+#include "tap.h"
+
+/* BOOTP/DHCP layout, RFC 2131 2, written out here independently */
+struct bootp {
+	uint8_t op;
+	uint8_t htype;
+	uint8_t hlen;
+	uint8_t hops;
+	uint32_t xid;
+	uint16_t secs;
+	uint16_t flags;
+	uint32_t ciaddr;
+	uint32_t yiaddr;
+	uint32_t siaddr;
+	uint32_t giaddr;
+	uint8_t chaddr[16];
+	uint8_t sname[64];
+	uint8_t file[128];
+	uint8_t cookie[4];
+} __attribute__((packed));
+
+#define UDP_HLEN	sizeof(struct udphdr)
+#define OPTS_OFF	(UDP_HLEN + sizeof(struct bootp))
+
+enum {
+	DISCOVER = 1, OFFER, REQUEST, DECLINE, ACK, NAK, RELEASE, INFORM,
+};
+
+static const uint8_t cookie[4] = { 99, 130, 83, 99 };
+static const uint8_t our_mac[ETH_ALEN] = { 0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 };
+static const uint8_t guest_mac[ETH_ALEN] = { 0x52, 0x54, 0x00,
+					     0x12, 0x34, 0x56 };
+static const uint8_t bcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff,
+					     0xff, 0xff, 0xff };
+
+#define GUEST	"192.0.2.2"
+#define GW	"192.0.2.1"
+#define DNS1	"192.0.2.53"
+#define DNS2	"198.51.100.53"
+#define XID	0x1badcafe
+
+static struct ctx c;
+static int peer_fd = -1;
+
+static uint8_t req[8192];	/* The request: UDP header, then DHCP */
+static size_t req_len;
+
+/**
+ * struct reply - A reply frame, parsed
+ * @frame:	The frame
+ * @len:	Its length
+ * @eh:		Ethernet header, copied out (the frame isn't aligned)
+ * @iph:	IPv4 header, copied out
+ * @uh:		UDP header, copied out
+ * @b:		BOOTP header, in the frame
+ * @dhcp_len:	Length of the DHCP message
+ * @count:	Pieces of each option
+ * @olen:	Total length of each option, pieces concatenated
+ * @val:	Value of each option, pieces concatenated
+ */
+static struct reply {
+	uint8_t frame[70000];
+	size_t len;
+	struct ethhdr eh;
+	struct iphdr iph;
+	struct udphdr uh;
+	const struct bootp *b;
+	size_t dhcp_len;
+	unsigned int count[256];
+	size_t olen[256];
+	uint8_t val[256][2048];
+} rp;
+
+/**
+ * addr() - Parse a dotted address
+ * @s:		Address
+ *
+ * Return: address, network order
+ */
+static uint32_t addr(const char *s)
+{
+	struct in_addr a;
+
+	ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+/**
+ * setup() - Checked fixture: pasta context with a full configuration
+ */
+static void setup(void)
+{
+	int p[2];
+
+	memset(&c, 0, sizeof(c));
+	memset(&tap_stats, 0, sizeof(tap_stats));
+	c.mode = MODE_PASTA;
+	c.epollfd = -1;
+	c.fd_tap_listen = -1;
+	c.ifi4 = 1;
+	memcpy(c.our_tap_mac, our_mac, ETH_ALEN);
+	memcpy(c.guest_mac, guest_mac, ETH_ALEN);
+	c.ip4.addr.s_addr = addr(GUEST);
+	c.ip4.prefix_len = 24;
+	c.ip4.gw.s_addr = addr(GW);
+	c.ip4.our_tap_addr = c.ip4.gw;
+	c.ip4.dns[0].s_addr = addr(DNS1);
+	c.ip4.dns[1].s_addr = addr(DNS2);
+	strcpy(c.dns_search[0], "example.com");
+	strcpy(c.dns_search[1], "sub.example.com");
+	strcpy(c.hostname, "guest");
+	strcpy(c.fqdn, "guest.example.com");
+	c.mtu = 65520;
+
+	ck_assert_int_eq(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
+	peer_fd = p[0];
+	c.fd_tap = p[1];
+}
+
+/**
+ * teardown() - Checked fixture: close the pipe
+ */
+static void teardown(void)
+{
+	close(peer_fd);
+	close(c.fd_tap);
+}
+
+/**
+ * req_start() - Start a request from the guest's MAC address
+ * @type:	Message type for option 53, 0 for plain BOOTP
+ *
+ * Return: the BOOTP header, for changes
+ */
+static struct bootp *req_start(uint8_t type)
+{
+	struct udphdr *uh = (struct udphdr *)req;
+	struct bootp *b = (struct bootp *)(req + UDP_HLEN);
+
+	memset(req, 0, sizeof(req));
+	uh->source = htons(68);
+	uh->dest = htons(67);
+	b->op = 1;
+	b->htype = 1;
+	b->hlen = ETH_ALEN;
+	b->xid = htonl(XID);
+	memcpy(b->chaddr, guest_mac, ETH_ALEN);
+	memcpy(b->cookie, cookie, sizeof(cookie));
+	req_len = OPTS_OFF;
+
+	if (type) {
+		req[req_len++] = 53;
+		req[req_len++] = 1;
+		req[req_len++] = type;
+	}
+	return b;
+}
+
+/**
+ * req_opt() - Append an option to the request
+ * @code:	Option code
+ * @len:	Length
+ * @val:	Value
+ */
+static void req_opt(uint8_t code, uint8_t len, const void *val)
+{
+	ck_assert_uint_le(req_len + 2 + len, sizeof(req));
+	req[req_len++] = code;
+	req[req_len++] = len;
+	if (len)
+		memcpy(req + req_len, val, len);
+	req_len += len;
+}
+
+/**
+ * req_addr_opt() - Append an option holding an IPv4 address
+ * @code:	Option code
+ * @a:		Address, dotted
+ */
+static void req_addr_opt(uint8_t code, const char *a)
+{
+	uint32_t v = addr(a);
+
+	req_opt(code, 4, &v);
+}
+
+/**
+ * req_bytes() - Append raw bytes to the request
+ * @b:		Bytes
+ * @len:	How many
+ */
+static void req_bytes(const void *b, size_t len)
+{
+	ck_assert_uint_le(req_len + len, sizeof(req));
+	memcpy(req + req_len, b, len);
+	req_len += len;
+}
+
+/**
+ * req_end() - Append the END option
+ */
+static void req_end(void)
+{
+	req[req_len++] = 255;
+}
+
+/**
+ * run_len() - Hand the first @len bytes of the request to dhcp()
+ * @len:	Length of the packet in the pool
+ * @udp_len:	Value of the UDP length field
+ *
+ * Return: what dhcp() returns
+ */
+static int run_len(size_t len, size_t udp_len)
+{
+	struct udphdr *uh = (struct udphdr *)req;
+	PACKET_POOL_P(pool, NULL, 0);
+	char *pkt;
+	int rc;
+
+	/* Exactly @len bytes on the heap: valgrind sees any overread */
+	uh->len = htons((uint16_t)udp_len);
+	pkt = malloc(len);
+	ck_assert_ptr_nonnull(pkt);
+	memcpy(pkt, req, len);
+	pool.buf = pkt;
+	pool.buf_size = len;
+
+	ck_assert(packet_add(&pool, len, pkt));
+	rc = dhcp(&c, &pool);
+	free(pkt);
+	return rc;
+}
+
+/**
+ * run() - Hand the request as built to dhcp()
+ *
+ * Return: what dhcp() returns
+ */
+static int run(void)
+{
+	return run_len(req_len, req_len);
+}
+
+/**
+ * read_frame() - Flush the tap queue, read one frame from the pipe
+ * @buf:	Buffer
+ * @size:	Its size
+ *
+ * Return: frame length, 0 if nothing was sent
+ */
+static size_t read_frame(void *buf, size_t size)
+{
+	ssize_t n;
+
+	tap_flush(&c);
+	n = read(peer_fd, buf, size);
+	if (n < 0) {
+		ck_assert_int_eq(errno, EAGAIN);
+		return 0;
+	}
+	return (size_t)n;
+}
+
+/**
+ * assert_no_reply() - Nothing was sent to the guest
+ */
+static void assert_no_reply(void)
+{
+	ck_assert_uint_eq(read_frame(rp.frame, sizeof(rp.frame)), 0);
+}
+
+/**
+ * assert_dropped() - Request refused: 0 returned, no reply, counted
+ * @rc:		What dhcp() returned
+ */
+static void assert_dropped(int rc)
+{
+	ck_assert_int_eq(rc, 0);
+	assert_no_reply();
+	ck_assert_uint_eq(tap_stats.dropped_in, 1);
+}
+
+/**
+ * csum_add() - Add bytes to a one's complement sum
+ * @sum:	Running sum
+ * @buf:	Bytes
+ * @len:	How many
+ *
+ * Return: new sum, not folded
+ */
+static uint32_t csum_add(uint32_t sum, const uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)buf[i] << 8 | buf[i + 1];
+	if (len & 1)
+		sum += (uint32_t)buf[len - 1] << 8;
+	return sum;
+}
+
+/**
+ * csum_ok() - Check that a one's complement sum folds to 0xffff
+ * @sum:	Sum over data that includes its checksum
+ *
+ * Return: true if valid
+ */
+static bool csum_ok(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/**
+ * get_reply() - Read exactly one reply and parse it into @rp
+ */
+static void get_reply(void)
+{
+	const uint8_t *opts, *end;
+	uint8_t extra[64];
+	size_t ulen, off;
+	uint32_t sum;
+
+	memset(rp.count, 0, sizeof(rp.count));
+	memset(rp.olen, 0, sizeof(rp.olen));
+	rp.len = read_frame(rp.frame, sizeof(rp.frame));
+	ck_assert_uint_gt(rp.len, 0);
+	ck_assert_uint_eq(read_frame(extra, sizeof(extra)), 0);
+
+	ck_assert_uint_ge(rp.len, ETH_HLEN + sizeof(struct iphdr) + UDP_HLEN +
+				  sizeof(struct bootp) + 1);
+	memcpy(&rp.eh, rp.frame, sizeof(rp.eh));
+	memcpy(&rp.iph, rp.frame + ETH_HLEN, sizeof(rp.iph));
+	memcpy(&rp.uh, rp.frame + ETH_HLEN + sizeof(rp.iph), sizeof(rp.uh));
+	rp.b = (const struct bootp *)(rp.frame + ETH_HLEN + sizeof(rp.iph) +
+				      UDP_HLEN);
+
+	ck_assert_mem_eq(rp.eh.h_source, our_mac, ETH_ALEN);
+	ck_assert_uint_eq(ntohs(rp.eh.h_proto), ETH_P_IP);
+
+	ck_assert_uint_eq(rp.iph.version, 4);
+	ck_assert_uint_eq(rp.iph.ihl, 5);
+	ck_assert_uint_eq(ntohs(rp.iph.tot_len), rp.len - ETH_HLEN);
+	ck_assert_uint_eq(rp.iph.protocol, IPPROTO_UDP);
+	ck_assert_uint_eq(rp.iph.saddr, c.ip4.our_tap_addr.s_addr);
+	ck_assert(csum_ok(csum_add(0, rp.frame + ETH_HLEN, sizeof(rp.iph))));
+
+	ulen = ntohs(rp.uh.len);
+	ck_assert_uint_eq(ulen, rp.len - ETH_HLEN - sizeof(struct iphdr));
+	ck_assert_uint_eq(ntohs(rp.uh.source), 67);
+	sum = csum_add(0, (const uint8_t *)&rp.iph.saddr, 8);
+	sum += IPPROTO_UDP + ulen;
+	sum = csum_add(sum, rp.frame + ETH_HLEN + sizeof(rp.iph), ulen);
+	ck_assert(csum_ok(sum));
+
+	rp.dhcp_len = ulen - UDP_HLEN;
+	ck_assert_uint_eq(rp.b->op, 2);
+	ck_assert_uint_eq(rp.b->htype, 1);
+	ck_assert_uint_eq(rp.b->hlen, ETH_ALEN);
+	ck_assert_uint_eq(rp.b->hops, 0);
+	ck_assert_uint_eq(ntohl(rp.b->xid), XID);
+	ck_assert_mem_eq(rp.b->cookie, cookie, sizeof(cookie));
+
+	/* Options, END required, pieces of one option concatenated */
+	opts = (const uint8_t *)(rp.b + 1);
+	end = (const uint8_t *)rp.b + rp.dhcp_len;
+	for (off = 0; ; ) {
+		uint8_t code, len;
+
+		ck_assert(opts + off < end);
+		code = opts[off++];
+		if (code == 0)
+			continue;
+		if (code == 255)
+			break;
+		ck_assert(opts + off < end);
+		len = opts[off++];
+		ck_assert(opts + off + len <= end);
+		ck_assert_uint_le(rp.olen[code] + len, sizeof(rp.val[code]));
+		memcpy(rp.val[code] + rp.olen[code], opts + off, len);
+		rp.olen[code] += len;
+		rp.count[code]++;
+		off += len;
+	}
+}
+
+/**
+ * has_opt() - Check whether the reply has an option
+ * @code:	Option code
+ *
+ * Return: true if present
+ */
+static bool has_opt(uint8_t code)
+{
+	return rp.count[code] > 0;
+}
+
+/**
+ * assert_opt() - The reply has option @code with exactly this value
+ * @code:	Option code
+ * @val:	Expected value
+ * @len:	Its length
+ */
+static void assert_opt(uint8_t code, const void *val, size_t len)
+{
+	ck_assert_msg(has_opt(code), "option %u missing", code);
+	ck_assert_uint_eq(rp.olen[code], len);
+	ck_assert_mem_eq(rp.val[code], val, len);
+}
+
+/**
+ * assert_opt_addr() - The reply has option @code holding one address
+ * @code:	Option code
+ * @a:		Address, dotted
+ */
+static void assert_opt_addr(uint8_t code, const char *a)
+{
+	uint32_t v = addr(a);
+
+	assert_opt(code, &v, 4);
+}
+
+/**
+ * assert_type() - The reply has message type @type
+ * @type:	Expected type
+ */
+static void assert_type(uint8_t type)
+{
+	assert_opt(53, &type, 1);
+}
+
+/**
+ * assert_dst() - The reply went to this IP and MAC address, this port
+ * @ip:		Destination address, dotted
+ * @mac:	Destination MAC address
+ * @port:	Destination port
+ */
+static void assert_dst(const char *ip, const uint8_t *mac, uint16_t port)
+{
+	ck_assert_uint_eq(rp.iph.daddr, addr(ip));
+	ck_assert_mem_eq(rp.eh.h_dest, mac, ETH_ALEN);
+	ck_assert_uint_eq(ntohs(rp.uh.dest), port);
+}
+
+/* Expected option values for the configuration of setup() */
+static const uint8_t search_wire[] = {
+	7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+	3, 's', 'u', 'b', 0xc0, 0x00,
+};
+static const uint8_t fqdn_wire[] = {
+	0x0c, 255, 255,		/* E and N set, RCODE1 and RCODE2 255 */
+	5, 'g', 'u', 'e', 's', 't',
+	7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+};
+static const uint8_t lease_infinite[] = { 0xff, 0xff, 0xff, 0xff };
+static const uint8_t mtu_65520[] = { 0xff, 0xf0 };
+static const uint8_t mask_24[] = { 255, 255, 255, 0 };
+
+/**
+ * assert_config_opts() - The reply configures the guest as setup() says
+ */
+static void assert_config_opts(void)
+{
+	uint32_t dns[2] = { addr(DNS1), addr(DNS2) };
+
+	assert_opt(1, mask_24, sizeof(mask_24));
+	assert_opt_addr(3, GW);
+	assert_opt(6, dns, sizeof(dns));
+	assert_opt(12, "guest", 5);
+	assert_opt(15, "example.com", 11);
+	assert_opt(26, mtu_65520, sizeof(mtu_65520));
+	assert_opt(81, fqdn_wire, sizeof(fqdn_wire));
+	assert_opt(119, search_wire, sizeof(search_wire));
+	ck_assert(!has_opt(121));	/* Gateway inside the subnet */
+}
+
+/* Replies */
+
+START_TEST(discover_gets_offer)
+{
+	req_start(DISCOVER);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+
+	assert_type(OFFER);
+	assert_dst(GUEST, guest_mac, 68);
+	ck_assert_uint_eq(rp.b->yiaddr, addr(GUEST));
+	ck_assert_uint_eq(rp.b->ciaddr, 0);
+	ck_assert_uint_eq(rp.b->siaddr, 0);
+	ck_assert_uint_eq(rp.b->giaddr, 0);
+	ck_assert_uint_eq(rp.b->flags, 0);
+	ck_assert_mem_eq(rp.b->chaddr, guest_mac, ETH_ALEN);
+
+	assert_opt_addr(54, GW);
+	assert_opt(51, lease_infinite, 4);
+	assert_config_opts();
+	ck_assert(!has_opt(61));
+	ck_assert(!has_opt(80));
+
+	/* Fits the default maximum size, padded to a full BOOTP message */
+	ck_assert_uint_le(ntohs(rp.iph.tot_len), 576);
+	ck_assert_uint_ge(rp.dhcp_len, 300);
+}
+END_TEST
+
+START_TEST(discover_through_tap_handler)
+{
+	PACKET_POOL_P(pool, req, sizeof(req));
+	uint8_t dhcp_msg[1024];
+	/* Two bytes in, so that the IP header is aligned as in tap.c */
+	struct ethhdr *eh = (struct ethhdr *)(req + 2);
+	struct iphdr *iph = (struct iphdr *)(eh + 1);
+	size_t dlen;
+
+	req_start(DISCOVER);
+	req_end();
+	dlen = req_len;
+	memcpy(dhcp_msg, req, dlen);
+	((struct udphdr *)dhcp_msg)->len = htons((uint16_t)dlen);
+
+	memset(req, 0, sizeof(req));
+	memcpy(eh->h_dest, bcast_mac, ETH_ALEN);
+	memcpy(eh->h_source, guest_mac, ETH_ALEN);
+	eh->h_proto = htons(ETH_P_IP);
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tot_len = htons((uint16_t)(sizeof(*iph) + dlen));
+	iph->ttl = 64;
+	iph->protocol = IPPROTO_UDP;
+	iph->daddr = htonl(INADDR_BROADCAST);
+	memcpy(iph + 1, dhcp_msg, dlen);
+	memset(c.guest_mac, 0, ETH_ALEN);	/* Learnt from this frame */
+
+	ck_assert(packet_add(&pool, ETH_HLEN + sizeof(*iph) + dlen,
+			     (char *)eh));
+	tap_handler(&c, &pool, NULL);
+	get_reply();
+	assert_type(OFFER);
+	assert_dst(GUEST, guest_mac, 68);
+}
+END_TEST
+
+START_TEST(request_selecting_gets_ack)
+{
+	req_start(REQUEST);
+	req_addr_opt(50, GUEST);
+	req_addr_opt(54, GW);
+	req_end();
+	c.ip4.addr_seen.s_addr = 0;
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+
+	assert_type(ACK);
+	assert_dst(GUEST, guest_mac, 68);
+	ck_assert_uint_eq(rp.b->yiaddr, addr(GUEST));
+	ck_assert_uint_eq(rp.b->ciaddr, 0);
+	assert_opt_addr(54, GW);
+	assert_opt(51, lease_infinite, 4);
+	assert_config_opts();
+	ck_assert_uint_eq(c.ip4.addr_seen.s_addr, addr(GUEST));
+}
+END_TEST
+
+START_TEST(request_init_reboot_gets_ack)
+{
+	req_start(REQUEST);
+	req_addr_opt(50, GUEST);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_type(ACK);
+	ck_assert_uint_eq(rp.b->yiaddr, addr(GUEST));
+}
+END_TEST
+
+START_TEST(request_renewing_acked_to_ciaddr)
+{
+	struct bootp *b = req_start(REQUEST);
+
+	b->ciaddr = addr(GUEST);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_type(ACK);
+	assert_dst(GUEST, guest_mac, 68);
+	ck_assert_uint_eq(rp.b->ciaddr, addr(GUEST));
+	ck_assert_uint_eq(rp.b->yiaddr, addr(GUEST));
+	assert_opt(51, lease_infinite, 4);
+}
+END_TEST
+
+START_TEST(request_wrong_address_gets_nak)
+{
+	static const uint8_t client_id[] = { 1, 0x52, 0x54, 0, 0x12, 0x34,
+					     0x56 };
+
+	req_start(REQUEST);
+	req_addr_opt(50, "192.0.2.99");
+	req_addr_opt(54, GW);
+	req_opt(61, sizeof(client_id), client_id);
+	req_end();
+	c.ip4.addr_seen.s_addr = 0;
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+
+	assert_type(NAK);
+	assert_dst("255.255.255.255", bcast_mac, 68);
+	ck_assert_uint_eq(rp.b->yiaddr, 0);
+	ck_assert_uint_eq(rp.b->ciaddr, 0);
+	assert_opt_addr(54, GW);
+	assert_opt(61, client_id, sizeof(client_id));
+	/* Nothing else of the configuration, RFC 2131 table 3 */
+	ck_assert(!has_opt(51));
+	ck_assert(!has_opt(1));
+	ck_assert(!has_opt(3));
+	ck_assert(!has_opt(6));
+	ck_assert_uint_eq(c.ip4.addr_seen.s_addr, 0);
+}
+END_TEST
+
+START_TEST(relayed_nak_to_relay_with_broadcast_flag)
+{
+	struct bootp *b = req_start(REQUEST);
+
+	b->giaddr = addr("192.0.2.250");
+	req_addr_opt(50, "192.0.2.99");
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_type(NAK);
+	assert_dst("192.0.2.250", guest_mac, 67);
+	ck_assert_uint_eq(ntohs(rp.b->flags), 0x8000);
+}
+END_TEST
+
+START_TEST(request_renewing_wrong_ciaddr_gets_nak)
+{
+	struct bootp *b = req_start(REQUEST);
+
+	b->ciaddr = addr("192.0.2.77");
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_type(NAK);
+	assert_dst("255.255.255.255", bcast_mac, 68);
+}
+END_TEST
+
+START_TEST(request_for_other_server_unanswered)
+{
+	req_start(REQUEST);
+	req_addr_opt(50, GUEST);
+	req_addr_opt(54, "192.0.2.200");
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	assert_no_reply();
+}
+END_TEST
+
+START_TEST(inform_gets_ack_without_lease)
+{
+	struct bootp *b = req_start(INFORM);
+
+	b->ciaddr = addr(GUEST);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+
+	assert_type(ACK);
+	assert_dst(GUEST, guest_mac, 68);
+	ck_assert_uint_eq(rp.b->yiaddr, 0);
+	ck_assert_uint_eq(rp.b->ciaddr, addr(GUEST));
+	assert_opt_addr(54, GW);
+	ck_assert(!has_opt(51));
+	assert_config_opts();
+}
+END_TEST
+
+START_TEST(rapid_commit_gets_ack)
+{
+	req_start(DISCOVER);
+	req_opt(80, 0, NULL);
+	req_end();
+	c.ip4.addr_seen.s_addr = 0;
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+
+	assert_type(ACK);
+	assert_opt(80, "", 0);
+	ck_assert_uint_eq(rp.b->yiaddr, addr(GUEST));
+	assert_opt(51, lease_infinite, 4);
+	assert_config_opts();
+	ck_assert_uint_eq(c.ip4.addr_seen.s_addr, addr(GUEST));
+}
+END_TEST
+
+START_TEST(rapid_commit_on_request_not_echoed)
+{
+	req_start(REQUEST);
+	req_addr_opt(50, GUEST);
+	req_opt(80, 0, NULL);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_type(ACK);
+	ck_assert(!has_opt(80));
+}
+END_TEST
+
+START_TEST(bootp_gets_bootreply)
+{
+	uint32_t dns[2] = { addr(DNS1), addr(DNS2) };
+
+	req_start(0);
+	req_end();
+	c.ip4.addr_seen.s_addr = 0;
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+
+	ck_assert_uint_eq(rp.b->yiaddr, addr(GUEST));
+	assert_dst(GUEST, guest_mac, 68);
+	ck_assert(!has_opt(53));
+	ck_assert(!has_opt(54));
+	ck_assert(!has_opt(51));
+	assert_opt(1, mask_24, sizeof(mask_24));
+	assert_opt_addr(3, GW);
+	assert_opt(6, dns, sizeof(dns));
+	/* RFC 951: 64 bytes of vendor area, no more */
+	ck_assert_uint_eq(rp.dhcp_len, 300);
+	ck_assert_uint_eq(c.ip4.addr_seen.s_addr, addr(GUEST));
+}
+END_TEST
+
+START_TEST(broadcast_flag_honoured)
+{
+	struct bootp *b = req_start(DISCOVER);
+
+	b->flags = htons(0x8000);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_type(OFFER);
+	assert_dst("255.255.255.255", bcast_mac, 68);
+	ck_assert_uint_eq(ntohs(rp.b->flags), 0x8000);
+}
+END_TEST
+
+START_TEST(relay_reply_goes_to_giaddr)
+{
+	struct bootp *b = req_start(DISCOVER);
+
+	b->giaddr = addr("192.0.2.250");
+	b->hops = 1;
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_type(OFFER);
+	assert_dst("192.0.2.250", guest_mac, 67);
+	ck_assert_uint_eq(rp.b->giaddr, addr("192.0.2.250"));
+}
+END_TEST
+
+START_TEST(client_id_echoed)
+{
+	static const uint8_t id[] = { 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+
+	req_start(DISCOVER);
+	req_opt(61, sizeof(id), id);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_type(OFFER);
+	assert_opt(61, id, sizeof(id));
+}
+END_TEST
+
+START_TEST(release_and_decline_unanswered)
+{
+	struct bootp *b = req_start(RELEASE);
+
+	b->ciaddr = addr(GUEST);
+	req_addr_opt(54, GW);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	assert_no_reply();
+
+	req_start(DECLINE);
+	req_addr_opt(50, GUEST);
+	req_addr_opt(54, GW);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	assert_no_reply();
+}
+END_TEST
+
+START_TEST(server_messages_from_guest_ignored)
+{
+	req_start(OFFER);
+	req_end();
+	ck_assert_int_eq(run(), 0);
+	assert_no_reply();
+	req_start(42);
+	req_end();
+	ck_assert_int_eq(run(), 0);
+	assert_no_reply();
+}
+END_TEST
+
+/* Options */
+
+START_TEST(search_list_compressed)
+{
+	static const uint8_t wire[] = {
+		1, 'a', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm',
+		0,
+		1, 'b', 0xc0, 0x02,	/* b + pointer to "example.com" */
+		0xc0, 0x02,		/* "example.com." itself */
+		3, 'o', 'r', 'g', 0,
+		3, 'n', 'e', 't', 0xc0, 0x0a,	/* net + "com" */
+	};
+
+	memset(c.dns_search, 0, sizeof(c.dns_search));
+	strcpy(c.dns_search[0], "a.example.com");
+	strcpy(c.dns_search[1], "b.example.com");
+	strcpy(c.dns_search[2], "example.com.");
+	strcpy(c.dns_search[3], "bad..name");		/* Skipped */
+	strcpy(c.dns_search[4], "org");
+	strcpy(c.dns_search[5], "net.com");
+
+	req_start(DISCOVER);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_opt(119, wire, sizeof(wire));
+	assert_opt(15, "a.example.com", 13);
+}
+END_TEST
+
+START_TEST(trailing_dots_and_invalid_names)
+{
+	static const uint8_t wire[] = {
+		3, 'o', 'r', 'g', 0,
+		3, 'n', 'e', 't', 0,
+	};
+
+	memset(c.dns_search, 0, sizeof(c.dns_search));
+	strcpy(c.dns_search[0], ".");			/* Skipped */
+	strcpy(c.dns_search[1], "org.");
+	memset(c.dns_search[2], 'x', 64);		/* Label too long */
+	strcpy(c.dns_search[3], "net");
+	strcpy(c.fqdn, "guest..example.com");		/* Left out */
+
+	req_start(DISCOVER);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_opt(119, wire, sizeof(wire));
+	assert_opt(15, "org", 3);
+	ck_assert(!has_opt(81));
+	assert_opt(12, "guest", 5);
+}
+END_TEST
+
+START_TEST(no_dns_no_search_when_disabled)
+{
+	c.no_dhcp_dns = true;
+	c.no_dhcp_dns_search = true;
+	req_start(DISCOVER);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_type(OFFER);
+	ck_assert(!has_opt(6));
+	ck_assert(!has_opt(15));
+	ck_assert(!has_opt(119));
+	assert_opt_addr(3, GW);
+}
+END_TEST
+
+START_TEST(unset_values_left_out)
+{
+	memset(c.ip4.dns, 0, sizeof(c.ip4.dns));
+	memset(c.dns_search, 0, sizeof(c.dns_search));
+	*c.hostname = *c.fqdn = 0;
+	c.mtu = 0;
+	req_start(DISCOVER);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	ck_assert(!has_opt(6));
+	ck_assert(!has_opt(12));
+	ck_assert(!has_opt(15));
+	ck_assert(!has_opt(26));
+	ck_assert(!has_opt(81));
+	ck_assert(!has_opt(119));
+}
+END_TEST
+
+START_TEST(fqdn_override_flag_when_client_asks_updates)
+{
+	static const uint8_t client_fqdn[] = { 0x05, 0, 0, 1, 'x', 0 };
+
+	req_start(DISCOVER);
+	req_opt(81, sizeof(client_fqdn), client_fqdn);	/* S and E set */
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	ck_assert_uint_eq(rp.olen[81], sizeof(fqdn_wire));
+	ck_assert_uint_eq(rp.val[81][0], 0x0e);	/* N, E, O; S clear */
+	ck_assert_mem_eq(rp.val[81] + 1, fqdn_wire + 1, sizeof(fqdn_wire) - 1);
+}
+END_TEST
+
+START_TEST(classless_routes_when_gateway_outside_subnet)
+{
+	static const uint8_t routes[] = {
+		32, 198, 51, 100, 1, 0, 0, 0, 0,	/* gw/32 on-link */
+		0, 198, 51, 100, 1,			/* default via gw */
+	};
+
+	c.ip4.gw.s_addr = addr("198.51.100.1");
+	c.ip4.our_tap_addr = c.ip4.gw;
+	req_start(DISCOVER);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_opt(121, routes, sizeof(routes));
+	assert_opt_addr(3, "198.51.100.1");
+	assert_opt(1, mask_24, sizeof(mask_24));
+}
+END_TEST
+
+START_TEST(prefix_32_mask_and_routes)
+{
+	static const uint8_t mask_32[] = { 255, 255, 255, 255 };
+	static const uint8_t routes[] = {
+		32, 192, 0, 2, 1, 0, 0, 0, 0,
+		0, 192, 0, 2, 1,
+	};
+
+	c.ip4.prefix_len = 32;
+	req_start(DISCOVER);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_opt(1, mask_32, sizeof(mask_32));
+	assert_opt(121, routes, sizeof(routes));
+}
+END_TEST
+
+/**
+ * long_config() - Long search list, host name and FQDN
+ * @wire:	Set to the expected option 119 value, at least 400 bytes
+ *
+ * Return: length of @wire
+ */
+static size_t long_config(uint8_t *wire)
+{
+	size_t off = 0;
+	int i;
+
+	memset(c.dns_search, 0, sizeof(c.dns_search));
+	for (i = 0; i < MAXDNSRCH; i++) {
+		memset(c.dns_search[i], 'a' + i, 50);
+		strcpy(c.dns_search[i] + 50, ".example.org");
+		wire[off++] = 50;
+		memset(wire + off, 'a' + i, 50);
+		off += 50;
+		if (!i) {
+			memcpy(wire + off, "\7example\3org", 13); /* With root */
+			off += 13;
+		} else {
+			wire[off++] = 0xc0;
+			wire[off++] = 51;	/* "example.org" in the first */
+		}
+	}
+	memset(c.hostname, 'h', 64);
+	c.hostname[64] = 0;
+	memset(c.fqdn, 'f', 60);
+	strcpy(c.fqdn + 60, ".very-long-domain-name.example.org");
+	return off;
+}
+
+START_TEST(default_max_size_drops_optional_options)
+{
+	uint8_t wire[512];
+
+	long_config(wire);
+	req_start(DISCOVER);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+
+	ck_assert_uint_le(ntohs(rp.iph.tot_len), 576);
+	assert_type(OFFER);
+	assert_opt_addr(54, GW);
+	assert_opt(51, lease_infinite, 4);
+	assert_opt(1, mask_24, sizeof(mask_24));
+	assert_opt_addr(3, GW);
+	ck_assert(has_opt(6));
+	assert_opt(26, mtu_65520, sizeof(mtu_65520));
+	/* The search list goes first, and here that's enough */
+	ck_assert(!has_opt(119));
+	ck_assert(has_opt(15));
+	ck_assert(has_opt(81));
+	assert_opt(12, c.hostname, 64);
+}
+END_TEST
+
+START_TEST(small_max_size_taken_as_576)
+{
+	uint8_t wire[512];
+	uint16_t max = htons(300);
+
+	long_config(wire);
+	req_start(DISCOVER);
+	req_opt(57, 2, &max);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	ck_assert_uint_le(ntohs(rp.iph.tot_len), 576);
+	ck_assert_uint_gt(ntohs(rp.iph.tot_len), 300);
+	ck_assert(!has_opt(119));
+	assert_opt(1, mask_24, sizeof(mask_24));
+}
+END_TEST
+
+START_TEST(large_max_size_takes_everything_split)
+{
+	uint8_t wire[512];
+	uint16_t max = htons(1500);
+	size_t len = long_config(wire);
+
+	ck_assert_uint_gt(len, 255);
+	req_start(DISCOVER);
+	req_opt(57, 2, &max);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	ck_assert_uint_le(ntohs(rp.iph.tot_len), 1500);
+	ck_assert_uint_gt(ntohs(rp.iph.tot_len), 576);
+	assert_opt(119, wire, len);
+	ck_assert_uint_eq(rp.count[119], 2);	/* RFC 3396 split */
+	ck_assert(has_opt(81));
+	ck_assert(has_opt(15));
+	assert_opt(12, c.hostname, 64);
+}
+END_TEST
+
+START_TEST(mtu_caps_reply_size)
+{
+	uint8_t wire[512];
+	uint16_t max = htons(1500);
+
+	long_config(wire);
+	c.mtu = 600;
+	req_start(DISCOVER);
+	req_opt(57, 2, &max);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	ck_assert_uint_le(ntohs(rp.iph.tot_len), 600);
+	ck_assert(!has_opt(119));
+}
+END_TEST
+
+START_TEST(long_client_id_still_fits)
+{
+	uint8_t id[255], wire[512];
+
+	long_config(wire);
+	memset(id, 0x5a, sizeof(id));
+	req_start(DISCOVER);
+	req_opt(61, sizeof(id), id);
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	ck_assert_uint_le(ntohs(rp.iph.tot_len), 576);
+	assert_type(OFFER);
+	assert_opt(61, id, sizeof(id));
+	assert_opt(51, lease_infinite, 4);
+	assert_opt_addr(54, GW);
+	assert_opt(1, mask_24, sizeof(mask_24));
+	assert_opt_addr(3, GW);
+	ck_assert(has_opt(6));
+	ck_assert(has_opt(26));
+	/* No room left for any of the names */
+	ck_assert(!has_opt(119));
+	ck_assert(!has_opt(15));
+	ck_assert(!has_opt(81));
+	ck_assert(!has_opt(12));
+}
+END_TEST
+
+START_TEST(pad_options_and_trailing_bytes_accepted)
+{
+	static const uint8_t pads[] = { 0, 0, 0 };
+	static const uint8_t after_end[] = { 53, 1, REQUEST, 77 };
+
+	req_start(0);
+	req_bytes(pads, sizeof(pads));
+	req_opt(53, 1, (uint8_t []){ DISCOVER });
+	req_bytes(pads, sizeof(pads));
+	req_opt(200, 0, NULL);		/* Unknown, empty: skipped */
+	req_end();
+	req_bytes(after_end, sizeof(after_end));
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_type(OFFER);
+}
+END_TEST
+
+START_TEST(overloaded_file_and_sname_read)
+{
+	static const uint8_t id[] = { 1, 2, 3 };
+	struct bootp *b = req_start(0);
+
+	req_opt(52, 1, (uint8_t []){ 3 });
+	req_end();
+	/* 'file' first: the message type; then 'sname': the client ID */
+	b->file[0] = 53;
+	b->file[1] = 1;
+	b->file[2] = DISCOVER;
+	b->file[3] = 255;
+	b->sname[0] = 0;
+	b->sname[1] = 61;
+	b->sname[2] = sizeof(id);
+	memcpy(b->sname + 3, id, sizeof(id));
+	/* No END in 'sname': the field ends it */
+	memset(b->sname + 3 + sizeof(id), 0, sizeof(b->sname) - 3 - sizeof(id));
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_type(OFFER);
+	assert_opt(61, id, sizeof(id));
+	/* Nothing of the request's fields comes back */
+	ck_assert_uint_eq(rp.b->file[0], 0);
+	ck_assert_uint_eq(rp.b->sname[1], 0);
+}
+END_TEST
+
+START_TEST(overload_without_flag_ignores_fields)
+{
+	struct bootp *b = req_start(DISCOVER);
+
+	req_end();
+	b->file[0] = 53;		/* Not options: ignored */
+	b->file[1] = 1;
+	b->file[2] = REQUEST;
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+	assert_type(OFFER);
+}
+END_TEST
+
+/* Malformed requests */
+
+START_TEST(option_length_past_end_dropped)
+{
+	req_start(DISCOVER);
+	req[req_len++] = 61;
+	req[req_len++] = 200;		/* Only 3 bytes follow */
+	req[req_len++] = 1;
+	req[req_len++] = 2;
+	req_end();
+	assert_dropped(run());
+}
+END_TEST
+
+START_TEST(option_length_past_udp_length_dropped)
+{
+	size_t full;
+
+	req_start(DISCOVER);
+	req_opt(61, 8, "\1abcdefg");
+	req_end();
+	full = req_len;
+	/* The UDP header cuts the datagram inside option 61 */
+	assert_dropped(run_len(full, full - 5));
+}
+END_TEST
+
+START_TEST(option_without_length_byte_dropped)
+{
+	req_start(DISCOVER);
+	req[req_len++] = 61;		/* Last byte: no length follows */
+	assert_dropped(run());
+}
+END_TEST
+
+START_TEST(zero_length_message_type_dropped)
+{
+	req_start(0);
+	req_opt(53, 0, NULL);
+	req_end();
+	assert_dropped(run());
+}
+END_TEST
+
+START_TEST(zero_length_requested_address_dropped)
+{
+	req_start(REQUEST);
+	req_opt(50, 0, NULL);
+	req_end();
+	assert_dropped(run());
+}
+END_TEST
+
+START_TEST(bad_option_lengths_dropped)
+{
+	static const struct { uint8_t code, len; } bad[] = {
+		{ 53, 2 }, { 50, 3 }, { 54, 5 }, { 57, 1 }, { 52, 2 },
+		{ 61, 1 }, { 80, 1 }, { 81, 2 },
+	};
+	uint8_t val[8] = { DISCOVER, 1, 1, 1, 1, 1, 1, 1 };
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&tap_stats, 0, sizeof(tap_stats));
+		req_start(i ? DISCOVER : 0);
+		req_opt(bad[i].code, bad[i].len, val);
+		req_end();
+		assert_dropped(run());
+	}
+}
+END_TEST
+
+START_TEST(bad_overload_value_dropped)
+{
+	req_start(DISCOVER);
+	req_opt(52, 1, (uint8_t []){ 9 });
+	req_end();
+	assert_dropped(run());
+}
+END_TEST
+
+START_TEST(option_past_end_of_file_field_dropped)
+{
+	struct bootp *b = req_start(DISCOVER);
+
+	req_opt(52, 1, (uint8_t []){ 1 });
+	req_end();
+	b->file[125] = 61;
+	b->file[126] = 10;		/* Runs into the cookie */
+	b->file[127] = 1;
+	memset(b->file, 0, 125);
+	assert_dropped(run());
+}
+END_TEST
+
+START_TEST(missing_end_dropped)
+{
+	req_start(DISCOVER);
+	req_addr_opt(50, GUEST);
+	assert_dropped(run());
+}
+END_TEST
+
+START_TEST(truncated_header_dropped)
+{
+	req_start(DISCOVER);
+	req_end();
+	assert_dropped(run_len(UDP_HLEN + 100, UDP_HLEN + 100));
+	memset(&tap_stats, 0, sizeof(tap_stats));
+	assert_dropped(run_len(UDP_HLEN + 235, UDP_HLEN + 235));
+	memset(&tap_stats, 0, sizeof(tap_stats));
+	assert_dropped(run_len(UDP_HLEN, UDP_HLEN));
+	memset(&tap_stats, 0, sizeof(tap_stats));
+	assert_dropped(run_len(4, 4));			/* Not even UDP */
+}
+END_TEST
+
+START_TEST(udp_length_mismatch_dropped)
+{
+	req_start(DISCOVER);
+	req_end();
+	assert_dropped(run_len(req_len, req_len + 1));	/* Beyond packet */
+	memset(&tap_stats, 0, sizeof(tap_stats));
+	assert_dropped(run_len(req_len, 4));		/* Below header */
+}
+END_TEST
+
+START_TEST(hlen_200_dropped)
+{
+	struct bootp *b = req_start(DISCOVER);
+
+	b->hlen = 200;
+	req_end();
+	assert_dropped(run());
+}
+END_TEST
+
+START_TEST(non_ethernet_dropped)
+{
+	struct bootp *b = req_start(DISCOVER);
+
+	b->htype = 6;
+	req_end();
+	assert_dropped(run());
+}
+END_TEST
+
+START_TEST(bootreply_from_guest_dropped)
+{
+	struct bootp *b = req_start(DISCOVER);
+
+	b->op = 2;
+	req_end();
+	assert_dropped(run());
+}
+END_TEST
+
+START_TEST(no_magic_cookie_dropped)
+{
+	req_start(DISCOVER);
+	/* Header alone, as an RFC 951 client without vendor area sends */
+	assert_dropped(run_len(UDP_HLEN + 236, UDP_HLEN + 236));
+	memset(&tap_stats, 0, sizeof(tap_stats));
+	assert_dropped(run_len(UDP_HLEN + 238, UDP_HLEN + 238));
+}
+END_TEST
+
+START_TEST(wrong_magic_cookie_dropped)
+{
+	struct bootp *b = req_start(DISCOVER);
+
+	b->cookie[3] = 98;
+	req_end();
+	assert_dropped(run());
+}
+END_TEST
+
+/**
+ * rnd() - Small deterministic pseudo-random generator (xorshift32)
+ *
+ * Return: next value
+ */
+static uint32_t rnd(void)
+{
+	static uint32_t x = 2463534242U;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return x;
+}
+
+START_TEST(random_options_never_crash)
+{
+	unsigned int i, answered = 0;
+
+	for (i = 0; i < 20000; i++) {
+		struct bootp *b = req_start(0);
+		size_t n = rnd() % 400, j, len, ulen;
+
+		if (rnd() % 4 == 0)
+			n = 0;
+
+		if (rnd() % 4 == 0)
+			b->file[0] = 53;
+		for (j = 0; j < n; j++) {
+			uint32_t r = rnd();
+
+			/* Mostly small codes and lengths, to reach deep */
+			req[req_len++] = (uint8_t)(r % 8 ? r % 128 : r >> 8);
+			if (req_len >= sizeof(req) - 1)
+				break;
+		}
+		if (rnd() % 2)
+			req_end();
+		len = req_len - rnd() % 8;
+		ulen = rnd() % 16 ? len : rnd() % (len + 16);
+		answered += run_len(len, ulen) == 1;
+
+		tap_flush(&c);
+		while (read(peer_fd, rp.frame, sizeof(rp.frame)) > 0)
+			;
+	}
+	ck_assert_uint_gt(answered, 0);
+}
+END_TEST
+
+/**
+ * dhcp_suite() - Test suite
+ *
+ * Return: the suite
+ */
+static Suite *dhcp_suite(void)
+{
+	Suite *s = suite_create("dhcp");
+	TCase *tc;
+
+	tc = tcase_create("replies");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, discover_gets_offer);
+	tcase_add_test(tc, discover_through_tap_handler);
+	tcase_add_test(tc, request_selecting_gets_ack);
+	tcase_add_test(tc, request_init_reboot_gets_ack);
+	tcase_add_test(tc, request_renewing_acked_to_ciaddr);
+	tcase_add_test(tc, request_wrong_address_gets_nak);
+	tcase_add_test(tc, request_renewing_wrong_ciaddr_gets_nak);
+	tcase_add_test(tc, relayed_nak_to_relay_with_broadcast_flag);
+	tcase_add_test(tc, request_for_other_server_unanswered);
+	tcase_add_test(tc, inform_gets_ack_without_lease);
+	tcase_add_test(tc, rapid_commit_gets_ack);
+	tcase_add_test(tc, rapid_commit_on_request_not_echoed);
+	tcase_add_test(tc, bootp_gets_bootreply);
+	tcase_add_test(tc, broadcast_flag_honoured);
+	tcase_add_test(tc, relay_reply_goes_to_giaddr);
+	tcase_add_test(tc, client_id_echoed);
+	tcase_add_test(tc, release_and_decline_unanswered);
+	tcase_add_test(tc, server_messages_from_guest_ignored);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("options");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, search_list_compressed);
+	tcase_add_test(tc, trailing_dots_and_invalid_names);
+	tcase_add_test(tc, no_dns_no_search_when_disabled);
+	tcase_add_test(tc, unset_values_left_out);
+	tcase_add_test(tc, fqdn_override_flag_when_client_asks_updates);
+	tcase_add_test(tc, classless_routes_when_gateway_outside_subnet);
+	tcase_add_test(tc, prefix_32_mask_and_routes);
+	tcase_add_test(tc, default_max_size_drops_optional_options);
+	tcase_add_test(tc, small_max_size_taken_as_576);
+	tcase_add_test(tc, large_max_size_takes_everything_split);
+	tcase_add_test(tc, mtu_caps_reply_size);
+	tcase_add_test(tc, long_client_id_still_fits);
+	tcase_add_test(tc, pad_options_and_trailing_bytes_accepted);
+	tcase_add_test(tc, overloaded_file_and_sname_read);
+	tcase_add_test(tc, overload_without_flag_ignores_fields);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("malformed");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, option_length_past_end_dropped);
+	tcase_add_test(tc, option_length_past_udp_length_dropped);
+	tcase_add_test(tc, option_without_length_byte_dropped);
+	tcase_add_test(tc, zero_length_message_type_dropped);
+	tcase_add_test(tc, zero_length_requested_address_dropped);
+	tcase_add_test(tc, bad_option_lengths_dropped);
+	tcase_add_test(tc, bad_overload_value_dropped);
+	tcase_add_test(tc, option_past_end_of_file_field_dropped);
+	tcase_add_test(tc, missing_end_dropped);
+	tcase_add_test(tc, truncated_header_dropped);
+	tcase_add_test(tc, udp_length_mismatch_dropped);
+	tcase_add_test(tc, hlen_200_dropped);
+	tcase_add_test(tc, non_ethernet_dropped);
+	tcase_add_test(tc, bootreply_from_guest_dropped);
+	tcase_add_test(tc, no_magic_cookie_dropped);
+	tcase_add_test(tc, wrong_magic_cookie_dropped);
+	tcase_add_test(tc, random_options_never_crash);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(dhcp_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
