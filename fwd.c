@@ -20,13 +20,20 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fwd.h"
+#include "log.h"
 #include "passt.h"
+#include "pasta.h"
+#include "tcp.h"
+#include "tcp_splice.h"
+#include "udp.h"
 #include "util.h"
 
 #define PORT_EPHEMERAL_FIRST_DEFAULT	32768
@@ -593,4 +600,208 @@ bool fwd_dns_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
 		return false;
 	memcpy(out, &c->ip6.dns_host, sizeof(c->ip6.dns_host));
 	return true;
+}
+
+/* Automatic forwarding: /proc/net files of each side, kept open */
+enum { SCAN_TCP, SCAN_TCP6, SCAN_UDP, SCAN_UDP6, SCAN_FILES };
+static const char *const scan_paths[SCAN_FILES] = {
+	"/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6",
+};
+static int scan_host[SCAN_FILES] = { -1, -1, -1, -1 };
+static int scan_ns[SCAN_FILES] = { -1, -1, -1, -1 };
+
+#define SCAN_STATE_TCP_LISTEN	0x0a
+#define SCAN_STATE_UDP_UNCONN	0x07
+
+/**
+ * fwd_scan_open() - Open the /proc/net files of the current namespace
+ * @fds:	Set to the descriptors
+ */
+static void fwd_scan_open(int *fds)
+{
+	int i;
+
+	for (i = 0; i < SCAN_FILES; i++)
+		fds[i] = open(scan_paths[i], O_RDONLY | O_CLOEXEC);
+}
+
+/**
+ * fwd_scan_open_ns() - In the namespace: open its /proc/net files
+ * @c:		Execution context
+ *
+ * Return: 0
+ */
+static int fwd_scan_open_ns(struct ctx *c)
+{
+	(void)c;
+	fwd_scan_open(scan_ns);
+	return 0;
+}
+
+/**
+ * fwd_scan() - Find ports in a given state in a /proc/net/{tcp,udp}* file
+ * @fd:		Descriptor of the file, read from the start
+ * @state:	Socket state to look for
+ * @map:	Bitmap: set for each local port found
+ */
+static void fwd_scan(int fd, unsigned int state, uint8_t *map)
+{
+	static char buf[65536];
+	size_t have = 0;
+	off_t off = 0;
+	bool header = true;
+
+	if (fd < 0)
+		return;
+
+	for (;;) {
+		ssize_t n = pread(fd, buf + have, sizeof(buf) - have - 1, off);
+		char *line, *nl;
+
+		if (n <= 0)
+			break;
+		off += n;
+		have += (size_t)n;
+		buf[have] = '\0';
+
+		for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
+			unsigned int port, st;
+			char *colon;
+
+			*nl = '\0';
+			if (header) {
+				header = false;
+				continue;
+			}
+			/* "  N: ADDR:PORT ADDR:PORT ST ..." */
+			colon = strchr(line, ':');
+			if (!colon)
+				continue;
+			colon = strchr(colon + 1, ':');
+			if (!colon ||
+			    sscanf(colon + 1, "%x %*x:%*x %x", &port, &st) != 2)
+				continue;
+			if (st == state && port && port < NUM_PORTS)
+				bitmap_set(map, port);
+		}
+
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have >= sizeof(buf) - 1)
+			have = 0;	/* A line this long isn't ours */
+	}
+}
+
+/**
+ * fwd_auto_init() - Open what automatic forwarding reads, on both sides
+ * @c:		Execution context
+ */
+void fwd_auto_init(struct ctx *c)
+{
+	if (c->mode != MODE_PASTA)
+		return;
+	if (c->tcp_in.mode != FWD_AUTO && c->tcp_out.mode != FWD_AUTO &&
+	    c->udp_in.mode != FWD_AUTO)
+		return;
+	fwd_scan_open(scan_host);
+	ns_call(c, fwd_scan_open_ns);
+	fwd_auto_scan(c);
+}
+
+/**
+ * fwd_auto_apply() - Follow the scanned set of ports for one direction
+ * @c:		Execution context
+ * @fwd:	Forwarding configuration in FWD_AUTO mode
+ * @want:	Ports to forward now
+ * @add:	Starts forwarding a port, returns sockets opened
+ * @del:	Stops forwarding a port
+ */
+static void fwd_auto_apply(struct ctx *c, struct fwd_ports *fwd,
+			   const uint8_t *want,
+			   unsigned int (*add)(struct ctx *c, uint16_t port),
+			   void (*del)(struct ctx *c, uint16_t port))
+{
+	unsigned int port;
+
+	for (port = 1; port < NUM_PORTS; port++) {
+		bool on = bitmap_isset(fwd->automap, port);
+		bool w = bitmap_isset(want, port) &&
+			 !bitmap_isset(fwd->excl, port);
+
+		if (w == on)
+			continue;
+		if (!on && bitmap_isset(fwd->map, port))
+			continue;	/* Forwarded explicitly: not ours */
+		if (w) {
+			bitmap_set(fwd->map, port);
+			fwd->delta[port] = 0;
+			fwd->rule_of[port] = 0;
+			if (add(c, (uint16_t)port)) {
+				bitmap_set(fwd->automap, port);
+				debug("Forwarding port %u automatically",
+				      port);
+			} else {
+				bitmap_clear(fwd->map, port);
+			}
+		} else {
+			del(c, (uint16_t)port);
+			bitmap_clear(fwd->map, port);
+			bitmap_clear(fwd->automap, port);
+			debug("No longer forwarding port %u", port);
+		}
+	}
+}
+
+/**
+ * fwd_auto_scan() - Periodic: forward what's bound on the other side
+ * @c:		Execution context
+ *
+ * For -t auto, ports listening in the namespace are forwarded from the
+ * host; for -T auto, ports listening on the host are forwarded from the
+ * namespace; for -u auto, UDP ports bound in the namespace (outside the
+ * ephemeral range, where clients' sockets live). Our own sockets on each
+ * side are left out, so the two directions never chase each other.
+ */
+void fwd_auto_scan(struct ctx *c)
+{
+	static uint8_t want[NUM_PORTS / 8];
+	unsigned int p;
+
+	if (c->mode != MODE_PASTA)
+		return;
+
+	if (c->tcp_in.mode == FWD_AUTO && !c->no_tcp) {
+		memset(want, 0, sizeof(want));
+		fwd_scan(scan_ns[SCAN_TCP], SCAN_STATE_TCP_LISTEN, want);
+		fwd_scan(scan_ns[SCAN_TCP6], SCAN_STATE_TCP_LISTEN, want);
+		for (p = 1; p < NUM_PORTS; p++)
+			if (bitmap_isset(c->tcp_out.map, p))
+				bitmap_clear(want, p);	/* Our -T sockets */
+		fwd_auto_apply(c, &c->tcp_in, want, tcp_listen_port,
+			       tcp_unlisten_port);
+	}
+
+	if (c->tcp_out.mode == FWD_AUTO && !c->no_tcp) {
+		memset(want, 0, sizeof(want));
+		fwd_scan(scan_host[SCAN_TCP], SCAN_STATE_TCP_LISTEN, want);
+		fwd_scan(scan_host[SCAN_TCP6], SCAN_STATE_TCP_LISTEN, want);
+		for (p = 1; p < NUM_PORTS; p++)
+			if (bitmap_isset(c->tcp_in.map, p))
+				bitmap_clear(want, p);	/* Our -t sockets */
+		fwd_auto_apply(c, &c->tcp_out, want, tcp_splice_listen_ns,
+			       tcp_splice_unlisten_ns);
+	}
+
+	if (c->udp_in.mode == FWD_AUTO && !c->no_udp) {
+		uint16_t eph_first, eph_last;
+
+		memset(want, 0, sizeof(want));
+		fwd_scan(scan_ns[SCAN_UDP], SCAN_STATE_UDP_UNCONN, want);
+		fwd_scan(scan_ns[SCAN_UDP6], SCAN_STATE_UDP_UNCONN, want);
+		fwd_ephemeral_range(&eph_first, &eph_last);
+		for (p = eph_first; p <= eph_last; p++)
+			bitmap_clear(want, p);
+		fwd_auto_apply(c, &c->udp_in, want, udp_bind_port,
+			       udp_unbind_port);
+	}
 }

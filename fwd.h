@@ -60,6 +60,7 @@ struct fwd_rule {
  * @excl:	Bitmap of ports excluded with ~
  * @delta:	Target port is (port + delta[port]) modulo 2^16
  * @rule_of:	Index in @rules of the rule forwarding each port
+ * @automap:	Ports forwarded by the automatic scan, a subset of @map
  */
 struct fwd_ports {
 	enum fwd_mode mode;
@@ -69,6 +70,7 @@ struct fwd_ports {
 	uint8_t excl[NUM_PORTS / 8];
 	uint16_t delta[NUM_PORTS];
 	uint8_t rule_of[NUM_PORTS];
+	uint8_t automap[NUM_PORTS / 8];
 };
 
 int fwd_parse_spec(struct fwd_ports *fwd, const char *spec, bool allow_auto,
@@ -84,6 +86,8 @@ bool fwd_nat_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
 		      void *out);
 void fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
 		    union inany_addr *remote, union inany_addr *guest);
+void fwd_auto_init(struct ctx *c);
+void fwd_auto_scan(struct ctx *c);
 bool fwd_dns_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
 		      uint16_t dport, void *out);
 

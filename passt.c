@@ -30,6 +30,7 @@
 
 #include "conf.h"
 #include "flow.h"
+#include "fwd.h"
 #include "icmp.h"
 #include "ndp.h"
 #include "isolation.h"
@@ -173,6 +174,7 @@ static void timer_handler(struct ctx *c, const struct timespec *now)
 	if (c->mode == MODE_PASTA) {
 		pasta_netns_quit_check(c);
 		tcp_splice_timer(c);
+		fwd_auto_scan(c);
 	}
 	if (c->ifi6 && !c->no_ndp && !c->no_ra)
 		ndp_timer(c, now);
@@ -237,6 +239,7 @@ int main(int argc, char **argv)
 	if (c->mode == MODE_PASTA) {
 		pasta_setup(c, &r);
 		tcp_splice_init(c);
+		fwd_auto_init(c);
 	}
 
 	pcap_init(c->pcap);

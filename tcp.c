@@ -1495,34 +1495,70 @@ void tcp_timer(struct ctx *c, const struct timespec *now)
 	}
 }
 
+/* Listening sockets for -t, by family and port, -1 if none */
+static int tcp_listen_fds[2][NUM_PORTS];
+
 /**
- * tcp_listen_one() - Listen on one port for one family
+ * tcp_listen_port() - Listen on a forwarded port, for each usable family
  * @c:		Execution context
- * @af:		Address family
  * @port:	Port
- * @rule:	Forwarding rule: bind address and interface
  *
- * Return: 0 on success, -1 on failure
+ * Return: number of sockets listening now for @port (0 to 2)
  */
-static int tcp_listen_one(struct ctx *c, sa_family_t af, uint16_t port,
-			  const struct fwd_rule *rule)
+unsigned int tcp_listen_port(struct ctx *c, uint16_t port)
 {
-	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN, .data = port };
-	int s = sock_bind_port(af, SOCK_STREAM, port, rule);
+	const struct fwd_rule *rule = fwd_port_rule(&c->tcp_in, port);
+	unsigned int ok = 0;
+	int i;
 
-	if (s < 0)
-		return -1;
-	if (listen(s, TCP_LISTEN_BACKLOG)) {
-		close(s);
-		return -1;
-	}
+	for (i = 0; i < 2; i++) {
+		union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN,
+					.data = port };
+		sa_family_t af = i ? AF_INET6 : AF_INET;
+		int s;
 
-	ref.fd = s;
-	if (epoll_add(c, EPOLLIN, ref)) {
-		close(s);
-		return -1;
+		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6) ||
+		    (rule && rule->af != AF_UNSPEC && rule->af != af))
+			continue;
+		if (tcp_listen_fds[i][port] >= 0) {
+			ok++;
+			continue;
+		}
+
+		s = sock_bind_port(af, SOCK_STREAM, port, rule);
+		if (s < 0)
+			continue;
+		if (listen(s, TCP_LISTEN_BACKLOG)) {
+			close(s);
+			continue;
+		}
+		ref.fd = s;
+		if (epoll_add(c, EPOLLIN, ref)) {
+			close(s);
+			continue;
+		}
+		tcp_listen_fds[i][port] = s;
+		ok++;
 	}
-	return 0;
+	return ok;
+}
+
+/**
+ * tcp_unlisten_port() - Stop listening on a port (automatic forwarding)
+ * @c:		Execution context
+ * @port:	Port
+ */
+void tcp_unlisten_port(struct ctx *c, uint16_t port)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (tcp_listen_fds[i][port] < 0)
+			continue;
+		epoll_del(c, tcp_listen_fds[i][port]);
+		close(tcp_listen_fds[i][port]);
+		tcp_listen_fds[i][port] = -1;
+	}
 }
 
 /**
@@ -1550,40 +1586,23 @@ void tcp_init(struct ctx *c)
 	    sizeof(tcp_isn_key))
 		die("Can't get random bytes for TCP sequence numbers");
 	tcp_raise_nofile();
+	memset(tcp_listen_fds, 0xff, sizeof(tcp_listen_fds));
 
 	if (c->no_tcp || (c->tcp_in.mode != FWD_SPEC &&
 			  c->tcp_in.mode != FWD_ALL))
 		return;
 
 	for (port = 1; port < NUM_PORTS; port++) {
-		const struct fwd_rule *rule;
-		unsigned int ok = 0;
-		int e = 0;
-
 		if (!fwd_port_is_fwd(&c->tcp_in, (uint16_t)port))
 			continue;
-		rule = fwd_port_rule(&c->tcp_in, (uint16_t)port);
 
-		if (c->ifi4 && (!rule || rule->af != AF_INET6)) {
-			if (tcp_listen_one(c, AF_INET, (uint16_t)port, rule))
-				e = errno;
-			else
-				ok++;
-		}
-		if (c->ifi6 && (!rule || rule->af != AF_INET)) {
-			if (tcp_listen_one(c, AF_INET6, (uint16_t)port, rule))
-				e = errno;
-			else
-				ok++;
-		}
-
-		if (ok) {
+		if (tcp_listen_port(c, (uint16_t)port)) {
 			bound++;
 		} else {
 			/* A port asked for by number must work */
 			if (c->tcp_in.mode == FWD_SPEC)
 				die("Can't listen on TCP port %u: %s", port,
-				    strerror(e));
+				    strerror(errno));
 			failed++;
 		}
 	}

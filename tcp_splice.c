@@ -61,6 +61,9 @@
 
 static int splice_pipe_size = SPLICE_PIPE_SIZE;
 
+/* Listening sockets in the namespace for -T, by family and port */
+static int ns_listen_fds[2][NUM_PORTS];
+
 /* Sockets opened in the namespace, ready to connect */
 static int ns_pool[2][SPLICE_POOL_SIZE];	/* [0] IPv4, [1] IPv6 */
 static int ns_pool_count[2];
@@ -535,6 +538,10 @@ unsigned int tcp_splice_listen_ns(struct ctx *c, uint16_t port)
 		    (af == AF_INET6 && !c->ifi6) ||
 		    (rule && rule->af != AF_UNSPEC && rule->af != af))
 			continue;
+		if (ns_listen_fds[i][port] >= 0) {
+			ok++;
+			continue;
+		}
 
 		ns_arg_af = af;
 		ns_arg_port = port;
@@ -550,9 +557,28 @@ unsigned int tcp_splice_listen_ns(struct ctx *c, uint16_t port)
 			close(ns_ret_fd);
 			continue;
 		}
+		ns_listen_fds[i][port] = ns_ret_fd;
 		ok++;
 	}
 	return ok;
+}
+
+/**
+ * tcp_splice_unlisten_ns() - Stop listening on a port in the namespace
+ * @c:		Execution context
+ * @port:	Port
+ */
+void tcp_splice_unlisten_ns(struct ctx *c, uint16_t port)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (ns_listen_fds[i][port] < 0)
+			continue;
+		epoll_del(c, ns_listen_fds[i][port]);
+		close(ns_listen_fds[i][port]);
+		ns_listen_fds[i][port] = -1;
+	}
 }
 
 /**
@@ -563,6 +589,7 @@ void tcp_splice_init(struct ctx *c)
 {
 	unsigned int port;
 
+	memset(ns_listen_fds, 0xff, sizeof(ns_listen_fds));
 	if (c->mode != MODE_PASTA || c->no_tcp)
 		return;
 

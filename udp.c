@@ -569,6 +569,79 @@ void udp_timer(struct ctx *c, const struct timespec *now)
 	}
 }
 
+/* Sockets bound for -u, by family and port, -1 if none */
+static int udp_listen_fds[2][NUM_PORTS];
+
+/**
+ * udp_bind_port() - Bind a forwarded port, for each usable family
+ * @c:		Execution context
+ * @port:	Port
+ *
+ * Return: number of sockets bound now for @port (0 to 2)
+ */
+unsigned int udp_bind_port(struct ctx *c, uint16_t port)
+{
+	const struct fwd_rule *rule = fwd_port_rule(&c->udp_in, port);
+	unsigned int ok = 0;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN,
+					.data = port };
+		sa_family_t af = i ? AF_INET6 : AF_INET;
+		int s;
+
+		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6) ||
+		    (rule && rule->af != AF_UNSPEC && rule->af != af))
+			continue;
+		if (udp_listen_fds[i][port] >= 0) {
+			ok++;
+			continue;
+		}
+		s = sock_bind_port(af, SOCK_DGRAM, port, rule);
+		if (s < 0)
+			continue;
+		ref.fd = s;
+		if (epoll_add(c, EPOLLIN, ref)) {
+			close(s);
+			continue;
+		}
+		udp_listen_fds[i][port] = s;
+		ok++;
+	}
+	return ok;
+}
+
+/**
+ * udp_unbind_port() - Stop forwarding a port (automatic forwarding)
+ * @c:		Execution context
+ * @port:	Port
+ *
+ * Flows on the socket go with it.
+ */
+void udp_unbind_port(struct ctx *c, uint16_t port)
+{
+	unsigned int i;
+	int j;
+
+	for (j = 0; j < 2; j++) {
+		int s = udp_listen_fds[j][port];
+
+		if (s < 0)
+			continue;
+		for (i = 0; i < flow_high; i++) {
+			struct udp_flow *uf = &flowtab[i].udp;
+
+			if (uf->f.type == FLOW_UDP &&
+			    (uf->flags & UDP_F_INBOUND) && uf->sock == s)
+				udp_flow_close(c, uf);
+		}
+		epoll_del(c, s);
+		close(s);
+		udp_listen_fds[j][port] = -1;
+	}
+}
+
 /**
  * udp_init() - Bind the ports forwarded with -u
  * @c:		Execution context
@@ -577,50 +650,21 @@ void udp_init(struct ctx *c)
 {
 	unsigned int port, failed = 0, bound = 0;
 
+	memset(udp_listen_fds, 0xff, sizeof(udp_listen_fds));
 	if (c->no_udp || (c->udp_in.mode != FWD_SPEC &&
 			  c->udp_in.mode != FWD_ALL))
 		return;
 
 	for (port = 1; port < NUM_PORTS; port++) {
-		const struct fwd_rule *rule;
-		sa_family_t afs[2] = { AF_INET, AF_INET6 };
-		unsigned int ok = 0, j;
-		int e = 0;
-
 		if (!fwd_port_is_fwd(&c->udp_in, (uint16_t)port))
 			continue;
-		rule = fwd_port_rule(&c->udp_in, (uint16_t)port);
 
-		for (j = 0; j < 2; j++) {
-			union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN,
-						.data = port };
-			sa_family_t af = afs[j];
-			int s;
-
-			if ((af == AF_INET && !c->ifi4) ||
-			    (af == AF_INET6 && !c->ifi6) ||
-			    (rule && rule->af != AF_UNSPEC && rule->af != af))
-				continue;
-			s = sock_bind_port(af, SOCK_DGRAM, (uint16_t)port,
-					   rule);
-			if (s < 0) {
-				e = errno;
-				continue;
-			}
-			ref.fd = s;
-			if (epoll_add(c, EPOLLIN, ref)) {
-				close(s);
-				continue;
-			}
-			ok++;
-		}
-
-		if (ok) {
+		if (udp_bind_port(c, (uint16_t)port)) {
 			bound++;
 		} else {
 			if (c->udp_in.mode == FWD_SPEC)
 				die("Can't bind UDP port %u: %s", port,
-				    strerror(e));
+				    strerror(errno));
 			failed++;
 		}
 	}
