@@ -54,6 +54,20 @@ test/unit/test_%: test/unit/test_%.c $(UNIT_OBJS) $(HDRS)
 	$(CC) $(CFLAGS) -I. -o $@ $< $(UNIT_OBJS) $(LDLIBS) \
 		$$(pkg-config --cflags --libs check)
 
+# Fuzzing: every parser under AddressSanitizer and UBSan, hostile frames
+FUZZ_SRCS := $(filter-out passt.c,$(SRCS)) test/unit/stubs.c
+FUZZ_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize=alignment \
+	       -fno-sanitize-recover=all \
+	       -fno-omit-frame-pointer -Wall -Wextra -std=c11 -D_GNU_SOURCE \
+	       -DPASST_VERSION='"fuzz"' -I.
+test/fuzz/fuzz_tap: test/fuzz/fuzz_tap.c $(FUZZ_SRCS) $(HDRS)
+	$(CC) $(FUZZ_CFLAGS) $(filter -DHAVE_LIBCAPNG,$(CFLAGS)) -o $@ \
+		test/fuzz/fuzz_tap.c $(FUZZ_SRCS) $(LDLIBS)
+
+FUZZ_ITERATIONS ?= 200000
+fuzz: test/fuzz/fuzz_tap
+	./test/fuzz/fuzz_tap $(FUZZ_ITERATIONS)
+
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t || rc=1; done; \
 	exit $$rc
@@ -64,6 +78,7 @@ setup:
 check: setup
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) fuzz
 	test/run-integration.sh
 
 bench: all
@@ -82,6 +97,6 @@ uninstall:
 	      $(DESTDIR)$(MANDIR)/man1/pasta.1 $(DESTDIR)$(MANDIR)/man1/qrap.1
 
 clean:
-	rm -f passt pasta qrap *.o test/unit/*.o $(UNIT_TESTS)
+	rm -f passt pasta qrap *.o test/unit/*.o $(UNIT_TESTS) test/fuzz/fuzz_tap
 
-.PHONY: all unit setup check bench install uninstall clean
+.PHONY: all unit fuzz setup check bench install uninstall clean
