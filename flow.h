@@ -31,6 +31,8 @@ enum flow_type {
  * @sport:	Guest's port, or ICMP echo identifier
  * @dport:	Destination port, 0 for ICMP
  * @proto:	IP protocol number
+ * @pif:	Where the flow starts: PIF_TAP (guest), PIF_HOST or PIF_NS for
+ *		pasta's loopback fast path
  * @pad:	Zero: keys are hashed and compared as bytes
  */
 struct flow_key {
@@ -39,8 +41,13 @@ struct flow_key {
 	uint16_t sport;
 	uint16_t dport;
 	uint8_t proto;
-	uint8_t pad[3];
+	uint8_t pif;
+	uint8_t pad[2];
 };
+
+#define PIF_TAP		0
+#define PIF_HOST	1
+#define PIF_NS		2
 
 /**
  * struct flow_common - Fields every flow starts with
@@ -116,13 +123,15 @@ struct tcp_conn {
  * struct udp_flow - UDP flow between the guest and a host socket
  * @f:		Common fields: key is the guest side four-tuple
  * @sock:	Socket: our own, connected, or a shared -u listening one
+ * @shared:	Spliced flows: the bound socket on the peer's side
  * @flags:	UDP_F_* (udp.c)
- * @peer:	Host side peer, for flows on a shared socket
+ * @peer:	Peer on the side of the shared socket
  * @ts:		Last datagram either way, seconds
  */
 struct udp_flow {
 	struct flow_common f;
 	int sock;
+	int shared;
 	uint8_t flags;
 	union {
 		struct sockaddr_in sa4;

@@ -701,7 +701,7 @@ void fwd_auto_init(struct ctx *c)
 	if (c->mode != MODE_PASTA)
 		return;
 	if (c->tcp_in.mode != FWD_AUTO && c->tcp_out.mode != FWD_AUTO &&
-	    c->udp_in.mode != FWD_AUTO)
+	    c->udp_in.mode != FWD_AUTO && c->udp_out.mode != FWD_AUTO)
 		return;
 	fwd_scan_open(scan_host);
 	ns_call(c, fwd_scan_open_ns);
@@ -758,9 +758,10 @@ static void fwd_auto_apply(struct ctx *c, struct fwd_ports *fwd,
  *
  * For -t auto, ports listening in the namespace are forwarded from the
  * host; for -T auto, ports listening on the host are forwarded from the
- * namespace; for -u auto, UDP ports bound in the namespace (outside the
- * ephemeral range, where clients' sockets live). Our own sockets on each
- * side are left out, so the two directions never chase each other.
+ * namespace; for -u auto and -U auto, UDP ports bound on the other side
+ * (outside the ephemeral range, where clients' sockets live). Our own
+ * sockets on each side are left out, so the two directions never chase
+ * each other.
  */
 void fwd_auto_scan(struct ctx *c)
 {
@@ -801,7 +802,26 @@ void fwd_auto_scan(struct ctx *c)
 		fwd_ephemeral_range(&eph_first, &eph_last);
 		for (p = eph_first; p <= eph_last; p++)
 			bitmap_clear(want, p);
+		for (p = 1; p < NUM_PORTS; p++)
+			if (bitmap_isset(c->udp_out.map, p))
+				bitmap_clear(want, p);	/* Our -U sockets */
 		fwd_auto_apply(c, &c->udp_in, want, udp_bind_port,
 			       udp_unbind_port);
+	}
+
+	if (c->udp_out.mode == FWD_AUTO && !c->no_udp) {
+		uint16_t eph_first, eph_last;
+
+		memset(want, 0, sizeof(want));
+		fwd_scan(scan_host[SCAN_UDP], SCAN_STATE_UDP_UNCONN, want);
+		fwd_scan(scan_host[SCAN_UDP6], SCAN_STATE_UDP_UNCONN, want);
+		fwd_ephemeral_range(&eph_first, &eph_last);
+		for (p = eph_first; p <= eph_last; p++)
+			bitmap_clear(want, p);
+		for (p = 1; p < NUM_PORTS; p++)
+			if (bitmap_isset(c->udp_in.map, p))
+				bitmap_clear(want, p);	/* Our -u sockets */
+		fwd_auto_apply(c, &c->udp_out, want, udp_ns_bind_port,
+			       udp_ns_unbind_port);
 	}
 }

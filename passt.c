@@ -239,6 +239,7 @@ int main(int argc, char **argv)
 	if (c->mode == MODE_PASTA) {
 		pasta_setup(c, &r);
 		tcp_splice_init(c);
+		udp_ns_init(c);
 		fwd_auto_init(c);
 	}
 
@@ -325,6 +326,9 @@ int main(int argc, char **argv)
 				break;
 			case EPOLL_TYPE_TCP_LISTEN_NS:
 				tcp_splice_listen_ns_handler(c, ref);
+				break;
+			case EPOLL_TYPE_UDP_LISTEN_NS:
+				udp_listen_ns_handler(c, ref, ev, &now);
 				break;
 			default:
 				debug("Unexpected epoll reference type %u",

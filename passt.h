@@ -56,6 +56,7 @@ enum epoll_type {
 	EPOLL_TYPE_UDP_LISTEN,		/* UDP forwarded port socket (-u) */
 	EPOLL_TYPE_TCP_SPLICE,		/* pasta: spliced TCP socket */
 	EPOLL_TYPE_TCP_LISTEN_NS,	/* pasta: listening in the namespace (-T) */
+	EPOLL_TYPE_UDP_LISTEN_NS,	/* pasta: bound in the namespace (-U) */
 	EPOLL_TYPE_MAX,
 };
 

@@ -31,6 +31,13 @@
  * Flows expire after UDP_TIMEOUT_ONEWAY seconds without traffic if only
  * one side ever sent, UDP_TIMEOUT seconds once both have.
  *
+ * pasta's loopback fast path: a datagram from the host's loopback to a
+ * -u port, or from inside the namespace to a -U port (bound in the
+ * namespace), doesn't go through the tap: it is sent on a socket of the
+ * other side, connected to the target (the namespace's address, or its
+ * loopback with --host-lo-to-ns-lo; the host's loopback for -U), and the
+ * answers come back through the bound socket the datagram arrived on.
+ *
  * Checksums: the guest's are not verified (the host's socket layer makes
  * new ones); an IPv6 datagram with a zero checksum is invalid (RFC 8200,
  * 8.1) and dropped, for IPv4 zero means "no checksum" and is fine.
@@ -53,6 +60,7 @@
 #include "fwd.h"
 #include "log.h"
 #include "passt.h"
+#include "pasta.h"
 #include "tap.h"
 #include "udp.h"
 #include "util.h"
@@ -65,8 +73,20 @@
 #define UDP_F_INBOUND		0x01	/* On a shared -u socket */
 #define UDP_F_TAP_SENT		0x02	/* The guest sent something */
 #define UDP_F_SOCK_SENT		0x04	/* The host side sent something */
+#define UDP_F_SPLICE		0x08	/* Loopback to loopback, no tap */
 
 static uint8_t udp_bufs[UDP_BATCH][UDP_BUF_SIZE];
+
+/* Sockets bound in the namespace for -U, by family and port, -1 if none */
+static int udp_ns_fds[2][NUM_PORTS];
+
+/* Arguments for functions run in the namespace */
+static sa_family_t ns_arg_af;
+static uint16_t ns_arg_port;
+static const struct fwd_rule *ns_arg_rule;
+static const struct sockaddr *ns_arg_to;
+static socklen_t ns_arg_tolen;
+static int ns_ret_fd;
 
 /**
  * udp_flow_close() - Close a flow's own socket, free its entry
@@ -75,7 +95,8 @@ static uint8_t udp_bufs[UDP_BATCH][UDP_BUF_SIZE];
  */
 static void udp_flow_close(const struct ctx *c, struct udp_flow *uf)
 {
-	if (!(uf->flags & UDP_F_INBOUND) && uf->sock >= 0) {
+	if ((!(uf->flags & UDP_F_INBOUND) || (uf->flags & UDP_F_SPLICE)) &&
+	    uf->sock >= 0) {
 		epoll_del(c, uf->sock);
 		close(uf->sock);
 	}
@@ -443,14 +464,278 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 				udp_sock_errors(c, uf);
 			break;
 		}
-		for (i = 0; i < n; i++)
-			udp_to_tap(c, uf, udp_bufs[i], mm[i].msg_len);
+		if (uf->flags & UDP_F_SPLICE) {
+			socklen_t sl = uf->peer.sa4.sin_family == AF_INET ?
+				       sizeof(uf->peer.sa4) :
+				       sizeof(uf->peer.sa6);
+
+			for (i = 0; i < n; i++) {
+				mm[i].msg_hdr.msg_name = &uf->peer;
+				mm[i].msg_hdr.msg_namelen = sl;
+				iov[i].iov_len = mm[i].msg_len;
+			}
+			if (sendmmsg(uf->shared, mm, (unsigned int)n,
+				     MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+				debug_ratelimit("UDP: splice send failed: %s",
+						strerror(errno));
+		} else {
+			for (i = 0; i < n; i++)
+				udp_to_tap(c, uf, udp_bufs[i], mm[i].msg_len);
+		}
 
 		uf->flags |= UDP_F_SOCK_SENT;
 		uf->ts = now->tv_sec;
 		if (n < UDP_BATCH)
 			break;
 	}
+}
+
+/**
+ * ns_udp_connect() - In the namespace: a socket connected to a target
+ * @c:		Execution context
+ *
+ * Return: 0, with ns_ret_fd set to the socket or -1
+ */
+static int ns_udp_connect(struct ctx *c)
+{
+	(void)c;
+	ns_ret_fd = socket(ns_arg_af, SOCK_DGRAM | SOCK_NONBLOCK |
+			   SOCK_CLOEXEC, IPPROTO_UDP);
+	if (ns_ret_fd >= 0 && connect(ns_ret_fd, ns_arg_to, ns_arg_tolen)) {
+		close(ns_ret_fd);
+		ns_ret_fd = -1;
+	}
+	return 0;
+}
+
+/**
+ * ns_udp_bind() - In the namespace: a socket bound to a -U port
+ * @c:		Execution context
+ *
+ * Return: 0, with ns_ret_fd set to the socket or -1
+ */
+static int ns_udp_bind(struct ctx *c)
+{
+	(void)c;
+	ns_ret_fd = sock_bind_port(ns_arg_af, SOCK_DGRAM, ns_arg_port,
+				   ns_arg_rule);
+	return 0;
+}
+
+/**
+ * udp_splice_datagrams() - Loopback datagrams on a bound socket: send them
+ *			    on through the flow's socket on the other side
+ * @c:		Execution context
+ * @from_ns:	The bound socket is in the namespace (-U), not on the host
+ * @shared:	The bound socket
+ * @port:	Port it's bound to
+ * @peers:	Senders of the datagrams
+ * @mm:		Datagrams as received
+ * @first:	First datagram to send on
+ * @n:		Number of datagrams received
+ * @now:	Current time
+ *
+ * Return: index of the first datagram not handled (a different peer)
+ */
+static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
+				uint16_t port, const void *peers,
+				struct mmsghdr *mm, int first, int n,
+				const struct timespec *now)
+{
+	const struct sockaddr_storage *ps = peers;
+	const struct sockaddr *peer = (const struct sockaddr *)&ps[first];
+	sa_family_t af = peer->sa_family;
+	union {
+		struct sockaddr_in sa4;
+		struct sockaddr_in6 sa6;
+	} to = { 0 };
+	union inany_addr a;
+	struct udp_flow *uf;
+	struct flow_key key;
+	union flow *flow;
+	uint16_t pport, target;
+	int i, last;
+
+	if (af == AF_INET) {
+		const struct sockaddr_in *p4 = (const void *)peer;
+
+		inany_from_af(&a, AF_INET, &p4->sin_addr);
+		pport = ntohs(p4->sin_port);
+	} else {
+		const struct sockaddr_in6 *p6 = (const void *)peer;
+
+		inany_from_af(&a, AF_INET6, &p6->sin6_addr);
+		pport = ntohs(p6->sin6_port);
+	}
+
+	/* The run: consecutive datagrams from the same peer */
+	for (last = first + 1; last < n; last++)
+		if (memcmp(&ps[last], &ps[first], af == AF_INET ?
+			   sizeof(struct sockaddr_in) :
+			   sizeof(struct sockaddr_in6)))
+			break;
+
+	memset(&key, 0, sizeof(key));
+	key.src = a;
+	key.sport = pport;
+	key.dport = port;
+	key.proto = IPPROTO_UDP;
+	key.pif = from_ns ? PIF_NS : PIF_HOST;
+
+	flow = flow_lookup(&key);
+	if (!flow) {
+		union epoll_ref ref = { .type = EPOLL_TYPE_UDP };
+		socklen_t sl;
+		int s;
+
+		target = fwd_port_target(from_ns ? &c->udp_out : &c->udp_in,
+					 port);
+		if (af == AF_INET) {
+			to.sa4.sin_family = AF_INET;
+			to.sa4.sin_port = htons(target);
+			to.sa4.sin_addr.s_addr = from_ns || c->host_lo_to_ns_lo ?
+						 htonl(INADDR_LOOPBACK) :
+						 c->ip4.addr_seen.s_addr;
+			sl = sizeof(to.sa4);
+		} else {
+			to.sa6.sin6_family = AF_INET6;
+			to.sa6.sin6_port = htons(target);
+			to.sa6.sin6_addr = from_ns || c->host_lo_to_ns_lo ?
+					   in6addr_loopback : c->ip6.addr;
+			sl = sizeof(to.sa6);
+		}
+
+		if (from_ns) {
+			s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK |
+				   SOCK_CLOEXEC, IPPROTO_UDP);
+			if (s >= 0 && connect(s, (struct sockaddr *)&to, sl)) {
+				close(s);
+				s = -1;
+			}
+		} else {
+			ns_arg_af = af;
+			ns_arg_to = (struct sockaddr *)&to;
+			ns_arg_tolen = sl;
+			ns_ret_fd = -1;
+			ns_call(c, ns_udp_connect);
+			s = ns_ret_fd;
+		}
+		if (s < 0)
+			return last;
+
+		flow = flow_alloc();
+		if (!flow) {
+			warn_ratelimit("Flow table full: dropping UDP");
+			close(s);
+			return last;
+		}
+		uf = &flow->udp;
+		uf->f.type = FLOW_UDP;
+		uf->f.key = key;
+		uf->sock = s;
+		uf->shared = shared;
+		uf->flags = UDP_F_SPLICE | UDP_F_INBOUND;
+		memcpy(&uf->peer, peer, af == AF_INET ?
+		       sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+		ref.fd = s;
+		ref.data = flow_idx(flow);
+		if (epoll_add(c, EPOLLIN, ref) || flow_hash_insert(flow)) {
+			close(s);
+			flow_free(flow);
+			return last;
+		}
+	}
+	uf = &flow->udp;
+
+	for (i = first; i < last; i++) {
+		mm[i].msg_hdr.msg_name = NULL;
+		mm[i].msg_hdr.msg_namelen = 0;
+		mm[i].msg_hdr.msg_iov->iov_len = mm[i].msg_len;
+	}
+	if (sendmmsg(uf->sock, mm + first, (unsigned int)(last - first),
+		     MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		debug_ratelimit("UDP: splice send failed: %s",
+				strerror(errno));
+	uf->flags |= UDP_F_TAP_SENT;
+	uf->ts = now->tv_sec;
+	return last;
+}
+
+/**
+ * udp_listen_ns_handler() - Datagrams on a -U port, in the namespace
+ * @c:		Execution context
+ * @ref:	epoll reference: port in data
+ * @events:	epoll events
+ * @now:	Current time
+ */
+void udp_listen_ns_handler(struct ctx *c, union epoll_ref ref,
+			   uint32_t events, const struct timespec *now)
+{
+	struct sockaddr_storage peers[UDP_BATCH];
+	struct mmsghdr mm[UDP_BATCH];
+	struct iovec iov[UDP_BATCH];
+	int i, n;
+
+	if (!(events & EPOLLIN))
+		return;
+
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < UDP_BATCH; i++) {
+		iov[i].iov_base = udp_bufs[i];
+		iov[i].iov_len = UDP_BUF_SIZE;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_name = &peers[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(peers[i]);
+	}
+
+	n = recvmmsg(ref.fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
+	for (i = 0; i < n; )
+		i = udp_splice_datagrams(c, true, ref.fd, (uint16_t)ref.data,
+					 peers, mm, i, n, now);
+}
+
+/**
+ * udp_ns_bind_port() - Bind a -U port in the namespace
+ * @c:		Execution context
+ * @port:	Port
+ *
+ * Return: number of sockets bound now for @port (0 to 2)
+ */
+unsigned int udp_ns_bind_port(struct ctx *c, uint16_t port)
+{
+	const struct fwd_rule *rule = fwd_port_rule(&c->udp_out, port);
+	unsigned int ok = 0;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN_NS,
+					.data = port };
+		sa_family_t af = i ? AF_INET6 : AF_INET;
+
+		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6) ||
+		    (rule && rule->af != AF_UNSPEC && rule->af != af))
+			continue;
+		if (udp_ns_fds[i][port] >= 0) {
+			ok++;
+			continue;
+		}
+		ns_arg_af = af;
+		ns_arg_port = port;
+		ns_arg_rule = rule;
+		ns_ret_fd = -1;
+		ns_call(c, ns_udp_bind);
+		if (ns_ret_fd < 0)
+			continue;
+		ref.fd = ns_ret_fd;
+		if (epoll_add(c, EPOLLIN, ref)) {
+			close(ns_ret_fd);
+			continue;
+		}
+		udp_ns_fds[i][port] = ns_ret_fd;
+		ok++;
+	}
+	return ok;
 }
 
 /**
@@ -492,6 +777,23 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		struct flow_key key;
 		union flow *flow;
 		uint16_t peer_port;
+
+		if (c->mode == MODE_PASTA && !c->no_splice &&
+		    ((peers[i].sa4.sin_family == AF_INET &&
+		      (ntohl(peers[i].sa4.sin_addr.s_addr) >> 24) ==
+		      IN_LOOPBACKNET) ||
+		     (peers[i].sa4.sin_family == AF_INET6 &&
+		      IN6_IS_ADDR_LOOPBACK(&peers[i].sa6.sin6_addr)))) {
+			struct sockaddr_storage ps[UDP_BATCH];
+			int j, next;
+
+			for (j = 0; j < n; j++)
+				memcpy(&ps[j], &peers[j], sizeof(peers[j]));
+			next = udp_splice_datagrams(c, false, ref.fd, port, ps,
+						    mm, i, n, now);
+			i = next - 1;
+			continue;
+		}
 
 		if (peers[i].sa4.sin_family == AF_INET) {
 			inany_from_af(&peer, AF_INET, &peers[i].sa4.sin_addr);
@@ -572,6 +874,9 @@ void udp_timer(struct ctx *c, const struct timespec *now)
 /* Sockets bound for -u, by family and port, -1 if none */
 static int udp_listen_fds[2][NUM_PORTS];
 
+static void udp_unbind_fds(struct ctx *c, int fds[2][NUM_PORTS],
+			   uint16_t port);
+
 /**
  * udp_bind_port() - Bind a forwarded port, for each usable family
  * @c:		Execution context
@@ -621,24 +926,49 @@ unsigned int udp_bind_port(struct ctx *c, uint16_t port)
  */
 void udp_unbind_port(struct ctx *c, uint16_t port)
 {
+	udp_unbind_fds(c, udp_listen_fds, port);
+}
+
+/**
+ * udp_ns_unbind_port() - Stop forwarding a -U port (automatic forwarding)
+ * @c:		Execution context
+ * @port:	Port
+ */
+void udp_ns_unbind_port(struct ctx *c, uint16_t port)
+{
+	udp_unbind_fds(c, udp_ns_fds, port);
+}
+
+/**
+ * udp_unbind_fds() - Close the bound sockets of a port and their flows
+ * @c:		Execution context
+ * @fds:	Sockets by family and port
+ * @port:	Port
+ */
+static void udp_unbind_fds(struct ctx *c, int fds[2][NUM_PORTS],
+			   uint16_t port)
+{
 	unsigned int i;
 	int j;
 
 	for (j = 0; j < 2; j++) {
-		int s = udp_listen_fds[j][port];
+		int s = fds[j][port];
 
 		if (s < 0)
 			continue;
 		for (i = 0; i < flow_high; i++) {
 			struct udp_flow *uf = &flowtab[i].udp;
 
-			if (uf->f.type == FLOW_UDP &&
-			    (uf->flags & UDP_F_INBOUND) && uf->sock == s)
+			if (uf->f.type != FLOW_UDP ||
+			    !(uf->flags & UDP_F_INBOUND))
+				continue;
+			if (uf->sock == s ||
+			    ((uf->flags & UDP_F_SPLICE) && uf->shared == s))
 				udp_flow_close(c, uf);
 		}
 		epoll_del(c, s);
 		close(s);
-		udp_listen_fds[j][port] = -1;
+		fds[j][port] = -1;
 	}
 }
 
@@ -651,6 +981,7 @@ void udp_init(struct ctx *c)
 	unsigned int port, failed = 0, bound = 0;
 
 	memset(udp_listen_fds, 0xff, sizeof(udp_listen_fds));
+	memset(udp_ns_fds, 0xff, sizeof(udp_ns_fds));
 	if (c->no_udp || (c->udp_in.mode != FWD_SPEC &&
 			  c->udp_in.mode != FWD_ALL))
 		return;
@@ -672,4 +1003,25 @@ void udp_init(struct ctx *c)
 	if (failed)
 		warn("UDP: couldn't bind %u of %u forwarded ports", failed,
 		     failed + bound);
+}
+
+/**
+ * udp_ns_init() - Bind the ports forwarded with -U, in the namespace
+ * @c:		Execution context
+ */
+void udp_ns_init(struct ctx *c)
+{
+	unsigned int port;
+
+	if (c->mode != MODE_PASTA || c->no_udp ||
+	    (c->udp_out.mode != FWD_SPEC && c->udp_out.mode != FWD_ALL))
+		return;
+
+	for (port = 1; port < NUM_PORTS; port++) {
+		if (!fwd_port_is_fwd(&c->udp_out, (uint16_t)port))
+			continue;
+		if (!udp_ns_bind_port(c, (uint16_t)port) &&
+		    c->udp_out.mode == FWD_SPEC)
+			die("Can't bind UDP port %u in the namespace", port);
+	}
 }
