@@ -131,6 +131,7 @@ enum tcp_state {
 #define TCP_F_TAP_FIN_ACKED	0x0010	/* ...and acknowledged */
 #define TCP_F_ACK_DUE		0x0020	/* An ACK to the guest is owed */
 #define TCP_F_SOCK_FULL		0x0040	/* Socket send buffer was full */
+#define TCP_F_ZERO_WND		0x0080	/* Guest's window closed, data waits */
 
 /**
  * struct tcp_frame - Buffer for one data segment to the guest
@@ -852,10 +853,18 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
 	wnd = conn->wnd_from_tap;
 	if (in_flight >= wnd) {
-		/* Guest window full: wait for an ACK to open it */
+		/* Guest window full: wait for an ACK to open it. If it's
+		 * closed altogether, probe it from the timer, in case the
+		 * update that opens it gets lost (RFC 9293, 3.8.6.1).
+		 */
 		tcp_epoll_set(c, conn, EPOLLRDHUP | tcp_epollout(conn));
+		if (!wnd && !in_flight) {
+			conn->flags |= TCP_F_ZERO_WND;
+			tcp_timer_arm(conn, now);
+		}
 		return;
 	}
+	conn->flags &= (uint16_t)~TCP_F_ZERO_WND;
 	avail = wnd - in_flight;
 
 	nframes = (unsigned int)MIN((avail + mss - 1) / mss,
@@ -1037,8 +1046,12 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 	size_t skip = 0;
 	ssize_t n = 0;
 
-	if (!plen && !fin)
+	if (!plen && !fin) {
+		/* Keepalive probe: one below what we expect, answer it */
+		if (SEQ_LT(seq, conn->seq_from_tap))
+			conn->flags |= TCP_F_ACK_DUE;
 		return;
+	}
 	if (conn->flags & TCP_F_TAP_FIN_RCVD) {
 		/* Nothing can follow a FIN: just acknowledge again */
 		conn->flags |= TCP_F_ACK_DUE;
@@ -1480,7 +1493,19 @@ void tcp_timer(struct ctx *c, const struct timespec *now)
 			tcp_send_ctl(c, conn, TH_SYN, conn->seq_init_to_tap);
 			break;
 		case TCPS_ESTABLISHED:
+			if (conn->seq_to_tap == conn->seq_ack_from_tap &&
+			    (conn->flags & TCP_F_ZERO_WND) &&
+			    !conn->wnd_from_tap) {
+				/* Window probe: an old sequence number makes
+				 * the guest answer with its current window
+				 */
+				conn->retrans = MIN(conn->retrans, 5);
+				tcp_send_ctl(c, conn, TH_ACK,
+					     conn->seq_to_tap - 1);
+				break;
+			}
 			if (conn->seq_to_tap == conn->seq_ack_from_tap) {
+				conn->flags &= (uint16_t)~TCP_F_ZERO_WND;
 				tcp_timer_disarm(conn);
 				break;
 			}
