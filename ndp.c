@@ -1,21 +1,579 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* ndp.c - NDP: neighbour and router advertisements (stub, being written) */
+/* ndp.c - Neighbour Discovery towards the guest: we are the router and
+ * every neighbour
+ *
+ * As with ARP for IPv4, the guest's link has two nodes: the guest and us.
+ * Whatever address the guest solicits (the gateway, a host on its prefix,
+ * a link-local address), we answer with a neighbour advertisement carrying
+ * our MAC address, so all of the guest's traffic comes to us. Addresses the
+ * guest uses itself are the exception: a solicitation for one of them, and
+ * any duplicate address detection probe (source ::) for an address that
+ * isn't one of ours, goes unanswered, or the guest would give the address
+ * up as a duplicate. That includes the addresses it makes up with SLAAC.
+ *
+ * We are also the guest's router. Router advertisements go out on request
+ * (router solicitation) and unsolicited to all nodes, a few quickly once a
+ * guest is there and then every few minutes, from ndp_timer(). They carry
+ * our MAC address, the MTU, the prefix of the guest's address (on-link,
+ * autonomous, infinite lifetimes: the guest may make up its own address in
+ * it with SLAAC), DNS servers (RFC 8106 RDNSS) and the search list (DNSSL),
+ * and the "managed" and "other configuration" flags when our DHCPv6 server
+ * runs, so the guest also asks for the very address the host has. In local
+ * mode (no global address for the guest) they carry no prefix: the guest
+ * keeps link-local addresses and routes through us.
+ *
+ * Received messages are checked as RFC 4861 requires (sections 6.1 and
+ * 7.1): ICMPv6 code 0, length, every option of non-zero length within the
+ * message, no source link-layer address option with an unspecified source,
+ * and, when the caller passes the IPv6 header along, hop limit 255.
+ * Anything else is dropped silently. The ICMPv6 checksum isn't checked
+ * here: frames come straight from the guest's kernel or hypervisor, not
+ * over a wire, and checksums may legitimately be left for offload.
+ */
 
+#include <arpa/inet.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip6.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "dhcpv6.h"
+#include "log.h"
 #include "ndp.h"
 #include "passt.h"
+#include "tap.h"
+#include "util.h"
 
+#ifndef ND_OPT_RDNSS
+#define ND_OPT_RDNSS		25	/* RFC 8106, 5.1 */
+#endif
+#ifndef ND_OPT_DNSSL
+#define ND_OPT_DNSSL		31	/* RFC 8106, 5.2 */
+#endif
+
+#define NDP_HOP_LIMIT		255	/* RFC 4861, 6.1 and 7.1 */
+#define NDP_OPT_UNIT		8	/* Option lengths count 8 octets */
+#define NDP_LIFETIME_INFINITE	0xffffffffU
+
+/* Keep advertisements within the IPv6 minimum MTU, whatever the guest's */
+#define RA_MAX_LEN		(MTU_MIN_IPV6 - sizeof(struct ip6_hdr))
+
+/**
+ * struct ndp_opt_lla - Source or target link-layer address option
+ * @type:	ND_OPT_SOURCE_LINKADDR or ND_OPT_TARGET_LINKADDR
+ * @len:	Length in units of 8 octets: 1
+ * @mac:	MAC address
+ */
+struct ndp_opt_lla {
+	uint8_t type;
+	uint8_t len;
+	uint8_t mac[ETH_ALEN_];
+} __attribute__((packed));
+
+/**
+ * struct ndp_opt_dns - Header of the RDNSS and DNSSL options (RFC 8106)
+ * @type:	ND_OPT_RDNSS or ND_OPT_DNSSL
+ * @len:	Length in units of 8 octets, header included
+ * @reserved:	Zero
+ * @lifetime:	Seconds the addresses or domains may be used, network order
+ */
+struct ndp_opt_dns {
+	uint8_t type;
+	uint8_t len;
+	uint16_t reserved;
+	uint32_t lifetime;
+} __attribute__((packed));
+
+/**
+ * struct ndp_na - Neighbour advertisement with target link-layer address
+ * @na:		ICMPv6 header, flags and target
+ * @tlla:	Target link-layer address option: our MAC address
+ */
+struct ndp_na {
+	struct nd_neighbor_advert na;
+	struct ndp_opt_lla tlla;
+} __attribute__((packed));
+
+/**
+ * struct ndp_ra_schedule - When the next unsolicited advertisement is due
+ * @sent:	Advertisements sent since a guest was (last) seen connected
+ * @next:	Monotonic clock second the next one is due at
+ */
+static struct ndp_ra_schedule {
+	unsigned int sent;
+	time_t next;
+} ndp_ra_schedule;
+
+static const struct in6_addr ndp_all_nodes = {
+	.s6_addr = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }
+};
+
+/**
+ * ndp_hop_limit_ok() - Check the hop limit, if the caller passed it along
+ * @p:		Pool: packet 0 is the message, packet 1 (optional) the
+ *		IPv6 header it came with
+ *
+ * A hop limit of 255 proves the message wasn't forwarded by a router: it
+ * comes from the link itself.
+ *
+ * Return: false if the IPv6 header is there and the hop limit isn't 255
+ */
+static bool ndp_hop_limit_ok(const struct pool *p)
+{
+	const uint8_t *hlim;
+
+	if (p->count < 2)
+		return true;
+
+	if (!packet_get(p, 1, 0, sizeof(struct ip6_hdr), NULL))
+		return false;
+	hlim = packet_get(p, 1, offsetof(struct ip6_hdr, ip6_hlim), 1, NULL);
+	return hlim && *hlim == NDP_HOP_LIMIT;
+}
+
+/**
+ * ndp_opts_valid() - Check the options of a received NDP message
+ * @p:		Pool, packet 0 is the ICMPv6 message
+ * @off:	Offset of the first option, after the fixed part
+ * @slla:	Set if there's a source link-layer address option
+ *
+ * Return: true if every option has a non-zero length and lies within the
+ *	   message (RFC 4861, 6.1.1 and 7.1.1), false otherwise
+ */
+static bool ndp_opts_valid(const struct pool *p, size_t off, bool *slla)
+{
+	size_t end = packet_len(p, 0);
+
+	*slla = false;
+
+	/* Each round moves at least NDP_OPT_UNIT bytes on: bounded */
+	while (off < end) {
+		const uint8_t *opt = packet_get(p, 0, off, 2, NULL);
+		size_t len;
+
+		if (!opt || !opt[1])
+			return false;
+
+		len = (size_t)opt[1] * NDP_OPT_UNIT;
+		if (!packet_get(p, 0, off, len, NULL))
+			return false;
+
+		if (opt[0] == ND_OPT_SOURCE_LINKADDR)
+			*slla = true;
+		off += len;
+	}
+
+	return true;
+}
+
+/**
+ * ndp_is_guest_addr() - Is this one of the addresses the guest uses?
+ * @c:		Execution context
+ * @addr:	Address
+ *
+ * Return: true if the guest was given @addr or was seen using it
+ */
+static bool ndp_is_guest_addr(const struct ctx *c, const struct in6_addr *addr)
+{
+	return (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr) &&
+		IN6_ARE_ADDR_EQUAL(addr, &c->ip6.addr)) ||
+	       (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_seen) &&
+		IN6_ARE_ADDR_EQUAL(addr, &c->ip6.addr_seen)) ||
+	       (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_ll_seen) &&
+		IN6_ARE_ADDR_EQUAL(addr, &c->ip6.addr_ll_seen));
+}
+
+/**
+ * ndp_is_our_addr() - Is this an address we answer from ourselves?
+ * @c:		Execution context
+ * @addr:	Address
+ *
+ * Return: true for our link-local address and the guest's gateway
+ */
+static bool ndp_is_our_addr(const struct ctx *c, const struct in6_addr *addr)
+{
+	return IN6_ARE_ADDR_EQUAL(addr, &c->ip6.our_tap_ll) ||
+	       IN6_ARE_ADDR_EQUAL(addr, &c->ip6.gw);
+}
+
+/**
+ * ndp_is_solicited_node() - Is this a solicited-node multicast address?
+ * @addr:	Address
+ *
+ * Return: true if @addr is in ff02::1:ff00:0/104 (RFC 4291, 2.7.1)
+ */
+static bool ndp_is_solicited_node(const struct in6_addr *addr)
+{
+	static const uint8_t prefix[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0,
+					    0, 0, 0, 0x01, 0xff };
+
+	return !memcmp(addr->s6_addr, prefix, sizeof(prefix));
+}
+
+/**
+ * ndp_ns() - Answer a neighbour solicitation
+ * @c:		Execution context
+ * @saddr:	Source address of the solicitation
+ * @daddr:	Destination address of the solicitation
+ * @p:		Pool, packet 0 is the ICMPv6 message
+ */
+static void ndp_ns(struct ctx *c, const struct in6_addr *saddr,
+		   const struct in6_addr *daddr, const struct pool *p)
+{
+	struct nd_neighbor_solicit ns;
+	const void *msg = packet_get(p, 0, 0, sizeof(ns), NULL);
+	const struct in6_addr *dst;
+	struct ndp_na na;
+	uint32_t flags;
+	bool slla, dad;
+
+	if (!msg) {
+		debug_ratelimit("NDP: truncated neighbour solicitation");
+		return;
+	}
+	memcpy(&ns, msg, sizeof(ns));
+
+	if (!ndp_opts_valid(p, sizeof(ns), &slla)) {
+		debug_ratelimit("NDP: neighbour solicitation with bad options");
+		return;
+	}
+	if (IN6_IS_ADDR_MULTICAST(&ns.nd_ns_target))
+		return;
+
+	dad = IN6_IS_ADDR_UNSPECIFIED(saddr);
+	if (dad && (slla || !ndp_is_solicited_node(daddr)))
+		return;
+
+	if (dad) {
+		/* The guest probes an address it wants to use: stay quiet,
+		 * unless it's an address we stand for (RFC 4862, 5.4.3)
+		 */
+		if (!ndp_is_our_addr(c, &ns.nd_ns_target))
+			return;
+		dst = &ndp_all_nodes;
+		flags = ND_NA_FLAG_ROUTER | ND_NA_FLAG_OVERRIDE;
+	} else {
+		if (ndp_is_guest_addr(c, &ns.nd_ns_target))
+			return;
+		dst = saddr;
+		flags = ND_NA_FLAG_ROUTER | ND_NA_FLAG_SOLICITED |
+			ND_NA_FLAG_OVERRIDE;
+	}
+
+	memset(&na, 0, sizeof(na));
+	na.na.nd_na_type = ND_NEIGHBOR_ADVERT;
+	na.na.nd_na_code = 0;
+	na.na.nd_na_flags_reserved = flags;
+	na.na.nd_na_target = ns.nd_ns_target;
+	na.tlla.type = ND_OPT_TARGET_LINKADDR;
+	na.tlla.len = sizeof(na.tlla) / NDP_OPT_UNIT;
+	memcpy(na.tlla.mac, c->our_tap_mac, ETH_ALEN_);
+
+	/* We answer as the node owning the target address */
+	tap_icmp6_send(c, &ns.nd_ns_target, dst, &na, sizeof(na));
+}
+
+/**
+ * ndp_opt_rdnss() - Write the RDNSS option (RFC 8106, 5.1)
+ * @c:		Execution context
+ * @buf:	Where to write it
+ * @size:	Room at @buf
+ *
+ * Return: length written, 0 if there's no DNS server to advertise
+ */
+static size_t ndp_opt_rdnss(const struct ctx *c, uint8_t *buf, size_t size)
+{
+	struct ndp_opt_dns hdr = {
+		.type = ND_OPT_RDNSS,
+		.lifetime = htonl(NDP_LIFETIME_INFINITE),
+	};
+	size_t len = sizeof(hdr), i;
+
+	for (i = 0; i < MAXNS; i++) {
+		const struct in6_addr *a = &c->ip6.dns[i];
+
+		if (IN6_IS_ADDR_UNSPECIFIED(a))
+			continue;
+		if (size - len < sizeof(*a))
+			break;
+		memcpy(buf + len, a, sizeof(*a));
+		len += sizeof(*a);
+	}
+	if (len == sizeof(hdr))
+		return 0;
+
+	hdr.len = (uint8_t)(len / NDP_OPT_UNIT);
+	memcpy(buf, &hdr, sizeof(hdr));
+	return len;
+}
+
+/**
+ * ndp_opt_dnssl() - Write the DNSSL option (RFC 8106, 5.2)
+ * @c:		Execution context
+ * @buf:	Where to write it
+ * @size:	Room at @buf
+ *
+ * Domains that don't fit in @size (after the others) are left out.
+ *
+ * Return: length written, padding included, 0 if there's no domain
+ */
+static size_t ndp_opt_dnssl(const struct ctx *c, uint8_t *buf, size_t size)
+{
+	struct ndp_opt_dns hdr = {
+		.type = ND_OPT_DNSSL,
+		.lifetime = htonl(NDP_LIFETIME_INFINITE),
+	};
+	/* Room for the names, rounded down so that padding always fits */
+	size_t room = size / NDP_OPT_UNIT * NDP_OPT_UNIT;
+	size_t len = sizeof(hdr), padded, i;
+
+	if (room <= sizeof(hdr))
+		return 0;
+
+	for (i = 0; i < MAXDNSRCH && *c->dns_search[i]; i++) {
+		size_t n = dns_name_encode(buf + len, room - len,
+					   c->dns_search[i]);
+
+		if (!n) {
+			debug("NDP: search domain %s left out of DNSSL",
+			      c->dns_search[i]);
+			continue;
+		}
+		len += n;
+	}
+	if (len == sizeof(hdr))
+		return 0;
+
+	padded = ROUND_UP(len, NDP_OPT_UNIT);
+	memset(buf + len, 0, padded - len);
+
+	hdr.len = (uint8_t)(padded / NDP_OPT_UNIT);
+	memcpy(buf, &hdr, sizeof(hdr));
+	return padded;
+}
+
+/**
+ * ndp_prefix() - Mask an address to its prefix
+ * @addr:	Address
+ * @prefix_len:	Prefix length, 0 to 128
+ * @prefix:	Filled with the prefix
+ */
+static void ndp_prefix(const struct in6_addr *addr, int prefix_len,
+		       struct in6_addr *prefix)
+{
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		int bits = prefix_len - i * 8;
+
+		if (bits >= 8)
+			prefix->s6_addr[i] = addr->s6_addr[i];
+		else if (bits > 0)
+			prefix->s6_addr[i] = addr->s6_addr[i] &
+					     (uint8_t)(0xff << (8 - bits));
+		else
+			prefix->s6_addr[i] = 0;
+	}
+}
+
+/**
+ * ndp_ra_build() - Build a router advertisement
+ * @c:		Execution context
+ * @buf:	Buffer, at least RA_MAX_LEN bytes
+ *
+ * Return: length of the advertisement
+ */
+static size_t ndp_ra_build(const struct ctx *c, uint8_t *buf)
+{
+	bool addr = !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr);
+	struct ndp_opt_lla slla = {
+		.type = ND_OPT_SOURCE_LINKADDR,
+		.len = sizeof(slla) / NDP_OPT_UNIT,
+	};
+	struct nd_router_advert ra;
+	size_t len;
+
+	memset(&ra, 0, sizeof(ra));
+	ra.nd_ra_type = ND_ROUTER_ADVERT;
+	ra.nd_ra_code = 0;
+	ra.nd_ra_curhoplimit = 0;		/* Unspecified: guest's own */
+	if (!c->no_dhcpv6) {
+		/* The address from DHCPv6, other configuration too */
+		if (addr)
+			ra.nd_ra_flags_reserved |= ND_RA_FLAG_MANAGED;
+		ra.nd_ra_flags_reserved |= ND_RA_FLAG_OTHER;
+	}
+	ra.nd_ra_router_lifetime = htons(RA_ROUTER_LIFETIME);
+	ra.nd_ra_reachable = 0;			/* Unspecified */
+	ra.nd_ra_retransmit = 0;		/* Unspecified */
+	memcpy(buf, &ra, sizeof(ra));
+	len = sizeof(ra);
+
+	memcpy(slla.mac, c->our_tap_mac, ETH_ALEN_);
+	memcpy(buf + len, &slla, sizeof(slla));
+	len += sizeof(slla);
+
+	if (c->mtu >= MTU_MIN_IPV6) {
+		struct nd_opt_mtu mtu;
+
+		memset(&mtu, 0, sizeof(mtu));
+		mtu.nd_opt_mtu_type = ND_OPT_MTU;
+		mtu.nd_opt_mtu_len = sizeof(mtu) / NDP_OPT_UNIT;
+		mtu.nd_opt_mtu_mtu = htonl((uint32_t)c->mtu);
+		memcpy(buf + len, &mtu, sizeof(mtu));
+		len += sizeof(mtu);
+	}
+
+	if (addr) {
+		struct nd_opt_prefix_info pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.nd_opt_pi_type = ND_OPT_PREFIX_INFORMATION;
+		pi.nd_opt_pi_len = sizeof(pi) / NDP_OPT_UNIT;
+		pi.nd_opt_pi_prefix_len = (uint8_t)c->ip6.prefix_len;
+		pi.nd_opt_pi_flags_reserved = ND_OPT_PI_FLAG_ONLINK |
+					      ND_OPT_PI_FLAG_AUTO;
+		pi.nd_opt_pi_valid_time = htonl(NDP_LIFETIME_INFINITE);
+		pi.nd_opt_pi_preferred_time = htonl(NDP_LIFETIME_INFINITE);
+		ndp_prefix(&c->ip6.addr, c->ip6.prefix_len,
+			   &pi.nd_opt_pi_prefix);
+		memcpy(buf + len, &pi, sizeof(pi));
+		len += sizeof(pi);
+	}
+
+	if (!c->no_dhcp_dns)
+		len += ndp_opt_rdnss(c, buf + len, RA_MAX_LEN - len);
+	if (!c->no_dhcp_dns_search)
+		len += ndp_opt_dnssl(c, buf + len, RA_MAX_LEN - len);
+
+	return len;
+}
+
+/**
+ * ndp_ra_send() - Send a router advertisement to the guest
+ * @c:		Execution context
+ * @dst:	Destination: the soliciting guest, or all nodes
+ */
+static void ndp_ra_send(struct ctx *c, const struct in6_addr *dst)
+{
+	static uint8_t buf[RA_MAX_LEN] __attribute__((aligned(8)));
+	size_t len = ndp_ra_build(c, buf);
+
+	tap_icmp6_send(c, &c->ip6.our_tap_ll, dst, buf, len);
+}
+
+/**
+ * ndp_rs() - Answer a router solicitation
+ * @c:		Execution context
+ * @saddr:	Source address of the solicitation
+ * @p:		Pool, packet 0 is the ICMPv6 message
+ */
+static void ndp_rs(struct ctx *c, const struct in6_addr *saddr,
+		   const struct pool *p)
+{
+	bool slla;
+
+	if (!packet_get(p, 0, 0, sizeof(struct nd_router_solicit), NULL)) {
+		debug_ratelimit("NDP: truncated router solicitation");
+		return;
+	}
+	if (!ndp_opts_valid(p, sizeof(struct nd_router_solicit), &slla)) {
+		debug_ratelimit("NDP: router solicitation with bad options");
+		return;
+	}
+	if (IN6_IS_ADDR_UNSPECIFIED(saddr) && slla)
+		return;
+
+	if (c->no_ra)
+		return;
+
+	/* Unicast when we can (RFC 4861, 6.2.6): nobody else to tell */
+	ndp_ra_send(c, IN6_IS_ADDR_UNSPECIFIED(saddr) ? &ndp_all_nodes : saddr);
+}
+
+/**
+ * ndp() - Handle a Neighbour Discovery message from the guest
+ * @c:		Execution context
+ * @saddr:	Source address
+ * @daddr:	Destination address
+ * @p:		Pool: packet 0 is the ICMPv6 message; packet 1, if
+ *		present, is the IPv6 header it came with, for the hop
+ *		limit check
+ *
+ * Return: 1 if it was an NDP message (answered, ignored or dropped as
+ *	   invalid), 0 if it's some other ICMPv6 message
+ */
 int ndp(struct ctx *c, const struct in6_addr *saddr,
 	const struct in6_addr *daddr, const struct pool *p)
 {
-	(void)c;
-	(void)saddr;
-	(void)daddr;
-	(void)p;
-	return 0;
+	const uint8_t *ih = packet_get(p, 0, 0, 2, NULL); /* Type, code */
+	uint8_t type, code;
+
+	if (!ih)
+		return 0;
+	type = ih[0];
+	code = ih[1];
+
+	if (type < ND_ROUTER_SOLICIT || type > ND_REDIRECT)
+		return 0;
+
+	if (code || !ndp_hop_limit_ok(p)) {
+		debug_ratelimit("NDP: message type %u with code %u or hop "
+				"limit other than 255 dropped", type, code);
+		return 1;
+	}
+
+	switch (type) {
+	case ND_NEIGHBOR_SOLICIT:
+		ndp_ns(c, saddr, daddr, p);
+		break;
+	case ND_ROUTER_SOLICIT:
+		ndp_rs(c, saddr, p);
+		break;
+	default:
+		/* Advertisements and redirects: the guest has no say */
+		break;
+	}
+
+	return 1;
 }
 
+/**
+ * ndp_timer() - Send unsolicited router advertisements when due
+ * @c:		Execution context
+ * @now:	Current time, monotonic clock
+ */
 void ndp_timer(struct ctx *c, const struct timespec *now)
 {
-	(void)c;
-	(void)now;
+	struct ndp_ra_schedule *s = &ndp_ra_schedule;
+	time_t interval;
+
+	if (!c->ifi6 || c->no_ndp || c->no_ra)
+		return;
+
+	if (c->fd_tap < 0) {
+		/* No guest: a new one gets the quick ones again */
+		s->sent = 0;
+		return;
+	}
+
+	if (s->sent && now->tv_sec < s->next)
+		return;
+
+	ndp_ra_send(c, &ndp_all_nodes);
+
+	if (s->sent < RA_INITIAL_COUNT)
+		s->sent++;
+
+	if (s->sent < RA_INITIAL_COUNT) {
+		interval = RA_INITIAL_INTERVAL;
+	} else {
+		/* Spread out (RFC 4861, 6.2.4): nanoseconds are random enough
+		 * for that
+		 */
+		interval = RA_INTERVAL_MIN + now->tv_nsec %
+			   (RA_INTERVAL_MAX - RA_INTERVAL_MIN + 1);
+	}
+	s->next = now->tv_sec + interval;
 }

@@ -1129,14 +1129,23 @@ static bool tap_ip6(struct ctx *c, const struct pool *frames, size_t idx,
 		return false;
 
 	switch (nh) {
-	case IPPROTO_ICMPV6:
+	case IPPROTO_ICMPV6: {
+		/* NDP checks the hop limit: the IPv6 header goes along */
+		struct iovec ndp_pkt[2];
+		struct pool ndp_p = { .buf = frames->buf,
+				      .buf_size = frames->buf_size,
+				      .size = 2, .pkt = ndp_pkt };
+
+		packet_add(&ndp_p, end - off, l4h);
+		packet_add(&ndp_p, sizeof(*ip6h), (const char *)ip6h);
 		if (!c->no_ndp &&
-		    ndp(c, &ip6h->ip6_src, &ip6h->ip6_dst, &l4))
+		    ndp(c, &ip6h->ip6_src, &ip6h->ip6_dst, &ndp_p))
 			break;
 		if (!c->no_icmp)
 			icmp_tap_handler(c, AF_INET6, &ip6h->ip6_src,
 					 &ip6h->ip6_dst, &l4, now);
 		break;
+	}
 	case IPPROTO_TCP:
 		if (end - off < sizeof(struct tcphdr))
 			return false;
