@@ -10,7 +10,7 @@
 #                      guest powers off and serves the next client; with
 #                      --one-off passt exits (status 0) once the guest is
 #                      gone
-#   QEMU_GUEST_FULL=1: udhcpc gets 198.51.100.2/24 router 198.51.100.1
+#   QEMU_GUEST_FULL=1 (default; 0 skips): udhcpc gets 198.51.100.2/24 router 198.51.100.1
 #                      (DNS 203.0.113.1, MTU 65520); ping to 198.51.100.1
 #                      and, after SLAAC, ping6 to 2001:db8::1 get every
 #                      reply
@@ -28,7 +28,7 @@ set -eu
 # shellcheck source=../lib/guest_qemu.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/guest_qemu.sh"
 
-FULL=${QEMU_GUEST_FULL:-0}
+FULL=${QEMU_GUEST_FULL:-1}
 
 topo_init
 require_binaries
