@@ -825,3 +825,79 @@ void fwd_auto_scan(struct ctx *c)
 			       udp_ns_unbind_port);
 	}
 }
+
+/**
+ * fwd_sockaddr_from_tap() - Host side socket address for a guest destination
+ * @c:		Execution context
+ * @af:		Address family
+ * @daddr:	Destination address as the guest sent it
+ * @dport:	Destination port, host order (0 for ICMP)
+ * @sa:		Filled with the address to connect or send to
+ * @sl:		Set to the length of @sa
+ *
+ * Applies fwd_nat_from_tap() and fwd_dns_from_tap(), and gives link-local
+ * destinations the scope of the IPv6 interface.
+ *
+ * Return: true if the destination is the host's loopback
+ */
+bool fwd_sockaddr_from_tap(const struct ctx *c, sa_family_t af,
+			   const void *daddr, uint16_t dport,
+			   union sockaddr_inany *sa, socklen_t *sl)
+{
+	bool to_lo;
+
+	memset(sa, 0, sizeof(*sa));
+	if (af == AF_INET) {
+		sa->sa4.sin_family = AF_INET;
+		sa->sa4.sin_port = htons(dport);
+		to_lo = fwd_nat_from_tap(c, AF_INET, daddr, &sa->sa4.sin_addr);
+		if (fwd_dns_from_tap(c, AF_INET, daddr, dport,
+				     &sa->sa4.sin_addr))
+			to_lo = (ntohl(sa->sa4.sin_addr.s_addr) >> 24) ==
+				IN_LOOPBACKNET;
+		*sl = sizeof(sa->sa4);
+		return to_lo;
+	}
+
+	sa->sa6.sin6_family = AF_INET6;
+	sa->sa6.sin6_port = htons(dport);
+	to_lo = fwd_nat_from_tap(c, AF_INET6, daddr, &sa->sa6.sin6_addr);
+	if (fwd_dns_from_tap(c, AF_INET6, daddr, dport, &sa->sa6.sin6_addr))
+		to_lo = IN6_IS_ADDR_LOOPBACK(&sa->sa6.sin6_addr);
+	if (IN6_IS_ADDR_LINKLOCAL(&sa->sa6.sin6_addr))
+		sa->sa6.sin6_scope_id = c->ifi6;
+	*sl = sizeof(sa->sa6);
+	return to_lo;
+}
+
+/**
+ * fwd_bind_outbound() - Bind a socket for traffic leaving the host, per
+ *			 -o and --outbound-if4 / --outbound-if6
+ * @c:		Execution context
+ * @s:		Socket
+ * @af:		Address family
+ */
+void fwd_bind_outbound(const struct ctx *c, int s, sa_family_t af)
+{
+	const char *ifname = af == AF_INET ? c->ip4.ifname_out :
+					     c->ip6.ifname_out;
+	union sockaddr_inany sa = { 0 };
+	socklen_t sl = 0;
+
+	if (*ifname && setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+				  (socklen_t)strlen(ifname)))
+		debug_perror("Can't bind socket to interface %s", ifname);
+
+	if (af == AF_INET && c->ip4.addr_out.s_addr) {
+		sa.sa4.sin_family = AF_INET;
+		sa.sa4.sin_addr = c->ip4.addr_out;
+		sl = sizeof(sa.sa4);
+	} else if (af == AF_INET6 &&
+		   !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_out)) {
+		sa.sa6.sin6_family = AF_INET6;
+		sa.sa6.sin6_addr = c->ip6.addr_out;
+		sl = sizeof(sa.sa6);
+	}
+	if (sl && bind(s, &sa.sa, sl))
+		debug_perror("Can't bind socket to the outbound address");
+}

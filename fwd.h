@@ -86,6 +86,10 @@ bool fwd_nat_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
 		      void *out);
 void fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
 		    union inany_addr *remote, union inany_addr *guest);
+bool fwd_sockaddr_from_tap(const struct ctx *c, sa_family_t af,
+			   const void *daddr, uint16_t dport,
+			   union sockaddr_inany *sa, socklen_t *sl);
+void fwd_bind_outbound(const struct ctx *c, int s, sa_family_t af);
 void fwd_auto_init(struct ctx *c);
 void fwd_auto_scan(struct ctx *c);
 bool fwd_dns_from_tap(const struct ctx *c, sa_family_t af, const void *dst,

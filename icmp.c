@@ -87,34 +87,8 @@ static int icmp_sock_open(const struct ctx *c, sa_family_t af,
 		return -1;
 	}
 
-	if (!to_lo) {
-		const char *ifname = af == AF_INET ? c->ip4.ifname_out :
-						     c->ip6.ifname_out;
-
-		if (*ifname &&
-		    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
-			       (socklen_t)strlen(ifname)))
-			debug_perror("Can't bind ping socket to %s", ifname);
-
-		if (af == AF_INET && c->ip4.addr_out.s_addr) {
-			struct sockaddr_in sa = {
-				.sin_family = AF_INET,
-				.sin_addr = c->ip4.addr_out,
-			};
-
-			if (bind(s, (struct sockaddr *)&sa, sizeof(sa)))
-				debug_perror("Can't bind ping socket");
-		} else if (af == AF_INET6 &&
-			   !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_out)) {
-			struct sockaddr_in6 sa = {
-				.sin6_family = AF_INET6,
-				.sin6_addr = c->ip6.addr_out,
-			};
-
-			if (bind(s, (struct sockaddr *)&sa, sizeof(sa)))
-				debug_perror("Can't bind ping socket");
-		}
-	}
+	if (!to_lo)
+		fwd_bind_outbound(c, s, af);
 
 	ref.fd = s;
 	if (epoll_add(c, EPOLLIN, ref)) {
@@ -153,11 +127,8 @@ int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		     const struct timespec *now)
 {
 	uint8_t req_type = af == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
-	union {
-		struct sockaddr_in sa4;
-		struct sockaddr_in6 sa6;
-	} to = { 0 };
 	const struct icmp_echo *ih;
+	union sockaddr_inany to;
 	struct flow_key key;
 	union flow *flow;
 	socklen_t sl;
@@ -171,19 +142,7 @@ int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		return 1;	/* Only echo requests go out */
 	len = packet_len(p, 0);
 
-	if (af == AF_INET) {
-		to.sa4.sin_family = AF_INET;
-		to_lo = fwd_nat_from_tap(c, AF_INET, daddr,
-					 &to.sa4.sin_addr);
-		sl = sizeof(to.sa4);
-	} else {
-		to.sa6.sin6_family = AF_INET6;
-		to_lo = fwd_nat_from_tap(c, AF_INET6, daddr,
-					 &to.sa6.sin6_addr);
-		if (IN6_IS_ADDR_LINKLOCAL(&to.sa6.sin6_addr))
-			to.sa6.sin6_scope_id = c->ifi6;
-		sl = sizeof(to.sa6);
-	}
+	to_lo = fwd_sockaddr_from_tap(c, af, daddr, 0, &to, &sl);
 
 	flow_key_set(&key, af, saddr, daddr, ntohs(ih->id), 0,
 		     af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
@@ -207,8 +166,7 @@ int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		debug("Ping flow %u: id %u", flow_idx(flow), ntohs(ih->id));
 	}
 
-	if (sendto(flow->ping.sock, ih, len, MSG_NOSIGNAL,
-		   (struct sockaddr *)&to, sl) < 0)
+	if (sendto(flow->ping.sock, ih, len, MSG_NOSIGNAL, &to.sa, sl) < 0)
 		debug_ratelimit("Can't send echo request: %s",
 				strerror(errno));
 

@@ -21,6 +21,18 @@ union inany_addr {
 	} v4mapped;
 };
 
+/**
+ * union sockaddr_inany - A socket address of either family
+ * @sa:		Generic
+ * @sa4:	IPv4
+ * @sa6:	IPv6
+ */
+union sockaddr_inany {
+	struct sockaddr sa;
+	struct sockaddr_in sa4;
+	struct sockaddr_in6 sa6;
+};
+
 static inline void inany_from_af(union inany_addr *a, sa_family_t af,
 				 const void *addr)
 {

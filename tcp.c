@@ -627,37 +627,6 @@ static void tcp_update_sndbuf(struct tcp_conn *conn)
 }
 
 /**
- * tcp_bind_outbound() - Bind a socket per -o / --outbound-if*
- * @c:		Execution context
- * @s:		Socket
- * @af:		Address family
- */
-static void tcp_bind_outbound(const struct ctx *c, int s, sa_family_t af)
-{
-	const char *ifname = af == AF_INET ? c->ip4.ifname_out :
-					     c->ip6.ifname_out;
-
-	if (*ifname && setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
-				  (socklen_t)strlen(ifname)))
-		debug_perror("TCP: can't bind to %s", ifname);
-
-	if (af == AF_INET && c->ip4.addr_out.s_addr) {
-		struct sockaddr_in sa = { .sin_family = AF_INET,
-					  .sin_addr = c->ip4.addr_out };
-
-		if (bind(s, (struct sockaddr *)&sa, sizeof(sa)))
-			debug_perror("TCP: can't bind outbound address");
-	} else if (af == AF_INET6 &&
-		   !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_out)) {
-		struct sockaddr_in6 sa = { .sin6_family = AF_INET6,
-					   .sin6_addr = c->ip6.addr_out };
-
-		if (bind(s, (struct sockaddr *)&sa, sizeof(sa)))
-			debug_perror("TCP: can't bind outbound address");
-	}
-}
-
-/**
  * tcp_syn_ack_to_tap() - connect() completed: send SYN-ACK to the guest
  * @c:		Execution context
  * @conn:	Connection
@@ -692,10 +661,7 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 			      const struct timespec *now)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP };
-	union {
-		struct sockaddr_in sa4;
-		struct sockaddr_in6 sa6;
-	} to = { 0 };
+	union sockaddr_inany to;
 	struct tcp_conn *conn;
 	union flow *flow;
 	socklen_t sl;
@@ -716,27 +682,7 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 	conn->f.key = *key;
 	conn->sock = -1;
 
-	if (af == AF_INET) {
-		to.sa4.sin_family = AF_INET;
-		to.sa4.sin_port = htons(key->dport);
-		to_lo = fwd_nat_from_tap(c, AF_INET, daddr, &to.sa4.sin_addr);
-		if (fwd_dns_from_tap(c, AF_INET, daddr, key->dport,
-				     &to.sa4.sin_addr))
-			to_lo = (ntohl(to.sa4.sin_addr.s_addr) >> 24) ==
-				IN_LOOPBACKNET;
-		sl = sizeof(to.sa4);
-	} else {
-		to.sa6.sin6_family = AF_INET6;
-		to.sa6.sin6_port = htons(key->dport);
-		to_lo = fwd_nat_from_tap(c, AF_INET6, daddr,
-					 &to.sa6.sin6_addr);
-		if (fwd_dns_from_tap(c, AF_INET6, daddr, key->dport,
-				     &to.sa6.sin6_addr))
-			to_lo = IN6_IS_ADDR_LOOPBACK(&to.sa6.sin6_addr);
-		if (IN6_IS_ADDR_LINKLOCAL(&to.sa6.sin6_addr))
-			to.sa6.sin6_scope_id = c->ifi6;
-		sl = sizeof(to.sa6);
-	}
+	to_lo = fwd_sockaddr_from_tap(c, af, daddr, key->dport, &to, &sl);
 
 	s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		   IPPROTO_TCP);
@@ -747,7 +693,7 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 	}
 	conn->sock = s;
 	if (!to_lo)
-		tcp_bind_outbound(c, s, af);
+		fwd_bind_outbound(c, s, af);
 	tcp_sock_setup(conn);
 
 	conn->seq_from_tap = ntohl(th->seq) + 1;
@@ -785,7 +731,7 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 	conn->state = TCPS_CONNECTING;
 	tcp_timer_arm(conn, now);
 
-	if (connect(s, (struct sockaddr *)&to, sl) == 0) {
+	if (connect(s, &to.sa, sl) == 0) {
 		tcp_syn_ack_to_tap(c, conn, now);
 	} else if (errno != EINPROGRESS) {
 		debug("TCP: connect() failed at once: %s", strerror(errno));

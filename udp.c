@@ -119,10 +119,7 @@ static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 				     const struct timespec *now)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_UDP };
-	union {
-		struct sockaddr_in sa4;
-		struct sockaddr_in6 sa6;
-	} to = { 0 };
+	union sockaddr_inany to;
 	struct udp_flow *uf;
 	union flow *flow;
 	int s, one = 1;
@@ -137,30 +134,10 @@ static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 	uf = &flow->udp;
 	uf->f.type = FLOW_UDP;
 	uf->f.key = *key;
-	uf->sock = -1;
+	uf->sock = uf->shared = -1;
 	uf->ts = now->tv_sec;
 
-	if (af == AF_INET) {
-		to.sa4.sin_family = AF_INET;
-		to.sa4.sin_port = htons(key->dport);
-		to_lo = fwd_nat_from_tap(c, AF_INET, daddr, &to.sa4.sin_addr);
-		if (fwd_dns_from_tap(c, AF_INET, daddr, key->dport,
-				     &to.sa4.sin_addr))
-			to_lo = (ntohl(to.sa4.sin_addr.s_addr) >> 24) ==
-				IN_LOOPBACKNET;
-		sl = sizeof(to.sa4);
-	} else {
-		to.sa6.sin6_family = AF_INET6;
-		to.sa6.sin6_port = htons(key->dport);
-		to_lo = fwd_nat_from_tap(c, AF_INET6, daddr,
-					 &to.sa6.sin6_addr);
-		if (fwd_dns_from_tap(c, AF_INET6, daddr, key->dport,
-				     &to.sa6.sin6_addr))
-			to_lo = IN6_IS_ADDR_LOOPBACK(&to.sa6.sin6_addr);
-		if (IN6_IS_ADDR_LINKLOCAL(&to.sa6.sin6_addr))
-			to.sa6.sin6_scope_id = c->ifi6;
-		sl = sizeof(to.sa6);
-	}
+	to_lo = fwd_sockaddr_from_tap(c, af, daddr, key->dport, &to, &sl);
 
 	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (s < 0) {
@@ -175,31 +152,10 @@ static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 	else
 		setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
 
-	if (!to_lo) {
-		const char *ifname = af == AF_INET ? c->ip4.ifname_out :
-						     c->ip6.ifname_out;
+	if (!to_lo)
+		fwd_bind_outbound(c, s, af);
 
-		if (*ifname &&
-		    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, ifname,
-			       (socklen_t)strlen(ifname)))
-			debug_perror("UDP: can't bind to %s", ifname);
-		if (af == AF_INET && c->ip4.addr_out.s_addr) {
-			struct sockaddr_in b = { .sin_family = AF_INET,
-						 .sin_addr = c->ip4.addr_out };
-
-			if (bind(s, (struct sockaddr *)&b, sizeof(b)))
-				debug_perror("UDP: can't bind");
-		} else if (af == AF_INET6 &&
-			   !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr_out)) {
-			struct sockaddr_in6 b = { .sin6_family = AF_INET6,
-						  .sin6_addr = c->ip6.addr_out };
-
-			if (bind(s, (struct sockaddr *)&b, sizeof(b)))
-				debug_perror("UDP: can't bind");
-		}
-	}
-
-	if (connect(s, (struct sockaddr *)&to, sl)) {
+	if (connect(s, &to.sa, sl)) {
 		debug_ratelimit("UDP: can't connect: %s", strerror(errno));
 		close(s);
 		flow_free(flow);
