@@ -9,8 +9,9 @@
  *   --runas is given, since its namespaces are owned by the user who
  *   started it;
  * - every capability is dropped (libcap-ng when available, capset()
- *   otherwise), and no_new_privs is set so nothing we might execute can
- *   regain any.
+ *   otherwise), but CAP_SYS_ADMIN for pasta started as root, which joins
+ *   its namespaces again later; no_new_privs is set so nothing we might
+ *   execute can regain any.
  */
 
 #include <errno.h>
@@ -20,7 +21,9 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -156,10 +159,20 @@ void isolate_user(struct ctx *c)
  */
 void isolate_caps(const struct ctx *c)
 {
-	(void)c;
+	/* pasta started as root joins namespaces owned by the initial user
+	 * namespace again later (sockets for the loopback fast path, -U and
+	 * -T ports found by the automatic scan): that needs CAP_SYS_ADMIN.
+	 * Started by anybody else, it owns the namespaces and needs nothing.
+	 */
+	bool keep_sys_admin = c->mode == MODE_PASTA;
 
 #ifdef HAVE_LIBCAPNG
+	keep_sys_admin = keep_sys_admin &&
+			 capng_have_capability(CAPNG_EFFECTIVE, CAP_SYS_ADMIN);
 	capng_clear(CAPNG_SELECT_BOTH);
+	if (keep_sys_admin)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+			     CAP_SYS_ADMIN);
 	if (capng_apply(CAPNG_SELECT_BOTH))
 		warn("Can't drop capabilities");
 #else
@@ -168,7 +181,20 @@ void isolate_caps(const struct ctx *c)
 			.version = _LINUX_CAPABILITY_VERSION_3,
 		};
 		struct __user_cap_data_struct data[2] = { { 0 } };
+		uint32_t bit = 1U << (CAP_SYS_ADMIN % 32);
 
+		if (!syscall(SYS_capget, &hdr, data))
+			keep_sys_admin = keep_sys_admin &&
+					 (data[CAP_SYS_ADMIN / 32].effective &
+					  bit);
+		else
+			keep_sys_admin = false;
+
+		memset(data, 0, sizeof(data));
+		if (keep_sys_admin) {
+			data[CAP_SYS_ADMIN / 32].effective = bit;
+			data[CAP_SYS_ADMIN / 32].permitted = bit;
+		}
 		if (syscall(SYS_capset, &hdr, data))
 			warn_perror("Can't drop capabilities");
 	}

@@ -123,7 +123,7 @@ static void pidfile_write(struct ctx *c)
 
 	if (c->pidfile_fd < 0)
 		return;
-	n = snprintf(buf, sizeof(buf), "%i\n", getpid());
+	n = snprintf(buf, sizeof(buf), "%i\n", c->pid);
 	if (write_all(c->pidfile_fd, buf, (size_t)n))
 		warn_perror("Can't write PID file %s", c->pidfile);
 	close(c->pidfile_fd);
@@ -148,17 +148,30 @@ static void daemonize(struct ctx *c)
 		tap_sock_unlink(c);
 		die_perror("Can't go to the background");
 	}
-	if (pid > 0)
+	if (pid > 0) {
+		/* Whoever started us may read the PID file as soon as we
+		 * return: it must hold the daemon's PID by then.
+		 */
+		c->pid = pid;
+		pidfile_write(c);
 		_exit(EXIT_SUCCESS);
+	}
 
 	setsid();
+	if (c->pidfile_fd >= 0) {
+		close(c->pidfile_fd);
+		c->pidfile_fd = -1;
+		c->pidfile_written = true;
+	}
 
+	/* Callers such as podman wait for our output to end: let go of
+	 * every standard descriptor, --stderr or not.
+	 */
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);
-		if (!c->stderr_log)
-			dup2(null, STDERR_FILENO);
+		dup2(null, STDERR_FILENO);
 		if (null > STDERR_FILENO)
 			close(null);
 	}
@@ -248,8 +261,7 @@ int main(int argc, char **argv)
 
 	if (!c->foreground) {
 		daemonize(c);
-		if (!c->stderr_log)
-			log_to_syslog();
+		log_to_syslog();
 	}
 	c->pid = getpid();
 	pidfile_write(c);
