@@ -295,6 +295,9 @@ int main(int argc, char **argv)
 			die_perror("epoll_pwait() failed");
 		if (quit_signal) {
 			info("Exiting on signal %i", (int)quit_signal);
+			/* The command we started has no network without us */
+			if (c->mode == MODE_PASTA && c->pasta_spawned)
+				kill(c->pasta_child, SIGTERM);
 			passt_exit(c, EXIT_SUCCESS);
 		}
 

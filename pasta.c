@@ -452,6 +452,20 @@ static int pasta_ns_conf(struct ctx *c)
 		err_perror("Can't set MTU %i on %s", c->mtu, c->pasta_ifname);
 		return -1;
 	}
+	if (c->ifi6) {
+		char path[PATH_MAX];
+
+		/* We assign the address: an extra one from SLAAC would make
+		 * replies leave from an address the flows don't know.
+		 */
+		snprintf(path, sizeof(path),
+			 "/proc/sys/net/ipv6/conf/%s/autoconf",
+			 c->pasta_ifname);
+		if (write_file(path, "0"))
+			debug_perror("Can't disable SLAAC on %s",
+				     c->pasta_ifname);
+	}
+
 	if ((rc = nl_link_up(s, ifi))) {
 		errno = -rc;
 		err_perror("Can't bring up %s", c->pasta_ifname);

@@ -69,6 +69,7 @@
 #define UDP_BUF_SIZE		65536
 #define UDP_READ_ROUNDS		4	/* recvmmsg() calls per wakeup */
 #define UDP_ICMP_QUOTE_MAX	512	/* Bytes of payload quoted in errors */
+#define UDP_SOCK_BUF		(4 << 20)	/* Socket buffers we ask for */
 
 #define UDP_F_INBOUND		0x01	/* On a shared -u socket */
 #define UDP_F_TAP_SENT		0x02	/* The guest sent something */
@@ -87,6 +88,23 @@ static const struct fwd_rule *ns_arg_rule;
 static const struct sockaddr *ns_arg_to;
 static socklen_t ns_arg_tolen;
 static int ns_ret_fd;
+
+/**
+ * udp_sock_bufs() - Large buffers: a burst of big datagrams must fit
+ * @s:		Socket
+ *
+ * The default receive buffer holds only a couple of datagrams of 64 KiB.
+ * Ask for more, beyond the system limit where we're allowed to.
+ */
+static void udp_sock_bufs(int s)
+{
+	int sz = UDP_SOCK_BUF;
+
+	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(s, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(s, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+}
 
 /**
  * udp_flow_close() - Close a flow's own socket, free its entry
@@ -151,6 +169,7 @@ static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 		setsockopt(s, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 	else
 		setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	udp_sock_bufs(s);
 
 	if (!to_lo)
 		fwd_bind_outbound(c, s, af);
@@ -578,6 +597,7 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 		}
 		if (s < 0)
 			return last;
+		udp_sock_bufs(s);
 
 		flow = flow_alloc();
 		if (!flow) {
@@ -683,6 +703,7 @@ unsigned int udp_ns_bind_port(struct ctx *c, uint16_t port)
 		ns_call(c, ns_udp_bind);
 		if (ns_ret_fd < 0)
 			continue;
+		udp_sock_bufs(ns_ret_fd);
 		ref.fd = ns_ret_fd;
 		if (epoll_add(c, EPOLLIN, ref)) {
 			close(ns_ret_fd);
@@ -862,6 +883,7 @@ unsigned int udp_bind_port(struct ctx *c, uint16_t port)
 		s = sock_bind_port(af, SOCK_DGRAM, port, rule);
 		if (s < 0)
 			continue;
+		udp_sock_bufs(s);
 		ref.fd = s;
 		if (epoll_add(c, EPOLLIN, ref)) {
 			close(s);
