@@ -148,12 +148,14 @@ struct udp_flow {
  * @pending:	Bytes in each pipe
  * @flags:	SPLICE_F_* (tcp_splice.c)
  * @events:	epoll events requested for each socket
+ * @pipe_size:	Capacity of each pipe, bytes
  */
 struct tcp_splice_conn {
 	struct flow_common f;
 	int s[2];
 	int pipe[2][2];
 	uint32_t pending[2];
+	uint32_t pipe_size[2];
 	uint16_t flags;
 	uint32_t events[2];
 };

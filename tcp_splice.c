@@ -58,6 +58,8 @@
 #define SPLICE_F_EOF1		0x0004	/* End of file read on s[1] */
 #define SPLICE_F_SHUT0		0x0008	/* Direction 0 shut: s[1] SHUT_WR */
 #define SPLICE_F_SHUT1		0x0010	/* Direction 1 shut: s[0] SHUT_WR */
+#define SPLICE_F_FULL0		0x0020	/* Pipe 0 taken as full until empty */
+#define SPLICE_F_FULL1		0x0040	/* Pipe 1 taken as full until empty */
 
 static int splice_pipe_size = SPLICE_PIPE_SIZE;
 
@@ -213,11 +215,12 @@ static void splice_events_update(const struct ctx *c,
 
 	for (side = 0; side < 2; side++) {
 		uint16_t eof = side ? SPLICE_F_EOF1 : SPLICE_F_EOF0;
+		uint16_t full = side ? SPLICE_F_FULL1 : SPLICE_F_FULL0;
 		uint32_t ev = EPOLLRDHUP;
 
 		/* Read from this side while its pipe has room */
-		if (!(conn->flags & eof) &&
-		    conn->pending[side] < (uint32_t)splice_pipe_size)
+		if (!(conn->flags & eof) && !(conn->flags & full) &&
+		    conn->pending[side] < conn->pipe_size[side])
 			ev |= EPOLLIN;
 		/* Write to this side while the other pipe holds data */
 		if (conn->pending[!side])
@@ -237,6 +240,7 @@ static int splice_dir(struct tcp_splice_conn *conn, int dir)
 {
 	uint16_t eof = dir ? SPLICE_F_EOF1 : SPLICE_F_EOF0;
 	uint16_t shut = dir ? SPLICE_F_SHUT1 : SPLICE_F_SHUT0;
+	uint16_t full = dir ? SPLICE_F_FULL1 : SPLICE_F_FULL0;
 	int from = conn->s[dir], to = conn->s[!dir];
 	int *p = conn->pipe[dir];
 	int rounds;
@@ -245,10 +249,12 @@ static int splice_dir(struct tcp_splice_conn *conn, int dir)
 		bool progress = false;
 		ssize_t n;
 
-		if (!(conn->flags & eof) &&
-		    conn->pending[dir] < (uint32_t)splice_pipe_size) {
+		if (!conn->pending[dir])
+			conn->flags &= (uint16_t)~full;
+		if (!(conn->flags & eof) && !(conn->flags & full) &&
+		    conn->pending[dir] < conn->pipe_size[dir]) {
 			n = splice(from, NULL, p[1], NULL,
-				   (size_t)splice_pipe_size - conn->pending[dir],
+				   conn->pipe_size[dir] - conn->pending[dir],
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			if (n > 0) {
 				conn->pending[dir] += (uint32_t)n;
@@ -258,6 +264,13 @@ static int splice_dir(struct tcp_splice_conn *conn, int dir)
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 				   errno != EINTR) {
 				return -1;
+			} else if (conn->pending[dir]) {
+				/* The pipe may hold less than we thought
+				 * (pages are counted, not bytes): take it
+				 * as full until it drains, rather than
+				 * waking up for input we can't take.
+				 */
+				conn->flags |= full;
 			}
 		}
 
@@ -276,6 +289,8 @@ static int splice_dir(struct tcp_splice_conn *conn, int dir)
 		if (!progress)
 			break;
 	}
+	if (!conn->pending[dir])
+		conn->flags &= (uint16_t)~full;
 
 	if ((conn->flags & eof) && !conn->pending[dir] &&
 	    !(conn->flags & shut)) {
@@ -346,18 +361,21 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 /**
  * splice_pipe() - Open a non-blocking pipe, sized for the fast path
  * @p:		Set to the pipe's ends
+ * @size:	Set to the capacity of the pipe
  *
  * Return: 0 on success, -1 on failure
  */
-static int splice_pipe(int p[2])
+static int splice_pipe(int p[2], uint32_t *size)
 {
+	int sz;
+
 	if (pipe2(p, O_NONBLOCK | O_CLOEXEC))
 		return -1;
-	if (splice_pipe_size != 65536 &&
-	    fcntl(p[0], F_SETPIPE_SZ, splice_pipe_size) < 0) {
-		/* Not allowed this much: the default will do */
-		splice_pipe_size = 65536;
-	}
+	if (fcntl(p[0], F_SETPIPE_SZ, splice_pipe_size) < 0)
+		debug("splice: pipe size stays at the default");
+	/* Over the per-user limit, pipes may get much less than asked */
+	sz = fcntl(p[0], F_GETPIPE_SZ);
+	*size = sz > 0 ? (uint32_t)sz : 4096;
 	return 0;
 }
 
@@ -395,7 +413,8 @@ static void splice_new(struct ctx *c, int s0, int s1,
 	conn->pipe[0][0] = conn->pipe[0][1] = -1;
 	conn->pipe[1][0] = conn->pipe[1][1] = -1;
 
-	if (splice_pipe(conn->pipe[0]) || splice_pipe(conn->pipe[1])) {
+	if (splice_pipe(conn->pipe[0], &conn->pipe_size[0]) ||
+	    splice_pipe(conn->pipe[1], &conn->pipe_size[1])) {
 		warn_ratelimit("splice: can't open pipes: %s", strerror(errno));
 		splice_close(c, conn, true);
 		return;

@@ -1,0 +1,455 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# auto_fwd.sh - pasta's automatic port forwarding (fwd_auto_scan()):
+# pasta with no -t/-u/-T/-U (the default, auto for each) follows what is
+# bound on the other side, scanning about once a second:
+#
+# - -t auto: a TCP server started in the namespace after pasta becomes
+#   reachable from the host's 127.0.0.1 / ::1 on its port, and stops
+#   being forwarded (connection refused) after it exits
+# - -T auto: a server started on the host namespace's loopback becomes
+#   reachable from the namespace's 127.0.0.1 / ::1, and stops after it
+#   exits
+# - -u auto: a UDP server bound in the namespace gets (and answers)
+#   datagrams sent to the host's 127.0.0.1 / ::1 on its port, and stops
+#   being forwarded after it exits; one bound inside the ephemeral port
+#   range is never forwarded
+# - -U auto: the same for a UDP server on the host's loopback, reached
+#   from the namespace's 127.0.0.1 / ::1
+# - -t auto,~PORT never forwards PORT (the other ports still are), and
+#   -T none forwards nothing the other way
+#
+# Each "becomes reachable" / "stops" is a bounded poll (every 50 ms) that
+# must succeed within 5 s (pasta scans every second: 2 s is what to expect,
+# 5 s leaves room for a loaded machine); the time measured is printed,
+# from the server's start or exit to the first echo or refusal.  Every
+# "reachable" is checked on data: random tokens, then 1 MiB of TCP or 100
+# UDP datagrams echoed and compared.
+#
+# All of it twice: pasta as root attached to a namespace this test made
+# (--netns NAME), and pasta as nobody attached to the user and network
+# namespaces of a process nobody started (pasta PID).  pasta always runs
+# in the host namespace, with --config-net.
+#
+# shellcheck source-path=SCRIPTDIR
+set -eu
+
+# shellcheck source=../lib/assert.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
+# shellcheck source=../lib/topo.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+
+TOOL="$TOPO_ROOT/test/integration/auto_tool.py"
+LIMIT=${AUTO_LIMIT:-5}		# seconds allowed for each change
+NEVER=${AUTO_NEVER:-3}		# seconds a port must stay unforwarded
+
+A_T=10400	# TCP server in the namespace (-t auto)
+A_TT=10401	# TCP server on the host's loopback (-T auto)
+A_U=10402	# UDP server in the namespace (-u auto)
+A_UU=10403	# UDP server on the host's loopback (-U auto)
+A_U_EPH=40000	# UDP server in the namespace, in the ephemeral range
+A_EX=10410	# -t auto,~A_EX: excluded
+A_OK=10411	# -t auto,~A_EX: forwarded
+
+# ---------------------------------------------------------------- helpers
+
+# tfail() - Report a failed check without ending the test, return 1
+tfail() {
+	printf 'FAIL - %s\n' "$*"
+	return 1
+}
+
+# check() - CMD...: run a check, count its failure, carry on
+check() {
+	if ! "$@"; then
+		SOFT_FAILS=$((SOFT_FAILS + 1))
+	fi
+}
+
+# ns_run() - NS CMD...: run CMD in the named network namespace
+ns_run() {
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# bg_ns() - NS LOG CMD...: start CMD in NS in the background; sets BG_PID
+bg_ns() {
+	local ns=$1 log=$2
+
+	shift 2
+	ip netns exec "$ns" "$@" </dev/null >"$log" 2>&1 &
+	BG_PID=$!
+	topo_track_pid "$BG_PID"
+}
+
+# stop() - PID: end a background helper, by PID
+stop() {
+	topo_kill_pid "$1"
+	wait "$1" 2>/dev/null || true
+}
+
+# bound() - NS PROTO PORT: a socket listens (tcp) or is bound (udp) on PORT
+bound() {
+	local opt=-Hltn
+
+	[ "$2" = udp ] && opt=-Hlun
+	[ -n "$(ip netns exec "$1" ss "$opt" "sport = :$3" 2>/dev/null)" ]
+}
+
+# show_log() - FILE LABEL [LINES]: print the end of a log, indented
+show_log() {
+	[ -s "$1" ] || return 0
+	info "$2 (last lines of $1):"
+	tail -n "${3:-20}" "$1" | sed 's/^/#   /'
+}
+
+# now_ms() - Print a monotonic-enough clock in milliseconds
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# json_field() - JSON KEY: a top-level value of a JSON object, or nothing
+json_field() {
+	"$PYTHON" -c '
+import json, sys
+try:
+    print(json.loads(sys.argv[1]).get(sys.argv[2], ""))
+except ValueError:
+    print("")
+' "$1" "$2"
+}
+
+DAEMON_LOG=""
+PASTA_PID=""
+
+# pasta_wait_pid() - PIDFILE: set PASTA_PID once the PID file holds it
+#
+# The PID file may still be empty when pasta's foreground process has
+# returned (see the report): wait for it, bounded, and say so.
+pasta_wait_pid() {
+	if ! read_pidfile "$1" >/dev/null; then
+		info "PID file $1 still empty after pasta returned; waiting"
+		wait_until 5 read_pidfile "$1" >/dev/null ||
+			fail "pasta: no PID in $1"
+	fi
+	PASTA_PID=$(read_pidfile "$1")
+	topo_track_pid "$PASTA_PID"
+	pid_alive "$PASTA_PID" || fail "pasta (PID $PASTA_PID) not running"
+}
+
+# pasta_root() - NS ARGS...: new namespace NS, pasta as root attached to it
+pasta_root() {
+	local ns=$1 pidfile log
+
+	shift
+	pidfile="$TOPO_TMP/pasta-$ns.pid"
+	log="$TOPO_TMP/pasta-$ns.log"
+	topo_netns_add "$ns"
+	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
+	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	topo_track_pidfile "$pidfile"
+	capture in_host timeout 20 "$PASTA" --config-net --netns "$ns" \
+		-P "$pidfile" -l "$log" -d "$@"
+	if [ "$CAP_RC" != 0 ]; then
+		show_capture
+		fail "pasta $* attached to $ns: exit status $CAP_RC"
+	fi
+	pasta_wait_pid "$pidfile"
+	DAEMON_LOG=$log
+	info "pasta (root) -d $* attached to netns $ns, PID $PASTA_PID"
+}
+
+# holder_unshared() - PID: PID is in a user namespace of its own (unshare
+# -Urn makes both namespaces with one unshare(), then runs sleep)
+holder_unshared() {
+	local id
+
+	id=$(stat -L -c %i "/proc/$1/ns/user" 2>/dev/null) || return 1
+	[ "$id" != "$(stat -L -c %i /proc/self/ns/user)" ] &&
+		[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$(command -v sleep)")" ]
+}
+
+# pasta_nobody() - NS ARGS...: a process of nobody's in new user and
+# network namespaces, named NS (ip netns attach) so that the test can run
+# servers and clients there; pasta as nobody attached to it by PID
+pasta_nobody() {
+	local ns=$1 d="$TOPO_TMP/nobody" pidfile log holder
+
+	shift
+	mkdir -p "$d"
+	chmod 755 "$d"
+	chown "$NOBODY_UID:$NOBODY_GID" "$d"
+	pidfile="$d/pasta-$ns.pid"
+	log="$d/pasta-$ns.log"
+	bg_host /dev/null "${AS_NOBODY[@]}" unshare -Urn sleep 600
+	holder=$BG_PID
+	wait_until 5 holder_unshared "$holder" ||
+		fail "nobody: unshare -Urn did not create the namespaces"
+	ip netns attach "$ns" "$holder"
+	TOPO_NETNS+=("$ns")
+	if [ "$(netns_id "$ns")" = "$(netns_id "$HOST_NS")" ] ||
+	   [ "$(netns_id "$ns")" = "$(stat -L -c %i /proc/self/ns/net)" ] ||
+	   [ "$(netns_id "$ns")" != "$(pid_netns_id "$holder")" ]; then
+		fail "nobody: netns $ns is not the one of PID $holder"
+	fi
+	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
+	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	topo_track_pidfile "$pidfile"
+	capture in_host timeout 20 "${AS_NOBODY[@]}" "$UPASTA" --config-net \
+		-P "$pidfile" -l "$log" -d "$@" "$holder"
+	if [ "$CAP_RC" != 0 ]; then
+		show_capture
+		fail "pasta as nobody $* attached to PID $holder: exit status" \
+		     "$CAP_RC"
+	fi
+	pasta_wait_pid "$pidfile"
+	DAEMON_LOG=$log
+	info "pasta (nobody) -d $* attached to PID $holder (netns $ns)," \
+	     "PID $PASTA_PID"
+}
+
+# ----------------------------------------------------------------- checks
+
+# server() - NS PROTO BIND PORT: start an echo server; sets SRV_PID once it
+# is bound (fails the check otherwise)
+SRV_PID=""
+server() {
+	local ns=$1 proto=$2 bind=$3 port=$4
+
+	bg_ns "$ns" "$TOPO_TMP/srv-$port-$proto-$bind.log" "$PYTHON" "$TOOL" \
+		server --proto "$proto" --bind "$bind" --port "$port" \
+		--timeout 300
+	SRV_PID=$BG_PID
+	if ! wait_until 10 bound "$ns" "$proto" "$port"; then
+		show_log "$TOPO_TMP/srv-$port-$proto-$bind.log" "server"
+		tfail "no $proto server on $bind port $port in $ns"
+		return 1
+	fi
+}
+
+# poll() - LABEL NS PROTO PORT UNTIL T0_MS [SIZE]: from NS, poll 127.0.0.1
+# and ::1 on PORT, both at once, until each is forwarded (UNTIL up: echo,
+# then SIZE bytes intact) or not (down: refused), within LIMIT s; report
+# the time from T0_MS (wall clock) to the first echo or refusal
+poll() {
+	local label=$1 ns=$2 proto=$3 port=$4 until=$5 t0=$6 size=${7:-0}
+	local addr f pids=() rc=0 i=0 out ms state data
+
+	for addr in 127.0.0.1 ::1; do
+		f="$TOPO_TMP/poll.$i"
+		ns_run "$ns" timeout $((LIMIT + 30)) "$PYTHON" "$TOOL" wait \
+			--proto "$proto" --connect "$addr" --port "$port" \
+			--until "$until" --timeout "$LIMIT" --size "$size" \
+			</dev/null >"$f.out" 2>"$f.err" &
+		pids+=($!)
+		i=$((i + 1))
+	done
+	i=0
+	for addr in 127.0.0.1 ::1; do
+		f="$TOPO_TMP/poll.$i"
+		rc=0
+		wait "${pids[$i]}" || rc=$?
+		i=$((i + 1))
+		out=$(cat "$f.out")
+		state=$(json_field "$out" state)
+		data=$(json_field "$out" data)
+		ms=$(json_field "$out" end_ms)
+		[ -n "$ms" ] && ms=$((ms - t0))
+		if [ "$rc" = 0 ]; then
+			if [ "$until" = up ]; then
+				ok "$label, $addr:$port: forwarded after $ms ms" \
+				   "($(json_field "$out" attempts) attempts)," \
+				   "$size bytes echoed $data"
+			else
+				ok "$label, $addr:$port: no longer forwarded" \
+				   "(refused) after $ms ms"
+			fi
+			continue
+		fi
+		printf '  %s: %s\n' "$addr" "$out"
+		sed 's/^/  stderr: /' "$f.err" | head -n 5
+		show_log "$DAEMON_LOG" "pasta log" 8
+		if [ "$state" = "$until" ]; then
+			check tfail "$label, $addr:$port: $until after $ms ms," \
+				"but the data: $data"
+		else
+			check tfail "$label, $addr:$port: not $until within" \
+				"$LIMIT s (the last attempt saw:" \
+				"$(json_field "$out" last))"
+		fi
+	done
+}
+
+# never() - LABEL NS PROTO ADDR PORT: from NS, ADDR PORT never echoes, for
+# NEVER seconds
+never() {
+	local label=$1 ns=$2 proto=$3 addr=$4 port=$5
+
+	capture ns_run "$ns" timeout $((NEVER + 30)) "$PYTHON" "$TOOL" never \
+		--proto "$proto" --connect "$addr" --port "$port" \
+		--duration "$NEVER"
+	if [ "$CAP_RC" = 0 ]; then
+		ok "$label: not forwarded in $NEVER s ($CAP_OUT)"
+		return 0
+	fi
+	show_capture
+	tfail "$label: forwarded, but must not be"
+}
+
+# not_bound() - LABEL NS PROTO PORT: nothing bound on PORT in NS
+not_bound() {
+	if bound "$2" "$3" "$4"; then
+		ip netns exec "$2" ss -Hlntup "sport = :$4" | sed 's/^/#   /'
+		tfail "$1: $3 port $4 is bound in $2"
+		return 1
+	fi
+	ok "$1: nothing bound on $3 port $4 in $2"
+}
+
+# suite() - LABEL NS: pasta with every direction automatic attached to NS
+# Times run from the moment the server is seen bound (ss), or from just
+# before it is told to exit
+suite() {
+	local l=$1 ns=$2 t0 s4 s6
+
+	# Nothing yet: the host doesn't listen on the port
+	check not_bound "$l: before the server" "$HOST_NS" tcp "$A_T"
+
+	# -t auto: a server in the namespace, started now
+	if server "$ns" tcp :: "$A_T"; then
+		t0=$(now_ms)
+		poll "$l: -t auto, server started in the ns; host" \
+			"$HOST_NS" tcp "$A_T" up "$t0" 1048576
+		t0=$(now_ms)
+		stop "$SRV_PID"
+		poll "$l: -t auto, server in the ns gone; host" \
+			"$HOST_NS" tcp "$A_T" down "$t0"
+	else
+		SOFT_FAILS=$((SOFT_FAILS + 1))
+	fi
+
+	# -T auto: servers on the host's loopback, started now
+	if server "$HOST_NS" tcp 127.0.0.1 "$A_TT" && s4=$SRV_PID &&
+	   server "$HOST_NS" tcp ::1 "$A_TT"; then
+		s6=$SRV_PID
+		t0=$(now_ms)
+		poll "$l: -T auto, server started on the host's loopback; ns" \
+			"$ns" tcp "$A_TT" up "$t0" 1048576
+		t0=$(now_ms)
+		stop "$s4"
+		stop "$s6"
+		poll "$l: -T auto, server on the host's loopback gone; ns" \
+			"$ns" tcp "$A_TT" down "$t0"
+	else
+		SOFT_FAILS=$((SOFT_FAILS + 1))
+		stop "$SRV_PID"
+	fi
+
+	# -u auto: a UDP server in the namespace, started now
+	if server "$ns" udp :: "$A_U"; then
+		t0=$(now_ms)
+		poll "$l: -u auto, UDP server started in the ns; host" \
+			"$HOST_NS" udp "$A_U" up "$t0" 100000
+		t0=$(now_ms)
+		stop "$SRV_PID"
+		poll "$l: -u auto, UDP server in the ns gone; host" \
+			"$HOST_NS" udp "$A_U" down "$t0"
+	else
+		SOFT_FAILS=$((SOFT_FAILS + 1))
+	fi
+
+	# -U auto: UDP servers on the host's loopback, started now
+	if server "$HOST_NS" udp 127.0.0.1 "$A_UU" && s4=$SRV_PID &&
+	   server "$HOST_NS" udp ::1 "$A_UU"; then
+		s6=$SRV_PID
+		t0=$(now_ms)
+		poll "$l: -U auto, UDP server started on the host's lo; ns" \
+			"$ns" udp "$A_UU" up "$t0" 100000
+		t0=$(now_ms)
+		stop "$s4"
+		stop "$s6"
+		poll "$l: -U auto, UDP server on the host's loopback gone; ns" \
+			"$ns" udp "$A_UU" down "$t0"
+	else
+		SOFT_FAILS=$((SOFT_FAILS + 1))
+		stop "$SRV_PID"
+	fi
+
+	# -u auto skips the ephemeral range, where clients' sockets live
+	if server "$ns" udp :: "$A_U_EPH"; then
+		check never "$l: -u auto, UDP server on $A_U_EPH (ephemeral)" \
+			"$HOST_NS" udp 127.0.0.1 "$A_U_EPH"
+		check not_bound "$l: -u auto, ephemeral port" "$HOST_NS" udp \
+			"$A_U_EPH"
+		stop "$SRV_PID"
+	else
+		SOFT_FAILS=$((SOFT_FAILS + 1))
+	fi
+
+	pid_alive "$PASTA_PID" || check tfail "$l: pasta (PID $PASTA_PID) died"
+}
+
+# excl_suite() - LABEL NS: pasta -t auto,~A_EX -u none -T none -U none
+excl_suite() {
+	local l=$1 ns=$2 t0 p pids=()
+
+	server "$HOST_NS" tcp 127.0.0.1 "$A_TT" || check false
+	pids+=("$SRV_PID")
+	server "$ns" tcp :: "$A_EX" || check false
+	pids+=("$SRV_PID")
+	if server "$ns" tcp :: "$A_OK"; then
+		t0=$(now_ms)
+		poll "$l: -t auto,~$A_EX: server started in the ns; host" \
+			"$HOST_NS" tcp "$A_OK" up "$t0" 1048576
+	else
+		SOFT_FAILS=$((SOFT_FAILS + 1))
+	fi
+	pids+=("$SRV_PID")
+	check never "$l: -t auto,~$A_EX: server on $A_EX in the ns" \
+		"$HOST_NS" tcp 127.0.0.1 "$A_EX"
+	check not_bound "$l: -t auto,~$A_EX: excluded port" "$HOST_NS" tcp \
+		"$A_EX"
+	check never "$l: -T none: server on the host's loopback" "$ns" tcp \
+		127.0.0.1 "$A_TT"
+	for p in "${pids[@]}"; do
+		stop "$p"
+	done
+	pid_alive "$PASTA_PID" || check tfail "$l: pasta (PID $PASTA_PID) died"
+}
+
+# ------------------------------------------------------------------- test
+
+topo_init
+require_binaries
+topo_setup
+topo_unpriv_bin
+read -r eph_lo eph_hi < <(in_host cat /proc/sys/net/ipv4/ip_local_port_range)
+if [ "$A_U_EPH" -lt "$eph_lo" ] || [ "$A_U_EPH" -gt "$eph_hi" ]; then
+	fail "port $A_U_EPH is outside the ephemeral range $eph_lo-$eph_hi"
+fi
+
+ns=$(topo_netns_name ns)
+pasta_root "$ns"
+suite root "$ns"
+stop "$PASTA_PID"
+
+ns_ex=$(topo_netns_name excl)
+pasta_root "$ns_ex" -t "auto,~$A_EX" -u none -T none -U none
+excl_suite root "$ns_ex"
+stop "$PASTA_PID"
+
+ns_nb=$(topo_netns_name nobody)
+pasta_nobody "$ns_nb"
+suite nobody "$ns_nb"
+stop "$PASTA_PID"
+
+ns_nbx=$(topo_netns_name nobodyx)
+pasta_nobody "$ns_nbx" -t "auto,~$A_EX" -u none -T none -U none
+excl_suite nobody "$ns_nbx"
+stop "$PASTA_PID"
+
+soft_finish
+echo "auto_fwd: all checks passed"

@@ -1,0 +1,762 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# splice.sh - pasta's spliced TCP path (tcp_splice.c): connections between
+# the host namespace's loopback and pasta's namespace carried socket to
+# socket, checked on data (SHA-256 of what was sent and what arrived):
+#
+# - -t PORT: host 127.0.0.1 / ::1 -> a server in the namespace; -T PORT:
+#   namespace 127.0.0.1 / ::1 -> a server on the host namespace's loopback;
+#   -T 9000:80 connects to host port 80; 256 MiB (SPLICE_BIG) each way,
+#   IPv4 and IPv6
+# - half-close both ways: the side that sent FIN still gets the reply
+# - a reset from either side reaches the other one after the data sent
+#   before it (not a clean end of file)
+# - nothing listening behind the forward: the client's connection is
+#   reset or closed within 3 s (what it sees is reported)
+# - 200 (SPLICE_MANY) concurrent connections, each with its own data
+# - 100 connections one after the other: every one spliced, not only the
+#   first few
+# - back-pressure: with 60 (SPLICE_HOLD) idle connections open, a slow
+#   reader in the namespace; pasta waits for it without spinning (under
+#   30 % of a CPU), the data it gets is intact
+# - where connections arrive: at the namespace's own address (a server on
+#   the namespace's loopback only is not reachable), or with
+#   --host-lo-to-ns-lo at its loopback (and not at its address)
+# - proof of the fast path: pasta -p FILE captures no TCP frame for any
+#   of these ports; with --no-splice the same -t transfers still work and
+#   their frames do appear in the capture
+#
+# The main set runs twice: pasta as root attached to a namespace this test
+# made (--netns NAME), and pasta as nobody attached to the user and network
+# namespaces of a process nobody started (pasta PID); --host-lo-to-ns-lo
+# and --no-splice as root.  pasta always runs in the host namespace, with
+# --config-net.
+#
+# shellcheck source-path=SCRIPTDIR
+set -eu
+
+# shellcheck source=../lib/assert.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
+# shellcheck source=../lib/topo.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+
+BIG=${SPLICE_BIG:-256M}
+MANY=${SPLICE_MANY:-200}
+SEQ=${SPLICE_SEQ:-100}
+HOLD=${SPLICE_HOLD:-60}
+TOOL="$TOPO_ROOT/test/integration/splice_tool.py"
+PCAP_TOOL="$TOPO_ROOT/test/integration/splice_pcap.py"
+XFER_TIMEOUT=120
+
+P_T=10100	# -t: transfers
+P_T_HC=10101	# -t: half-close
+P_T_ECHO=10102	# -t: concurrent connections
+P_T_CLOSED=10103 # -t: nothing listens in the namespace
+P_T_SEQ=10104	# -t: connections one after the other
+P_T_WHERE=10105	# -t: which address of the namespace is reached
+P_T_SLOW=10106	# -t: a slow reader in the namespace
+P_TT=10200	# -T: transfers
+P_TT_HC=10201	# -T: half-close
+P_TT_ECHO=10202	# -T: concurrent connections
+P_TT_CLOSED=10203 # -T: nothing listens on the host's loopback
+T_PORTS="$P_T,$P_T_HC,$P_T_ECHO,$P_T_CLOSED,$P_T_SEQ,$P_T_WHERE,$P_T_SLOW"
+TT_PORTS="$P_TT,$P_TT_HC,$P_TT_ECHO,$P_TT_CLOSED,9000:80"
+ALL_PORTS="$T_PORTS,$P_TT,$P_TT_HC,$P_TT_ECHO,$P_TT_CLOSED,9000,80"
+
+# ---------------------------------------------------------------- helpers
+
+# tfail() - Report a failed check without ending the test, return 1
+tfail() {
+	printf 'FAIL - %s\n' "$*"
+	return 1
+}
+
+# check() - CMD...: run a check, count its failure, carry on
+check() {
+	if ! "$@"; then
+		SOFT_FAILS=$((SOFT_FAILS + 1))
+	fi
+}
+
+# ns_run() - NS CMD...: run CMD in the named network namespace
+ns_run() {
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# bg_ns() - NS LOG CMD...: start CMD in NS in the background; sets BG_PID
+bg_ns() {
+	local ns=$1 log=$2
+
+	shift 2
+	ip netns exec "$ns" "$@" </dev/null >"$log" 2>&1 &
+	BG_PID=$!
+	topo_track_pid "$BG_PID"
+}
+
+# reap() - PID TIMEOUT_S: wait for PID, kill it if it doesn't exit; sets
+# REAP_RC (124 if it had to be killed)
+REAP_RC=0
+reap() {
+	REAP_RC=0
+	if ! wait_pid_exit "$1" "$2"; then
+		topo_kill_pid "$1"
+		wait "$1" 2>/dev/null || true
+		REAP_RC=124
+		return 0
+	fi
+	wait "$1" 2>/dev/null || REAP_RC=$?
+}
+
+# stop() - PID: end a background helper, by PID
+stop() {
+	topo_kill_pid "$1"
+	wait "$1" 2>/dev/null || true
+}
+
+# listening() - NS PORT: something listens on TCP PORT in NS
+listening() {
+	[ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null)" ]
+}
+
+# wait_listen() - NS PORT: wait up to 10 s for a listener
+wait_listen() {
+	wait_until 10 listening "$1" "$2"
+}
+
+# show_log() - FILE LABEL [LINES]: print the end of a log, indented
+show_log() {
+	[ -s "$1" ] || return 0
+	info "$2 (last lines of $1):"
+	tail -n "${3:-20}" "$1" | sed 's/^/#   /'
+}
+
+sha_of() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+# mkfile() - NAME SIZE: random file (head -c SIZE), print its path
+mkfile() {
+	local f="$TOPO_TMP/data/$1"
+
+	mkdir -p "$TOPO_TMP/data"
+	chmod 755 "$TOPO_TMP/data"
+	head -c "$2" /dev/urandom >"$f"
+	chmod 644 "$f"
+	printf '%s\n' "$f"
+}
+
+is_ip6() {
+	case "$1" in *:*) return 0 ;; esac
+	return 1
+}
+
+# socat_listen() - BIND PORT / socat_connect() - ADDR PORT
+socat_listen() {
+	if is_ip6 "$1"; then
+		printf 'TCP6-LISTEN:%s,bind=[%s],reuseaddr\n' "$2" "$1"
+	else
+		printf 'TCP4-LISTEN:%s,bind=%s,reuseaddr\n' "$2" "$1"
+	fi
+}
+socat_connect() {
+	if is_ip6 "$1"; then
+		printf 'TCP6:[%s]:%s\n' "$1" "$2"
+	else
+		printf 'TCP4:%s:%s\n' "$1" "$2"
+	fi
+}
+
+# DAEMON_LOG - log of the pasta under test, shown when a check fails
+DAEMON_LOG=""
+PASTA_PID=""
+
+# pasta_wait_pid() - PIDFILE: set PASTA_PID once the PID file holds it
+#
+# The PID file may still be empty when pasta's foreground process has
+# returned (see the report): wait for it, bounded, and say so.
+pasta_wait_pid() {
+	if ! read_pidfile "$1" >/dev/null; then
+		info "PID file $1 still empty after pasta returned; waiting"
+		wait_until 5 read_pidfile "$1" >/dev/null ||
+			fail "pasta: no PID in $1"
+	fi
+	PASTA_PID=$(read_pidfile "$1")
+	topo_track_pid "$PASTA_PID"
+	pid_alive "$PASTA_PID" || fail "pasta (PID $PASTA_PID) not running"
+}
+
+# pasta_root() - NS ARGS...: new namespace NS, pasta as root attached to it
+pasta_root() {
+	local ns=$1 pidfile log
+
+	shift
+	pidfile="$TOPO_TMP/pasta-$ns.pid"
+	log="$TOPO_TMP/pasta-$ns.log"
+	topo_netns_add "$ns"
+	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
+	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	topo_track_pidfile "$pidfile"
+	capture in_host timeout 20 "$PASTA" --config-net --netns "$ns" \
+		-P "$pidfile" -l "$log" "$@"
+	if [ "$CAP_RC" != 0 ]; then
+		show_capture
+		fail "pasta $* attached to $ns: exit status $CAP_RC"
+	fi
+	pasta_wait_pid "$pidfile"
+	DAEMON_LOG=$log
+	info "pasta (root) $* attached to netns $ns, PID $PASTA_PID"
+}
+
+# pasta_nobody() - NS ARGS...: a process of nobody's in new user and
+# network namespaces, named NS (ip netns attach) so that the test can run
+# servers and clients there; pasta as nobody attached to it by PID
+HOLDER_PID=""
+pasta_nobody() {
+	local ns=$1 d="$TOPO_TMP/nobody" pidfile log
+
+	shift
+	mkdir -p "$d"
+	chmod 755 "$d"
+	chown "$NOBODY_UID:$NOBODY_GID" "$d"
+	pidfile="$d/pasta-$ns.pid"
+	log="$d/pasta-$ns.log"
+	bg_host /dev/null "${AS_NOBODY[@]}" unshare -Urn sleep 600
+	HOLDER_PID=$BG_PID
+	wait_until 5 holder_unshared "$HOLDER_PID" ||
+		fail "nobody: unshare -Urn did not create the namespaces"
+	ip netns attach "$ns" "$HOLDER_PID"
+	TOPO_NETNS+=("$ns")
+	if [ "$(netns_id "$ns")" = "$(netns_id "$HOST_NS")" ] ||
+	   [ "$(netns_id "$ns")" = "$(stat -L -c %i /proc/self/ns/net)" ] ||
+	   [ "$(netns_id "$ns")" != "$(pid_netns_id "$HOLDER_PID")" ]; then
+		fail "nobody: netns $ns is not the one of PID $HOLDER_PID"
+	fi
+	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
+	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	topo_track_pidfile "$pidfile"
+	capture in_host timeout 20 "${AS_NOBODY[@]}" "$UPASTA" --config-net \
+		-P "$pidfile" -l "$log" "$@" "$HOLDER_PID"
+	if [ "$CAP_RC" != 0 ]; then
+		show_capture
+		fail "pasta as nobody $* attached to PID $HOLDER_PID:" \
+		     "exit status $CAP_RC"
+	fi
+	pasta_wait_pid "$pidfile"
+	DAEMON_LOG=$log
+	info "pasta (nobody) $* attached to PID $HOLDER_PID (netns $ns)," \
+	     "PID $PASTA_PID"
+}
+
+# holder_unshared() - PID: PID is in a user namespace of its own (unshare
+# -Urn makes both namespaces with one unshare(), then runs sleep)
+holder_unshared() {
+	local id
+
+	id=$(stat -L -c %i "/proc/$1/ns/user" 2>/dev/null) || return 1
+	[ "$id" != "$(stat -L -c %i /proc/self/ns/user)" ] &&
+		[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$(command -v sleep)")" ]
+}
+
+# pasta_stop() - End the pasta under test (its -t ports are taken)
+pasta_stop() {
+	stop "$PASTA_PID"
+}
+
+# ----------------------------------------------------------------- checks
+
+# xfer() - LABEL DIR SNS SBIND PORT CNS CADDR CPORT FILE: move FILE over
+# one connection with socat, compare checksums
+# DIR up: the client sends FILE; down: the server sends it
+xfer() {
+	local label=$1 dir=$2 sns=$3 sbind=$4 port=$5 cns=$6 caddr=$7
+	local cport=$8 src=$9 out="$TOPO_TMP/xfer.out" slog="$TOPO_TMP/xfer.slog"
+	local clog="$TOPO_TMP/xfer.clog" spid crc srv cli t0 ms size got want
+
+	size=$(stat -c %s "$src")
+	rm -f "$out"
+	srv=$(socat_listen "$sbind" "$port")
+	cli=$(socat_connect "$caddr" "$cport")
+	if [ "$dir" = down ]; then
+		bg_ns "$sns" "$slog" timeout "$XFER_TIMEOUT" \
+			socat -u -b 262144 "OPEN:$src,rdonly" "$srv"
+	else
+		bg_ns "$sns" "$slog" timeout "$XFER_TIMEOUT" \
+			socat -u -b 262144 "$srv" "CREATE:$out"
+	fi
+	spid=$BG_PID
+	if ! wait_listen "$sns" "$port"; then
+		stop "$spid"
+		tfail "$label: no server on port $port"
+		return 1
+	fi
+	t0=$(date +%s%N)
+	crc=0
+	if [ "$dir" = down ]; then
+		ns_run "$cns" timeout "$XFER_TIMEOUT" socat -u -b 262144 \
+			"$cli" "CREATE:$out" </dev/null >"$clog" 2>&1 || crc=$?
+	else
+		ns_run "$cns" timeout "$XFER_TIMEOUT" socat -u -b 262144 \
+			"OPEN:$src,rdonly" "$cli" </dev/null >"$clog" 2>&1 || crc=$?
+	fi
+	reap "$spid" 30
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	want=$(sha_of "$src")
+	got=$( [ -f "$out" ] && sha_of "$out" || echo none)
+	if [ "$got" = "$want" ] && [ "$crc" = 0 ] && [ "$REAP_RC" = 0 ]; then
+		ok "$label: $size bytes $dir, intact (sha256 ${want:0:16}...," \
+		   "$ms ms$( [ "$size" -ge 1048576 ] && [ "$ms" -gt 0 ] &&
+			printf ', %s MB/s' $((size / 1000 / ms))))"
+		rm -f "$out"
+		return 0
+	fi
+	tfail "$label: $dir transfer of $size bytes: client exit $crc," \
+	      "server exit $REAP_RC, received $( [ -f "$out" ] &&
+	      stat -c %s "$out" || echo no) bytes, sha256 $got, expected $want"
+	sed 's/^/#   server: /' "$slog" | head -n 5
+	sed 's/^/#   client: /' "$clog" | head -n 5
+	show_log "$DAEMON_LOG" "pasta log" 10
+	rm -f "$out"
+	return 1
+}
+
+# hc() - LABEL MODE SNS SBIND PORT CNS CADDR: one half-close exchange
+# hc-client: the client sends 300000 bytes and FIN, then reads the reply;
+# hc-server: the server sends 300000 bytes and FIN, then reads the reply
+hc() {
+	local label=$1 mode=$2 sns=$3 sbind=$4 port=$5 cns=$6 caddr=$7 spid
+
+	bg_ns "$sns" "$TOPO_TMP/hc-srv.log" "$PYTHON" "$TOOL" server \
+		--bind "$sbind" --port "$port" --mode "$mode" --count 1 \
+		--timeout 30
+	spid=$BG_PID
+	wait_listen "$sns" "$port" || { tfail "$label: no server"; return 1; }
+	capture ns_run "$cns" timeout 40 "$PYTHON" "$TOOL" client \
+		--connect "$caddr" --port "$port" --mode "$mode" --timeout 30
+	reap "$spid" 10
+	if [ "$CAP_RC" = 0 ] && [ "$REAP_RC" = 0 ]; then
+		if [ "$mode" = hc-client ]; then
+			ok "$label: client sent 300000 bytes + FIN, then got" \
+			   "the server's 200000-byte reply, intact"
+		else
+			ok "$label: server sent 300000 bytes + FIN, then got" \
+			   "the client's 200000-byte reply, intact"
+		fi
+		return 0
+	fi
+	show_capture
+	show_log "$TOPO_TMP/hc-srv.log" "server"
+	show_log "$DAEMON_LOG" "pasta log" 10
+	tfail "$label: half-close exchange failed (client $CAP_RC," \
+	      "server $REAP_RC)"
+}
+
+# abort() - LABEL WHO SNS SBIND PORT CNS CADDR: WHO (server or client)
+# sends 100000 bytes, then closes with a reset; the other side must get
+# the bytes and then the reset, not a clean end of file
+abort() {
+	local label=$1 who=$2 sns=$3 sbind=$4 port=$5 cns=$6 caddr=$7 spid
+	local smode=abort cmode=expect-reset
+
+	[ "$who" = client ] && smode=expect-reset && cmode=abort
+	bg_ns "$sns" "$TOPO_TMP/abort-srv.log" "$PYTHON" "$TOOL" server \
+		--bind "$sbind" --port "$port" --mode "$smode" --count 1 \
+		--timeout 20 --size 100000
+	spid=$BG_PID
+	wait_listen "$sns" "$port" || { tfail "$label: no server"; return 1; }
+	capture ns_run "$cns" timeout 30 "$PYTHON" "$TOOL" client \
+		--connect "$caddr" --port "$port" --mode "$cmode" --timeout 20 \
+		--size 100000
+	reap "$spid" 10
+	if [ "$CAP_RC" = 0 ] && [ "$REAP_RC" = 0 ]; then
+		ok "$label: the $who sent 100000 bytes and reset; the other" \
+		   "side got the bytes, then the reset"
+		return 0
+	fi
+	show_capture
+	show_log "$TOPO_TMP/abort-srv.log" "server"
+	tfail "$label: reset not passed on (client $CAP_RC, server $REAP_RC)"
+}
+
+# closed() - LABEL NS ADDR PORT: nothing behind the forward.  The
+# forwarding socket accepts first, so the client can't get "refused":
+# it must be reset or see end of file within 3 s
+closed() {
+	local label=$1 cns=$2 addr=$3 port=$4
+
+	capture ns_run "$cns" timeout 15 "$PYTHON" "$TOOL" probe \
+		--connect "$addr" --port "$port" --max-time 3
+	if [ "$CAP_RC" = 0 ]; then
+		ok "$label: the client sees: $CAP_OUT s"
+		return 0
+	fi
+	show_capture
+	show_log "$DAEMON_LOG" "pasta log" 10
+	tfail "$label: expected a reset or close within 3 s, got: $CAP_OUT"
+}
+
+# many() - LABEL SNS SBIND PORT CNS CADDR: concurrent connections, each
+# with its own data, echoed
+many() {
+	local label=$1 sns=$2 sbind=$3 port=$4 cns=$5 caddr=$6 spid
+
+	bg_ns "$sns" "$TOPO_TMP/echo.log" "$PYTHON" "$TOOL" server \
+		--bind "$sbind" --port "$port" --mode echo --timeout 150
+	spid=$BG_PID
+	wait_listen "$sns" "$port" || { tfail "$label: no echo server"; return 1; }
+	capture ns_run "$cns" timeout 150 "$PYTHON" "$TOOL" many \
+		--connect "$caddr" --port "$port" --conns "$MANY" --size 65536 \
+		--timeout 120
+	stop "$spid"
+	if [ "$CAP_RC" = 0 ]; then
+		ok "$label: $MANY concurrent connections, 64 KiB each, all" \
+		   "echoed intact ($CAP_OUT)"
+		return 0
+	fi
+	show_capture
+	show_log "$DAEMON_LOG" "pasta log" 10
+	tfail "$label: not every connection intact"
+}
+
+# seq_spliced() - LABEL NS BIND CADDR WANT_PEER: SEQ connections one after
+# the other through -t; each must be intact and spliced, that is, seen by
+# the server as coming from the namespace's address WANT_PEER (over the
+# tap it would come from the gateway)
+seq_spliced() {
+	local label=$1 sns=$2 bind=$3 caddr=$4 want=$5 peers="$TOPO_TMP/peers"
+	local spid n other
+
+	rm -f "$peers"
+	bg_ns "$sns" "$TOPO_TMP/seq.log" "$PYTHON" "$TOOL" server \
+		--bind "$bind" --port "$P_T_SEQ" --mode hc-client \
+		--count "$SEQ" --timeout 60 --size 1000 --reply-size 1000 \
+		--peers "$peers"
+	spid=$BG_PID
+	wait_listen "$sns" "$P_T_SEQ" || { tfail "$label: no server"; return 1; }
+	capture in_host timeout 70 "$PYTHON" "$TOOL" client --connect "$caddr" \
+		--port "$P_T_SEQ" --mode hc-client --size 1000 --reply-size 1000 \
+		--repeat "$SEQ" --timeout 10
+	reap "$spid" 10
+	if [ "$CAP_RC" != 0 ] || [ "$REAP_RC" != 0 ]; then
+		show_capture
+		show_log "$TOPO_TMP/seq.log" "server"
+		tfail "$label: $SEQ connections in a row: not all intact"
+		return 1
+	fi
+	n=$(cut -d' ' -f1 "$peers" | grep -cxF "$want" || true)
+	if [ "$n" != "$SEQ" ]; then
+		other=$(cut -d' ' -f1 "$peers" | grep -nvxF "$want" | head -n 1)
+		tfail "$label: only $n of $SEQ connections in a row spliced" \
+		      "(from $want); the first other one, #${other%%:*}, came" \
+		      "from ${other#*:}, over the tap"
+		show_log "$DAEMON_LOG" "pasta log" 5
+		return 1
+	fi
+	ok "$label: $SEQ connections in a row, all intact, all spliced" \
+	   "(seen from $want)"
+}
+
+# reach() - LABEL NS BIND CADDR WANT_PEER: which address of the namespace
+# a -t connection from the host's loopback reaches.  A server bound to BIND
+# only; WANT_PEER: the client address the server must see, or "none": the
+# server must get no connection, and the client must be reset or closed
+reach() {
+	local label=$1 tns=$2 bind=$3 caddr=$4 want=$5 peers="$TOPO_TMP/peers"
+	local spid
+
+	rm -f "$peers"
+	bg_ns "$tns" "$TOPO_TMP/where.log" "$PYTHON" "$TOOL" server \
+		--bind "$bind" --port "$P_T_WHERE" --mode hc-client --count 1 \
+		--timeout 20 --size 1000 --reply-size 1000 --peers "$peers"
+	spid=$BG_PID
+	if ! wait_listen "$tns" "$P_T_WHERE"; then
+		tfail "$label: no server on $bind"
+		return 1
+	fi
+	if [ "$want" = none ]; then
+		capture in_host timeout 15 "$PYTHON" "$TOOL" probe \
+			--connect "$caddr" --port "$P_T_WHERE" --max-time 3
+		sleep 0.2
+		stop "$spid"
+		if [ -s "$peers" ]; then
+			tfail "$label: the server on $bind got a connection" \
+			      "from $(cat "$peers")"
+			return 1
+		fi
+		if [ "$CAP_RC" != 0 ]; then
+			show_capture
+			tfail "$label: client not reset or closed within 3 s"
+			return 1
+		fi
+		ok "$label: $caddr -> the server on $bind only: not reached" \
+		   "(the client sees: $CAP_OUT s)"
+		return 0
+	fi
+	capture in_host timeout 30 "$PYTHON" "$TOOL" client \
+		--connect "$caddr" --port "$P_T_WHERE" --mode hc-client \
+		--size 1000 --reply-size 1000 --timeout 20
+	reap "$spid" 10
+	if [ "$CAP_RC" != 0 ] || [ "$REAP_RC" != 0 ]; then
+		show_capture
+		show_log "$TOPO_TMP/where.log" "server"
+		tfail "$label: $caddr -> the server on $bind only: exchange" \
+		      "failed (client $CAP_RC, server $REAP_RC)"
+		return 1
+	fi
+	if [ "$(cut -d' ' -f1 "$peers")" != "$want" ]; then
+		tfail "$label: $caddr -> the server on $bind sees the" \
+		      "connection from '$(cat "$peers")', expected $want"
+		return 1
+	fi
+	ok "$label: $caddr -> the server on $bind only: reached, from $want," \
+	   "data intact"
+}
+
+# cpu_ticks() - PID: user + system CPU time of PID, in clock ticks
+cpu_ticks() {
+	local stat
+
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	printf '%s\n' "$stat" | awk '{ print $12 + $13 }'
+}
+
+# slow_reader() - LABEL NS: back-pressure.  With HOLD idle connections
+# open through -t (as an application keeping a pool would), a sender on
+# the host's loopback faces a reader in the namespace that takes 4 KiB
+# every 10 ms: pasta must wait for the reader, not spin (its CPU time
+# over 3 s of this stays under 30 % of one CPU), and what the reader
+# gets must be intact.  Run on a fresh pasta: the idle connections' pipes
+# then take the user's whole pipe allowance (fs.pipe-user-pages-soft,
+# 64 MiB: 32 connections with two 1 MiB pipes), so that the pipes of
+# later connections are as small as the kernel makes them for a user
+# over it (two pages), smaller than the size pasta tried to set
+slow_reader() {
+	local l=$1 ns=$2 epid hpid spid cpid c0 c1 hz pct res
+
+	bg_ns "$ns" /dev/null "$PYTHON" "$TOOL" server --bind 0.0.0.0 \
+		--port "$P_T_ECHO" --mode echo --timeout 60
+	epid=$BG_PID
+	wait_listen "$ns" "$P_T_ECHO" || { tfail "$l: no echo server"; return 1; }
+	bg_host "$TOPO_TMP/hold.log" "$PYTHON" "$TOOL" hold --connect \
+		127.0.0.1 --port "$P_T_ECHO" --conns "$HOLD" --timeout 60
+	hpid=$BG_PID
+	if ! wait_until 20 grep -q "^held" "$TOPO_TMP/hold.log"; then
+		stop "$hpid"
+		stop "$epid"
+		show_log "$TOPO_TMP/hold.log" "hold"
+		tfail "$l: could not open $HOLD idle connections"
+		return 1
+	fi
+	bg_ns "$ns" "$TOPO_TMP/slow.log" "$PYTHON" "$TOOL" slow --bind 0.0.0.0 \
+		--port "$P_T_SLOW" --size 67108864 --duration 6 --timeout 30
+	spid=$BG_PID
+	wait_listen "$ns" "$P_T_SLOW" || { tfail "$l: no slow reader"; return 1; }
+	bg_host /dev/null "$PYTHON" "$TOOL" send --connect 127.0.0.1 \
+		--port "$P_T_SLOW" --size 67108864 --timeout 30
+	cpid=$BG_PID
+	sleep 1.5
+	c0=$(cpu_ticks "$PASTA_PID")
+	sleep 3
+	c1=$(cpu_ticks "$PASTA_PID")
+	reap "$spid" 20
+	stop "$cpid"
+	stop "$hpid"
+	stop "$epid"
+	res=$(head -n 1 "$TOPO_TMP/slow.log")
+	hz=$(getconf CLK_TCK)
+	pct=$(((c1 - c0) * 100 / (3 * hz)))
+	if [ "$REAP_RC" != 0 ]; then
+		show_log "$TOPO_TMP/slow.log" "slow reader"
+		tfail "$l: slow reader: data not intact ($res)"
+		return 1
+	fi
+	if [ "$pct" -ge 30 ]; then
+		tfail "$l: slow reader, $HOLD idle connections open: pasta" \
+		      "used $pct % of a CPU while waiting for the reader" \
+		      "(busy loop; reader: $res)"
+		return 1
+	fi
+	ok "$l: slow reader, $HOLD idle connections open: pasta used" \
+	   "$pct % of a CPU while waiting; reader: $res"
+}
+
+# pcap_count() - FILE PORTS: set PCAP_JSON, PCAP_MATCH, PCAP_FRAMES
+PCAP_JSON=""
+PCAP_MATCH=""
+PCAP_FRAMES=""
+pcap_count() {
+	PCAP_JSON=$("$PYTHON" "$PCAP_TOOL" "$1" "$2") || PCAP_JSON=""
+	PCAP_MATCH=$(json_field "$PCAP_JSON" match)
+	PCAP_FRAMES=$(json_field "$PCAP_JSON" frames)
+}
+
+# json_field() - JSON KEY: a top-level value of a JSON object, or nothing
+json_field() {
+	"$PYTHON" -c '
+import json, sys
+try:
+    print(json.loads(sys.argv[1]).get(sys.argv[2], ""))
+except ValueError:
+    print("")
+' "$1" "$2"
+}
+
+# no_frames() - LABEL FILE PORTS: the capture is valid and shows no TCP
+# segment for PORTS
+no_frames() {
+	pcap_count "$2" "$3"
+	if [ -z "$PCAP_JSON" ]; then
+		tfail "$1: can't read the capture $2"
+		return 1
+	fi
+	if [ "$PCAP_MATCH" != 0 ]; then
+		tcpdump -nr "$2" tcp 2>/dev/null | head -n 5 | sed 's/^/#   /'
+		tfail "$1: $PCAP_MATCH TCP frames for the spliced ports on the" \
+		      "tap: not spliced ($PCAP_JSON)"
+		return 1
+	fi
+	ok "$1: the capture holds $PCAP_FRAMES frames, no TCP segment for" \
+	   "the spliced ports"
+}
+
+# suite() - LABEL NS PCAP: everything through a pasta attached to NS with
+# -t $T_PORTS -T $TT_PORTS -p PCAP
+suite() {
+	local l=$1 ns=$2 pcap=$3 dir mode
+
+	# First, while pasta has done nothing yet: see slow_reader()
+	check slow_reader "$l" "$ns"
+
+	for dir in up down; do
+		check xfer "$l: v4 -t, 127.0.0.1:$P_T" "$dir" "$ns" 0.0.0.0 \
+			"$P_T" "$HOST_NS" 127.0.0.1 "$P_T" "$FBIG"
+		check xfer "$l: v6 -t, [::1]:$P_T" "$dir" "$ns" :: "$P_T" \
+			"$HOST_NS" ::1 "$P_T" "$FBIG"
+		check xfer "$l: v4 -T, 127.0.0.1:$P_TT" "$dir" "$HOST_NS" \
+			127.0.0.1 "$P_TT" "$ns" 127.0.0.1 "$P_TT" "$FBIG"
+		check xfer "$l: v6 -T, [::1]:$P_TT" "$dir" "$HOST_NS" ::1 \
+			"$P_TT" "$ns" ::1 "$P_TT" "$FBIG"
+	done
+
+	# -T 9000:80: port 9000 in the namespace reaches port 80 on the host
+	check xfer "$l: v4 -T 9000:80" down "$HOST_NS" 127.0.0.1 80 \
+		"$ns" 127.0.0.1 9000 "$F1K"
+	check xfer "$l: v6 -T 9000:80" up "$HOST_NS" ::1 80 "$ns" ::1 9000 \
+		"$F1K"
+
+	for mode in hc-client hc-server; do
+		check hc "$l: v4 -t $mode" "$mode" "$ns" 0.0.0.0 "$P_T_HC" \
+			"$HOST_NS" 127.0.0.1
+		check hc "$l: v6 -t $mode" "$mode" "$ns" :: "$P_T_HC" \
+			"$HOST_NS" ::1
+		check hc "$l: v4 -T $mode" "$mode" "$HOST_NS" 127.0.0.1 \
+			"$P_TT_HC" "$ns" 127.0.0.1
+		check hc "$l: v6 -T $mode" "$mode" "$HOST_NS" ::1 "$P_TT_HC" \
+			"$ns" ::1
+	done
+
+	for mode in server client; do
+		check abort "$l: v4 -t, $mode resets" "$mode" "$ns" 0.0.0.0 \
+			"$P_T_HC" "$HOST_NS" 127.0.0.1
+		check abort "$l: v6 -T, $mode resets" "$mode" "$HOST_NS" ::1 \
+			"$P_TT_HC" "$ns" ::1
+	done
+
+	check closed "$l: v4 -t, nothing listening in the namespace" \
+		"$HOST_NS" 127.0.0.1 "$P_T_CLOSED"
+	check closed "$l: v6 -t, nothing listening in the namespace" \
+		"$HOST_NS" ::1 "$P_T_CLOSED"
+	check closed "$l: v4 -T, nothing listening on the host's loopback" \
+		"$ns" 127.0.0.1 "$P_TT_CLOSED"
+	check closed "$l: v6 -T, nothing listening on the host's loopback" \
+		"$ns" ::1 "$P_TT_CLOSED"
+
+	check many "$l: v4 -t" "$ns" 0.0.0.0 "$P_T_ECHO" "$HOST_NS" 127.0.0.1
+	check many "$l: v6 -t" "$ns" :: "$P_T_ECHO" "$HOST_NS" ::1
+	check many "$l: v4 -T" "$HOST_NS" 127.0.0.1 "$P_TT_ECHO" "$ns" \
+		127.0.0.1
+	check many "$l: v6 -T" "$HOST_NS" ::1 "$P_TT_ECHO" "$ns" ::1
+
+	check seq_spliced "$l: v4 -t" "$ns" 0.0.0.0 127.0.0.1 "$HOST_IP4"
+	check seq_spliced "$l: v6 -t" "$ns" :: ::1 "$HOST_IP6"
+
+	# Connections from the host's loopback arrive at the namespace's
+	# own address, not at its loopback
+	check reach "$l: v4" "$ns" "$HOST_IP4" 127.0.0.1 "$HOST_IP4"
+	check reach "$l: v4" "$ns" 127.0.0.1 127.0.0.1 none
+	check reach "$l: v6" "$ns" "$HOST_IP6" ::1 "$HOST_IP6"
+	check reach "$l: v6" "$ns" ::1 ::1 none
+
+	pid_alive "$PASTA_PID" || check tfail "$l: pasta (PID $PASTA_PID) died"
+	check no_frames "$l: pcap" "$pcap" "$ALL_PORTS"
+}
+
+# ------------------------------------------------------------------- test
+
+topo_init
+require_binaries
+topo_setup
+topo_unpriv_bin
+
+FBIG=$(mkfile big "$BIG")
+F1K=$(mkfile kib 1K)
+FMID=$(mkfile mid 4M)
+info "test file: $BIG ($(stat -c %s "$FBIG") bytes)"
+
+# pasta as root, attached to a namespace of ours
+ns=$(topo_netns_name ns)
+pasta_root "$ns" -t "$T_PORTS" -T "$TT_PORTS" -u none -U none \
+	-p "$TOPO_TMP/root.pcap"
+suite root "$ns" "$TOPO_TMP/root.pcap"
+pasta_stop
+
+# --host-lo-to-ns-lo: at the namespace's loopback, not at its address
+ns_lo=$(topo_netns_name lo)
+pasta_root "$ns_lo" --host-lo-to-ns-lo -t "$P_T_WHERE" -T none -u none \
+	-U none -p "$TOPO_TMP/lo.pcap"
+check reach "--host-lo-to-ns-lo: v4" "$ns_lo" 127.0.0.1 127.0.0.1 127.0.0.1
+check reach "--host-lo-to-ns-lo: v4" "$ns_lo" "$HOST_IP4" 127.0.0.1 none
+check reach "--host-lo-to-ns-lo: v6" "$ns_lo" ::1 ::1 ::1
+check reach "--host-lo-to-ns-lo: v6" "$ns_lo" "$HOST_IP6" ::1 none
+check no_frames "--host-lo-to-ns-lo: pcap" "$TOPO_TMP/lo.pcap" "$P_T_WHERE"
+pasta_stop
+
+# --no-splice: the same -t transfers over the tap, where the capture sees
+# them
+ns_ns=$(topo_netns_name nosplice)
+pasta_root "$ns_ns" --no-splice -t "$P_T,$P_T_WHERE" -T none -u none \
+	-U none -p "$TOPO_TMP/nosplice.pcap"
+# Over the tap, the namespace sees the gateway as the peer: what tells
+# the checks of seq_spliced() apart
+check reach "--no-splice: v4" "$ns_ns" "$HOST_IP4" 127.0.0.1 "$GW_IP4"
+check reach "--no-splice: v6" "$ns_ns" "$HOST_IP6" ::1 "$GW_IP6"
+for dir in up down; do
+	check xfer "--no-splice: v4 -t" "$dir" "$ns_ns" 0.0.0.0 "$P_T" \
+		"$HOST_NS" 127.0.0.1 "$P_T" "$FMID"
+	check xfer "--no-splice: v6 -t" "$dir" "$ns_ns" :: "$P_T" \
+		"$HOST_NS" ::1 "$P_T" "$FMID"
+done
+pcap_count "$TOPO_TMP/nosplice.pcap" "$P_T"
+# 4 x 4 MiB in frames of at most 65520 bytes: 256 data segments at least
+if [ -n "$PCAP_MATCH" ] && [ "$PCAP_MATCH" -ge 256 ]; then
+	ok "--no-splice: the capture shows the transfers on the tap" \
+	   "($PCAP_MATCH TCP frames for port $P_T)"
+else
+	check tfail "--no-splice: expected the transfers' frames in the" \
+		"capture, got: ${PCAP_JSON:-an unreadable capture}"
+fi
+pasta_stop
+
+# pasta as nobody, attached by PID to namespaces nobody made
+ns_nb=$(topo_netns_name nobody)
+pasta_nobody "$ns_nb" -t "$T_PORTS" -T "$TT_PORTS" -u none -U none \
+	-p "$TOPO_TMP/nobody/nobody.pcap"
+suite nobody "$ns_nb" "$TOPO_TMP/nobody/nobody.pcap"
+pasta_stop
+
+soft_finish
+echo "splice: all checks passed"

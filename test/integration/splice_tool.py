@@ -1,0 +1,552 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""splice_tool.py - TCP clients and servers for the spliced path tests
+
+Every check is on data: the bytes each side sends derive from a seed (and
+the connection's number), the receiving side compares them with what it
+expected, through SHA-256 digests.  Every wait is bounded by --timeout.
+
+Subcommands:
+
+  server  --bind ADDR --port P --mode MODE [--count N] [--timeout S]
+          [--peers FILE]
+          echo       echo each connection until EOF, then close (a thread
+                     per connection)
+          hc-client  half-close, client first: read to EOF, then reply
+                     "<sha256 of what came>\\n" + --reply-size bytes
+                     derived from that digest, close
+          hc-server  half-close, server first: send --size bytes, shut
+                     down writing, read the client's reply to EOF, check it
+          abort      send --size bytes, wait 0.5 s, close with a reset
+                     (SO_LINGER 0)
+          expect-reset  read: all of the peer's --size bytes, then a
+                     reset, not a clean end of file
+          Serves --count connections (0: until --timeout), appends the
+          peer "ADDR PORT" of each to --peers; exit 1 if one failed or
+          fewer than --count came in time.
+  client  --connect ADDR --port P --mode hc-client|hc-server
+          [--repeat N]: the other side of the half-close exchanges, N
+          times one after the other; --mode abort|expect-reset: as the
+          server modes, on the connecting side
+  many    --connect ADDR --port P --conns N --size S: open N connections
+          to an echo server at once, then send S bytes of its own on each
+          (FIN after the data) and check each echo; JSON on stdout
+  hold    --connect ADDR --port P --conns N: open N connections to an
+          echo server, check a short echo on each, print "held N", keep
+          them open for --timeout seconds
+  send    --connect ADDR --port P --size S: send S bytes (from --seed),
+          stop quietly if the receiver goes away
+  slow    --bind ADDR --port P --size S --duration D: accept one
+          connection, read it slowly (4 KiB every 10 ms, small receive
+          buffer) for D seconds; the bytes that came must be the start of
+          what send sends; JSON {"got": N, "intact": true|false}
+  probe   --connect ADDR --port P --max-time S: what happens to a
+          connection to a forwarded port with nothing behind it.  Prints
+          one line: "refused T", "reset-connect T", "reset T", "eof T",
+          "data", "open" (nothing within S seconds) or "error E"; exit 0
+          for refused / reset / eof within S seconds.
+
+Exit status: 0 when every check held, 1 otherwise.  Standard library only.
+"""
+
+import argparse
+import asyncio
+import hashlib
+import json
+import random
+import resource
+import socket
+import struct
+import sys
+import threading
+import time
+
+CHUNK = 65536
+
+
+def say(msg):
+    print("splice_tool: " + msg, file=sys.stderr, flush=True)
+
+
+def payload(seed, size):
+    return random.Random(seed).randbytes(size)
+
+
+def family_of(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+def raise_nofile():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def recv_all(sock, deadline):
+    parts = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("no end of file before the deadline "
+                               "(%d bytes)" % sum(map(len, parts)))
+        sock.settimeout(left)
+        buf = sock.recv(CHUNK)
+        if not buf:
+            return b"".join(parts)
+        parts.append(buf)
+
+
+def make_reply(data, size):
+    digest = hashlib.sha256(data).hexdigest()
+    return digest.encode() + b"\n" + payload(digest, size)
+
+
+def check_reply(reply, data, size):
+    """None if REPLY is what make_reply(DATA) gives, else the problem"""
+    want = make_reply(data, size)
+    if reply == want:
+        return None
+    nl = reply.find(b"\n")
+    if nl != 64:
+        return "reply of %d bytes has no digest line" % len(reply)
+    if reply[:nl] != want[:64]:
+        return ("the peer got other data: its sha256 %s, ours %s" %
+                (reply[:nl].decode("ascii", "replace"), want[:64].decode()))
+    return ("reply body differs: %d bytes, expected %d" %
+            (len(reply) - 65, len(want) - 65))
+
+
+# ---------------------------------------------------------------- server
+
+def serve_echo(conn, deadline):
+    try:
+        while True:
+            conn.settimeout(max(0.1, deadline - time.monotonic()))
+            buf = conn.recv(CHUNK)
+            if not buf:
+                break
+            conn.sendall(buf)
+        conn.shutdown(socket.SHUT_WR)
+        return None
+    except OSError as e:
+        return "echo: %s: %s" % (type(e).__name__, e)
+    finally:
+        conn.close()
+
+
+def serve_hc(conn, args, n, deadline):
+    try:
+        if args.mode == "hc-client":
+            data = recv_all(conn, deadline)
+            conn.settimeout(max(0.1, deadline - time.monotonic()))
+            conn.sendall(make_reply(data, args.reply_size))
+            conn.close()
+            return None
+        data = payload("%d/%d" % (args.seed, n), args.size)
+        conn.settimeout(max(0.1, deadline - time.monotonic()))
+        conn.sendall(data)
+        conn.shutdown(socket.SHUT_WR)
+        reply = recv_all(conn, deadline)
+        conn.close()
+        return check_reply(reply, data, args.reply_size)
+    except (OSError, TimeoutError) as e:
+        conn.close()
+        return "%s: %s" % (type(e).__name__, e)
+
+
+def abort_side(sock, args):
+    """Send --size bytes, wait a moment, then close with a reset"""
+    sock.settimeout(args.timeout)
+    sock.sendall(payload("%d/abort" % args.seed, args.size))
+    time.sleep(0.5)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                    struct.pack("ii", 1, 0))
+    sock.close()
+    return None
+
+
+def expect_reset_side(sock, args):
+    """Read: all of the peer's --size bytes, then a reset (not EOF)"""
+    deadline = time.monotonic() + args.timeout
+    want = payload("%d/abort" % args.seed, args.size)
+    got = bytearray()
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "no reset within %d s (%d bytes)" % (args.timeout,
+                                                            len(got))
+            sock.settimeout(left)
+            buf = sock.recv(CHUNK)
+            if not buf:
+                return ("clean end of file after %d bytes, expected a "
+                        "reset" % len(got))
+            got += buf
+    except ConnectionResetError:
+        pass
+    finally:
+        sock.close()
+    if bytes(got) != want:
+        return ("reset after %d bytes, but expected the %d bytes sent "
+                "first%s" % (len(got), len(want),
+                             "" if len(got) != len(want) else
+                             " (same length, other data)"))
+    return None
+
+
+def cmd_server(args):
+    raise_nofile()
+    s = socket.socket(family_of(args.bind), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family_of(args.bind) == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind((args.bind, args.port))
+    s.listen(1024)
+    deadline = time.monotonic() + args.timeout
+    errors = []
+    threads = []
+    n = 0
+    say("%s server on %s port %d" % (args.mode, args.bind, args.port))
+    while not args.count or n < args.count:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        s.settimeout(left)
+        try:
+            conn, peer = s.accept()
+        except socket.timeout:
+            break
+        if args.peers:
+            with open(args.peers, "a", encoding="ascii") as f:
+                f.write("%s %d\n" % (peer[0], peer[1]))
+        if args.mode in ("abort", "expect-reset"):
+            try:
+                err = (abort_side if args.mode == "abort"
+                       else expect_reset_side)(conn, args)
+            except OSError as e:
+                err = "%s: %s" % (type(e).__name__, e)
+            if err:
+                errors.append("connection %d: %s" % (n, err))
+        elif args.mode == "echo":
+            def run(c=conn):
+                err = serve_echo(c, deadline)
+                if err:
+                    errors.append(err)
+            t = threading.Thread(target=run, daemon=True)
+            t.start()
+            threads.append(t)
+        else:
+            err = serve_hc(conn, args, n, deadline)
+            if err:
+                errors.append("connection %d: %s" % (n, err))
+        n += 1
+    for t in threads:
+        t.join(max(0.1, deadline - time.monotonic()))
+    s.close()
+    for e in errors[:5]:
+        say("FAIL: " + e)
+    if args.count and n < args.count:
+        say("FAIL: %d of %d connections within %d s" %
+            (n, args.count, args.timeout))
+        return 1
+    return 1 if errors else 0
+
+
+# ---------------------------------------------------------------- client
+
+def client_once(args, n):
+    deadline = time.monotonic() + args.timeout
+    s = socket.socket(family_of(args.connect), socket.SOCK_STREAM)
+    try:
+        s.settimeout(args.timeout)
+        s.connect((args.connect, args.port))
+        if args.mode == "hc-client":
+            data = payload("%d/%d/c" % (args.seed, n), args.size)
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+            reply = recv_all(s, deadline)
+            return check_reply(reply, data, args.reply_size)
+        data = recv_all(s, deadline)
+        want = payload("%d/%d" % (args.seed, n), args.size)
+        s.settimeout(max(0.1, deadline - time.monotonic()))
+        s.sendall(make_reply(data, args.reply_size))
+        s.shutdown(socket.SHUT_WR)
+        if data != want:
+            return ("server data differs: %d bytes (sha256 %s), expected "
+                    "%d (sha256 %s)" % (len(data),
+                                        hashlib.sha256(data).hexdigest(),
+                                        len(want),
+                                        hashlib.sha256(want).hexdigest()))
+        rest = recv_all(s, deadline)
+        if rest:
+            return "%d unexpected bytes after the server's FIN" % len(rest)
+        return None
+    except (OSError, TimeoutError) as e:
+        return "%s: %s" % (type(e).__name__, e)
+    finally:
+        s.close()
+
+
+def cmd_client(args):
+    if args.mode in ("abort", "expect-reset"):
+        try:
+            s = socket.create_connection((args.connect, args.port),
+                                         timeout=args.timeout)
+            err = (abort_side if args.mode == "abort"
+                   else expect_reset_side)(s, args)
+        except OSError as e:
+            err = "%s: %s" % (type(e).__name__, e)
+        if err:
+            say("FAIL: " + err)
+            return 1
+        say("%s: %d bytes, then a reset" % (args.mode, args.size))
+        return 0
+    for n in range(args.repeat):
+        err = client_once(args, n)
+        if err:
+            say("FAIL: connection %d of %d: %s" % (n + 1, args.repeat, err))
+            return 1
+    if args.mode == "hc-client":
+        say("%d x: sent %d bytes and FIN, then got the %d-byte reply, "
+            "intact" % (args.repeat, args.size, args.reply_size))
+    else:
+        say("%d x: got %d bytes up to the server's FIN, then sent the "
+            "reply" % (args.repeat, args.size))
+    return 0
+
+
+# ---------------------------------------------------------------- many
+
+async def many(args):
+    res = {"conns": args.conns, "connected": 0, "intact": 0, "corrupt": 0,
+           "timeout": 0, "error": 0}
+    errors = []
+
+    async def opener(i):
+        try:
+            return await asyncio.wait_for(
+                asyncio.open_connection(args.connect, args.port,
+                                        limit=CHUNK * 4), args.timeout)
+        except (OSError, asyncio.TimeoutError) as e:
+            errors.append("connect %d: %s" % (i, e or type(e).__name__))
+            return None
+
+    async def one(i, reader, writer):
+        data = payload("%d/many/%d" % (args.seed, i), args.size)
+
+        async def send():
+            writer.write(data)
+            await writer.drain()
+            writer.write_eof()
+
+        async def recv():
+            parts = []
+            while True:
+                buf = await reader.read(CHUNK)
+                if not buf:
+                    return b"".join(parts)
+                parts.append(buf)
+
+        try:
+            _, got = await asyncio.wait_for(asyncio.gather(send(), recv()),
+                                            args.timeout)
+        except asyncio.TimeoutError:
+            res["timeout"] += 1
+            return
+        except (ConnectionError, OSError) as e:
+            res["error"] += 1
+            errors.append("%d: %s" % (i, e))
+            return
+        finally:
+            writer.close()
+        if got == data:
+            res["intact"] += 1
+        else:
+            res["corrupt"] += 1
+            errors.append("%d: %d bytes back, expected %d, %s" %
+                          (i, len(got), len(data),
+                           "other data" if len(got) == len(data)
+                           else "length differs"))
+
+    t0 = time.monotonic()
+    conns = await asyncio.gather(*(opener(i) for i in range(args.conns)))
+    res["connect_s"] = round(time.monotonic() - t0, 3)
+    tasks = []
+    for i, c in enumerate(conns):
+        if c is None:
+            continue
+        res["connected"] += 1
+        tasks.append(one(i, c[0], c[1]))
+    await asyncio.gather(*tasks)
+    res["total_s"] = round(time.monotonic() - t0, 3)
+    if errors:
+        res["errors"] = errors[:5]
+    print(json.dumps(res), flush=True)
+    return 0 if res["intact"] == args.conns else 1
+
+
+def cmd_many(args):
+    raise_nofile()
+    return asyncio.run(many(args))
+
+
+# ---------------------------------------------------------------- slow
+
+def cmd_hold(args):
+    """Open --conns connections to an echo server, check each, hold them"""
+    raise_nofile()
+    held = []
+    try:
+        for i in range(args.conns):
+            s = socket.create_connection((args.connect, args.port),
+                                         timeout=10)
+            msg = b"hold %d\n" % i
+            s.sendall(msg)
+            got = b""
+            while len(got) < len(msg):
+                buf = s.recv(len(msg) - len(got))
+                if not buf:
+                    break
+                got += buf
+            if got != msg:
+                say("FAIL: connection %d: echo differs" % i)
+                return 1
+            held.append(s)
+    except OSError as e:
+        say("FAIL: connection %d: %s" % (len(held), e))
+        return 1
+    print("held %d" % len(held), flush=True)
+    time.sleep(args.timeout)
+    return 0
+
+
+def cmd_send(args):
+    """Send --size seeded bytes; stop quietly when the peer goes away"""
+    data = payload("%d/slow" % args.seed, args.size)
+    s = socket.create_connection((args.connect, args.port), timeout=10)
+    s.settimeout(args.timeout)
+    try:
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+    except OSError as e:
+        say("sender stopped: %s" % e)
+    s.close()
+    return 0
+
+
+def cmd_slow(args):
+    """Accept one connection, read it slowly for --duration seconds,
+    check that what came is the start of the sender's data"""
+    s = socket.socket(family_of(args.bind), socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((args.bind, args.port))
+    s.listen(1)
+    s.settimeout(args.timeout)
+    conn, _ = s.accept()
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    want = payload("%d/slow" % args.seed, args.size)
+    got = bytearray()
+    t0 = time.monotonic()
+    conn.settimeout(args.timeout)
+    while time.monotonic() - t0 < args.duration and len(got) < args.size:
+        buf = conn.recv(4096)
+        if not buf:
+            break
+        got += buf
+        time.sleep(0.01)
+    conn.close()
+    intact = bytes(got) == want[:len(got)]
+    print(json.dumps({"got": len(got), "intact": intact}), flush=True)
+    return 0 if intact and got else 1
+
+
+# ---------------------------------------------------------------- probe
+
+def cmd_probe(args):
+    t0 = time.monotonic()
+    s = socket.socket(family_of(args.connect), socket.SOCK_STREAM)
+    s.settimeout(args.max_time)
+
+    def out(what, rc):
+        print(what, flush=True)
+        return rc
+
+    try:
+        s.connect((args.connect, args.port))
+    except ConnectionRefusedError:
+        return out("refused %.3f" % (time.monotonic() - t0), 0)
+    except ConnectionResetError:
+        return out("reset-connect %.3f" % (time.monotonic() - t0), 0)
+    except socket.timeout:
+        return out("open", 1)
+    except OSError as e:
+        return out("error %s" % e, 1)
+    try:
+        s.settimeout(max(0.1, args.max_time - (time.monotonic() - t0)))
+        buf = s.recv(1)
+    except ConnectionResetError:
+        return out("reset %.3f" % (time.monotonic() - t0), 0)
+    except socket.timeout:
+        return out("open", 1)
+    except OSError as e:
+        return out("error %s" % e, 1)
+    finally:
+        s.close()
+    if buf:
+        return out("data", 1)
+    return out("eof %.3f" % (time.monotonic() - t0), 0)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    sp = sub.add_parser("server")
+    sp.add_argument("--bind", required=True)
+    sp.add_argument("--mode", choices=("echo", "hc-client", "hc-server",
+                                       "abort", "expect-reset"),
+                    required=True)
+    sp.add_argument("--count", type=int, default=0)
+    sp.add_argument("--peers")
+
+    sc = sub.add_parser("client")
+    sc.add_argument("--connect", required=True)
+    sc.add_argument("--mode", choices=("hc-client", "hc-server", "abort",
+                                       "expect-reset"),
+                    required=True)
+    sc.add_argument("--repeat", type=int, default=1)
+
+    sm = sub.add_parser("many")
+    sm.add_argument("--connect", required=True)
+    sm.add_argument("--conns", type=int, required=True)
+
+    sr = sub.add_parser("probe")
+    sr.add_argument("--connect", required=True)
+    sr.add_argument("--max-time", type=float, default=3)
+
+    sh = sub.add_parser("hold")
+    sh.add_argument("--connect", required=True)
+    sh.add_argument("--conns", type=int, required=True)
+
+    ss = sub.add_parser("send")
+    ss.add_argument("--connect", required=True)
+
+    sl = sub.add_parser("slow")
+    sl.add_argument("--bind", required=True)
+    sl.add_argument("--duration", type=float, default=5)
+
+    for x in (sp, sc, sm, sr, sh, ss, sl):
+        x.add_argument("--port", type=int, required=True)
+        x.add_argument("--timeout", type=float, default=30)
+        x.add_argument("--seed", type=int, default=1)
+        x.add_argument("--size", type=int, default=300000)
+        x.add_argument("--reply-size", type=int, default=200000)
+
+    args = p.parse_args()
+    return {"server": cmd_server, "client": cmd_client, "many": cmd_many,
+            "probe": cmd_probe, "hold": cmd_hold, "send": cmd_send,
+            "slow": cmd_slow}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
