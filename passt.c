@@ -11,9 +11,9 @@
  * epoll_wait() timeout. Frames for the guest are queued by the handlers and
  * flushed once at the end of every iteration.
  *
- * SIGTERM, SIGINT and SIGHUP are blocked except while waiting in
- * epoll_pwait(), so they are seen at a well-defined point and lead to a
- * clean exit: socket file and PID file removed.
+ * SIGTERM, SIGINT and SIGHUP are read from a signalfd in the same epoll
+ * set, so they are seen at a well-defined point, even when the loop is
+ * busy, and lead to a clean exit: socket file and PID file removed.
  */
 
 #include <errno.h>
@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,8 +48,6 @@
 #define EPOLL_EVENTS		64
 
 static struct ctx ctx;
-static volatile sig_atomic_t quit_signal;
-
 /**
  * passt_exit() - Remove our files and exit
  * @c:		Execution context
@@ -63,37 +62,49 @@ void passt_exit(const struct ctx *c, int status)
 }
 
 /**
- * quit_handler() - Signal handler for SIGTERM, SIGINT, SIGHUP
- * @signum:	Signal
+ * signals_init() - Take the quit signals through a signalfd
+ * @c:		Execution context
+ *
+ * SIGTERM, SIGINT and SIGHUP are blocked and read from a descriptor in
+ * the epoll set, so they're seen however busy the loop is.
  */
-static void quit_handler(int signum)
+static void signals_init(struct ctx *c)
 {
-	quit_signal = signum;
+	union epoll_ref ref = { .type = EPOLL_TYPE_SIGNAL };
+	sigset_t quit;
+	int fd;
+
+	sigemptyset(&quit);
+	sigaddset(&quit, SIGTERM);
+	sigaddset(&quit, SIGINT);
+	sigaddset(&quit, SIGHUP);
+	sigprocmask(SIG_BLOCK, &quit, NULL);
+
+	fd = signalfd(-1, &quit, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		die_perror("Can't create signalfd");
+	ref.fd = fd;
+	if (epoll_add(c, EPOLLIN, ref))
+		die("Can't watch for signals");
 }
 
 /**
- * signals_init() - Ignore SIGPIPE, catch the quit signals, block them
- * @orig:	Set to the signal mask to use while waiting
+ * signal_handler() - A quit signal arrived: clean up and exit
+ * @c:		Execution context
+ * @fd:		signalfd
  */
-static void signals_init(sigset_t *orig)
+static void signal_handler(struct ctx *c, int fd)
 {
-	struct sigaction sa = { .sa_handler = quit_handler };
-	sigset_t block;
+	struct signalfd_siginfo si;
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	if (read(fd, &si, sizeof(si)) != sizeof(si))
+		return;
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, orig);
-	sigdelset(orig, SIGTERM);
-	sigdelset(orig, SIGINT);
-	sigdelset(orig, SIGHUP);
+	info("Exiting on signal %u", si.ssi_signo);
+	/* The command we started has no network without us */
+	if (c->mode == MODE_PASTA && c->pasta_spawned)
+		kill(c->pasta_child, SIGTERM);
+	passt_exit(c, EXIT_SUCCESS);
 }
 
 /**
@@ -216,7 +227,6 @@ int main(int argc, char **argv)
 	struct conf_result r = { 0 };
 	struct ctx *c = &ctx;
 	char argv0[PATH_MAX];
-	sigset_t wait_mask;
 	const char *name;
 
 	snprintf(argv0, sizeof(argv0), "%s", argv[0]);
@@ -226,11 +236,10 @@ int main(int argc, char **argv)
 	c->pid = getpid();
 	log_init(c->mode == MODE_PASTA ? "pasta" : "passt");
 
-	signals_init(&wait_mask);
-
 	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c->epollfd < 0)
 		die_perror("Can't create epoll descriptor");
+	signal(SIGPIPE, SIG_IGN);
 
 	conf(c, argc, argv, &r);
 
@@ -268,6 +277,10 @@ int main(int argc, char **argv)
 
 	isolate_user(c);
 	isolate_caps(c);
+	/* After going to the background: a signalfd wakes up epoll only
+	 * for the process that registered it
+	 */
+	signals_init(c);
 
 	if (c->mode == MODE_PASTA)
 		pasta_release_child(c);
@@ -289,17 +302,9 @@ int main(int argc, char **argv)
 			timeout = MIN(timeout, (int)MAX(t, 0L));
 		}
 
-		n = epoll_pwait(c->epollfd, events, EPOLL_EVENTS, timeout,
-				&wait_mask);
+		n = epoll_wait(c->epollfd, events, EPOLL_EVENTS, timeout);
 		if (n < 0 && errno != EINTR)
-			die_perror("epoll_pwait() failed");
-		if (quit_signal) {
-			info("Exiting on signal %i", (int)quit_signal);
-			/* The command we started has no network without us */
-			if (c->mode == MODE_PASTA && c->pasta_spawned)
-				kill(c->pasta_child, SIGTERM);
-			passt_exit(c, EXIT_SUCCESS);
-		}
+			die_perror("epoll_wait() failed");
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
 
@@ -308,6 +313,9 @@ int main(int argc, char **argv)
 			uint32_t ev = events[i].events;
 
 			switch (ref.type) {
+			case EPOLL_TYPE_SIGNAL:
+				signal_handler(c, ref.fd);
+				break;
 			case EPOLL_TYPE_TAP_LISTEN:
 				tap_listen_handler(c, ev);
 				break;

@@ -45,6 +45,7 @@ enum passt_mode {
  */
 enum epoll_type {
 	EPOLL_TYPE_NONE = 0,
+	EPOLL_TYPE_SIGNAL,		/* signalfd: quit signals */
 	EPOLL_TYPE_TAP_LISTEN,		/* passt: UNIX listening socket */
 	EPOLL_TYPE_TAP_PASST,		/* passt: connected guest socket */
 	EPOLL_TYPE_TAP_PASTA,		/* pasta: tap device */

@@ -76,9 +76,11 @@ static struct iovec tap_out_iov[TAP_OUT_FRAMES * 2];
 static uint32_t tap_out_len[TAP_OUT_FRAMES];
 static size_t tap_out_frames;
 
-/* passt: tail of a frame a previous sendmsg() only partly wrote */
-static char tap_pending[TAP_FRAME_MAX + sizeof(uint32_t)];
-static size_t tap_pending_len;
+/* passt: bytes the socket didn't take yet, whole frames (but the first,
+ * which may have been started), with their length prefixes
+ */
+static char tap_backlog[TAP_BACKLOG_BYTES];
+static size_t tap_backlog_len;
 
 /**
  * tap_sock_unlink() - Remove passt's socket file, if we created one
@@ -200,7 +202,7 @@ void tap_sock_init(struct ctx *c)
 static void tap_passt_reset(void)
 {
 	tap_buf_partial = 0;
-	tap_pending_len = 0;
+	tap_backlog_len = 0;
 	tap_out_used = 0;
 	tap_out_frames = 0;
 	pool_flush(&tap_pool);
@@ -312,8 +314,11 @@ void tap_passt_handler(struct ctx *c, uint32_t events,
 	bool eof = false;
 	int rounds;
 
-	if (events & EPOLLOUT)
+	if (events & EPOLLOUT) {
 		tap_flush(c);
+		if (!tap_backlogged())
+			tcp_tap_resume(c, now);
+	}
 
 	if (!(events & EPOLLIN)) {
 		if (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))
@@ -753,83 +758,129 @@ static void tap_set_epollout(const struct ctx *c, bool on)
 }
 
 /**
- * tap_flush_passt() - passt: write queued frames to the stream socket
- * @c:		Execution context
- * @start:	First queued frame to write
+ * tap_backlogged() - Is output to the guest waiting for the socket?
  *
- * Return: number of queued frames done with (written, kept, or dropped)
+ * Return: true while the backlog isn't empty: producers of bulk data
+ *	   (TCP) hold back until tap_flush() drains it
  */
-static size_t tap_flush_passt(struct ctx *c, size_t start)
+bool tap_backlogged(void)
 {
-	struct msghdr mh = { 0 };
-	size_t i, done, n_iov = (tap_out_frames - start) * 2;
+	return tap_backlog_len > 0;
+}
+
+/**
+ * tap_backlog_add() - Keep queued output the socket didn't take
+ * @from:	Index in tap_out_iov of the first piece not (fully) written
+ * @skip:	Bytes of that piece already written
+ *
+ * A frame that was started must be completed, so its rest always goes in;
+ * whole frames after it go in while there's room, and are dropped (and
+ * counted) after that.
+ */
+static void tap_backlog_add(size_t from, size_t skip)
+{
+	size_t i = from, end = tap_out_frames * 2;
+
+	/* Finish the frame that was started, if any */
+	if (skip || i % 2) {
+		size_t last = i | 1;	/* Its data piece */
+
+		for (; i <= last; i++) {
+			const struct iovec *v = &tap_out_iov[i];
+			size_t l = v->iov_len - skip;
+
+			memcpy(tap_backlog + tap_backlog_len,
+			       (const char *)v->iov_base + skip, l);
+			tap_backlog_len += l;
+			skip = 0;
+		}
+		tap_stats.frames_out++;
+	}
+
+	for (; i < end; i += 2) {
+		size_t l = tap_out_iov[i].iov_len + tap_out_iov[i + 1].iov_len;
+
+		if (sizeof(tap_backlog) - tap_backlog_len < l) {
+			tap_stats.dropped_out += (end - i) / 2;
+			return;
+		}
+		memcpy(tap_backlog + tap_backlog_len, tap_out_iov[i].iov_base,
+		       tap_out_iov[i].iov_len);
+		memcpy(tap_backlog + tap_backlog_len + tap_out_iov[i].iov_len,
+		       tap_out_iov[i + 1].iov_base, tap_out_iov[i + 1].iov_len);
+		tap_backlog_len += l;
+		tap_stats.frames_out++;
+	}
+}
+
+/**
+ * tap_flush_passt() - passt: write the backlog and queued frames
+ * @c:		Execution context
+ *
+ * What the socket doesn't take is kept in the backlog and written first
+ * next time (we're woken up by EPOLLOUT): the framing never breaks, and
+ * nothing is lost unless the backlog itself overflows.
+ */
+static void tap_flush_passt(struct ctx *c)
+{
+	size_t start = 0;
 	ssize_t n;
 
-	if (tap_pending_len) {
-		n = send(c->fd_tap, tap_pending, tap_pending_len,
+	if (tap_backlog_len) {
+		n = send(c->fd_tap, tap_backlog, tap_backlog_len,
 			 MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n > 0) {
-			tap_pending_len -= (size_t)n;
-			memmove(tap_pending, tap_pending + n, tap_pending_len);
-		}
-		if (tap_pending_len) {
-			/* Still stuck: everything queued is dropped */
-			tap_stats.dropped_out += tap_out_frames - start;
-			tap_set_epollout(c, true);
-			return tap_out_frames;
-		}
-		tap_set_epollout(c, false);
-	}
-
-	if (!n_iov)
-		return tap_out_frames;
-
-	mh.msg_iov = &tap_out_iov[start * 2];
-	mh.msg_iovlen = MIN(n_iov, (size_t)1024);
-
-	n = sendmsg(c->fd_tap, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-			tap_stats.dropped_out += tap_out_frames - start;
-			tap_set_epollout(c, true);
-		} else {
+			tap_backlog_len -= (size_t)n;
+			memmove(tap_backlog, tap_backlog + n, tap_backlog_len);
+		} else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+			   errno != EINTR) {
 			debug_perror("Guest socket write error");
 		}
-		return tap_out_frames;
-	}
-
-	/* Walk the frames that were fully written */
-	for (i = start * 2, done = 0; i < start * 2 + mh.msg_iovlen; i++) {
-		size_t l = tap_out_iov[i].iov_len;
-
-		if ((size_t)n < l) {
-			/* Partly written: the frame's rest goes pending */
-			size_t rest = l - (size_t)n;
-			const char *p = (const char *)tap_out_iov[i].iov_base;
-
-			memcpy(tap_pending, p + n, rest);
-			tap_pending_len = rest;
-			if (i % 2 == 0) {
-				const struct iovec *d = &tap_out_iov[i + 1];
-
-				memcpy(tap_pending + rest, d->iov_base,
-				       d->iov_len);
-				tap_pending_len += d->iov_len;
-			}
-			tap_stats.frames_out++;
-			done = i / 2 + 1 - start;
-			tap_stats.dropped_out += tap_out_frames - start - done;
+		if (tap_backlog_len) {
+			tap_backlog_add(0, 0);
 			tap_set_epollout(c, true);
-			return tap_out_frames;
-		}
-		n -= (ssize_t)l;
-		if (i % 2) {
-			tap_stats.frames_out++;
-			done = i / 2 + 1 - start;
+			return;
 		}
 	}
 
-	return start + done;
+	while (start < tap_out_frames) {
+		size_t cnt = MIN(tap_out_frames - start, (size_t)512), i, total;
+		struct msghdr mh = { 0 };
+
+		mh.msg_iov = &tap_out_iov[start * 2];
+		mh.msg_iovlen = cnt * 2;
+		for (i = 0, total = 0; i < cnt * 2; i++)
+			total += mh.msg_iov[i].iov_len;
+
+		n = sendmsg(c->fd_tap, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR) {
+				debug_perror("Guest socket write error");
+				tap_stats.dropped_out += tap_out_frames - start;
+				return;
+			}
+			n = 0;
+		}
+
+		if ((size_t)n == total) {
+			tap_stats.frames_out += cnt;
+			start += cnt;
+			continue;
+		}
+
+		/* Partly written: find where it stopped, keep the rest */
+		for (i = start * 2; (size_t)n >= tap_out_iov[i].iov_len; i++) {
+			n -= (ssize_t)tap_out_iov[i].iov_len;
+			if (i % 2)
+				tap_stats.frames_out++;
+		}
+		tap_backlog_add(i, (size_t)n);
+		tap_set_epollout(c, true);
+		return;
+	}
+
+	tap_set_epollout(c, false);
 }
 
 /**
@@ -840,7 +891,7 @@ void tap_flush(struct ctx *c)
 {
 	size_t i;
 
-	if (!tap_out_frames && !tap_pending_len)
+	if (!tap_out_frames && !tap_backlog_len)
 		return;
 
 	if (c->fd_tap < 0)
@@ -851,11 +902,7 @@ void tap_flush(struct ctx *c)
 			   tap_out_iov[i * 2 + 1].iov_len);
 
 	if (c->mode == MODE_PASST) {
-		i = 0;
-		while (i < tap_out_frames)
-			i = tap_flush_passt(c, i);
-		if (!tap_out_frames)
-			tap_flush_passt(c, 0);
+		tap_flush_passt(c);
 		goto out;
 	}
 

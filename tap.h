@@ -19,6 +19,7 @@
 #define TAP_POOL_FRAMES		4096
 #define TAP_OUT_BYTES		(4UL << 20)	/* Frames queued for output */
 #define TAP_OUT_FRAMES		2048
+#define TAP_BACKLOG_BYTES	(8UL << 20)	/* passt: output kept back */
 #define TAP_READ_ROUNDS		16	/* recv() calls per wakeup, at most */
 
 struct ctx;
@@ -50,6 +51,7 @@ void tap_pasta_handler(struct ctx *c, uint32_t events,
 		       const struct timespec *now);
 void tap_send_frame(struct ctx *c, const void *frame, size_t len);
 bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len);
+bool tap_backlogged(void);
 void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt);
 void tap_flush(struct ctx *c);
 void tap_udp4_send(struct ctx *c, struct in_addr src, in_port_t sport,

@@ -132,6 +132,8 @@ enum tcp_state {
 #define TCP_F_ACK_DUE		0x0020	/* An ACK to the guest is owed */
 #define TCP_F_SOCK_FULL		0x0040	/* Socket send buffer was full */
 #define TCP_F_ZERO_WND		0x0080	/* Guest's window closed, data waits */
+#define TCP_F_TAP_BLOCKED	0x0100	/* Output to the guest was backlogged */
+#define TCP_F_EPOLL_OFF		0x0200	/* Socket hung up, no longer watched */
 
 /**
  * struct tcp_frame - Buffer for one data segment to the guest
@@ -202,13 +204,39 @@ static void tcp_epoll_set(const struct ctx *c, struct tcp_conn *conn,
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP, .fd = conn->sock,
 				.data = flow_idx((union flow *)conn) };
-	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
+	struct epoll_event ev;
 
-	if (events == conn->epoll_events)
+	/* After end of file, input and hangup events are level-triggered
+	 * news we already have: asking for them again would spin.
+	 */
+	if (conn->flags & TCP_F_SOCK_EOF)
+		events &= ~(uint32_t)(EPOLLIN | EPOLLRDHUP);
+	if ((conn->flags & TCP_F_EPOLL_OFF) || events == conn->epoll_events)
 		return;
+
+	ev.events = events;
+	ev.data.u64 = ref.u64;
 	if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, conn->sock, &ev))
 		debug_perror("TCP: can't change epoll events");
 	conn->epoll_events = events;
+}
+
+/**
+ * tcp_epoll_off() - Stop watching a socket that hung up
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * EPOLLHUP can't be masked: once both directions of the socket are shut,
+ * it would be reported for as long as the socket is watched. What's left
+ * (data still queued, our FIN) is driven by the guest's segments and the
+ * timer.
+ */
+static void tcp_epoll_off(const struct ctx *c, struct tcp_conn *conn)
+{
+	if (conn->flags & TCP_F_EPOLL_OFF)
+		return;
+	epoll_del(c, conn->sock);
+	conn->flags |= TCP_F_EPOLL_OFF;
 }
 
 /**
@@ -796,6 +824,15 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	    (conn->flags & TCP_F_TAP_FIN_SENT))
 		return;
 
+	if (tap_backlogged()) {
+		/* passt: the guest's socket is full, wait for it to drain
+		 * instead of queueing (and dropping) more data frames
+		 */
+		conn->flags |= TCP_F_TAP_BLOCKED;
+		tcp_epoll_set(c, conn, EPOLLRDHUP | tcp_epollout(conn));
+		return;
+	}
+
 	in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
 	wnd = conn->wnd_from_tap;
 	if (in_flight >= wnd) {
@@ -930,7 +967,6 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 {
 	uint32_t ack = ntohl(th->ack_seq);
 	uint32_t wnd = (uint32_t)ntohs(th->window) << conn->ws_from_guest;
-	uint32_t old_wnd = conn->wnd_from_tap;
 
 	if (!th->ack)
 		return;
@@ -956,10 +992,11 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 		else
 			tcp_timer_arm(conn, now);
 	} else if (ack == conn->seq_ack_from_tap && !plen && !th->fin &&
-		   !th->syn && wnd == old_wnd &&
-		   conn->seq_to_tap != conn->seq_ack_from_tap) {
-		/* RFC 5681, 3.2: three duplicate ACKs, send again */
-		if (++conn->dup_acks == 3) {
+		   !th->syn && conn->seq_to_tap != conn->seq_ack_from_tap) {
+		/* RFC 5681 also asks for an unchanged window, but a guest
+		 * queueing out-of-order data may well change it
+		 */
+		if (++conn->dup_acks == 3) {	/* RFC 5681, 3.2 */
 			debug("TCP: fast retransmit from %u", ack);
 			tcp_rewind(conn);
 			conn->dup_acks = 0;
@@ -1275,14 +1312,16 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	if (events & (EPOLLRDHUP | EPOLLHUP))
 		conn->flags |= TCP_F_SOCK_EOF;
 
-	if (conn->state != TCPS_ESTABLISHED)
-		return;
-
-	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+	if (conn->state == TCPS_ESTABLISHED &&
+	    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)))
 		tcp_data_to_tap(c, conn, now);
-	if ((events & EPOLLHUP) && !(conn->epoll_events & ~EPOLLRDHUP) &&
-	    (conn->flags & TCP_F_TAP_FIN_SENT))
-		tcp_epoll_set(c, conn, tcp_epollout(conn));
+
+	if (flow_lookup(&conn->f.key) != (union flow *)conn)
+		return;		/* Reset on the way */
+	if (events & EPOLLHUP)
+		tcp_epoll_off(c, conn);
+	else
+		tcp_epoll_set(c, conn, conn->epoll_events);
 }
 
 /**
@@ -1392,6 +1431,30 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	tcp_wnd_update(c, conn);
 	tcp_send_ctl(c, conn, TH_SYN, conn->seq_init_to_tap);
 	tcp_timer_arm(conn, now);
+}
+
+/**
+ * tcp_tap_resume() - Output to the guest drained: connections held back
+ *		      can send again
+ * @c:		Execution context
+ * @now:	Current time
+ */
+void tcp_tap_resume(struct ctx *c, const struct timespec *now)
+{
+	unsigned int i;
+
+	for (i = 0; i < flow_high && !tap_backlogged(); i++) {
+		struct tcp_conn *conn = &flowtab[i].tcp;
+
+		if (conn->f.type != FLOW_TCP ||
+		    !(conn->flags & TCP_F_TAP_BLOCKED))
+			continue;
+		conn->flags &= (uint16_t)~TCP_F_TAP_BLOCKED;
+		if (!(conn->flags & TCP_F_SOCK_EOF))
+			tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP |
+				      tcp_epollout(conn));
+		tcp_data_to_tap(c, conn, now);
+	}
 }
 
 /**
