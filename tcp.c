@@ -134,6 +134,14 @@ enum tcp_state {
 #define TCP_F_ZERO_WND		0x0080	/* Guest's window closed, data waits */
 #define TCP_F_TAP_BLOCKED	0x0100	/* Output to the guest was backlogged */
 #define TCP_F_EPOLL_OFF		0x0200	/* Socket hung up, no longer watched */
+#define TCP_F_RECOVERY		0x0400	/* Fast retransmit done, until new ACK */
+
+/* Out-of-order segments from the guest, kept until the gap is filled */
+#define TCP_OOO_SMALL		2048	/* Slots for up to 2 KiB (MTU ~1500) */
+#define TCP_OOO_SMALL_SIZE	2048
+#define TCP_OOO_BIG		128	/* Slots for any segment */
+#define TCP_OOO_SLOTS		(TCP_OOO_SMALL + TCP_OOO_BIG)
+#define TCP_OOO_AHEAD_MAX	(16U << 20)	/* Keep nothing further out */
 
 /**
  * struct tcp_frame - Buffer for one data segment to the guest
@@ -146,6 +154,37 @@ struct tcp_frame {
 } __attribute__((packed));
 
 static struct tcp_frame tcp_frames[TCP_FRAMES];
+
+/**
+ * struct tcp_ooo - A segment the guest sent past a gap
+ * @flow:	Flow index + 1, 0 for a free slot
+ * @seq:	Sequence number of its first byte
+ * @len:	Payload length
+ * @fin:	It carried a FIN
+ */
+static struct tcp_ooo {
+	uint32_t flow;
+	uint32_t seq;
+	uint32_t len;
+	bool fin;
+} tcp_ooo[TCP_OOO_SLOTS];
+static uint8_t tcp_ooo_small[TCP_OOO_SMALL][TCP_OOO_SMALL_SIZE];
+static uint8_t tcp_ooo_big[TCP_OOO_BIG][TCP_FRAME_PAYLOAD_MAX];
+
+/**
+ * tcp_ooo_data() - Data area of a slot
+ * @i:		Slot
+ *
+ * Return: start of its data
+ */
+static uint8_t *tcp_ooo_data(int i)
+{
+	return i < TCP_OOO_SMALL ? tcp_ooo_small[i] :
+				   tcp_ooo_big[i - TCP_OOO_SMALL];
+}
+static unsigned int tcp_ooo_count;
+
+static void tcp_ooo_free(const struct tcp_conn *conn);
 static unsigned int tcp_frames_used;
 static unsigned long tcp_frames_gen;
 
@@ -295,7 +334,7 @@ static int64_t tcp_rto_ms(const struct tcp_conn *conn)
 	unsigned int i;
 
 	if (conn->state == TCPS_ESTABLISHED)
-		rto = TCP_RTO_MIN_MS * 2;
+		rto = TCP_RTO_MIN_MS;
 	for (i = 0; i < conn->retrans && rto < TCP_RTO_MAX_MS; i++)
 		rto *= 2;
 	return MIN(rto, TCP_RTO_MAX_MS);
@@ -598,6 +637,7 @@ static void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
 		close(conn->sock);
 	}
 	tcp_timer_disarm(conn);
+	tcp_ooo_free(conn);
 	flow_hash_remove((union flow *)conn);
 	flow_free((union flow *)conn);
 }
@@ -987,12 +1027,14 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 		conn->seq_ack_from_tap = ack;
 		conn->retrans = 0;
 		conn->dup_acks = 0;
+		conn->flags &= (uint16_t)~TCP_F_RECOVERY;
 		if (ack == conn->seq_to_tap)
 			tcp_timer_disarm(conn);
 		else
 			tcp_timer_arm(conn, now);
 	} else if (ack == conn->seq_ack_from_tap && !plen && !th->fin &&
-		   !th->syn && conn->seq_to_tap != conn->seq_ack_from_tap) {
+		   !th->syn && conn->seq_to_tap != conn->seq_ack_from_tap &&
+		   !(conn->flags & TCP_F_RECOVERY)) {
 		/* RFC 5681 also asks for an unchanged window, but a guest
 		 * queueing out-of-order data may well change it
 		 */
@@ -1000,6 +1042,10 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 			debug("TCP: fast retransmit from %u", ack);
 			tcp_rewind(conn);
 			conn->dup_acks = 0;
+			/* Duplicates of what we send again bring more
+			 * duplicate ACKs: one rewind until the ACK moves
+			 */
+			conn->flags |= TCP_F_RECOVERY;
 		}
 	}
 
@@ -1010,6 +1056,133 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 	    SEQ_LT(conn->seq_to_tap, conn->seq_ack_from_tap + wnd))
 		tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP |
 			      tcp_epollout(conn));
+}
+
+/**
+ * tcp_fin_from_tap() - All the guest's data is written: pass its FIN on
+ * @conn:	Connection
+ */
+static void tcp_fin_from_tap(struct tcp_conn *conn)
+{
+	conn->seq_from_tap++;
+	conn->flags |= TCP_F_TAP_FIN_RCVD;
+	if (shutdown(conn->sock, SHUT_WR) == 0 || errno == ENOTCONN)
+		conn->flags |= TCP_F_SOCK_SHUT_WR;
+}
+
+/**
+ * tcp_ooo_keep() - Keep a segment that arrived past a gap
+ * @conn:	Connection
+ * @seq:	Sequence number of the segment
+ * @payload:	Payload
+ * @plen:	Payload length
+ * @fin:	FIN flag of the segment
+ *
+ * Without this, every segment after a lost one would have to be sent
+ * again by the guest, one round trip each. Slots are shared by every
+ * connection; when they run out, segments are dropped as before.
+ */
+static void tcp_ooo_keep(const struct tcp_conn *conn, uint32_t seq,
+			 const uint8_t *payload, size_t plen, bool fin)
+{
+	uint32_t idx = flow_idx((const union flow *)conn) + 1;
+	int i, free_slot = -1;
+
+	if (seq - conn->seq_from_tap > TCP_OOO_AHEAD_MAX ||
+	    plen > TCP_FRAME_PAYLOAD_MAX || tcp_ooo_count >= TCP_OOO_SLOTS)
+		return;
+
+	for (i = 0; i < TCP_OOO_SLOTS; i++) {
+		if (!tcp_ooo[i].flow) {
+			if (free_slot < 0 &&
+			    (i >= TCP_OOO_SMALL || plen <= TCP_OOO_SMALL_SIZE))
+				free_slot = i;
+			continue;
+		}
+		if (tcp_ooo[i].flow == idx && tcp_ooo[i].seq == seq &&
+		    tcp_ooo[i].len >= plen)
+			return;		/* Have it already */
+	}
+	if (free_slot < 0)
+		return;
+
+	memcpy(tcp_ooo_data(free_slot), payload, plen);
+	tcp_ooo[free_slot].flow = idx;
+	tcp_ooo[free_slot].seq = seq;
+	tcp_ooo[free_slot].len = (uint32_t)plen;
+	tcp_ooo[free_slot].fin = fin;
+	tcp_ooo_count++;
+}
+
+/**
+ * tcp_ooo_free() - Forget the kept segments of a connection
+ * @conn:	Connection
+ */
+static void tcp_ooo_free(const struct tcp_conn *conn)
+{
+	uint32_t idx = flow_idx((const union flow *)conn) + 1;
+	int i;
+
+	for (i = 0; tcp_ooo_count && i < TCP_OOO_SLOTS; i++) {
+		if (tcp_ooo[i].flow == idx) {
+			tcp_ooo[i].flow = 0;
+			tcp_ooo_count--;
+		}
+	}
+}
+
+/**
+ * tcp_ooo_drain() - Write kept segments that the gap no longer separates
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * If the socket fills up, we wait for EPOLLOUT to go on.
+ *
+ * Return: true if a kept FIN was reached
+ */
+static bool tcp_ooo_drain(const struct ctx *c, struct tcp_conn *conn)
+{
+	uint32_t idx = flow_idx((const union flow *)conn) + 1;
+	bool progress = true;
+	int i;
+
+	while (progress && tcp_ooo_count) {
+		progress = false;
+		for (i = 0; i < TCP_OOO_SLOTS; i++) {
+			struct tcp_ooo *o = &tcp_ooo[i];
+			uint32_t skip;
+			ssize_t n;
+
+			if (o->flow != idx || SEQ_GT(o->seq, conn->seq_from_tap))
+				continue;
+
+			skip = conn->seq_from_tap - o->seq;
+			if (skip >= o->len) {
+				/* All old now, or just its FIN is left */
+				bool fin = o->fin && skip == o->len;
+
+				o->flow = 0;
+				tcp_ooo_count--;
+				if (fin)
+					return true;
+				continue;
+			}
+
+			n = send(conn->sock, tcp_ooo_data(i) + skip,
+				 o->len - skip, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n > 0)
+				conn->seq_from_tap += (uint32_t)n;
+			if (n < (ssize_t)(o->len - skip)) {
+				/* Full: go on once there's room */
+				conn->flags |= TCP_F_SOCK_FULL;
+				tcp_epoll_set(c, conn, conn->epoll_events |
+					      EPOLLOUT);
+				return false;
+			}
+			progress = true;
+		}
+	}
+	return false;
 }
 
 /**
@@ -1042,7 +1215,10 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 	}
 
 	if (SEQ_GT(seq, conn->seq_from_tap)) {
-		/* A gap: drop, the duplicate ACK makes the guest resend */
+		/* A gap: keep this one aside if we can; the duplicate ACK
+		 * makes the guest send the missing data again
+		 */
+		tcp_ooo_keep(conn, seq, payload, plen, fin);
 		conn->flags |= TCP_F_ACK_DUE;
 		return;
 	}
@@ -1076,15 +1252,13 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 			conn->flags |= TCP_F_SOCK_FULL;
 			tcp_epoll_set(c, conn, conn->epoll_events | EPOLLOUT);
 			fin = false;
+		} else if (!fin && tcp_ooo_count) {
+			fin = tcp_ooo_drain(c, conn);
 		}
 	}
 
-	if (fin) {
-		conn->seq_from_tap++;
-		conn->flags |= TCP_F_TAP_FIN_RCVD;
-		if (shutdown(conn->sock, SHUT_WR) == 0 || errno == ENOTCONN)
-			conn->flags |= TCP_F_SOCK_SHUT_WR;
-	}
+	if (fin)
+		tcp_fin_from_tap(conn);
 	conn->flags |= TCP_F_ACK_DUE;
 }
 
@@ -1302,9 +1476,12 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	}
 
 	if ((events & EPOLLOUT) && (conn->flags & TCP_F_SOCK_FULL)) {
-		/* Room again: tell the guest with a window update */
+		/* Room again: write what we kept, send a window update */
 		conn->flags &= (uint16_t)~TCP_F_SOCK_FULL;
 		tcp_epoll_set(c, conn, conn->epoll_events & ~EPOLLOUT);
+		if (tcp_ooo_count && !(conn->flags & TCP_F_TAP_FIN_RCVD) &&
+		    tcp_ooo_drain(c, conn))
+			tcp_fin_from_tap(conn);
 		tcp_update_sndbuf(conn);
 		tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
 	}
