@@ -1,0 +1,320 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck disable=SC2034 # variables are for the tests that source this
+#
+# test/lib/tcp.sh - helpers for the TCP tests and the benchmark: test
+# files, checked transfers with socat, a namespace with pasta attached, a
+# "guest" namespace behind passt through the lossy relay, daemon counters
+#
+# Needs assert.sh and topo.sh (topo_init done).  Checks here don't end the
+# test: they print "ok - ..." or "FAIL - ..." and return 0 or 1, and
+# tcp_check counts the failures in SOFT_FAILS, so one run reports every
+# broken case; soft_finish (assert.sh) fails the test at the end.
+
+TCP_TOOL="$TOPO_ROOT/test/integration/tcp_tool.py"
+RELAY="$TOPO_ROOT/test/integration/relay.py"
+XFER_TIMEOUT=${XFER_TIMEOUT:-120}
+
+# tfail() - Report a failed check without ending the test, return 1
+tfail() {
+	printf 'FAIL - %s\n' "$*"
+	return 1
+}
+
+# tcp_check() - CMD...: run a check that returns non-zero on failure,
+# count the failure, carry on
+tcp_check() {
+	if ! "$@"; then
+		SOFT_FAILS=$((SOFT_FAILS + 1))
+	fi
+}
+
+# ns_run() - NS CMD...: run CMD in the named network namespace
+ns_run() {
+	local ns=$1
+
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# tcp_mkfile() - NAME SIZE: random file of SIZE bytes (head -c syntax, e.g.
+# 1, 1K, 256M) in the test directory, print its path
+tcp_mkfile() {
+	local d="$TOPO_TMP/data" f
+
+	mkdir -p "$d"
+	chmod 755 "$d"
+	f="$d/$1"
+	head -c "$2" /dev/urandom >"$f"
+	chmod 644 "$f"
+	printf '%s\n' "$f"
+}
+
+# sha_of() - FILE: print the SHA-256 of FILE
+sha_of() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+# is_ip6() - ADDR: true for an IPv6 address
+is_ip6() {
+	case "$1" in *:*) return 0 ;; esac
+	return 1
+}
+
+# socat_listen() - BIND PORT: socat listening address
+socat_listen() {
+	if is_ip6 "$1"; then
+		printf 'TCP6-LISTEN:%s,bind=[%s],reuseaddr\n' "$2" "$1"
+	else
+		printf 'TCP4-LISTEN:%s,bind=%s,reuseaddr\n' "$2" "$1"
+	fi
+}
+
+# socat_connect() - ADDR PORT: socat connecting address
+socat_connect() {
+	if is_ip6 "$1"; then
+		printf 'TCP6:[%s]:%s\n' "$1" "$2"
+	else
+		printf 'TCP4:%s:%s\n' "$1" "$2"
+	fi
+}
+
+# url() - ADDR PORT: ADDR:PORT, [ADDR]:PORT for IPv6
+url() {
+	if is_ip6 "$1"; then
+		printf '[%s]:%s\n' "$1" "$2"
+	else
+		printf '%s:%s\n' "$1" "$2"
+	fi
+}
+
+# listening() - NS PORT: true if something listens on TCP PORT in NS
+listening() {
+	[ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null)" ]
+}
+
+# wait_listen() - NS PORT [TIMEOUT_S]: wait for a listener
+wait_listen() {
+	wait_until "${3:-10}" listening "$1" "$2"
+}
+
+# show_log() - FILE LABEL: print the last lines of a log, indented
+show_log() {
+	[ -s "$1" ] || return 0
+	info "$2 (last lines of $1):"
+	tail -n "${3:-30}" "$1" | sed 's/^/#   /'
+}
+
+# bg_ns() - NS LOG CMD...: start CMD in NS in the background, output to LOG;
+# sets BG_PID (registered for clean-up)
+bg_ns() {
+	local ns=$1 log=$2
+
+	shift 2
+	ip netns exec "$ns" "$@" </dev/null >"$log" 2>&1 &
+	BG_PID=$!
+	topo_track_pid "$BG_PID"
+}
+
+# reap() - PID TIMEOUT_S: wait for PID to exit, kill it if it doesn't;
+# sets REAP_RC to its exit status (124 if it had to be killed)
+REAP_RC=0
+reap() {
+	REAP_RC=0
+	if ! wait_pid_exit "$1" "$2"; then
+		topo_kill_pid "$1"
+		wait "$1" 2>/dev/null || true
+		REAP_RC=124
+		return 0
+	fi
+	wait "$1" 2>/dev/null || REAP_RC=$?
+}
+
+# DAEMON_LOG - log file of the daemon under test, shown when a check fails
+DAEMON_LOG=""
+
+# tcp_xfer() - LABEL DIR SNS SBIND PORT CNS CADDR CPORT FILE: move FILE over
+# one TCP connection and compare checksums
+# DIR: down: the server sends FILE, the client receives
+#      up:   the client sends FILE, the server receives
+# SNS, SBIND, PORT: namespace, address and port the server listens on
+# CNS, CADDR, CPORT: namespace of the client and where it connects
+tcp_xfer() {
+	local label=$1 dir=$2 sns=$3 sbind=$4 port=$5 cns=$6 caddr=$7
+	local cport=$8 src=$9 out="$TOPO_TMP/xfer.out" slog="$TOPO_TMP/xfer.slog"
+	local clog="$TOPO_TMP/xfer.clog" spid crc srv cli t0 t1 ms size got want
+
+	size=$(stat -c %s "$src")
+	rm -f "$out"
+	srv=$(socat_listen "$sbind" "$port")
+	cli=$(socat_connect "$caddr" "$cport")
+	if [ "$dir" = down ]; then
+		bg_ns "$sns" "$slog" timeout "$XFER_TIMEOUT" \
+			socat -u -b 262144 "OPEN:$src,rdonly" "$srv"
+	else
+		bg_ns "$sns" "$slog" timeout "$XFER_TIMEOUT" \
+			socat -u -b 262144 "$srv" "CREATE:$out"
+	fi
+	spid=$BG_PID
+	if ! wait_listen "$sns" "$port" 10; then
+		topo_kill_pid "$spid"
+		tfail "$label: server in $sns never listened on port $port"
+		return 1
+	fi
+
+	t0=$(date +%s%N)
+	crc=0
+	if [ "$dir" = down ]; then
+		ip netns exec "$cns" timeout "$XFER_TIMEOUT" socat -u -b 262144 \
+			"$cli" "CREATE:$out" </dev/null >"$clog" 2>&1 || crc=$?
+	else
+		ip netns exec "$cns" timeout "$XFER_TIMEOUT" socat -u -b 262144 \
+			"OPEN:$src,rdonly" "$cli" </dev/null >"$clog" 2>&1 || crc=$?
+	fi
+	reap "$spid" 30
+	t1=$(date +%s%N)
+	ms=$(((t1 - t0) / 1000000))
+
+	want=$(sha_of "$src")
+	got=$( [ -f "$out" ] && sha_of "$out" || echo none)
+	if [ "$got" = "$want" ] && [ "$crc" = 0 ] && [ "$REAP_RC" = 0 ]; then
+		ok "$label: $size bytes $dir, intact (sha256 ${want:0:16}..., $ms ms$(
+			[ "$size" -ge 1048576 ] && [ "$ms" -gt 0 ] &&
+			printf ', %s MB/s' $((size / 1000 / ms))))"
+		rm -f "$out"
+		return 0
+	fi
+	tfail "$label: $dir transfer of $size bytes: client exit $crc," \
+	      "server exit $REAP_RC, received $( [ -f "$out" ] &&
+	      stat -c %s "$out" || echo no) bytes, sha256 $got, expected $want" \
+	      "($ms ms)"
+	sed 's/^/#   server: /' "$slog" | head -n 5
+	sed 's/^/#   client: /' "$clog" | head -n 5
+	[ -n "$DAEMON_LOG" ] && show_log "$DAEMON_LOG" "daemon log" 15
+	rm -f "$out"
+	return 1
+}
+
+# peer_check() - LABEL SNS SBIND PORT CNS CADDR WANT: one exchange to a
+# server in SNS, which must see the client's address as WANT ("": only
+# log it)
+peer_check() {
+	local label=$1 sns=$2 sbind=$3 port=$4 cns=$5 caddr=$6 want=$7
+	local peers="$TOPO_TMP/peers" spid got
+
+	rm -f "$peers"
+	bg_ns "$sns" "$TOPO_TMP/peer-srv.log" "$PYTHON" "$TCP_TOOL" server \
+		--bind "$sbind" --port "$port" --mode hc-client --count 1 \
+		--timeout 30 --peers "$peers"
+	spid=$BG_PID
+	wait_listen "$sns" "$port" || { tfail "$label: no server"; return 1; }
+	capture ns_run "$cns" timeout 40 "$PYTHON" "$TCP_TOOL" client \
+		--connect "$caddr" --port "$port" --mode hc-client --size 1000
+	reap "$spid" 10
+	if [ "$CAP_RC" != 0 ] || [ "$REAP_RC" != 0 ]; then
+		show_capture
+		show_log "$TOPO_TMP/peer-srv.log" "server"
+		tfail "$label: exchange failed (client $CAP_RC, server $REAP_RC)"
+		return 1
+	fi
+	got=$(cut -d' ' -f1 "$peers" 2>/dev/null)
+	if [ -z "$want" ]; then
+		info "$label: the server sees the connection from $got"
+	elif [ "$got" = "$want" ]; then
+		ok "$label: the server sees the connection from $want"
+	else
+		tfail "$label: the server sees the connection from '$got'," \
+		      "expected $want"
+	fi
+}
+
+# pasta_ns() - NS ARGS...: create the network namespace NS and attach pasta
+# --config-net to it from the host namespace, with ARGS; sets PASTA_PID and
+# DAEMON_LOG
+PASTA_PID=""
+pasta_ns() {
+	local ns=$1 pidfile log
+
+	shift
+	pidfile="$TOPO_TMP/pasta-$ns.pid"
+	log="$TOPO_TMP/pasta-$ns.log"
+	topo_netns_add "$ns"
+	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
+	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	topo_track_pidfile "$pidfile"
+	capture in_host timeout 20 "$PASTA" --config-net --netns "$ns" \
+		-P "$pidfile" -l "$log" "$@"
+	if [ "$CAP_RC" != 0 ]; then
+		show_capture
+		fail "pasta $* attached to $ns: exit status $CAP_RC"
+	fi
+	PASTA_PID=$(read_pidfile "$pidfile") || fail "pasta: no PID in $pidfile"
+	topo_track_pid "$PASTA_PID"
+	pid_alive "$PASTA_PID" || fail "pasta (PID $PASTA_PID) not running"
+	DAEMON_LOG=$log
+	info "pasta $* attached to netns $ns, PID $PASTA_PID"
+}
+
+# guest_ns_tap() - NS MTU: create the "guest" namespace NS for passt, with
+# an unconfigured tap0 (the relay attaches to it, guest_ns_config sets up
+# addresses once it has carrier)
+guest_ns_tap() {
+	local ns=$1 mtu=$2
+
+	topo_netns_add "$ns"
+	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
+	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0
+	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_ra=0
+	ip -n "$ns" link set lo up
+	ip -n "$ns" tuntap add dev tap0 mode tap
+	ip -n "$ns" link set tap0 address 02:00:00:00:00:02 mtu "$mtu" up
+}
+
+# guest_ns_config() - NS: addresses and default routes on tap0, as DHCP and
+# NDP from passt would give them; then one echo request to each gateway so
+# that passt knows the guest's MAC address before any port forward
+guest_ns_config() {
+	local ns=$1
+
+	wait_until 10 topo_link_up "$ns" tap0 ||
+		fail "tap0 in $ns has no carrier: relay not attached"
+	ip -n "$ns" addr add "$HOST_IP4/24" dev tap0
+	ip -n "$ns" addr add "$HOST_IP6/64" dev tap0 nodad
+	ip -n "$ns" route add default via "$GW_IP4" dev tap0
+	ip -n "$ns" -6 route add default via "$GW_IP6" dev tap0
+	ns_run "$ns" ping -4 -c 1 -W 3 "$GW_IP4" >/dev/null 2>&1 ||
+		info "guest $ns: no echo reply from $GW_IP4 (carrying on)"
+	ns_run "$ns" ping -6 -c 1 -W 3 "$GW_IP6" >/dev/null 2>&1 ||
+		info "guest $ns: no echo reply from $GW_IP6 (carrying on)"
+}
+
+# daemon_status() - PID FIELD: print a /proc/PID/status value in kB
+daemon_status() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# daemon_cpu_ticks() - PID: utime + stime of PID, clock ticks
+daemon_cpu_ticks() {
+	local stat
+
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	# after "comm)": state is field 3, utime 14 and stime 15 of the line
+	printf '%s\n' "$stat" | awk '{ print $12 + $13 }'
+}
+
+# json_get() - JSON KEY: print a value of a flat JSON object ("" if none);
+# KEY may be "a.b" for a nested object
+json_get() {
+	"$PYTHON" -c '
+import json, sys
+try:
+    v = json.loads(sys.argv[1])
+    for k in sys.argv[2].split("."):
+        v = v.get(k, "") if isinstance(v, dict) else ""
+except ValueError:
+    v = ""
+print(v if not isinstance(v, (dict, list)) else json.dumps(v))
+' "$1" "$2"
+}
