@@ -185,6 +185,13 @@ static uint8_t *tcp_ooo_data(int i)
 static unsigned int tcp_ooo_count;
 
 static void tcp_ooo_free(const struct tcp_conn *conn);
+
+/* Guest data of one run of segments, written with a single sendmsg() */
+#define TCP_WBATCH_MAX		256
+static struct iovec tcp_wbatch[TCP_WBATCH_MAX];
+static unsigned int tcp_wbatch_n;
+static size_t tcp_wbatch_len;
+static struct tcp_conn *tcp_wbatch_conn;
 static unsigned int tcp_frames_used;
 static unsigned long tcp_frames_gen;
 
@@ -638,6 +645,11 @@ static void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
 	}
 	tcp_timer_disarm(conn);
 	tcp_ooo_free(conn);
+	if (tcp_wbatch_conn == conn) {
+		tcp_wbatch_conn = NULL;
+		tcp_wbatch_n = 0;
+		tcp_wbatch_len = 0;
+	}
 	flow_hash_remove((union flow *)conn);
 	flow_free((union flow *)conn);
 }
@@ -1059,6 +1071,50 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 }
 
 /**
+ * tcp_wbatch_flush() - Write the guest data collected for a connection
+ * @c:		Execution context
+ *
+ * The data was acknowledged in advance (seq_from_tap moved on as it was
+ * collected): what the socket doesn't take is taken back, and the guest
+ * will send it again.
+ *
+ * Return: 0 if all was written, 1 if the socket took less, -1 if the
+ *	   connection was reset
+ */
+static int tcp_wbatch_flush(struct ctx *c)
+{
+	struct tcp_conn *conn = tcp_wbatch_conn;
+	struct msghdr mh = { .msg_iov = tcp_wbatch,
+			     .msg_iovlen = tcp_wbatch_n };
+	size_t len = tcp_wbatch_len;
+	ssize_t n;
+
+	tcp_wbatch_n = 0;
+	tcp_wbatch_len = 0;
+	tcp_wbatch_conn = NULL;
+	if (!conn || !len)
+		return 0;
+
+	n = sendmsg(conn->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			debug("TCP: socket write error: %s", strerror(errno));
+			tcp_conn_reset(c, conn);
+			return -1;
+		}
+		n = 0;
+	}
+	if ((size_t)n == len)
+		return 0;
+
+	/* Full: the guest sends the rest again, we say when there's room */
+	conn->seq_from_tap -= (uint32_t)(len - (size_t)n);
+	conn->flags |= TCP_F_SOCK_FULL;
+	tcp_epoll_set(c, conn, conn->epoll_events | EPOLLOUT);
+	return 1;
+}
+
+/**
  * tcp_fin_from_tap() - All the guest's data is written: pass its FIN on
  * @conn:	Connection
  */
@@ -1200,7 +1256,6 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 	uint32_t seq = ntohl(th->seq);
 	bool fin = th->fin;
 	size_t skip = 0;
-	ssize_t n = 0;
 
 	if (!plen && !fin) {
 		/* Keepalive probe: one below what we expect, answer it */
@@ -1233,32 +1288,40 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 	}
 
 	if (plen > skip) {
-		n = send(conn->sock, payload + skip, plen - skip,
-			 MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				debug("TCP: socket write error: %s",
-				      strerror(errno));
-				tcp_conn_reset(c, conn);
+		if (tcp_wbatch_conn != conn || tcp_wbatch_n == TCP_WBATCH_MAX) {
+			if (tcp_wbatch_flush(c) < 0)
 				return;
-			}
-			n = 0;
 		}
-		conn->seq_from_tap += (uint32_t)n;
-		if ((size_t)n < plen - skip) {
-			/* Full: the guest sends the rest again later, we
-			 * tell it when there's room.
-			 */
-			conn->flags |= TCP_F_SOCK_FULL;
-			tcp_epoll_set(c, conn, conn->epoll_events | EPOLLOUT);
-			fin = false;
-		} else if (!fin && tcp_ooo_count) {
-			fin = tcp_ooo_drain(c, conn);
+		tcp_wbatch_conn = conn;
+		tcp_wbatch[tcp_wbatch_n].iov_base =
+			(void *)(uintptr_t)(payload + skip);
+		tcp_wbatch[tcp_wbatch_n].iov_len = plen - skip;
+		tcp_wbatch_n++;
+		tcp_wbatch_len += plen - skip;
+		conn->seq_from_tap += (uint32_t)(plen - skip);
+
+		/* A FIN, or kept segments to follow, need it written now */
+		if (fin || tcp_ooo_count) {
+			int rc = tcp_wbatch_flush(c);
+
+			if (rc < 0)
+				return;
+			if (rc)
+				fin = false;
+			else if (!fin)
+				fin = tcp_ooo_drain(c, conn);
 		}
 	}
 
-	if (fin)
-		tcp_fin_from_tap(conn);
+	if (fin) {
+		/* Everything before the FIN must be written before it */
+		int rc = tcp_wbatch_flush(c);
+
+		if (rc < 0)
+			return;
+		if (!rc)
+			tcp_fin_from_tap(conn);
+	}
 	conn->flags |= TCP_F_ACK_DUE;
 }
 
@@ -1416,7 +1479,7 @@ int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		if (seg)
 			conn = seg;
 	}
-	if (!conn)
+	if (tcp_wbatch_flush(c) < 0 || !conn)
 		return (int)p->count;
 
 	/* A later segment may have freed it (and zeroed it): check by key */

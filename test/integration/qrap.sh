@@ -155,28 +155,40 @@ assert_eq "$(grep -c 'Guest connected' "$plog")" 2 "passt saw two guests connect
 
 # --- 3: default search in a private /tmp ------------------------------------
 
+# The programs are copied out of the way first: the repository (or
+# PASST_BIN_DIR) may itself live under /tmp, which the tmpfs hides
+STAGE=$(mktemp -d /dev/shm/qrap-test.XXXXXX)
+cp "$QRAP" "$PASST" "$FDC" "$STAGE/"
+S_QRAP="$STAGE/qrap"
+S_PASST="$STAGE/passt"
+S_FDC="$STAGE/$(basename "$FDC")"
+# A real interpreter, not a shim that wants the old working directory
+S_PYTHON=/usr/bin/python3
+[ -x "$S_PYTHON" ] || S_PYTHON=$(command -v "$PYTHON")
 cat >"$TOPO_TMP/search.sh" <<EOF
 #!/bin/bash
 # Runs in its own mount namespace: a fresh, empty /tmp
 set -u
 unset PASST_SOCKET
+cd /
 mount -t tmpfs -o mode=1777 qrap-test /tmp || exit 90
 echo "== nothing listening"
-$QRAP 5 touch /tmp/marker
+$S_QRAP 5 touch /tmp/marker
 echo "rc=\$?"
 [ -e /tmp/marker ] && echo "command ran"
 echo "== stale /tmp/passt_1.socket, passt on /tmp/passt_2.socket"
-$PYTHON -c 'import socket; socket.socket(socket.AF_UNIX).bind("/tmp/passt_1.socket")'
-$PASST -f -s /tmp/passt_2.socket >/tmp/passt.log 2>&1 </dev/null &
+$S_PYTHON -c 'import socket; socket.socket(socket.AF_UNIX).bind("/tmp/passt_1.socket")'
+$S_PASST -f -s /tmp/passt_2.socket >/tmp/passt.log 2>&1 </dev/null &
 p=\$!
 for i in \$(seq 50); do [ -S /tmp/passt_2.socket ] && break; sleep 0.1; done
-timeout 20 $QRAP 5 $PYTHON $FDC onfd --fd 5 --expect-peer /tmp/passt_2.socket
+timeout 20 $S_QRAP 5 $S_PYTHON $S_FDC onfd --fd 5 --expect-peer /tmp/passt_2.socket
 echo "rc=\$?"
 kill -TERM \$p
 wait \$p
 echo "passt rc=\$?"
 EOF
 capture in_host timeout 60 unshare -m --propagation private bash "$TOPO_TMP/search.sh"
+rm -rf "$STAGE"
 show_capture
 out1=$(printf '%s\n' "$CAP_OUT" | sed -n '/^== nothing/,/^== stale/p')
 err1=$(printf '%s\n' "$CAP_ERR" | grep '^/.*qrap' | head -n 1)
