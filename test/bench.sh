@@ -15,6 +15,8 @@
 # - request/response latency: 1-byte ping-pong over one TCP connection,
 #   median and 99th percentile (and the plain loopback for reference)
 # - connections per second (connect, 1-byte echo, close)
+# - UDP throughput over the tap path next to veth (what arrives, losses
+#   subtracted)
 # - pasta's CPU seconds per GB moved (utime + stime of the daemon from
 #   /proc/PID/stat around each iperf3 run) and its peak RSS (VmHWM)
 #
@@ -114,6 +116,36 @@ iperf() {
 		'BEGIN { printf "%.2f", (t / hz) / (b / 1e9) }')
 }
 
+# iperf_udp() - KEY SNS SBIND CNS CADDR: UDP throughput, unlimited rate,
+# 16 KiB datagrams; stores the rate that arrived (sent, less what was lost)
+# in Gbit/s in R_KEY
+iperf_udp() {
+	local key=$1 sns=$2 sbind=$3 cns=$4 caddr=$5 spid bps lost
+
+	port=$((port + 1))
+	bg_ns "$sns" "$TOPO_TMP/iperf-s-$key.log" timeout $((T + 30)) \
+		iperf3 -s -1 -B "$sbind" -p "$port"
+	spid=$BG_PID
+	if ! wait_listen "$sns" "$port" 10; then
+		R[$key]=error
+		ERRORS=$((ERRORS + 1))
+		return
+	fi
+	capture ns_run "$cns" timeout $((T + 30)) iperf3 -c "$caddr" -p "$port" \
+		-t "$T" -u -b 0 -l 16384 -J
+	reap "$spid" 10
+	bps=$(json_get "$CAP_OUT" end.sum.bits_per_second)
+	lost=$(json_get "$CAP_OUT" end.sum.lost_percent)
+	if [ "$CAP_RC" != 0 ] || [ -z "$bps" ]; then
+		echo "bench: iperf3 $key failed (exit $CAP_RC)" >&2
+		R[$key]=error
+		ERRORS=$((ERRORS + 1))
+		return
+	fi
+	R[$key]=$(awk -v b="$bps" -v l="${lost:-0}" \
+		'BEGIN { printf "%.2f", b * (100 - l) / 100 / 1e9 }')
+}
+
 # rr() - KEY SNS SBIND CNS CADDR: ping-pong latency and connections per
 # second against an echo server; sets R_KEY_lat, R_KEY_p99, R_KEY_cps
 rr() {
@@ -162,6 +194,8 @@ iperf splice_up "$ns" 0.0.0.0 "$HOST_NS" 127.0.0.1 "$P_SPLICE"
 iperf splice_down "$ns" 0.0.0.0 "$HOST_NS" 127.0.0.1 "$P_SPLICE" -R
 iperf lo_up "$HOST_NS" 127.0.0.1 "$HOST_NS" 127.0.0.1 ""
 iperf lo_down "$HOST_NS" 127.0.0.1 "$HOST_NS" 127.0.0.1 "" -R
+iperf_udp pasta_udp "$HOST_NS" 127.0.0.1 "$ns" "$GW_IP4"
+iperf_udp veth_udp "$vb" "$VETH_B" "$va" "$VETH_B"
 rr pasta "$HOST_NS" 127.0.0.1 "$ns" "$GW_IP4"
 rr veth "$vb" "$VETH_B" "$va" "$VETH_B"
 rr lo "$HOST_NS" 127.0.0.1 "$HOST_NS" 127.0.0.1
@@ -191,6 +225,8 @@ printf '%-44s %12s %12s %10s\n' "throughput ns -> host, Gbit/s" \
 printf '%-44s %12s %12s %10s\n' "throughput host -> ns (-R), Gbit/s" \
 	"$(v pasta_down)" "$(v veth_down)" \
 	"$(ratio "$(v pasta_down)" "$(v veth_down)")"
+printf '%-44s %12s %12s %10s\n' "UDP ns -> host, 16 KiB datagrams, Gbit/s" \
+	"$(v pasta_udp)" "$(v veth_udp)" "$(ratio "$(v pasta_udp)" "$(v veth_udp)")"
 printf '%-44s %12s %12s %10s\n' "request/response 1 B, median us" \
 	"$(v pasta_lat)" "$(v veth_lat)" "$(ratio "$(v pasta_lat)" "$(v veth_lat)")"
 printf '%-44s %12s %12s %10s\n' "request/response 1 B, 99th percentile us" \
