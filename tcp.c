@@ -1437,8 +1437,16 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 		break;
 	}
 
-	if (th->syn)
-		return NULL;	/* Old SYN-ACK or SYN: ignore */
+	if (th->syn) {
+		/* The guest sends its SYN-ACK again: our ACK got lost (or
+		 * dropped on a full accept queue), send it again
+		 */
+		if (th->ack) {
+			conn->flags |= TCP_F_ACK_DUE;
+			return conn;
+		}
+		return NULL;	/* Old SYN: ignore */
+	}
 
 	tcp_ack_from_tap(c, conn, th, plen, now);
 	tcp_data_from_tap(c, conn, th, payload, plen);
