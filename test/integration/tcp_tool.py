@@ -19,6 +19,9 @@ Subcommands:
                         that the client replied "<sha256>\\n" + derived
                         bytes, close
             --peers FILE appends "ADDR PORT" of every accepted client
+            --backlog N: listen() backlog (default 4096); echo only:
+            --accept-delay S: don't accept for S seconds (the accept
+            queue overflows, the kernel drops handshakes)
   client    --connect ADDR --port P --mode hc-client|hc-server: the other
             side of the two half-close exchanges, with the same checks
   many      --conns N --size S: open N connections to an echo server,
@@ -179,9 +182,13 @@ async def echo_conn(reader, writer, args):
 
 
 async def echo_server(args):
-    sock = listen_socket(args.bind, args.port)
+    sock = listen_socket(args.bind, args.port, args.backlog)
     done = asyncio.Event()
     count = [0]
+    if args.accept_delay:
+        # Nobody accepts for a while: the accept queue fills up, and the
+        # kernel drops the handshakes it can't queue (ListenOverflows)
+        await asyncio.sleep(args.accept_delay)
 
     async def handle(reader, writer):
         try:
@@ -192,7 +199,8 @@ async def echo_server(args):
                 done.set()
 
     server = await asyncio.start_server(handle, sock=sock,
-                                        limit=CHUNK * 4)
+                                        limit=CHUNK * 4,
+                                        backlog=args.backlog)
     say("echo server on %s port %d" % (args.bind, args.port))
     async with server:
         if args.timeout:
@@ -697,6 +705,10 @@ def main():
     sp.add_argument("--count", type=int, default=0)
     sp.add_argument("--reply-size", type=int, default=100000)
     sp.add_argument("--peers")
+    sp.add_argument("--backlog", type=int, default=4096,
+                    help="listen() backlog (echo: also asyncio's)")
+    sp.add_argument("--accept-delay", type=float, default=0,
+                    help="echo: start accepting only after this long")
 
     sp = sub.add_parser("client")
     common(sp)
