@@ -369,5 +369,13 @@ int main(int argc, char **argv)
 		}
 
 		tap_flush(c);
+
+		/* The backlog may have drained in that flush, not only on
+		 * EPOLLOUT: connections held back go on now
+		 */
+		if (tcp_tap_blocked() && !tap_backlogged()) {
+			tcp_tap_resume(c, &now);
+			tap_flush(c);
+		}
 	}
 }

@@ -198,6 +198,7 @@ static unsigned long tcp_frames_gen;
 static uint64_t tcp_isn_key[2];
 static bool tcp_peek_off_ok = true;	/* SO_PEEK_OFF works for TCP */
 static unsigned int tcp_timers_armed;	/* Connections needing the timer */
+static unsigned int tcp_tap_blocked_count;	/* Waiting for the tap */
 
 /* Scratch buffer for peeks without SO_PEEK_OFF: discards sent bytes */
 static uint8_t tcp_discard[16 << 20];
@@ -645,6 +646,8 @@ static void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
 	}
 	tcp_timer_disarm(conn);
 	tcp_ooo_free(conn);
+	if (conn->flags & TCP_F_TAP_BLOCKED)
+		tcp_tap_blocked_count--;
 	if (tcp_wbatch_conn == conn) {
 		tcp_wbatch_conn = NULL;
 		tcp_wbatch_n = 0;
@@ -880,6 +883,8 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 		/* passt: the guest's socket is full, wait for it to drain
 		 * instead of queueing (and dropping) more data frames
 		 */
+		if (!(conn->flags & TCP_F_TAP_BLOCKED))
+			tcp_tap_blocked_count++;
 		conn->flags |= TCP_F_TAP_BLOCKED;
 		tcp_epoll_set(c, conn, EPOLLRDHUP | tcp_epollout(conn));
 		return;
@@ -1682,6 +1687,16 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 }
 
 /**
+ * tcp_tap_blocked() - Are connections waiting for output to the guest?
+ *
+ * Return: true if some connection held back data because of the backlog
+ */
+bool tcp_tap_blocked(void)
+{
+	return tcp_tap_blocked_count > 0;
+}
+
+/**
  * tcp_tap_resume() - Output to the guest drained: connections held back
  *		      can send again
  * @c:		Execution context
@@ -1691,13 +1706,15 @@ void tcp_tap_resume(struct ctx *c, const struct timespec *now)
 {
 	unsigned int i;
 
-	for (i = 0; i < flow_high && !tap_backlogged(); i++) {
+	for (i = 0; i < flow_high && tcp_tap_blocked_count &&
+		    !tap_backlogged(); i++) {
 		struct tcp_conn *conn = &flowtab[i].tcp;
 
 		if (conn->f.type != FLOW_TCP ||
 		    !(conn->flags & TCP_F_TAP_BLOCKED))
 			continue;
 		conn->flags &= (uint16_t)~TCP_F_TAP_BLOCKED;
+		tcp_tap_blocked_count--;
 		if (!(conn->flags & TCP_F_SOCK_EOF))
 			tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP |
 				      tcp_epollout(conn));

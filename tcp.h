@@ -25,6 +25,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 void tcp_timer(struct ctx *c, const struct timespec *now);
 bool tcp_timer_pending(void);
 void tcp_tap_resume(struct ctx *c, const struct timespec *now);
+bool tcp_tap_blocked(void);
 unsigned int tcp_listen_port(struct ctx *c, uint16_t port);
 void tcp_unlisten_port(struct ctx *c, uint16_t port);
 
