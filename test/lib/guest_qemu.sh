@@ -460,17 +460,18 @@ guest_wait() {
 	local log=$1 timeout=${2:-$GUEST_TIMEOUT} tries end
 
 	tries=$((timeout * 10))
-	while [ "$tries" -gt 0 ] && kill -0 "$GUEST_PID" 2>/dev/null &&
-	      ! guest_zombie "$GUEST_PID"; do
+	# pid_alive() reads /proc/PID/stat once: "kill -0, then look for a
+	# zombie" raced with bash reaping qemu in between, which looked like
+	# a guest that never powered off
+	while [ "$tries" -gt 0 ] && pid_alive "$GUEST_PID"; do
 		sleep 0.1
 		tries=$((tries - 1))
 	done
-	if kill -0 "$GUEST_PID" 2>/dev/null && ! guest_zombie "$GUEST_PID"; then
+	if pid_alive "$GUEST_PID"; then
 		guest_msg "qemu (PID $GUEST_PID) still running after $timeout s, killing it"
 		kill -TERM "$GUEST_PID" 2>/dev/null
 		tries=20
-		while [ "$tries" -gt 0 ] && kill -0 "$GUEST_PID" 2>/dev/null &&
-		      ! guest_zombie "$GUEST_PID"; do
+		while [ "$tries" -gt 0 ] && pid_alive "$GUEST_PID"; do
 			sleep 0.1
 			tries=$((tries - 1))
 		done
@@ -488,15 +489,6 @@ guest_wait() {
 		return 0
 	fi
 	return 1
-}
-
-# guest_zombie() - PID: true if PID is a zombie (exited, not yet reaped)
-guest_zombie() {
-	local stat
-
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	[ "${stat%% *}" = Z ]
 }
 
 # guest_run() - SOCKET INITRAMFS LOG [TIMEOUT_S]: boot the guest, wait
