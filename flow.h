@@ -90,6 +90,8 @@ struct ping_flow {
  * @seq_from_tap:	Next sequence number expected from the guest
  * @seq_ack_to_tap:	Last acknowledgement number sent to the guest
  * @seq_init_to_tap:	Our initial sequence number
+ * @seq_max_to_tap:	End of the data sent to the guest so far: sending
+ *			again after a rewind goes up to here
  * @wnd_from_tap:	Guest's receive window, bytes
  * @wnd_to_tap:		Window last advertised to the guest, bytes
  * @sndbuf:		Send buffer size of @sock, bytes (cached)
@@ -112,6 +114,7 @@ struct tcp_conn {
 	uint32_t seq_from_tap;
 	uint32_t seq_ack_to_tap;
 	uint32_t seq_init_to_tap;
+	uint32_t seq_max_to_tap;
 	uint32_t wnd_from_tap;
 	uint32_t wnd_to_tap;
 	uint32_t sndbuf;

@@ -46,7 +46,10 @@
  * kernels without it for TCP, the bytes already sent are peeked into a
  * scratch buffer first. A retransmission (timeout with exponential
  * back-off, or three duplicate ACKs) rewinds to the guest's last
- * acknowledgement and peeks the same data again. When the guest's window
+ * acknowledgement and peeks the same data again, one segment at a time
+ * until it reaches what was sent before: a guest holding the rest out of
+ * order, or one that lacked nothing (a spurious timeout), acknowledges
+ * past it, and we go on from there. When the guest's window
  * is full, we stop watching the socket for input (EPOLLIN), and resume
  * when an acknowledgement opens it.
  *
@@ -722,6 +725,7 @@ static void tcp_syn_ack_to_tap(struct ctx *c, struct tcp_conn *conn,
 	tcp_update_sndbuf(conn);
 	tcp_send_ctl(c, conn, TH_SYN | TH_ACK, conn->seq_init_to_tap);
 	conn->seq_to_tap = conn->seq_init_to_tap + 1;
+	conn->seq_max_to_tap = conn->seq_to_tap;
 	conn->seq_ack_from_tap = conn->seq_init_to_tap;
 	tcp_timer_arm(conn, now);
 	tcp_epoll_set(c, conn, EPOLLRDHUP);
@@ -839,6 +843,24 @@ static void tcp_rewind(struct tcp_conn *conn)
 }
 
 /**
+ * tcp_resend_wait() - Is a segment sent again still waiting for its ACK?
+ * @conn:	Connection
+ *
+ * After tcp_rewind(), data up to @seq_max_to_tap goes out one segment at a
+ * time, the next one once the guest acknowledged the one before: the guest
+ * may hold the rest already, out of order, or the timeout was spurious and
+ * it lacks nothing. Its ACK then jumps ahead, see tcp_ack_from_tap(), and
+ * we don't send what it has again.
+ *
+ * Return: true if we're sending again and one segment is in flight
+ */
+static bool tcp_resend_wait(const struct tcp_conn *conn)
+{
+	return SEQ_LT(conn->seq_to_tap, conn->seq_max_to_tap) &&
+	       conn->seq_to_tap != conn->seq_ack_from_tap;
+}
+
+/**
  * tcp_frame_get() - A free data frame buffer, flushing if all are queued
  * @c:		Execution context
  *
@@ -892,7 +914,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 
 	in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
 	wnd = conn->wnd_from_tap;
-	if (in_flight >= wnd) {
+	if (in_flight >= wnd || tcp_resend_wait(conn)) {
 		/* Guest window full: wait for an ACK to open it. If it's
 		 * closed altogether, probe it from the timer, in case the
 		 * update that opens it gets lost (RFC 9293, 3.8.6.1).
@@ -906,6 +928,9 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	}
 	conn->flags &= (uint16_t)~TCP_F_ZERO_WND;
 	avail = wnd - in_flight;
+	if (SEQ_LT(conn->seq_to_tap, conn->seq_max_to_tap))
+		avail = MIN(avail, MIN((uint32_t)mss,
+				       conn->seq_max_to_tap - conn->seq_to_tap));
 
 	nframes = (unsigned int)MIN((avail + mss - 1) / mss,
 				    (uint32_t)TCP_READ_FRAMES_MAX);
@@ -985,6 +1010,8 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 		conn->seq_to_tap += (uint32_t)len;
 		n -= (ssize_t)len;
 	}
+	if (SEQ_GT(conn->seq_to_tap, conn->seq_max_to_tap))
+		conn->seq_max_to_tap = conn->seq_to_tap;
 	tcp_frames_used -= nframes - i;
 	conn->seq_ack_to_tap = conn->seq_from_tap;
 	conn->flags &= (uint16_t)~TCP_F_ACK_DUE;
@@ -1029,8 +1056,16 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 		return;
 
 	if (SEQ_GT(ack, conn->seq_ack_from_tap) &&
-	    SEQ_LE(ack, conn->seq_to_tap)) {
+	    (SEQ_LE(ack, conn->seq_to_tap) ||
+	     SEQ_LE(ack, conn->seq_max_to_tap))) {
 		uint32_t acked = ack - conn->seq_ack_from_tap;
+
+		/* Sending again, and the guest had more than that already:
+		 * the rest needn't go again. SO_PEEK_OFF goes back with the
+		 * data we discard below, and stops at zero.
+		 */
+		if (SEQ_GT(ack, conn->seq_to_tap))
+			conn->seq_to_tap = ack;
 
 		if ((conn->flags & TCP_F_TAP_FIN_SENT) &&
 		    ack == conn->seq_to_tap) {
@@ -1045,7 +1080,8 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 		conn->retrans = 0;
 		conn->dup_acks = 0;
 		conn->flags &= (uint16_t)~TCP_F_RECOVERY;
-		if (ack == conn->seq_to_tap)
+		if (ack == conn->seq_to_tap &&
+		    !SEQ_LT(conn->seq_to_tap, conn->seq_max_to_tap))
 			tcp_timer_disarm(conn);
 		else
 			tcp_timer_arm(conn, now);
@@ -1069,7 +1105,7 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 	conn->wnd_from_tap = wnd;
 	if (conn->state == TCPS_ESTABLISHED &&
 	    !(conn->flags & TCP_F_SOCK_EOF) &&
-	    !(conn->epoll_events & EPOLLIN) &&
+	    !(conn->epoll_events & EPOLLIN) && !tcp_resend_wait(conn) &&
 	    SEQ_LT(conn->seq_to_tap, conn->seq_ack_from_tap + wnd))
 		tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP |
 			      tcp_epollout(conn));
@@ -1664,6 +1700,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	conn->mss = (uint16_t)tcp_mss_ours(c, af);
 	conn->seq_init_to_tap = tcp_isn(&key, now);
 	conn->seq_to_tap = conn->seq_init_to_tap + 1;
+	conn->seq_max_to_tap = conn->seq_to_tap;
 	conn->seq_ack_from_tap = conn->seq_init_to_tap;
 	conn->ts_activity = now->tv_sec;
 	conn->state = TCPS_SYN_SENT;
@@ -1778,7 +1815,9 @@ void tcp_timer(struct ctx *c, const struct timespec *now)
 					     conn->seq_to_tap - 1);
 				break;
 			}
-			if (conn->seq_to_tap == conn->seq_ack_from_tap) {
+			if (conn->seq_to_tap == conn->seq_ack_from_tap &&
+			    !SEQ_LT(conn->seq_to_tap,
+				    conn->seq_max_to_tap)) {
 				conn->flags &= (uint16_t)~TCP_F_ZERO_WND;
 				tcp_timer_disarm(conn);
 				break;
