@@ -130,6 +130,17 @@ passt_run() {
 	wait "$ppid" 2>/dev/null || true
 	RELAY_STATS=""
 
+	if [ -s "$stats" ]; then
+		st=$(cat "$stats")
+		info "$label: relay counters: $st"
+		RELAY_STATS=$st
+	else
+		tcp_check tfail "$label: relay wrote no counters"
+	fi
+}
+
+RELAY_STATS=""
+
 # retrans_max() - LABEL DIR PERCENT: at most PERCENT of the TCP payload
 # relayed in DIR ("in": passt -> guest, "out": guest -> passt) was sent
 # again (sequence numbers below the highest already relayed).  Nothing is
@@ -154,16 +165,6 @@ retrans_max() {
 		      "($((r * 100 / p))%, limit $3%) over a relay that lost nothing"
 	fi
 }
-	if [ -s "$stats" ]; then
-		st=$(cat "$stats")
-		info "$label: relay counters: $st"
-		RELAY_STATS=$st
-	else
-		tcp_check tfail "$label: relay wrote no counters"
-	fi
-}
-
-RELAY_STATS=""
 
 # stat_positive() - LABEL KEY: a relay counter is above zero
 stat_positive() {
