@@ -93,6 +93,7 @@ struct ping_flow {
  * @seq_max_to_tap:	End of the data sent to the guest so far: sending
  *			again after a rewind goes up to here
  * @wnd_from_tap:	Guest's receive window, bytes
+ * @wnd_max_from_tap:	Largest window the guest advertised, bytes
  * @wnd_to_tap:		Window last advertised to the guest, bytes
  * @sndbuf:		Send buffer size of @sock, bytes (cached)
  * @ts_rto:		Time the retransmission timer started, ms
@@ -116,6 +117,7 @@ struct tcp_conn {
 	uint32_t seq_init_to_tap;
 	uint32_t seq_max_to_tap;
 	uint32_t wnd_from_tap;
+	uint32_t wnd_max_from_tap;
 	uint32_t wnd_to_tap;
 	uint32_t sndbuf;
 	int64_t ts_rto;

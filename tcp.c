@@ -792,6 +792,7 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 		conn->ws_to_guest = TCP_WS_OURS;
 	}
 	conn->wnd_from_tap = ntohs(th->window);	/* Never scaled in a SYN */
+	conn->wnd_max_from_tap = conn->wnd_from_tap;
 	conn->seq_init_to_tap = tcp_isn(key, now);
 	conn->ts_activity = now->tv_sec;
 
@@ -881,6 +882,31 @@ static struct tcp_frame *tcp_frame_get(struct ctx *c)
 }
 
 /**
+ * tcp_seg_max() - Largest data segment to send to the guest
+ * @conn:	Connection
+ *
+ * At most half the largest window the guest ever advertised, as Linux
+ * senders do: a receiver rounds its window down to a multiple of the
+ * largest segment it has seen, and if that exceeds what it's willing to
+ * offer, the window stays closed for good. A Linux guest that accepted the
+ * connection with a SYN cookie (accept queue full) has no window scaling,
+ * offers at most 64240 bytes, and would deadlock on our 65480-byte
+ * segments.
+ *
+ * Return: segment size, bytes
+ */
+static size_t tcp_seg_max(const struct tcp_conn *conn)
+{
+	uint32_t cutoff = conn->wnd_max_from_tap;
+
+	if (cutoff > TCP_MSS_GUEST_DEFAULT)
+		cutoff /= 2;
+	if (!cutoff || cutoff >= conn->mss)
+		return conn->mss;
+	return MAX(cutoff, 64U);
+}
+
+/**
  * tcp_data_to_tap() - Peek data from the socket, send it to the guest
  * @c:		Execution context
  * @conn:	Connection
@@ -894,7 +920,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	uint32_t in_flight, wnd, avail;
 	struct msghdr mh = { 0 };
 	unsigned int nframes, i, skip_iov = 0;
-	size_t mss = conn->mss;
+	size_t mss = tcp_seg_max(conn);
 	ssize_t n;
 
 	if (conn->state != TCPS_ESTABLISHED ||
@@ -1103,6 +1129,7 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 	}
 
 	conn->wnd_from_tap = wnd;
+	conn->wnd_max_from_tap = MAX(conn->wnd_max_from_tap, wnd);
 	if (conn->state == TCPS_ESTABLISHED &&
 	    !(conn->flags & TCP_F_SOCK_EOF) &&
 	    !(conn->epoll_events & EPOLLIN) && !tcp_resend_wait(conn) &&
@@ -1467,6 +1494,7 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 			conn->ws_to_guest = 0;
 		}
 		conn->wnd_from_tap = ntohs(th->window);
+		conn->wnd_max_from_tap = conn->wnd_from_tap;
 		conn->seq_ack_from_tap = conn->seq_init_to_tap + 1;
 		conn->retrans = 0;
 		conn->state = TCPS_ESTABLISHED;

@@ -10,7 +10,15 @@
 # - host namespace's loopback -> -t -> server in the guest, which sees the
 #   connection from the gateway address
 #
-# 1. clean relay, MTU 65520 (what passt's DHCP gives): IPv4 and IPv6
+# 1. clean relay, MTU 65520 (what passt's DHCP gives): IPv4 and IPv6;
+#    300 connections at once, each way, to an echo server with a backlog
+#    of 100, 64 KiB each: the guest's accept queue overflows, so passt
+#    retransmits SYNs, acknowledges SYN-ACKs sent again, and the guest
+#    accepts some connections with SYN cookies
+# 1b. the guest answers every SYN with a SYN cookie (tcp_syncookies=2): no
+#    window scaling, and a Linux guest then never opens its window again
+#    after a segment larger than it offers (about 64000 bytes): passt
+#    must keep its segments within half the guest's largest window
 # 2. lossy relay, MTU 65520: 2% of the TCP frames dropped and 2% reordered
 #    in each direction (TCP_PASST_LOSS, TCP_PASST_REORDER): 1 KiB over
 #    IPv4 and IPv6, 64 MiB over IPv4 (TCP_PASST_FULL=1: over IPv6 too)
@@ -63,6 +71,7 @@ info "test files: 1 KiB, 4 MiB, $BIG ($(stat -c %s "$fbig") bytes)"
 in_host sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 
 run=0
+COOKIES=0
 
 # passt_run() - LABEL MTU PLAN RELAY_ARGS...: one passt, one guest, one
 # relay with RELAY_ARGS; PLAN: lines of "FAMILY FILE PATHS", PATHS being
@@ -88,6 +97,9 @@ passt_run() {
 		--tap tap0 --stats "$stats" "$@"
 	rpid=$BG_PID
 	guest_ns_config "$g"
+	if [ "$COOKIES" = 1 ]; then
+		ns_run "$g" sysctl -qw net.ipv4.tcp_syncookies=2
+	fi
 	info "$label: passt PID $ppid, guest $g (MTU $mtu), relay $*"
 
 	while read -r fam f paths; do
@@ -116,6 +128,20 @@ passt_run() {
 			"$P_IN" "$HOST_NS" 127.0.0.1 "$GW_IP4"
 		tcp_check peer_check "$label: v6 from host lo" "$g" :: \
 			"$P_IN" "$HOST_NS" ::1 "$GW_IP6"
+		tcp_check many_check "$label: host lo->-t->guest" "$g" \
+			0.0.0.0 "$P_IN" "$HOST_NS" 127.0.0.1 300
+		tcp_check many_check "$label: guest->gateway->host lo" \
+			"$HOST_NS" 127.0.0.1 "$P_OUT" "$g" "$GW_IP4" 300
+	fi
+
+	if [ "$COOKIES" = 1 ]; then
+		st=$(ns_run "$g" nstat -az TcpExtSyncookiesRecv |
+		     awk '$1 == "TcpExtSyncookiesRecv" { print $2 }')
+		if [ "${st:-0}" -gt 0 ]; then
+			ok "$label: the guest accepted $st connections by cookie"
+		else
+			tcp_check tfail "$label: the guest took no SYN cookie back"
+		fi
 	fi
 
 	if pid_alive "$ppid"; then
@@ -186,6 +212,11 @@ tcp_check stat_positive "clean" in.tcp
 tcp_check stat_positive "clean" out.tcp
 tcp_check retrans_max "clean" in 1
 tcp_check retrans_max "clean" out 1
+
+COOKIES=1
+passt_run "SYN cookies" 65520 "4 $fmid in
+6 $fmid in"
+COOKIES=0
 
 impair=(--seed 7 --drop-in "$LOSS" --drop-out "$LOSS"
 	--reorder-in "$REORDER" --reorder-out "$REORDER")
