@@ -84,13 +84,6 @@
 #define DHCP_OPT_LEN_MAX	255	/* Longer values are split, RFC 3396 */
 #define DHCP_LEASE_INFINITE	0xffffffff
 
-/* Domain names: text form without trailing dot, wire form, labels */
-#define DN_TEXT_MAX		253
-#define DN_WIRE_MAX		255
-#define DN_LABEL_MAX		63
-#define DN_PTR			0xc000	/* Compression pointer, RFC 1035 4.1.4 */
-#define DN_PTR_OFF_MAX		0x3fff
-
 /* Client FQDN flags, RFC 4702 2.1 */
 #define FQDN_FLAG_S		0x01	/* Server does A RR updates */
 #define FQDN_FLAG_O		0x02	/* Server overrode the client's S */
@@ -282,20 +275,8 @@ struct dhcp_vals {
 	uint8_t routes[(1 + 4 + 4) + (1 + 4)];
 	struct in_addr dns[MAXNS];
 	uint16_t mtu;
-	uint8_t fqdn[3 + DN_WIRE_MAX];
-	uint8_t search[MAXDNSRCH * DN_WIRE_MAX];
-};
-
-/**
- * struct dn_suffix - A name suffix already written, for compression
- * @name:	The suffix as text, not terminated
- * @len:	Its length, without trailing dot
- * @off:	Offset of its wire form in the encoded list
- */
-struct dn_suffix {
-	const char *name;
-	size_t len;
-	size_t off;
+	uint8_t fqdn[3 + DNS_NAME_MAX];
+	uint8_t search[MAXDNSRCH * DNS_NAME_MAX];
 };
 
 static const char *const dhcp_type_str[] = {
@@ -546,94 +527,6 @@ static bool dhcp_parse(const struct pool *p, struct dhcp_req *r)
 }
 
 /**
- * dn_suffix_find() - Look for a suffix written before
- * @sfx:	Suffixes written
- * @n:		Number of entries
- * @name:	Suffix to look for, not terminated
- * @len:	Its length
- *
- * Return: the entry, NULL if none
- */
-static const struct dn_suffix *dn_suffix_find(const struct dn_suffix *sfx,
-					      size_t n, const char *name,
-					      size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (sfx[i].len == len && !memcmp(sfx[i].name, name, len))
-			return &sfx[i];
-	}
-	return NULL;
-}
-
-/**
- * dn_encode() - Write a domain name in DNS wire format (RFC 1035 3.1)
- * @name:	Name, dot-separated, with an optional trailing dot
- * @buf:	Output buffer
- * @size:	Size of @buf
- * @off:	Where to write in @buf
- * @sfx:	Suffixes written before, for compression pointers (RFC 1035
- *		4.1.4, as RFC 3397 uses them); NULL: no compression
- * @nsfx:	Number of entries in @sfx, updated
- * @sfx_max:	Capacity of @sfx
- *
- * Return: offset right after the name, 0 if the name is invalid or doesn't
- *	   fit (@buf past @off and @nsfx then are as they were)
- */
-static size_t dn_encode(const char *name, uint8_t *buf, size_t size,
-			size_t off, struct dn_suffix *sfx, size_t *nsfx,
-			size_t sfx_max)
-{
-	size_t len = strnlen(name, DN_TEXT_MAX + 2), i = 0;
-	size_t nsfx_old = sfx ? *nsfx : 0;
-
-	if (len && name[len - 1] == '.')
-		len--;
-	if (!len || len > DN_TEXT_MAX || name[len - 1] == '.')
-		goto invalid;
-
-	while (i < len) {
-		const char *dot = memchr(name + i, '.', len - i);
-		size_t label = dot ? (size_t)(dot - name) - i : len - i;
-		const struct dn_suffix *found = NULL;
-
-		if (sfx)
-			found = dn_suffix_find(sfx, *nsfx, name + i, len - i);
-		if (found) {
-			if (size - off < 2)
-				goto invalid;
-			buf[off++] = (uint8_t)((DN_PTR | found->off) >> 8);
-			buf[off++] = (uint8_t)found->off;
-			return off;
-		}
-
-		if (!label || label > DN_LABEL_MAX || size - off < 1 + label)
-			goto invalid;
-		if (sfx && *nsfx < sfx_max && off <= DN_PTR_OFF_MAX) {
-			sfx[*nsfx].name = name + i;
-			sfx[*nsfx].len = len - i;
-			sfx[*nsfx].off = off;
-			(*nsfx)++;
-		}
-		buf[off++] = (uint8_t)label;
-		memcpy(buf + off, name + i, label);
-		off += label;
-		i += label + 1;
-	}
-
-	if (size - off < 1)
-		goto invalid;
-	buf[off++] = 0;		/* Root label */
-	return off;
-
-invalid:
-	if (sfx)
-		*nsfx = nsfx_old;
-	return 0;
-}
-
-/**
  * dhcp_search_encode() - Encode the search list for option 119
  * @c:		Execution context
  * @buf:	Output buffer
@@ -645,13 +538,13 @@ invalid:
 static size_t dhcp_search_encode(const struct ctx *c, uint8_t *buf,
 				 size_t size, int *first)
 {
-	struct dn_suffix sfx[MAXDNSRCH * (DN_WIRE_MAX / 2)];
+	struct dns_suffix sfx[MAXDNSRCH * (DNS_NAME_MAX / 2)];
 	size_t off = 0, nsfx = 0;
 	int i;
 
 	*first = -1;
 	for (i = 0; i < MAXDNSRCH && *c->dns_search[i]; i++) {
-		size_t next = dn_encode(c->dns_search[i], buf, size, off,
+		size_t next = dns_name_put(c->dns_search[i], buf, size, off,
 					sfx, &nsfx, ARRAY_SIZE(sfx));
 		if (!next) {
 			debug_ratelimit("DHCP: search domain '%s' not valid, "
@@ -833,7 +726,7 @@ static void dhcp_opts_config(const struct ctx *c, const struct dhcp_req *r,
 					 &first);
 		if (len) {
 			const char *d = c->dns_search[first];
-			size_t dlen = strnlen(d, DN_TEXT_MAX + 1);
+			size_t dlen = strnlen(d, DNS_TEXT_MAX + 1);
 
 			if (dlen && d[dlen - 1] == '.')
 				dlen--;
@@ -863,7 +756,7 @@ static void dhcp_opts_config(const struct ctx *c, const struct dhcp_req *r,
 		if (r->fqdn && (r->fqdn_flags & FQDN_FLAG_S))
 			v->fqdn[0] |= FQDN_FLAG_O;
 		v->fqdn[1] = v->fqdn[2] = FQDN_RCODE_SERVER;
-		len = dn_encode(c->fqdn, v->fqdn, sizeof(v->fqdn), 3,
+		len = dns_name_put(c->fqdn, v->fqdn, sizeof(v->fqdn), 3,
 				NULL, NULL, 0);
 		if (len)
 			dhcp_opt_add(o, n, OPT_CLIENT_FQDN, PRIO_FQDN, v->fqdn,

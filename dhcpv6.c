@@ -167,47 +167,6 @@ struct dhcpv6_out {
 };
 
 /**
- * dns_name_encode() - Encode a domain name as labels (RFC 1035, 3.1)
- * @buf:	Where to write the encoded name
- * @size:	Room at @buf
- * @name:	Domain name, dotted, optionally with a final dot
- *
- * Return: length of the encoded name, terminating zero label included, or
- *	   0 if @name is empty, the root, has an empty or too long label, is
- *	   too long, or doesn't fit in @size
- */
-size_t dns_name_encode(uint8_t *buf, size_t size, const char *name)
-{
-	const char *label = name;
-	size_t len = 0;
-
-	if (!*name || !strcmp(name, "."))
-		return 0;
-
-	while (*label) {
-		const char *dot = strchr(label, '.');
-		size_t l = dot ? (size_t)(dot - label) : strlen(label);
-
-		if (!l || l > DNS_LABEL_MAX)
-			return 0;
-		/* This label, its length byte and the final zero label */
-		if (len + 1 + l + 1 > MIN(size, (size_t)DNS_NAME_MAX))
-			return 0;
-
-		buf[len++] = (uint8_t)l;
-		memcpy(buf + len, label, l);
-		len += l;
-
-		if (!dot)
-			break;
-		label = dot + 1;
-	}
-
-	buf[len++] = 0;
-	return len;
-}
-
-/**
  * dhcpv6_duid() - Our DUID: DUID-LL from our MAC address
  * @c:		Execution context
  * @duid:	Filled with the DUID, DHCPV6_DUID_LL_LEN bytes

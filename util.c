@@ -266,3 +266,90 @@ fail:
 	errno = e;
 	return -1;
 }
+
+/**
+ * dns_suffix_find() - Look for a suffix written before
+ * @sfx:	Suffixes written
+ * @n:		Number of entries
+ * @name:	Suffix to look for, not terminated
+ * @len:	Its length
+ *
+ * Return: the entry, NULL if none
+ */
+static const struct dns_suffix *dns_suffix_find(const struct dns_suffix *sfx,
+					      size_t n, const char *name,
+					      size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (sfx[i].len == len && !memcmp(sfx[i].name, name, len))
+			return &sfx[i];
+	}
+	return NULL;
+}
+
+/**
+ * dns_name_put() - Write a domain name in DNS wire format (RFC 1035 3.1)
+ * @name:	Name, dot-separated, with an optional trailing dot
+ * @buf:	Output buffer
+ * @size:	Size of @buf
+ * @off:	Where to write in @buf
+ * @sfx:	Suffixes written before, for compression pointers (RFC 1035
+ *		4.1.4, as RFC 3397 uses them); NULL: no compression
+ * @nsfx:	Number of entries in @sfx, updated
+ * @sfx_max:	Capacity of @sfx
+ *
+ * Return: offset right after the name, 0 if the name is invalid or doesn't
+ *	   fit (@buf past @off and @nsfx then are as they were)
+ */
+size_t dns_name_put(const char *name, uint8_t *buf, size_t size, size_t off,
+		    struct dns_suffix *sfx, size_t *nsfx, size_t sfx_max)
+{
+	size_t len = strnlen(name, DNS_TEXT_MAX + 2), i = 0;
+	size_t nsfx_old = sfx ? *nsfx : 0;
+
+	if (len && name[len - 1] == '.')
+		len--;
+	if (!len || len > DNS_TEXT_MAX || name[len - 1] == '.')
+		goto invalid;
+
+	while (i < len) {
+		const char *dot = memchr(name + i, '.', len - i);
+		size_t label = dot ? (size_t)(dot - name) - i : len - i;
+		const struct dns_suffix *found = NULL;
+
+		if (sfx)
+			found = dns_suffix_find(sfx, *nsfx, name + i, len - i);
+		if (found) {
+			if (size - off < 2)
+				goto invalid;
+			buf[off++] = (uint8_t)((DNS_PTR | found->off) >> 8);
+			buf[off++] = (uint8_t)found->off;
+			return off;
+		}
+
+		if (!label || label > DNS_LABEL_MAX || size - off < 1 + label)
+			goto invalid;
+		if (sfx && *nsfx < sfx_max && off <= DNS_PTR_OFF_MAX) {
+			sfx[*nsfx].name = name + i;
+			sfx[*nsfx].len = len - i;
+			sfx[*nsfx].off = off;
+			(*nsfx)++;
+		}
+		buf[off++] = (uint8_t)label;
+		memcpy(buf + off, name + i, label);
+		off += label;
+		i += label + 1;
+	}
+
+	if (size - off < 1)
+		goto invalid;
+	buf[off++] = 0;		/* Root label */
+	return off;
+
+invalid:
+	if (sfx)
+		*nsfx = nsfx_old;
+	return 0;
+}

@@ -49,4 +49,44 @@ struct fwd_rule;
 int sock_bind_port(sa_family_t af, int type, uint16_t port,
 		   const struct fwd_rule *rule);
 
+/* Domain names (RFC 1035 2.3.4): text form without the trailing dot, wire
+ * form, labels; compression pointers (4.1.4)
+ */
+#define DNS_TEXT_MAX		253
+#define DNS_NAME_MAX		255
+#define DNS_LABEL_MAX		63
+#define DNS_PTR			0xc000
+#define DNS_PTR_OFF_MAX		0x3fff
+
+/**
+ * struct dns_suffix - A name suffix already written, for compression
+ * @name:	The suffix as text, not terminated
+ * @len:	Its length, without trailing dot
+ * @off:	Offset of its wire form in the encoded list
+ */
+struct dns_suffix {
+	const char *name;
+	size_t len;
+	size_t off;
+};
+
+size_t dns_name_put(const char *name, uint8_t *buf, size_t size, size_t off,
+		    struct dns_suffix *sfx, size_t *nsfx, size_t sfx_max);
+
+/**
+ * dns_name_encode() - Write a domain name in wire format, uncompressed
+ * @buf:	Output buffer
+ * @size:	Size of @buf
+ * @name:	Name, dot-separated, with an optional trailing dot
+ *
+ * Return: length written, terminating zero label included, 0 if @name is
+ *	   empty, the root, has an empty or too long label, is too long, or
+ *	   doesn't fit
+ */
+static inline size_t dns_name_encode(uint8_t *buf, size_t size,
+				     const char *name)
+{
+	return dns_name_put(name, buf, size, 0, NULL, NULL, 0);
+}
+
 #endif /* UTIL_H */

@@ -29,6 +29,7 @@
 
 #include "checksum.h"
 #include "dhcpv6.h"
+#include "util.h"
 #include "packet.h"
 #include "passt.h"
 #include "tap.h"
