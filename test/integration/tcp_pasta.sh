@@ -244,37 +244,16 @@ tcp_check refused "v6 host lo->-t (spliced), nothing listening in the ns" \
 	"$HOST_NS" ::1 "$P_IN_CLOSED" --allow-reset
 
 # Many concurrent connections, each with its own data
-# many() - LABEL SNS SBIND PORT CNS CADDR
-many() {
-	local label=$1 sns=$2 sbind=$3 port=$4 cns=$5 caddr=$6 spid
-
-	bg_ns "$sns" "$TOPO_TMP/echo.log" "$PYTHON" "$TCP_TOOL" server \
-		--bind "$sbind" --port "$port" --mode echo --timeout 200
-	spid=$BG_PID
-	wait_listen "$sns" "$port" || { tfail "$label: no echo server"; return 1; }
-	capture ns_run "$cns" timeout 150 "$PYTHON" "$TCP_TOOL" many \
-		--connect "$caddr" --port "$port" --conns "$MANY" --size 65536 \
-		--timeout 120
-	topo_kill_pid "$spid"
-	wait "$spid" 2>/dev/null || true
-	if [ "$CAP_RC" = 0 ]; then
-		ok "$label: $MANY concurrent connections, 64 KiB each, all" \
-		   "echoed intact ($CAP_OUT)"
-		return 0
-	fi
-	show_capture
-	show_log "$DAEMON_LOG" "pasta log" 15
-	tfail "$label: not every connection intact"
-}
-tcp_check many "v4 ns->gateway" "$HOST_NS" 127.0.0.1 "$P_ECHO" "$ns" "$GW_IP4"
-tcp_check many "v6 ns->remote" "$ROUTER_NS" "$REMOTE_IP6" "$P_ECHO" \
-	"$ns" "$REMOTE_IP6"
-tcp_check many "v4 host addr->-t->ns (tap)" "$ns" :: "$P_IN_ECHO" \
-	"$HOST_NS" "$HOST_IP4"
-tcp_check many "v6 host addr->-t->ns (tap)" "$ns" :: "$P_IN_ECHO" \
-	"$HOST_NS" "$HOST_IP6"
-tcp_check many "v4 host lo->-t->ns (spliced)" "$ns" :: "$P_IN_ECHO" \
-	"$HOST_NS" 127.0.0.1
+tcp_check many_check "v4 ns->gateway" "$HOST_NS" 127.0.0.1 "$P_ECHO" "$ns" \
+	"$GW_IP4" "$MANY"
+tcp_check many_check "v6 ns->remote" "$ROUTER_NS" "$REMOTE_IP6" "$P_ECHO" \
+	"$ns" "$REMOTE_IP6" "$MANY"
+tcp_check many_check "v4 host addr->-t->ns (tap)" "$ns" :: "$P_IN_ECHO" \
+	"$HOST_NS" "$HOST_IP4" "$MANY"
+tcp_check many_check "v6 host addr->-t->ns (tap)" "$ns" :: "$P_IN_ECHO" \
+	"$HOST_NS" "$HOST_IP6" "$MANY"
+tcp_check many_check "v4 host lo->-t->ns (spliced)" "$ns" :: "$P_IN_ECHO" \
+	"$HOST_NS" 127.0.0.1 "$MANY"
 
 pid_alive "$PASTA_PID" || tcp_check tfail "pasta (PID $PASTA_PID) died"
 
