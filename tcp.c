@@ -38,7 +38,8 @@
  * Host to guest
  * -------------
  * Data arriving on the socket is not read, but peeked (MSG_PEEK) into
- * frames of at most one MSS, up to the guest's window. It stays in the
+ * frames of at most one MSS (and half the largest window the guest has
+ * offered, see tcp_seg_max()), up to the guest's window. It stays in the
  * socket's receive queue until the guest acknowledges it, and is then
  * discarded (MSG_TRUNC): there are no per-connection buffers, and the
  * kernel's receive window towards the peer reflects what the guest has

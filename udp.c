@@ -399,6 +399,40 @@ static void udp_sock_errors(struct ctx *c, struct udp_flow *uf)
 }
 
 /**
+ * union udp_peer - Sender of a datagram, IPv4 or IPv6
+ * @sa4:	IPv4 address and port
+ * @sa6:	IPv6 address and port
+ */
+union udp_peer {
+	struct sockaddr_in sa4;
+	struct sockaddr_in6 sa6;
+};
+
+/**
+ * udp_mmsg_init() - Prepare headers for a recvmmsg() into udp_bufs
+ * @mm:		UDP_BATCH message headers
+ * @iov:	UDP_BATCH buffer descriptors
+ * @peers:	UDP_BATCH sender addresses to fill, NULL if not needed
+ */
+static void udp_mmsg_init(struct mmsghdr *mm, struct iovec *iov,
+			  union udp_peer *peers)
+{
+	int i;
+
+	memset(mm, 0, sizeof(*mm) * UDP_BATCH);
+	for (i = 0; i < UDP_BATCH; i++) {
+		iov[i].iov_base = udp_bufs[i];
+		iov[i].iov_len = UDP_BUF_SIZE;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		if (peers) {
+			mm[i].msg_hdr.msg_name = &peers[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(peers[i]);
+		}
+	}
+}
+
+/**
  * udp_sock_handler() - Datagrams or errors on an outbound flow's socket
  * @c:		Execution context
  * @ref:	epoll reference: flow index in data
@@ -425,13 +459,7 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		return;
 
 	for (r = 0; r < UDP_READ_ROUNDS; r++) {
-		memset(mm, 0, sizeof(mm));
-		for (i = 0; i < UDP_BATCH; i++) {
-			iov[i].iov_base = udp_bufs[i];
-			iov[i].iov_len = UDP_BUF_SIZE;
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-		}
+		udp_mmsg_init(mm, iov, NULL);
 
 		n = recvmmsg(uf->sock, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0) {
@@ -513,17 +541,13 @@ static int ns_udp_bind(struct ctx *c)
  * Return: index of the first datagram not handled (a different peer)
  */
 static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
-				uint16_t port, const void *peers,
+				uint16_t port, const union udp_peer *peers,
 				struct mmsghdr *mm, int first, int n,
 				const struct timespec *now)
 {
-	const struct sockaddr_storage *ps = peers;
-	const struct sockaddr *peer = (const struct sockaddr *)&ps[first];
-	sa_family_t af = peer->sa_family;
-	union {
-		struct sockaddr_in sa4;
-		struct sockaddr_in6 sa6;
-	} to = { 0 };
+	const union udp_peer *peer = &peers[first];
+	sa_family_t af = peer->sa4.sin_family;
+	union udp_peer to = { 0 };
 	union inany_addr a;
 	struct udp_flow *uf;
 	struct flow_key key;
@@ -532,20 +556,16 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 	int i, last;
 
 	if (af == AF_INET) {
-		const struct sockaddr_in *p4 = (const void *)peer;
-
-		inany_from_af(&a, AF_INET, &p4->sin_addr);
-		pport = ntohs(p4->sin_port);
+		inany_from_af(&a, AF_INET, &peer->sa4.sin_addr);
+		pport = ntohs(peer->sa4.sin_port);
 	} else {
-		const struct sockaddr_in6 *p6 = (const void *)peer;
-
-		inany_from_af(&a, AF_INET6, &p6->sin6_addr);
-		pport = ntohs(p6->sin6_port);
+		inany_from_af(&a, AF_INET6, &peer->sa6.sin6_addr);
+		pport = ntohs(peer->sa6.sin6_port);
 	}
 
 	/* The run: consecutive datagrams from the same peer */
 	for (last = first + 1; last < n; last++)
-		if (memcmp(&ps[last], &ps[first], af == AF_INET ?
+		if (memcmp(&peers[last], peer, af == AF_INET ?
 			   sizeof(struct sockaddr_in) :
 			   sizeof(struct sockaddr_in6)))
 			break;
@@ -647,7 +667,7 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 void udp_listen_ns_handler(struct ctx *c, union epoll_ref ref,
 			   uint32_t events, const struct timespec *now)
 {
-	struct sockaddr_storage peers[UDP_BATCH];
+	union udp_peer peers[UDP_BATCH];
 	struct mmsghdr mm[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	int i, n;
@@ -655,15 +675,7 @@ void udp_listen_ns_handler(struct ctx *c, union epoll_ref ref,
 	if (!(events & EPOLLIN))
 		return;
 
-	memset(mm, 0, sizeof(mm));
-	for (i = 0; i < UDP_BATCH; i++) {
-		iov[i].iov_base = udp_bufs[i];
-		iov[i].iov_len = UDP_BUF_SIZE;
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-		mm[i].msg_hdr.msg_name = &peers[i];
-		mm[i].msg_hdr.msg_namelen = sizeof(peers[i]);
-	}
+	udp_mmsg_init(mm, iov, peers);
 
 	n = recvmmsg(ref.fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
 	for (i = 0; i < n; )
@@ -725,10 +737,7 @@ unsigned int udp_ns_bind_port(struct ctx *c, uint16_t port)
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			const struct timespec *now)
 {
-	union {
-		struct sockaddr_in sa4;
-		struct sockaddr_in6 sa6;
-	} peers[UDP_BATCH];
+	union udp_peer peers[UDP_BATCH];
 	uint16_t port = (uint16_t)ref.data;
 	struct mmsghdr mm[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
@@ -737,15 +746,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	if (!(events & EPOLLIN))
 		return;
 
-	memset(mm, 0, sizeof(mm));
-	for (i = 0; i < UDP_BATCH; i++) {
-		iov[i].iov_base = udp_bufs[i];
-		iov[i].iov_len = UDP_BUF_SIZE;
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-		mm[i].msg_hdr.msg_name = &peers[i];
-		mm[i].msg_hdr.msg_namelen = sizeof(peers[i]);
-	}
+	udp_mmsg_init(mm, iov, peers);
 
 	n = recvmmsg(ref.fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
 	for (i = 0; i < n; i++) {
@@ -761,14 +762,8 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      IN_LOOPBACKNET) ||
 		     (peers[i].sa4.sin_family == AF_INET6 &&
 		      IN6_IS_ADDR_LOOPBACK(&peers[i].sa6.sin6_addr)))) {
-			struct sockaddr_storage ps[UDP_BATCH];
-			int j, next;
-
-			for (j = 0; j < n; j++)
-				memcpy(&ps[j], &peers[j], sizeof(peers[j]));
-			next = udp_splice_datagrams(c, false, ref.fd, port, ps,
-						    mm, i, n, now);
-			i = next - 1;
+			i = udp_splice_datagrams(c, false, ref.fd, port, peers,
+						 mm, i, n, now) - 1;
 			continue;
 		}
 
