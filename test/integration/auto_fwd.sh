@@ -39,6 +39,8 @@ set -eu
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
 # shellcheck source=../lib/topo.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/tcp.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
 
 TOOL="$TOPO_ROOT/test/integration/auto_tool.py"
 LIMIT=${AUTO_LIMIT:-5}		# seconds allowed for each change
@@ -54,43 +56,6 @@ A_OK=10411	# -t auto,~A_EX: forwarded
 
 # ---------------------------------------------------------------- helpers
 
-# tfail() - Report a failed check without ending the test, return 1
-tfail() {
-	printf 'FAIL - %s\n' "$*"
-	return 1
-}
-
-# check() - CMD...: run a check, count its failure, carry on
-check() {
-	if ! "$@"; then
-		SOFT_FAILS=$((SOFT_FAILS + 1))
-	fi
-}
-
-# ns_run() - NS CMD...: run CMD in the named network namespace
-ns_run() {
-	local ns=$1
-
-	shift
-	ip netns exec "$ns" "$@"
-}
-
-# bg_ns() - NS LOG CMD...: start CMD in NS in the background; sets BG_PID
-bg_ns() {
-	local ns=$1 log=$2
-
-	shift 2
-	ip netns exec "$ns" "$@" </dev/null >"$log" 2>&1 &
-	BG_PID=$!
-	topo_track_pid "$BG_PID"
-}
-
-# stop() - PID: end a background helper, by PID
-stop() {
-	topo_kill_pid "$1"
-	wait "$1" 2>/dev/null || true
-}
-
 # bound() - NS PROTO PORT: a socket listens (tcp) or is bound (udp) on PORT
 bound() {
 	local opt=-Hltn
@@ -99,46 +64,13 @@ bound() {
 	[ -n "$(ip netns exec "$1" ss "$opt" "sport = :$3" 2>/dev/null)" ]
 }
 
-# show_log() - FILE LABEL [LINES]: print the end of a log, indented
-show_log() {
-	[ -s "$1" ] || return 0
-	info "$2 (last lines of $1):"
-	tail -n "${3:-20}" "$1" | sed 's/^/#   /'
-}
-
 # now_ms() - Print a monotonic-enough clock in milliseconds
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
-# json_field() - JSON KEY: a top-level value of a JSON object, or nothing
-json_field() {
-	"$PYTHON" -c '
-import json, sys
-try:
-    print(json.loads(sys.argv[1]).get(sys.argv[2], ""))
-except ValueError:
-    print("")
-' "$1" "$2"
-}
-
 DAEMON_LOG=""
 PASTA_PID=""
-
-# pasta_wait_pid() - PIDFILE: set PASTA_PID once the PID file holds it
-#
-# The PID file may still be empty when pasta's foreground process has
-# returned (see the report): wait for it, bounded, and say so.
-pasta_wait_pid() {
-	if ! read_pidfile "$1" >/dev/null; then
-		info "PID file $1 still empty after pasta returned; waiting"
-		wait_until 5 read_pidfile "$1" >/dev/null ||
-			fail "pasta: no PID in $1"
-	fi
-	PASTA_PID=$(read_pidfile "$1")
-	topo_track_pid "$PASTA_PID"
-	pid_alive "$PASTA_PID" || fail "pasta (PID $PASTA_PID) not running"
-}
 
 # pasta_root() - NS ARGS...: new namespace NS, pasta as root attached to it
 pasta_root() {
@@ -160,16 +92,6 @@ pasta_root() {
 	pasta_wait_pid "$pidfile"
 	DAEMON_LOG=$log
 	info "pasta (root) -d $* attached to netns $ns, PID $PASTA_PID"
-}
-
-# holder_unshared() - PID: PID is in a user namespace of its own (unshare
-# -Urn makes both namespaces with one unshare(), then runs sleep)
-holder_unshared() {
-	local id
-
-	id=$(stat -L -c %i "/proc/$1/ns/user" 2>/dev/null) || return 1
-	[ "$id" != "$(stat -L -c %i /proc/self/ns/user)" ] &&
-		[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$(command -v sleep)")" ]
 }
 
 # pasta_nobody() - NS ARGS...: a process of nobody's in new user and
@@ -214,7 +136,7 @@ pasta_nobody() {
 # ----------------------------------------------------------------- checks
 
 # server() - NS PROTO BIND PORT: start an echo server; sets SRV_PID once it
-# is bound (fails the check otherwise)
+# is bound (fails the tcp_check otherwise)
 SRV_PID=""
 server() {
 	local ns=$1 proto=$2 bind=$3 port=$4
@@ -254,14 +176,14 @@ poll() {
 		wait "${pids[$i]}" || rc=$?
 		i=$((i + 1))
 		out=$(cat "$f.out")
-		state=$(json_field "$out" state)
-		data=$(json_field "$out" data)
-		ms=$(json_field "$out" end_ms)
+		state=$(json_get "$out" state)
+		data=$(json_get "$out" data)
+		ms=$(json_get "$out" end_ms)
 		[ -n "$ms" ] && ms=$((ms - t0))
 		if [ "$rc" = 0 ]; then
 			if [ "$until" = up ]; then
 				ok "$label, $addr:$port: forwarded after $ms ms" \
-				   "($(json_field "$out" attempts) attempts)," \
+				   "($(json_get "$out" attempts) attempts)," \
 				   "$size bytes echoed $data"
 			else
 				ok "$label, $addr:$port: no longer forwarded" \
@@ -273,12 +195,12 @@ poll() {
 		sed 's/^/  stderr: /' "$f.err" | head -n 5
 		show_log "$DAEMON_LOG" "pasta log" 8
 		if [ "$state" = "$until" ]; then
-			check tfail "$label, $addr:$port: $until after $ms ms," \
+			tcp_check tfail "$label, $addr:$port: $until after $ms ms," \
 				"but the data: $data"
 		else
-			check tfail "$label, $addr:$port: not $until within" \
+			tcp_check tfail "$label, $addr:$port: not $until within" \
 				"$LIMIT s (the last attempt saw:" \
-				"$(json_field "$out" last))"
+				"$(json_get "$out" last))"
 		fi
 	done
 }
@@ -316,7 +238,7 @@ suite() {
 	local l=$1 ns=$2 t0 s4 s6
 
 	# Nothing yet: the host doesn't listen on the port
-	check not_bound "$l: before the server" "$HOST_NS" tcp "$A_T"
+	tcp_check not_bound "$l: before the server" "$HOST_NS" tcp "$A_T"
 
 	# -t auto: a server in the namespace, started now
 	if server "$ns" tcp :: "$A_T"; then
@@ -380,25 +302,25 @@ suite() {
 
 	# -u auto skips the ephemeral range, where clients' sockets live
 	if server "$ns" udp :: "$A_U_EPH"; then
-		check never "$l: -u auto, UDP server on $A_U_EPH (ephemeral)" \
+		tcp_check never "$l: -u auto, UDP server on $A_U_EPH (ephemeral)" \
 			"$HOST_NS" udp 127.0.0.1 "$A_U_EPH"
-		check not_bound "$l: -u auto, ephemeral port" "$HOST_NS" udp \
+		tcp_check not_bound "$l: -u auto, ephemeral port" "$HOST_NS" udp \
 			"$A_U_EPH"
 		stop "$SRV_PID"
 	else
 		SOFT_FAILS=$((SOFT_FAILS + 1))
 	fi
 
-	pid_alive "$PASTA_PID" || check tfail "$l: pasta (PID $PASTA_PID) died"
+	pid_alive "$PASTA_PID" || tcp_check tfail "$l: pasta (PID $PASTA_PID) died"
 }
 
 # excl_suite() - LABEL NS: pasta -t auto,~A_EX -u none -T none -U none
 excl_suite() {
 	local l=$1 ns=$2 t0 p pids=()
 
-	server "$HOST_NS" tcp 127.0.0.1 "$A_TT" || check false
+	server "$HOST_NS" tcp 127.0.0.1 "$A_TT" || tcp_check false
 	pids+=("$SRV_PID")
-	server "$ns" tcp :: "$A_EX" || check false
+	server "$ns" tcp :: "$A_EX" || tcp_check false
 	pids+=("$SRV_PID")
 	if server "$ns" tcp :: "$A_OK"; then
 		t0=$(now_ms)
@@ -408,16 +330,16 @@ excl_suite() {
 		SOFT_FAILS=$((SOFT_FAILS + 1))
 	fi
 	pids+=("$SRV_PID")
-	check never "$l: -t auto,~$A_EX: server on $A_EX in the ns" \
+	tcp_check never "$l: -t auto,~$A_EX: server on $A_EX in the ns" \
 		"$HOST_NS" tcp 127.0.0.1 "$A_EX"
-	check not_bound "$l: -t auto,~$A_EX: excluded port" "$HOST_NS" tcp \
+	tcp_check not_bound "$l: -t auto,~$A_EX: excluded port" "$HOST_NS" tcp \
 		"$A_EX"
-	check never "$l: -T none: server on the host's loopback" "$ns" tcp \
+	tcp_check never "$l: -T none: server on the host's loopback" "$ns" tcp \
 		127.0.0.1 "$A_TT"
 	for p in "${pids[@]}"; do
 		stop "$p"
 	done
-	pid_alive "$PASTA_PID" || check tfail "$l: pasta (PID $PASTA_PID) died"
+	pid_alive "$PASTA_PID" || tcp_check tfail "$l: pasta (PID $PASTA_PID) died"
 }
 
 # ------------------------------------------------------------------- test

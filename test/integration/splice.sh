@@ -40,6 +40,8 @@ set -eu
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
 # shellcheck source=../lib/topo.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/tcp.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
 
 BIG=${SPLICE_BIG:-256M}
 MANY=${SPLICE_MANY:-200}
@@ -66,78 +68,8 @@ ALL_PORTS="$T_PORTS,$P_TT,$P_TT_HC,$P_TT_ECHO,$P_TT_CLOSED,9000,80"
 
 # ---------------------------------------------------------------- helpers
 
-# tfail() - Report a failed check without ending the test, return 1
-tfail() {
-	printf 'FAIL - %s\n' "$*"
-	return 1
-}
-
-# check() - CMD...: run a check, count its failure, carry on
-check() {
-	if ! "$@"; then
-		SOFT_FAILS=$((SOFT_FAILS + 1))
-	fi
-}
-
-# ns_run() - NS CMD...: run CMD in the named network namespace
-ns_run() {
-	local ns=$1
-
-	shift
-	ip netns exec "$ns" "$@"
-}
-
-# bg_ns() - NS LOG CMD...: start CMD in NS in the background; sets BG_PID
-bg_ns() {
-	local ns=$1 log=$2
-
-	shift 2
-	ip netns exec "$ns" "$@" </dev/null >"$log" 2>&1 &
-	BG_PID=$!
-	topo_track_pid "$BG_PID"
-}
-
 # reap() - PID TIMEOUT_S: wait for PID, kill it if it doesn't exit; sets
 # REAP_RC (124 if it had to be killed)
-REAP_RC=0
-reap() {
-	REAP_RC=0
-	if ! wait_pid_exit "$1" "$2"; then
-		topo_kill_pid "$1"
-		wait "$1" 2>/dev/null || true
-		REAP_RC=124
-		return 0
-	fi
-	wait "$1" 2>/dev/null || REAP_RC=$?
-}
-
-# stop() - PID: end a background helper, by PID
-stop() {
-	topo_kill_pid "$1"
-	wait "$1" 2>/dev/null || true
-}
-
-# listening() - NS PORT: something listens on TCP PORT in NS
-listening() {
-	[ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null)" ]
-}
-
-# wait_listen() - NS PORT: wait up to 10 s for a listener
-wait_listen() {
-	wait_until 10 listening "$1" "$2"
-}
-
-# show_log() - FILE LABEL [LINES]: print the end of a log, indented
-show_log() {
-	[ -s "$1" ] || return 0
-	info "$2 (last lines of $1):"
-	tail -n "${3:-20}" "$1" | sed 's/^/#   /'
-}
-
-sha_of() {
-	sha256sum "$1" | cut -d' ' -f1
-}
-
 # mkfile() - NAME SIZE: random file (head -c SIZE), print its path
 mkfile() {
 	local f="$TOPO_TMP/data/$1"
@@ -149,45 +81,9 @@ mkfile() {
 	printf '%s\n' "$f"
 }
 
-is_ip6() {
-	case "$1" in *:*) return 0 ;; esac
-	return 1
-}
-
-# socat_listen() - BIND PORT / socat_connect() - ADDR PORT
-socat_listen() {
-	if is_ip6 "$1"; then
-		printf 'TCP6-LISTEN:%s,bind=[%s],reuseaddr\n' "$2" "$1"
-	else
-		printf 'TCP4-LISTEN:%s,bind=%s,reuseaddr\n' "$2" "$1"
-	fi
-}
-socat_connect() {
-	if is_ip6 "$1"; then
-		printf 'TCP6:[%s]:%s\n' "$1" "$2"
-	else
-		printf 'TCP4:%s:%s\n' "$1" "$2"
-	fi
-}
-
-# DAEMON_LOG - log of the pasta under test, shown when a check fails
+# DAEMON_LOG - log of the pasta under test, shown when a tcp_check fails
 DAEMON_LOG=""
 PASTA_PID=""
-
-# pasta_wait_pid() - PIDFILE: set PASTA_PID once the PID file holds it
-#
-# The PID file may still be empty when pasta's foreground process has
-# returned (see the report): wait for it, bounded, and say so.
-pasta_wait_pid() {
-	if ! read_pidfile "$1" >/dev/null; then
-		info "PID file $1 still empty after pasta returned; waiting"
-		wait_until 5 read_pidfile "$1" >/dev/null ||
-			fail "pasta: no PID in $1"
-	fi
-	PASTA_PID=$(read_pidfile "$1")
-	topo_track_pid "$PASTA_PID"
-	pid_alive "$PASTA_PID" || fail "pasta (PID $PASTA_PID) not running"
-}
 
 # pasta_root() - NS ARGS...: new namespace NS, pasta as root attached to it
 pasta_root() {
@@ -249,16 +145,6 @@ pasta_nobody() {
 	DAEMON_LOG=$log
 	info "pasta (nobody) $* attached to PID $HOLDER_PID (netns $ns)," \
 	     "PID $PASTA_PID"
-}
-
-# holder_unshared() - PID: PID is in a user namespace of its own (unshare
-# -Urn makes both namespaces with one unshare(), then runs sleep)
-holder_unshared() {
-	local id
-
-	id=$(stat -L -c %i "/proc/$1/ns/user" 2>/dev/null) || return 1
-	[ "$id" != "$(stat -L -c %i /proc/self/ns/user)" ] &&
-		[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$(command -v sleep)")" ]
 }
 
 # pasta_stop() - End the pasta under test (its -t ports are taken)
@@ -590,19 +476,8 @@ PCAP_MATCH=""
 PCAP_FRAMES=""
 pcap_count() {
 	PCAP_JSON=$("$PYTHON" "$PCAP_TOOL" "$1" "$2") || PCAP_JSON=""
-	PCAP_MATCH=$(json_field "$PCAP_JSON" match)
-	PCAP_FRAMES=$(json_field "$PCAP_JSON" frames)
-}
-
-# json_field() - JSON KEY: a top-level value of a JSON object, or nothing
-json_field() {
-	"$PYTHON" -c '
-import json, sys
-try:
-    print(json.loads(sys.argv[1]).get(sys.argv[2], ""))
-except ValueError:
-    print("")
-' "$1" "$2"
+	PCAP_MATCH=$(json_get "$PCAP_JSON" match)
+	PCAP_FRAMES=$(json_get "$PCAP_JSON" frames)
 }
 
 # no_frames() - LABEL FILE PORTS: the capture is valid and shows no TCP
@@ -629,70 +504,70 @@ suite() {
 	local l=$1 ns=$2 pcap=$3 dir mode
 
 	# First, while pasta has done nothing yet: see slow_reader()
-	check slow_reader "$l" "$ns"
+	tcp_check slow_reader "$l" "$ns"
 
 	for dir in up down; do
-		check xfer "$l: v4 -t, 127.0.0.1:$P_T" "$dir" "$ns" 0.0.0.0 \
+		tcp_check xfer "$l: v4 -t, 127.0.0.1:$P_T" "$dir" "$ns" 0.0.0.0 \
 			"$P_T" "$HOST_NS" 127.0.0.1 "$P_T" "$FBIG"
-		check xfer "$l: v6 -t, [::1]:$P_T" "$dir" "$ns" :: "$P_T" \
+		tcp_check xfer "$l: v6 -t, [::1]:$P_T" "$dir" "$ns" :: "$P_T" \
 			"$HOST_NS" ::1 "$P_T" "$FBIG"
-		check xfer "$l: v4 -T, 127.0.0.1:$P_TT" "$dir" "$HOST_NS" \
+		tcp_check xfer "$l: v4 -T, 127.0.0.1:$P_TT" "$dir" "$HOST_NS" \
 			127.0.0.1 "$P_TT" "$ns" 127.0.0.1 "$P_TT" "$FBIG"
-		check xfer "$l: v6 -T, [::1]:$P_TT" "$dir" "$HOST_NS" ::1 \
+		tcp_check xfer "$l: v6 -T, [::1]:$P_TT" "$dir" "$HOST_NS" ::1 \
 			"$P_TT" "$ns" ::1 "$P_TT" "$FBIG"
 	done
 
 	# -T 9000:80: port 9000 in the namespace reaches port 80 on the host
-	check xfer "$l: v4 -T 9000:80" down "$HOST_NS" 127.0.0.1 80 \
+	tcp_check xfer "$l: v4 -T 9000:80" down "$HOST_NS" 127.0.0.1 80 \
 		"$ns" 127.0.0.1 9000 "$F1K"
-	check xfer "$l: v6 -T 9000:80" up "$HOST_NS" ::1 80 "$ns" ::1 9000 \
+	tcp_check xfer "$l: v6 -T 9000:80" up "$HOST_NS" ::1 80 "$ns" ::1 9000 \
 		"$F1K"
 
 	for mode in hc-client hc-server; do
-		check hc "$l: v4 -t $mode" "$mode" "$ns" 0.0.0.0 "$P_T_HC" \
+		tcp_check hc "$l: v4 -t $mode" "$mode" "$ns" 0.0.0.0 "$P_T_HC" \
 			"$HOST_NS" 127.0.0.1
-		check hc "$l: v6 -t $mode" "$mode" "$ns" :: "$P_T_HC" \
+		tcp_check hc "$l: v6 -t $mode" "$mode" "$ns" :: "$P_T_HC" \
 			"$HOST_NS" ::1
-		check hc "$l: v4 -T $mode" "$mode" "$HOST_NS" 127.0.0.1 \
+		tcp_check hc "$l: v4 -T $mode" "$mode" "$HOST_NS" 127.0.0.1 \
 			"$P_TT_HC" "$ns" 127.0.0.1
-		check hc "$l: v6 -T $mode" "$mode" "$HOST_NS" ::1 "$P_TT_HC" \
+		tcp_check hc "$l: v6 -T $mode" "$mode" "$HOST_NS" ::1 "$P_TT_HC" \
 			"$ns" ::1
 	done
 
 	for mode in server client; do
-		check abort "$l: v4 -t, $mode resets" "$mode" "$ns" 0.0.0.0 \
+		tcp_check abort "$l: v4 -t, $mode resets" "$mode" "$ns" 0.0.0.0 \
 			"$P_T_HC" "$HOST_NS" 127.0.0.1
-		check abort "$l: v6 -T, $mode resets" "$mode" "$HOST_NS" ::1 \
+		tcp_check abort "$l: v6 -T, $mode resets" "$mode" "$HOST_NS" ::1 \
 			"$P_TT_HC" "$ns" ::1
 	done
 
-	check closed "$l: v4 -t, nothing listening in the namespace" \
+	tcp_check closed "$l: v4 -t, nothing listening in the namespace" \
 		"$HOST_NS" 127.0.0.1 "$P_T_CLOSED"
-	check closed "$l: v6 -t, nothing listening in the namespace" \
+	tcp_check closed "$l: v6 -t, nothing listening in the namespace" \
 		"$HOST_NS" ::1 "$P_T_CLOSED"
-	check closed "$l: v4 -T, nothing listening on the host's loopback" \
+	tcp_check closed "$l: v4 -T, nothing listening on the host's loopback" \
 		"$ns" 127.0.0.1 "$P_TT_CLOSED"
-	check closed "$l: v6 -T, nothing listening on the host's loopback" \
+	tcp_check closed "$l: v6 -T, nothing listening on the host's loopback" \
 		"$ns" ::1 "$P_TT_CLOSED"
 
-	check many "$l: v4 -t" "$ns" 0.0.0.0 "$P_T_ECHO" "$HOST_NS" 127.0.0.1
-	check many "$l: v6 -t" "$ns" :: "$P_T_ECHO" "$HOST_NS" ::1
-	check many "$l: v4 -T" "$HOST_NS" 127.0.0.1 "$P_TT_ECHO" "$ns" \
+	tcp_check many "$l: v4 -t" "$ns" 0.0.0.0 "$P_T_ECHO" "$HOST_NS" 127.0.0.1
+	tcp_check many "$l: v6 -t" "$ns" :: "$P_T_ECHO" "$HOST_NS" ::1
+	tcp_check many "$l: v4 -T" "$HOST_NS" 127.0.0.1 "$P_TT_ECHO" "$ns" \
 		127.0.0.1
-	check many "$l: v6 -T" "$HOST_NS" ::1 "$P_TT_ECHO" "$ns" ::1
+	tcp_check many "$l: v6 -T" "$HOST_NS" ::1 "$P_TT_ECHO" "$ns" ::1
 
-	check seq_spliced "$l: v4 -t" "$ns" 0.0.0.0 127.0.0.1 "$HOST_IP4"
-	check seq_spliced "$l: v6 -t" "$ns" :: ::1 "$HOST_IP6"
+	tcp_check seq_spliced "$l: v4 -t" "$ns" 0.0.0.0 127.0.0.1 "$HOST_IP4"
+	tcp_check seq_spliced "$l: v6 -t" "$ns" :: ::1 "$HOST_IP6"
 
 	# Connections from the host's loopback arrive at the namespace's
 	# own address, not at its loopback
-	check reach "$l: v4" "$ns" "$HOST_IP4" 127.0.0.1 "$HOST_IP4"
-	check reach "$l: v4" "$ns" 127.0.0.1 127.0.0.1 none
-	check reach "$l: v6" "$ns" "$HOST_IP6" ::1 "$HOST_IP6"
-	check reach "$l: v6" "$ns" ::1 ::1 none
+	tcp_check reach "$l: v4" "$ns" "$HOST_IP4" 127.0.0.1 "$HOST_IP4"
+	tcp_check reach "$l: v4" "$ns" 127.0.0.1 127.0.0.1 none
+	tcp_check reach "$l: v6" "$ns" "$HOST_IP6" ::1 "$HOST_IP6"
+	tcp_check reach "$l: v6" "$ns" ::1 ::1 none
 
-	pid_alive "$PASTA_PID" || check tfail "$l: pasta (PID $PASTA_PID) died"
-	check no_frames "$l: pcap" "$pcap" "$ALL_PORTS"
+	pid_alive "$PASTA_PID" || tcp_check tfail "$l: pasta (PID $PASTA_PID) died"
+	tcp_check no_frames "$l: pcap" "$pcap" "$ALL_PORTS"
 }
 
 # ------------------------------------------------------------------- test
@@ -718,11 +593,11 @@ pasta_stop
 ns_lo=$(topo_netns_name lo)
 pasta_root "$ns_lo" --host-lo-to-ns-lo -t "$P_T_WHERE" -T none -u none \
 	-U none -p "$TOPO_TMP/lo.pcap"
-check reach "--host-lo-to-ns-lo: v4" "$ns_lo" 127.0.0.1 127.0.0.1 127.0.0.1
-check reach "--host-lo-to-ns-lo: v4" "$ns_lo" "$HOST_IP4" 127.0.0.1 none
-check reach "--host-lo-to-ns-lo: v6" "$ns_lo" ::1 ::1 ::1
-check reach "--host-lo-to-ns-lo: v6" "$ns_lo" "$HOST_IP6" ::1 none
-check no_frames "--host-lo-to-ns-lo: pcap" "$TOPO_TMP/lo.pcap" "$P_T_WHERE"
+tcp_check reach "--host-lo-to-ns-lo: v4" "$ns_lo" 127.0.0.1 127.0.0.1 127.0.0.1
+tcp_check reach "--host-lo-to-ns-lo: v4" "$ns_lo" "$HOST_IP4" 127.0.0.1 none
+tcp_check reach "--host-lo-to-ns-lo: v6" "$ns_lo" ::1 ::1 ::1
+tcp_check reach "--host-lo-to-ns-lo: v6" "$ns_lo" "$HOST_IP6" ::1 none
+tcp_check no_frames "--host-lo-to-ns-lo: pcap" "$TOPO_TMP/lo.pcap" "$P_T_WHERE"
 pasta_stop
 
 # --no-splice: the same -t transfers over the tap, where the capture sees
@@ -732,12 +607,12 @@ pasta_root "$ns_ns" --no-splice -t "$P_T,$P_T_WHERE" -T none -u none \
 	-U none -p "$TOPO_TMP/nosplice.pcap"
 # Over the tap, the namespace sees the gateway as the peer: what tells
 # the checks of seq_spliced() apart
-check reach "--no-splice: v4" "$ns_ns" "$HOST_IP4" 127.0.0.1 "$GW_IP4"
-check reach "--no-splice: v6" "$ns_ns" "$HOST_IP6" ::1 "$GW_IP6"
+tcp_check reach "--no-splice: v4" "$ns_ns" "$HOST_IP4" 127.0.0.1 "$GW_IP4"
+tcp_check reach "--no-splice: v6" "$ns_ns" "$HOST_IP6" ::1 "$GW_IP6"
 for dir in up down; do
-	check xfer "--no-splice: v4 -t" "$dir" "$ns_ns" 0.0.0.0 "$P_T" \
+	tcp_check xfer "--no-splice: v4 -t" "$dir" "$ns_ns" 0.0.0.0 "$P_T" \
 		"$HOST_NS" 127.0.0.1 "$P_T" "$FMID"
-	check xfer "--no-splice: v6 -t" "$dir" "$ns_ns" :: "$P_T" \
+	tcp_check xfer "--no-splice: v6 -t" "$dir" "$ns_ns" :: "$P_T" \
 		"$HOST_NS" ::1 "$P_T" "$FMID"
 done
 pcap_count "$TOPO_TMP/nosplice.pcap" "$P_T"
@@ -746,7 +621,7 @@ if [ -n "$PCAP_MATCH" ] && [ "$PCAP_MATCH" -ge 256 ]; then
 	ok "--no-splice: the capture shows the transfers on the tap" \
 	   "($PCAP_MATCH TCP frames for port $P_T)"
 else
-	check tfail "--no-splice: expected the transfers' frames in the" \
+	tcp_check tfail "--no-splice: expected the transfers' frames in the" \
 		"capture, got: ${PCAP_JSON:-an unreadable capture}"
 fi
 pasta_stop

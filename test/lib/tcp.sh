@@ -353,3 +353,34 @@ except ValueError:
 print(v if not isinstance(v, (dict, list)) else json.dumps(v))
 ' "$1" "$2"
 }
+
+# stop() - PID: end a background helper, by PID
+stop() {
+	topo_kill_pid "$1"
+	wait "$1" 2>/dev/null || true
+}
+
+# pasta_wait_pid() - PIDFILE: set PASTA_PID once the PID file holds it
+#
+# The PID file may still be empty when pasta's foreground process has
+# returned (see the report): wait for it, bounded, and say so.
+pasta_wait_pid() {
+	if ! read_pidfile "$1" >/dev/null; then
+		info "PID file $1 still empty after pasta returned; waiting"
+		wait_until 5 read_pidfile "$1" >/dev/null ||
+			fail "pasta: no PID in $1"
+	fi
+	PASTA_PID=$(read_pidfile "$1")
+	topo_track_pid "$PASTA_PID"
+	pid_alive "$PASTA_PID" || fail "pasta (PID $PASTA_PID) not running"
+}
+
+# holder_unshared() - PID: PID is in a user namespace of its own (unshare
+# -Urn makes both namespaces with one unshare(), then runs sleep)
+holder_unshared() {
+	local id
+
+	id=$(stat -L -c %i "/proc/$1/ns/user" 2>/dev/null) || return 1
+	[ "$id" != "$(stat -L -c %i /proc/self/ns/user)" ] &&
+		[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$(command -v sleep)")" ]
+}
