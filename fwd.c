@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "fwd.h"
@@ -458,6 +459,74 @@ const struct fwd_rule *fwd_port_rule(const struct fwd_ports *fwd,
 	if (!bitmap_isset(fwd->map, port))
 		return NULL;
 	return &fwd->rules[fwd->rule_of[port]];
+}
+
+/**
+ * fwd_port_socks() - Sockets for a forwarded port, one per usable family
+ * @c:		Execution context
+ * @fwd:	Forwarding configuration the port is in
+ * @fds:	Sockets by family (0: IPv4, 1: IPv6) and port, -1 where none
+ * @port:	Port
+ * @type:	enum epoll_type for the sockets: their epoll reference
+ *		carries the port, and the family index from bit 16
+ * @open:	Opens a listening or bound socket for a family, the port and
+ *		its rule (NULL if none), returns it or -1
+ *
+ * Return: number of sockets for @port now (0 to 2)
+ */
+unsigned int fwd_port_socks(struct ctx *c, const struct fwd_ports *fwd,
+			    int fds[][NUM_PORTS], uint16_t port,
+			    unsigned int type, fwd_open_fn open)
+{
+	const struct fwd_rule *rule = fwd_port_rule(fwd, port);
+	unsigned int ok = 0;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		union epoll_ref ref = { .type = type,
+					.data = port | (uint32_t)i << 16 };
+		sa_family_t af = i ? AF_INET6 : AF_INET;
+		int s;
+
+		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6) ||
+		    (rule && rule->af != AF_UNSPEC && rule->af != af))
+			continue;
+		if (fds[i][port] >= 0) {
+			ok++;
+			continue;
+		}
+
+		s = open(c, af, port, rule);
+		if (s < 0)
+			continue;
+		ref.fd = s;
+		if (epoll_add(c, EPOLLIN, ref)) {
+			close(s);
+			continue;
+		}
+		fds[i][port] = s;
+		ok++;
+	}
+	return ok;
+}
+
+/**
+ * fwd_port_close() - Close the sockets fwd_port_socks() opened for a port
+ * @c:		Execution context
+ * @fds:	Sockets by family and port, set to -1 here
+ * @port:	Port
+ */
+void fwd_port_close(const struct ctx *c, int fds[][NUM_PORTS], uint16_t port)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (fds[i][port] < 0)
+			continue;
+		epoll_del(c, fds[i][port]);
+		close(fds[i][port]);
+		fds[i][port] = -1;
+	}
 }
 
 /**

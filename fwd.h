@@ -82,6 +82,12 @@ const struct fwd_rule *fwd_port_rule(const struct fwd_ports *fwd,
 void fwd_ephemeral_range(uint16_t *first, uint16_t *last);
 
 struct ctx;
+typedef int (*fwd_open_fn)(struct ctx *c, sa_family_t af, uint16_t port,
+			   const struct fwd_rule *rule);
+unsigned int fwd_port_socks(struct ctx *c, const struct fwd_ports *fwd,
+			    int fds[][NUM_PORTS], uint16_t port,
+			    unsigned int type, fwd_open_fn open);
+void fwd_port_close(const struct ctx *c, int fds[][NUM_PORTS], uint16_t port);
 bool fwd_nat_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
 		      void *out);
 void fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,

@@ -1866,6 +1866,28 @@ void tcp_timer(struct ctx *c, const struct timespec *now)
 static int tcp_listen_fds[2][NUM_PORTS];
 
 /**
+ * tcp_listen_open() - A listening socket for a -t port
+ * @c:		Execution context
+ * @af:		Address family
+ * @port:	Port
+ * @rule:	Forwarding rule of the port, NULL if none
+ *
+ * Return: socket, -1 on failure
+ */
+static int tcp_listen_open(struct ctx *c, sa_family_t af, uint16_t port,
+			   const struct fwd_rule *rule)
+{
+	int s = sock_bind_port(af, SOCK_STREAM, port, rule);
+
+	(void)c;
+	if (s >= 0 && listen(s, TCP_LISTEN_BACKLOG)) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/**
  * tcp_listen_port() - Listen on a forwarded port, for each usable family
  * @c:		Execution context
  * @port:	Port
@@ -1874,40 +1896,8 @@ static int tcp_listen_fds[2][NUM_PORTS];
  */
 unsigned int tcp_listen_port(struct ctx *c, uint16_t port)
 {
-	const struct fwd_rule *rule = fwd_port_rule(&c->tcp_in, port);
-	unsigned int ok = 0;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN,
-					.data = port };
-		sa_family_t af = i ? AF_INET6 : AF_INET;
-		int s;
-
-		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6) ||
-		    (rule && rule->af != AF_UNSPEC && rule->af != af))
-			continue;
-		if (tcp_listen_fds[i][port] >= 0) {
-			ok++;
-			continue;
-		}
-
-		s = sock_bind_port(af, SOCK_STREAM, port, rule);
-		if (s < 0)
-			continue;
-		if (listen(s, TCP_LISTEN_BACKLOG)) {
-			close(s);
-			continue;
-		}
-		ref.fd = s;
-		if (epoll_add(c, EPOLLIN, ref)) {
-			close(s);
-			continue;
-		}
-		tcp_listen_fds[i][port] = s;
-		ok++;
-	}
-	return ok;
+	return fwd_port_socks(c, &c->tcp_in, tcp_listen_fds, port,
+			      EPOLL_TYPE_TCP_LISTEN, tcp_listen_open);
 }
 
 /**
@@ -1917,15 +1907,7 @@ unsigned int tcp_listen_port(struct ctx *c, uint16_t port)
  */
 void tcp_unlisten_port(struct ctx *c, uint16_t port)
 {
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (tcp_listen_fds[i][port] < 0)
-			continue;
-		epoll_del(c, tcp_listen_fds[i][port]);
-		close(tcp_listen_fds[i][port]);
-		tcp_listen_fds[i][port] = -1;
-	}
+	fwd_port_close(c, tcp_listen_fds, port);
 }
 
 /**

@@ -537,6 +537,27 @@ void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
 }
 
 /**
+ * tcp_splice_listen_open() - A listening socket for a -T port, made in the
+ *			      namespace
+ * @c:		Execution context
+ * @af:		Address family
+ * @port:	Port
+ * @rule:	Forwarding rule of the port, NULL if none
+ *
+ * Return: socket, -1 on failure
+ */
+static int tcp_splice_listen_open(struct ctx *c, sa_family_t af,
+				  uint16_t port, const struct fwd_rule *rule)
+{
+	ns_arg_af = af;
+	ns_arg_port = port;
+	ns_arg_rule = rule;
+	ns_ret_fd = -1;
+	ns_call(c, ns_listen_one);
+	return ns_ret_fd;
+}
+
+/**
  * tcp_splice_listen_ns() - Listen in the namespace on one -T port
  * @c:		Execution context
  * @port:	Port
@@ -545,41 +566,8 @@ void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
  */
 unsigned int tcp_splice_listen_ns(struct ctx *c, uint16_t port)
 {
-	const struct fwd_rule *rule = fwd_port_rule(&c->tcp_out, port);
-	unsigned int ok = 0;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		union epoll_ref ref = { .type = EPOLL_TYPE_TCP_LISTEN_NS };
-		sa_family_t af = i ? AF_INET6 : AF_INET;
-
-		if ((af == AF_INET && !c->ifi4) ||
-		    (af == AF_INET6 && !c->ifi6) ||
-		    (rule && rule->af != AF_UNSPEC && rule->af != af))
-			continue;
-		if (ns_listen_fds[i][port] >= 0) {
-			ok++;
-			continue;
-		}
-
-		ns_arg_af = af;
-		ns_arg_port = port;
-		ns_arg_rule = rule;
-		ns_ret_fd = -1;
-		ns_call(c, ns_listen_one);
-		if (ns_ret_fd < 0)
-			continue;
-
-		ref.fd = ns_ret_fd;
-		ref.data = port | (uint32_t)i << 16;
-		if (epoll_add(c, EPOLLIN, ref)) {
-			close(ns_ret_fd);
-			continue;
-		}
-		ns_listen_fds[i][port] = ns_ret_fd;
-		ok++;
-	}
-	return ok;
+	return fwd_port_socks(c, &c->tcp_out, ns_listen_fds, port,
+			      EPOLL_TYPE_TCP_LISTEN_NS, tcp_splice_listen_open);
 }
 
 /**
@@ -589,15 +577,7 @@ unsigned int tcp_splice_listen_ns(struct ctx *c, uint16_t port)
  */
 void tcp_splice_unlisten_ns(struct ctx *c, uint16_t port)
 {
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		if (ns_listen_fds[i][port] < 0)
-			continue;
-		epoll_del(c, ns_listen_fds[i][port]);
-		close(ns_listen_fds[i][port]);
-		ns_listen_fds[i][port] = -1;
-	}
+	fwd_port_close(c, ns_listen_fds, port);
 }
 
 /**

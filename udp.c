@@ -684,6 +684,28 @@ void udp_listen_ns_handler(struct ctx *c, union epoll_ref ref,
 }
 
 /**
+ * udp_ns_open() - A socket bound to a -U port, made in the namespace
+ * @c:		Execution context
+ * @af:		Address family
+ * @port:	Port
+ * @rule:	Forwarding rule of the port, NULL if none
+ *
+ * Return: socket, -1 on failure
+ */
+static int udp_ns_open(struct ctx *c, sa_family_t af, uint16_t port,
+		       const struct fwd_rule *rule)
+{
+	ns_arg_af = af;
+	ns_arg_port = port;
+	ns_arg_rule = rule;
+	ns_ret_fd = -1;
+	ns_call(c, ns_udp_bind);
+	if (ns_ret_fd >= 0)
+		udp_sock_bufs(ns_ret_fd);
+	return ns_ret_fd;
+}
+
+/**
  * udp_ns_bind_port() - Bind a -U port in the namespace
  * @c:		Execution context
  * @port:	Port
@@ -692,39 +714,8 @@ void udp_listen_ns_handler(struct ctx *c, union epoll_ref ref,
  */
 unsigned int udp_ns_bind_port(struct ctx *c, uint16_t port)
 {
-	const struct fwd_rule *rule = fwd_port_rule(&c->udp_out, port);
-	unsigned int ok = 0;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN_NS,
-					.data = port };
-		sa_family_t af = i ? AF_INET6 : AF_INET;
-
-		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6) ||
-		    (rule && rule->af != AF_UNSPEC && rule->af != af))
-			continue;
-		if (udp_ns_fds[i][port] >= 0) {
-			ok++;
-			continue;
-		}
-		ns_arg_af = af;
-		ns_arg_port = port;
-		ns_arg_rule = rule;
-		ns_ret_fd = -1;
-		ns_call(c, ns_udp_bind);
-		if (ns_ret_fd < 0)
-			continue;
-		udp_sock_bufs(ns_ret_fd);
-		ref.fd = ns_ret_fd;
-		if (epoll_add(c, EPOLLIN, ref)) {
-			close(ns_ret_fd);
-			continue;
-		}
-		udp_ns_fds[i][port] = ns_ret_fd;
-		ok++;
-	}
-	return ok;
+	return fwd_port_socks(c, &c->udp_out, udp_ns_fds, port,
+			      EPOLL_TYPE_UDP_LISTEN_NS, udp_ns_open);
 }
 
 /**
@@ -850,6 +841,26 @@ static void udp_unbind_fds(struct ctx *c, int fds[2][NUM_PORTS],
 			   uint16_t port);
 
 /**
+ * udp_open() - A socket bound to a -u port
+ * @c:		Execution context
+ * @af:		Address family
+ * @port:	Port
+ * @rule:	Forwarding rule of the port, NULL if none
+ *
+ * Return: socket, -1 on failure
+ */
+static int udp_open(struct ctx *c, sa_family_t af, uint16_t port,
+		    const struct fwd_rule *rule)
+{
+	int s = sock_bind_port(af, SOCK_DGRAM, port, rule);
+
+	(void)c;
+	if (s >= 0)
+		udp_sock_bufs(s);
+	return s;
+}
+
+/**
  * udp_bind_port() - Bind a forwarded port, for each usable family
  * @c:		Execution context
  * @port:	Port
@@ -858,36 +869,8 @@ static void udp_unbind_fds(struct ctx *c, int fds[2][NUM_PORTS],
  */
 unsigned int udp_bind_port(struct ctx *c, uint16_t port)
 {
-	const struct fwd_rule *rule = fwd_port_rule(&c->udp_in, port);
-	unsigned int ok = 0;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN,
-					.data = port };
-		sa_family_t af = i ? AF_INET6 : AF_INET;
-		int s;
-
-		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6) ||
-		    (rule && rule->af != AF_UNSPEC && rule->af != af))
-			continue;
-		if (udp_listen_fds[i][port] >= 0) {
-			ok++;
-			continue;
-		}
-		s = sock_bind_port(af, SOCK_DGRAM, port, rule);
-		if (s < 0)
-			continue;
-		udp_sock_bufs(s);
-		ref.fd = s;
-		if (epoll_add(c, EPOLLIN, ref)) {
-			close(s);
-			continue;
-		}
-		udp_listen_fds[i][port] = s;
-		ok++;
-	}
-	return ok;
+	return fwd_port_socks(c, &c->udp_in, udp_listen_fds, port,
+			      EPOLL_TYPE_UDP_LISTEN, udp_open);
 }
 
 /**
@@ -939,10 +922,8 @@ static void udp_unbind_fds(struct ctx *c, int fds[2][NUM_PORTS],
 			    ((uf->flags & UDP_F_SPLICE) && uf->shared == s))
 				udp_flow_close(c, uf);
 		}
-		epoll_del(c, s);
-		close(s);
-		fds[j][port] = -1;
 	}
+	fwd_port_close(c, fds, port);
 }
 
 /**
