@@ -24,7 +24,9 @@
 #include <unistd.h>
 
 #include "flow.h"
+#include "icmp.h"
 #include "log.h"
+#include "udp.h"
 
 union flow flowtab[FLOW_MAX];
 unsigned int flow_count;		/* Entries in use */
@@ -282,6 +284,32 @@ void flow_hash_remove(const union flow *flow)
 			flow_hashtab[hole] = flow_hashtab[next];
 			flow_hashtab[next] = 0;
 			hole = next;
+		}
+	}
+}
+
+/**
+ * flow_timer() - Expire idle ping and UDP flows, in one pass over the table
+ * @c:		Execution context
+ * @now:	Current time
+ */
+void flow_timer(struct ctx *c, const struct timespec *now)
+{
+	unsigned int i;
+
+	for (i = 0; i < flow_high; i++) {
+		union flow *flow = &flowtab[i];
+
+		switch (flow->f.type) {
+		case FLOW_PING4:
+		case FLOW_PING6:
+			icmp_flow_timer(c, flow, now);
+			break;
+		case FLOW_UDP:
+			udp_flow_timer(c, &flow->udp, now);
+			break;
+		default:
+			break;
 		}
 	}
 }

@@ -190,6 +190,8 @@ extern unsigned int flow_high;
 extern unsigned int flow_limit;
 
 void flow_init(void);
+struct ctx;
+void flow_timer(struct ctx *c, const struct timespec *now);
 union flow *flow_alloc(void);
 void flow_free(union flow *flow);
 unsigned int flow_idx(const union flow *flow);

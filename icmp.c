@@ -222,22 +222,16 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 }
 
 /**
- * icmp_timer() - Close ping flows idle for too long
+ * icmp_flow_timer() - Close a ping flow idle for too long
  * @c:		Execution context
+ * @flow:	Ping flow
  * @now:	Current time
  */
-void icmp_timer(struct ctx *c, const struct timespec *now)
+void icmp_flow_timer(struct ctx *c, union flow *flow,
+		     const struct timespec *now)
 {
-	unsigned int i;
-
-	for (i = 0; i < flow_high; i++) {
-		union flow *flow = &flowtab[i];
-
-		if (flow->f.type != FLOW_PING4 && flow->f.type != FLOW_PING6)
-			continue;
-		if (now->tv_sec - flow->ping.ts > ICMP_ECHO_TIMEOUT) {
-			debug("Ping flow %u: idle, closed", i);
-			icmp_flow_close(c, flow);
-		}
+	if (now->tv_sec - flow->ping.ts > ICMP_ECHO_TIMEOUT) {
+		debug("Ping flow %u: idle, closed", flow_idx(flow));
+		icmp_flow_close(c, flow);
 	}
 }

@@ -15,6 +15,8 @@ int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		     const struct timespec *now);
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 		       const struct timespec *now);
-void icmp_timer(struct ctx *c, const struct timespec *now);
+union flow;
+void icmp_flow_timer(struct ctx *c, union flow *flow,
+		     const struct timespec *now);
 
 #endif /* ICMP_H */

@@ -202,8 +202,7 @@ static void timer_handler(struct ctx *c, const struct timespec *now)
 	}
 	if (c->ifi6 && !c->no_ndp && !c->no_ra)
 		ndp_timer(c, now);
-	icmp_timer(c, now);
-	udp_timer(c, now);
+	flow_timer(c, now);
 
 	debug_ratelimit("tap: %llu frames in, %llu out, %llu dropped in, "
 			"%llu dropped out",

@@ -812,26 +812,20 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 }
 
 /**
- * udp_timer() - Expire idle flows
+ * udp_flow_timer() - Close a flow idle for too long
  * @c:		Execution context
+ * @uf:		UDP flow
  * @now:	Current time
  */
-void udp_timer(struct ctx *c, const struct timespec *now)
+void udp_flow_timer(struct ctx *c, struct udp_flow *uf,
+		    const struct timespec *now)
 {
-	unsigned int i;
+	time_t timeout = (uf->flags & UDP_F_TAP_SENT) &&
+			 (uf->flags & UDP_F_SOCK_SENT) ?
+			 UDP_TIMEOUT : UDP_TIMEOUT_ONEWAY;
 
-	for (i = 0; i < flow_high; i++) {
-		struct udp_flow *uf = &flowtab[i].udp;
-		time_t timeout;
-
-		if (uf->f.type != FLOW_UDP)
-			continue;
-		timeout = (uf->flags & UDP_F_TAP_SENT) &&
-			  (uf->flags & UDP_F_SOCK_SENT) ?
-			  UDP_TIMEOUT : UDP_TIMEOUT_ONEWAY;
-		if (now->tv_sec - uf->ts > timeout)
-			udp_flow_close(c, uf);
-	}
+	if (now->tv_sec - uf->ts > timeout)
+		udp_flow_close(c, uf);
 }
 
 /* Sockets bound for -u, by family and port, -1 if none */

@@ -22,7 +22,9 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now);
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			const struct timespec *now);
-void udp_timer(struct ctx *c, const struct timespec *now);
+struct udp_flow;
+void udp_flow_timer(struct ctx *c, struct udp_flow *uf,
+		    const struct timespec *now);
 unsigned int udp_bind_port(struct ctx *c, uint16_t port);
 void udp_unbind_port(struct ctx *c, uint16_t port);
 void udp_listen_ns_handler(struct ctx *c, union epoll_ref ref,
