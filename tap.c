@@ -546,18 +546,21 @@ static void tap_eth_dst(const struct ctx *c, sa_family_t af, const void *dst,
  * @src:	Source address
  * @dst:	Destination address
  * @proto:	Protocol number
- * @l4:		Layer 4 header and payload, checksum already set
- * @l4len:	Length of @l4
+ * @l4:		Layer 4 header (and payload), checksum already set
+ * @hlen:	Length of @l4
+ * @data:	Payload, if not in @l4: NULL if none
+ * @dlen:	Length of @data
  */
 static void tap_ip4_send(struct ctx *c, struct in_addr src,
 			 struct in_addr dst, uint8_t proto, const void *l4,
-			 size_t l4len)
+			 size_t hlen, const void *data, size_t dlen)
 {
 	struct {
 		struct ethhdr eh;
 		struct iphdr iph;
 	} __attribute__((packed)) h;
-	struct iovec iov[2];
+	size_t l4len = hlen + dlen;
+	struct iovec iov[3];
 
 	if (l4len > 65535 - sizeof(h.iph))
 		return;
@@ -580,8 +583,10 @@ static void tap_ip4_send(struct ctx *c, struct in_addr src,
 	iov[0].iov_base = &h;
 	iov[0].iov_len = sizeof(h);
 	iov[1].iov_base = (void *)(uintptr_t)l4;
-	iov[1].iov_len = l4len;
-	tap_send_iov(c, iov, 2);
+	iov[1].iov_len = hlen;
+	iov[2].iov_base = (void *)(uintptr_t)data;
+	iov[2].iov_len = dlen;
+	tap_send_iov(c, iov, dlen ? 3 : 2);
 }
 
 /**
@@ -590,18 +595,22 @@ static void tap_ip4_send(struct ctx *c, struct in_addr src,
  * @src:	Source address
  * @dst:	Destination address
  * @proto:	Next header
- * @l4:		Layer 4 header and payload, checksum already set
- * @l4len:	Length of @l4
+ * @l4:		Layer 4 header (and payload), checksum already set
+ * @hlen:	Length of @l4
+ * @data:	Payload, if not in @l4: NULL if none
+ * @dlen:	Length of @data
  */
 static void tap_ip6_send(struct ctx *c, const struct in6_addr *src,
 			 const struct in6_addr *dst, uint8_t proto,
-			 const void *l4, size_t l4len)
+			 const void *l4, size_t hlen, const void *data,
+			 size_t dlen)
 {
 	struct {
 		struct ethhdr eh;
 		struct ip6_hdr ip6h;
 	} __attribute__((packed)) h;
-	struct iovec iov[2];
+	size_t l4len = hlen + dlen;
+	struct iovec iov[3];
 
 	if (l4len > 65535)
 		return;
@@ -621,8 +630,10 @@ static void tap_ip6_send(struct ctx *c, const struct in6_addr *src,
 	iov[0].iov_base = &h;
 	iov[0].iov_len = sizeof(h);
 	iov[1].iov_base = (void *)(uintptr_t)l4;
-	iov[1].iov_len = l4len;
-	tap_send_iov(c, iov, 2);
+	iov[1].iov_len = hlen;
+	iov[2].iov_base = (void *)(uintptr_t)data;
+	iov[2].iov_len = dlen;
+	tap_send_iov(c, iov, dlen ? 3 : 2);
 }
 
 /**
@@ -639,24 +650,25 @@ void tap_udp4_send(struct ctx *c, struct in_addr src, in_port_t sport,
 		   struct in_addr dst, in_port_t dport, const void *data,
 		   size_t len)
 {
-	static char buf[65536];
-	struct udphdr *uh = (struct udphdr *)buf;
-	size_t l4len = sizeof(*uh) + len;
+	size_t l4len = sizeof(struct udphdr) + len;
+	struct udphdr uh;
+	uint32_t sum;
 
-	if (len > sizeof(buf) - sizeof(*uh) - sizeof(struct iphdr))
+	if (len > 65535 - sizeof(uh) - sizeof(struct iphdr))
 		return;
 
-	uh->source = htons(sport);
-	uh->dest = htons(dport);
-	uh->len = htons((uint16_t)l4len);
-	uh->check = 0;
-	memcpy(uh + 1, data, len);
-	uh->check = csum(buf, l4len, csum_pseudo4(src, dst, IPPROTO_UDP,
-						    l4len));
-	if (!uh->check)
-		uh->check = 0xffff;
+	uh.source = htons(sport);
+	uh.dest = htons(dport);
+	uh.len = htons((uint16_t)l4len);
+	uh.check = 0;
+	/* The header has an even length: its sum and the payload's add up */
+	sum = csum_unfolded(&uh, sizeof(uh),
+			    csum_pseudo4(src, dst, IPPROTO_UDP, l4len));
+	uh.check = csum(data, len, sum);
+	if (!uh.check)
+		uh.check = 0xffff;
 
-	tap_ip4_send(c, src, dst, IPPROTO_UDP, buf, l4len);
+	tap_ip4_send(c, src, dst, IPPROTO_UDP, &uh, sizeof(uh), data, len);
 }
 
 /**
@@ -673,24 +685,24 @@ void tap_udp6_send(struct ctx *c, const struct in6_addr *src, in_port_t sport,
 		   const struct in6_addr *dst, in_port_t dport,
 		   const void *data, size_t len)
 {
-	static char buf[65536];
-	struct udphdr *uh = (struct udphdr *)buf;
-	size_t l4len = sizeof(*uh) + len;
+	size_t l4len = sizeof(struct udphdr) + len;
+	struct udphdr uh;
+	uint32_t sum;
 
-	if (len > sizeof(buf) - sizeof(*uh))
+	if (len > 65535 - sizeof(uh))
 		return;
 
-	uh->source = htons(sport);
-	uh->dest = htons(dport);
-	uh->len = htons((uint16_t)l4len);
-	uh->check = 0;
-	memcpy(uh + 1, data, len);
-	uh->check = csum(buf, l4len, csum_pseudo6(src, dst, IPPROTO_UDP,
-						    l4len));
-	if (!uh->check)
-		uh->check = 0xffff;
+	uh.source = htons(sport);
+	uh.dest = htons(dport);
+	uh.len = htons((uint16_t)l4len);
+	uh.check = 0;
+	sum = csum_unfolded(&uh, sizeof(uh),
+			    csum_pseudo6(src, dst, IPPROTO_UDP, l4len));
+	uh.check = csum(data, len, sum);
+	if (!uh.check)
+		uh.check = 0xffff;
 
-	tap_ip6_send(c, src, dst, IPPROTO_UDP, buf, l4len);
+	tap_ip6_send(c, src, dst, IPPROTO_UDP, &uh, sizeof(uh), data, len);
 }
 
 /**
@@ -714,7 +726,7 @@ void tap_icmp4_send(struct ctx *c, struct in_addr src, struct in_addr dst,
 
 		memcpy(p + 2, &sum, sizeof(sum));
 	}
-	tap_ip4_send(c, src, dst, IPPROTO_ICMP, icmp, len);
+	tap_ip4_send(c, src, dst, IPPROTO_ICMP, icmp, len, NULL, 0);
 }
 
 /**
@@ -736,7 +748,7 @@ void tap_icmp6_send(struct ctx *c, const struct in6_addr *src,
 	p[2] = p[3] = 0;
 	sum = csum(icmp6, len, csum_pseudo6(src, dst, IPPROTO_ICMPV6, len));
 	memcpy(p + 2, &sum, sizeof(sum));
-	tap_ip6_send(c, src, dst, IPPROTO_ICMPV6, icmp6, len);
+	tap_ip6_send(c, src, dst, IPPROTO_ICMPV6, icmp6, len, NULL, 0);
 }
 
 /**
