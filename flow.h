@@ -83,6 +83,7 @@ struct ping_flow {
  * @ws_from_guest:	Window scale the guest announced
  * @retrans:		Retransmissions since the last progress
  * @dup_acks:		Duplicate ACKs seen in a row
+ * @resend_shift:	After a rewind: log2 of the segments in flight allowed
  * @mss:		Largest payload of a segment to the guest
  * @epoll_events:	Events currently requested for @sock
  * @seq_to_tap:		Next sequence number we send to the guest
@@ -108,6 +109,7 @@ struct tcp_conn {
 	uint8_t ws_from_guest;
 	uint8_t retrans;
 	uint8_t dup_acks;
+	uint8_t resend_shift;
 	uint16_t mss;
 	uint32_t epoll_events;
 	uint32_t seq_to_tap;

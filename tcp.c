@@ -47,10 +47,11 @@
  * kernels without it for TCP, the bytes already sent are peeked into a
  * scratch buffer first. A retransmission (timeout with exponential
  * back-off, or three duplicate ACKs) rewinds to the guest's last
- * acknowledgement and peeks the same data again, one segment at a time
- * until it reaches what was sent before: a guest holding the rest out of
- * order, or one that lacked nothing (a spurious timeout), acknowledges
- * past it, and we go on from there. When the guest's window
+ * acknowledgement and peeks the same data again, one segment first, then
+ * twice as many with each ACK, until it reaches what was sent before: a
+ * guest holding the rest out of order, or one that lacked nothing (a
+ * spurious timeout), acknowledges past it, and we go on from there. A FIN
+ * we had sent counts as sent before. When the guest's window
  * is full, we stop watching the socket for input (EPOLLIN), and resume
  * when an acknowledgement opens it.
  *
@@ -139,6 +140,9 @@ enum tcp_state {
 #define TCP_F_TAP_BLOCKED	0x0100	/* Output to the guest was backlogged */
 #define TCP_F_EPOLL_OFF		0x0200	/* Socket hung up, no longer watched */
 #define TCP_F_RECOVERY		0x0400	/* Fast retransmit done, until new ACK */
+#define TCP_F_TAP_FIN_MAX	0x0800	/* FIN went out after seq_max_to_tap */
+
+#define TCP_RESEND_SHIFT_MAX	6	/* Up to 64 segments sent again at once */
 
 /* Out-of-order segments from the guest, kept until the gap is filled */
 #define TCP_OOO_SMALL		2048	/* Slots for up to 2 KiB (MTU ~1500) */
@@ -836,30 +840,13 @@ static void tcp_rewind(struct tcp_conn *conn)
 {
 	conn->seq_to_tap = conn->seq_ack_from_tap;
 	conn->flags &= (uint16_t)~TCP_F_TAP_FIN_SENT;
+	conn->resend_shift = 0;
 	if (tcp_peek_off_ok) {
 		int zero = 0;
 
 		setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &zero,
 			   sizeof(zero));
 	}
-}
-
-/**
- * tcp_resend_wait() - Is a segment sent again still waiting for its ACK?
- * @conn:	Connection
- *
- * After tcp_rewind(), data up to @seq_max_to_tap goes out one segment at a
- * time, the next one once the guest acknowledged the one before: the guest
- * may hold the rest already, out of order, or the timeout was spurious and
- * it lacks nothing. Its ACK then jumps ahead, see tcp_ack_from_tap(), and
- * we don't send what it has again.
- *
- * Return: true if we're sending again and one segment is in flight
- */
-static bool tcp_resend_wait(const struct tcp_conn *conn)
-{
-	return SEQ_LT(conn->seq_to_tap, conn->seq_max_to_tap) &&
-	       conn->seq_to_tap != conn->seq_ack_from_tap;
 }
 
 /**
@@ -908,6 +895,35 @@ static size_t tcp_seg_max(const struct tcp_conn *conn)
 }
 
 /**
+ * tcp_resend_room() - How much more we may send again, after a rewind
+ * @conn:	Connection
+ *
+ * After tcp_rewind(), data up to @seq_max_to_tap goes out as one segment
+ * first, then twice as many in flight with each ACK that moves, up to
+ * 1 << TCP_RESEND_SHIFT_MAX segments, as in slow start: the guest may hold
+ * the rest already, out of order, or the timeout was spurious and it lacks
+ * nothing. Its ACK then jumps ahead, see tcp_ack_from_tap(), and we don't
+ * send what it has again. If it lost all of it, doubling gets it there in
+ * a few round trips.
+ *
+ * Return: bytes, UINT32_MAX if we're not sending again
+ */
+static uint32_t tcp_resend_room(const struct tcp_conn *conn)
+{
+	uint32_t budget, in_flight;
+
+	if (!SEQ_LT(conn->seq_to_tap, conn->seq_max_to_tap))
+		return UINT32_MAX;
+
+	budget = (uint32_t)tcp_seg_max(conn) << conn->resend_shift;
+	in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
+	if (in_flight >= budget)
+		return 0;
+	return MIN(budget - in_flight,
+		   conn->seq_max_to_tap - conn->seq_to_tap);
+}
+
+/**
  * tcp_data_to_tap() - Peek data from the socket, send it to the guest
  * @c:		Execution context
  * @conn:	Connection
@@ -941,7 +957,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 
 	in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
 	wnd = conn->wnd_from_tap;
-	if (in_flight >= wnd || tcp_resend_wait(conn)) {
+	if (in_flight >= wnd || !tcp_resend_room(conn)) {
 		/* Guest window full: wait for an ACK to open it. If it's
 		 * closed altogether, probe it from the timer, in case the
 		 * update that opens it gets lost (RFC 9293, 3.8.6.1).
@@ -955,9 +971,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	}
 	conn->flags &= (uint16_t)~TCP_F_ZERO_WND;
 	avail = wnd - in_flight;
-	if (SEQ_LT(conn->seq_to_tap, conn->seq_max_to_tap))
-		avail = MIN(avail, MIN((uint32_t)mss,
-				       conn->seq_max_to_tap - conn->seq_to_tap));
+	avail = MIN(avail, tcp_resend_room(conn));
 
 	nframes = (unsigned int)MIN((avail + mss - 1) / mss,
 				    (uint32_t)TCP_READ_FRAMES_MAX);
@@ -1017,7 +1031,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 			tcp_send_ctl(c, conn, TH_FIN | TH_ACK,
 				     conn->seq_to_tap);
 			conn->seq_to_tap++;
-			conn->flags |= TCP_F_TAP_FIN_SENT;
+			conn->flags |= TCP_F_TAP_FIN_SENT | TCP_F_TAP_FIN_MAX;
 			tcp_timer_arm(conn, now);
 			tcp_epoll_set(c, conn, tcp_epollout(conn));
 		}
@@ -1078,21 +1092,32 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 {
 	uint32_t ack = ntohl(th->ack_seq);
 	uint32_t wnd = (uint32_t)ntohs(th->window) << conn->ws_from_guest;
+	uint32_t fin_max;
 
 	if (!th->ack)
 		return;
 
+	/* Sending again, we accept ACKs up to what was sent before, FIN
+	 * included if it went out: see tcp_resend_room()
+	 */
+	fin_max = !!(conn->flags & TCP_F_TAP_FIN_MAX);
 	if (SEQ_GT(ack, conn->seq_ack_from_tap) &&
 	    (SEQ_LE(ack, conn->seq_to_tap) ||
-	     SEQ_LE(ack, conn->seq_max_to_tap))) {
+	     SEQ_LE(ack, conn->seq_max_to_tap + fin_max))) {
 		uint32_t acked = ack - conn->seq_ack_from_tap;
 
-		/* Sending again, and the guest had more than that already:
-		 * the rest needn't go again. SO_PEEK_OFF goes back with the
-		 * data we discard below, and stops at zero.
+		/* The guest had more than we sent again: the rest needn't go
+		 * again. SO_PEEK_OFF goes back with the data we discard below,
+		 * and stops at zero.
 		 */
-		if (SEQ_GT(ack, conn->seq_to_tap))
+		if (SEQ_GT(ack, conn->seq_to_tap)) {
 			conn->seq_to_tap = ack;
+			if (fin_max && ack == conn->seq_max_to_tap + 1)
+				conn->flags |= TCP_F_TAP_FIN_SENT;
+		}
+		if (SEQ_LT(conn->seq_to_tap, conn->seq_max_to_tap) &&
+		    conn->resend_shift < TCP_RESEND_SHIFT_MAX)
+			conn->resend_shift++;
 
 		if ((conn->flags & TCP_F_TAP_FIN_SENT) &&
 		    ack == conn->seq_to_tap) {
@@ -1133,7 +1158,7 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 	conn->wnd_max_from_tap = MAX(conn->wnd_max_from_tap, wnd);
 	if (conn->state == TCPS_ESTABLISHED &&
 	    !(conn->flags & TCP_F_SOCK_EOF) &&
-	    !(conn->epoll_events & EPOLLIN) && !tcp_resend_wait(conn) &&
+	    !(conn->epoll_events & EPOLLIN) && tcp_resend_room(conn) &&
 	    SEQ_LT(conn->seq_to_tap, conn->seq_ack_from_tap + wnd))
 		tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP |
 			      tcp_epollout(conn));
@@ -1854,6 +1879,9 @@ void tcp_timer(struct ctx *c, const struct timespec *now)
 			debug("TCP: retransmission timeout, from %u",
 			      conn->seq_ack_from_tap);
 			tcp_rewind(conn);
+			/* Late duplicates of the old flight: no rewind again */
+			conn->dup_acks = 0;
+			conn->flags |= TCP_F_RECOVERY;
 			tcp_data_to_tap(c, conn, now);
 			break;
 		default:
