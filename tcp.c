@@ -1072,6 +1072,12 @@ static bool tcp_check_done(struct ctx *c, struct tcp_conn *conn)
 {
 	if ((conn->flags & TCP_F_SOCK_SHUT_WR) &&
 	    (conn->flags & TCP_F_TAP_FIN_ACKED)) {
+		/* The guest's FIN came last, with or after the ACK of ours:
+		 * it waits in LAST-ACK for this one, which we'd otherwise
+		 * never send, and then a reset for its FIN sent again
+		 */
+		if (conn->flags & TCP_F_ACK_DUE)
+			tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
 		tcp_conn_close(c, conn, false);
 		return true;
 	}
