@@ -891,7 +891,7 @@ static size_t tcp_seg_max(const struct tcp_conn *conn)
 		cutoff /= 2;
 	if (!cutoff || cutoff >= conn->mss)
 		return conn->mss;
-	return MAX(cutoff, 64U);
+	return MIN(MAX(cutoff, 64U), (uint32_t)conn->mss);
 }
 
 /**
