@@ -50,7 +50,7 @@ UNIT_OBJS := $(filter-out passt.o,$(OBJS)) test/unit/stubs.o
 test/unit/stubs.o: test/unit/stubs.c $(HDRS)
 	$(CC) $(CFLAGS) -I. -c -o $@ $<
 
-test/unit/test_%: test/unit/test_%.c $(UNIT_OBJS) $(HDRS)
+test/unit/test_%: test/unit/test_%.c test/unit/fixture.h $(UNIT_OBJS) $(HDRS)
 	$(CC) $(CFLAGS) -I. -o $@ $< $(UNIT_OBJS) $(LDLIBS) \
 		$$(pkg-config --cflags --libs check)
 

@@ -32,6 +32,8 @@
 #include "passt.h"
 #include "tap.h"
 
+#include "fixture.h"
+
 /* BOOTP/DHCP layout, RFC 2131 2, written out here independently */
 struct bootp {
 	uint8_t op;
@@ -59,9 +61,6 @@ enum {
 };
 
 static const uint8_t cookie[4] = { 99, 130, 83, 99 };
-static const uint8_t our_mac[ETH_ALEN] = { 0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 };
-static const uint8_t guest_mac[ETH_ALEN] = { 0x52, 0x54, 0x00,
-					     0x12, 0x34, 0x56 };
 static const uint8_t bcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff,
 					     0xff, 0xff, 0xff };
 
@@ -122,16 +121,8 @@ static uint32_t addr(const char *s)
  */
 static void setup(void)
 {
-	int p[2];
-
-	memset(&c, 0, sizeof(c));
-	memset(&tap_stats, 0, sizeof(tap_stats));
-	c.mode = MODE_PASTA;
-	c.epollfd = -1;
-	c.fd_tap_listen = -1;
+	fixture_pasta(&c, &peer_fd);
 	c.ifi4 = 1;
-	memcpy(c.our_tap_mac, our_mac, ETH_ALEN);
-	memcpy(c.guest_mac, guest_mac, ETH_ALEN);
 	c.ip4.addr.s_addr = addr(GUEST);
 	c.ip4.prefix_len = 24;
 	c.ip4.gw.s_addr = addr(GW);
@@ -144,9 +135,6 @@ static void setup(void)
 	strcpy(c.fqdn, "guest.example.com");
 	c.mtu = 65520;
 
-	ck_assert_int_eq(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
-	peer_fd = p[0];
-	c.fd_tap = p[1];
 }
 
 /**

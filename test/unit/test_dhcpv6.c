@@ -34,6 +34,8 @@
 #include "passt.h"
 #include "tap.h"
 
+#include "fixture.h"
+
 #define OUR_LL		"fe80::1"
 #define GUEST_ADDR	"2001:db8::2"
 #define CLIENT_LL	"fe80::5054:ff:fe12:3456"
@@ -69,9 +71,6 @@
 #define OPT_IA_PD	25
 #define OPT_FQDN	39
 
-static const uint8_t our_mac[ETH_ALEN] = { 0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 };
-static const uint8_t guest_mac[ETH_ALEN] = { 0x52, 0x54, 0x00,
-					     0x12, 0x34, 0x56 };
 /* DUID-LL, Ethernet, our MAC address */
 static const uint8_t our_duid[] = { 0, 3, 0, 1,
 				    0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 };
@@ -114,37 +113,16 @@ struct reply {
 static struct reply r;
 
 /**
- * addr6() - Parse an IPv6 address, for brevity
- * @s:		Address, text
- *
- * Return: the address
- */
-static struct in6_addr addr6(const char *s)
-{
-	struct in6_addr a;
-
-	ck_assert_int_eq(inet_pton(AF_INET6, s, &a), 1);
-	return a;
-}
-
-/**
  * dhcpv6_setup() - Checked fixture: pasta context, pipe as tap device
  */
 static void dhcpv6_setup(void)
 {
-	int p[2];
-
-	memset(&c, 0, sizeof(c));
 	memset(in_buf, 0, sizeof(in_buf));
 	in_len = 0;
 
-	c.mode = MODE_PASTA;
-	c.epollfd = -1;
-	c.fd_tap_listen = -1;
+	fixture_pasta(&c, &peer_fd);
 	c.ifi6 = 1;
 	c.mtu = MTU_DEFAULT;
-	memcpy(c.our_tap_mac, our_mac, ETH_ALEN);
-	memcpy(c.guest_mac, guest_mac, ETH_ALEN);
 	c.ip6.addr = addr6(GUEST_ADDR);
 	c.ip6.addr_seen = c.ip6.addr;
 	c.ip6.prefix_len = 64;
@@ -156,9 +134,6 @@ static void dhcpv6_setup(void)
 	strcpy(c.dns_search[1], "sub.example.net");
 	strcpy(c.fqdn, "guest.example.org");
 
-	ck_assert_int_eq(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
-	peer_fd = p[0];
-	c.fd_tap = p[1];
 }
 
 /**
