@@ -277,6 +277,24 @@ static void tcp_epoll_set(const struct ctx *c, struct tcp_conn *conn,
 }
 
 /**
+ * tcp_epoll_drained() - Everything on the socket is sent: wait for news only
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * Data we peeked stays in the socket until the guest acknowledges it, so
+ * the socket stays readable: level-triggered, EPOLLIN would wake us over
+ * and over until the ACK comes, which a guest may delay by tens of
+ * milliseconds. Edge-triggered, it wakes us when more data arrives; the
+ * ACK itself sends whatever its window allows (tcp_tap_handler()). Any
+ * other change of the events goes back to level-triggered.
+ */
+static void tcp_epoll_drained(const struct ctx *c, struct tcp_conn *conn)
+{
+	if (conn->epoll_events & EPOLLIN)
+		tcp_epoll_set(c, conn, conn->epoll_events | EPOLLET);
+}
+
+/**
  * tcp_epoll_off() - Stop watching a socket that hung up
  * @c:		Execution context
  * @conn:	Connection
@@ -1011,7 +1029,11 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	n = recvmsg(conn->sock, &mh, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0) {
 		tcp_frames_used -= nframes;
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			tcp_epoll_drained(c, conn);
+			return;
+		}
+		if (errno == EINTR)
 			return;
 		debug("TCP: socket error on read: %s", strerror(errno));
 		tcp_conn_reset(c, conn);
@@ -1034,6 +1056,8 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 			conn->flags |= TCP_F_TAP_FIN_SENT | TCP_F_TAP_FIN_MAX;
 			tcp_timer_arm(conn, now);
 			tcp_epoll_set(c, conn, tcp_epollout(conn));
+		} else {
+			tcp_epoll_drained(c, conn);
 		}
 		return;
 	}

@@ -15,6 +15,7 @@
 # - --no-map-gw: the gateway address reaches the router, not the host
 # - half-close both ways: the side that sent FIN still receives the reply
 # - "Connection refused" from a closed port, promptly
+# - a slow request/response exchange doesn't keep pasta busy in between
 # - 500 concurrent connections, each with its own data, all intact
 # - rootless: pasta as nobody, outbound and inbound transfers
 #
@@ -48,6 +49,7 @@ P_IN_ECHO=10012	# -t: concurrent connections, inbound
 P_IN_CLOSED=10013 # -t: forwarded, but nothing listens in the namespace
 P_IN_LO=10014	# -t 127.0.0.1/PORT
 P_MAPGW=10020	# --no-map-gw check
+P_RR=10021	# slow request/response, server on the host's loopback
 
 ns=$(topo_netns_name ns)
 pasta_ns "$ns" -t "$P_IN,$P_IN_HC,$P_IN_ECHO,$P_IN_CLOSED,9000:80" \
@@ -254,6 +256,65 @@ tcp_check many_check "v6 host addr->-t->ns (tap)" "$ns" :: "$P_IN_ECHO" \
 	"$HOST_NS" "$HOST_IP6" "$MANY"
 tcp_check many_check "v4 host lo->-t->ns (spliced)" "$ns" :: "$P_IN_ECHO" \
 	"$HOST_NS" 127.0.0.1 "$MANY"
+
+# slow_rr() - LABEL: a server on the host's loopback sends 100 bytes, waits
+# for the client's 1-byte answer, and 50 ms later sends again; the client
+# in the namespace answers 30 ms after each message, so its ACK of the
+# message waits that long (it rides on the answer): pasta must sleep
+# meanwhile, not poll the socket that still holds the message until the
+# ACK (about 40% of a CPU when it did).  Limit: 10% of a CPU over 4 s
+slow_rr() {
+	local label=$1 spid cpid t0 t1 hz n
+
+	hz=$(getconf CLK_TCK)
+	bg_ns "$HOST_NS" "$TOPO_TMP/rr-srv.log" "$PYTHON" -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+c, _ = s.accept()
+end = time.monotonic() + 6
+while time.monotonic() < end:
+    c.send(b"x" * 100)
+    if not c.recv(10):
+        break
+    time.sleep(0.05)
+' "$P_RR"
+	spid=$BG_PID
+	wait_listen "$HOST_NS" "$P_RR" || { tfail "$label: no server"; return 1; }
+	bg_ns "$ns" "$TOPO_TMP/rr-cli.log" timeout 20 "$PYTHON" -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+n = 0
+while s.recv(1000):
+    n += 1
+    time.sleep(0.03)
+    s.send(b"y")
+print(n)
+' "$GW_IP4" "$P_RR"
+	cpid=$BG_PID
+	sleep 1
+	t0=$(daemon_cpu_ticks "$PASTA_PID")
+	sleep 4
+	t1=$(daemon_cpu_ticks "$PASTA_PID")
+	reap "$cpid" 15
+	stop "$spid"
+	n=$(cat "$TOPO_TMP/rr-cli.log")
+	if [ "$REAP_RC" != 0 ] || [ "${n:-0}" -lt 40 ]; then
+		tfail "$label: the exchanges didn't run (exit $REAP_RC," \
+		      "${n:-no} messages)"
+		return 1
+	fi
+	if [ $(((t1 - t0) * 10)) -le $((hz * 4)) ]; then
+		ok "$label: pasta used $((t1 - t0)) CPU ticks in 4 s" \
+		   "($n messages in 6 s, limit $((hz * 4 / 10)))"
+	else
+		tfail "$label: pasta used $((t1 - t0)) CPU ticks in 4 s," \
+		      "limit $((hz * 4 / 10)) (10%): polling while it waits"
+	fi
+}
+tcp_check slow_rr "v4 ns->gateway, slow request/response"
 
 pid_alive "$PASTA_PID" || tcp_check tfail "pasta (PID $PASTA_PID) died"
 
