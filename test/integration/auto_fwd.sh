@@ -72,67 +72,6 @@ now_ms() {
 DAEMON_LOG=""
 PASTA_PID=""
 
-# pasta_root() - NS ARGS...: new namespace NS, pasta as root attached to it
-pasta_root() {
-	local ns=$1 pidfile log
-
-	shift
-	pidfile="$TOPO_TMP/pasta-$ns.pid"
-	log="$TOPO_TMP/pasta-$ns.log"
-	topo_netns_add "$ns"
-	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
-	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-	topo_track_pidfile "$pidfile"
-	capture in_host timeout 20 "$PASTA" --config-net --netns "$ns" \
-		-P "$pidfile" -l "$log" -d "$@"
-	if [ "$CAP_RC" != 0 ]; then
-		show_capture
-		fail "pasta $* attached to $ns: exit status $CAP_RC"
-	fi
-	pasta_wait_pid "$pidfile"
-	DAEMON_LOG=$log
-	info "pasta (root) -d $* attached to netns $ns, PID $PASTA_PID"
-}
-
-# pasta_nobody() - NS ARGS...: a process of nobody's in new user and
-# network namespaces, named NS (ip netns attach) so that the test can run
-# servers and clients there; pasta as nobody attached to it by PID
-pasta_nobody() {
-	local ns=$1 d="$TOPO_TMP/nobody" pidfile log holder
-
-	shift
-	mkdir -p "$d"
-	chmod 755 "$d"
-	chown "$NOBODY_UID:$NOBODY_GID" "$d"
-	pidfile="$d/pasta-$ns.pid"
-	log="$d/pasta-$ns.log"
-	bg_host /dev/null "${AS_NOBODY[@]}" unshare -Urn sleep 600
-	holder=$BG_PID
-	wait_until 5 holder_unshared "$holder" ||
-		fail "nobody: unshare -Urn did not create the namespaces"
-	ip netns attach "$ns" "$holder"
-	TOPO_NETNS+=("$ns")
-	if [ "$(netns_id "$ns")" = "$(netns_id "$HOST_NS")" ] ||
-	   [ "$(netns_id "$ns")" = "$(stat -L -c %i /proc/self/ns/net)" ] ||
-	   [ "$(netns_id "$ns")" != "$(pid_netns_id "$holder")" ]; then
-		fail "nobody: netns $ns is not the one of PID $holder"
-	fi
-	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
-	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-	topo_track_pidfile "$pidfile"
-	capture in_host timeout 20 "${AS_NOBODY[@]}" "$UPASTA" --config-net \
-		-P "$pidfile" -l "$log" -d "$@" "$holder"
-	if [ "$CAP_RC" != 0 ]; then
-		show_capture
-		fail "pasta as nobody $* attached to PID $holder: exit status" \
-		     "$CAP_RC"
-	fi
-	pasta_wait_pid "$pidfile"
-	DAEMON_LOG=$log
-	info "pasta (nobody) -d $* attached to PID $holder (netns $ns)," \
-	     "PID $PASTA_PID"
-}
-
 # ----------------------------------------------------------------- checks
 
 # server() - NS PROTO BIND PORT: start an echo server; sets SRV_PID once it
@@ -354,22 +293,22 @@ if [ "$A_U_EPH" -lt "$eph_lo" ] || [ "$A_U_EPH" -gt "$eph_hi" ]; then
 fi
 
 ns=$(topo_netns_name ns)
-pasta_root "$ns"
+pasta_ns "$ns" -d
 suite root "$ns"
 stop "$PASTA_PID"
 
 ns_ex=$(topo_netns_name excl)
-pasta_root "$ns_ex" -t "auto,~$A_EX" -u none -T none -U none
+pasta_ns "$ns_ex" -d -t "auto,~$A_EX" -u none -T none -U none
 excl_suite root "$ns_ex"
 stop "$PASTA_PID"
 
 ns_nb=$(topo_netns_name nobody)
-pasta_nobody "$ns_nb"
+pasta_nobody "$ns_nb" -d
 suite nobody "$ns_nb"
 stop "$PASTA_PID"
 
 ns_nbx=$(topo_netns_name nobodyx)
-pasta_nobody "$ns_nbx" -t "auto,~$A_EX" -u none -T none -U none
+pasta_nobody "$ns_nbx" -d -t "auto,~$A_EX" -u none -T none -U none
 excl_suite nobody "$ns_nbx"
 stop "$PASTA_PID"
 

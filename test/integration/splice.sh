@@ -85,68 +85,6 @@ mkfile() {
 DAEMON_LOG=""
 PASTA_PID=""
 
-# pasta_root() - NS ARGS...: new namespace NS, pasta as root attached to it
-pasta_root() {
-	local ns=$1 pidfile log
-
-	shift
-	pidfile="$TOPO_TMP/pasta-$ns.pid"
-	log="$TOPO_TMP/pasta-$ns.log"
-	topo_netns_add "$ns"
-	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
-	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-	topo_track_pidfile "$pidfile"
-	capture in_host timeout 20 "$PASTA" --config-net --netns "$ns" \
-		-P "$pidfile" -l "$log" "$@"
-	if [ "$CAP_RC" != 0 ]; then
-		show_capture
-		fail "pasta $* attached to $ns: exit status $CAP_RC"
-	fi
-	pasta_wait_pid "$pidfile"
-	DAEMON_LOG=$log
-	info "pasta (root) $* attached to netns $ns, PID $PASTA_PID"
-}
-
-# pasta_nobody() - NS ARGS...: a process of nobody's in new user and
-# network namespaces, named NS (ip netns attach) so that the test can run
-# servers and clients there; pasta as nobody attached to it by PID
-HOLDER_PID=""
-pasta_nobody() {
-	local ns=$1 d="$TOPO_TMP/nobody" pidfile log
-
-	shift
-	mkdir -p "$d"
-	chmod 755 "$d"
-	chown "$NOBODY_UID:$NOBODY_GID" "$d"
-	pidfile="$d/pasta-$ns.pid"
-	log="$d/pasta-$ns.log"
-	bg_host /dev/null "${AS_NOBODY[@]}" unshare -Urn sleep 600
-	HOLDER_PID=$BG_PID
-	wait_until 5 holder_unshared "$HOLDER_PID" ||
-		fail "nobody: unshare -Urn did not create the namespaces"
-	ip netns attach "$ns" "$HOLDER_PID"
-	TOPO_NETNS+=("$ns")
-	if [ "$(netns_id "$ns")" = "$(netns_id "$HOST_NS")" ] ||
-	   [ "$(netns_id "$ns")" = "$(stat -L -c %i /proc/self/ns/net)" ] ||
-	   [ "$(netns_id "$ns")" != "$(pid_netns_id "$HOLDER_PID")" ]; then
-		fail "nobody: netns $ns is not the one of PID $HOLDER_PID"
-	fi
-	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
-	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-	topo_track_pidfile "$pidfile"
-	capture in_host timeout 20 "${AS_NOBODY[@]}" "$UPASTA" --config-net \
-		-P "$pidfile" -l "$log" "$@" "$HOLDER_PID"
-	if [ "$CAP_RC" != 0 ]; then
-		show_capture
-		fail "pasta as nobody $* attached to PID $HOLDER_PID:" \
-		     "exit status $CAP_RC"
-	fi
-	pasta_wait_pid "$pidfile"
-	DAEMON_LOG=$log
-	info "pasta (nobody) $* attached to PID $HOLDER_PID (netns $ns)," \
-	     "PID $PASTA_PID"
-}
-
 # pasta_stop() - End the pasta under test (its -t ports are taken)
 pasta_stop() {
 	stop "$PASTA_PID"
@@ -401,15 +339,6 @@ reach() {
 	   "data intact"
 }
 
-# cpu_ticks() - PID: user + system CPU time of PID, in clock ticks
-cpu_ticks() {
-	local stat
-
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	stat=${stat##*) }
-	printf '%s\n' "$stat" | awk '{ print $12 + $13 }'
-}
-
 # slow_reader() - LABEL NS: back-pressure.  With HOLD idle connections
 # open through -t (as an application keeping a pool would), a sender on
 # the host's loopback faces a reader in the namespace that takes 4 KiB
@@ -445,9 +374,9 @@ slow_reader() {
 		--port "$P_T_SLOW" --size 67108864 --timeout 30
 	cpid=$BG_PID
 	sleep 1.5
-	c0=$(cpu_ticks "$PASTA_PID")
+	c0=$(daemon_cpu_ticks "$PASTA_PID")
 	sleep 3
-	c1=$(cpu_ticks "$PASTA_PID")
+	c1=$(daemon_cpu_ticks "$PASTA_PID")
 	reap "$spid" 20
 	stop "$cpid"
 	stop "$hpid"
@@ -584,14 +513,14 @@ info "test file: $BIG ($(stat -c %s "$FBIG") bytes)"
 
 # pasta as root, attached to a namespace of ours
 ns=$(topo_netns_name ns)
-pasta_root "$ns" -t "$T_PORTS" -T "$TT_PORTS" -u none -U none \
+pasta_ns "$ns" -t "$T_PORTS" -T "$TT_PORTS" -u none -U none \
 	-p "$TOPO_TMP/root.pcap"
 suite root "$ns" "$TOPO_TMP/root.pcap"
 pasta_stop
 
 # --host-lo-to-ns-lo: at the namespace's loopback, not at its address
 ns_lo=$(topo_netns_name lo)
-pasta_root "$ns_lo" --host-lo-to-ns-lo -t "$P_T_WHERE" -T none -u none \
+pasta_ns "$ns_lo" --host-lo-to-ns-lo -t "$P_T_WHERE" -T none -u none \
 	-U none -p "$TOPO_TMP/lo.pcap"
 tcp_check reach "--host-lo-to-ns-lo: v4" "$ns_lo" 127.0.0.1 127.0.0.1 127.0.0.1
 tcp_check reach "--host-lo-to-ns-lo: v4" "$ns_lo" "$HOST_IP4" 127.0.0.1 none
@@ -603,7 +532,7 @@ pasta_stop
 # --no-splice: the same -t transfers over the tap, where the capture sees
 # them
 ns_ns=$(topo_netns_name nosplice)
-pasta_root "$ns_ns" --no-splice -t "$P_T,$P_T_WHERE" -T none -u none \
+pasta_ns "$ns_ns" --no-splice -t "$P_T,$P_T_WHERE" -T none -u none \
 	-U none -p "$TOPO_TMP/nosplice.pcap"
 # Over the tap, the namespace sees the gateway as the peer: what tells
 # the checks of seq_spliced() apart

@@ -384,3 +384,43 @@ holder_unshared() {
 	[ "$id" != "$(stat -L -c %i /proc/self/ns/user)" ] &&
 		[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$(command -v sleep)")" ]
 }
+
+# pasta_nobody() - NS ARGS...: a process of nobody's in new user and
+# network namespaces, named NS (ip netns attach) so that the test can run
+# servers and clients there; pasta as nobody attached to it by PID
+HOLDER_PID=""
+pasta_nobody() {
+	local ns=$1 d="$TOPO_TMP/nobody" pidfile log
+
+	shift
+	mkdir -p "$d"
+	chmod 755 "$d"
+	chown "$NOBODY_UID:$NOBODY_GID" "$d"
+	pidfile="$d/pasta-$ns.pid"
+	log="$d/pasta-$ns.log"
+	bg_host /dev/null "${AS_NOBODY[@]}" unshare -Urn sleep 600
+	HOLDER_PID=$BG_PID
+	wait_until 5 holder_unshared "$HOLDER_PID" ||
+		fail "nobody: unshare -Urn did not create the namespaces"
+	ip netns attach "$ns" "$HOLDER_PID"
+	TOPO_NETNS+=("$ns")
+	if [ "$(netns_id "$ns")" = "$(netns_id "$HOST_NS")" ] ||
+	   [ "$(netns_id "$ns")" = "$(stat -L -c %i /proc/self/ns/net)" ] ||
+	   [ "$(netns_id "$ns")" != "$(pid_netns_id "$HOLDER_PID")" ]; then
+		fail "nobody: netns $ns is not the one of PID $HOLDER_PID"
+	fi
+	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
+	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
+	topo_track_pidfile "$pidfile"
+	capture in_host timeout 20 "${AS_NOBODY[@]}" "$UPASTA" --config-net \
+		-P "$pidfile" -l "$log" "$@" "$HOLDER_PID"
+	if [ "$CAP_RC" != 0 ]; then
+		show_capture
+		fail "pasta as nobody $* attached to PID $HOLDER_PID:" \
+		     "exit status $CAP_RC"
+	fi
+	pasta_wait_pid "$pidfile"
+	DAEMON_LOG=$log
+	info "pasta (nobody) $* attached to PID $HOLDER_PID (netns $ns)," \
+	     "PID $PASTA_PID"
+}
