@@ -952,7 +952,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 {
 	struct iovec iov[TCP_READ_FRAMES_MAX + 1];
 	struct tcp_frame *frames[TCP_READ_FRAMES_MAX];
-	uint32_t in_flight, wnd, avail;
+	uint32_t in_flight, wnd, avail, room;
 	struct msghdr mh = { 0 };
 	unsigned int nframes, i, skip_iov = 0;
 	size_t mss = tcp_seg_max(conn);
@@ -975,10 +975,12 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 
 	in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
 	wnd = conn->wnd_from_tap;
-	if (in_flight >= wnd || !tcp_resend_room(conn)) {
-		/* Guest window full: wait for an ACK to open it. If it's
-		 * closed altogether, probe it from the timer, in case the
-		 * update that opens it gets lost (RFC 9293, 3.8.6.1).
+	room = tcp_resend_room(conn);
+	if (in_flight >= wnd || !room) {
+		/* Guest window full, or a segment sent again not yet
+		 * acknowledged: wait for an ACK. If the window is closed
+		 * altogether, probe it from the timer, in case the update
+		 * that opens it gets lost (RFC 9293, 3.8.6.1).
 		 */
 		tcp_epoll_set(c, conn, EPOLLRDHUP | tcp_epollout(conn));
 		if (!wnd && !in_flight) {
@@ -988,8 +990,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 		return;
 	}
 	conn->flags &= (uint16_t)~TCP_F_ZERO_WND;
-	avail = wnd - in_flight;
-	avail = MIN(avail, tcp_resend_room(conn));
+	avail = MIN(wnd - in_flight, room);
 
 	nframes = (unsigned int)MIN((avail + mss - 1) / mss,
 				    (uint32_t)TCP_READ_FRAMES_MAX);
