@@ -31,10 +31,6 @@
 #include "fwd.h"
 #include "log.h"
 #include "passt.h"
-#include "pasta.h"
-#include "tcp.h"
-#include "tcp_splice.h"
-#include "udp.h"
 #include "util.h"
 
 #define PORT_EPHEMERAL_FIRST_DEFAULT	32768
@@ -462,70 +458,242 @@ const struct fwd_rule *fwd_port_rule(const struct fwd_ports *fwd,
 }
 
 /**
- * fwd_port_socks() - Sockets for a forwarded port, one per usable family
- * @c:		Execution context
- * @fwd:	Forwarding configuration the port is in
- * @fds:	Sockets by family (0: IPv4, 1: IPv6) and port, -1 where none
- * @port:	Port
- * @type:	enum epoll_type for the sockets: their epoll reference
+ * struct fwd_socks - The sockets of one forwarding option
+ * @epoll_type:	enum epoll_type of the sockets: their epoll reference
  *		carries the port, and the family index from bit 16
- * @open:	Opens a listening or bound socket for a family, the port and
- *		its rule (NULL if none), returns it or -1
+ * @in_ns:	Opened in pasta's namespace (-T, -U), not on the host
+ * @tcp:	TCP (-t, -T) rather than UDP (-u, -U)
+ * @verb:	What opening one does, for messages: "listen on TCP", ...
+ * @open:	Opens a socket for a family, a port and its rule, registered
+ *		by the protocol (fwd_socks_register())
+ * @drop:	Called before a socket is closed, to drop what uses it: NULL
+ *		if nothing does
+ * @fds:	Sockets by family index and port, -1 if none
+ */
+static struct fwd_socks {
+	unsigned int epoll_type;
+	bool in_ns;
+	bool tcp;
+	const char *verb;
+	fwd_open_fn open;
+	fwd_drop_fn drop;
+	int fds[2][NUM_PORTS];
+} fwd_socks[FWD_DIRS] = {
+	[FWD_TCP_IN]	= { EPOLL_TYPE_TCP_LISTEN,	false, true,
+			    "listen on TCP",	NULL, NULL, { { 0 } } },
+	[FWD_UDP_IN]	= { EPOLL_TYPE_UDP_LISTEN,	false, false,
+			    "bind UDP",		NULL, NULL, { { 0 } } },
+	[FWD_TCP_OUT]	= { EPOLL_TYPE_TCP_LISTEN_NS,	true, true,
+			    "listen on TCP",	NULL, NULL, { { 0 } } },
+	[FWD_UDP_OUT]	= { EPOLL_TYPE_UDP_LISTEN_NS,	true, false,
+			    "bind UDP",		NULL, NULL, { { 0 } } },
+};
+
+/**
+ * fwd_of() - Forwarding configuration of an option
+ * @c:		Execution context
+ * @dir:	Which option
+ *
+ * Return: the configuration
+ */
+static struct fwd_ports *fwd_of(struct ctx *c, enum fwd_dir dir)
+{
+	switch (dir) {
+	case FWD_TCP_IN:
+		return &c->tcp_in;
+	case FWD_UDP_IN:
+		return &c->udp_in;
+	case FWD_TCP_OUT:
+		return &c->tcp_out;
+	default:
+		return &c->udp_out;
+	}
+}
+
+/**
+ * fwd_socks_register() - A protocol says how to open its forwarded sockets
+ * @dir:	Which option
+ * @open:	Opens a socket bound (and listening, for TCP) to a port
+ * @drop:	Called with each socket about to be closed, or NULL
+ */
+void fwd_socks_register(enum fwd_dir dir, fwd_open_fn open, fwd_drop_fn drop)
+{
+	fwd_socks[dir].open = open;
+	fwd_socks[dir].drop = drop;
+	memset(fwd_socks[dir].fds, 0xff, sizeof(fwd_socks[dir].fds));
+}
+
+/**
+ * struct fwd_open_arg - Opening a socket in the namespace: in and out
+ * @open:	Function that opens it
+ * @af:		Address family
+ * @port:	Port
+ * @rule:	Rule of the port, NULL if none
+ * @fd:		Set to the socket, -1 on failure
+ * @err:	Set to errno on failure
+ */
+struct fwd_open_arg {
+	fwd_open_fn open;
+	sa_family_t af;
+	uint16_t port;
+	const struct fwd_rule *rule;
+	int fd;
+	int err;
+};
+
+/**
+ * fwd_open_ns() - In the namespace: open one socket
+ * @c:		Execution context, unused
+ * @arg:	struct fwd_open_arg
+ *
+ * Return: 0
+ */
+static int fwd_open_ns(struct ctx *c, void *arg)
+{
+	struct fwd_open_arg *a = arg;
+
+	(void)c;
+	a->fd = a->open(a->af, a->port, a->rule);
+	a->err = errno;
+	return 0;
+}
+
+/**
+ * fwd_port_open() - Open the sockets of a forwarded port, for each family
+ * @c:		Execution context
+ * @dir:	Which option
+ * @port:	Port
+ *
+ * Families are skipped if disabled, or if the port's rule binds to an
+ * address of the other family. Sockets already open count as opened.
  *
  * Return: number of sockets for @port now (0 to 2)
  */
-unsigned int fwd_port_socks(struct ctx *c, const struct fwd_ports *fwd,
-			    int fds[][NUM_PORTS], uint16_t port,
-			    unsigned int type, fwd_open_fn open)
+static unsigned int fwd_port_open(struct ctx *c, enum fwd_dir dir,
+				  uint16_t port)
 {
-	const struct fwd_rule *rule = fwd_port_rule(fwd, port);
+	const struct fwd_rule *rule = fwd_port_rule(fwd_of(c, dir), port);
+	struct fwd_socks *fs = &fwd_socks[dir];
 	unsigned int ok = 0;
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		union epoll_ref ref = { .type = type,
+		union epoll_ref ref = { .type = fs->epoll_type,
 					.data = port | (uint32_t)i << 16 };
-		sa_family_t af = i ? AF_INET6 : AF_INET;
-		int s;
+		struct fwd_open_arg a = { .open = fs->open, .port = port,
+					  .rule = rule, .fd = -1 };
 
-		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6) ||
-		    (rule && rule->af != AF_UNSPEC && rule->af != af))
+		a.af = i ? AF_INET6 : AF_INET;
+		if ((a.af == AF_INET && !c->ifi4) ||
+		    (a.af == AF_INET6 && !c->ifi6) ||
+		    (rule && rule->af != AF_UNSPEC && rule->af != a.af))
 			continue;
-		if (fds[i][port] >= 0) {
+		if (fs->fds[i][port] >= 0) {
 			ok++;
 			continue;
 		}
 
-		s = open(c, af, port, rule);
-		if (s < 0)
-			continue;
-		ref.fd = s;
-		if (epoll_add(c, EPOLLIN, ref)) {
-			close(s);
+		if (fs->in_ns)
+			ns_call(c, fwd_open_ns, &a);
+		else
+			fwd_open_ns(c, &a);
+		if (a.fd < 0) {
+			errno = a.err;
 			continue;
 		}
-		fds[i][port] = s;
+		ref.fd = a.fd;
+		if (epoll_add(c, EPOLLIN, ref)) {
+			close(a.fd);
+			continue;
+		}
+		fs->fds[i][port] = a.fd;
 		ok++;
 	}
 	return ok;
 }
 
 /**
- * fwd_port_close() - Close the sockets fwd_port_socks() opened for a port
+ * fwd_port_close() - Close the sockets of a forwarded port
  * @c:		Execution context
- * @fds:	Sockets by family and port, set to -1 here
+ * @dir:	Which option
  * @port:	Port
  */
-void fwd_port_close(const struct ctx *c, int fds[][NUM_PORTS], uint16_t port)
+static void fwd_port_close(struct ctx *c, enum fwd_dir dir, uint16_t port)
 {
+	struct fwd_socks *fs = &fwd_socks[dir];
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		if (fds[i][port] < 0)
+		int s = fs->fds[i][port];
+
+		if (s < 0)
 			continue;
-		epoll_del(c, fds[i][port]);
-		close(fds[i][port]);
-		fds[i][port] = -1;
+		if (fs->drop)
+			fs->drop(c, s);
+		epoll_del(c, s);
+		close(s);
+		fs->fds[i][port] = -1;
+	}
+}
+
+/**
+ * fwd_socks_off() - Is a protocol switched off?
+ * @c:		Execution context
+ * @dir:	Which option
+ *
+ * Return: true for --no-tcp with -t or -T, --no-udp with -u or -U
+ */
+static bool fwd_socks_off(const struct ctx *c, enum fwd_dir dir)
+{
+	return fwd_socks[dir].tcp ? c->no_tcp : c->no_udp;
+}
+
+/**
+ * fwd_socks_init() - Open the sockets of the ports forwarded by number or
+ *		      with "all", on the host or in pasta's namespace
+ * @c:		Execution context
+ * @in_ns:	The namespace's (-T, -U, pasta only), else the host's (-t, -u)
+ *
+ * A port asked for by number must work: failing that is fatal. With "all",
+ * ports that can't be had are counted and skipped.
+ */
+void fwd_socks_init(struct ctx *c, bool in_ns)
+{
+	enum fwd_dir dir;
+
+	if (in_ns && c->mode != MODE_PASTA)
+		return;
+
+	for (dir = 0; dir < FWD_DIRS; dir++) {
+		const struct fwd_socks *fs = &fwd_socks[dir];
+		const struct fwd_ports *fwd = fwd_of(c, dir);
+		unsigned int port, failed = 0, ok = 0;
+
+		if (fs->in_ns != in_ns || fwd_socks_off(c, dir) ||
+		    (fwd->mode != FWD_SPEC && fwd->mode != FWD_ALL))
+			continue;
+
+		for (port = 1; port < NUM_PORTS; port++) {
+			if (!fwd_port_is_fwd(fwd, (uint16_t)port))
+				continue;
+			if (fwd_port_open(c, dir, (uint16_t)port)) {
+				ok++;
+				continue;
+			}
+			if (fwd->mode == FWD_SPEC && in_ns)
+				die("Can't %s port %u in the namespace",
+				    fs->verb, port);
+			if (fwd->mode == FWD_SPEC)
+				die("Can't %s port %u: %s", fs->verb, port,
+				    strerror(errno));
+			failed++;
+		}
+
+		if (failed && !in_ns)
+			warn("%s: couldn't %s %u of %u forwarded ports",
+			     fs->tcp ? "TCP" : "UDP",
+			     fs->tcp ? "listen on" : "bind", failed,
+			     failed + ok);
 	}
 }
 
@@ -696,14 +864,15 @@ static void fwd_scan_open(int *fds)
 
 /**
  * fwd_scan_open_ns() - In the namespace: open its /proc/net files
- * @c:		Execution context
+ * @c:		Execution context, unused
+ * @fds:	Set to the descriptors
  *
  * Return: 0
  */
-static int fwd_scan_open_ns(struct ctx *c)
+static int fwd_scan_open_ns(struct ctx *c, void *fds)
 {
 	(void)c;
-	fwd_scan_open(scan_ns);
+	fwd_scan_open(fds);
 	return 0;
 }
 
@@ -773,23 +942,20 @@ void fwd_auto_init(struct ctx *c)
 	    c->udp_in.mode != FWD_AUTO && c->udp_out.mode != FWD_AUTO)
 		return;
 	fwd_scan_open(scan_host);
-	ns_call(c, fwd_scan_open_ns);
+	ns_call(c, fwd_scan_open_ns, scan_ns);
 	fwd_auto_scan(c);
 }
 
 /**
- * fwd_auto_apply() - Follow the scanned set of ports for one direction
+ * fwd_auto_apply() - Follow the scanned set of ports for one option
  * @c:		Execution context
- * @fwd:	Forwarding configuration in FWD_AUTO mode
+ * @dir:	Which option, in FWD_AUTO mode
  * @want:	Ports to forward now
- * @add:	Starts forwarding a port, returns sockets opened
- * @del:	Stops forwarding a port
  */
-static void fwd_auto_apply(struct ctx *c, struct fwd_ports *fwd,
-			   const uint8_t *want,
-			   unsigned int (*add)(struct ctx *c, uint16_t port),
-			   void (*del)(struct ctx *c, uint16_t port))
+static void fwd_auto_apply(struct ctx *c, enum fwd_dir dir,
+			   const uint8_t *want)
 {
+	struct fwd_ports *fwd = fwd_of(c, dir);
 	unsigned int port;
 
 	for (port = 1; port < NUM_PORTS; port++) {
@@ -805,7 +971,7 @@ static void fwd_auto_apply(struct ctx *c, struct fwd_ports *fwd,
 			bitmap_set(fwd->map, port);
 			fwd->delta[port] = 0;
 			fwd->rule_of[port] = 0;
-			if (add(c, (uint16_t)port)) {
+			if (fwd_port_open(c, dir, (uint16_t)port)) {
 				bitmap_set(fwd->automap, port);
 				debug("Forwarding port %u automatically",
 				      port);
@@ -813,7 +979,7 @@ static void fwd_auto_apply(struct ctx *c, struct fwd_ports *fwd,
 				bitmap_clear(fwd->map, port);
 			}
 		} else {
-			del(c, (uint16_t)port);
+			fwd_port_close(c, dir, (uint16_t)port);
 			bitmap_clear(fwd->map, port);
 			bitmap_clear(fwd->automap, port);
 			debug("No longer forwarding port %u", port);
@@ -829,69 +995,49 @@ static void fwd_auto_apply(struct ctx *c, struct fwd_ports *fwd,
  * host; for -T auto, ports listening on the host are forwarded from the
  * namespace; for -u auto and -U auto, UDP ports bound on the other side
  * (outside the ephemeral range, where clients' sockets live). Our own
- * sockets on each side are left out, so the two directions never chase
- * each other.
+ * sockets on each side (the ports of the opposite option) are left out,
+ * so the two directions never chase each other.
  */
 void fwd_auto_scan(struct ctx *c)
 {
+	/* The option forwarding the other way, with the same protocol */
+	static const enum fwd_dir opposite[FWD_DIRS] = {
+		[FWD_TCP_IN] = FWD_TCP_OUT,	[FWD_TCP_OUT] = FWD_TCP_IN,
+		[FWD_UDP_IN] = FWD_UDP_OUT,	[FWD_UDP_OUT] = FWD_UDP_IN,
+	};
 	static uint8_t want[NUM_PORTS / 8];
+	enum fwd_dir dir;
 	unsigned int p;
 
 	if (c->mode != MODE_PASTA)
 		return;
 
-	if (c->tcp_in.mode == FWD_AUTO && !c->no_tcp) {
-		memset(want, 0, sizeof(want));
-		fwd_scan(scan_ns[SCAN_TCP], SCAN_STATE_TCP_LISTEN, want);
-		fwd_scan(scan_ns[SCAN_TCP6], SCAN_STATE_TCP_LISTEN, want);
-		for (p = 1; p < NUM_PORTS; p++)
-			if (bitmap_isset(c->tcp_out.map, p))
-				bitmap_clear(want, p);	/* Our -T sockets */
-		fwd_auto_apply(c, &c->tcp_in, want, tcp_listen_port,
-			       tcp_unlisten_port);
-	}
+	for (dir = 0; dir < FWD_DIRS; dir++) {
+		const struct fwd_socks *fs = &fwd_socks[dir];
+		/* Sockets we open in the namespace follow the host's */
+		const int *scan = fs->in_ns ? scan_host : scan_ns;
+		const uint8_t *ours = fwd_of(c, opposite[dir])->map;
 
-	if (c->tcp_out.mode == FWD_AUTO && !c->no_tcp) {
-		memset(want, 0, sizeof(want));
-		fwd_scan(scan_host[SCAN_TCP], SCAN_STATE_TCP_LISTEN, want);
-		fwd_scan(scan_host[SCAN_TCP6], SCAN_STATE_TCP_LISTEN, want);
-		for (p = 1; p < NUM_PORTS; p++)
-			if (bitmap_isset(c->tcp_in.map, p))
-				bitmap_clear(want, p);	/* Our -t sockets */
-		fwd_auto_apply(c, &c->tcp_out, want, tcp_splice_listen_ns,
-			       tcp_splice_unlisten_ns);
-	}
-
-	if (c->udp_in.mode == FWD_AUTO && !c->no_udp) {
-		uint16_t eph_first, eph_last;
+		if (fwd_of(c, dir)->mode != FWD_AUTO || fwd_socks_off(c, dir))
+			continue;
 
 		memset(want, 0, sizeof(want));
-		fwd_scan(scan_ns[SCAN_UDP], SCAN_STATE_UDP_UNCONN, want);
-		fwd_scan(scan_ns[SCAN_UDP6], SCAN_STATE_UDP_UNCONN, want);
-		fwd_ephemeral_range(&eph_first, &eph_last);
-		for (p = eph_first; p <= eph_last; p++)
-			bitmap_clear(want, p);
-		for (p = 1; p < NUM_PORTS; p++)
-			if (bitmap_isset(c->udp_out.map, p))
-				bitmap_clear(want, p);	/* Our -U sockets */
-		fwd_auto_apply(c, &c->udp_in, want, udp_bind_port,
-			       udp_unbind_port);
-	}
+		if (fs->tcp) {
+			fwd_scan(scan[SCAN_TCP], SCAN_STATE_TCP_LISTEN, want);
+			fwd_scan(scan[SCAN_TCP6], SCAN_STATE_TCP_LISTEN, want);
+		} else {
+			uint16_t eph_first, eph_last;
 
-	if (c->udp_out.mode == FWD_AUTO && !c->no_udp) {
-		uint16_t eph_first, eph_last;
-
-		memset(want, 0, sizeof(want));
-		fwd_scan(scan_host[SCAN_UDP], SCAN_STATE_UDP_UNCONN, want);
-		fwd_scan(scan_host[SCAN_UDP6], SCAN_STATE_UDP_UNCONN, want);
-		fwd_ephemeral_range(&eph_first, &eph_last);
-		for (p = eph_first; p <= eph_last; p++)
-			bitmap_clear(want, p);
+			fwd_scan(scan[SCAN_UDP], SCAN_STATE_UDP_UNCONN, want);
+			fwd_scan(scan[SCAN_UDP6], SCAN_STATE_UDP_UNCONN, want);
+			fwd_ephemeral_range(&eph_first, &eph_last);
+			for (p = eph_first; p <= eph_last; p++)
+				bitmap_clear(want, p);
+		}
 		for (p = 1; p < NUM_PORTS; p++)
-			if (bitmap_isset(c->udp_in.map, p))
-				bitmap_clear(want, p);	/* Our -u sockets */
-		fwd_auto_apply(c, &c->udp_out, want, udp_ns_bind_port,
-			       udp_ns_unbind_port);
+			if (bitmap_isset(ours, p))
+				bitmap_clear(want, p);
+		fwd_auto_apply(c, dir, want);
 	}
 }
 

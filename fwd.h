@@ -81,13 +81,28 @@ const struct fwd_rule *fwd_port_rule(const struct fwd_ports *fwd,
 				     uint16_t port);
 void fwd_ephemeral_range(uint16_t *first, uint16_t *last);
 
+/**
+ * enum fwd_dir - Forwarding options that open sockets, one set each
+ * @FWD_TCP_IN:		-t: TCP listening sockets on the host
+ * @FWD_UDP_IN:		-u: UDP sockets bound on the host
+ * @FWD_TCP_OUT:	-T: TCP listening sockets in pasta's namespace
+ * @FWD_UDP_OUT:	-U: UDP sockets bound in pasta's namespace
+ * @FWD_DIRS:		Number of options
+ */
+enum fwd_dir {
+	FWD_TCP_IN,
+	FWD_UDP_IN,
+	FWD_TCP_OUT,
+	FWD_UDP_OUT,
+	FWD_DIRS,
+};
+
 struct ctx;
-typedef int (*fwd_open_fn)(struct ctx *c, sa_family_t af, uint16_t port,
+typedef int (*fwd_open_fn)(sa_family_t af, uint16_t port,
 			   const struct fwd_rule *rule);
-unsigned int fwd_port_socks(struct ctx *c, const struct fwd_ports *fwd,
-			    int fds[][NUM_PORTS], uint16_t port,
-			    unsigned int type, fwd_open_fn open);
-void fwd_port_close(const struct ctx *c, int fds[][NUM_PORTS], uint16_t port);
+typedef void (*fwd_drop_fn)(struct ctx *c, int s);
+void fwd_socks_register(enum fwd_dir dir, fwd_open_fn open, fwd_drop_fn drop);
+void fwd_socks_init(struct ctx *c, bool in_ns);
 bool fwd_nat_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
 		      void *out);
 void fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,

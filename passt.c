@@ -254,13 +254,14 @@ int main(int argc, char **argv)
 
 	tcp_init(c);
 	udp_init(c);
+	fwd_socks_init(c, false);
 	if (c->mode == MODE_PASST)
 		tap_sock_init(c);
 	pidfile_open(c);
 	if (c->mode == MODE_PASTA) {
 		pasta_setup(c, &r);
 		tcp_splice_init(c);
-		udp_ns_init(c);
+		fwd_socks_init(c, true);
 		fwd_auto_init(c);
 	}
 

@@ -48,7 +48,6 @@
 #include "tap.h"
 #include "util.h"
 
-#define NS_CALL_STACK_SIZE	(256 * 1024)
 
 static int pasta_sync_fd = -1;		/* Child runs its command on EOF */
 static int pasta_pidfd = -1;		/* Child or joined process */
@@ -62,66 +61,6 @@ static int pasta_pidfd = -1;		/* Child or joined process */
 static int pidfd_open_(pid_t pid)
 {
 	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-/**
- * struct ns_call_arg - Work to do in the target namespaces
- * @c:		Execution context
- * @fn:		Function to run there
- * @ret:	Its return value
- */
-struct ns_call_arg {
-	struct ctx *c;
-	int (*fn)(struct ctx *c);
-	int ret;
-};
-
-/**
- * ns_call_tramp() - Join the target namespaces, run the function
- * @arg:	struct ns_call_arg
- *
- * Return: 0 (the result is passed in @arg, memory is shared)
- */
-static int ns_call_tramp(void *arg)
-{
-	struct ns_call_arg *a = arg;
-	struct ctx *c = a->c;
-
-	if (c->pasta_userns_fd >= 0 &&
-	    setns(c->pasta_userns_fd, CLONE_NEWUSER)) {
-		err_perror("Can't join the user namespace");
-		a->ret = -1;
-		return 0;
-	}
-	if (setns(c->pasta_netns_fd, CLONE_NEWNET)) {
-		err_perror("Can't join the network namespace");
-		a->ret = -1;
-		return 0;
-	}
-	a->ret = a->fn(c);
-	return 0;
-}
-
-/**
- * ns_call() - Run a function inside the target namespaces
- * @c:		Execution context
- * @fn:		Function
- *
- * Return: what @fn returned, -1 if the namespaces couldn't be joined
- */
-int ns_call(struct ctx *c, int (*fn)(struct ctx *c))
-{
-	static char stack[NS_CALL_STACK_SIZE] __attribute__((aligned(16)));
-	struct ns_call_arg a = { .c = c, .fn = fn, .ret = -1 };
-	pid_t pid;
-
-	pid = clone(ns_call_tramp, stack + sizeof(stack),
-		    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
-	if (pid < 0)
-		die_perror("Can't start a helper for the namespace");
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return a.ret;
 }
 
 /**
@@ -353,13 +292,15 @@ static void pasta_join_pid(struct ctx *c, const char *arg)
 /**
  * pasta_tap_open() - In the namespace: create the tap device
  * @c:		Execution context
+ * @arg:	Unused
  *
  * Return: 0 on success, -1 on failure
  */
-static int pasta_tap_open(struct ctx *c)
+static int pasta_tap_open(struct ctx *c, void *arg)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
 	int fd;
+	(void)arg;
 
 	if (nl_sock_init_ns()) {
 		err_perror("Can't open netlink socket in the namespace");
@@ -426,14 +367,16 @@ static bool prefix_contains4(struct in_addr net, int len, struct in_addr a)
  * pasta_ns_conf() - In the namespace: loopback up; with --config-net,
  *		     MTU, addresses and default routes on the tap
  * @c:		Execution context
+ * @arg:	Unused
  *
  * Return: 0 on success, -1 on failure
  */
-static int pasta_ns_conf(struct ctx *c)
+static int pasta_ns_conf(struct ctx *c, void *arg)
 {
 	unsigned int lo = if_nametoindex("lo");
 	unsigned int ifi = c->pasta_ifi;
 	int s = nl_sock_ns, rc;
+	(void)arg;
 
 	if (lo && nl_link_up(s, lo))
 		warn("Can't bring up the loopback interface in the namespace");
@@ -542,12 +485,12 @@ void pasta_setup(struct ctx *c, const struct conf_result *r)
 		c->foreground = true;	/* The command owns the terminal */
 	}
 
-	if (ns_call(c, pasta_tap_open)) {
+	if (ns_call(c, pasta_tap_open, NULL)) {
 		if (c->pasta_spawned)
 			kill(c->pasta_child, SIGKILL);
 		die("Can't set up the tap device in the namespace");
 	}
-	if (ns_call(c, pasta_ns_conf)) {
+	if (ns_call(c, pasta_ns_conf, NULL)) {
 		if (c->pasta_spawned)
 			kill(c->pasta_child, SIGKILL);
 		die("Can't configure the namespace");

@@ -11,6 +11,5 @@ void pasta_setup(struct ctx *c, const struct conf_result *r);
 void pasta_release_child(struct ctx *c);
 void pasta_child_handler(struct ctx *c);
 void pasta_netns_quit_check(struct ctx *c);
-int ns_call(struct ctx *c, int (*fn)(struct ctx *c));
 
 #endif /* PASTA_H */

@@ -1921,52 +1921,24 @@ void tcp_timer(struct ctx *c, const struct timespec *now)
 	}
 }
 
-/* Listening sockets for -t, by family and port, -1 if none */
-static int tcp_listen_fds[2][NUM_PORTS];
-
 /**
- * tcp_listen_open() - A listening socket for a -t port
- * @c:		Execution context
+ * tcp_listen_open() - A listening socket for a -t or -T port
  * @af:		Address family
  * @port:	Port
  * @rule:	Forwarding rule of the port, NULL if none
  *
  * Return: socket, -1 on failure
  */
-static int tcp_listen_open(struct ctx *c, sa_family_t af, uint16_t port,
+static int tcp_listen_open(sa_family_t af, uint16_t port,
 			   const struct fwd_rule *rule)
 {
 	int s = sock_bind_port(af, SOCK_STREAM, port, rule);
 
-	(void)c;
 	if (s >= 0 && listen(s, TCP_LISTEN_BACKLOG)) {
 		close(s);
 		return -1;
 	}
 	return s;
-}
-
-/**
- * tcp_listen_port() - Listen on a forwarded port, for each usable family
- * @c:		Execution context
- * @port:	Port
- *
- * Return: number of sockets listening now for @port (0 to 2)
- */
-unsigned int tcp_listen_port(struct ctx *c, uint16_t port)
-{
-	return fwd_port_socks(c, &c->tcp_in, tcp_listen_fds, port,
-			      EPOLL_TYPE_TCP_LISTEN, tcp_listen_open);
-}
-
-/**
- * tcp_unlisten_port() - Stop listening on a port (automatic forwarding)
- * @c:		Execution context
- * @port:	Port
- */
-void tcp_unlisten_port(struct ctx *c, uint16_t port)
-{
-	fwd_port_close(c, tcp_listen_fds, port);
 }
 
 /**
@@ -1983,39 +1955,16 @@ static void tcp_raise_nofile(void)
 }
 
 /**
- * tcp_init() - Listening sockets for -t, ISN key
+ * tcp_init() - ISN key, descriptor limit, how to open -t and -T sockets
  * @c:		Execution context
  */
 void tcp_init(struct ctx *c)
 {
-	unsigned int port, failed = 0, bound = 0;
-
+	(void)c;
 	if (getrandom(tcp_isn_key, sizeof(tcp_isn_key), 0) !=
 	    sizeof(tcp_isn_key))
 		die("Can't get random bytes for TCP sequence numbers");
 	tcp_raise_nofile();
-	memset(tcp_listen_fds, 0xff, sizeof(tcp_listen_fds));
-
-	if (c->no_tcp || (c->tcp_in.mode != FWD_SPEC &&
-			  c->tcp_in.mode != FWD_ALL))
-		return;
-
-	for (port = 1; port < NUM_PORTS; port++) {
-		if (!fwd_port_is_fwd(&c->tcp_in, (uint16_t)port))
-			continue;
-
-		if (tcp_listen_port(c, (uint16_t)port)) {
-			bound++;
-		} else {
-			/* A port asked for by number must work */
-			if (c->tcp_in.mode == FWD_SPEC)
-				die("Can't listen on TCP port %u: %s", port,
-				    strerror(errno));
-			failed++;
-		}
-	}
-
-	if (failed)
-		warn("TCP: couldn't listen on %u of %u forwarded ports",
-		     failed, failed + bound);
+	fwd_socks_register(FWD_TCP_IN, tcp_listen_open, NULL);
+	fwd_socks_register(FWD_TCP_OUT, tcp_listen_open, NULL);
 }

@@ -26,8 +26,6 @@ void tcp_timer(struct ctx *c, const struct timespec *now);
 bool tcp_timer_pending(void);
 void tcp_tap_resume(struct ctx *c, const struct timespec *now);
 bool tcp_tap_blocked(void);
-unsigned int tcp_listen_port(struct ctx *c, uint16_t port);
-void tcp_unlisten_port(struct ctx *c, uint16_t port);
 
 /* Sequence number arithmetic, modulo 2^32 (RFC 1982 style) */
 #define SEQ_LT(a, b)		((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)

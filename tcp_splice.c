@@ -45,13 +45,11 @@
 #include "fwd.h"
 #include "log.h"
 #include "passt.h"
-#include "pasta.h"
 #include "tcp_splice.h"
 #include "util.h"
 
 #define SPLICE_PIPE_SIZE	(1 << 20)	/* Tried first, then default */
 #define SPLICE_POOL_SIZE	32		/* Namespace sockets ready */
-#define SPLICE_LISTEN_BACKLOG	128
 
 #define SPLICE_F_CONNECTING	0x0001	/* s[1] still connecting */
 #define SPLICE_F_EOF0		0x0002	/* End of file read on s[0] */
@@ -63,18 +61,9 @@
 
 static int splice_pipe_size = SPLICE_PIPE_SIZE;
 
-/* Listening sockets in the namespace for -T, by family and port */
-static int ns_listen_fds[2][NUM_PORTS];
-
 /* Sockets opened in the namespace, ready to connect */
 static int ns_pool[2][SPLICE_POOL_SIZE];	/* [0] IPv4, [1] IPv6 */
 static int ns_pool_count[2];
-
-/* Arguments for functions run in the namespace */
-static sa_family_t ns_arg_af;
-static uint16_t ns_arg_port;
-static const struct fwd_rule *ns_arg_rule;
-static int ns_ret_fd;
 
 /**
  * splice_af_idx() - Pool index of an address family
@@ -90,13 +79,15 @@ static int splice_af_idx(sa_family_t af)
 /**
  * ns_pool_fill() - In the namespace: open sockets for the pool
  * @c:		Execution context
+ * @arg:	Unused
  *
  * Return: 0
  */
-static int ns_pool_fill(struct ctx *c)
+static int ns_pool_fill(struct ctx *c, void *arg)
 {
 	int i;
 
+	(void)arg;
 	for (i = 0; i < 2; i++) {
 		sa_family_t af = i ? AF_INET6 : AF_INET;
 
@@ -115,24 +106,6 @@ static int ns_pool_fill(struct ctx *c)
 }
 
 /**
- * ns_listen_one() - In the namespace: a listening socket for -T
- * @c:		Execution context
- *
- * Return: 0, with ns_ret_fd set to the socket or -1
- */
-static int ns_listen_one(struct ctx *c)
-{
-	(void)c;
-	ns_ret_fd = sock_bind_port(ns_arg_af, SOCK_STREAM, ns_arg_port,
-				   ns_arg_rule);
-	if (ns_ret_fd >= 0 && listen(ns_ret_fd, SPLICE_LISTEN_BACKLOG)) {
-		close(ns_ret_fd);
-		ns_ret_fd = -1;
-	}
-	return 0;
-}
-
-/**
  * splice_ns_sock() - Take a socket from the namespace pool
  * @c:		Execution context
  * @af:		Address family
@@ -144,7 +117,7 @@ static int splice_ns_sock(struct ctx *c, sa_family_t af)
 	int i = splice_af_idx(af);
 
 	if (!ns_pool_count[i])
-		ns_call(c, ns_pool_fill);
+		ns_call(c, ns_pool_fill, NULL);
 	if (!ns_pool_count[i])
 		return -1;
 	return ns_pool[i][--ns_pool_count[i]];
@@ -537,75 +510,13 @@ void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
 }
 
 /**
- * tcp_splice_listen_open() - A listening socket for a -T port, made in the
- *			      namespace
- * @c:		Execution context
- * @af:		Address family
- * @port:	Port
- * @rule:	Forwarding rule of the port, NULL if none
- *
- * Return: socket, -1 on failure
- */
-static int tcp_splice_listen_open(struct ctx *c, sa_family_t af,
-				  uint16_t port, const struct fwd_rule *rule)
-{
-	ns_arg_af = af;
-	ns_arg_port = port;
-	ns_arg_rule = rule;
-	ns_ret_fd = -1;
-	ns_call(c, ns_listen_one);
-	return ns_ret_fd;
-}
-
-/**
- * tcp_splice_listen_ns() - Listen in the namespace on one -T port
- * @c:		Execution context
- * @port:	Port
- *
- * Return: number of sockets listening (0 to 2)
- */
-unsigned int tcp_splice_listen_ns(struct ctx *c, uint16_t port)
-{
-	return fwd_port_socks(c, &c->tcp_out, ns_listen_fds, port,
-			      EPOLL_TYPE_TCP_LISTEN_NS, tcp_splice_listen_open);
-}
-
-/**
- * tcp_splice_unlisten_ns() - Stop listening on a port in the namespace
- * @c:		Execution context
- * @port:	Port
- */
-void tcp_splice_unlisten_ns(struct ctx *c, uint16_t port)
-{
-	fwd_port_close(c, ns_listen_fds, port);
-}
-
-/**
- * tcp_splice_init() - -T listeners and the socket pool in the namespace
+ * tcp_splice_init() - Fill the socket pool in the namespace
  * @c:		Execution context
  */
 void tcp_splice_init(struct ctx *c)
 {
-	unsigned int port;
-
-	memset(ns_listen_fds, 0xff, sizeof(ns_listen_fds));
-	if (c->mode != MODE_PASTA || c->no_tcp)
-		return;
-
-	if (!c->no_splice)
-		ns_call(c, ns_pool_fill);
-
-	if (c->tcp_out.mode != FWD_SPEC && c->tcp_out.mode != FWD_ALL)
-		return;
-
-	for (port = 1; port < NUM_PORTS; port++) {
-		if (!fwd_port_is_fwd(&c->tcp_out, (uint16_t)port))
-			continue;
-		if (!tcp_splice_listen_ns(c, (uint16_t)port) &&
-		    c->tcp_out.mode == FWD_SPEC)
-			die("Can't listen on TCP port %u in the namespace",
-			    port);
-	}
+	if (c->mode == MODE_PASTA && !c->no_tcp && !c->no_splice)
+		ns_call(c, ns_pool_fill, NULL);
 }
 
 /**
@@ -618,5 +529,5 @@ void tcp_splice_timer(struct ctx *c)
 		return;
 	if (ns_pool_count[0] < SPLICE_POOL_SIZE / 2 ||
 	    ns_pool_count[1] < SPLICE_POOL_SIZE / 2)
-		ns_call(c, ns_pool_fill);
+		ns_call(c, ns_pool_fill, NULL);
 }

@@ -16,7 +16,5 @@ bool tcp_splice_from_host(struct ctx *c, int s, sa_family_t af,
 void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 			     uint32_t events);
 void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref);
-unsigned int tcp_splice_listen_ns(struct ctx *c, uint16_t port);
-void tcp_splice_unlisten_ns(struct ctx *c, uint16_t port);
 
 #endif /* TCP_SPLICE_H */

@@ -60,7 +60,6 @@
 #include "fwd.h"
 #include "log.h"
 #include "passt.h"
-#include "pasta.h"
 #include "tap.h"
 #include "udp.h"
 #include "util.h"
@@ -77,17 +76,6 @@
 #define UDP_F_SPLICE		0x08	/* Loopback to loopback, no tap */
 
 static uint8_t udp_bufs[UDP_BATCH][UDP_BUF_SIZE];
-
-/* Sockets bound in the namespace for -U, by family and port, -1 if none */
-static int udp_ns_fds[2][NUM_PORTS];
-
-/* Arguments for functions run in the namespace */
-static sa_family_t ns_arg_af;
-static uint16_t ns_arg_port;
-static const struct fwd_rule *ns_arg_rule;
-static const struct sockaddr *ns_arg_to;
-static socklen_t ns_arg_tolen;
-static int ns_ret_fd;
 
 /**
  * udp_sock_bufs() - Large buffers: a burst of big datagrams must fit
@@ -494,34 +482,38 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 }
 
 /**
- * ns_udp_connect() - In the namespace: a socket connected to a target
- * @c:		Execution context
- *
- * Return: 0, with ns_ret_fd set to the socket or -1
+ * struct udp_connect_arg - A connected socket to open: in and out
+ * @af:		Address family
+ * @to:		Address to connect to
+ * @sl:		Length of @to
+ * @fd:		Set to the socket, -1 on failure
  */
-static int ns_udp_connect(struct ctx *c)
-{
-	(void)c;
-	ns_ret_fd = socket(ns_arg_af, SOCK_DGRAM | SOCK_NONBLOCK |
-			   SOCK_CLOEXEC, IPPROTO_UDP);
-	if (ns_ret_fd >= 0 && connect(ns_ret_fd, ns_arg_to, ns_arg_tolen)) {
-		close(ns_ret_fd);
-		ns_ret_fd = -1;
-	}
-	return 0;
-}
+struct udp_connect_arg {
+	sa_family_t af;
+	const struct sockaddr *to;
+	socklen_t sl;
+	int fd;
+};
 
 /**
- * ns_udp_bind() - In the namespace: a socket bound to a -U port
- * @c:		Execution context
+ * udp_connect_sock() - Open a socket connected to a target, here or, through
+ *			ns_call(), in the namespace
+ * @c:		Execution context, unused
+ * @arg:	struct udp_connect_arg
  *
- * Return: 0, with ns_ret_fd set to the socket or -1
+ * Return: 0
  */
-static int ns_udp_bind(struct ctx *c)
+static int udp_connect_sock(struct ctx *c, void *arg)
 {
+	struct udp_connect_arg *a = arg;
+
 	(void)c;
-	ns_ret_fd = sock_bind_port(ns_arg_af, SOCK_DGRAM, ns_arg_port,
-				   ns_arg_rule);
+	a->fd = socket(a->af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		       IPPROTO_UDP);
+	if (a->fd >= 0 && connect(a->fd, a->to, a->sl)) {
+		close(a->fd);
+		a->fd = -1;
+	}
 	return 0;
 }
 
@@ -580,6 +572,7 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 	flow = flow_lookup(&key);
 	if (!flow) {
 		union epoll_ref ref = { .type = EPOLL_TYPE_UDP };
+		struct udp_connect_arg a;
 		socklen_t sl;
 		int s;
 
@@ -600,21 +593,15 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 			sl = sizeof(to.sa6);
 		}
 
-		if (from_ns) {
-			s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK |
-				   SOCK_CLOEXEC, IPPROTO_UDP);
-			if (s >= 0 && connect(s, (struct sockaddr *)&to, sl)) {
-				close(s);
-				s = -1;
-			}
-		} else {
-			ns_arg_af = af;
-			ns_arg_to = (struct sockaddr *)&to;
-			ns_arg_tolen = sl;
-			ns_ret_fd = -1;
-			ns_call(c, ns_udp_connect);
-			s = ns_ret_fd;
-		}
+		a.af = af;
+		a.to = (struct sockaddr *)&to;
+		a.sl = sl;
+		a.fd = -1;
+		if (from_ns)
+			udp_connect_sock(c, &a);
+		else
+			ns_call(c, udp_connect_sock, &a);
+		s = a.fd;
 		if (s < 0)
 			return last;
 		udp_sock_bufs(s);
@@ -681,41 +668,6 @@ void udp_listen_ns_handler(struct ctx *c, union epoll_ref ref,
 	for (i = 0; i < n; )
 		i = udp_splice_datagrams(c, true, ref.fd, (uint16_t)ref.data,
 					 peers, mm, i, n, now);
-}
-
-/**
- * udp_ns_open() - A socket bound to a -U port, made in the namespace
- * @c:		Execution context
- * @af:		Address family
- * @port:	Port
- * @rule:	Forwarding rule of the port, NULL if none
- *
- * Return: socket, -1 on failure
- */
-static int udp_ns_open(struct ctx *c, sa_family_t af, uint16_t port,
-		       const struct fwd_rule *rule)
-{
-	ns_arg_af = af;
-	ns_arg_port = port;
-	ns_arg_rule = rule;
-	ns_ret_fd = -1;
-	ns_call(c, ns_udp_bind);
-	if (ns_ret_fd >= 0)
-		udp_sock_bufs(ns_ret_fd);
-	return ns_ret_fd;
-}
-
-/**
- * udp_ns_bind_port() - Bind a -U port in the namespace
- * @c:		Execution context
- * @port:	Port
- *
- * Return: number of sockets bound now for @port (0 to 2)
- */
-unsigned int udp_ns_bind_port(struct ctx *c, uint16_t port)
-{
-	return fwd_port_socks(c, &c->udp_out, udp_ns_fds, port,
-			      EPOLL_TYPE_UDP_LISTEN_NS, udp_ns_open);
 }
 
 /**
@@ -828,148 +780,50 @@ void udp_flow_timer(struct ctx *c, struct udp_flow *uf,
 		udp_flow_close(c, uf);
 }
 
-/* Sockets bound for -u, by family and port, -1 if none */
-static int udp_listen_fds[2][NUM_PORTS];
-
-static void udp_unbind_fds(struct ctx *c, int fds[2][NUM_PORTS],
-			   uint16_t port);
-
 /**
- * udp_open() - A socket bound to a -u port
- * @c:		Execution context
+ * udp_open() - A socket bound to a -u or -U port
  * @af:		Address family
  * @port:	Port
  * @rule:	Forwarding rule of the port, NULL if none
  *
  * Return: socket, -1 on failure
  */
-static int udp_open(struct ctx *c, sa_family_t af, uint16_t port,
-		    const struct fwd_rule *rule)
+static int udp_open(sa_family_t af, uint16_t port, const struct fwd_rule *rule)
 {
 	int s = sock_bind_port(af, SOCK_DGRAM, port, rule);
 
-	(void)c;
 	if (s >= 0)
 		udp_sock_bufs(s);
 	return s;
 }
 
 /**
- * udp_bind_port() - Bind a forwarded port, for each usable family
+ * udp_drop_sock() - A -u or -U socket is about to close: close its flows
  * @c:		Execution context
- * @port:	Port
- *
- * Return: number of sockets bound now for @port (0 to 2)
+ * @s:		The socket
  */
-unsigned int udp_bind_port(struct ctx *c, uint16_t port)
-{
-	return fwd_port_socks(c, &c->udp_in, udp_listen_fds, port,
-			      EPOLL_TYPE_UDP_LISTEN, udp_open);
-}
-
-/**
- * udp_unbind_port() - Stop forwarding a port (automatic forwarding)
- * @c:		Execution context
- * @port:	Port
- *
- * Flows on the socket go with it.
- */
-void udp_unbind_port(struct ctx *c, uint16_t port)
-{
-	udp_unbind_fds(c, udp_listen_fds, port);
-}
-
-/**
- * udp_ns_unbind_port() - Stop forwarding a -U port (automatic forwarding)
- * @c:		Execution context
- * @port:	Port
- */
-void udp_ns_unbind_port(struct ctx *c, uint16_t port)
-{
-	udp_unbind_fds(c, udp_ns_fds, port);
-}
-
-/**
- * udp_unbind_fds() - Close the bound sockets of a port and their flows
- * @c:		Execution context
- * @fds:	Sockets by family and port
- * @port:	Port
- */
-static void udp_unbind_fds(struct ctx *c, int fds[2][NUM_PORTS],
-			   uint16_t port)
+static void udp_drop_sock(struct ctx *c, int s)
 {
 	unsigned int i;
-	int j;
 
-	for (j = 0; j < 2; j++) {
-		int s = fds[j][port];
+	for (i = 0; i < flow_high; i++) {
+		struct udp_flow *uf = &flowtab[i].udp;
 
-		if (s < 0)
+		if (uf->f.type != FLOW_UDP || !(uf->flags & UDP_F_INBOUND))
 			continue;
-		for (i = 0; i < flow_high; i++) {
-			struct udp_flow *uf = &flowtab[i].udp;
-
-			if (uf->f.type != FLOW_UDP ||
-			    !(uf->flags & UDP_F_INBOUND))
-				continue;
-			if (uf->sock == s ||
-			    ((uf->flags & UDP_F_SPLICE) && uf->shared == s))
-				udp_flow_close(c, uf);
-		}
+		if (uf->sock == s ||
+		    ((uf->flags & UDP_F_SPLICE) && uf->shared == s))
+			udp_flow_close(c, uf);
 	}
-	fwd_port_close(c, fds, port);
 }
 
 /**
- * udp_init() - Bind the ports forwarded with -u
+ * udp_init() - Say how to open -u and -U sockets
  * @c:		Execution context
  */
 void udp_init(struct ctx *c)
 {
-	unsigned int port, failed = 0, bound = 0;
-
-	memset(udp_listen_fds, 0xff, sizeof(udp_listen_fds));
-	memset(udp_ns_fds, 0xff, sizeof(udp_ns_fds));
-	if (c->no_udp || (c->udp_in.mode != FWD_SPEC &&
-			  c->udp_in.mode != FWD_ALL))
-		return;
-
-	for (port = 1; port < NUM_PORTS; port++) {
-		if (!fwd_port_is_fwd(&c->udp_in, (uint16_t)port))
-			continue;
-
-		if (udp_bind_port(c, (uint16_t)port)) {
-			bound++;
-		} else {
-			if (c->udp_in.mode == FWD_SPEC)
-				die("Can't bind UDP port %u: %s", port,
-				    strerror(errno));
-			failed++;
-		}
-	}
-
-	if (failed)
-		warn("UDP: couldn't bind %u of %u forwarded ports", failed,
-		     failed + bound);
-}
-
-/**
- * udp_ns_init() - Bind the ports forwarded with -U, in the namespace
- * @c:		Execution context
- */
-void udp_ns_init(struct ctx *c)
-{
-	unsigned int port;
-
-	if (c->mode != MODE_PASTA || c->no_udp ||
-	    (c->udp_out.mode != FWD_SPEC && c->udp_out.mode != FWD_ALL))
-		return;
-
-	for (port = 1; port < NUM_PORTS; port++) {
-		if (!fwd_port_is_fwd(&c->udp_out, (uint16_t)port))
-			continue;
-		if (!udp_ns_bind_port(c, (uint16_t)port) &&
-		    c->udp_out.mode == FWD_SPEC)
-			die("Can't bind UDP port %u in the namespace", port);
-	}
+	(void)c;
+	fwd_socks_register(FWD_UDP_IN, udp_open, udp_drop_sock);
+	fwd_socks_register(FWD_UDP_OUT, udp_open, udp_drop_sock);
 }

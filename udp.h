@@ -25,12 +25,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 struct udp_flow;
 void udp_flow_timer(struct ctx *c, struct udp_flow *uf,
 		    const struct timespec *now);
-unsigned int udp_bind_port(struct ctx *c, uint16_t port);
-void udp_unbind_port(struct ctx *c, uint16_t port);
 void udp_listen_ns_handler(struct ctx *c, union epoll_ref ref,
 			   uint32_t events, const struct timespec *now);
-unsigned int udp_ns_bind_port(struct ctx *c, uint16_t port);
-void udp_ns_init(struct ctx *c);
-void udp_ns_unbind_port(struct ctx *c, uint16_t port);
 
 #endif /* UDP_H */

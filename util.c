@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -190,6 +191,73 @@ void close_open_files(int from, int keep)
 int ns_enter(int netns_fd)
 {
 	return setns(netns_fd, CLONE_NEWNET);
+}
+
+/**
+ * struct ns_call_arg - Work to do in the target namespaces
+ * @c:		Execution context
+ * @fn:		Function to run there
+ * @arg:	Its argument
+ * @ret:	Its return value
+ */
+struct ns_call_arg {
+	struct ctx *c;
+	ns_call_fn fn;
+	void *arg;
+	int ret;
+};
+
+/**
+ * ns_call_tramp() - Join the target namespaces, run the function
+ * @arg:	struct ns_call_arg
+ *
+ * Return: 0 (the result is passed in @arg, memory is shared)
+ */
+static int ns_call_tramp(void *arg)
+{
+	struct ns_call_arg *a = arg;
+	struct ctx *c = a->c;
+
+	if (c->pasta_userns_fd >= 0 &&
+	    setns(c->pasta_userns_fd, CLONE_NEWUSER)) {
+		err_perror("Can't join the user namespace");
+		a->ret = -1;
+		return 0;
+	}
+	if (setns(c->pasta_netns_fd, CLONE_NEWNET)) {
+		err_perror("Can't join the network namespace");
+		a->ret = -1;
+		return 0;
+	}
+	a->ret = a->fn(c, a->arg);
+	return 0;
+}
+
+/**
+ * ns_call() - Run a function inside the target namespaces (pasta)
+ * @c:		Execution context
+ * @fn:		Function
+ * @arg:	Argument passed to @fn: memory is shared, so it can carry
+ *		results back too
+ *
+ * A short-lived helper sharing our memory and file table joins the
+ * namespaces and runs @fn; we wait for it.
+ *
+ * Return: what @fn returned, -1 if the namespaces couldn't be joined
+ */
+int ns_call(struct ctx *c, ns_call_fn fn, void *arg)
+{
+	static char stack[NS_CALL_STACK_SIZE] __attribute__((aligned(16)));
+	struct ns_call_arg a = { .c = c, .fn = fn, .arg = arg, .ret = -1 };
+	pid_t pid;
+
+	pid = clone(ns_call_tramp, stack + sizeof(stack),
+		    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &a);
+	if (pid < 0)
+		die_perror("Can't start a helper for the namespace");
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return a.ret;
 }
 
 /**

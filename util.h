@@ -43,6 +43,10 @@ int read_file_uint(const char *path, unsigned long *val);
 long timespec_diff_ms(const struct timespec *a, const struct timespec *b);
 void close_open_files(int from, int keep);
 int ns_enter(int netns_fd);
+
+#define NS_CALL_STACK_SIZE	(256 * 1024)
+typedef int (*ns_call_fn)(struct ctx *c, void *arg);
+int ns_call(struct ctx *c, ns_call_fn fn, void *arg);
 int str_to_ulong(const char *s, unsigned long max, unsigned long *val);
 
 struct fwd_rule;
