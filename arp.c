@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "arp.h"
+#include "fwd.h"
 #include "log.h"
 #include "passt.h"
 #include "tap.h"
@@ -74,7 +75,7 @@ bool arp(struct ctx *c, const struct pool *frames, size_t idx)
 
 		memcpy(&sip, am->sip, sizeof(sip));
 		if (sip && memcmp(am->sha, c->our_tap_mac, ETH_ALEN))
-			tap_learn_addr4(c, sip);
+			fwd_learn_addr4(c, sip);
 	}
 
 	if (ah->ar_op != htons(ARPOP_REQUEST))

@@ -61,6 +61,7 @@
 #include <string.h>
 
 #include "dhcp.h"
+#include "frame.h"
 #include "log.h"
 #include "packet.h"
 #include "passt.h"
@@ -72,8 +73,6 @@
 #define BOOTP_FLAG_BROADCAST	0x8000
 #define BOOTP_VEND_LEN		64	/* RFC 951: vendor area of BOOTP */
 
-#define DHCP_SERVER_PORT	67
-#define DHCP_CLIENT_PORT	68
 #define DHCP_MAGIC_COOKIE	0x63825363	/* 99.130.83.99, RFC 2132 2 */
 
 /* Smallest IP datagram every client takes, RFC 2132 9.10, RFC 2131 2 */
@@ -871,7 +870,7 @@ static void dhcp_reply(struct ctx *c, const struct dhcp_req *r, uint8_t type,
 
 	debug_ratelimit("DHCP: %s to %s for %s", dhcp_type_name(type),
 			inet_ntoa(dst), dhcp_type_name(r->type));
-	tap_udp4_send(c, c->ip4.our_tap_addr, DHCP_SERVER_PORT, dst, dport,
+	frame_udp4_send(c, c->ip4.our_tap_addr, DHCP_SERVER_PORT, dst, dport,
 		      &m, len);
 }
 

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "dhcpv6.h"
+#include "frame.h"
 #include "log.h"
 #include "passt.h"
 #include "tap.h"
@@ -757,7 +758,7 @@ int dhcpv6(struct ctx *c, const struct in6_addr *saddr,
 		return 0;
 	}
 
-	tap_udp6_send(c, &c->ip6.our_tap_ll, DHCPV6_SERVER_PORT, saddr,
+	frame_udp6_send(c, &c->ip6.our_tap_ll, DHCPV6_SERVER_PORT, saddr,
 		      DHCPV6_CLIENT_PORT, buf, o.len);
 	return 1;
 }

@@ -698,6 +698,29 @@ void fwd_socks_init(struct ctx *c, bool in_ns)
 }
 
 /**
+ * fwd_learn_addr4() - Note the IPv4 source address the guest uses
+ * @c:		Execution context
+ * @saddr:	Source address, network order
+ *
+ * Replies go to the address the guest uses, which may not be the one we
+ * offered; say so in the log when it changes to something unexpected.
+ */
+void fwd_learn_addr4(struct ctx *c, in_addr_t saddr)
+{
+	char buf[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
+
+	if (saddr == c->ip4.addr_seen.s_addr)
+		return;
+	c->ip4.addr_seen.s_addr = saddr;
+	if (saddr == c->ip4.addr.s_addr)
+		return;
+	inet_ntop(AF_INET, &saddr, buf, sizeof(buf));
+	inet_ntop(AF_INET, &c->ip4.addr, want, sizeof(want));
+	info("Guest uses IPv4 address %s, not %s: replies go there", buf,
+	     want);
+}
+
+/**
  * fwd_nat_from_tap() - Host side address for a destination the guest used
  * @c:		Execution context
  * @af:		Address family

@@ -103,6 +103,7 @@ typedef int (*fwd_open_fn)(sa_family_t af, uint16_t port,
 typedef void (*fwd_drop_fn)(struct ctx *c, int s);
 void fwd_socks_register(enum fwd_dir dir, fwd_open_fn open, fwd_drop_fn drop);
 void fwd_socks_init(struct ctx *c, bool in_ns);
+void fwd_learn_addr4(struct ctx *c, in_addr_t saddr);
 bool fwd_nat_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
 		      void *out);
 void fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "flow.h"
+#include "frame.h"
 #include "fwd.h"
 #include "icmp.h"
 #include "log.h"
@@ -209,12 +210,12 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 		if (flow->f.type == FLOW_PING4) {
 			if (ih->type != ICMP_ECHOREPLY)
 				continue;
-			tap_icmp4_send(c, k->dst.v4mapped.a4,
+			frame_icmp4_send(c, k->dst.v4mapped.a4,
 				       k->src.v4mapped.a4, buf, (size_t)n);
 		} else {
 			if (ih->type != ICMP6_ECHO_REPLY)
 				continue;
-			tap_icmp6_send(c, &k->dst.a6, &k->src.a6, buf,
+			frame_icmp6_send(c, &k->dst.a6, &k->src.a6, buf,
 				       (size_t)n);
 		}
 		flow->ping.ts = now->tv_sec;

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "dhcpv6.h"
+#include "frame.h"
 #include "log.h"
 #include "ndp.h"
 #include "passt.h"
@@ -271,7 +272,7 @@ static void ndp_ns(struct ctx *c, const struct in6_addr *saddr,
 	memcpy(na.tlla.mac, c->our_tap_mac, ETH_ALEN_);
 
 	/* We answer as the node owning the target address */
-	tap_icmp6_send(c, &ns.nd_ns_target, dst, &na, sizeof(na));
+	frame_icmp6_send(c, &ns.nd_ns_target, dst, &na, sizeof(na));
 }
 
 /**
@@ -460,7 +461,7 @@ static void ndp_ra_send(struct ctx *c, const struct in6_addr *dst)
 	static uint8_t buf[RA_MAX_LEN] __attribute__((aligned(8)));
 	size_t len = ndp_ra_build(c, buf);
 
-	tap_icmp6_send(c, &c->ip6.our_tap_ll, dst, buf, len);
+	frame_icmp6_send(c, &c->ip6.our_tap_ll, dst, buf, len);
 }
 
 /**

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "dispatch.h"
 #include "flow.h"
 #include "fwd.h"
 #include "icmp.h"
@@ -320,11 +321,12 @@ int main(int argc, char **argv)
 				tap_listen_handler(c, ev);
 				break;
 			case EPOLL_TYPE_TAP_PASST:
-				if (ref.fd == c->fd_tap)
-					tap_passt_handler(c, ev, &now);
+				if (ref.fd == c->fd_tap &&
+				    dispatch_passt_handler(c, ev, &now))
+					passt_exit(c, EXIT_SUCCESS);
 				break;
 			case EPOLL_TYPE_TAP_PASTA:
-				tap_pasta_handler(c, ev, &now);
+				dispatch_pasta_handler(c, ev, &now);
 				break;
 			case EPOLL_TYPE_PASTA_PIDFD:
 				pasta_child_handler(c);

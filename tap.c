@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* tap.c - The guest side: both transports, frame parsing, batched output
+/* tap.c - The guest side: both transports and the output queue
+ *
+ * The bottom layer of the frame path: it moves Ethernet frames between us
+ * and the guest, and knows nothing of what they carry.
  *
  * passt talks to qemu over a UNIX domain stream socket: each Ethernet frame
  * is preceded by its length, a 32-bit big-endian number. One read can carry
@@ -13,17 +16,19 @@
  * pasta reads a tap device in the namespace: every read is exactly one
  * frame, and many reads are done per wakeup.
  *
- * Either way, frames are collected into a packet pool (packet.c) and then
- * parsed: Ethernet, then IPv4 or IPv6 with lengths checked against what was
- * received, then handed to the protocol that owns them. Consecutive frames
- * of one flow (same addresses, protocol and ports) are handed on together
- * so that a protocol can make one socket call for the whole run.
+ * Either way, received frames are described by a packet pool (packet.c)
+ * that tap_passt_read() and tap_pasta_read() return to dispatch.c, which
+ * parses them and hands them to the protocols.
  *
  * Output is queued and flushed once per loop iteration: for passt, one
  * sendmsg() carries every queued frame with its length prefix. A stream
  * socket may take only part of that; the rest of a frame that was started
  * is kept and written first next time, so the framing never breaks, and
  * frames that can't be queued are dropped (and counted), never blocked on.
+ * Frames are queued either by copy (tap_send_iov(), tap_send_frame()) or,
+ * for bulk TCP data, by reference: tcp.c builds them in frame buffers it
+ * takes from here (tap_frames_get()), which are all free again once the
+ * queue has been flushed. This file owns those buffers.
  */
 
 #include <arpa/inet.h>
@@ -47,27 +52,35 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "arp.h"
-#include "checksum.h"
-#include "dhcp.h"
-#include "dhcpv6.h"
-#include "icmp.h"
-#include "ndp.h"
 #include "log.h"
 #include "passt.h"
 #include "pcap.h"
 #include "tap.h"
-#include "tcp.h"
-#include "udp.h"
 #include "util.h"
 
 struct tap_stats tap_stats;
-unsigned long tap_flush_gen;	/* Counts flushes: frames by reference free */
 
 /* Receive side: frames land here, the pool describes them */
 static char tap_buf[TAP_BUF_BYTES];
-static size_t tap_buf_partial;		/* passt: bytes of an incomplete frame */
 PACKET_POOL_DECL(tap_pool, TAP_POOL_FRAMES, tap_buf, sizeof(tap_buf));
+
+/**
+ * struct tap_rd - passt: state of the stream read by tap_passt_read()
+ * @off:	Start of the data not yet made into frames, in tap_buf
+ * @end:	End of the data received
+ * @rounds:	recv() calls in this wakeup so far
+ * @bad:	A length that can't be was found at @off
+ */
+static struct tap_rd {
+	size_t off;
+	size_t end;
+	int rounds;
+	bool bad;
+} tap_rd;
+
+/* Frame buffers queued by reference: all free again after a flush */
+static struct tap_frame tap_frames[TAP_FRAMES];
+static unsigned int tap_frames_used;
 
 /* Output side: queued frames, each with room for the 4-byte length */
 static char tap_out[TAP_OUT_BYTES];
@@ -201,7 +214,8 @@ void tap_sock_init(struct ctx *c)
  */
 static void tap_passt_reset(void)
 {
-	tap_buf_partial = 0;
+	memset(&tap_rd, 0, sizeof(tap_rd));
+	tap_frames_used = 0;
 	tap_backlog_len = 0;
 	tap_out_used = 0;
 	tap_out_frames = 0;
@@ -248,8 +262,10 @@ void tap_listen_handler(struct ctx *c, uint32_t events)
 /**
  * tap_passt_close() - passt: the guest is gone, listen again or quit
  * @c:		Execution context
+ *
+ * Return: true if we must exit now (--one-off or --fd): the caller does
  */
-static void tap_passt_close(struct ctx *c)
+bool tap_passt_close(struct ctx *c)
 {
 	epoll_del(c, c->fd_tap);
 	close(c->fd_tap);
@@ -259,9 +275,10 @@ static void tap_passt_close(struct ctx *c)
 	if (c->one_off || c->fd_tap_given) {
 		info("Guest disconnected, exiting (%s)",
 		     c->fd_tap_given ? "--fd" : "--one-off");
-		passt_exit(c, EXIT_SUCCESS);
+		return true;
 	}
 	info("Guest disconnected, waiting for a new connection");
+	return false;
 }
 
 /**
@@ -303,98 +320,84 @@ int tap_stream_parse(struct pool *frames, char *buf, size_t len,
 }
 
 /**
- * tap_passt_handler() - passt: data or hangup on the guest's socket
+ * tap_passt_read() - passt: the next frames from the guest's socket
  * @c:		Execution context
- * @events:	epoll events
- * @now:	Current time
+ * @gone:	Set if the connection is lost (end of file, error, or a
+ *		stream out of sync): the caller closes it
+ *
+ * Frames already received come first; then we read more, up to
+ * TAP_READ_ROUNDS times in one wakeup (epoll is level-triggered: if data
+ * is left, we're called again). A frame cut by the end of what we read
+ * stays at the start of the buffer until its rest arrives.
+ *
+ * Return: pool of frames, valid until the next call, NULL if none is left
+ *	   for now
  */
-void tap_passt_handler(struct ctx *c, uint32_t events,
-		       const struct timespec *now)
+const struct pool *tap_passt_read(struct ctx *c, bool *gone)
 {
-	bool eof = false;
-	int rounds;
+	pool_flush(&tap_pool);
 
-	if (events & EPOLLOUT) {
-		tap_flush(c);
-		if (!tap_backlogged())
-			tcp_tap_resume(c, now);
-	}
-
-	if (!(events & EPOLLIN)) {
-		if (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))
-			tap_passt_close(c);
-		return;
-	}
-
-	/* Bounded: level-triggered epoll calls us again if data is left */
-	for (rounds = 0; rounds < TAP_READ_ROUNDS; rounds++) {
-		size_t total, off = 0, consumed;
+	for (;;) {
+		size_t consumed = 0;
 		ssize_t n;
-		int rc;
 
-		n = recv(c->fd_tap, tap_buf + tap_buf_partial,
-			 sizeof(tap_buf) - tap_buf_partial, MSG_DONTWAIT);
-		if (n == 0) {
-			eof = true;
-			break;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				warn_perror("Guest socket read error");
-				eof = true;
-			}
-			break;
-		}
-
-		total = tap_buf_partial + (size_t)n;
-		do {
-			pool_flush(&tap_pool);
-			rc = tap_stream_parse(&tap_pool, tap_buf + off,
-					      total - off, &consumed);
-			tap_handler(c, &tap_pool, now);
-			off += consumed;
-		} while (!rc && consumed && pool_full(&tap_pool));
-
-		if (rc) {
+		if (!tap_rd.bad &&
+		    tap_stream_parse(&tap_pool, tap_buf + tap_rd.off,
+				     tap_rd.end - tap_rd.off, &consumed)) {
 			uint32_t bad;
 
-			memcpy(&bad, tap_buf + off, sizeof(bad));
+			memcpy(&bad, tap_buf + tap_rd.off + consumed,
+			       sizeof(bad));
 			err("Impossible frame length %u from guest, "
 			    "closing the connection", ntohl(bad));
-			eof = true;
+			tap_rd.bad = true;
+		}
+		tap_rd.off += consumed;
+		if (tap_pool.count)
+			return &tap_pool;	/* Frames before a bad length too */
+		if (tap_rd.bad)
 			break;
+
+		/* What's left is a partial frame, if anything */
+		tap_rd.end -= tap_rd.off;
+		memmove(tap_buf, tap_buf + tap_rd.off, tap_rd.end);
+		tap_rd.off = 0;
+
+		if (tap_rd.rounds++ >= TAP_READ_ROUNDS) {
+			tap_rd.rounds = 0;
+			return NULL;
 		}
 
-		tap_buf_partial = total - off;
-		memmove(tap_buf, tap_buf + off, tap_buf_partial);
+		n = recv(c->fd_tap, tap_buf + tap_rd.end,
+			 sizeof(tap_buf) - tap_rd.end, MSG_DONTWAIT);
+		if (n > 0) {
+			tap_rd.end += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			tap_rd.rounds = 0;
+			return NULL;
+		}
+		if (n < 0)
+			warn_perror("Guest socket read error");
+		break;
 	}
 
-	tap_flush(c);
-	if (eof)
-		tap_passt_close(c);
+	*gone = true;
+	return NULL;
 }
 
 /**
- * tap_pasta_handler() - pasta: frames on the tap device
+ * tap_pasta_read() - pasta: frames waiting on the tap device
  * @c:		Execution context
- * @events:	epoll events
- * @now:	Current time
+ *
+ * Return: pool of frames, valid until the next call
  */
-void tap_pasta_handler(struct ctx *c, uint32_t events,
-		       const struct timespec *now)
+const struct pool *tap_pasta_read(struct ctx *c)
 {
 	size_t used = 0;
-
-	if (events & EPOLLOUT)
-		tap_flush(c);
-
-	if (events & (EPOLLHUP | EPOLLERR))
-		die("Tap device closed, exiting");
-
-	if (!(events & EPOLLIN))
-		return;
 
 	pool_flush(&tap_pool);
 	while (sizeof(tap_buf) - used >= TAP_FRAME_MAX &&
@@ -418,8 +421,7 @@ void tap_pasta_handler(struct ctx *c, uint32_t events,
 		used += ROUND_UP((size_t)n, 8);
 	}
 
-	tap_handler(c, &tap_pool, now);
-	tap_flush(c);
+	return &tap_pool;
 }
 
 /**
@@ -474,8 +476,8 @@ void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt)
 /**
  * tap_send_frame_ref() - Queue a frame without copying it
  * @c:		Execution context
- * @frame:	Frame, starting with the Ethernet header: it must stay
- *		unchanged until the next tap_flush() (see tap_flush_gen)
+ * @frame:	Frame, starting with the Ethernet header, in a buffer from
+ *		tap_frames_get(): it must stay unchanged until it's sent
  * @len:	Length of the frame
  *
  * Return: true if queued, false if dropped
@@ -499,6 +501,41 @@ bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len)
 }
 
 /**
+ * tap_frames_get() - Frame buffers to build frames in, queued by reference
+ * @c:		Execution context
+ * @n:		Number of buffers, at most TAP_FRAMES
+ *
+ * If fewer than @n buffers are free, or the queue has room for fewer than
+ * @n more frames, the queue is flushed first, which frees all buffers: so
+ * queueing the @n frames with tap_send_frame_ref() can't flush the queue
+ * (and free buffers still being filled) halfway. Buffers taken and not
+ * queued are given back with tap_frames_put(), before anything else is
+ * queued.
+ *
+ * Return: the first of @n consecutive buffers
+ */
+struct tap_frame *tap_frames_get(struct ctx *c, unsigned int n)
+{
+	struct tap_frame *f;
+
+	if (TAP_FRAMES - tap_frames_used < n ||
+	    TAP_OUT_FRAMES - tap_out_frames < n)
+		tap_flush(c);
+	f = &tap_frames[tap_frames_used];
+	tap_frames_used += n;
+	return f;
+}
+
+/**
+ * tap_frames_put() - Give back the last buffers taken, unused
+ * @n:		Number of buffers
+ */
+void tap_frames_put(unsigned int n)
+{
+	tap_frames_used -= n;
+}
+
+/**
  * tap_send_frame() - Queue one frame for the guest
  * @c:		Execution context
  * @frame:	Frame, starting with the Ethernet header
@@ -510,245 +547,6 @@ void tap_send_frame(struct ctx *c, const void *frame, size_t len)
 			     .iov_len = len };
 
 	tap_send_iov(c, &iov, 1);
-}
-
-/**
- * tap_eth_dst() - Destination MAC address for a frame to the guest
- * @c:		Execution context
- * @af:		Address family of @dst
- * @dst:	Destination IP address
- * @mac:	Set to the MAC address
- */
-static void tap_eth_dst(const struct ctx *c, sa_family_t af, const void *dst,
-			uint8_t *mac)
-{
-	static const uint8_t zero[ETH_ALEN];
-
-	if (af == AF_INET6 && IN6_IS_ADDR_MULTICAST((const struct in6_addr *)dst)) {
-		const uint8_t *a = dst;
-
-		mac[0] = mac[1] = 0x33;
-		memcpy(mac + 2, a + 12, 4);
-		return;
-	}
-	if ((af == AF_INET &&
-	     ((const struct in_addr *)dst)->s_addr == htonl(INADDR_BROADCAST)) ||
-	    !memcmp(c->guest_mac, zero, ETH_ALEN)) {
-		memset(mac, 0xff, ETH_ALEN);
-		return;
-	}
-	memcpy(mac, c->guest_mac, ETH_ALEN);
-}
-
-/**
- * tap_ip4_send() - Build an IPv4 frame around a layer 4 packet, queue it
- * @c:		Execution context
- * @src:	Source address
- * @dst:	Destination address
- * @proto:	Protocol number
- * @l4:		Layer 4 header (and payload), checksum already set
- * @hlen:	Length of @l4
- * @data:	Payload, if not in @l4: NULL if none
- * @dlen:	Length of @data
- */
-static void tap_ip4_send(struct ctx *c, struct in_addr src,
-			 struct in_addr dst, uint8_t proto, const void *l4,
-			 size_t hlen, const void *data, size_t dlen)
-{
-	struct {
-		struct ethhdr eh;
-		struct iphdr iph;
-	} __attribute__((packed)) h;
-	size_t l4len = hlen + dlen;
-	struct iovec iov[3];
-
-	if (l4len > 65535 - sizeof(h.iph))
-		return;
-
-	tap_eth_dst(c, AF_INET, &dst, h.eh.h_dest);
-	memcpy(h.eh.h_source, c->our_tap_mac, ETH_ALEN);
-	h.eh.h_proto = htons(ETH_P_IP);
-
-	memset(&h.iph, 0, sizeof(h.iph));
-	h.iph.version = 4;
-	h.iph.ihl = sizeof(h.iph) / 4;
-	h.iph.tot_len = htons((uint16_t)(sizeof(h.iph) + l4len));
-	h.iph.frag_off = htons(IP_DF);
-	h.iph.ttl = 255;
-	h.iph.protocol = proto;
-	h.iph.saddr = src.s_addr;
-	h.iph.daddr = dst.s_addr;
-	h.iph.check = csum_ip4_header(&h.iph, sizeof(h.iph));
-
-	iov[0].iov_base = &h;
-	iov[0].iov_len = sizeof(h);
-	iov[1].iov_base = (void *)(uintptr_t)l4;
-	iov[1].iov_len = hlen;
-	iov[2].iov_base = (void *)(uintptr_t)data;
-	iov[2].iov_len = dlen;
-	tap_send_iov(c, iov, dlen ? 3 : 2);
-}
-
-/**
- * tap_ip6_send() - Build an IPv6 frame around a layer 4 packet, queue it
- * @c:		Execution context
- * @src:	Source address
- * @dst:	Destination address
- * @proto:	Next header
- * @l4:		Layer 4 header (and payload), checksum already set
- * @hlen:	Length of @l4
- * @data:	Payload, if not in @l4: NULL if none
- * @dlen:	Length of @data
- */
-static void tap_ip6_send(struct ctx *c, const struct in6_addr *src,
-			 const struct in6_addr *dst, uint8_t proto,
-			 const void *l4, size_t hlen, const void *data,
-			 size_t dlen)
-{
-	struct {
-		struct ethhdr eh;
-		struct ip6_hdr ip6h;
-	} __attribute__((packed)) h;
-	size_t l4len = hlen + dlen;
-	struct iovec iov[3];
-
-	if (l4len > 65535)
-		return;
-
-	tap_eth_dst(c, AF_INET6, dst, h.eh.h_dest);
-	memcpy(h.eh.h_source, c->our_tap_mac, ETH_ALEN);
-	h.eh.h_proto = htons(ETH_P_IPV6);
-
-	memset(&h.ip6h, 0, sizeof(h.ip6h));
-	h.ip6h.ip6_flow = htonl(6U << 28);
-	h.ip6h.ip6_plen = htons((uint16_t)l4len);
-	h.ip6h.ip6_nxt = proto;
-	h.ip6h.ip6_hlim = 255;	/* Required for NDP (RFC 4861, 6.1) */
-	h.ip6h.ip6_src = *src;
-	h.ip6h.ip6_dst = *dst;
-
-	iov[0].iov_base = &h;
-	iov[0].iov_len = sizeof(h);
-	iov[1].iov_base = (void *)(uintptr_t)l4;
-	iov[1].iov_len = hlen;
-	iov[2].iov_base = (void *)(uintptr_t)data;
-	iov[2].iov_len = dlen;
-	tap_send_iov(c, iov, dlen ? 3 : 2);
-}
-
-/**
- * tap_udp4_send() - Send a UDP datagram over IPv4 to the guest
- * @c:		Execution context
- * @src:	Source address
- * @sport:	Source port, host order
- * @dst:	Destination address (broadcast goes to the broadcast MAC)
- * @dport:	Destination port, host order
- * @data:	Payload
- * @len:	Length of payload
- */
-void tap_udp4_send(struct ctx *c, struct in_addr src, in_port_t sport,
-		   struct in_addr dst, in_port_t dport, const void *data,
-		   size_t len)
-{
-	size_t l4len = sizeof(struct udphdr) + len;
-	struct udphdr uh;
-	uint32_t sum;
-
-	if (len > 65535 - sizeof(uh) - sizeof(struct iphdr))
-		return;
-
-	uh.source = htons(sport);
-	uh.dest = htons(dport);
-	uh.len = htons((uint16_t)l4len);
-	uh.check = 0;
-	/* The header has an even length: its sum and the payload's add up */
-	sum = csum_unfolded(&uh, sizeof(uh),
-			    csum_pseudo4(src, dst, IPPROTO_UDP, l4len));
-	uh.check = csum(data, len, sum);
-	if (!uh.check)
-		uh.check = 0xffff;
-
-	tap_ip4_send(c, src, dst, IPPROTO_UDP, &uh, sizeof(uh), data, len);
-}
-
-/**
- * tap_udp6_send() - Send a UDP datagram over IPv6 to the guest
- * @c:		Execution context
- * @src:	Source address
- * @sport:	Source port, host order
- * @dst:	Destination address
- * @dport:	Destination port, host order
- * @data:	Payload
- * @len:	Length of payload
- */
-void tap_udp6_send(struct ctx *c, const struct in6_addr *src, in_port_t sport,
-		   const struct in6_addr *dst, in_port_t dport,
-		   const void *data, size_t len)
-{
-	size_t l4len = sizeof(struct udphdr) + len;
-	struct udphdr uh;
-	uint32_t sum;
-
-	if (len > 65535 - sizeof(uh))
-		return;
-
-	uh.source = htons(sport);
-	uh.dest = htons(dport);
-	uh.len = htons((uint16_t)l4len);
-	uh.check = 0;
-	sum = csum_unfolded(&uh, sizeof(uh),
-			    csum_pseudo6(src, dst, IPPROTO_UDP, l4len));
-	uh.check = csum(data, len, sum);
-	if (!uh.check)
-		uh.check = 0xffff;
-
-	tap_ip6_send(c, src, dst, IPPROTO_UDP, &uh, sizeof(uh), data, len);
-}
-
-/**
- * tap_icmp4_send() - Send an ICMP message to the guest
- * @c:		Execution context
- * @src:	Source address
- * @dst:	Destination address
- * @icmp:	ICMP header and payload: the checksum is computed here
- * @len:	Length of @icmp
- */
-void tap_icmp4_send(struct ctx *c, struct in_addr src, struct in_addr dst,
-		    void *icmp, size_t len)
-{
-	uint8_t *p = icmp;
-
-	if (len < 4)
-		return;
-	p[2] = p[3] = 0;
-	{
-		uint16_t sum = csum(icmp, len, 0);
-
-		memcpy(p + 2, &sum, sizeof(sum));
-	}
-	tap_ip4_send(c, src, dst, IPPROTO_ICMP, icmp, len, NULL, 0);
-}
-
-/**
- * tap_icmp6_send() - Send an ICMPv6 message to the guest
- * @c:		Execution context
- * @src:	Source address
- * @dst:	Destination address
- * @icmp6:	ICMPv6 header and payload: the checksum is computed here
- * @len:	Length of @icmp6
- */
-void tap_icmp6_send(struct ctx *c, const struct in6_addr *src,
-		    const struct in6_addr *dst, void *icmp6, size_t len)
-{
-	uint8_t *p = icmp6;
-	uint16_t sum;
-
-	if (len < 4)
-		return;
-	p[2] = p[3] = 0;
-	sum = csum(icmp6, len, csum_pseudo6(src, dst, IPPROTO_ICMPV6, len));
-	memcpy(p + 2, &sum, sizeof(sum));
-	tap_ip6_send(c, src, dst, IPPROTO_ICMPV6, icmp6, len, NULL, 0);
 }
 
 /**
@@ -932,362 +730,7 @@ void tap_flush(struct ctx *c)
 out:
 	tap_out_frames = 0;
 	tap_out_used = 0;
-	tap_flush_gen++;
-}
-
-/**
- * tap_l4_unhandled() - Frames for a protocol that has no handler (yet)
- * @proto:	Description of the protocol
- * @count:	Number of frames
- */
-static void tap_l4_unhandled(const char *proto, size_t count)
-{
-	trace("%zu %s frame(s) from the guest: not handled", count, proto);
-}
-
-/* A run: consecutive TCP or UDP packets of one flow, handed on together */
-#define TAP_RUN_MAX		256
-static struct iovec tap_run_pkt[TAP_RUN_MAX];
-static struct pool tap_run_pool = { .size = TAP_RUN_MAX,
-				    .pkt = tap_run_pkt };
-
-/**
- * struct tap_run - The run being collected
- * @active:	A run is open
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @af:		Address family
- * @saddr:	Source address
- * @daddr:	Destination address
- * @ports:	Source and destination port, as in the header
- */
-static struct tap_run {
-	bool active;
-	uint8_t proto;
-	sa_family_t af;
-	struct in6_addr saddr;
-	struct in6_addr daddr;
-	uint32_t ports;
-} tap_run;
-
-/**
- * tap_run_flush() - Hand the collected run to its protocol
- * @c:		Execution context
- * @now:	Current time
- */
-static void tap_run_flush(struct ctx *c, const struct timespec *now)
-{
-	if (!tap_run.active)
-		return;
-
-	if (tap_run.proto == IPPROTO_TCP)
-		tcp_tap_handler(c, tap_run.af, &tap_run.saddr, &tap_run.daddr,
-				&tap_run_pool, now);
-	else
-		udp_tap_handler(c, tap_run.af, &tap_run.saddr, &tap_run.daddr,
-				&tap_run_pool, now);
-
-	pool_flush(&tap_run_pool);
-	tap_run.active = false;
-}
-
-/**
- * tap_run_add() - Add a TCP or UDP packet to the run, or start a new one
- * @c:		Execution context
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @af:		Address family
- * @saddr:	Source address
- * @daddr:	Destination address
- * @frames:	Pool of frames the packet lies in
- * @l4:		Layer 4 header and payload, checked to lie in @frames
- * @l4len:	Its length, at least 4 bytes (the ports)
- * @now:	Current time
- */
-static void tap_run_add(struct ctx *c, uint8_t proto, sa_family_t af,
-			const void *saddr, const void *daddr,
-			const struct pool *frames, const char *l4,
-			size_t l4len, const struct timespec *now)
-{
-	size_t alen = af == AF_INET ? sizeof(struct in_addr) :
-				      sizeof(struct in6_addr);
-	uint32_t ports;
-
-	memcpy(&ports, l4, sizeof(ports));
-
-	if (tap_run.active && tap_run.proto == proto && tap_run.af == af &&
-	    tap_run.ports == ports && !memcmp(&tap_run.saddr, saddr, alen) &&
-	    !memcmp(&tap_run.daddr, daddr, alen) &&
-	    tap_run_pool.buf == frames->buf && !pool_full(&tap_run_pool)) {
-		packet_add(&tap_run_pool, l4len, l4);
-		return;
-	}
-
-	tap_run_flush(c, now);
-	tap_run.active = true;
-	tap_run.proto = proto;
-	tap_run.af = af;
-	tap_run.ports = ports;
-	memset(&tap_run.saddr, 0, sizeof(tap_run.saddr));
-	memset(&tap_run.daddr, 0, sizeof(tap_run.daddr));
-	memcpy(&tap_run.saddr, saddr, alen);
-	memcpy(&tap_run.daddr, daddr, alen);
-	tap_run_pool.buf = frames->buf;
-	tap_run_pool.buf_size = frames->buf_size;
-	packet_add(&tap_run_pool, l4len, l4);
-}
-
-/**
- * tap_learn_addr4() - Note the IPv4 source address the guest uses
- * @c:		Execution context
- * @saddr:	Source address, network order
- *
- * Replies go to the address the guest uses, which may not be the one we
- * offered; say so in the log when it changes to something unexpected.
- */
-void tap_learn_addr4(struct ctx *c, in_addr_t saddr)
-{
-	char buf[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
-
-	if (saddr == c->ip4.addr_seen.s_addr)
-		return;
-	c->ip4.addr_seen.s_addr = saddr;
-	if (saddr == c->ip4.addr.s_addr)
-		return;
-	inet_ntop(AF_INET, &saddr, buf, sizeof(buf));
-	inet_ntop(AF_INET, &c->ip4.addr, want, sizeof(want));
-	info("Guest uses IPv4 address %s, not %s: replies go there", buf,
-	     want);
-}
-
-/**
- * tap_ip4() - Parse an IPv4 frame and hand it to its protocol
- * @c:		Execution context
- * @frames:	Pool of frames
- * @idx:	Index of the frame
- * @now:	Current time
- *
- * Return: true if the frame was valid
- */
-static bool tap_ip4(struct ctx *c, const struct pool *frames, size_t idx,
-		    const struct timespec *now)
-{
-	PACKET_POOL_P(l4, frames->buf, frames->buf_size);
-	struct in_addr saddr, daddr;
-	const struct iphdr *iph;
-	const char *l4h;
-	size_t hlen, tot, avail = packet_len(frames, idx) - ETH_HDR_LEN;
-
-	iph = packet_get_hdr(frames, idx, ETH_HDR_LEN, struct iphdr);
-	if (!iph || iph->version != 4)
-		return false;
-	hlen = (size_t)iph->ihl * 4;
-	tot = ntohs(iph->tot_len);
-	if (hlen < sizeof(*iph) || tot < hlen || tot > avail)
-		return false;
-
-	if (iph->saddr && iph->saddr != htonl(INADDR_BROADCAST))
-		tap_learn_addr4(c, iph->saddr);
-
-	if (ntohs(iph->frag_off) & (IP_MF | IP_OFFMASK)) {
-		debug_ratelimit("IPv4 fragment from guest dropped");
-		return true;
-	}
-
-	l4h = packet_get(frames, idx, ETH_HDR_LEN + hlen, tot - hlen, NULL);
-	if (!l4h || !packet_add(&l4, tot - hlen, l4h))
-		return false;
-	saddr.s_addr = iph->saddr;
-	daddr.s_addr = iph->daddr;
-
-	switch (iph->protocol) {
-	case IPPROTO_TCP:
-		if (tot - hlen < sizeof(struct tcphdr))
-			return false;
-		tap_run_add(c, IPPROTO_TCP, AF_INET, &saddr, &daddr, frames,
-			    l4h, tot - hlen, now);
-		break;
-	case IPPROTO_UDP: {
-		const struct udphdr *uh = packet_get_hdr(&l4, 0, 0,
-							 struct udphdr);
-
-		if (!uh)
-			return false;
-		if (ntohs(uh->dest) == 67 && !c->no_dhcp) {
-			dhcp(c, &l4);
-			break;
-		}
-		tap_run_add(c, IPPROTO_UDP, AF_INET, &saddr, &daddr, frames,
-			    l4h, tot - hlen, now);
-		break;
-	}
-	case IPPROTO_ICMP:
-		if (!c->no_icmp)
-			icmp_tap_handler(c, AF_INET, &saddr, &daddr, &l4, now);
-		break;
-	default:
-		tap_l4_unhandled("IPv4 (other)", 1);
-	}
-	return true;
-}
-
-/**
- * tap_ip6() - Parse an IPv6 frame and hand it to its protocol
- * @c:		Execution context
- * @frames:	Pool of frames
- * @idx:	Index of the frame
- * @now:	Current time
- *
- * Return: true if the frame was valid
- */
-static bool tap_ip6(struct ctx *c, const struct pool *frames, size_t idx,
-		    const struct timespec *now)
-{
-	PACKET_POOL_P(l4, frames->buf, frames->buf_size);
-	const char *l4h;
-	size_t off = ETH_HDR_LEN + sizeof(struct ip6_hdr), plen, end;
-	const struct ip6_hdr *ip6h;
-	uint8_t nh;
-	int hops;
-
-	ip6h = packet_get_hdr(frames, idx, ETH_HDR_LEN, struct ip6_hdr);
-	if (!ip6h || (ip6h->ip6_vfc >> 4) != 6)
-		return false;
-	plen = ntohs(ip6h->ip6_plen);
-	if (!packet_get(frames, idx, off, plen, NULL))
-		return false;
-	end = off + plen;
-
-	if (IN6_IS_ADDR_LINKLOCAL(&ip6h->ip6_src))
-		c->ip6.addr_ll_seen = ip6h->ip6_src;
-	else if (!IN6_IS_ADDR_UNSPECIFIED(&ip6h->ip6_src))
-		c->ip6.addr_seen = ip6h->ip6_src;
-
-	/* Skip extension headers, bounded */
-	nh = ip6h->ip6_nxt;
-	for (hops = 0; hops < 8; hops++) {
-		const struct ip6_ext *ext;
-
-		if (nh != IPPROTO_HOPOPTS && nh != IPPROTO_ROUTING &&
-		    nh != IPPROTO_DSTOPTS)
-			break;
-		ext = packet_get_hdr(frames, idx, off, struct ip6_ext);
-		if (!ext)
-			return false;
-		nh = ext->ip6e_nxt;
-		off += ((size_t)ext->ip6e_len + 1) * 8;
-		if (off > end)
-			return false;
-	}
-
-	if (nh == IPPROTO_FRAGMENT) {
-		debug_ratelimit("IPv6 fragment from guest dropped");
-		return true;
-	}
-
-	l4h = packet_get(frames, idx, off, end - off, NULL);
-	if (!l4h || !packet_add(&l4, end - off, l4h))
-		return false;
-
-	switch (nh) {
-	case IPPROTO_ICMPV6: {
-		/* NDP checks the hop limit: the IPv6 header goes along */
-		struct iovec ndp_pkt[2];
-		struct pool ndp_p = { .buf = frames->buf,
-				      .buf_size = frames->buf_size,
-				      .size = 2, .pkt = ndp_pkt };
-
-		packet_add(&ndp_p, end - off, l4h);
-		packet_add(&ndp_p, sizeof(*ip6h), (const char *)ip6h);
-		if (!c->no_ndp &&
-		    ndp(c, &ip6h->ip6_src, &ip6h->ip6_dst, &ndp_p))
-			break;
-		if (!c->no_icmp)
-			icmp_tap_handler(c, AF_INET6, &ip6h->ip6_src,
-					 &ip6h->ip6_dst, &l4, now);
-		break;
-	}
-	case IPPROTO_TCP:
-		if (end - off < sizeof(struct tcphdr))
-			return false;
-		tap_run_add(c, IPPROTO_TCP, AF_INET6, &ip6h->ip6_src,
-			    &ip6h->ip6_dst, frames, l4h, end - off, now);
-		break;
-	case IPPROTO_UDP: {
-		const struct udphdr *uh = packet_get_hdr(&l4, 0, 0,
-							 struct udphdr);
-
-		if (!uh)
-			return false;
-		if (ntohs(uh->dest) == 547 && !c->no_dhcpv6) {
-			dhcpv6(c, &ip6h->ip6_src, &ip6h->ip6_dst, &l4);
-			break;
-		}
-		tap_run_add(c, IPPROTO_UDP, AF_INET6, &ip6h->ip6_src,
-			    &ip6h->ip6_dst, frames, l4h, end - off, now);
-		break;
-	}
-	default:
-		tap_l4_unhandled("IPv6 (other)", 1);
-	}
-	return true;
-}
-
-/**
- * tap_handler() - Parse frames from the guest and dispatch them
- * @c:		Execution context
- * @frames:	Pool of received frames
- * @now:	Current time
- */
-void tap_handler(struct ctx *c, const struct pool *frames,
-		 const struct timespec *now)
-{
-	size_t i;
-
-	for (i = 0; i < frames->count; i++) {
-		const struct ethhdr *eh;
-		bool ok = false;
-
-		tap_stats.frames_in++;
-		pcap_frame(frames->pkt[i].iov_base, frames->pkt[i].iov_len);
-
-		eh = packet_get_hdr(frames, i, 0, struct ethhdr);
-		if (!eh) {
-			tap_stats.dropped_in++;
-			continue;
-		}
-
-		if (!(eh->h_source[0] & 1) &&
-		    memcmp(c->guest_mac, eh->h_source, ETH_ALEN)) {
-			memcpy(c->guest_mac, eh->h_source, ETH_ALEN);
-			debug("Guest MAC address: "
-			      "%02x:%02x:%02x:%02x:%02x:%02x",
-			      eh->h_source[0], eh->h_source[1],
-			      eh->h_source[2], eh->h_source[3],
-			      eh->h_source[4], eh->h_source[5]);
-		}
-
-		switch (ntohs(eh->h_proto)) {
-		case ETH_P_ARP:
-			ok = arp(c, frames, i);
-			break;
-		case ETH_P_IP:
-			ok = c->ifi4 && tap_ip4(c, frames, i, now);
-			break;
-		case ETH_P_IPV6:
-			ok = c->ifi6 && tap_ip6(c, frames, i, now);
-			break;
-		default:
-			ok = true;	/* Not ours to care about: ignored */
-		}
-
-		if (!ok) {
-			tap_stats.dropped_in++;
-			debug_ratelimit("Malformed or unexpected frame from "
-					"the guest dropped (%zu bytes)",
-					frames->pkt[i].iov_len);
-		}
-	}
-
-	tap_run_flush(c, now);
+	tap_frames_used = 0;
 }
 
 /**

@@ -8,12 +8,16 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include <linux/if_ether.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/tcp.h>
+
 #include "packet.h"
 
-#define ETH_HDR_LEN		14
 /* Largest frame: an IPv4/IPv6 packet of 65535 bytes plus Ethernet header */
-#define TAP_FRAME_MAX		(65535 + ETH_HDR_LEN)
-#define TAP_FRAME_MIN		ETH_HDR_LEN
+#define TAP_FRAME_MAX		(IP_MAXPACKET + ETH_HLEN)
+#define TAP_FRAME_MIN		ETH_HLEN
 
 #define TAP_BUF_BYTES		(8UL << 20)	/* Frames read in one go */
 #define TAP_POOL_FRAMES		4096
@@ -21,6 +25,25 @@
 #define TAP_OUT_FRAMES		2048
 #define TAP_BACKLOG_BYTES	(8UL << 20)	/* passt: output kept back */
 #define TAP_READ_ROUNDS		16	/* recv() calls per wakeup, at most */
+
+/* Frame buffers for frames queued by reference (TCP data) */
+#define TAP_FRAMES		128
+/* Room for headers in front of the payload: Ethernet, IPv6, TCP */
+#define TAP_HDRS_MAX		(ETH_HLEN + sizeof(struct ip6_hdr) +	\
+				 sizeof(struct tcphdr))
+/* Largest payload: a TCP segment in the largest IPv4 packet */
+#define TAP_PAYLOAD_MAX		(IP_MAXPACKET - sizeof(struct iphdr) -	\
+				 sizeof(struct tcphdr))
+
+/**
+ * struct tap_frame - Buffer for one frame queued by reference
+ * @hdrs:	Room for the headers, written backwards from @payload
+ * @payload:	Payload
+ */
+struct tap_frame {
+	uint8_t hdrs[TAP_HDRS_MAX];
+	uint8_t payload[TAP_PAYLOAD_MAX];
+} __attribute__((packed));
 
 struct ctx;
 union epoll_ref;
@@ -40,35 +63,22 @@ struct tap_stats {
 };
 
 extern struct tap_stats tap_stats;
-extern unsigned long tap_flush_gen;
 
 void tap_sock_init(struct ctx *c);
 void tap_backend_init(struct ctx *c);
 void tap_listen_handler(struct ctx *c, uint32_t events);
-void tap_passt_handler(struct ctx *c, uint32_t events,
-		       const struct timespec *now);
-void tap_pasta_handler(struct ctx *c, uint32_t events,
-		       const struct timespec *now);
-void tap_send_frame(struct ctx *c, const void *frame, size_t len);
-bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len);
-bool tap_backlogged(void);
-void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt);
-void tap_flush(struct ctx *c);
-void tap_udp4_send(struct ctx *c, struct in_addr src, in_port_t sport,
-		   struct in_addr dst, in_port_t dport, const void *data,
-		   size_t len);
-void tap_udp6_send(struct ctx *c, const struct in6_addr *src, in_port_t sport,
-		   const struct in6_addr *dst, in_port_t dport,
-		   const void *data, size_t len);
-void tap_icmp4_send(struct ctx *c, struct in_addr src, struct in_addr dst,
-		    void *icmp, size_t len);
-void tap_icmp6_send(struct ctx *c, const struct in6_addr *src,
-		    const struct in6_addr *dst, void *icmp6, size_t len);
-void tap_handler(struct ctx *c, const struct pool *frames,
-		 const struct timespec *now);
+const struct pool *tap_passt_read(struct ctx *c, bool *gone);
+bool tap_passt_close(struct ctx *c);
+const struct pool *tap_pasta_read(struct ctx *c);
 int tap_stream_parse(struct pool *frames, char *buf, size_t len,
 		     size_t *consumed);
+void tap_send_frame(struct ctx *c, const void *frame, size_t len);
+bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len);
+struct tap_frame *tap_frames_get(struct ctx *c, unsigned int n);
+void tap_frames_put(unsigned int n);
+void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt);
+bool tap_backlogged(void);
+void tap_flush(struct ctx *c);
 void tap_sock_unlink(const struct ctx *c);
-void tap_learn_addr4(struct ctx *c, in_addr_t saddr);
 
 #endif /* TAP_H */

@@ -96,6 +96,7 @@
 #include <unistd.h>
 
 #include "checksum.h"
+#include "frame.h"
 #include "flow.h"
 #include "fwd.h"
 #include "log.h"
@@ -107,9 +108,7 @@
 
 #define TCP_WS_OURS		8	/* Our window scale: windows up to 16 MiB */
 #define TCP_MSS_GUEST_DEFAULT		536	/* RFC 9293, 3.7.1 */
-#define TCP_FRAMES		128	/* Data frames built per flush */
-#define TCP_FRAME_PAYLOAD_MAX	(65535 - 20 - 20)
-#define TCP_HDRS_MAX		(ETH_HLEN + 40 + 20)
+#define TCP_FRAME_PAYLOAD_MAX	TAP_PAYLOAD_MAX
 #define TCP_RTO_INIT_MS		1000	/* RFC 6298, 2.1 */
 #define TCP_RTO_MIN_MS		200
 #define TCP_RTO_MAX_MS		60000
@@ -117,7 +116,7 @@
 #define TCP_CONNECT_TIMEOUT_S	60
 #define TCP_SYN_TIMEOUT_MS	TCP_RTO_INIT_MS
 #define TCP_LISTEN_BACKLOG	128
-#define TCP_READ_FRAMES_MAX	TCP_FRAMES
+#define TCP_READ_FRAMES_MAX	TAP_FRAMES
 
 /* Connection states */
 enum tcp_state {
@@ -150,18 +149,6 @@ enum tcp_state {
 #define TCP_OOO_BIG		128	/* Slots for any segment */
 #define TCP_OOO_SLOTS		(TCP_OOO_SMALL + TCP_OOO_BIG)
 #define TCP_OOO_AHEAD_MAX	(16U << 20)	/* Keep nothing further out */
-
-/**
- * struct tcp_frame - Buffer for one data segment to the guest
- * @hdrs:	Room for Ethernet, IP and TCP headers, laid out at the end
- * @payload:	Segment payload, peeked from the socket
- */
-struct tcp_frame {
-	uint8_t hdrs[TCP_HDRS_MAX];
-	uint8_t payload[TCP_FRAME_PAYLOAD_MAX];
-} __attribute__((packed));
-
-static struct tcp_frame tcp_frames[TCP_FRAMES];
 
 /**
  * struct tcp_ooo - A segment the guest sent past a gap
@@ -200,8 +187,6 @@ static struct iovec tcp_wbatch[TCP_WBATCH_MAX];
 static unsigned int tcp_wbatch_n;
 static size_t tcp_wbatch_len;
 static struct tcp_conn *tcp_wbatch_conn;
-static unsigned int tcp_frames_used;
-static unsigned long tcp_frames_gen;
 
 static uint64_t tcp_isn_key[2];
 static bool tcp_peek_off_ok = true;	/* SO_PEEK_OFF works for TCP */
@@ -434,9 +419,11 @@ int tcp_opts_parse(const struct pool *p, size_t idx, size_t hlen,
 static int tcp_mss_ours(const struct ctx *c, sa_family_t af)
 {
 	int mtu = c->mtu ? c->mtu : MTU_DEFAULT;
-	int hdrs = (af == AF_INET ? 20 : 40) + 20;
+	int hdrs = (int)((af == AF_INET ? sizeof(struct iphdr) :
+					  sizeof(struct ip6_hdr)) +
+			 sizeof(struct tcphdr));
 
-	return MIN(mtu - hdrs, TCP_FRAME_PAYLOAD_MAX);
+	return MIN(mtu - hdrs, (int)TCP_FRAME_PAYLOAD_MAX);
 }
 
 /**
@@ -464,7 +451,6 @@ static uint8_t *tcp_fill_headers(const struct ctx *c,
 	struct tcphdr *th;
 	struct ethhdr *eh;
 	uint32_t sum;
-	uint8_t *p;
 
 	th = (struct tcphdr *)(buf - optlen - sizeof(*th));
 	memset(th, 0, sizeof(*th));
@@ -492,49 +478,25 @@ static uint8_t *tcp_fill_headers(const struct ctx *c,
 		struct in_addr src = k->dst.v4mapped.a4;
 		struct in_addr dst = k->src.v4mapped.a4;
 
-		memset(iph, 0, sizeof(*iph));
-		iph->version = 4;
-		iph->ihl = 5;
-		iph->tot_len = htons((uint16_t)(sizeof(*iph) + l4len));
-		iph->frag_off = htons(IP_DF);
-		iph->ttl = 64;
-		iph->protocol = IPPROTO_TCP;
-		iph->saddr = src.s_addr;
-		iph->daddr = dst.s_addr;
-		iph->check = csum_ip4_header(iph, sizeof(*iph));
+		frame_ip4(iph, src, dst, IPPROTO_TCP, l4len,
+			  FRAME_HLIM_DEFAULT);
 		sum = csum_pseudo4(src, dst, IPPROTO_TCP, l4len);
-		p = (uint8_t *)iph;
-		eh = (struct ethhdr *)(p - sizeof(*eh));
-		eh->h_proto = htons(ETH_P_IP);
+		eh = (struct ethhdr *)((uint8_t *)iph - sizeof(*eh));
+		frame_eth(c, eh, AF_INET, &dst);
 	} else {
 		struct ip6_hdr *ip6h = (struct ip6_hdr *)((uint8_t *)th -
 							  sizeof(*ip6h));
 
-		memset(ip6h, 0, sizeof(*ip6h));
-		ip6h->ip6_flow = htonl(6U << 28);
-		ip6h->ip6_plen = htons((uint16_t)l4len);
-		ip6h->ip6_nxt = IPPROTO_TCP;
-		ip6h->ip6_hlim = 64;
-		ip6h->ip6_src = k->dst.a6;
-		ip6h->ip6_dst = k->src.a6;
+		frame_ip6(ip6h, &k->dst.a6, &k->src.a6, IPPROTO_TCP, l4len,
+			  FRAME_HLIM_DEFAULT);
 		sum = csum_pseudo6(&ip6h->ip6_src, &ip6h->ip6_dst,
 				   IPPROTO_TCP, l4len);
-		p = (uint8_t *)ip6h;
-		eh = (struct ethhdr *)(p - sizeof(*eh));
-		eh->h_proto = htons(ETH_P_IPV6);
+		eh = (struct ethhdr *)((uint8_t *)ip6h - sizeof(*eh));
+		frame_eth(c, eh, AF_INET6, &k->src.a6);
 	}
 
 	th->check = 0;
 	th->check = csum(th, l4len, sum);
-
-	memcpy(eh->h_dest, c->guest_mac, ETH_ALEN);
-	{
-		static const uint8_t zero[ETH_ALEN];
-
-		if (!memcmp(eh->h_dest, zero, ETH_ALEN))
-			memset(eh->h_dest, 0xff, ETH_ALEN);
-	}
-	memcpy(eh->h_source, c->our_tap_mac, ETH_ALEN);
 	return (uint8_t *)eh;
 }
 
@@ -587,7 +549,7 @@ static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
 static void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 			 uint32_t seq)
 {
-	uint8_t buf[TCP_HDRS_MAX + 16] __attribute__((aligned(4)));
+	uint8_t buf[TAP_HDRS_MAX + 16] __attribute__((aligned(4)));
 	uint8_t opts[8];
 	size_t optlen = 0;
 	uint8_t *frame;
@@ -868,26 +830,6 @@ static void tcp_rewind(struct tcp_conn *conn)
 }
 
 /**
- * tcp_frame_get() - A free data frame buffer, flushing if all are queued
- * @c:		Execution context
- *
- * Return: frame buffer
- */
-static struct tcp_frame *tcp_frame_get(struct ctx *c)
-{
-	if (tcp_frames_gen != tap_flush_gen) {
-		tcp_frames_gen = tap_flush_gen;
-		tcp_frames_used = 0;
-	}
-	if (tcp_frames_used >= TCP_FRAMES) {
-		tap_flush(c);
-		tcp_frames_gen = tap_flush_gen;
-		tcp_frames_used = 0;
-	}
-	return &tcp_frames[tcp_frames_used++];
-}
-
-/**
  * tcp_seg_max() - Largest data segment to send to the guest
  * @conn:	Connection
  *
@@ -951,7 +893,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 			    const struct timespec *now)
 {
 	struct iovec iov[TCP_READ_FRAMES_MAX + 1];
-	struct tcp_frame *frames[TCP_READ_FRAMES_MAX];
+	struct tap_frame *frames;
 	uint32_t in_flight, wnd, avail, room;
 	struct msghdr mh = { 0 };
 	unsigned int nframes, i, skip_iov = 0;
@@ -1010,18 +952,11 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	/* Frames stay queued by reference: take them in one go, so that a
 	 * flush in between can't reuse one we fill.
 	 */
-	if (tcp_frames_gen != tap_flush_gen) {
-		tcp_frames_gen = tap_flush_gen;
-		tcp_frames_used = 0;
-	}
-	if (TCP_FRAMES - tcp_frames_used < nframes)
-		tap_flush(c);
-
+	frames = tap_frames_get(c, nframes);
 	for (i = 0; i < nframes; i++) {
 		size_t len = MIN(mss, (size_t)avail - i * mss);
 
-		frames[i] = tcp_frame_get(c);
-		iov[skip_iov + i].iov_base = frames[i]->payload;
+		iov[skip_iov + i].iov_base = frames[i].payload;
 		iov[skip_iov + i].iov_len = len;
 	}
 
@@ -1029,7 +964,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	mh.msg_iovlen = skip_iov + nframes;
 	n = recvmsg(conn->sock, &mh, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0) {
-		tcp_frames_used -= nframes;
+		tap_frames_put(nframes);
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			tcp_epoll_drained(c, conn);
 			return;
@@ -1048,7 +983,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	}
 
 	if (n == 0) {
-		tcp_frames_used -= nframes;
+		tap_frames_put(nframes);
 		if (conn->flags & TCP_F_SOCK_EOF) {
 			/* Everything before the end sent: now the FIN */
 			tcp_send_ctl(c, conn, TH_FIN | TH_ACK,
@@ -1068,17 +1003,17 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 		size_t len = MIN((size_t)n, iov[skip_iov + i].iov_len);
 		uint8_t *frame;
 
-		frame = tcp_fill_headers(c, conn, frames[i]->payload, len,
+		frame = tcp_fill_headers(c, conn, frames[i].payload, len,
 					 TH_ACK | (len < mss ? TH_PUSH : 0),
 					 conn->seq_to_tap, NULL, 0);
 		tap_send_frame_ref(c, frame,
-				   (size_t)(frames[i]->payload + len - frame));
+				   (size_t)(frames[i].payload + len - frame));
 		conn->seq_to_tap += (uint32_t)len;
 		n -= (ssize_t)len;
 	}
 	if (SEQ_GT(conn->seq_to_tap, conn->seq_max_to_tap))
 		conn->seq_max_to_tap = conn->seq_to_tap;
-	tcp_frames_used -= nframes - i;
+	tap_frames_put(nframes - i);
 	conn->seq_ack_to_tap = conn->seq_from_tap;
 	conn->flags &= (uint16_t)~TCP_F_ACK_DUE;
 

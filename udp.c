@@ -57,6 +57,7 @@
 #include <unistd.h>
 
 #include "flow.h"
+#include "frame.h"
 #include "fwd.h"
 #include "log.h"
 #include "passt.h"
@@ -270,10 +271,10 @@ static void udp_to_tap(struct ctx *c, const struct udp_flow *uf,
 	const struct flow_key *k = &uf->f.key;
 
 	if (inany_is_v4(&k->src))
-		tap_udp4_send(c, k->dst.v4mapped.a4, k->dport,
+		frame_udp4_send(c, k->dst.v4mapped.a4, k->dport,
 			      k->src.v4mapped.a4, k->sport, data, len);
 	else
-		tap_udp6_send(c, &k->dst.a6, k->dport, &k->src.a6, k->sport,
+		frame_udp6_send(c, &k->dst.a6, k->dport, &k->src.a6, k->sport,
 			      data, len);
 }
 
@@ -321,7 +322,7 @@ static void udp_icmp_to_tap(struct ctx *c, const struct udp_flow *uf,
 		off = sizeof(*ih) + sizeof(*iph);
 		memcpy(buf + off, &uh, sizeof(uh));
 		memcpy(buf + off + sizeof(uh), data, qlen);
-		tap_icmp4_send(c, k->dst.v4mapped.a4, k->src.v4mapped.a4, buf,
+		frame_icmp4_send(c, k->dst.v4mapped.a4, k->src.v4mapped.a4, buf,
 			       off + sizeof(uh) + qlen);
 	} else {
 		struct icmp6_hdr *ih = (struct icmp6_hdr *)buf;
@@ -341,7 +342,7 @@ static void udp_icmp_to_tap(struct ctx *c, const struct udp_flow *uf,
 		off = sizeof(*ih) + sizeof(*ip6h);
 		memcpy(buf + off, &uh, sizeof(uh));
 		memcpy(buf + off + sizeof(uh), data, qlen);
-		tap_icmp6_send(c, &k->dst.a6, &k->src.a6, buf,
+		frame_icmp6_send(c, &k->dst.a6, &k->src.a6, buf,
 			       off + sizeof(uh) + qlen);
 	}
 }

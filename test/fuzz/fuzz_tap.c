@@ -5,7 +5,7 @@
  * router and neighbour solicitations, ICMP and ICMPv6 echo, TCP SYN and
  * data, UDP) are mutated at random: bit flips, byte overwrites with
  * boundary values, truncation, extension with garbage, and corrupted
- * length fields. Each mutated frame goes through tap_handler() exactly as
+ * length fields. Each mutated frame goes through dispatch_frames() exactly as
  * if read from the tap, and also through the qemu stream framing parser.
  * Built with AddressSanitizer and UndefinedBehaviorSanitizer, any read out
  * of bounds or undefined operation stops the run with a report.
@@ -42,6 +42,7 @@
 #include "log.h"
 #include "packet.h"
 #include "passt.h"
+#include "dispatch.h"
 #include "tap.h"
 #include "tcp.h"
 
@@ -412,7 +413,7 @@ int main(int argc, char **argv)
 			slen += 4 + len;
 		}
 
-		tap_handler(&c, &p, &now);
+		dispatch_frames(&c, &p, &now);
 		tap_flush(&c);
 		drain(pipe_r);
 
@@ -432,7 +433,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	printf("fuzz_tap: %lu frames through tap_handler(), no fault\n",
+	printf("fuzz_tap: %lu frames through dispatch_frames(), no fault\n",
 	       iters);
 	return 0;
 }

@@ -30,6 +30,7 @@
 #include "dhcp.h"
 #include "packet.h"
 #include "passt.h"
+#include "dispatch.h"
 #include "tap.h"
 
 #include "fixture.h"
@@ -556,7 +557,7 @@ START_TEST(discover_through_tap_handler)
 
 	ck_assert(packet_add(&pool, ETH_HLEN + sizeof(*iph) + dlen,
 			     (char *)eh));
-	tap_handler(&c, &pool, NULL);
+	dispatch_frames(&c, &pool, NULL);
 	get_reply();
 	assert_type(OFFER);
 	assert_dst(GUEST, guest_mac, 68);

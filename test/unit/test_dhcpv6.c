@@ -2,7 +2,7 @@
 /* test_dhcpv6.c - The DHCPv6 server (dhcpv6.c) and name encoding
  *
  * Each test writes a client message (UDP header and DHCPv6 payload) the
- * way a client on the guest would, runs dhcpv6() on it, or tap_handler() on
+ * way a client on the guest would, runs dhcpv6() on it, or dispatch_frames() on
  * a whole frame, and reads back what was sent to the guest: the daemon runs
  * in pasta mode with the write end of a pipe as its tap device. Replies are
  * checked for addresses, ports and UDP checksum, then option by option:
@@ -32,6 +32,7 @@
 #include "util.h"
 #include "packet.h"
 #include "passt.h"
+#include "dispatch.h"
 #include "tap.h"
 
 #include "fixture.h"
@@ -1459,7 +1460,7 @@ START_TEST(solicit_through_tap_handler)
 	ck_assert(packet_add(&pool, sizeof(eh) + sizeof(ip6h) + in_len,
 			     (const char *)frame));
 
-	tap_handler(&c, &pool, NULL);
+	dispatch_frames(&c, &pool, NULL);
 	assert_reply(REPLY);
 	assert_ids();
 	assert_ia_na(0);

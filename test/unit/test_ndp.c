@@ -2,7 +2,7 @@
 /* test_ndp.c - Neighbour and router advertisements (ndp.c)
  *
  * Each test builds an NDP message as the guest would send it, runs ndp() on
- * it (or tap_handler() on the whole frame), and reads back what was sent to
+ * it (or dispatch_frames() on the whole frame), and reads back what was sent to
  * the guest: the daemon runs in pasta mode with the write end of a pipe as
  * its tap device, so every frame queued comes out of the read end whole on
  * tap_flush(). Replies are checked field by field, router advertisement
@@ -28,6 +28,7 @@
 #include "ndp.h"
 #include "packet.h"
 #include "passt.h"
+#include "dispatch.h"
 #include "tap.h"
 
 #include "fixture.h"
@@ -590,7 +591,7 @@ START_TEST(ns_through_tap_handler_answered)
 
 	ck_assert(packet_add(&pool, frame_ns(in_buf, 255),
 			     (const char *)in_buf));
-	tap_handler(&c, &pool, NULL);
+	dispatch_frames(&c, &pool, NULL);
 	assert_na(GW, GUEST_LL, guest_mac, true);
 	ck_assert_uint_eq(tap_stats.dropped_in, 0);
 }
@@ -760,7 +761,7 @@ START_TEST(rs_through_tap_handler_answered)
 	len = ETH_HLEN + 40 + sizeof(rs);
 
 	ck_assert(packet_add(&pool, len, (const char *)in_buf));
-	tap_handler(&c, &pool, NULL);
+	dispatch_frames(&c, &pool, NULL);
 	assert_icmp6_frame(ND_ROUTER_ADVERT, OUR_LL, GUEST_LL, guest_mac);
 	assert_ra_full();
 }

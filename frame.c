@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* frame.c - Frames to the guest: Ethernet, IPv4 and IPv6 headers
+ *
+ * The one place where headers of frames to the guest are written. The
+ * header builders fill in a header in a buffer the caller owns: tcp.c uses
+ * them on its frames, written in place in front of the payload it peeked
+ * (tap.c's frame buffers, queued by reference). The frame_*_send()
+ * functions build a whole UDP or ICMP frame (headers on the stack, payload
+ * where it lies) and queue it for the guest with tap_send_iov(), which
+ * copies it: the link services (DHCP, DHCPv6, NDP) and udp.c and icmp.c
+ * use those.
+ *
+ * Layering: this file calls down into tap.c's output queue only.
+ */
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/udp.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "checksum.h"
+#include "frame.h"
+#include "passt.h"
+#include "tap.h"
+
+/**
+ * frame_eth() - Write the Ethernet header of a frame to the guest
+ * @c:		Execution context
+ * @eh:		Header to fill
+ * @af:		Address family of the packet
+ * @dst:	Destination IP address, struct in_addr or struct in6_addr
+ *
+ * IPv6 multicast goes to its multicast MAC address (RFC 2464, 7), the
+ * IPv4 broadcast address to the broadcast MAC address, and so does
+ * everything while we don't know the guest's MAC address yet.
+ */
+void frame_eth(const struct ctx *c, struct ethhdr *eh, sa_family_t af,
+	       const void *dst)
+{
+	static const uint8_t zero[ETH_ALEN];
+
+	if (af == AF_INET6 &&
+	    IN6_IS_ADDR_MULTICAST((const struct in6_addr *)dst)) {
+		const uint8_t *a = dst;
+
+		eh->h_dest[0] = eh->h_dest[1] = 0x33;
+		memcpy(eh->h_dest + 2, a + 12, 4);
+	} else if ((af == AF_INET && ((const struct in_addr *)dst)->s_addr ==
+					htonl(INADDR_BROADCAST)) ||
+		   !memcmp(c->guest_mac, zero, ETH_ALEN)) {
+		memset(eh->h_dest, 0xff, ETH_ALEN);
+	} else {
+		memcpy(eh->h_dest, c->guest_mac, ETH_ALEN);
+	}
+	memcpy(eh->h_source, c->our_tap_mac, ETH_ALEN);
+	eh->h_proto = htons(af == AF_INET ? ETH_P_IP : ETH_P_IPV6);
+}
+
+/**
+ * frame_ip4() - Write an IPv4 header, without options, checksum included
+ * @iph:	Header to fill
+ * @src:	Source address
+ * @dst:	Destination address
+ * @proto:	Protocol number
+ * @l4len:	Length of what follows the header
+ * @ttl:	Time to live
+ */
+void frame_ip4(struct iphdr *iph, struct in_addr src, struct in_addr dst,
+	       uint8_t proto, size_t l4len, uint8_t ttl)
+{
+	memset(iph, 0, sizeof(*iph));
+	iph->version = IPVERSION;
+	iph->ihl = sizeof(*iph) / 4;
+	iph->tot_len = htons((uint16_t)(sizeof(*iph) + l4len));
+	iph->frag_off = htons(IP_DF);
+	iph->ttl = ttl;
+	iph->protocol = proto;
+	iph->saddr = src.s_addr;
+	iph->daddr = dst.s_addr;
+	iph->check = csum_ip4_header(iph, sizeof(*iph));
+}
+
+/**
+ * frame_ip6() - Write an IPv6 header
+ * @ip6h:	Header to fill
+ * @src:	Source address
+ * @dst:	Destination address
+ * @proto:	Next header
+ * @l4len:	Payload length
+ * @hlim:	Hop limit
+ */
+void frame_ip6(struct ip6_hdr *ip6h, const struct in6_addr *src,
+	       const struct in6_addr *dst, uint8_t proto, size_t l4len,
+	       uint8_t hlim)
+{
+	memset(ip6h, 0, sizeof(*ip6h));
+	ip6h->ip6_flow = htonl(6U << 28);	/* Version, no class or label */
+	ip6h->ip6_plen = htons((uint16_t)l4len);
+	ip6h->ip6_nxt = proto;
+	ip6h->ip6_hlim = hlim;
+	ip6h->ip6_src = *src;
+	ip6h->ip6_dst = *dst;
+}
+
+/**
+ * frame_ip_send() - Build an IP frame around a layer 4 packet, queue it
+ * @c:		Execution context
+ * @af:		Address family
+ * @src:	Source address, struct in_addr or struct in6_addr
+ * @dst:	Destination address, same type
+ * @proto:	Protocol number, next header for IPv6
+ * @l4:		Layer 4 header (and payload), checksum already set
+ * @hlen:	Length of @l4
+ * @data:	Payload, if not in @l4: NULL if none
+ * @dlen:	Length of @data
+ */
+static void frame_ip_send(struct ctx *c, sa_family_t af, const void *src,
+			  const void *dst, uint8_t proto, const void *l4,
+			  size_t hlen, const void *data, size_t dlen)
+{
+	struct {
+		uint8_t pad[2];		/* So that the IP header is aligned */
+		struct ethhdr eh;
+		union {
+			struct iphdr v4;
+			struct ip6_hdr v6;
+		} ip;
+	} h;
+	size_t l4len = hlen + dlen, iplen;
+	struct iovec iov[3];
+
+	if (af == AF_INET) {
+		iplen = sizeof(h.ip.v4);
+		if (l4len > IP_MAXPACKET - iplen)
+			return;
+		frame_ip4(&h.ip.v4, *(const struct in_addr *)src,
+			  *(const struct in_addr *)dst, proto, l4len,
+			  FRAME_HLIM_LINK);
+	} else {
+		iplen = sizeof(h.ip.v6);
+		if (l4len > IP_MAXPACKET)
+			return;
+		frame_ip6(&h.ip.v6, src, dst, proto, l4len, FRAME_HLIM_LINK);
+	}
+	frame_eth(c, &h.eh, af, dst);
+
+	iov[0].iov_base = &h.eh;
+	iov[0].iov_len = sizeof(h.eh) + iplen;
+	iov[1].iov_base = (void *)(uintptr_t)l4;
+	iov[1].iov_len = hlen;
+	iov[2].iov_base = (void *)(uintptr_t)data;
+	iov[2].iov_len = dlen;
+	tap_send_iov(c, iov, dlen ? 3 : 2);
+}
+
+/**
+ * frame_udp_hdr() - Write a UDP header, checksum over header and payload
+ * @uh:		Header to fill
+ * @sport:	Source port, host order
+ * @dport:	Destination port, host order
+ * @data:	Payload
+ * @len:	Length of payload
+ * @psum:	Unfolded checksum of the pseudo-header
+ */
+static void frame_udp_hdr(struct udphdr *uh, in_port_t sport,
+			  in_port_t dport, const void *data, size_t len,
+			  uint32_t psum)
+{
+	uh->source = htons(sport);
+	uh->dest = htons(dport);
+	uh->len = htons((uint16_t)(sizeof(*uh) + len));
+	uh->check = 0;
+	/* The header has an even length: its sum and the payload's add up */
+	uh->check = csum(data, len, csum_unfolded(uh, sizeof(*uh), psum));
+	if (!uh->check)
+		uh->check = 0xffff;	/* RFC 768: zero means no checksum */
+}
+
+/**
+ * frame_udp4_send() - Send a UDP datagram over IPv4 to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @sport:	Source port, host order
+ * @dst:	Destination address (broadcast goes to the broadcast MAC)
+ * @dport:	Destination port, host order
+ * @data:	Payload
+ * @len:	Length of payload
+ */
+void frame_udp4_send(struct ctx *c, struct in_addr src, in_port_t sport,
+		     struct in_addr dst, in_port_t dport, const void *data,
+		     size_t len)
+{
+	size_t l4len = sizeof(struct udphdr) + len;
+	struct udphdr uh;
+
+	if (len > IP_MAXPACKET - sizeof(uh) - sizeof(struct iphdr))
+		return;
+
+	frame_udp_hdr(&uh, sport, dport, data, len,
+		      csum_pseudo4(src, dst, IPPROTO_UDP, l4len));
+	frame_ip_send(c, AF_INET, &src, &dst, IPPROTO_UDP, &uh, sizeof(uh), data,
+		      len);
+}
+
+/**
+ * frame_udp6_send() - Send a UDP datagram over IPv6 to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @sport:	Source port, host order
+ * @dst:	Destination address
+ * @dport:	Destination port, host order
+ * @data:	Payload
+ * @len:	Length of payload
+ */
+void frame_udp6_send(struct ctx *c, const struct in6_addr *src,
+		     in_port_t sport, const struct in6_addr *dst,
+		     in_port_t dport, const void *data, size_t len)
+{
+	size_t l4len = sizeof(struct udphdr) + len;
+	struct udphdr uh;
+
+	if (len > IP_MAXPACKET - sizeof(uh))
+		return;
+
+	frame_udp_hdr(&uh, sport, dport, data, len,
+		      csum_pseudo6(src, dst, IPPROTO_UDP, l4len));
+	frame_ip_send(c, AF_INET6, src, dst, IPPROTO_UDP, &uh, sizeof(uh), data,
+		      len);
+}
+
+/**
+ * frame_icmp_csum() - Set the checksum of an ICMP or ICMPv6 message
+ * @icmp:	Message, at least 4 bytes: the checksum is at offset 2
+ * @len:	Length of @icmp
+ * @psum:	Unfolded checksum of the pseudo-header, 0 for ICMP (IPv4)
+ */
+static void frame_icmp_csum(void *icmp, size_t len, uint32_t psum)
+{
+	uint8_t *p = icmp;
+	uint16_t sum;
+
+	p[2] = p[3] = 0;
+	sum = csum(icmp, len, psum);
+	memcpy(p + 2, &sum, sizeof(sum));
+}
+
+/**
+ * frame_icmp4_send() - Send an ICMP message to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @dst:	Destination address
+ * @icmp:	ICMP header and payload: the checksum is computed here
+ * @len:	Length of @icmp
+ */
+void frame_icmp4_send(struct ctx *c, struct in_addr src, struct in_addr dst,
+		      void *icmp, size_t len)
+{
+	if (len < 4)
+		return;
+	frame_icmp_csum(icmp, len, 0);
+	frame_ip_send(c, AF_INET, &src, &dst, IPPROTO_ICMP, icmp, len, NULL, 0);
+}
+
+/**
+ * frame_icmp6_send() - Send an ICMPv6 message to the guest
+ * @c:		Execution context
+ * @src:	Source address
+ * @dst:	Destination address
+ * @icmp6:	ICMPv6 header and payload: the checksum is computed here
+ * @len:	Length of @icmp6
+ */
+void frame_icmp6_send(struct ctx *c, const struct in6_addr *src,
+		      const struct in6_addr *dst, void *icmp6, size_t len)
+{
+	if (len < 4)
+		return;
+	frame_icmp_csum(icmp6, len,
+			csum_pseudo6(src, dst, IPPROTO_ICMPV6, len));
+	frame_ip_send(c, AF_INET6, src, dst, IPPROTO_ICMPV6, icmp6, len, NULL,
+		      0);
+}
