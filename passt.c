@@ -197,7 +197,8 @@ static void daemonize(struct ctx *c)
 static void timer_handler(struct ctx *c, const struct timespec *now)
 {
 	if (c->mode == MODE_PASTA) {
-		pasta_netns_quit_check(c);
+		if (pasta_netns_quit_check(c))
+			passt_exit(c, EXIT_SUCCESS);
 		tcp_splice_timer(c);
 		fwd_auto_scan(c);
 	}
@@ -328,9 +329,13 @@ int main(int argc, char **argv)
 			case EPOLL_TYPE_TAP_PASTA:
 				dispatch_pasta_handler(c, ev, &now);
 				break;
-			case EPOLL_TYPE_PASTA_PIDFD:
-				pasta_child_handler(c);
+			case EPOLL_TYPE_PASTA_PIDFD: {
+				int status = pasta_child_handler(c);
+
+				if (status >= 0)
+					passt_exit(c, status);
 				break;
+			}
 			case EPOLL_TYPE_PING:
 				icmp_sock_handler(c, ref, &now);
 				break;

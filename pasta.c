@@ -523,41 +523,47 @@ void pasta_release_child(struct ctx *c)
 /**
  * pasta_child_handler() - The command or the joined process ended
  * @c:		Execution context
+ *
+ * Return: exit status we quit with (the command's, 128 + signal if a
+ *	   signal ended it), -1 to go on
  */
-void pasta_child_handler(struct ctx *c)
+int pasta_child_handler(struct ctx *c)
 {
 	int status;
 
 	if (!c->pasta_spawned) {
 		if (c->no_netns_quit)
-			return;
+			return -1;
 		info("Process %i is gone, exiting", c->pasta_pid_target);
-		passt_exit(c, EXIT_SUCCESS);
+		return EXIT_SUCCESS;
 	}
 
 	if (waitpid(c->pasta_child, &status, WNOHANG) <= 0)
-		return;
+		return -1;
 
 	if (WIFEXITED(status))
-		passt_exit(c, WEXITSTATUS(status));
+		return WEXITSTATUS(status);
 	if (WIFSIGNALED(status))
-		passt_exit(c, 128 + WTERMSIG(status));
-	passt_exit(c, EXIT_FAILURE);
+		return 128 + WTERMSIG(status);
+	return EXIT_FAILURE;
 }
 
 /**
  * pasta_netns_quit_check() - Periodic: quit if the joined namespace's path
  *			      is gone
  * @c:		Execution context
+ *
+ * Return: true if it's gone and we must exit
  */
-void pasta_netns_quit_check(struct ctx *c)
+bool pasta_netns_quit_check(const struct ctx *c)
 {
 	struct stat st;
 
 	if (c->no_netns_quit || !*c->netns_dir)
-		return;
+		return false;
 	if (stat(c->netns_dir, &st) && errno == ENOENT) {
 		info("Namespace %s is gone, exiting", c->netns_dir);
-		passt_exit(c, EXIT_SUCCESS);
+		return true;
 	}
+	return false;
 }

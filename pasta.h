@@ -2,6 +2,7 @@
 #ifndef PASTA_H
 #define PASTA_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct ctx;
@@ -9,7 +10,7 @@ struct conf_result;
 
 void pasta_setup(struct ctx *c, const struct conf_result *r);
 void pasta_release_child(struct ctx *c);
-void pasta_child_handler(struct ctx *c);
-void pasta_netns_quit_check(struct ctx *c);
+int pasta_child_handler(struct ctx *c);
+bool pasta_netns_quit_check(const struct ctx *c);
 
 #endif /* PASTA_H */
