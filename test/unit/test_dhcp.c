@@ -33,6 +33,7 @@
 #include "tap.h"
 
 #include "fixture.h"
+#include "unit.h"
 
 /* BOOTP/DHCP layout, RFC 2131 2, written out here independently */
 struct bootp {
@@ -1410,81 +1411,55 @@ END_TEST
 static Suite *dhcp_suite(void)
 {
 	Suite *s = suite_create("dhcp");
-	TCase *tc;
 
-	tc = tcase_create("replies");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, discover_gets_offer);
-	tcase_add_test(tc, discover_through_tap_handler);
-	tcase_add_test(tc, request_selecting_gets_ack);
-	tcase_add_test(tc, request_init_reboot_gets_ack);
-	tcase_add_test(tc, request_renewing_acked_to_ciaddr);
-	tcase_add_test(tc, request_wrong_address_gets_nak);
-	tcase_add_test(tc, request_renewing_wrong_ciaddr_gets_nak);
-	tcase_add_test(tc, relayed_nak_to_relay_with_broadcast_flag);
-	tcase_add_test(tc, request_for_other_server_unanswered);
-	tcase_add_test(tc, inform_gets_ack_without_lease);
-	tcase_add_test(tc, rapid_commit_gets_ack);
-	tcase_add_test(tc, rapid_commit_on_request_not_echoed);
-	tcase_add_test(tc, bootp_gets_bootreply);
-	tcase_add_test(tc, broadcast_flag_honoured);
-	tcase_add_test(tc, relay_reply_goes_to_giaddr);
-	tcase_add_test(tc, client_id_echoed);
-	tcase_add_test(tc, release_and_decline_unanswered);
-	tcase_add_test(tc, server_messages_from_guest_ignored);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "replies", setup, teardown, TESTS(
+		discover_gets_offer, discover_through_tap_handler,
+		request_selecting_gets_ack,
+		request_init_reboot_gets_ack,
+		request_renewing_acked_to_ciaddr,
+		request_wrong_address_gets_nak,
+		request_renewing_wrong_ciaddr_gets_nak,
+		relayed_nak_to_relay_with_broadcast_flag,
+		request_for_other_server_unanswered,
+		inform_gets_ack_without_lease, rapid_commit_gets_ack,
+		rapid_commit_on_request_not_echoed,
+		bootp_gets_bootreply, broadcast_flag_honoured,
+		relay_reply_goes_to_giaddr, client_id_echoed,
+		release_and_decline_unanswered,
+		server_messages_from_guest_ignored));
 
-	tc = tcase_create("options");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, search_list_compressed);
-	tcase_add_test(tc, trailing_dots_and_invalid_names);
-	tcase_add_test(tc, no_dns_no_search_when_disabled);
-	tcase_add_test(tc, unset_values_left_out);
-	tcase_add_test(tc, fqdn_override_flag_when_client_asks_updates);
-	tcase_add_test(tc, classless_routes_when_gateway_outside_subnet);
-	tcase_add_test(tc, prefix_32_mask_and_routes);
-	tcase_add_test(tc, default_max_size_drops_optional_options);
-	tcase_add_test(tc, small_max_size_taken_as_576);
-	tcase_add_test(tc, large_max_size_takes_everything_split);
-	tcase_add_test(tc, mtu_caps_reply_size);
-	tcase_add_test(tc, long_client_id_still_fits);
-	tcase_add_test(tc, pad_options_and_trailing_bytes_accepted);
-	tcase_add_test(tc, overloaded_file_and_sname_read);
-	tcase_add_test(tc, overload_without_flag_ignores_fields);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "options", setup, teardown, TESTS(
+		search_list_compressed, trailing_dots_and_invalid_names,
+		no_dns_no_search_when_disabled, unset_values_left_out,
+		fqdn_override_flag_when_client_asks_updates,
+		classless_routes_when_gateway_outside_subnet,
+		prefix_32_mask_and_routes,
+		default_max_size_drops_optional_options,
+		small_max_size_taken_as_576,
+		large_max_size_takes_everything_split,
+		mtu_caps_reply_size, long_client_id_still_fits,
+		pad_options_and_trailing_bytes_accepted,
+		overloaded_file_and_sname_read,
+		overload_without_flag_ignores_fields));
 
-	tc = tcase_create("malformed");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, option_length_past_end_dropped);
-	tcase_add_test(tc, option_length_past_udp_length_dropped);
-	tcase_add_test(tc, option_without_length_byte_dropped);
-	tcase_add_test(tc, zero_length_message_type_dropped);
-	tcase_add_test(tc, zero_length_requested_address_dropped);
-	tcase_add_test(tc, bad_option_lengths_dropped);
-	tcase_add_test(tc, bad_overload_value_dropped);
-	tcase_add_test(tc, option_past_end_of_file_field_dropped);
-	tcase_add_test(tc, missing_end_dropped);
-	tcase_add_test(tc, truncated_header_dropped);
-	tcase_add_test(tc, udp_length_mismatch_dropped);
-	tcase_add_test(tc, hlen_200_dropped);
-	tcase_add_test(tc, non_ethernet_dropped);
-	tcase_add_test(tc, bootreply_from_guest_dropped);
-	tcase_add_test(tc, no_magic_cookie_dropped);
-	tcase_add_test(tc, wrong_magic_cookie_dropped);
-	tcase_add_test(tc, random_options_never_crash);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "malformed", setup, teardown, TESTS(
+		option_length_past_end_dropped,
+		option_length_past_udp_length_dropped,
+		option_without_length_byte_dropped,
+		zero_length_message_type_dropped,
+		zero_length_requested_address_dropped,
+		bad_option_lengths_dropped, bad_overload_value_dropped,
+		option_past_end_of_file_field_dropped,
+		missing_end_dropped, truncated_header_dropped,
+		udp_length_mismatch_dropped, hlen_200_dropped,
+		non_ethernet_dropped, bootreply_from_guest_dropped,
+		no_magic_cookie_dropped, wrong_magic_cookie_dropped,
+		random_options_never_crash));
 
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(dhcp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(dhcp_suite());
 }

@@ -35,6 +35,7 @@
 #include "tap.h"
 
 #include "fixture.h"
+#include "unit.h"
 
 #define OUR_LL		"fe80::1"
 #define GUEST_ADDR	"2001:db8::2"
@@ -1475,71 +1476,51 @@ END_TEST
 static Suite *dhcpv6_suite(void)
 {
 	Suite *s = suite_create("dhcpv6");
-	TCase *tc;
 
-	tc = tcase_create("names");
-	tcase_add_test(tc, name_encoding);
-	tcase_add_test(tc, name_encoding_refuses_bad_names);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "names", NULL, NULL, TESTS(
+		name_encoding, name_encoding_refuses_bad_names));
 
-	tc = tcase_create("messages");
-	tcase_add_checked_fixture(tc, dhcpv6_setup, dhcpv6_teardown);
-	tcase_add_test(tc, solicit_gets_advertise);
-	tcase_add_test(tc, solicit_with_rapid_commit_gets_reply);
-	tcase_add_test(tc, solicit_with_hint_gets_our_address);
-	tcase_add_test(tc, solicit_with_two_ia_na);
-	tcase_add_test(tc, solicit_without_client_id_dropped);
-	tcase_add_test(tc, solicit_with_server_id_dropped);
-	tcase_add_test(tc, solicit_in_local_mode_gets_no_address);
-	tcase_add_test(tc, request_gets_reply);
-	tcase_add_test(tc, request_for_other_address_gets_it_expired);
-	tcase_add_test(tc, request_for_other_server_dropped);
-	tcase_add_test(tc, request_without_server_id_dropped);
-	tcase_add_test(tc, request_without_client_id_dropped);
-	tcase_add_test(tc, request_in_local_mode_gets_no_address);
-	tcase_add_test(tc, renew_gets_reply);
-	tcase_add_test(tc, rebind_gets_reply);
-	tcase_add_test(tc, confirm_on_link_succeeds);
-	tcase_add_test(tc, confirm_off_link_fails);
-	tcase_add_test(tc, confirm_in_local_mode_fails);
-	tcase_add_test(tc, confirm_without_addresses_unanswered);
-	tcase_add_test(tc, confirm_with_server_id_dropped);
-	tcase_add_test(tc, information_request_gets_reply_without_ia);
-	tcase_add_test(tc, information_request_without_client_id);
-	tcase_add_test(tc, information_request_for_us_answered);
-	tcase_add_test(tc, information_request_dropped_when_invalid);
-	tcase_add_test(tc, release_and_decline_get_success);
-	tcase_add_test(tc, server_and_relay_messages_dropped);
-	tcase_add_test(tc, fqdn_sent_when_asked_for);
-	tcase_add_test(tc, fqdn_not_sent_unless_sent_and_requested);
-	tcase_add_test(tc, dns_options_follow_switches);
-	tcase_add_test(tc, reply_stays_within_minimum_mtu);
-	tcase_add_test(tc, solicit_through_tap_handler);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "messages", dhcpv6_setup, dhcpv6_teardown, TESTS(
+		solicit_gets_advertise,
+		solicit_with_rapid_commit_gets_reply,
+		solicit_with_hint_gets_our_address,
+		solicit_with_two_ia_na,
+		solicit_without_client_id_dropped,
+		solicit_with_server_id_dropped,
+		solicit_in_local_mode_gets_no_address,
+		request_gets_reply,
+		request_for_other_address_gets_it_expired,
+		request_for_other_server_dropped,
+		request_without_server_id_dropped,
+		request_without_client_id_dropped,
+		request_in_local_mode_gets_no_address, renew_gets_reply,
+		rebind_gets_reply, confirm_on_link_succeeds,
+		confirm_off_link_fails, confirm_in_local_mode_fails,
+		confirm_without_addresses_unanswered,
+		confirm_with_server_id_dropped,
+		information_request_gets_reply_without_ia,
+		information_request_without_client_id,
+		information_request_for_us_answered,
+		information_request_dropped_when_invalid,
+		release_and_decline_get_success,
+		server_and_relay_messages_dropped,
+		fqdn_sent_when_asked_for,
+		fqdn_not_sent_unless_sent_and_requested,
+		dns_options_follow_switches,
+		reply_stays_within_minimum_mtu,
+		solicit_through_tap_handler));
 
-	tc = tcase_create("malformed");
-	tcase_add_checked_fixture(tc, dhcpv6_setup, dhcpv6_teardown);
-	tcase_add_test(tc, option_past_end_dropped);
-	tcase_add_test(tc, nested_option_overrun_dropped);
-	tcase_add_test(tc, short_ia_options_dropped);
-	tcase_add_test(tc, truncated_message_dropped);
-	tcase_add_test(tc, udp_length_checked);
-	tcase_add_test(tc, bad_client_ids_dropped);
-	tcase_add_test(tc, odd_option_request_dropped);
-	tcase_add_test(tc, from_unspecified_or_multicast_dropped);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "malformed", dhcpv6_setup, dhcpv6_teardown, TESTS(
+		option_past_end_dropped, nested_option_overrun_dropped,
+		short_ia_options_dropped, truncated_message_dropped,
+		udp_length_checked, bad_client_ids_dropped,
+		odd_option_request_dropped,
+		from_unspecified_or_multicast_dropped));
 
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(dhcpv6_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(dhcpv6_suite());
 }

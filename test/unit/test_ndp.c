@@ -31,6 +31,7 @@
 #include "tap.h"
 
 #include "fixture.h"
+#include "unit.h"
 
 #define OUR_LL		"fe80::1"
 #define GW		"2001:db8::1"
@@ -1103,71 +1104,51 @@ END_TEST
 static Suite *ndp_suite(void)
 {
 	Suite *s = suite_create("ndp");
-	TCase *tc;
 
-	tc = tcase_create("neighbour solicitation");
-	tcase_add_checked_fixture(tc, ndp_setup, ndp_teardown);
-	tcase_add_test(tc, ns_for_gateway_answered);
-	tcase_add_test(tc, ns_for_any_other_address_answered);
-	tcase_add_test(tc, ns_unicast_without_options_answered);
-	tcase_add_test(tc, ns_with_ignored_options_answered);
-	tcase_add_test(tc, ns_without_ipv6_header_answered);
-	tcase_add_test(tc, dad_for_guest_address_unanswered);
-	tcase_add_test(tc, dad_for_any_new_address_unanswered);
-	tcase_add_test(tc, dad_for_our_address_defended);
-	tcase_add_test(tc, ns_for_guest_address_unanswered);
-	tcase_add_test(tc, ns_for_multicast_target_dropped);
-	tcase_add_test(tc, dad_with_source_lladdr_dropped);
-	tcase_add_test(tc, dad_not_to_solicited_node_group_dropped);
-	tcase_add_test(tc, ns_with_bad_hop_limit_dropped);
-	tcase_add_test(tc, ns_with_truncated_ipv6_header_dropped);
-	tcase_add_test(tc, ns_with_nonzero_code_dropped);
-	tcase_add_test(tc, truncated_ns_dropped);
-	tcase_add_test(tc, ns_with_zero_length_option_dropped);
-	tcase_add_test(tc, ns_with_option_past_end_dropped);
-	tcase_add_test(tc, ns_with_truncated_option_dropped);
-	tcase_add_test(tc, ns_through_tap_handler_answered);
-	tcase_add_test(tc, echo_request_not_ndp);
-	tcase_add_test(tc, advertisements_and_redirects_ignored);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "neighbour solicitation", ndp_setup, ndp_teardown, TESTS(
+		ns_for_gateway_answered,
+		ns_for_any_other_address_answered,
+		ns_unicast_without_options_answered,
+		ns_with_ignored_options_answered,
+		ns_without_ipv6_header_answered,
+		dad_for_guest_address_unanswered,
+		dad_for_any_new_address_unanswered,
+		dad_for_our_address_defended,
+		ns_for_guest_address_unanswered,
+		ns_for_multicast_target_dropped,
+		dad_with_source_lladdr_dropped,
+		dad_not_to_solicited_node_group_dropped,
+		ns_with_bad_hop_limit_dropped,
+		ns_with_truncated_ipv6_header_dropped,
+		ns_with_nonzero_code_dropped, truncated_ns_dropped,
+		ns_with_zero_length_option_dropped,
+		ns_with_option_past_end_dropped,
+		ns_with_truncated_option_dropped,
+		ns_through_tap_handler_answered, echo_request_not_ndp,
+		advertisements_and_redirects_ignored));
 
-	tc = tcase_create("router advertisement");
-	tcase_add_checked_fixture(tc, ndp_setup, ndp_teardown);
-	tcase_add_test(tc, rs_answered_with_ra);
-	tcase_add_test(tc, rs_from_unspecified_answered_to_all_nodes);
-	tcase_add_test(tc, rs_through_tap_handler_answered);
-	tcase_add_test(tc, rs_with_no_ra_unanswered);
-	tcase_add_test(tc, rs_from_unspecified_with_slla_dropped);
-	tcase_add_test(tc, rs_with_bad_hop_limit_dropped);
-	tcase_add_test(tc, rs_with_nonzero_code_dropped);
-	tcase_add_test(tc, malformed_rs_dropped);
-	tcase_add_test(tc, ra_in_local_mode_has_no_prefix);
-	tcase_add_test(tc, ra_prefix_is_masked);
-	tcase_add_test(tc, ra_options_follow_switches);
-	tcase_add_test(tc, ra_mtu_option_value);
-	tcase_add_test(tc, ra_without_dns_servers_or_domains);
-	tcase_add_test(tc, ra_dnssl_skips_bad_names);
-	tcase_add_test(tc, ra_stays_within_minimum_mtu);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "router advertisement", ndp_setup, ndp_teardown, TESTS(
+		rs_answered_with_ra,
+		rs_from_unspecified_answered_to_all_nodes,
+		rs_through_tap_handler_answered,
+		rs_with_no_ra_unanswered,
+		rs_from_unspecified_with_slla_dropped,
+		rs_with_bad_hop_limit_dropped,
+		rs_with_nonzero_code_dropped, malformed_rs_dropped,
+		ra_in_local_mode_has_no_prefix, ra_prefix_is_masked,
+		ra_options_follow_switches, ra_mtu_option_value,
+		ra_without_dns_servers_or_domains,
+		ra_dnssl_skips_bad_names, ra_stays_within_minimum_mtu));
 
-	tc = tcase_create("unsolicited advertisements");
-	tcase_add_checked_fixture(tc, ndp_setup, ndp_teardown);
-	tcase_add_test(tc, timer_sends_quick_then_slow_advertisements);
-	tcase_add_test(tc, timer_waits_for_a_guest);
-	tcase_add_test(tc, timer_silent_with_no_ra);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "unsolicited advertisements", ndp_setup, ndp_teardown,
+		   TESTS(
+		timer_sends_quick_then_slow_advertisements,
+		timer_waits_for_a_guest, timer_silent_with_no_ra));
 
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ndp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(ndp_suite());
 }

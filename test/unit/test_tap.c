@@ -41,6 +41,7 @@
 #include "passt.h"
 #include "tap.h"
 #include "util.h"
+#include "unit.h"
 
 /* Stream framing */
 
@@ -1259,75 +1260,56 @@ static Suite *tap_suite(void)
 	Suite *s = suite_create("tap");
 	TCase *tc;
 
-	tc = tcase_create("stream framing");
-	tcase_add_checked_fixture(tc, stream_reset, NULL);
-	tcase_add_test(tc, one_frame);
-	tcase_add_test(tc, several_frames_in_one_buffer);
-	tcase_add_test(tc, empty_buffer_consumes_nothing);
-	tcase_add_test(tc, partial_frame_left_for_next_read);
-	tcase_add_test(tc, length_prefix_alone_waits_for_frame);
-	tcase_add_test(tc, split_length_prefix_waits);
-	tcase_add_test(tc, zero_length_refused);
-	tcase_add_test(tc, length_below_ethernet_header_refused);
-	tcase_add_test(tc, length_above_maximum_refused);
-	tcase_add_test(tc, huge_length_refused);
-	tcase_add_test(tc, bad_length_as_first_frame_consumes_nothing);
-	tcase_add_test(tc, minimum_length_accepted);
-	tcase_add_test(tc, maximum_length_accepted);
-	tcase_add_test(tc, maximum_length_one_byte_short_waits);
-	tcase_add_test(tc, full_pool_stops_at_first_frame_not_taken);
-	tcase_add_test(tc, full_pool_takes_nothing);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "stream framing", stream_reset, NULL, TESTS(
+		one_frame, several_frames_in_one_buffer,
+		empty_buffer_consumes_nothing,
+		partial_frame_left_for_next_read,
+		length_prefix_alone_waits_for_frame,
+		split_length_prefix_waits, zero_length_refused,
+		length_below_ethernet_header_refused,
+		length_above_maximum_refused, huge_length_refused,
+		bad_length_as_first_frame_consumes_nothing,
+		minimum_length_accepted, maximum_length_accepted,
+		maximum_length_one_byte_short_waits,
+		full_pool_stops_at_first_frame_not_taken,
+		full_pool_takes_nothing));
 
-	tc = tcase_create("arp");
-	tcase_add_checked_fixture(tc, arp_setup, tap_teardown);
-	tcase_add_test(tc, arp_request_answered_with_our_mac);
-	tcase_add_test(tc, arp_request_for_any_other_address_answered);
-	tcase_add_test(tc, arp_request_with_ethernet_padding_answered);
-	tcase_add_test(tc, arp_reply_queued_until_flush);
-	tcase_add_test(tc, arp_request_through_tap_handler);
-	tcase_add_test(tc, arp_probe_for_guest_address_unanswered);
-	tcase_add_test(tc, arp_request_for_guest_address_unanswered);
-	tcase_add_test(tc, arp_request_for_address_guest_uses_unanswered);
-	tcase_add_test(tc, gratuitous_arp_unanswered);
-	tcase_add_test(tc, arp_reply_from_guest_ignored);
-	tcase_add_test(tc, truncated_arp_refused);
-	tcase_add_test(tc, arp_for_other_hardware_refused);
-	tcase_add_test(tc, arp_for_other_protocol_refused);
-	tcase_add_test(tc, arp_with_wrong_address_lengths_refused);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "arp", arp_setup, tap_teardown, TESTS(
+		arp_request_answered_with_our_mac,
+		arp_request_for_any_other_address_answered,
+		arp_request_with_ethernet_padding_answered,
+		arp_reply_queued_until_flush,
+		arp_request_through_tap_handler,
+		arp_probe_for_guest_address_unanswered,
+		arp_request_for_guest_address_unanswered,
+		arp_request_for_address_guest_uses_unanswered,
+		gratuitous_arp_unanswered, arp_reply_from_guest_ignored,
+		truncated_arp_refused, arp_for_other_hardware_refused,
+		arp_for_other_protocol_refused,
+		arp_with_wrong_address_lengths_refused));
 
-	tc = tcase_create("passt stream");
-	tcase_add_checked_fixture(tc, passt_setup, tap_teardown);
-	tcase_add_test(tc, passt_answers_arp_over_stream);
-	tcase_add_test(tc, passt_frame_split_across_reads);
-	tcase_add_test(tc, passt_takes_more_frames_than_pool_holds);
-	tcase_add_test(tc, passt_bad_length_closes_connection);
-	tcase_add_test(tc, passt_guest_hangup_waits_for_next_guest);
+	tc = unit_tcase(s, "passt stream", passt_setup, tap_teardown, TESTS(
+		passt_answers_arp_over_stream,
+		passt_frame_split_across_reads,
+		passt_takes_more_frames_than_pool_holds,
+		passt_bad_length_closes_connection,
+		passt_guest_hangup_waits_for_next_guest,
+		passt_output_framing_survives_partial_writes,
+		passt_output_framing_survives_stuck_guest,
+		passt_cut_at_frame_boundary,
+		passt_cut_right_after_length_prefix,
+		passt_cut_inside_frame,
+		passt_cut_keeps_frames_after_cut_one,
+		passt_tail_written_in_pieces,
+		passt_socket_full_keeps_whole_frames,
+		passt_stuck_tail_queues_new_frames));
 	tcase_add_exit_test(tc, passt_guest_hangup_with_one_off_exits, 0);
-	tcase_add_test(tc, passt_output_framing_survives_partial_writes);
-	tcase_add_test(tc, passt_output_framing_survives_stuck_guest);
 	tcase_add_loop_test(tc, passt_cut_inside_length_prefix, 1, LEN_PREFIX);
-	tcase_add_test(tc, passt_cut_at_frame_boundary);
-	tcase_add_test(tc, passt_cut_right_after_length_prefix);
-	tcase_add_test(tc, passt_cut_inside_frame);
-	tcase_add_test(tc, passt_cut_keeps_frames_after_cut_one);
-	tcase_add_test(tc, passt_tail_written_in_pieces);
-	tcase_add_test(tc, passt_socket_full_keeps_whole_frames);
-	tcase_add_test(tc, passt_stuck_tail_queues_new_frames);
-	suite_add_tcase(s, tc);
 
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tap_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(tap_suite());
 }
