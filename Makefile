@@ -51,7 +51,7 @@ test/unit/stubs.o: test/unit/stubs.c $(HDRS)
 	$(CC) $(CFLAGS) -I. -c -o $@ $<
 
 # ...and with the helpers the tests share: suites, frames, fixtures
-UNIT_LIB := test/unit/unit.o
+UNIT_LIB := test/unit/unit.o test/unit/frames.o
 UNIT_HDRS := $(wildcard test/unit/*.h)
 $(UNIT_LIB): test/unit/%.o: test/unit/%.c \
 		$(UNIT_HDRS) $(HDRS)
