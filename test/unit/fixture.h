@@ -28,6 +28,14 @@ static const uint8_t guest_mac[ETH_ALEN] = { 0x52, 0x54, 0x00,
 static const uint8_t bcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff,
 					     0xff, 0xff, 0xff };
 
+/* The guest's IPv6 link, as fixture_pasta_ip6() sets it up */
+#define OUR_LL6		"fe80::1"
+#define GW6		"2001:db8::1"
+#define GUEST6		"2001:db8::2"
+#define GUEST_LL6	"fe80::5054:ff:fe12:3456"
+#define DNS6_1		"2001:db8::53"
+#define DNS6_2		"2001:db8:1::53"
+
 static struct ctx c;		/* Large: static */
 static int peer_fd = -1;	/* Guest side of the tap device */
 
@@ -85,6 +93,27 @@ static inline void fixture_pasta(void)
 	ck_assert_int_eq(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
 	peer_fd = p[0];
 	c.fd_tap = p[1];
+}
+
+/**
+ * fixture_pasta_ip6() - Pasta context, guest on an IPv6 link, two DNS
+ *			 servers, two search domains
+ */
+static inline void fixture_pasta_ip6(void)
+{
+	fixture_pasta();
+	c.ifi6 = 1;
+	c.mtu = MTU_DEFAULT;
+	c.ip6.addr = addr6(GUEST6);
+	c.ip6.addr_seen = c.ip6.addr;
+	c.ip6.addr_ll_seen = addr6(GUEST_LL6);
+	c.ip6.prefix_len = 64;
+	c.ip6.gw = addr6(GW6);
+	c.ip6.our_tap_ll = addr6(OUR_LL6);
+	c.ip6.dns[0] = addr6(DNS6_1);
+	c.ip6.dns[1] = addr6(DNS6_2);
+	strcpy(c.dns_search[0], "example.org");
+	strcpy(c.dns_search[1], "sub.example.net");
 }
 
 /**

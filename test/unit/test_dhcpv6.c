@@ -34,12 +34,7 @@
 
 #include "fixture.h"
 
-#define OUR_LL		"fe80::1"
-#define GUEST_ADDR	"2001:db8::2"
-#define CLIENT_LL	"fe80::5054:ff:fe12:3456"
 #define SERVERS		"ff02::1:2"
-#define DNS1		"2001:db8::53"
-#define DNS2		"2001:db8:1::53"
 
 /* Message types and options, as numbers: the test states the protocol */
 #define SOLICIT		1
@@ -107,18 +102,7 @@ static void dhcpv6_setup(void)
 	memset(in_buf, 0, sizeof(in_buf));
 	in_len = 0;
 
-	fixture_pasta();
-	c.ifi6 = 1;
-	c.mtu = MTU_DEFAULT;
-	c.ip6.addr = addr6(GUEST_ADDR);
-	c.ip6.addr_seen = c.ip6.addr;
-	c.ip6.prefix_len = 64;
-	c.ip6.gw = addr6("2001:db8::1");
-	c.ip6.our_tap_ll = addr6(OUR_LL);
-	c.ip6.dns[0] = addr6(DNS1);
-	c.ip6.dns[1] = addr6(DNS2);
-	strcpy(c.dns_search[0], "example.org");
-	strcpy(c.dns_search[1], "sub.example.net");
+	fixture_pasta_ip6();
 	strcpy(c.fqdn, "guest.example.org");
 }
 
@@ -208,7 +192,7 @@ static void put_ia_na(const char **addrs, size_t n)
  */
 static void put_ia_part(unsigned int parts)
 {
-	static const char *ours[] = { GUEST_ADDR };
+	static const char *ours[] = { GUEST6 };
 
 	if (parts & IA)
 		put_ia_na(NULL, 0);
@@ -269,7 +253,7 @@ static int run_from(const char *src, size_t ulen)
  */
 static int run_len(size_t ulen)
 {
-	return run_from(CLIENT_LL, ulen);
+	return run_from(GUEST_LL6, ulen);
 }
 
 /**
@@ -291,7 +275,7 @@ static int run(void)
  */
 static void assert_reply(uint8_t type)
 {
-	struct in6_addr s = addr6(OUR_LL), d = addr6(CLIENT_LL);
+	struct in6_addr s = addr6(OUR_LL6), d = addr6(GUEST_LL6);
 
 	ck_assert_uint_gt(guest_read(&r), 0);
 	assert_eth(&r, guest_mac, our_mac, ETH_P_IPV6);
@@ -382,7 +366,7 @@ static void assert_ids(void)
  */
 static void assert_config(void)
 {
-	struct in6_addr dns[2] = { addr6(DNS1), addr6(DNS2) };
+	struct in6_addr dns[2] = { addr6(DNS6_1), addr6(DNS6_2) };
 
 	assert_opt(OPT_DNS, dns, sizeof(dns));
 	assert_opt(OPT_DOMAINS, domains_wire, sizeof(domains_wire));
@@ -427,7 +411,7 @@ static size_t assert_ia_na(unsigned int nth, size_t *len)
 	aoff = opt_find(off + 12, off + *len, OPT_IAADDR, 0, &alen);
 	ck_assert(aoff);
 	ck_assert_uint_eq(alen, 24);
-	iaaddr_expect(iaaddr, GUEST_ADDR, 0xffffffff);
+	iaaddr_expect(iaaddr, GUEST6, 0xffffffff);
 	ck_assert_mem_eq(msg + aoff, iaaddr, sizeof(iaaddr));
 	ck_assert(!opt_find(off + 12, off + *len, OPT_STATUS, 0, &alen));
 	return off;
@@ -627,7 +611,7 @@ END_TEST
 
 START_TEST(request_for_other_address_gets_it_expired)
 {
-	static const char *addrs[] = { "2001:db8::99", GUEST_ADDR };
+	static const char *addrs[] = { "2001:db8::99", GUEST6 };
 	size_t off, len, aoff, alen;
 	uint8_t expired[24];
 
@@ -683,7 +667,7 @@ END_TEST
  */
 static void confirm(const char *other, uint16_t status)
 {
-	const char *addrs[] = { GUEST_ADDR, other };
+	const char *addrs[] = { GUEST6, other };
 
 	msg_start(CONFIRM, CID);
 	put_ia_na(addrs, 2);
@@ -854,7 +838,7 @@ END_TEST
 
 START_TEST(reply_stays_within_minimum_mtu)
 {
-	struct in6_addr dns[2] = { addr6(DNS1), addr6(DNS2) };
+	struct in6_addr dns[2] = { addr6(DNS6_1), addr6(DNS6_2) };
 	uint8_t long_duid[130];
 	size_t i, len, off;
 
@@ -1081,7 +1065,7 @@ START_TEST(solicit_through_tap_handler)
 						       0x00, 0x01, 0x00, 0x02 };
 	static uint8_t frame[2048] __attribute__((aligned(8)));
 	PACKET_POOL_P(pool, frame, sizeof(frame));
-	struct in6_addr s = addr6(CLIENT_LL), d = addr6(SERVERS);
+	struct in6_addr s = addr6(GUEST_LL6), d = addr6(SERVERS);
 	uint16_t l;
 	size_t len;
 

@@ -33,15 +33,10 @@
 
 #include "fixture.h"
 
-#define OUR_LL		"fe80::1"
-#define GW		"2001:db8::1"
-#define GUEST_ADDR	"2001:db8::2"
-#define GUEST_LL	"fe80::5054:ff:fe12:3456"
-#define DNS1		"2001:db8::53"
-#define DNS2		"2001:db8:1::53"
 #define ALL_NODES	"ff02::1"
 #define ALL_ROUTERS	"ff02::2"
-#define GW_SNMC		"ff02::1:ff00:1"	/* Solicited-node group of GW */
+#define GW_SNMC		"ff02::1:ff00:1"	/* Solicited-node group, GW6 */
+#define OTHER_SNMC	"ff02::1:ff00:99"
 
 static const uint8_t all_nodes_mac[ETH_ALEN] = { 0x33, 0x33, 0, 0, 0, 1 };
 
@@ -61,19 +56,7 @@ static void ndp_setup(void)
 	memset(in_buf, 0, sizeof(in_buf));
 	msg_len = 0;
 
-	fixture_pasta();
-	c.ifi6 = 1;
-	c.mtu = MTU_DEFAULT;
-	c.ip6.addr = addr6(GUEST_ADDR);
-	c.ip6.addr_seen = c.ip6.addr;
-	c.ip6.addr_ll_seen = addr6(GUEST_LL);
-	c.ip6.prefix_len = 64;
-	c.ip6.gw = addr6(GW);
-	c.ip6.our_tap_ll = addr6(OUR_LL);
-	c.ip6.dns[0] = addr6(DNS1);
-	c.ip6.dns[1] = addr6(DNS2);
-	strcpy(c.dns_search[0], "example.org");
-	strcpy(c.dns_search[1], "sub.example.net");
+	fixture_pasta_ip6();
 }
 
 /**
@@ -325,20 +308,17 @@ static int run_ns(const struct ns_case *t)
  * 7.2.4)
  */
 static const struct ns_case ns_answered[] = {
-	{ GW,		GUEST_LL,	GW_SNMC,	NS_SLLA, "gateway" },
-	{ "2001:db8::99", GUEST_ADDR,	"ff02::1:ff00:99", NS_SLLA, "other" },
-	{ "2001:db8:1::1", GUEST_ADDR,	"ff02::1:ff00:99", NS_SLLA, "other" },
-	{ "fe80::1234",	GUEST_ADDR,	"ff02::1:ff00:99", NS_SLLA, "other" },
-	{ OUR_LL,	GUEST_ADDR,	"ff02::1:ff00:99", NS_SLLA, "other" },
-	{ "2001:db8::5054:ff:fe12:3457", GUEST_ADDR, "ff02::1:ff00:99",
-	  NS_SLLA, "other" },
-	{ OUR_LL,	GUEST_LL,	OUR_LL,	0, "unicast: unreachability" },
-	{ GW,		GUEST_LL,	GW_SNMC,	NS_NONCE | NS_SLLA,
-	  "options ignored" },
-	{ GW,		GUEST_LL,	GW_SNMC,	NS_NO_IP6H,
-	  "no IPv6 header" },
-	{ OUR_LL,	"::",		GW_SNMC,	0, "DAD, ours" },
-	{ GW,		"::",		GW_SNMC,	0, "DAD, ours" },
+	{ GW6,		GUEST_LL6, GW_SNMC,	NS_SLLA, "gateway" },
+	{ "2001:db8::99", GUEST6, OTHER_SNMC,	NS_SLLA, "other" },
+	{ "2001:db8:1::1", GUEST6, OTHER_SNMC,	NS_SLLA, "other" },
+	{ "fe80::1234",	GUEST6,	OTHER_SNMC,	NS_SLLA, "other" },
+	{ OUR_LL6,	GUEST6,	OTHER_SNMC,	NS_SLLA, "other" },
+	{ "2001:db8::5054:ff:fe12:3457", GUEST6, OTHER_SNMC, NS_SLLA, "other" },
+	{ OUR_LL6,	GUEST_LL6, OUR_LL6,	0, "unicast: unreachability" },
+	{ GW6,		GUEST_LL6, GW_SNMC,	NS_NONCE | NS_SLLA, "options" },
+	{ GW6,		GUEST_LL6, GW_SNMC,	NS_NO_IP6H, "no IPv6 header" },
+	{ OUR_LL6,	"::",	GW_SNMC,	0, "DAD, ours" },
+	{ GW6,		"::",	GW_SNMC,	0, "DAD, ours" },
 };
 
 START_TEST(ns_answered_with_na)
@@ -354,19 +334,19 @@ START_TEST(ns_answered_with_na)
 END_TEST
 
 static const struct ns_case ns_unanswered[] = {
-	{ GUEST_ADDR,	"::",	"ff02::1:ff00:2",	0, "DAD, guest" },
-	{ GUEST_LL,	"::",	"ff02::1:ff12:3456",	0, "DAD, guest" },
+	{ GUEST6,	"::",	"ff02::1:ff00:2",	0, "DAD, guest" },
+	{ GUEST_LL6,	"::",	"ff02::1:ff12:3456",	0, "DAD, guest" },
 	/* SLAAC and privacy addresses the guest makes up */
 	{ "2001:db8::5054:ff:fe12:3456", "::", "ff02::1:ff12:3456", 0,
 	  "DAD, new address" },
 	{ "2001:db8::1234:5678:9abc:def0", "::", "ff02::1:ffbc:def0", 0,
 	  "DAD, new address" },
-	{ GUEST_ADDR, GUEST_LL,	"ff02::1:ff00:2",	0, "guest's address" },
-	{ GUEST_LL, GUEST_ADDR,	"ff02::1:ff12:3456",	0, "guest's address" },
-	{ "ff02::1",	GUEST_LL, "ff02::1",		0, "multicast target" },
-	{ OUR_LL,	"::",	GW_SNMC,	NS_SLLA, "DAD with address" },
-	{ OUR_LL,	"::",	OUR_LL,		0, "DAD not to group" },
-	{ OUR_LL,	"::",	ALL_NODES,	0, "DAD not to group" },
+	{ GUEST6, GUEST_LL6,	"ff02::1:ff00:2",	0, "guest's address" },
+	{ GUEST_LL6, GUEST6,	"ff02::1:ff12:3456",	0, "guest's address" },
+	{ "ff02::1",	GUEST_LL6, "ff02::1",		0, "multicast target" },
+	{ OUR_LL6,	"::",	GW_SNMC,	NS_SLLA, "DAD with address" },
+	{ OUR_LL6,	"::",	OUR_LL6,		0, "DAD not to group" },
+	{ OUR_LL6,	"::",	ALL_NODES,	0, "DAD not to group" },
 };
 
 START_TEST(ns_unanswered_silently)
@@ -382,7 +362,7 @@ START_TEST(ns_for_address_guest_uses_unanswered)
 {
 	c.ip6.addr_seen = addr6("2001:db8::77");
 	put_ns("2001:db8::77");
-	assert_silent(GUEST_LL, "ff02::1:ff00:77");
+	assert_silent(GUEST_LL6, "ff02::1:ff00:77");
 }
 END_TEST
 
@@ -390,9 +370,9 @@ START_TEST(ns_through_tap_handler_answered)
 {
 	static const uint8_t snmc_mac[ETH_ALEN] = { 0x33, 0x33, 0xff, 0, 0, 1 };
 
-	put_ns(GW);
-	run_tap_handler(GUEST_LL, GW_SNMC, snmc_mac);
-	assert_na(GW, GUEST_LL, guest_mac, true);
+	put_ns(GW6);
+	run_tap_handler(GUEST_LL6, GW_SNMC, snmc_mac);
+	assert_na(GW6, GUEST_LL6, guest_mac, true);
 	ck_assert_uint_eq(tap_stats.dropped_in, 0);
 }
 END_TEST
@@ -404,12 +384,12 @@ START_TEST(echo_request_not_ndp)
 	uint8_t echo[16] = { ICMP6_ECHO_REQUEST, 0, 0, 0, 0, 1, 0, 1 };
 
 	put(echo, sizeof(echo));
-	ck_assert_int_eq(run_ndp(GUEST_ADDR, GW), 0);
+	ck_assert_int_eq(run_ndp(GUEST6, GW6), 0);
 	assert_no_reply();
 
 	msg_len = 0;
 	put(echo, 1);
-	ck_assert_int_eq(run_ndp(GUEST_ADDR, GW), 0);
+	ck_assert_int_eq(run_ndp(GUEST6, GW6), 0);
 	assert_no_reply();
 }
 END_TEST
@@ -425,7 +405,7 @@ START_TEST(advertisements_and_redirects_ignored)
 
 		msg_len = 0;
 		put(msg, sizeof(msg));
-		assert_silent(GUEST_LL, ALL_NODES);
+		assert_silent(GUEST_LL6, ALL_NODES);
 	}
 }
 END_TEST
@@ -454,7 +434,7 @@ static const struct solicit {
 static void put_solicit(const struct solicit *s)
 {
 	if (s->type == ND_NEIGHBOR_SOLICIT)
-		put_ns(GW);
+		put_ns(GW6);
 	else
 		put_rs();
 }
@@ -488,7 +468,7 @@ START_TEST(solicit_with_bad_options_dropped)
 	if (t->slla)
 		put_slla();
 	put(t->opt, t->len);
-	assert_silent(GUEST_LL, s->dst);
+	assert_silent(GUEST_LL6, s->dst);
 }
 END_TEST
 
@@ -500,7 +480,7 @@ START_TEST(truncated_solicit_dropped)
 	for (len = 2; len < s->len; len++) {
 		put_solicit(s);
 		msg_len = len;
-		assert_silent(GUEST_LL, s->dst);
+		assert_silent(GUEST_LL6, s->dst);
 	}
 }
 END_TEST
@@ -511,11 +491,11 @@ START_TEST(solicit_with_nonzero_code_dropped)
 
 	put_solicit(s);
 	in_buf[MSG_OFF + 1] = 1;
-	assert_silent(GUEST_LL, s->dst);
+	assert_silent(GUEST_LL6, s->dst);
 
 	put_solicit(s);
 	in_buf[MSG_OFF + 1] = 255;
-	assert_silent(GUEST_LL, s->dst);
+	assert_silent(GUEST_LL6, s->dst);
 }
 END_TEST
 
@@ -527,7 +507,7 @@ START_TEST(solicit_with_bad_hop_limit_dropped)
 
 	for (i = 0; i < ARRAY_SIZE(hlim); i++) {
 		put_solicit(s);
-		assert_silent_hlim(GUEST_LL, s->dst, hlim[i]);
+		assert_silent_hlim(GUEST_LL6, s->dst, hlim[i]);
 	}
 }
 END_TEST
@@ -537,7 +517,7 @@ START_TEST(solicit_with_truncated_ipv6_header_dropped)
 	const struct solicit *s = &solicits[_i];
 
 	put_solicit(s);
-	ck_assert_int_eq(run_ndp_ip6(GUEST_LL, s->dst, 255,
+	ck_assert_int_eq(run_ndp_ip6(GUEST_LL6, s->dst, 255,
 				     sizeof(struct ip6_hdr) - 1), 1);
 	assert_no_reply();
 }
@@ -625,6 +605,18 @@ static void assert_ra_full(void)
 }
 
 /**
+ * assert_ra_options_but_prefix() - Options as @ra_expect has them, one by one,
+ *				    but for the prefix information
+ */
+static void assert_ra_options_but_prefix(void)
+{
+	assert_ra_option(ND_OPT_SOURCE_LINKADDR, ra_expect + 16, 8);
+	assert_ra_option(ND_OPT_MTU, ra_expect + 24, 8);
+	assert_ra_option(25, ra_expect + 64, 40);
+	assert_ra_option(31, ra_expect + 104, 40);
+}
+
+/**
  * solicit_ra() - Solicit an advertisement from the guest's link-local address
  *
  * The advertisement must come, to the guest, from our link-local address.
@@ -632,24 +624,21 @@ static void assert_ra_full(void)
 static void solicit_ra(void)
 {
 	put_rs();
-	ck_assert_int_eq(run_ndp(GUEST_LL, ALL_ROUTERS), 1);
-	assert_icmp6_frame(ND_ROUTER_ADVERT, OUR_LL, GUEST_LL, guest_mac);
+	ck_assert_int_eq(run_ndp(GUEST_LL6, ALL_ROUTERS), 1);
+	assert_icmp6_frame(ND_ROUTER_ADVERT, OUR_LL6, GUEST_LL6, guest_mac);
 }
 
 START_TEST(rs_answered_with_ra)
 {
 	put_rs();
 	put_slla();
-	ck_assert_int_eq(run_ndp(GUEST_LL, ALL_ROUTERS), 1);
-	assert_icmp6_frame(ND_ROUTER_ADVERT, OUR_LL, GUEST_LL, guest_mac);
+	ck_assert_int_eq(run_ndp(GUEST_LL6, ALL_ROUTERS), 1);
+	assert_icmp6_frame(ND_ROUTER_ADVERT, OUR_LL6, GUEST_LL6, guest_mac);
 	assert_ra_full();
 
 	/* And option by option, for a clearer message if that failed */
-	assert_ra_option(ND_OPT_SOURCE_LINKADDR, ra_expect + 16, 8);
-	assert_ra_option(ND_OPT_MTU, ra_expect + 24, 8);
 	assert_ra_option(ND_OPT_PREFIX_INFORMATION, ra_expect + 32, 32);
-	assert_ra_option(25, ra_expect + 64, 40);
-	assert_ra_option(31, ra_expect + 104, 40);
+	assert_ra_options_but_prefix();
 }
 END_TEST
 
@@ -657,7 +646,7 @@ START_TEST(rs_from_unspecified_answered_to_all_nodes)
 {
 	put_rs();
 	ck_assert_int_eq(run_ndp("::", ALL_ROUTERS), 1);
-	assert_icmp6_frame(ND_ROUTER_ADVERT, OUR_LL, ALL_NODES, all_nodes_mac);
+	assert_icmp6_frame(ND_ROUTER_ADVERT, OUR_LL6, ALL_NODES, all_nodes_mac);
 	assert_ra_full();
 }
 END_TEST
@@ -668,8 +657,8 @@ START_TEST(rs_through_tap_handler_answered)
 							   0, 0, 0, 2 };
 
 	put_rs();
-	run_tap_handler(GUEST_LL, ALL_ROUTERS, all_routers_mac);
-	assert_icmp6_frame(ND_ROUTER_ADVERT, OUR_LL, GUEST_LL, guest_mac);
+	run_tap_handler(GUEST_LL6, ALL_ROUTERS, all_routers_mac);
+	assert_icmp6_frame(ND_ROUTER_ADVERT, OUR_LL6, GUEST_LL6, guest_mac);
 	assert_ra_full();
 }
 END_TEST
@@ -678,12 +667,12 @@ START_TEST(rs_with_no_ra_unanswered)
 {
 	c.no_ra = true;
 	put_rs();
-	assert_silent(GUEST_LL, ALL_ROUTERS);
+	assert_silent(GUEST_LL6, ALL_ROUTERS);
 
 	/* Neighbour advertisements still work */
-	put_ns(GW);
-	ck_assert_int_eq(run_ndp(GUEST_LL, GW_SNMC), 1);
-	assert_na(GW, GUEST_LL, guest_mac, true);
+	put_ns(GW6);
+	ck_assert_int_eq(run_ndp(GUEST_LL6, GW_SNMC), 1);
+	assert_na(GW6, GUEST_LL6, guest_mac, true);
 }
 END_TEST
 
@@ -699,17 +688,14 @@ START_TEST(ra_in_local_mode_has_no_prefix)
 {
 	memset(&c.ip6.addr, 0, sizeof(c.ip6.addr));
 	memset(&c.ip6.addr_seen, 0, sizeof(c.ip6.addr_seen));
-	c.ip6.our_tap_ll = c.ip6.gw = addr6(OUR_LL);
+	c.ip6.our_tap_ll = c.ip6.gw = addr6(OUR_LL6);
 
 	solicit_ra();
 	assert_no_ra_option(ND_OPT_PREFIX_INFORMATION);
 	ck_assert_uint_eq(r.l4[5], 0x40);		/* O, not M */
 	ck_assert_uint_eq(r.l4[6], 0xff);		/* Still a router */
 	ck_assert_uint_eq(r.l4[7], 0xff);
-	assert_ra_option(ND_OPT_SOURCE_LINKADDR, ra_expect + 16, 8);
-	assert_ra_option(ND_OPT_MTU, ra_expect + 24, 8);
-	assert_ra_option(25, ra_expect + 64, 40);
-	assert_ra_option(31, ra_expect + 104, 40);
+	assert_ra_options_but_prefix();
 }
 END_TEST
 

@@ -961,30 +961,41 @@ static void assert_guest_frames(uint32_t n)
 }
 
 /**
- * check_cut_at() - The socket takes @cut bytes of two frames, then the rest
- * @cut:	Bytes the first flush may write
- *
- * Frames 0 and 1 (100 bytes each) are queued and flushed with room for
- * @cut bytes only. Whatever was started of frame 1 must be completed on the
- * next flush, before frame 2, queued later.
+ * flush_within() - Flush the daemon's queue, letting @budget bytes out
+ * @budget:	Bytes the socket takes, SIZE_MAX for no limit
  */
-static void check_cut_at(size_t cut)
+static void flush_within(size_t budget)
 {
-	queue_test_frames(0, 2, 100);
-	write_budget = cut;
+	write_budget = budget;
 	tap_flush(&c);
+}
 
+/**
+ * flush_one_more() - Room again: queue one more frame, flush everything
+ * @idx:	Sequence number of the frame
+ */
+static void flush_one_more(uint32_t idx)
+{
 	write_budget = SIZE_MAX;
-	queue_test_frames(2, 1, 100);
+	queue_test_frames(idx, 1, 100);
 	tap_flush(&c);
+}
 
-	assert_guest_frames(3);
-	ck_assert_uint_eq(tap_stats.frames_out, 3);
+/**
+ * assert_all_out() - The guest got frames 0 to @n - 1, none dropped
+ * @n:		Number of frames
+ */
+static void assert_all_out(uint32_t n)
+{
+	assert_guest_frames(n);
+	ck_assert_uint_eq(tap_stats.frames_out, n);
 	ck_assert_uint_eq(tap_stats.dropped_out, 0);
 }
 
-/* Where the first flush stops: in frame 1's length prefix, at its start
- * or end, inside the frame
+/* Where the first flush of frames 0 and 1 (100 bytes each) stops: in the
+ * length prefix of frame 1, at its start or end, inside frame 1. Whatever
+ * was started of frame 1 must be completed on the next flush, before
+ * frame 2, queued later.
  */
 static const size_t cuts[] = {
 	LEN_PREFIX + 100 + 1, LEN_PREFIX + 100 + 2, LEN_PREFIX + 100 + 3,
@@ -994,7 +1005,10 @@ static const size_t cuts[] = {
 
 START_TEST(passt_cut_keeps_frames_whole)
 {
-	check_cut_at(cuts[_i]);
+	queue_test_frames(0, 2, 100);
+	flush_within(cuts[_i]);
+	flush_one_more(2);
+	assert_all_out(3);
 }
 END_TEST
 
@@ -1002,38 +1016,26 @@ START_TEST(passt_cut_keeps_frames_after_cut_one)
 {
 	/* Frame 0 cut 6 bytes in: its tail and frame 1 wait, in order */
 	queue_test_frames(0, 2, 100);
-	write_budget = LEN_PREFIX + 6;
-	tap_flush(&c);
+	flush_within(LEN_PREFIX + 6);
 	ck_assert(tap_backlogged());
 
-	write_budget = SIZE_MAX;
-	queue_test_frames(2, 1, 100);
-	tap_flush(&c);
+	flush_one_more(2);
 	ck_assert(!tap_backlogged());
-
-	assert_guest_frames(3);
-	ck_assert_uint_eq(tap_stats.frames_out, 3);
-	ck_assert_uint_eq(tap_stats.dropped_out, 0);
+	assert_all_out(3);
 }
 END_TEST
 
 START_TEST(passt_tail_written_in_pieces)
 {
 	queue_test_frames(0, 2, 100);
-	write_budget = LEN_PREFIX + 100 + 50;
-	tap_flush(&c);
+	flush_within(LEN_PREFIX + 100 + 50);
 
 	/* Only 20 more bytes of the tail fit, then 10 */
-	write_budget = 20;
-	tap_flush(&c);
-	write_budget = 10;
-	tap_flush(&c);
+	flush_within(20);
+	flush_within(10);
+	flush_within(SIZE_MAX);
 
-	write_budget = SIZE_MAX;
-	tap_flush(&c);
-	queue_test_frames(2, 1, 100);
-	tap_flush(&c);
-
+	flush_one_more(2);
 	assert_guest_frames(3);
 }
 END_TEST
@@ -1041,15 +1043,11 @@ END_TEST
 START_TEST(passt_socket_full_keeps_whole_frames)
 {
 	queue_test_frames(0, 2, 100);
-	write_budget = 0;
-	tap_flush(&c);
+	flush_within(0);
 	ck_assert_uint_eq(tap_stats.dropped_out, 0);
 	ck_assert(tap_backlogged());
 
-	write_budget = SIZE_MAX;
-	queue_test_frames(2, 1, 100);
-	tap_flush(&c);
-
+	flush_one_more(2);
 	assert_guest_frames(3);
 }
 END_TEST
@@ -1060,18 +1058,14 @@ START_TEST(passt_stuck_tail_queues_new_frames)
 	 * the tail of frame 1
 	 */
 	queue_test_frames(0, 2, 100);
-	write_budget = LEN_PREFIX + 100 + 50;
-	tap_flush(&c);
+	flush_within(LEN_PREFIX + 100 + 50);
 	queue_test_frames(2, 1, 100);
 	tap_flush(&c);
 	ck_assert_uint_eq(tap_stats.dropped_out, 0);
 
 	/* Room again: the backlog goes out, then new frames follow */
-	write_budget = SIZE_MAX;
-	tap_flush(&c);
-	queue_test_frames(3, 1, 100);
-	tap_flush(&c);
-
+	flush_within(SIZE_MAX);
+	flush_one_more(3);
 	assert_guest_frames(4);
 }
 END_TEST
