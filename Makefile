@@ -53,8 +53,7 @@ test/unit/stubs.o: test/unit/stubs.c $(HDRS)
 # ...and with the helpers the tests share: suites, frames, fixtures
 UNIT_LIB := test/unit/unit.o test/unit/frames.o
 UNIT_HDRS := $(wildcard test/unit/*.h)
-$(UNIT_LIB): test/unit/%.o: test/unit/%.c \
-		$(UNIT_HDRS) $(HDRS)
+$(UNIT_LIB): test/unit/%.o: test/unit/%.c $(UNIT_HDRS) $(HDRS)
 	$(CC) $(CFLAGS) -I. $$(pkg-config --cflags check) -c -o $@ $<
 
 test/unit/test_%: test/unit/test_%.c $(UNIT_HDRS) $(UNIT_LIB) $(UNIT_OBJS) \

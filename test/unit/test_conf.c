@@ -570,8 +570,7 @@ static Suite *conf_suite(void)
 	tcase_add_exit_test(tc, overlong_socket_path_refused, 1);
 
 	tc = unit_tcase(s, "messages", NULL, NULL, TESTS());
-	tcase_add_loop_test(tc, error_names_option_and_value, 0,
-			    ARRAY_SIZE(conf_messages));
+	UNIT_LOOP(tc, error_names_option_and_value, conf_messages);
 
 	unit_tcase(s, "accepted", NULL, NULL, TESTS(
 		defaults_without_options, mtu_set,

@@ -192,12 +192,13 @@ static void put_ia_na(const char **addrs, size_t n)
  */
 static void put_ia_part(unsigned int parts)
 {
-	static const char *ours[] = { GUEST6 };
-
 	if (parts & IA)
 		put_ia_na(NULL, 0);
-	if (parts & IA_OURS)
+	if (parts & IA_OURS) {
+		static const char *ours[] = { GUEST6 };
+
 		put_ia_na(ours, 1);
+	}
 }
 
 /**
@@ -208,7 +209,7 @@ static void put_ia_part(unsigned int parts)
 static void msg_start(uint8_t type, unsigned int parts)
 {
 	struct udphdr uh = { .source = htons(546), .dest = htons(547) };
-	uint8_t zero[2] = { 0 };
+	static const uint8_t zero[2];
 
 	in_len = 0;
 	put(&uh, sizeof(uh));
@@ -638,19 +639,26 @@ START_TEST(request_in_local_mode_gets_no_address)
 }
 END_TEST
 
+/**
+ * struct bound_msg - A message from a client with an address
+ * @type:	Message type
+ * @parts:	Options msg_start() appends
+ */
+static const struct bound_msg {
+	uint8_t type;
+	unsigned int parts;
+} renew_rebind[] = {
+	/* Renew must name its server, Rebind must not */
+	{ RENEW,	CID | SID | IA_OURS },
+	{ REBIND,	CID | IA_OURS },
+};
+
 START_TEST(renew_and_rebind_get_reply)
 {
-	/* Renew must name its server, Rebind must not */
-	static const struct {
-		uint8_t type;
-		unsigned int parts;
-	} msgs[] = {
-		{ RENEW,	CID | SID | IA_OURS },
-		{ REBIND,	CID | IA_OURS },
-	};
+	const struct bound_msg *t = &renew_rebind[_i];
 	size_t len;
 
-	msg_start(msgs[_i].type, msgs[_i].parts);
+	msg_start(t->type, t->parts);
 	exchange(REPLY);
 	assert_ids();
 	assert_ia_na(0, &len);
@@ -758,12 +766,11 @@ static const uint8_t oro_all[] = { 0, OPT_DNS, 0, OPT_DOMAINS, 0, OPT_FQDN };
  */
 static void put_fqdn_opts(const uint8_t *oro, size_t oro_len, int flags)
 {
-	uint8_t client_fqdn[] = { 0, 2, 'm', 'e', 0 };
-
 	if (oro)
 		put_opt(OPT_ORO, oro, oro_len);
 	if (flags >= 0) {
-		client_fqdn[0] = (uint8_t)flags;
+		uint8_t client_fqdn[] = { (uint8_t)flags, 2, 'm', 'e', 0 };
+
 		put_opt(OPT_FQDN, client_fqdn, sizeof(client_fqdn));
 	}
 }
@@ -1114,13 +1121,12 @@ static Suite *dhcpv6_suite(void)
 		fqdn_not_sent_unless_sent_and_requested,
 		dns_options_follow_switches, reply_stays_within_minimum_mtu,
 		solicit_through_tap_handler));
-	tcase_add_loop_test(tc, renew_and_rebind_get_reply, 0, 2);
+	UNIT_LOOP(tc, renew_and_rebind_get_reply, renew_rebind);
 
 	tc = unit_tcase(s, "dropped", dhcpv6_setup, fixture_teardown, TESTS(
 		overlong_client_id_dropped, truncated_message_dropped,
 		udp_length_checked, from_unspecified_or_multicast_dropped));
-	tcase_add_loop_test(tc, msg_dropped_silently, 0,
-			    ARRAY_SIZE(msg_dropped));
+	UNIT_LOOP(tc, msg_dropped_silently, msg_dropped);
 
 	return s;
 }

@@ -589,7 +589,7 @@ static Suite *fwd_suite(void)
 		none_after_ports_refused, ports_after_none_refused,
 		port_forwarded_twice_across_specs_refused,
 		overlapping_ranges_refused, overlong_spec_refused));
-	tcase_add_loop_test(tc, spec_refused, 0, ARRAY_SIZE(refused_specs));
+	UNIT_LOOP(tc, spec_refused, refused_specs);
 
 	return s;
 }

@@ -937,23 +937,17 @@ static Suite *ndp_suite(void)
 		ns_for_address_guest_uses_unanswered,
 		ns_through_tap_handler_answered, echo_request_not_ndp,
 		advertisements_and_redirects_ignored));
-	tcase_add_loop_test(tc, ns_answered_with_na, 0,
-			    ARRAY_SIZE(ns_answered));
-	tcase_add_loop_test(tc, ns_unanswered_silently, 0,
-			    ARRAY_SIZE(ns_unanswered));
+	UNIT_LOOP(tc, ns_answered_with_na, ns_answered);
+	UNIT_LOOP(tc, ns_unanswered_silently, ns_unanswered);
 
 	tc = unit_tcase(s, "malformed solicitation", ndp_setup,
 			fixture_teardown, TESTS());
 	tcase_add_loop_test(tc, solicit_with_bad_options_dropped, 0,
 			    ARRAY_SIZE(solicits) * ARRAY_SIZE(bad_opts));
-	tcase_add_loop_test(tc, truncated_solicit_dropped, 0,
-			    ARRAY_SIZE(solicits));
-	tcase_add_loop_test(tc, solicit_with_nonzero_code_dropped, 0,
-			    ARRAY_SIZE(solicits));
-	tcase_add_loop_test(tc, solicit_with_bad_hop_limit_dropped, 0,
-			    ARRAY_SIZE(solicits));
-	tcase_add_loop_test(tc, solicit_with_truncated_ipv6_header_dropped, 0,
-			    ARRAY_SIZE(solicits));
+	UNIT_LOOP(tc, truncated_solicit_dropped, solicits);
+	UNIT_LOOP(tc, solicit_with_nonzero_code_dropped, solicits);
+	UNIT_LOOP(tc, solicit_with_bad_hop_limit_dropped, solicits);
+	UNIT_LOOP(tc, solicit_with_truncated_ipv6_header_dropped, solicits);
 
 	unit_tcase(s, "router advertisement", ndp_setup, fixture_teardown,
 		   TESTS(

@@ -246,7 +246,7 @@ static Suite *packet_suite(void)
 		get_refuses_index_out_of_range,
 		get_checks_each_packet_own_length,
 		get_hdr_checks_header_size));
-	tcase_add_loop_test(tc, get_range, 0, ARRAY_SIZE(get_cases));
+	UNIT_LOOP(tc, get_range, get_cases);
 
 	return s;
 }

@@ -512,8 +512,13 @@ START_TEST(truncated_arp_refused)
 }
 END_TEST
 
-/* ARP headers arp() refuses: a field, set to a value it can't take */
-static const struct {
+/**
+ * struct arp_bad_hdr - A field of the ARP header, set to a value arp() refuses
+ * @off:	Offset of the field in the frame
+ * @size:	Size of the field, 1 or 2 bytes
+ * @val:	Value, host order
+ */
+static const struct arp_bad_hdr {
 	size_t off;
 	size_t size;
 	uint16_t val;
@@ -526,13 +531,14 @@ static const struct {
 
 START_TEST(arp_with_bad_header_refused)
 {
-	uint16_t be = htons(arp_bad_hdrs[_i].val);
+	const struct arp_bad_hdr *t = &arp_bad_hdrs[_i];
+	uint16_t be = htons(t->val);
 
 	arp_request(GUEST_ADDR, GW_ADDR);
-	if (arp_bad_hdrs[_i].size == 1)
-		arp_buf[arp_bad_hdrs[_i].off] = (char)arp_bad_hdrs[_i].val;
+	if (t->size == 1)
+		arp_buf[t->off] = (char)t->val;
 	else
-		memcpy(arp_buf + arp_bad_hdrs[_i].off, &be, sizeof(be));
+		memcpy(arp_buf + t->off, &be, sizeof(be));
 	ck_assert(!run_arp(sizeof(struct arp_eth_ipv4)));
 	assert_no_reply();
 }
@@ -1089,18 +1095,15 @@ static Suite *tap_suite(void)
 		maximum_length_one_byte_short_waits,
 		full_pool_stops_at_first_frame_not_taken,
 		full_pool_takes_nothing));
-	tcase_add_loop_test(tc, one_frame_taken, 0, ARRAY_SIZE(good_lens));
-	tcase_add_loop_test(tc, bad_length_refused, 0, ARRAY_SIZE(bad_lens));
+	UNIT_LOOP(tc, one_frame_taken, good_lens);
+	UNIT_LOOP(tc, bad_length_refused, bad_lens);
 
 	tc = unit_tcase(s, "arp", arp_setup, fixture_teardown, TESTS(
 		arp_reply_queued_until_flush, arp_request_through_tap_handler,
 		arp_reply_from_guest_ignored, truncated_arp_refused));
-	tcase_add_loop_test(tc, arp_request_answered, 0,
-			    ARRAY_SIZE(arp_answered));
-	tcase_add_loop_test(tc, arp_request_unanswered, 0,
-			    ARRAY_SIZE(arp_unanswered));
-	tcase_add_loop_test(tc, arp_with_bad_header_refused, 0,
-			    ARRAY_SIZE(arp_bad_hdrs));
+	UNIT_LOOP(tc, arp_request_answered, arp_answered);
+	UNIT_LOOP(tc, arp_request_unanswered, arp_unanswered);
+	UNIT_LOOP(tc, arp_with_bad_header_refused, arp_bad_hdrs);
 
 	tc = unit_tcase(s, "passt stream", passt_setup, fixture_teardown, TESTS(
 		passt_answers_arp_over_stream, passt_frame_split_across_reads,
@@ -1114,8 +1117,7 @@ static Suite *tap_suite(void)
 		passt_socket_full_keeps_whole_frames,
 		passt_stuck_tail_queues_new_frames));
 	tcase_add_exit_test(tc, passt_guest_hangup_with_one_off_exits, 0);
-	tcase_add_loop_test(tc, passt_cut_keeps_frames_whole, 0,
-			    ARRAY_SIZE(cuts));
+	UNIT_LOOP(tc, passt_cut_keeps_frames_whole, cuts);
 
 	return s;
 }

@@ -65,7 +65,8 @@ static int parse(const uint8_t *opts, size_t optlen, size_t hlen,
 		 struct tcp_opts *o)
 {
 	memset(buf, 0, sizeof(buf));
-	memcpy(buf + sizeof(struct tcphdr), opts, optlen);
+	if (optlen)
+		memcpy(buf + sizeof(struct tcphdr), opts, optlen);
 	pool.count = 0;
 	packet_add(&pool, sizeof(struct tcphdr) + optlen, buf);
 	return tcp_opts_parse(&pool, 0, hlen, o);

@@ -15,6 +15,11 @@
 	(const TTest *const []){ __VA_ARGS__ },				\
 	sizeof((const TTest *const []){ __VA_ARGS__ }) / sizeof(TTest *)
 
+/* Add a loop test to @tc, run once for each entry of the array @table */
+#define UNIT_LOOP(tc, test, table)					\
+	tcase_add_loop_test((tc), (test), 0,				\
+			    (int)(sizeof(table) / sizeof((table)[0])))
+
 TCase *unit_tcase(Suite *s, const char *name, SFun setup, SFun teardown,
 		  const TTest *const *tests, size_t n);
 int unit_run(Suite *s);
