@@ -50,8 +50,15 @@ UNIT_OBJS := $(filter-out passt.o,$(OBJS)) test/unit/stubs.o
 test/unit/stubs.o: test/unit/stubs.c $(HDRS)
 	$(CC) $(CFLAGS) -I. -c -o $@ $<
 
-test/unit/test_%: test/unit/test_%.c test/unit/fixture.h $(UNIT_OBJS) $(HDRS)
-	$(CC) $(CFLAGS) -I. -o $@ $< $(UNIT_OBJS) $(LDLIBS) \
+# ...and with the helpers the tests share: suites, frames, fixtures
+UNIT_LIB := test/unit/unit.o test/unit/frames.o
+UNIT_HDRS := $(wildcard test/unit/*.h)
+$(UNIT_LIB): test/unit/%.o: test/unit/%.c $(UNIT_HDRS) $(HDRS)
+	$(CC) $(CFLAGS) -I. $$(pkg-config --cflags check) -c -o $@ $<
+
+test/unit/test_%: test/unit/test_%.c $(UNIT_HDRS) $(UNIT_LIB) $(UNIT_OBJS) \
+		$(HDRS)
+	$(CC) $(CFLAGS) -I. -o $@ $< $(UNIT_LIB) $(UNIT_OBJS) $(LDLIBS) \
 		$$(pkg-config --cflags --libs check)
 
 # Fuzzing: every parser under AddressSanitizer and UBSan, hostile frames

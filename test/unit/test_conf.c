@@ -24,6 +24,8 @@
 #include "fwd.h"
 #include "log.h"
 #include "passt.h"
+#include "util.h"
+#include "unit.h"
 
 #define ARGS_MAX	32
 
@@ -72,7 +74,6 @@ static void run_conf(enum passt_mode mode, const char *const *args)
 		_exit(EXIT_SUCCESS);					\
 	} while (0)
 #define passt_refused(...)	refused(passt(__VA_ARGS__), "passt")
-#define pasta_refused(...)	refused(pasta(__VA_ARGS__), "pasta")
 
 /**
  * conf_exit() - Run conf() in a child, collect exit status and messages
@@ -112,19 +113,6 @@ static int conf_exit(char *msg, size_t size, enum passt_mode mode,
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* conf() exits with 1 and its message mentions @what1 and @what2 */
-#define assert_conf_msg(mode, what1, what2, ...)			\
-	do {								\
-		char msg_[1024];					\
-									\
-		ck_assert_int_eq(conf_exit(msg_, sizeof(msg_), (mode),	\
-					   ARGS(__VA_ARGS__)), 1);	\
-		ck_assert_msg(strstr(msg_, (what1)) &&			\
-			      strstr(msg_, (what2)),			\
-			      "message doesn't mention \"%s\" and "	\
-			      "\"%s\": %s", (what1), (what2), msg_);	\
-	} while (0)
-
 /**
  * quiet() - Checked fixture: no messages from die() in exit tests
  */
@@ -135,135 +123,71 @@ static void quiet(void)
 
 /* Refused: exit status 1 */
 
-START_TEST(unknown_option_refused)
-{
-	passt_refused("--bogus");
-}
-END_TEST
+/**
+ * struct conf_case - A command line conf() must refuse
+ * @what:	What is wrong with it, for messages
+ * @mode:	MODE_PASST or MODE_PASTA
+ * @args:	Arguments after argv[0], NULL-terminated
+ */
+struct conf_case {
+	const char *what;
+	enum passt_mode mode;
+	const char *const *args;
+};
 
-START_TEST(unknown_short_option_refused)
-{
-	passt_refused("-x");
-}
-END_TEST
+#define PASST	MODE_PASST
+#define PASTA	MODE_PASTA
 
-START_TEST(port_above_65535_refused)
-{
-	passt_refused("-t", "70000");
-}
-END_TEST
+static const struct conf_case conf_refused[] = {
+	{ "unknown option",		PASST, ARGS("--bogus") },
+	{ "unknown short option",	PASST, ARGS("-x") },
+	{ "port above 65535",		PASST, ARGS("-t", "70000") },
+	{ "reversed port range",	PASST, ARGS("-t", "2000-1000") },
+	{ "UDP port garbage",		PASST, ARGS("-u", "abc") },
+	{ "port forwarded twice",	PASST, ARGS("-t", "80", "-t", "80") },
+	{ "MTU below minimum",		PASST, ARGS("-m", "10") },
+	{ "MTU above maximum",		PASST, ARGS("-m", "70000") },
+	{ "MTU not a number",		PASST, ARGS("-m", "abc") },
+	{ "missing option value",	PASST, ARGS("-m") },
+	{ "bad IPv4 address",		PASST, ARGS("-a", "300.1.1.1") },
+	{ "loopback address",		PASST, ARGS("-a", "127.0.0.1") },
+	{ "unspecified IPv6 address",	PASST, ARGS("-a", "::") },
+	{ "prefix length above 32",	PASST, ARGS("-n", "33") },
+	{ "prefix length zero",		PASST, ARGS("-n", "0") },
+	{ "non-contiguous netmask",	PASST, ARGS("-n", "255.0.255.0") },
+	{ "short MAC address",		PASST, ARGS("-M", "02:00:00:00:00") },
+	{ "long MAC address",	PASST, ARGS("-M", "02:00:00:00:00:01:02") },
+	{ "negative MAC bytes",	PASST, ARGS("-M", "-1:-1:-1:-1:-1:-1") },
+	{ "MAC byte without digits",
+				PASST, ARGS("-M", "0x:01:02:03:04:05") },
+	{ "gateway not an address",	PASST, ARGS("-g", "nope") },
+	{ "unknown interface",		PASST, ARGS("-i", "nonexist0") },
+	{ "auto ports in passt",	PASST, ARGS("-t", "auto") },
+	{ "--config-net in passt",	PASST, ARGS("--config-net") },
+	{ "--netns in passt",	PASST, ARGS("--netns", "/run/netns/x") },
+	{ "socket in pasta",		PASTA, ARGS("-s", "/tmp/x.socket") },
+	{ "log size not a number",	PASST, ARGS("--log-size", "abc") },
+	{ "log size below minimum",	PASST, ARGS("--log-size", "100") },
+	{ "IPv4 only and IPv6 only",	PASST, ARGS("-4", "-6") },
+	{ "DNS not an address",		PASST, ARGS("-D", "nope") },
+	{ "too many DNS servers",	PASST, ARGS("-D", "192.0.2.1",
+						    "-D", "192.0.2.2",
+						    "-D", "192.0.2.3",
+						    "-D", "192.0.2.4") },
+	{ "too many search domains",	PASST, ARGS("-S", "a b c d e f g") },
+	{ "file descriptor below 3",	PASST, ARGS("-F", "2") },
+	{ "file descriptor and socket",	PASST, ARGS("-F", "5",
+						    "-s", "/tmp/x.socket") },
+	{ "positional argument in passt", PASST, ARGS("-f", "extra") },
+	{ "--userns without --netns",	PASTA, ARGS("--userns",
+						    "/proc/1/ns/user") },
+};
 
-START_TEST(reversed_port_range_refused)
+START_TEST(command_line_refused)
 {
-	passt_refused("-t", "2000-1000");
-}
-END_TEST
+	const struct conf_case *t = &conf_refused[_i];
 
-START_TEST(udp_port_garbage_refused)
-{
-	passt_refused("-u", "abc");
-}
-END_TEST
-
-START_TEST(port_forwarded_twice_refused)
-{
-	passt_refused("-t", "80", "-t", "80");
-}
-END_TEST
-
-START_TEST(mtu_below_minimum_refused)
-{
-	passt_refused("-m", "10");
-}
-END_TEST
-
-START_TEST(mtu_above_maximum_refused)
-{
-	passt_refused("-m", "70000");
-}
-END_TEST
-
-START_TEST(mtu_not_a_number_refused)
-{
-	passt_refused("-m", "abc");
-}
-END_TEST
-
-START_TEST(missing_option_value_refused)
-{
-	passt_refused("-m");
-}
-END_TEST
-
-START_TEST(bad_ipv4_address_refused)
-{
-	passt_refused("-a", "300.1.1.1");
-}
-END_TEST
-
-START_TEST(loopback_address_refused)
-{
-	passt_refused("-a", "127.0.0.1");
-}
-END_TEST
-
-START_TEST(unspecified_ipv6_address_refused)
-{
-	passt_refused("-a", "::");
-}
-END_TEST
-
-START_TEST(prefix_length_above_32_refused)
-{
-	passt_refused("-n", "33");
-}
-END_TEST
-
-START_TEST(prefix_length_zero_refused)
-{
-	passt_refused("-n", "0");
-}
-END_TEST
-
-START_TEST(non_contiguous_netmask_refused)
-{
-	passt_refused("-n", "255.0.255.0");
-}
-END_TEST
-
-START_TEST(short_mac_address_refused)
-{
-	passt_refused("-M", "02:00:00:00:00");
-}
-END_TEST
-
-START_TEST(long_mac_address_refused)
-{
-	passt_refused("-M", "02:00:00:00:00:01:02");
-}
-END_TEST
-
-START_TEST(negative_mac_bytes_refused)
-{
-	passt_refused("-M", "-1:-1:-1:-1:-1:-1");
-}
-END_TEST
-
-START_TEST(mac_byte_without_digits_refused)
-{
-	passt_refused("-M", "0x:01:02:03:04:05");
-}
-END_TEST
-
-START_TEST(gateway_not_an_address_refused)
-{
-	passt_refused("-g", "nope");
-}
-END_TEST
-
-START_TEST(unknown_interface_refused)
-{
-	passt_refused("-i", "nonexist0");
+	refused(run_conf(t->mode, t->args), t->what);
 }
 END_TEST
 
@@ -278,141 +202,44 @@ START_TEST(overlong_socket_path_refused)
 }
 END_TEST
 
-START_TEST(auto_ports_refused_in_passt)
-{
-	passt_refused("-t", "auto");
-}
-END_TEST
-
-START_TEST(config_net_refused_in_passt)
-{
-	passt_refused("--config-net");
-}
-END_TEST
-
-START_TEST(netns_refused_in_passt)
-{
-	passt_refused("--netns", "/run/netns/x");
-}
-END_TEST
-
-START_TEST(socket_refused_in_pasta)
-{
-	pasta_refused("-s", "/tmp/x.socket");
-}
-END_TEST
-
-START_TEST(log_size_not_a_number_refused)
-{
-	passt_refused("--log-size", "abc");
-}
-END_TEST
-
-START_TEST(log_size_below_minimum_refused)
-{
-	passt_refused("--log-size", "100");
-}
-END_TEST
-
-START_TEST(ipv4_only_and_ipv6_only_refused)
-{
-	passt_refused("-4", "-6");
-}
-END_TEST
-
-START_TEST(dns_not_an_address_refused)
-{
-	passt_refused("-D", "nope");
-}
-END_TEST
-
-START_TEST(too_many_dns_servers_refused)
-{
-	passt_refused("-D", "192.0.2.1", "-D", "192.0.2.2", "-D", "192.0.2.3",
-		      "-D", "192.0.2.4");
-}
-END_TEST
-
-START_TEST(too_many_search_domains_refused)
-{
-	passt_refused("-S", "a b c d e f g");
-}
-END_TEST
-
-START_TEST(fd_below_3_refused)
-{
-	passt_refused("-F", "2");
-}
-END_TEST
-
-START_TEST(fd_and_socket_together_refused)
-{
-	passt_refused("-F", "5", "-s", "/tmp/x.socket");
-}
-END_TEST
-
-START_TEST(positional_argument_refused_in_passt)
-{
-	passt_refused("-f", "extra");
-}
-END_TEST
-
-START_TEST(userns_without_netns_refused)
-{
-	pasta_refused("--userns", "/proc/1/ns/user");
-}
-END_TEST
-
 /* Messages name the option and the value */
 
-START_TEST(port_error_names_option_and_value)
-{
-	assert_conf_msg(MODE_PASST, "--tcp-ports", "70000", "-t", "70000");
-}
-END_TEST
+/**
+ * struct conf_msg_case - A command line conf() refuses, and its message
+ * @refused:	The command line
+ * @names:	Two pieces the message must contain
+ */
+struct conf_msg_case {
+	struct conf_case refused;
+	const char *names[2];
+};
 
-START_TEST(mtu_error_names_option_and_value)
-{
-	assert_conf_msg(MODE_PASST, "--mtu", "\"10\"", "-m", "10");
-}
-END_TEST
-
-START_TEST(address_error_names_option_and_value)
-{
-	assert_conf_msg(MODE_PASST, "--address", "300.1.1.1",
-			"-a", "300.1.1.1");
-}
-END_TEST
-
-START_TEST(interface_error_names_interface)
-{
-	assert_conf_msg(MODE_PASST, "--interface", "nonexist0",
-			"-i", "nonexist0");
-}
-END_TEST
-
-START_TEST(unknown_option_error_names_option)
-{
-	assert_conf_msg(MODE_PASST, "Unknown", "--bogus", "--bogus");
-}
-END_TEST
-
-START_TEST(missing_value_error_names_option)
-{
-	assert_conf_msg(MODE_PASST, "needs a value", "-m", "-m");
-}
-END_TEST
-
-START_TEST(value_for_flag_error_names_option)
-{
+static const struct conf_msg_case conf_messages[] = {
+	{ { "port", PASST, ARGS("-t", "70000") }, { "--tcp-ports", "70000" } },
+	{ { "MTU", PASST, ARGS("-m", "10") }, { "--mtu", "\"10\"" } },
+	{ { "address", PASST, ARGS("-a", "300.1.1.1") },
+	  { "--address", "300.1.1.1" } },
+	{ { "interface", PASST, ARGS("-i", "nonexist0") },
+	  { "--interface", "nonexist0" } },
+	{ { "unknown option", PASST, ARGS("--bogus") },
+	  { "Unknown", "--bogus" } },
+	{ { "missing value", PASST, ARGS("-m") }, { "needs a value", "-m" } },
 	/* A known option, given a value it doesn't take */
-	assert_conf_msg(MODE_PASST, "--debug", "", "--debug=1");
-}
-END_TEST
+	{ { "value for a flag", PASST, ARGS("--debug=1") }, { "--debug", "" } },
+	{ { "pasta only", PASST, ARGS("--config-net") },
+	  { "--config-net", "pasta" } },
+};
 
-START_TEST(pasta_only_error_names_option)
+START_TEST(error_names_option_and_value)
 {
-	assert_conf_msg(MODE_PASST, "--config-net", "pasta", "--config-net");
+	const struct conf_msg_case *t = &conf_messages[_i];
+	const struct conf_case *r = &t->refused;
+	char msg[1024];
+
+	ck_assert_int_eq(conf_exit(msg, sizeof(msg), r->mode, r->args), 1);
+	ck_assert_msg(strstr(msg, t->names[0]) && strstr(msg, t->names[1]),
+		      "%s: message doesn't mention \"%s\" and \"%s\": %s",
+		      r->what, t->names[0], t->names[1], msg);
 }
 END_TEST
 
@@ -737,111 +564,45 @@ static Suite *conf_suite(void)
 	Suite *s = suite_create("conf");
 	TCase *tc;
 
-	tc = tcase_create("refused");
-	tcase_add_checked_fixture(tc, quiet, NULL);
-	tcase_add_exit_test(tc, unknown_option_refused, 1);
-	tcase_add_exit_test(tc, unknown_short_option_refused, 1);
-	tcase_add_exit_test(tc, port_above_65535_refused, 1);
-	tcase_add_exit_test(tc, reversed_port_range_refused, 1);
-	tcase_add_exit_test(tc, udp_port_garbage_refused, 1);
-	tcase_add_exit_test(tc, port_forwarded_twice_refused, 1);
-	tcase_add_exit_test(tc, mtu_below_minimum_refused, 1);
-	tcase_add_exit_test(tc, mtu_above_maximum_refused, 1);
-	tcase_add_exit_test(tc, mtu_not_a_number_refused, 1);
-	tcase_add_exit_test(tc, missing_option_value_refused, 1);
-	tcase_add_exit_test(tc, bad_ipv4_address_refused, 1);
-	tcase_add_exit_test(tc, loopback_address_refused, 1);
-	tcase_add_exit_test(tc, unspecified_ipv6_address_refused, 1);
-	tcase_add_exit_test(tc, prefix_length_above_32_refused, 1);
-	tcase_add_exit_test(tc, prefix_length_zero_refused, 1);
-	tcase_add_exit_test(tc, non_contiguous_netmask_refused, 1);
-	tcase_add_exit_test(tc, short_mac_address_refused, 1);
-	tcase_add_exit_test(tc, long_mac_address_refused, 1);
-	tcase_add_exit_test(tc, negative_mac_bytes_refused, 1);
-	tcase_add_exit_test(tc, mac_byte_without_digits_refused, 1);
-	tcase_add_exit_test(tc, gateway_not_an_address_refused, 1);
-	tcase_add_exit_test(tc, unknown_interface_refused, 1);
+	tc = unit_tcase(s, "refused", quiet, NULL, TESTS());
+	tcase_add_loop_exit_test(tc, command_line_refused, 1, 0,
+				 ARRAY_SIZE(conf_refused));
 	tcase_add_exit_test(tc, overlong_socket_path_refused, 1);
-	tcase_add_exit_test(tc, auto_ports_refused_in_passt, 1);
-	tcase_add_exit_test(tc, config_net_refused_in_passt, 1);
-	tcase_add_exit_test(tc, netns_refused_in_passt, 1);
-	tcase_add_exit_test(tc, socket_refused_in_pasta, 1);
-	tcase_add_exit_test(tc, log_size_not_a_number_refused, 1);
-	tcase_add_exit_test(tc, log_size_below_minimum_refused, 1);
-	tcase_add_exit_test(tc, ipv4_only_and_ipv6_only_refused, 1);
-	tcase_add_exit_test(tc, dns_not_an_address_refused, 1);
-	tcase_add_exit_test(tc, too_many_dns_servers_refused, 1);
-	tcase_add_exit_test(tc, too_many_search_domains_refused, 1);
-	tcase_add_exit_test(tc, fd_below_3_refused, 1);
-	tcase_add_exit_test(tc, fd_and_socket_together_refused, 1);
-	tcase_add_exit_test(tc, positional_argument_refused_in_passt, 1);
-	tcase_add_exit_test(tc, userns_without_netns_refused, 1);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("messages");
-	tcase_add_test(tc, port_error_names_option_and_value);
-	tcase_add_test(tc, mtu_error_names_option_and_value);
-	tcase_add_test(tc, address_error_names_option_and_value);
-	tcase_add_test(tc, interface_error_names_interface);
-	tcase_add_test(tc, unknown_option_error_names_option);
-	tcase_add_test(tc, missing_value_error_names_option);
-	tcase_add_test(tc, value_for_flag_error_names_option);
-	tcase_add_test(tc, pasta_only_error_names_option);
-	suite_add_tcase(s, tc);
+	tc = unit_tcase(s, "messages", NULL, NULL, TESTS());
+	UNIT_LOOP(tc, error_names_option_and_value, conf_messages);
 
-	tc = tcase_create("accepted");
-	tcase_add_test(tc, defaults_without_options);
-	tcase_add_test(tc, mtu_set);
-	tcase_add_test(tc, mtu_long_option_with_equals);
-	tcase_add_test(tc, mtu_zero_accepted);
-	tcase_add_test(tc, mtu_minimum_accepted);
-	tcase_add_test(tc, mtu_maximum_accepted);
-	tcase_add_test(tc, ipv4_address_and_prefix_length);
-	tcase_add_test(tc, netmask_converted_to_prefix_length);
-	tcase_add_test(tc, full_netmask_is_prefix_32);
-	tcase_add_test(tc, ipv6_address);
-	tcase_add_test(tc, gateways_for_both_families);
-	tcase_add_test(tc, mac_address_set);
-	tcase_add_test(tc, interface_lo_accepted);
-	tcase_add_test(tc, ipv4_only_disables_ipv6);
-	tcase_add_test(tc, ipv6_only_disables_ipv4);
-	tcase_add_test(tc, socket_path_set);
-	tcase_add_test(tc, log_size_set);
-	tcase_add_test(tc, search_domains_split_on_spaces);
-	tcase_add_test(tc, dns_servers_for_both_families);
-	tcase_add_test(tc, dns_servers_kept_in_order);
-	tcase_add_test(tc, dns_none_clears_servers);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "accepted", NULL, NULL, TESTS(
+		defaults_without_options, mtu_set,
+		mtu_long_option_with_equals, mtu_zero_accepted,
+		mtu_minimum_accepted, mtu_maximum_accepted,
+		ipv4_address_and_prefix_length,
+		netmask_converted_to_prefix_length,
+		full_netmask_is_prefix_32, ipv6_address,
+		gateways_for_both_families, mac_address_set,
+		interface_lo_accepted, ipv4_only_disables_ipv6,
+		ipv6_only_disables_ipv4, socket_path_set, log_size_set,
+		search_domains_split_on_spaces,
+		dns_servers_for_both_families,
+		dns_servers_kept_in_order, dns_none_clears_servers));
 
-	tc = tcase_create("ports");
-	tcase_add_test(tc, tcp_ports_forwarded_and_mapped);
-	tcase_add_test(tc, tcp_ports_long_option_with_equals);
-	tcase_add_test(tc, repeated_port_options_accumulate);
-	tcase_add_test(tc, passt_default_forwards_nothing);
-	tcase_add_test(tc, pasta_default_is_auto_everywhere);
-	tcase_add_test(tc, pasta_explicit_spec_keeps_other_defaults);
-	tcase_add_test(tc, pasta_auto_accepted);
-	tcase_add_test(tc, pasta_ns_interface_not_checked_here);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "ports", NULL, NULL, TESTS(
+		tcp_ports_forwarded_and_mapped,
+		tcp_ports_long_option_with_equals,
+		repeated_port_options_accumulate,
+		passt_default_forwards_nothing,
+		pasta_default_is_auto_everywhere,
+		pasta_explicit_spec_keeps_other_defaults,
+		pasta_auto_accepted, pasta_ns_interface_not_checked_here));
 
-	tc = tcase_create("pasta arguments");
-	tcase_add_test(tc, pasta_command_returned);
-	tcase_add_test(tc, pasta_pid_returned);
-	tcase_add_test(tc, pasta_double_dash_ends_options);
-	tcase_add_test(tc, pasta_without_command);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "pasta arguments", NULL, NULL, TESTS(
+		pasta_command_returned, pasta_pid_returned,
+		pasta_double_dash_ends_options, pasta_without_command));
 
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(conf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(conf_suite());
 }

@@ -12,13 +12,11 @@
  *
  * Malformed requests must be dropped without a reply and without reading
  * outside the packet; run this under valgrind (CK_FORK=no) to check the
- * latter.
+ * latter. Most of them are rows of two tables, bad_opts[] and bad_hdrs[].
  */
 
 #include <arpa/inet.h>
 #include <check.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <linux/if_ether.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
@@ -32,25 +30,20 @@
 #include "passt.h"
 #include "dispatch.h"
 #include "tap.h"
+#include "util.h"
+#include "unit.h"
 
 #include "fixture.h"
 
-/* BOOTP/DHCP layout, RFC 2131 2, written out here independently */
+/* BOOTP/DHCP message up to the options, row by row as RFC 2131, figure 1
+ * draws it; then the magic cookie
+ */
 struct bootp {
-	uint8_t op;
-	uint8_t htype;
-	uint8_t hlen;
-	uint8_t hops;
+	uint8_t op, htype, hlen, hops;
 	uint32_t xid;
-	uint16_t secs;
-	uint16_t flags;
-	uint32_t ciaddr;
-	uint32_t yiaddr;
-	uint32_t siaddr;
-	uint32_t giaddr;
-	uint8_t chaddr[16];
-	uint8_t sname[64];
-	uint8_t file[128];
+	uint16_t secs, flags;
+	uint32_t ciaddr, yiaddr, siaddr, giaddr;
+	uint8_t chaddr[16], sname[64], file[128];
 	uint8_t cookie[4];
 } __attribute__((packed));
 
@@ -62,8 +55,6 @@ enum {
 };
 
 static const uint8_t cookie[4] = { 99, 130, 83, 99 };
-static const uint8_t bcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff,
-					     0xff, 0xff, 0xff };
 
 #define GUEST	"192.0.2.2"
 #define GW	"192.0.2.1"
@@ -71,31 +62,20 @@ static const uint8_t bcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff,
 #define DNS2	"198.51.100.53"
 #define XID	0x1badcafe
 
-static struct ctx c;
-static int peer_fd = -1;
-
 static uint8_t req[8192];	/* The request: UDP header, then DHCP */
 static size_t req_len;
 
+static struct frame f;		/* The reply */
+
 /**
- * struct reply - A reply frame, parsed
- * @frame:	The frame
- * @len:	Its length
- * @eh:		Ethernet header, copied out (the frame isn't aligned)
- * @iph:	IPv4 header, copied out
- * @uh:		UDP header, copied out
- * @b:		BOOTP header, in the frame
+ * struct reply - The DHCP message of the reply, options gathered
+ * @b:		BOOTP header, in @f
  * @dhcp_len:	Length of the DHCP message
  * @count:	Pieces of each option
  * @olen:	Total length of each option, pieces concatenated
  * @val:	Value of each option, pieces concatenated
  */
 static struct reply {
-	uint8_t frame[70000];
-	size_t len;
-	struct ethhdr eh;
-	struct iphdr iph;
-	struct udphdr uh;
 	const struct bootp *b;
 	size_t dhcp_len;
 	unsigned int count[256];
@@ -104,47 +84,23 @@ static struct reply {
 } rp;
 
 /**
- * addr() - Parse a dotted address
- * @s:		Address
- *
- * Return: address, network order
- */
-static uint32_t addr(const char *s)
-{
-	struct in_addr a;
-
-	ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
-	return a.s_addr;
-}
-
-/**
  * setup() - Checked fixture: pasta context with a full configuration
  */
 static void setup(void)
 {
-	fixture_pasta(&c, &peer_fd);
+	fixture_pasta();
 	c.ifi4 = 1;
-	c.ip4.addr.s_addr = addr(GUEST);
+	c.ip4.addr.s_addr = addr4(GUEST);
 	c.ip4.prefix_len = 24;
-	c.ip4.gw.s_addr = addr(GW);
+	c.ip4.gw.s_addr = addr4(GW);
 	c.ip4.our_tap_addr = c.ip4.gw;
-	c.ip4.dns[0].s_addr = addr(DNS1);
-	c.ip4.dns[1].s_addr = addr(DNS2);
+	c.ip4.dns[0].s_addr = addr4(DNS1);
+	c.ip4.dns[1].s_addr = addr4(DNS2);
 	strcpy(c.dns_search[0], "example.com");
 	strcpy(c.dns_search[1], "sub.example.com");
 	strcpy(c.hostname, "guest");
 	strcpy(c.fqdn, "guest.example.com");
 	c.mtu = 65520;
-
-}
-
-/**
- * teardown() - Checked fixture: close the pipe
- */
-static void teardown(void)
-{
-	close(peer_fd);
-	close(c.fd_tap);
 }
 
 /**
@@ -178,6 +134,19 @@ static struct bootp *req_start(uint8_t type)
 }
 
 /**
+ * req_bytes() - Append raw bytes to the request
+ * @b:		Bytes
+ * @len:	How many
+ */
+static void req_bytes(const void *b, size_t len)
+{
+	ck_assert_uint_le(req_len + len, sizeof(req));
+	if (len)
+		memcpy(req + req_len, b, len);
+	req_len += len;
+}
+
+/**
  * req_opt() - Append an option to the request
  * @code:	Option code
  * @len:	Length
@@ -185,12 +154,10 @@ static struct bootp *req_start(uint8_t type)
  */
 static void req_opt(uint8_t code, uint8_t len, const void *val)
 {
-	ck_assert_uint_le(req_len + 2 + len, sizeof(req));
-	req[req_len++] = code;
-	req[req_len++] = len;
-	if (len)
-		memcpy(req + req_len, val, len);
-	req_len += len;
+	uint8_t hdr[2] = { code, len };
+
+	req_bytes(hdr, sizeof(hdr));
+	req_bytes(val, len);
 }
 
 /**
@@ -200,21 +167,9 @@ static void req_opt(uint8_t code, uint8_t len, const void *val)
  */
 static void req_addr_opt(uint8_t code, const char *a)
 {
-	uint32_t v = addr(a);
+	in_addr_t v = addr4(a);
 
 	req_opt(code, 4, &v);
-}
-
-/**
- * req_bytes() - Append raw bytes to the request
- * @b:		Bytes
- * @len:	How many
- */
-static void req_bytes(const void *b, size_t len)
-{
-	ck_assert_uint_le(req_len + len, sizeof(req));
-	memcpy(req + req_len, b, len);
-	req_len += len;
 }
 
 /**
@@ -264,31 +219,15 @@ static int run(void)
 }
 
 /**
- * read_frame() - Flush the tap queue, read one frame from the pipe
- * @buf:	Buffer
- * @size:	Its size
- *
- * Return: frame length, 0 if nothing was sent
+ * assert_dropped_why() - Request refused: 0 returned, no reply, counted
+ * @rc:		What dhcp() returned
+ * @why:	What is wrong with the request, for messages
  */
-static size_t read_frame(void *buf, size_t size)
+static void assert_dropped_why(int rc, const char *why)
 {
-	ssize_t n;
-
-	tap_flush(&c);
-	n = read(peer_fd, buf, size);
-	if (n < 0) {
-		ck_assert_int_eq(errno, EAGAIN);
-		return 0;
-	}
-	return (size_t)n;
-}
-
-/**
- * assert_no_reply() - Nothing was sent to the guest
- */
-static void assert_no_reply(void)
-{
-	ck_assert_uint_eq(read_frame(rp.frame, sizeof(rp.frame)), 0);
+	ck_assert_msg(rc == 0, "%s: request taken", why);
+	assert_no_reply();
+	ck_assert_uint_eq(tap_stats.dropped_in, 1);
 }
 
 /**
@@ -303,80 +242,25 @@ static void assert_dropped(int rc)
 }
 
 /**
- * csum_add() - Add bytes to a one's complement sum
- * @sum:	Running sum
- * @buf:	Bytes
- * @len:	How many
- *
- * Return: new sum, not folded
- */
-static uint32_t csum_add(uint32_t sum, const uint8_t *buf, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)buf[i] << 8 | buf[i + 1];
-	if (len & 1)
-		sum += (uint32_t)buf[len - 1] << 8;
-	return sum;
-}
-
-/**
- * csum_ok() - Check that a one's complement sum folds to 0xffff
- * @sum:	Sum over data that includes its checksum
- *
- * Return: true if valid
- */
-static bool csum_ok(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
-}
-
-/**
- * get_reply() - Read exactly one reply and parse it into @rp
+ * get_reply() - Read exactly one reply and parse it into @f and @rp
  */
 static void get_reply(void)
 {
 	const uint8_t *opts, *end;
-	uint8_t extra[64];
-	size_t ulen, off;
-	uint32_t sum;
+	size_t off;
 
 	memset(rp.count, 0, sizeof(rp.count));
 	memset(rp.olen, 0, sizeof(rp.olen));
-	rp.len = read_frame(rp.frame, sizeof(rp.frame));
-	ck_assert_uint_gt(rp.len, 0);
-	ck_assert_uint_eq(read_frame(extra, sizeof(extra)), 0);
+	ck_assert_uint_gt(guest_read(&f), 0);
+	assert_no_reply();
 
-	ck_assert_uint_ge(rp.len, ETH_HLEN + sizeof(struct iphdr) + UDP_HLEN +
-				  sizeof(struct bootp) + 1);
-	memcpy(&rp.eh, rp.frame, sizeof(rp.eh));
-	memcpy(&rp.iph, rp.frame + ETH_HLEN, sizeof(rp.iph));
-	memcpy(&rp.uh, rp.frame + ETH_HLEN + sizeof(rp.iph), sizeof(rp.uh));
-	rp.b = (const struct bootp *)(rp.frame + ETH_HLEN + sizeof(rp.iph) +
-				      UDP_HLEN);
+	assert_eth(&f, NULL, our_mac, ETH_P_IP);
+	ck_assert_uint_eq(f.ip4.saddr, c.ip4.our_tap_addr.s_addr);
+	assert_udp(&f, 67, 0);
+	ck_assert_uint_ge(f.l4_len, UDP_HLEN + sizeof(struct bootp) + 1);
 
-	ck_assert_mem_eq(rp.eh.h_source, our_mac, ETH_ALEN);
-	ck_assert_uint_eq(ntohs(rp.eh.h_proto), ETH_P_IP);
-
-	ck_assert_uint_eq(rp.iph.version, 4);
-	ck_assert_uint_eq(rp.iph.ihl, 5);
-	ck_assert_uint_eq(ntohs(rp.iph.tot_len), rp.len - ETH_HLEN);
-	ck_assert_uint_eq(rp.iph.protocol, IPPROTO_UDP);
-	ck_assert_uint_eq(rp.iph.saddr, c.ip4.our_tap_addr.s_addr);
-	ck_assert(csum_ok(csum_add(0, rp.frame + ETH_HLEN, sizeof(rp.iph))));
-
-	ulen = ntohs(rp.uh.len);
-	ck_assert_uint_eq(ulen, rp.len - ETH_HLEN - sizeof(struct iphdr));
-	ck_assert_uint_eq(ntohs(rp.uh.source), 67);
-	sum = csum_add(0, (const uint8_t *)&rp.iph.saddr, 8);
-	sum += IPPROTO_UDP + ulen;
-	sum = csum_add(sum, rp.frame + ETH_HLEN + sizeof(rp.iph), ulen);
-	ck_assert(csum_ok(sum));
-
-	rp.dhcp_len = ulen - UDP_HLEN;
+	rp.b = (const struct bootp *)(f.l4 + UDP_HLEN);
+	rp.dhcp_len = f.l4_len - UDP_HLEN;
 	ck_assert_uint_eq(rp.b->op, 2);
 	ck_assert_uint_eq(rp.b->htype, 1);
 	ck_assert_uint_eq(rp.b->hlen, ETH_ALEN);
@@ -408,6 +292,48 @@ static void get_reply(void)
 }
 
 /**
+ * exchange() - End the request, dhcp() takes it, read the reply into @rp
+ */
+static void exchange(void)
+{
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	get_reply();
+}
+
+/**
+ * exchange_bound() - Exchange for a guest using its address already
+ * @type:	Message type of the request, which has ciaddr set
+ */
+static void exchange_bound(uint8_t type)
+{
+	struct bootp *b = req_start(type);
+
+	b->ciaddr = addr4(GUEST);
+	exchange();
+}
+
+/**
+ * exchange_unanswered() - End the request, dhcp() takes it, no reply
+ */
+static void exchange_unanswered(void)
+{
+	req_end();
+	ck_assert_int_eq(run(), 1);
+	assert_no_reply();
+}
+
+/**
+ * tot_len() - IPv4 total length of the reply
+ *
+ * Return: total length, host order
+ */
+static size_t tot_len(void)
+{
+	return ntohs(f.ip4.tot_len);
+}
+
+/**
  * has_opt() - Check whether the reply has an option
  * @code:	Option code
  *
@@ -416,6 +342,22 @@ static void get_reply(void)
 static bool has_opt(uint8_t code)
 {
 	return rp.count[code] > 0;
+}
+
+/* A list of option codes, for assert_opts() */
+#define OPTS(...)	((const uint8_t []){ __VA_ARGS__, 0 })
+
+/**
+ * assert_opts() - The reply has, or hasn't, each of some options
+ * @present:	Whether the options must be there
+ * @codes:	Option codes, 0-terminated
+ */
+static void assert_opts(bool present, const uint8_t *codes)
+{
+	for (; *codes; codes++) {
+		ck_assert_msg(has_opt(*codes) == present, "option %u %s",
+			      *codes, present ? "missing" : "present");
+	}
 }
 
 /**
@@ -438,7 +380,7 @@ static void assert_opt(uint8_t code, const void *val, size_t len)
  */
 static void assert_opt_addr(uint8_t code, const char *a)
 {
-	uint32_t v = addr(a);
+	in_addr_t v = addr4(a);
 
 	assert_opt(code, &v, 4);
 }
@@ -460,9 +402,35 @@ static void assert_type(uint8_t type)
  */
 static void assert_dst(const char *ip, const uint8_t *mac, uint16_t port)
 {
-	ck_assert_uint_eq(rp.iph.daddr, addr(ip));
-	ck_assert_mem_eq(rp.eh.h_dest, mac, ETH_ALEN);
-	ck_assert_uint_eq(ntohs(rp.uh.dest), port);
+	ck_assert_uint_eq(f.ip4.daddr, addr4(ip));
+	ck_assert_mem_eq(f.eh.h_dest, mac, ETH_ALEN);
+	assert_udp(&f, 67, port);
+}
+
+/**
+ * assert_reply_to() - The reply has message type @type, went to this
+ *		       IP and MAC address, this port
+ * @type:	Expected type
+ * @ip:		Destination address, dotted
+ * @mac:	Destination MAC address
+ * @port:	Destination port
+ */
+static void assert_reply_to(uint8_t type, const char *ip, const uint8_t *mac,
+			    uint16_t port)
+{
+	assert_type(type);
+	assert_dst(ip, mac, port);
+}
+
+/**
+ * assert_addrs() - The reply's "your" (yiaddr) and client (ciaddr) address
+ * @yiaddr:	Expected yiaddr, network order
+ * @ciaddr:	Expected ciaddr, network order
+ */
+static void assert_addrs(in_addr_t yiaddr, in_addr_t ciaddr)
+{
+	ck_assert_uint_eq(rp.b->yiaddr, yiaddr);
+	ck_assert_uint_eq(rp.b->ciaddr, ciaddr);
 }
 
 /* Expected option values for the configuration of setup() */
@@ -484,7 +452,7 @@ static const uint8_t mask_24[] = { 255, 255, 255, 0 };
  */
 static void assert_config_opts(void)
 {
-	uint32_t dns[2] = { addr(DNS1), addr(DNS2) };
+	in_addr_t dns[2] = { addr4(DNS1), addr4(DNS2) };
 
 	assert_opt(1, mask_24, sizeof(mask_24));
 	assert_opt_addr(3, GW);
@@ -497,70 +465,60 @@ static void assert_config_opts(void)
 	ck_assert(!has_opt(121));	/* Gateway inside the subnet */
 }
 
+/**
+ * assert_leased() - The reply leases the address for good, configures all
+ */
+static void assert_leased(void)
+{
+	assert_opt(51, lease_infinite, 4);
+	assert_config_opts();
+}
+
 /* Replies */
 
 START_TEST(discover_gets_offer)
 {
 	req_start(DISCOVER);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 
-	assert_type(OFFER);
-	assert_dst(GUEST, guest_mac, 68);
-	ck_assert_uint_eq(rp.b->yiaddr, addr(GUEST));
-	ck_assert_uint_eq(rp.b->ciaddr, 0);
+	assert_reply_to(OFFER, GUEST, guest_mac, 68);
+	assert_addrs(addr4(GUEST), 0);
 	ck_assert_uint_eq(rp.b->siaddr, 0);
 	ck_assert_uint_eq(rp.b->giaddr, 0);
 	ck_assert_uint_eq(rp.b->flags, 0);
 	ck_assert_mem_eq(rp.b->chaddr, guest_mac, ETH_ALEN);
 
 	assert_opt_addr(54, GW);
-	assert_opt(51, lease_infinite, 4);
-	assert_config_opts();
-	ck_assert(!has_opt(61));
-	ck_assert(!has_opt(80));
+	assert_leased();
+	assert_opts(false, OPTS(61, 80));
 
 	/* Fits the default maximum size, padded to a full BOOTP message */
-	ck_assert_uint_le(ntohs(rp.iph.tot_len), 576);
+	ck_assert_uint_le(tot_len(), 576);
 	ck_assert_uint_ge(rp.dhcp_len, 300);
 }
 END_TEST
 
 START_TEST(discover_through_tap_handler)
 {
-	PACKET_POOL_P(pool, req, sizeof(req));
-	uint8_t dhcp_msg[1024];
-	/* Two bytes in, so that the IP header is aligned as in tap.c */
-	struct ethhdr *eh = (struct ethhdr *)(req + 2);
-	struct iphdr *iph = (struct iphdr *)(eh + 1);
-	size_t dlen;
+	static uint8_t frame[2048] __attribute__((aligned(8)));
+	PACKET_POOL_P(pool, frame, sizeof(frame));
+	uint8_t *p = frame + 2;	/* IP header aligned, as in tap.c */
+	size_t len;
 
 	req_start(DISCOVER);
 	req_end();
-	dlen = req_len;
-	memcpy(dhcp_msg, req, dlen);
-	((struct udphdr *)dhcp_msg)->len = htons((uint16_t)dlen);
+	((struct udphdr *)req)->len = htons((uint16_t)req_len);
 
-	memset(req, 0, sizeof(req));
-	memcpy(eh->h_dest, bcast_mac, ETH_ALEN);
-	memcpy(eh->h_source, guest_mac, ETH_ALEN);
-	eh->h_proto = htons(ETH_P_IP);
-	iph->version = 4;
-	iph->ihl = 5;
-	iph->tot_len = htons((uint16_t)(sizeof(*iph) + dlen));
-	iph->ttl = 64;
-	iph->protocol = IPPROTO_UDP;
-	iph->daddr = htonl(INADDR_BROADCAST);
-	memcpy(iph + 1, dhcp_msg, dlen);
+	len = eth_put(p, bcast_mac, guest_mac, ETH_P_IP);
+	len += ip4_put(p + len, INADDR_ANY, htonl(INADDR_BROADCAST),
+		       IPPROTO_UDP, req_len);
+	memcpy(p + len, req, req_len);
 	memset(c.guest_mac, 0, ETH_ALEN);	/* Learnt from this frame */
 
-	ck_assert(packet_add(&pool, ETH_HLEN + sizeof(*iph) + dlen,
-			     (char *)eh));
+	ck_assert(packet_add(&pool, len + req_len, (char *)p));
 	dispatch_frames(&c, &pool, NULL);
 	get_reply();
-	assert_type(OFFER);
-	assert_dst(GUEST, guest_mac, 68);
+	assert_reply_to(OFFER, GUEST, guest_mac, 68);
 }
 END_TEST
 
@@ -569,19 +527,14 @@ START_TEST(request_selecting_gets_ack)
 	req_start(REQUEST);
 	req_addr_opt(50, GUEST);
 	req_addr_opt(54, GW);
-	req_end();
 	c.ip4.addr_seen.s_addr = 0;
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 
-	assert_type(ACK);
-	assert_dst(GUEST, guest_mac, 68);
-	ck_assert_uint_eq(rp.b->yiaddr, addr(GUEST));
-	ck_assert_uint_eq(rp.b->ciaddr, 0);
+	assert_reply_to(ACK, GUEST, guest_mac, 68);
+	assert_addrs(addr4(GUEST), 0);
 	assert_opt_addr(54, GW);
-	assert_opt(51, lease_infinite, 4);
-	assert_config_opts();
-	ck_assert_uint_eq(c.ip4.addr_seen.s_addr, addr(GUEST));
+	assert_leased();
+	ck_assert_uint_eq(c.ip4.addr_seen.s_addr, addr4(GUEST));
 }
 END_TEST
 
@@ -589,26 +542,17 @@ START_TEST(request_init_reboot_gets_ack)
 {
 	req_start(REQUEST);
 	req_addr_opt(50, GUEST);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 	assert_type(ACK);
-	ck_assert_uint_eq(rp.b->yiaddr, addr(GUEST));
+	ck_assert_uint_eq(rp.b->yiaddr, addr4(GUEST));
 }
 END_TEST
 
 START_TEST(request_renewing_acked_to_ciaddr)
 {
-	struct bootp *b = req_start(REQUEST);
-
-	b->ciaddr = addr(GUEST);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
-	assert_type(ACK);
-	assert_dst(GUEST, guest_mac, 68);
-	ck_assert_uint_eq(rp.b->ciaddr, addr(GUEST));
-	ck_assert_uint_eq(rp.b->yiaddr, addr(GUEST));
+	exchange_bound(REQUEST);
+	assert_reply_to(ACK, GUEST, guest_mac, 68);
+	assert_addrs(addr4(GUEST), addr4(GUEST));
 	assert_opt(51, lease_infinite, 4);
 }
 END_TEST
@@ -622,51 +566,16 @@ START_TEST(request_wrong_address_gets_nak)
 	req_addr_opt(50, "192.0.2.99");
 	req_addr_opt(54, GW);
 	req_opt(61, sizeof(client_id), client_id);
-	req_end();
 	c.ip4.addr_seen.s_addr = 0;
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 
-	assert_type(NAK);
-	assert_dst("255.255.255.255", bcast_mac, 68);
-	ck_assert_uint_eq(rp.b->yiaddr, 0);
-	ck_assert_uint_eq(rp.b->ciaddr, 0);
+	assert_reply_to(NAK, "255.255.255.255", bcast_mac, 68);
+	assert_addrs(0, 0);
 	assert_opt_addr(54, GW);
 	assert_opt(61, client_id, sizeof(client_id));
 	/* Nothing else of the configuration, RFC 2131 table 3 */
-	ck_assert(!has_opt(51));
-	ck_assert(!has_opt(1));
-	ck_assert(!has_opt(3));
-	ck_assert(!has_opt(6));
+	assert_opts(false, OPTS(51, 1, 3, 6));
 	ck_assert_uint_eq(c.ip4.addr_seen.s_addr, 0);
-}
-END_TEST
-
-START_TEST(relayed_nak_to_relay_with_broadcast_flag)
-{
-	struct bootp *b = req_start(REQUEST);
-
-	b->giaddr = addr("192.0.2.250");
-	req_addr_opt(50, "192.0.2.99");
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
-	assert_type(NAK);
-	assert_dst("192.0.2.250", guest_mac, 67);
-	ck_assert_uint_eq(ntohs(rp.b->flags), 0x8000);
-}
-END_TEST
-
-START_TEST(request_renewing_wrong_ciaddr_gets_nak)
-{
-	struct bootp *b = req_start(REQUEST);
-
-	b->ciaddr = addr("192.0.2.77");
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
-	assert_type(NAK);
-	assert_dst("255.255.255.255", bcast_mac, 68);
 }
 END_TEST
 
@@ -675,25 +584,16 @@ START_TEST(request_for_other_server_unanswered)
 	req_start(REQUEST);
 	req_addr_opt(50, GUEST);
 	req_addr_opt(54, "192.0.2.200");
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	assert_no_reply();
+	exchange_unanswered();
 }
 END_TEST
 
 START_TEST(inform_gets_ack_without_lease)
 {
-	struct bootp *b = req_start(INFORM);
+	exchange_bound(INFORM);
 
-	b->ciaddr = addr(GUEST);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
-
-	assert_type(ACK);
-	assert_dst(GUEST, guest_mac, 68);
-	ck_assert_uint_eq(rp.b->yiaddr, 0);
-	ck_assert_uint_eq(rp.b->ciaddr, addr(GUEST));
+	assert_reply_to(ACK, GUEST, guest_mac, 68);
+	assert_addrs(0, addr4(GUEST));
 	assert_opt_addr(54, GW);
 	ck_assert(!has_opt(51));
 	assert_config_opts();
@@ -704,17 +604,14 @@ START_TEST(rapid_commit_gets_ack)
 {
 	req_start(DISCOVER);
 	req_opt(80, 0, NULL);
-	req_end();
 	c.ip4.addr_seen.s_addr = 0;
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 
 	assert_type(ACK);
 	assert_opt(80, "", 0);
-	ck_assert_uint_eq(rp.b->yiaddr, addr(GUEST));
-	assert_opt(51, lease_infinite, 4);
-	assert_config_opts();
-	ck_assert_uint_eq(c.ip4.addr_seen.s_addr, addr(GUEST));
+	ck_assert_uint_eq(rp.b->yiaddr, addr4(GUEST));
+	assert_leased();
+	ck_assert_uint_eq(c.ip4.addr_seen.s_addr, addr4(GUEST));
 }
 END_TEST
 
@@ -723,9 +620,7 @@ START_TEST(rapid_commit_on_request_not_echoed)
 	req_start(REQUEST);
 	req_addr_opt(50, GUEST);
 	req_opt(80, 0, NULL);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 	assert_type(ACK);
 	ck_assert(!has_opt(80));
 }
@@ -733,54 +628,85 @@ END_TEST
 
 START_TEST(bootp_gets_bootreply)
 {
-	uint32_t dns[2] = { addr(DNS1), addr(DNS2) };
+	in_addr_t dns[2] = { addr4(DNS1), addr4(DNS2) };
 
 	req_start(0);
-	req_end();
 	c.ip4.addr_seen.s_addr = 0;
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 
-	ck_assert_uint_eq(rp.b->yiaddr, addr(GUEST));
+	ck_assert_uint_eq(rp.b->yiaddr, addr4(GUEST));
 	assert_dst(GUEST, guest_mac, 68);
-	ck_assert(!has_opt(53));
-	ck_assert(!has_opt(54));
-	ck_assert(!has_opt(51));
+	assert_opts(false, OPTS(53, 54, 51));
 	assert_opt(1, mask_24, sizeof(mask_24));
 	assert_opt_addr(3, GW);
 	assert_opt(6, dns, sizeof(dns));
 	/* RFC 951: 64 bytes of vendor area, no more */
 	ck_assert_uint_eq(rp.dhcp_len, 300);
-	ck_assert_uint_eq(c.ip4.addr_seen.s_addr, addr(GUEST));
+	ck_assert_uint_eq(c.ip4.addr_seen.s_addr, addr4(GUEST));
 }
 END_TEST
 
-START_TEST(broadcast_flag_honoured)
+/**
+ * struct dst_case - A request, and where the reply to it must go
+ * @type:	Message type of the request
+ * @ciaddr:	Client address in the request, dotted, NULL for none
+ * @giaddr:	Relay agent address in the request, dotted, NULL for none
+ * @reqaddr:	Requested address (option 50), dotted, NULL for none
+ * @bflag:	Broadcast flag set in the request
+ * @reply:	Message type of the reply
+ * @dst:	Destination address of the reply, dotted
+ * @bcast:	Reply to the broadcast MAC address, not the guest's
+ * @port:	Destination port of the reply
+ *
+ * A reply through a relay agent carries the agent's address, and
+ * a broadcast flag set in the request or the relayed NAK.
+ */
+static const struct dst_case {
+	uint8_t type;
+	const char *ciaddr, *giaddr, *reqaddr;
+	bool bflag;
+	uint8_t reply;
+	const char *dst;
+	bool bcast;
+	uint16_t port;
+} dst_cases[] = {
+	/* Relayed NAK: to the relay */
+	{ REQUEST, NULL, "192.0.2.250", "192.0.2.99", false,
+	  NAK, "192.0.2.250", false, 67 },
+	/* Renewing, wrong ciaddr: NAK to everybody */
+	{ REQUEST, "192.0.2.77", NULL, NULL, false,
+	  NAK, "255.255.255.255", true, 68 },
+	/* Broadcast flag set */
+	{ DISCOVER, NULL, NULL, NULL, true,
+	  OFFER, "255.255.255.255", true, 68 },
+	/* Relayed offer: to the relay */
+	{ DISCOVER, NULL, "192.0.2.250", NULL, false,
+	  OFFER, "192.0.2.250", false, 67 },
+};
+
+START_TEST(reply_goes_where_it_must)
 {
-	struct bootp *b = req_start(DISCOVER);
+	const struct dst_case *t = &dst_cases[_i];
+	struct bootp *b = req_start(t->type);
 
-	b->flags = htons(0x8000);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
-	assert_type(OFFER);
-	assert_dst("255.255.255.255", bcast_mac, 68);
-	ck_assert_uint_eq(ntohs(rp.b->flags), 0x8000);
-}
-END_TEST
+	if (t->ciaddr)
+		b->ciaddr = addr4(t->ciaddr);
+	if (t->giaddr) {
+		b->giaddr = addr4(t->giaddr);
+		b->hops = 1;
+	}
+	if (t->bflag)
+		b->flags = htons(0x8000);
+	if (t->reqaddr)
+		req_addr_opt(50, t->reqaddr);
+	exchange();
 
-START_TEST(relay_reply_goes_to_giaddr)
-{
-	struct bootp *b = req_start(DISCOVER);
-
-	b->giaddr = addr("192.0.2.250");
-	b->hops = 1;
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
-	assert_type(OFFER);
-	assert_dst("192.0.2.250", guest_mac, 67);
-	ck_assert_uint_eq(rp.b->giaddr, addr("192.0.2.250"));
+	assert_type(t->reply);
+	assert_dst(t->dst, t->bcast ? bcast_mac : guest_mac, t->port);
+	if (t->giaddr)
+		ck_assert_uint_eq(rp.b->giaddr, addr4(t->giaddr));
+	if (t->bflag || (t->giaddr && t->reply == NAK))
+		ck_assert_uint_eq(ntohs(rp.b->flags), 0x8000);
 }
 END_TEST
 
@@ -790,9 +716,7 @@ START_TEST(client_id_echoed)
 
 	req_start(DISCOVER);
 	req_opt(61, sizeof(id), id);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 	assert_type(OFFER);
 	assert_opt(61, id, sizeof(id));
 }
@@ -802,31 +726,28 @@ START_TEST(release_and_decline_unanswered)
 {
 	struct bootp *b = req_start(RELEASE);
 
-	b->ciaddr = addr(GUEST);
+	b->ciaddr = addr4(GUEST);
 	req_addr_opt(54, GW);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	assert_no_reply();
+	exchange_unanswered();
 
 	req_start(DECLINE);
 	req_addr_opt(50, GUEST);
 	req_addr_opt(54, GW);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	assert_no_reply();
+	exchange_unanswered();
 }
 END_TEST
 
 START_TEST(server_messages_from_guest_ignored)
 {
-	req_start(OFFER);
-	req_end();
-	ck_assert_int_eq(run(), 0);
-	assert_no_reply();
-	req_start(42);
-	req_end();
-	ck_assert_int_eq(run(), 0);
-	assert_no_reply();
+	static const uint8_t types[] = { OFFER, 42 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		req_start(types[i]);
+		req_end();
+		ck_assert_int_eq(run(), 0);
+		assert_no_reply();
+	}
 }
 END_TEST
 
@@ -852,9 +773,7 @@ START_TEST(search_list_compressed)
 	strcpy(c.dns_search[5], "net.com");
 
 	req_start(DISCOVER);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 	assert_opt(119, wire, sizeof(wire));
 	assert_opt(15, "a.example.com", 13);
 }
@@ -875,9 +794,7 @@ START_TEST(trailing_dots_and_invalid_names)
 	strcpy(c.fqdn, "guest..example.com");		/* Left out */
 
 	req_start(DISCOVER);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 	assert_opt(119, wire, sizeof(wire));
 	assert_opt(15, "org", 3);
 	ck_assert(!has_opt(81));
@@ -890,13 +807,9 @@ START_TEST(no_dns_no_search_when_disabled)
 	c.no_dhcp_dns = true;
 	c.no_dhcp_dns_search = true;
 	req_start(DISCOVER);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 	assert_type(OFFER);
-	ck_assert(!has_opt(6));
-	ck_assert(!has_opt(15));
-	ck_assert(!has_opt(119));
+	assert_opts(false, OPTS(6, 15, 119));
 	assert_opt_addr(3, GW);
 }
 END_TEST
@@ -908,15 +821,8 @@ START_TEST(unset_values_left_out)
 	*c.hostname = *c.fqdn = 0;
 	c.mtu = 0;
 	req_start(DISCOVER);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
-	ck_assert(!has_opt(6));
-	ck_assert(!has_opt(12));
-	ck_assert(!has_opt(15));
-	ck_assert(!has_opt(26));
-	ck_assert(!has_opt(81));
-	ck_assert(!has_opt(119));
+	exchange();
+	assert_opts(false, OPTS(6, 12, 15, 26, 81, 119));
 }
 END_TEST
 
@@ -926,9 +832,7 @@ START_TEST(fqdn_override_flag_when_client_asks_updates)
 
 	req_start(DISCOVER);
 	req_opt(81, sizeof(client_fqdn), client_fqdn);	/* S and E set */
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 	ck_assert_uint_eq(rp.olen[81], sizeof(fqdn_wire));
 	ck_assert_uint_eq(rp.val[81][0], 0x0e);	/* N, E, O; S clear */
 	ck_assert_mem_eq(rp.val[81] + 1, fqdn_wire + 1, sizeof(fqdn_wire) - 1);
@@ -942,12 +846,10 @@ START_TEST(classless_routes_when_gateway_outside_subnet)
 		0, 198, 51, 100, 1,			/* default via gw */
 	};
 
-	c.ip4.gw.s_addr = addr("198.51.100.1");
+	c.ip4.gw.s_addr = addr4("198.51.100.1");
 	c.ip4.our_tap_addr = c.ip4.gw;
 	req_start(DISCOVER);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 	assert_opt(121, routes, sizeof(routes));
 	assert_opt_addr(3, "198.51.100.1");
 	assert_opt(1, mask_24, sizeof(mask_24));
@@ -964,22 +866,22 @@ START_TEST(prefix_32_mask_and_routes)
 
 	c.ip4.prefix_len = 32;
 	req_start(DISCOVER);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
+	exchange();
 	assert_opt(1, mask_32, sizeof(mask_32));
 	assert_opt(121, routes, sizeof(routes));
 }
 END_TEST
 
+static uint8_t long_wire[512];	/* Option 119 for long_config() */
+
 /**
  * long_config() - Long search list, host name and FQDN
- * @wire:	Set to the expected option 119 value, at least 400 bytes
  *
- * Return: length of @wire
+ * Return: length of the option 119 value expected, in @long_wire
  */
-static size_t long_config(uint8_t *wire)
+static size_t long_config(void)
 {
+	uint8_t *wire = long_wire;
 	size_t off = 0;
 	int i;
 
@@ -991,7 +893,8 @@ static size_t long_config(uint8_t *wire)
 		memset(wire + off, 'a' + i, 50);
 		off += 50;
 		if (!i) {
-			memcpy(wire + off, "\7example\3org", 13); /* With root */
+			/* With root */
+			memcpy(wire + off, "\7example\3org", 13);
 			off += 13;
 		} else {
 			wire[off++] = 0xc0;
@@ -1005,114 +908,94 @@ static size_t long_config(uint8_t *wire)
 	return off;
 }
 
+/**
+ * discover_max() - Discover with a maximum message size, get the offer
+ * @max:	Maximum DHCP message size (option 57), 0 for none
+ */
+static void discover_max(uint16_t max)
+{
+	uint16_t be = htons(max);
+
+	req_start(DISCOVER);
+	if (max)
+		req_opt(57, 2, &be);
+	exchange();
+}
+
 START_TEST(default_max_size_drops_optional_options)
 {
-	uint8_t wire[512];
+	long_config();
+	discover_max(0);
 
-	long_config(wire);
-	req_start(DISCOVER);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
-
-	ck_assert_uint_le(ntohs(rp.iph.tot_len), 576);
+	ck_assert_uint_le(tot_len(), 576);
 	assert_type(OFFER);
 	assert_opt_addr(54, GW);
 	assert_opt(51, lease_infinite, 4);
 	assert_opt(1, mask_24, sizeof(mask_24));
 	assert_opt_addr(3, GW);
-	ck_assert(has_opt(6));
 	assert_opt(26, mtu_65520, sizeof(mtu_65520));
-	/* The search list goes first, and here that's enough */
-	ck_assert(!has_opt(119));
-	ck_assert(has_opt(15));
-	ck_assert(has_opt(81));
 	assert_opt(12, c.hostname, 64);
+	/* The search list goes first, and here that's enough */
+	assert_opts(true, OPTS(6, 15, 81));
+	assert_opts(false, OPTS(119));
 }
 END_TEST
 
 START_TEST(small_max_size_taken_as_576)
 {
-	uint8_t wire[512];
-	uint16_t max = htons(300);
-
-	long_config(wire);
-	req_start(DISCOVER);
-	req_opt(57, 2, &max);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
-	ck_assert_uint_le(ntohs(rp.iph.tot_len), 576);
-	ck_assert_uint_gt(ntohs(rp.iph.tot_len), 300);
-	ck_assert(!has_opt(119));
+	long_config();
+	discover_max(300);
+	ck_assert_uint_le(tot_len(), 576);
+	ck_assert_uint_gt(tot_len(), 300);
+	assert_opts(false, OPTS(119));
 	assert_opt(1, mask_24, sizeof(mask_24));
 }
 END_TEST
 
 START_TEST(large_max_size_takes_everything_split)
 {
-	uint8_t wire[512];
-	uint16_t max = htons(1500);
-	size_t len = long_config(wire);
+	size_t len = long_config();
 
 	ck_assert_uint_gt(len, 255);
-	req_start(DISCOVER);
-	req_opt(57, 2, &max);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
-	ck_assert_uint_le(ntohs(rp.iph.tot_len), 1500);
-	ck_assert_uint_gt(ntohs(rp.iph.tot_len), 576);
-	assert_opt(119, wire, len);
+	discover_max(1500);
+	ck_assert_uint_le(tot_len(), 1500);
+	ck_assert_uint_gt(tot_len(), 576);
+	assert_opt(119, long_wire, len);
 	ck_assert_uint_eq(rp.count[119], 2);	/* RFC 3396 split */
-	ck_assert(has_opt(81));
-	ck_assert(has_opt(15));
+	assert_opts(true, OPTS(81, 15));
 	assert_opt(12, c.hostname, 64);
 }
 END_TEST
 
 START_TEST(mtu_caps_reply_size)
 {
-	uint8_t wire[512];
-	uint16_t max = htons(1500);
-
-	long_config(wire);
+	long_config();
 	c.mtu = 600;
-	req_start(DISCOVER);
-	req_opt(57, 2, &max);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
-	ck_assert_uint_le(ntohs(rp.iph.tot_len), 600);
-	ck_assert(!has_opt(119));
+	discover_max(1500);
+	ck_assert_uint_le(tot_len(), 600);
+	assert_opts(false, OPTS(119));
 }
 END_TEST
 
 START_TEST(long_client_id_still_fits)
 {
-	uint8_t id[255], wire[512];
+	uint8_t id[255];
 
-	long_config(wire);
+	long_config();
 	memset(id, 0x5a, sizeof(id));
 	req_start(DISCOVER);
 	req_opt(61, sizeof(id), id);
-	req_end();
-	ck_assert_int_eq(run(), 1);
-	get_reply();
-	ck_assert_uint_le(ntohs(rp.iph.tot_len), 576);
+	exchange();
+	ck_assert_uint_le(tot_len(), 576);
 	assert_type(OFFER);
 	assert_opt(61, id, sizeof(id));
 	assert_opt(51, lease_infinite, 4);
 	assert_opt_addr(54, GW);
 	assert_opt(1, mask_24, sizeof(mask_24));
 	assert_opt_addr(3, GW);
-	ck_assert(has_opt(6));
-	ck_assert(has_opt(26));
+	assert_opts(true, OPTS(6, 26));
 	/* No room left for any of the names */
-	ck_assert(!has_opt(119));
-	ck_assert(!has_opt(15));
-	ck_assert(!has_opt(81));
-	ck_assert(!has_opt(12));
+	assert_opts(false, OPTS(119, 15, 81, 12));
 }
 END_TEST
 
@@ -1178,15 +1061,77 @@ END_TEST
 
 /* Malformed requests */
 
-START_TEST(option_length_past_end_dropped)
+#define RAW(...)	(const uint8_t []){ __VA_ARGS__ },		\
+			sizeof((const uint8_t []){ __VA_ARGS__ })
+
+/**
+ * struct bad_opts - Options dhcp() must refuse
+ * @opts:	Bytes, as they are, after option 53 if @type is set
+ * @len:	Length of @opts
+ * @type:	Message type for option 53 first, 0 for none
+ * @end:	An END option after @opts
+ * @what:	What is wrong, for messages
+ */
+static const struct bad_opts {
+	const uint8_t *opts;
+	size_t len;
+	uint8_t type;
+	bool end;
+	const char *what;
+} bad_opts[] = {
+	{ RAW(61, 200, 1, 2), DISCOVER, true,	"length past the end" },
+	{ RAW(61), DISCOVER, false,		"no length byte" },
+	{ RAW(50, 4, 192, 0, 2, 2), DISCOVER, false,	"no END" },
+	{ RAW(53, 0), 0, true,			"empty message type" },
+	{ RAW(50, 0), REQUEST, true,		"empty requested address" },
+	{ RAW(53, 2, DISCOVER, 1), 0, true,	"long message type" },
+	{ RAW(50, 3, 1, 1, 1), DISCOVER, true,	"short requested address" },
+	{ RAW(54, 5, 1, 1, 1, 1, 1), DISCOVER, true,	"long server ID" },
+	{ RAW(57, 1, 1), DISCOVER, true,	"short maximum size" },
+	{ RAW(52, 2, 1, 1), DISCOVER, true,	"long overload" },
+	{ RAW(61, 1, 1), DISCOVER, true,	"one-byte client ID" },
+	{ RAW(80, 1, 1), DISCOVER, true,	"rapid commit with data" },
+	{ RAW(81, 2, 1, 1), DISCOVER, true,	"short client FQDN" },
+	{ RAW(52, 1, 9), DISCOVER, true,	"bad overload value" },
+};
+
+START_TEST(bad_options_dropped)
 {
+	const struct bad_opts *t = &bad_opts[_i];
+
+	req_start(t->type);
+	req_bytes(t->opts, t->len);
+	if (t->end)
+		req_end();
+	assert_dropped_why(run(), t->what);
+}
+END_TEST
+
+/**
+ * struct bad_hdr - A byte of the BOOTP header dhcp() must refuse
+ * @off:	Offset in the header
+ * @val:	Value
+ * @what:	What is wrong, for messages
+ */
+static const struct bad_hdr {
+	size_t off;
+	uint8_t val;
+	const char *what;
+} bad_hdrs[] = {
+	{ offsetof(struct bootp, op),		2,	"BOOTREPLY" },
+	{ offsetof(struct bootp, htype),	6,	"not Ethernet" },
+	{ offsetof(struct bootp, hlen),		200,	"hlen 200" },
+	{ offsetof(struct bootp, cookie) + 3,	98,	"wrong magic cookie" },
+};
+
+START_TEST(bad_header_dropped)
+{
+	const struct bad_hdr *t = &bad_hdrs[_i];
+
 	req_start(DISCOVER);
-	req[req_len++] = 61;
-	req[req_len++] = 200;		/* Only 3 bytes follow */
-	req[req_len++] = 1;
-	req[req_len++] = 2;
+	req[UDP_HLEN + t->off] = t->val;
 	req_end();
-	assert_dropped(run());
+	assert_dropped_why(run(), t->what);
 }
 END_TEST
 
@@ -1200,60 +1145,6 @@ START_TEST(option_length_past_udp_length_dropped)
 	full = req_len;
 	/* The UDP header cuts the datagram inside option 61 */
 	assert_dropped(run_len(full, full - 5));
-}
-END_TEST
-
-START_TEST(option_without_length_byte_dropped)
-{
-	req_start(DISCOVER);
-	req[req_len++] = 61;		/* Last byte: no length follows */
-	assert_dropped(run());
-}
-END_TEST
-
-START_TEST(zero_length_message_type_dropped)
-{
-	req_start(0);
-	req_opt(53, 0, NULL);
-	req_end();
-	assert_dropped(run());
-}
-END_TEST
-
-START_TEST(zero_length_requested_address_dropped)
-{
-	req_start(REQUEST);
-	req_opt(50, 0, NULL);
-	req_end();
-	assert_dropped(run());
-}
-END_TEST
-
-START_TEST(bad_option_lengths_dropped)
-{
-	static const struct { uint8_t code, len; } bad[] = {
-		{ 53, 2 }, { 50, 3 }, { 54, 5 }, { 57, 1 }, { 52, 2 },
-		{ 61, 1 }, { 80, 1 }, { 81, 2 },
-	};
-	uint8_t val[8] = { DISCOVER, 1, 1, 1, 1, 1, 1, 1 };
-	size_t i;
-
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		memset(&tap_stats, 0, sizeof(tap_stats));
-		req_start(i ? DISCOVER : 0);
-		req_opt(bad[i].code, bad[i].len, val);
-		req_end();
-		assert_dropped(run());
-	}
-}
-END_TEST
-
-START_TEST(bad_overload_value_dropped)
-{
-	req_start(DISCOVER);
-	req_opt(52, 1, (uint8_t []){ 9 });
-	req_end();
-	assert_dropped(run());
 }
 END_TEST
 
@@ -1271,25 +1162,38 @@ START_TEST(option_past_end_of_file_field_dropped)
 }
 END_TEST
 
-START_TEST(missing_end_dropped)
+/**
+ * assert_lengths_dropped() - dhcp() drops the request cut at these lengths
+ * @lens:	Lengths of the packet, and of the UDP length field, in pairs
+ * @n:		Number of pairs
+ */
+static void assert_lengths_dropped(const size_t (*lens)[2], size_t n)
 {
-	req_start(DISCOVER);
-	req_addr_opt(50, GUEST);
-	assert_dropped(run());
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int rc;
+
+		memset(&tap_stats, 0, sizeof(tap_stats));
+		rc = run_len(lens[i][0], lens[i][1]);
+		ck_assert_msg(!rc, "%zu bytes, UDP length %zu: answered",
+			      lens[i][0], lens[i][1]);
+		assert_dropped(rc);
+	}
 }
-END_TEST
 
 START_TEST(truncated_header_dropped)
 {
+	static const size_t lens[][2] = {
+		{ UDP_HLEN + 100, UDP_HLEN + 100 },
+		{ UDP_HLEN + 235, UDP_HLEN + 235 },
+		{ UDP_HLEN, UDP_HLEN },
+		{ 4, 4 },				/* Not even UDP */
+	};
+
 	req_start(DISCOVER);
 	req_end();
-	assert_dropped(run_len(UDP_HLEN + 100, UDP_HLEN + 100));
-	memset(&tap_stats, 0, sizeof(tap_stats));
-	assert_dropped(run_len(UDP_HLEN + 235, UDP_HLEN + 235));
-	memset(&tap_stats, 0, sizeof(tap_stats));
-	assert_dropped(run_len(UDP_HLEN, UDP_HLEN));
-	memset(&tap_stats, 0, sizeof(tap_stats));
-	assert_dropped(run_len(4, 4));			/* Not even UDP */
+	assert_lengths_dropped(lens, ARRAY_SIZE(lens));
 }
 END_TEST
 
@@ -1297,59 +1201,23 @@ START_TEST(udp_length_mismatch_dropped)
 {
 	req_start(DISCOVER);
 	req_end();
-	assert_dropped(run_len(req_len, req_len + 1));	/* Beyond packet */
-	memset(&tap_stats, 0, sizeof(tap_stats));
-	assert_dropped(run_len(req_len, 4));		/* Below header */
-}
-END_TEST
-
-START_TEST(hlen_200_dropped)
-{
-	struct bootp *b = req_start(DISCOVER);
-
-	b->hlen = 200;
-	req_end();
-	assert_dropped(run());
-}
-END_TEST
-
-START_TEST(non_ethernet_dropped)
-{
-	struct bootp *b = req_start(DISCOVER);
-
-	b->htype = 6;
-	req_end();
-	assert_dropped(run());
-}
-END_TEST
-
-START_TEST(bootreply_from_guest_dropped)
-{
-	struct bootp *b = req_start(DISCOVER);
-
-	b->op = 2;
-	req_end();
-	assert_dropped(run());
+	assert_lengths_dropped((const size_t [][2]){
+		{ req_len, req_len + 1 },	/* Beyond packet */
+		{ req_len, 4 },			/* Below header */
+	}, 2);
 }
 END_TEST
 
 START_TEST(no_magic_cookie_dropped)
 {
-	req_start(DISCOVER);
 	/* Header alone, as an RFC 951 client without vendor area sends */
-	assert_dropped(run_len(UDP_HLEN + 236, UDP_HLEN + 236));
-	memset(&tap_stats, 0, sizeof(tap_stats));
-	assert_dropped(run_len(UDP_HLEN + 238, UDP_HLEN + 238));
-}
-END_TEST
+	static const size_t lens[][2] = {
+		{ UDP_HLEN + 236, UDP_HLEN + 236 },
+		{ UDP_HLEN + 238, UDP_HLEN + 238 },
+	};
 
-START_TEST(wrong_magic_cookie_dropped)
-{
-	struct bootp *b = req_start(DISCOVER);
-
-	b->cookie[3] = 98;
-	req_end();
-	assert_dropped(run());
+	req_start(DISCOVER);
+	assert_lengths_dropped(lens, ARRAY_SIZE(lens));
 }
 END_TEST
 
@@ -1395,8 +1263,7 @@ START_TEST(random_options_never_crash)
 		ulen = rnd() % 16 ? len : rnd() % (len + 16);
 		answered += run_len(len, ulen) == 1;
 
-		tap_flush(&c);
-		while (read(peer_fd, rp.frame, sizeof(rp.frame)) > 0)
+		while (guest_read(&f))
 			;
 	}
 	ck_assert_uint_gt(answered, 0);
@@ -1413,79 +1280,46 @@ static Suite *dhcp_suite(void)
 	Suite *s = suite_create("dhcp");
 	TCase *tc;
 
-	tc = tcase_create("replies");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, discover_gets_offer);
-	tcase_add_test(tc, discover_through_tap_handler);
-	tcase_add_test(tc, request_selecting_gets_ack);
-	tcase_add_test(tc, request_init_reboot_gets_ack);
-	tcase_add_test(tc, request_renewing_acked_to_ciaddr);
-	tcase_add_test(tc, request_wrong_address_gets_nak);
-	tcase_add_test(tc, request_renewing_wrong_ciaddr_gets_nak);
-	tcase_add_test(tc, relayed_nak_to_relay_with_broadcast_flag);
-	tcase_add_test(tc, request_for_other_server_unanswered);
-	tcase_add_test(tc, inform_gets_ack_without_lease);
-	tcase_add_test(tc, rapid_commit_gets_ack);
-	tcase_add_test(tc, rapid_commit_on_request_not_echoed);
-	tcase_add_test(tc, bootp_gets_bootreply);
-	tcase_add_test(tc, broadcast_flag_honoured);
-	tcase_add_test(tc, relay_reply_goes_to_giaddr);
-	tcase_add_test(tc, client_id_echoed);
-	tcase_add_test(tc, release_and_decline_unanswered);
-	tcase_add_test(tc, server_messages_from_guest_ignored);
-	suite_add_tcase(s, tc);
+	tc = unit_tcase(s, "replies", setup, fixture_teardown, TESTS(
+		discover_gets_offer, discover_through_tap_handler,
+		request_selecting_gets_ack,
+		request_init_reboot_gets_ack,
+		request_renewing_acked_to_ciaddr,
+		request_wrong_address_gets_nak,
+		request_for_other_server_unanswered,
+		inform_gets_ack_without_lease, rapid_commit_gets_ack,
+		rapid_commit_on_request_not_echoed,
+		bootp_gets_bootreply, client_id_echoed,
+		release_and_decline_unanswered,
+		server_messages_from_guest_ignored));
+	UNIT_LOOP(tc, reply_goes_where_it_must, dst_cases);
 
-	tc = tcase_create("options");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, search_list_compressed);
-	tcase_add_test(tc, trailing_dots_and_invalid_names);
-	tcase_add_test(tc, no_dns_no_search_when_disabled);
-	tcase_add_test(tc, unset_values_left_out);
-	tcase_add_test(tc, fqdn_override_flag_when_client_asks_updates);
-	tcase_add_test(tc, classless_routes_when_gateway_outside_subnet);
-	tcase_add_test(tc, prefix_32_mask_and_routes);
-	tcase_add_test(tc, default_max_size_drops_optional_options);
-	tcase_add_test(tc, small_max_size_taken_as_576);
-	tcase_add_test(tc, large_max_size_takes_everything_split);
-	tcase_add_test(tc, mtu_caps_reply_size);
-	tcase_add_test(tc, long_client_id_still_fits);
-	tcase_add_test(tc, pad_options_and_trailing_bytes_accepted);
-	tcase_add_test(tc, overloaded_file_and_sname_read);
-	tcase_add_test(tc, overload_without_flag_ignores_fields);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "options", setup, fixture_teardown, TESTS(
+		search_list_compressed, trailing_dots_and_invalid_names,
+		no_dns_no_search_when_disabled, unset_values_left_out,
+		fqdn_override_flag_when_client_asks_updates,
+		classless_routes_when_gateway_outside_subnet,
+		prefix_32_mask_and_routes,
+		default_max_size_drops_optional_options,
+		small_max_size_taken_as_576,
+		large_max_size_takes_everything_split,
+		mtu_caps_reply_size, long_client_id_still_fits,
+		pad_options_and_trailing_bytes_accepted,
+		overloaded_file_and_sname_read,
+		overload_without_flag_ignores_fields));
 
-	tc = tcase_create("malformed");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, option_length_past_end_dropped);
-	tcase_add_test(tc, option_length_past_udp_length_dropped);
-	tcase_add_test(tc, option_without_length_byte_dropped);
-	tcase_add_test(tc, zero_length_message_type_dropped);
-	tcase_add_test(tc, zero_length_requested_address_dropped);
-	tcase_add_test(tc, bad_option_lengths_dropped);
-	tcase_add_test(tc, bad_overload_value_dropped);
-	tcase_add_test(tc, option_past_end_of_file_field_dropped);
-	tcase_add_test(tc, missing_end_dropped);
-	tcase_add_test(tc, truncated_header_dropped);
-	tcase_add_test(tc, udp_length_mismatch_dropped);
-	tcase_add_test(tc, hlen_200_dropped);
-	tcase_add_test(tc, non_ethernet_dropped);
-	tcase_add_test(tc, bootreply_from_guest_dropped);
-	tcase_add_test(tc, no_magic_cookie_dropped);
-	tcase_add_test(tc, wrong_magic_cookie_dropped);
-	tcase_add_test(tc, random_options_never_crash);
-	suite_add_tcase(s, tc);
+	tc = unit_tcase(s, "malformed", setup, fixture_teardown, TESTS(
+		option_length_past_udp_length_dropped,
+		option_past_end_of_file_field_dropped,
+		truncated_header_dropped, udp_length_mismatch_dropped,
+		no_magic_cookie_dropped, random_options_never_crash));
+	UNIT_LOOP(tc, bad_options_dropped, bad_opts);
+	UNIT_LOOP(tc, bad_header_dropped, bad_hdrs);
 
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(dhcp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(dhcp_suite());
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "flow.h"
+#include "unit.h"
 
 /* Key 00 01 .. 0f, message 00 01 .. 0e: from the SipHash paper */
 START_TEST(siphash_reference_vector)
@@ -114,27 +115,17 @@ END_TEST
 static Suite *flow_suite(void)
 {
 	Suite *s = suite_create("flow");
-	TCase *tc = tcase_create("siphash");
+	TCase *tc;
 
-	tcase_add_test(tc, siphash_reference_vector);
-	tcase_add_test(tc, siphash_empty_message);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("table");
+	unit_tcase(s, "siphash", NULL, NULL, TESTS(
+		siphash_reference_vector, siphash_empty_message));
+	tc = unit_tcase(s, "table", NULL, NULL, TESTS(
+		alloc_until_full_then_refuse, lookup_after_removals));
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, alloc_until_full_then_refuse);
-	tcase_add_test(tc, lookup_after_removals);
-	suite_add_tcase(s, tc);
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(flow_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(flow_suite());
 }

@@ -17,6 +17,7 @@
 
 #include "fwd.h"
 #include "util.h"
+#include "unit.h"
 
 static struct fwd_ports fwd;	/* Large: static, zeroed before each test */
 static char errbuf[256];
@@ -279,80 +280,76 @@ END_TEST
 
 /* Bind prefix: address and interface */
 
+/**
+ * assert_rule() - The rule forwarding @port binds to @addr and @ifname
+ * @port:	Port
+ * @af:		Address family of the bind address, AF_UNSPEC for any
+ * @addr:	Bind address, text, if @af isn't AF_UNSPEC
+ * @ifname:	Interface name, "" for none
+ */
+static void assert_rule(in_port_t port, int af, const char *addr,
+			const char *ifname)
+{
+	const struct fwd_rule *r = fwd_port_rule(&fwd, port);
+	struct in6_addr a;	/* Either family */
+
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->af, af);
+	if (af == AF_INET) {
+		ck_assert_int_eq(inet_pton(af, addr, &a), 1);
+		ck_assert_mem_eq(&r->addr.a4, &a, sizeof(r->addr.a4));
+	} else if (af == AF_INET6) {
+		ck_assert_int_eq(inet_pton(af, addr, &a), 1);
+		ck_assert_mem_eq(&r->addr.a6, &a, sizeof(r->addr.a6));
+	}
+	ck_assert_str_eq(r->ifname, ifname);
+}
+
 START_TEST(ipv4_bind_address_recorded)
 {
-	const struct fwd_rule *r;
-
 	assert_parse_ok("127.0.0.1/8080");
 	assert_fwd(8080, 8080);
-	r = fwd_port_rule(&fwd, 8080);
-	ck_assert_int_eq(r->af, AF_INET);
-	ck_assert_uint_eq(r->addr.a4.s_addr, htonl(INADDR_LOOPBACK));
-	ck_assert_str_eq(r->ifname, "");
+	assert_rule(8080, AF_INET, "127.0.0.1", "");
 }
 END_TEST
 
 START_TEST(ipv6_bind_address_recorded)
 {
-	const struct fwd_rule *r;
-
 	assert_parse_ok("::1/8080");
 	assert_fwd(8080, 8080);
-	r = fwd_port_rule(&fwd, 8080);
-	ck_assert_int_eq(r->af, AF_INET6);
-	ck_assert(IN6_IS_ADDR_LOOPBACK(&r->addr.a6));
-	ck_assert_str_eq(r->ifname, "");
+	assert_rule(8080, AF_INET6, "::1", "");
 }
 END_TEST
 
 START_TEST(bind_address_applies_to_every_item)
 {
-	const struct fwd_rule *r;
-
 	assert_parse_ok("127.0.0.1/22,80:8080");
-	r = fwd_port_rule(&fwd, 22);
-	ck_assert_int_eq(r->af, AF_INET);
-	ck_assert_uint_eq(r->addr.a4.s_addr, htonl(INADDR_LOOPBACK));
-	r = fwd_port_rule(&fwd, 80);
-	ck_assert_int_eq(r->af, AF_INET);
-	ck_assert_uint_eq(r->addr.a4.s_addr, htonl(INADDR_LOOPBACK));
+	assert_rule(22, AF_INET, "127.0.0.1", "");
+	assert_rule(80, AF_INET, "127.0.0.1", "");
 	assert_fwd(80, 8080);
 }
 END_TEST
 
 START_TEST(no_prefix_binds_any_address)
 {
-	const struct fwd_rule *r;
-
 	assert_parse_ok("8080");
-	r = fwd_port_rule(&fwd, 8080);
-	ck_assert_int_eq(r->af, AF_UNSPEC);
-	ck_assert_str_eq(r->ifname, "");
+	assert_rule(8080, AF_UNSPEC, NULL, "");
 }
 END_TEST
 
 START_TEST(interface_prefix_recorded)
 {
-	const struct fwd_rule *r;
-
 	assert_parse_ok("%lo/8080");
 	assert_fwd(8080, 8080);
-	r = fwd_port_rule(&fwd, 8080);
-	ck_assert_int_eq(r->af, AF_UNSPEC);
-	ck_assert_str_eq(r->ifname, "lo");
+	assert_rule(8080, AF_UNSPEC, NULL, "lo");
 }
 END_TEST
 
 START_TEST(address_and_interface_prefix_recorded)
 {
-	const struct fwd_rule *r;
-
 	assert_parse_ok("127.0.0.1%lo/22");
 	assert_fwd(22, 22);
-	r = fwd_port_rule(&fwd, 22);
-	ck_assert_int_eq(r->af, AF_INET);
-	ck_assert_uint_eq(r->addr.a4.s_addr, htonl(INADDR_LOOPBACK));
-	ck_assert_str_eq(r->ifname, "lo");
+	assert_rule(22, AF_INET, "127.0.0.1", "lo");
 }
 END_TEST
 
@@ -457,99 +454,51 @@ END_TEST
 
 /* Invalid specifications */
 
-START_TEST(port_above_65535_refused)
-{
-	assert_parse_err("70000", "70000");
-}
-END_TEST
+/**
+ * struct refused_spec - A specification fwd_parse_spec() refuses on its own
+ * @spec:	Specification
+ * @piece:	What the message must name, NULL not to check the message
+ * @not_fwd:	A port it must not leave forwarded, 0 for none
+ */
+static const struct refused_spec {
+	const char *spec;
+	const char *piece;
+	in_port_t not_fwd;
+} refused_specs[] = {
+	{ "70000",			"70000", 0 },	/* Above 65535 */
+	{ "65536",			"65536", 0 },
+	{ "1000-70000",			"1000-70000", 0 },	/* Range end */
+	{ "80:70000",			"80:70000", 0 },	/* Target */
+	{ "2000-1000",			"2000-1000", 0 },	/* Reversed */
+	{ "1000-1010:2000-2005",	"1000-1010:2000-2005", 0 },
+	{ "1000-1010:2000",		"1000-1010:2000", 0 },
+	{ "0",				"\"0\"", 0 },	/* Port zero */
+	{ "80:0",			"80:0", 0 },	/* ...as target */
+	{ "abc",			"abc", 0 },	/* Garbage */
+	{ "80x",			"80x", 0 },	/* Trailing garbage */
+	{ "22-",			"22-", 0 },	/* Open range */
+	{ "~",				"~", 0 },		/* Bare tilde */
+	{ "",				"empty", 0 },
+	{ ",,",				"empty", 0 },	/* Only commas */
+	{ "127.0.0.1/",			NULL, 0 },		/* No ports */
+	{ "80,none",			"none", 0 },	/* "none" and ports */
+	{ "22,22",			"22", 0 },		/* Port twice */
+	{ "%nonexist0/80",		"nonexist0",	80 },
+	{ "%/80",			"%/80", 0 },	/* Empty interface */
+	{ "%abcdefghijklmnopq/80",	"abcdefghijklmnopq", 0 },
+	{ "300.1.1.1/80",		"300.1.1.1",	80 },
+};
 
-START_TEST(port_65536_refused)
+START_TEST(spec_refused)
 {
-	assert_parse_err("65536", "65536");
-}
-END_TEST
+	const struct refused_spec *t = &refused_specs[_i];
 
-START_TEST(port_out_of_range_in_range_end_refused)
-{
-	assert_parse_err("1000-70000", "1000-70000");
-}
-END_TEST
-
-START_TEST(mapping_target_out_of_range_refused)
-{
-	assert_parse_err("80:70000", "80:70000");
-}
-END_TEST
-
-START_TEST(reversed_range_refused)
-{
-	assert_parse_err("2000-1000", "2000-1000");
-}
-END_TEST
-
-START_TEST(mismatched_mapping_sizes_refused)
-{
-	assert_parse_err("1000-1010:2000-2005", "1000-1010:2000-2005");
-}
-END_TEST
-
-START_TEST(range_mapped_to_single_port_refused)
-{
-	assert_parse_err("1000-1010:2000", "1000-1010:2000");
-}
-END_TEST
-
-START_TEST(port_zero_refused)
-{
-	assert_parse_err("0", "\"0\"");
-}
-END_TEST
-
-START_TEST(port_zero_as_target_refused)
-{
-	assert_parse_err("80:0", "80:0");
-}
-END_TEST
-
-START_TEST(garbage_refused)
-{
-	assert_parse_err("abc", "abc");
-}
-END_TEST
-
-START_TEST(trailing_garbage_refused)
-{
-	assert_parse_err("80x", "80x");
-}
-END_TEST
-
-START_TEST(open_range_refused)
-{
-	assert_parse_err("22-", "22-");
-}
-END_TEST
-
-START_TEST(bare_tilde_refused)
-{
-	assert_parse_err("~", "~");
-}
-END_TEST
-
-START_TEST(empty_spec_refused)
-{
-	assert_parse_err("", "empty");
-}
-END_TEST
-
-START_TEST(only_commas_refused)
-{
-	assert_parse_err(",,", "empty");
-}
-END_TEST
-
-START_TEST(prefix_without_ports_refused)
-{
-	ck_assert_int_eq(parse("127.0.0.1/"), -1);
+	if (t->piece)
+		assert_parse_err(t->spec, t->piece);
+	else
+		ck_assert_msg(parse(t->spec) == -1, "\"%s\" accepted", t->spec);
+	if (t->not_fwd)
+		assert_not_fwd(t->not_fwd);
 }
 END_TEST
 
@@ -570,12 +519,6 @@ START_TEST(ports_after_none_refused)
 }
 END_TEST
 
-START_TEST(none_combined_with_ports_refused)
-{
-	assert_parse_err("80,none", "none");
-}
-END_TEST
-
 START_TEST(port_forwarded_twice_across_specs_refused)
 {
 	assert_parse_ok("80");
@@ -588,38 +531,6 @@ START_TEST(overlapping_ranges_refused)
 	assert_parse_ok("1000-2000");
 	assert_parse_err("1500-2500", "1500");
 	assert_not_fwd(2001);
-}
-END_TEST
-
-START_TEST(port_forwarded_twice_in_one_spec_refused)
-{
-	assert_parse_err("22,22", "22");
-}
-END_TEST
-
-START_TEST(unknown_interface_refused)
-{
-	assert_parse_err("%nonexist0/80", "nonexist0");
-	assert_not_fwd(80);
-}
-END_TEST
-
-START_TEST(empty_interface_refused)
-{
-	assert_parse_err("%/80", "%/80");
-}
-END_TEST
-
-START_TEST(overlong_interface_refused)
-{
-	assert_parse_err("%abcdefghijklmnopq/80", "abcdefghijklmnopq");
-}
-END_TEST
-
-START_TEST(bad_bind_address_refused)
-{
-	assert_parse_err("300.1.1.1/80", "300.1.1.1");
-	assert_not_fwd(80);
 }
 END_TEST
 
@@ -643,94 +554,47 @@ static Suite *fwd_suite(void)
 	Suite *s = suite_create("fwd");
 	TCase *tc;
 
-	tc = tcase_create("ports");
-	tcase_add_checked_fixture(tc, fwd_reset, NULL);
-	tcase_add_test(tc, single_port_forwarded_to_itself);
-	tcase_add_test(tc, lowest_and_highest_port_accepted);
-	tcase_add_test(tc, range_forwards_every_port_in_it);
-	tcase_add_test(tc, mapping_sets_target_port);
-	tcase_add_test(tc, mapped_range_keeps_offsets);
-	tcase_add_test(tc, mapping_wraps_around_port_space);
-	tcase_add_test(tc, comma_separated_items_all_apply);
-	tcase_add_test(tc, repeated_specs_accumulate);
-	tcase_add_test(tc, rule_limit_reached_exactly);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "ports", fwd_reset, NULL, TESTS(
+		single_port_forwarded_to_itself,
+		lowest_and_highest_port_accepted,
+		range_forwards_every_port_in_it,
+		mapping_sets_target_port, mapped_range_keeps_offsets,
+		mapping_wraps_around_port_space,
+		comma_separated_items_all_apply,
+		repeated_specs_accumulate, rule_limit_reached_exactly));
 
-	tc = tcase_create("exclusions");
-	tcase_add_checked_fixture(tc, fwd_reset, NULL);
-	tcase_add_test(tc, exclusion_alone_forwards_all_other_ports);
-	tcase_add_test(tc, excluded_range_alone_forwards_all_other_ports);
-	tcase_add_test(tc, exclusion_punches_hole_in_range);
-	tcase_add_test(tc, exclusion_applies_wherever_it_appears);
-	tcase_add_test(tc, exclusion_keeps_mapping_of_other_ports);
-	tcase_add_test(tc, exclusion_is_local_to_its_spec);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "exclusions", fwd_reset, NULL, TESTS(
+		exclusion_alone_forwards_all_other_ports,
+		excluded_range_alone_forwards_all_other_ports,
+		exclusion_punches_hole_in_range,
+		exclusion_applies_wherever_it_appears,
+		exclusion_keeps_mapping_of_other_ports,
+		exclusion_is_local_to_its_spec));
 
-	tc = tcase_create("bind prefix");
-	tcase_add_checked_fixture(tc, fwd_reset, NULL);
-	tcase_add_test(tc, ipv4_bind_address_recorded);
-	tcase_add_test(tc, ipv6_bind_address_recorded);
-	tcase_add_test(tc, bind_address_applies_to_every_item);
-	tcase_add_test(tc, no_prefix_binds_any_address);
-	tcase_add_test(tc, interface_prefix_recorded);
-	tcase_add_test(tc, address_and_interface_prefix_recorded);
-	tcase_add_test(tc, unknown_interface_accepted_without_check);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "bind prefix", fwd_reset, NULL, TESTS(
+		ipv4_bind_address_recorded, ipv6_bind_address_recorded,
+		bind_address_applies_to_every_item,
+		no_prefix_binds_any_address, interface_prefix_recorded,
+		address_and_interface_prefix_recorded,
+		unknown_interface_accepted_without_check));
 
-	tc = tcase_create("keywords");
-	tcase_add_checked_fixture(tc, fwd_reset, NULL);
-	tcase_add_test(tc, all_forwards_everything_but_ephemeral_range);
-	tcase_add_test(tc, all_with_exclusion);
-	tcase_add_test(tc, all_after_mapping_keeps_mapping);
-	tcase_add_test(tc, none_forwards_nothing);
-	tcase_add_test(tc, none_twice_accepted);
-	tcase_add_test(tc, auto_accepted_for_pasta);
-	tcase_add_test(tc, exclusion_with_auto_kept);
-	tcase_add_test(tc, auto_refused_for_passt);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "keywords", fwd_reset, NULL, TESTS(
+		all_forwards_everything_but_ephemeral_range,
+		all_with_exclusion, all_after_mapping_keeps_mapping,
+		none_forwards_nothing, none_twice_accepted,
+		auto_accepted_for_pasta, exclusion_with_auto_kept,
+		auto_refused_for_passt));
 
-	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, fwd_reset, NULL);
-	tcase_add_test(tc, port_above_65535_refused);
-	tcase_add_test(tc, port_65536_refused);
-	tcase_add_test(tc, port_out_of_range_in_range_end_refused);
-	tcase_add_test(tc, mapping_target_out_of_range_refused);
-	tcase_add_test(tc, reversed_range_refused);
-	tcase_add_test(tc, mismatched_mapping_sizes_refused);
-	tcase_add_test(tc, range_mapped_to_single_port_refused);
-	tcase_add_test(tc, port_zero_refused);
-	tcase_add_test(tc, port_zero_as_target_refused);
-	tcase_add_test(tc, garbage_refused);
-	tcase_add_test(tc, trailing_garbage_refused);
-	tcase_add_test(tc, open_range_refused);
-	tcase_add_test(tc, bare_tilde_refused);
-	tcase_add_test(tc, empty_spec_refused);
-	tcase_add_test(tc, only_commas_refused);
-	tcase_add_test(tc, prefix_without_ports_refused);
-	tcase_add_test(tc, none_after_ports_refused);
-	tcase_add_test(tc, ports_after_none_refused);
-	tcase_add_test(tc, none_combined_with_ports_refused);
-	tcase_add_test(tc, port_forwarded_twice_across_specs_refused);
-	tcase_add_test(tc, overlapping_ranges_refused);
-	tcase_add_test(tc, port_forwarded_twice_in_one_spec_refused);
-	tcase_add_test(tc, unknown_interface_refused);
-	tcase_add_test(tc, empty_interface_refused);
-	tcase_add_test(tc, overlong_interface_refused);
-	tcase_add_test(tc, bad_bind_address_refused);
-	tcase_add_test(tc, overlong_spec_refused);
-	suite_add_tcase(s, tc);
+	tc = unit_tcase(s, "errors", fwd_reset, NULL, TESTS(
+		none_after_ports_refused, ports_after_none_refused,
+		port_forwarded_twice_across_specs_refused,
+		overlapping_ranges_refused, overlong_spec_refused));
+	UNIT_LOOP(tc, spec_refused, refused_specs);
 
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fwd_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(fwd_suite());
 }

@@ -10,11 +10,14 @@
  */
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "packet.h"
+#include "util.h"
+#include "unit.h"
 
 #define AREA_SIZE	256
 #define BUF_OFFSET	64	/* Pool buffer starts here in the area */
@@ -127,88 +130,61 @@ END_TEST
 
 /* packet_get() */
 
-START_TEST(get_whole_packet)
-{
-	size_t left = 99;
+#define PKT_OFF		20	/* Where in the buffer the packet lies */
+#define PKT_LEN		10
 
-	ck_assert(packet_add(&pool, 10, buf + 20));
-	ck_assert_ptr_eq(packet_get(&pool, 0, 0, 10, &left), buf + 20);
-	ck_assert_uint_eq(left, 0);
-}
-END_TEST
+/**
+ * struct get_case - A range of the packet at PKT_OFF, PKT_LEN bytes long
+ * @off:	Offset of the range in the packet
+ * @len:	Length of the range
+ * @inside:	Whether the range lies within the packet
+ * @left:	Bytes expected after the range, if it does
+ * @what:	What the case is about, for messages
+ */
+static const struct get_case {
+	size_t off;
+	size_t len;
+	bool inside;
+	size_t left;
+	const char *what;
+} get_cases[] = {
+	{ 0,            PKT_LEN,      true,  0, "whole packet" },
+	{ 2,            3,            true,  5, "range in the middle" },
+	{ 9,            1,            true,  0, "last byte" },
+	{ 4,            6,            true,  0, "range to the end" },
+	{ 10,           1,            false, 0, "one byte past the end" },
+	{ 9,            2,            false, 0, "last byte and one past" },
+	{ 0,            11,           false, 0, "one byte too long" },
+	{ 11,           0,            false, 0, "offset past the end" },
+	{ 100,          1,            false, 0, "offset far past the end" },
+	{ SIZE_MAX,     1,            false, 0, "huge offset" },
+	{ SIZE_MAX,     0,            false, 0, "huge offset, no length" },
+	{ SIZE_MAX - 4, 10,           false, 0, "offset wrapping around" },
+	{ 0,            SIZE_MAX,     false, 0, "huge length" },
+	{ 1,            SIZE_MAX,     false, 0, "huge length, offset 1" },
+	{ 5,            SIZE_MAX - 4, false, 0, "length wrapping around" },
+	{ 5,            6,            false, 0, "one byte too long inside" },
+};
 
-START_TEST(get_range_sets_bytes_left)
+START_TEST(get_range)
 {
+	const struct get_case *t = &get_cases[_i];
 	const char *p;
 	size_t left = 99;
 
-	ck_assert(packet_add(&pool, 10, buf + 20));
-	p = packet_get(&pool, 0, 2, 3, &left);
-	ck_assert_ptr_eq(p, buf + 22);
-	ck_assert_int_eq(p[0], buf[22]);
-	ck_assert_uint_eq(left, 5);
-}
-END_TEST
+	ck_assert(packet_add(&pool, PKT_LEN, buf + PKT_OFF));
+	p = packet_get(&pool, 0, t->off, t->len, &left);
+	ck_assert_ptr_eq(packet_get(&pool, 0, t->off, t->len, NULL), p);
 
-START_TEST(get_last_byte)
-{
-	size_t left = 99;
-
-	ck_assert(packet_add(&pool, 10, buf + 20));
-	ck_assert_ptr_eq(packet_get(&pool, 0, 9, 1, &left), buf + 29);
-	ck_assert_uint_eq(left, 0);
-}
-END_TEST
-
-START_TEST(get_without_left_pointer)
-{
-	ck_assert(packet_add(&pool, 10, buf + 20));
-	ck_assert_ptr_eq(packet_get(&pool, 0, 4, 6, NULL), buf + 24);
-}
-END_TEST
-
-START_TEST(get_refuses_one_byte_past_end)
-{
-	ck_assert(packet_add(&pool, 10, buf + 20));
-	ck_assert_ptr_null(packet_get(&pool, 0, 10, 1, NULL));
-	ck_assert_ptr_null(packet_get(&pool, 0, 9, 2, NULL));
-	ck_assert_ptr_null(packet_get(&pool, 0, 0, 11, NULL));
-}
-END_TEST
-
-START_TEST(get_refuses_offset_past_end)
-{
-	ck_assert(packet_add(&pool, 10, buf + 20));
-	ck_assert_ptr_null(packet_get(&pool, 0, 11, 0, NULL));
-	ck_assert_ptr_null(packet_get(&pool, 0, 100, 1, NULL));
-}
-END_TEST
-
-START_TEST(get_refuses_huge_offset)
-{
-	ck_assert(packet_add(&pool, 10, buf + 20));
-	ck_assert_ptr_null(packet_get(&pool, 0, SIZE_MAX, 1, NULL));
-	ck_assert_ptr_null(packet_get(&pool, 0, SIZE_MAX, 0, NULL));
-	ck_assert_ptr_null(packet_get(&pool, 0, SIZE_MAX - 4, 10, NULL));
-}
-END_TEST
-
-START_TEST(get_refuses_huge_length)
-{
-	ck_assert(packet_add(&pool, 10, buf + 20));
-	ck_assert_ptr_null(packet_get(&pool, 0, 0, SIZE_MAX, NULL));
-	ck_assert_ptr_null(packet_get(&pool, 0, 1, SIZE_MAX, NULL));
-	ck_assert_ptr_null(packet_get(&pool, 0, 5, SIZE_MAX - 4, NULL));
-}
-END_TEST
-
-START_TEST(get_leaves_left_untouched_on_failure)
-{
-	size_t left = 99;
-
-	ck_assert(packet_add(&pool, 10, buf + 20));
-	ck_assert_ptr_null(packet_get(&pool, 0, 5, 6, &left));
-	ck_assert_uint_eq(left, 99);
+	if (!t->inside) {
+		ck_assert_msg(!p, "%s: range returned", t->what);
+		ck_assert_uint_eq(left, 99);	/* Untouched on failure */
+		return;
+	}
+	ck_assert_msg(p == buf + PKT_OFF + t->off, "%s: wrong pointer",
+		      t->what);
+	ck_assert_int_eq(p[0], buf[PKT_OFF + t->off]);
+	ck_assert_uint_eq(left, t->left);
 }
 END_TEST
 
@@ -257,46 +233,25 @@ static Suite *packet_suite(void)
 	Suite *s = suite_create("packet");
 	TCase *tc;
 
-	tc = tcase_create("packet_add");
-	tcase_add_checked_fixture(tc, pool_reset, NULL);
-	tcase_add_test(tc, add_packet_inside_buffer);
-	tcase_add_test(tc, add_whole_buffer);
-	tcase_add_test(tc, add_packet_ending_at_buffer_end);
-	tcase_add_test(tc, add_refuses_start_before_buffer);
-	tcase_add_test(tc, add_refuses_start_after_buffer);
-	tcase_add_test(tc, add_refuses_packet_running_past_buffer);
-	tcase_add_test(tc, add_refuses_huge_length);
-	tcase_add_test(tc, add_refuses_beyond_capacity);
-	tcase_add_test(tc, flush_empties_pool);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "packet_add", pool_reset, NULL, TESTS(
+		add_packet_inside_buffer, add_whole_buffer,
+		add_packet_ending_at_buffer_end,
+		add_refuses_start_before_buffer,
+		add_refuses_start_after_buffer,
+		add_refuses_packet_running_past_buffer,
+		add_refuses_huge_length, add_refuses_beyond_capacity,
+		flush_empties_pool));
 
-	tc = tcase_create("packet_get");
-	tcase_add_checked_fixture(tc, pool_reset, NULL);
-	tcase_add_test(tc, get_whole_packet);
-	tcase_add_test(tc, get_range_sets_bytes_left);
-	tcase_add_test(tc, get_last_byte);
-	tcase_add_test(tc, get_without_left_pointer);
-	tcase_add_test(tc, get_refuses_one_byte_past_end);
-	tcase_add_test(tc, get_refuses_offset_past_end);
-	tcase_add_test(tc, get_refuses_huge_offset);
-	tcase_add_test(tc, get_refuses_huge_length);
-	tcase_add_test(tc, get_leaves_left_untouched_on_failure);
-	tcase_add_test(tc, get_refuses_index_out_of_range);
-	tcase_add_test(tc, get_checks_each_packet_own_length);
-	tcase_add_test(tc, get_hdr_checks_header_size);
-	suite_add_tcase(s, tc);
+	tc = unit_tcase(s, "packet_get", pool_reset, NULL, TESTS(
+		get_refuses_index_out_of_range,
+		get_checks_each_packet_own_length,
+		get_hdr_checks_header_size));
+	UNIT_LOOP(tc, get_range, get_cases);
 
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(packet_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(packet_suite());
 }

@@ -23,7 +23,6 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <linux/if_ether.h>
 #include <net/if_arp.h>
@@ -42,6 +41,9 @@
 #include "dispatch.h"
 #include "tap.h"
 #include "util.h"
+#include "unit.h"
+
+#include "fixture.h"
 
 /* Stream framing */
 
@@ -97,6 +99,24 @@ static size_t put_frame(char *at, uint32_t len, char fill)
 	return n + len;
 }
 
+/**
+ * assert_parse() - Check what tap_stream_parse() makes of a buffer
+ * @buf:	Buffer
+ * @len:	Bytes in it
+ * @rc:		Return value expected
+ * @consumed:	Bytes consumed expected
+ * @count:	Frames in the pool expected
+ */
+static void assert_parse(char *buf, size_t len, int rc, size_t consumed,
+			 unsigned int count)
+{
+	size_t n = 99;
+
+	ck_assert_int_eq(tap_stream_parse(&frames, buf, len, &n), rc);
+	ck_assert_uint_eq(n, consumed);
+	ck_assert_uint_eq(frames.count, count);
+}
+
 /* Frame @idx of the pool starts at @at in the stream, is @len bytes long */
 #define assert_frame(idx, at, len)					\
 	do {								\
@@ -104,28 +124,31 @@ static size_t put_frame(char *at, uint32_t len, char fill)
 		ck_assert_uint_eq(frames.pkt[(idx)].iov_len, (len));	\
 	} while (0)
 
-START_TEST(one_frame)
-{
-	size_t end = put_frame(stream, 60, 'a'), consumed = 99;
+/* Lengths a frame may have, with the value they must have */
+static const uint32_t good_lens[][2] = {
+	{ 60, 60 }, { TAP_FRAME_MIN, 14 }, { TAP_FRAME_MAX, 65549 },
+};
 
-	ck_assert_int_eq(tap_stream_parse(&frames, stream, end, &consumed), 0);
-	ck_assert_uint_eq(consumed, end);
-	ck_assert_uint_eq(frames.count, 1);
-	assert_frame(0, stream + LEN_PREFIX, 60);
+START_TEST(one_frame_taken)
+{
+	uint32_t len = good_lens[_i][0];
+	size_t end = put_frame(stream, len, 'a');
+
+	ck_assert_uint_eq(len, good_lens[_i][1]);
+	assert_parse(stream, end, 0, end, 1);
+	assert_frame(0, stream + LEN_PREFIX, len);
 }
 END_TEST
 
 START_TEST(several_frames_in_one_buffer)
 {
-	size_t off = 0, consumed = 99;
+	size_t off = 0;
 
 	off += put_frame(stream + off, 60, 'a');
 	off += put_frame(stream + off, TAP_FRAME_MIN, 'b');
 	off += put_frame(stream + off, 1500, 'c');
 
-	ck_assert_int_eq(tap_stream_parse(&frames, stream, off, &consumed), 0);
-	ck_assert_uint_eq(consumed, off);
-	ck_assert_uint_eq(frames.count, 3);
+	assert_parse(stream, off, 0, off, 3);
 	assert_frame(0, stream + LEN_PREFIX, 60);
 	assert_frame(1, stream + 2 * LEN_PREFIX + 60, TAP_FRAME_MIN);
 	assert_frame(2, stream + 3 * LEN_PREFIX + 60 + TAP_FRAME_MIN, 1500);
@@ -136,39 +159,28 @@ END_TEST
 
 START_TEST(empty_buffer_consumes_nothing)
 {
-	size_t consumed = 99;
-
-	ck_assert_int_eq(tap_stream_parse(&frames, stream, 0, &consumed), 0);
-	ck_assert_uint_eq(consumed, 0);
-	ck_assert_uint_eq(frames.count, 0);
+	assert_parse(stream, 0, 0, 0, 0);
 }
 END_TEST
 
 START_TEST(partial_frame_left_for_next_read)
 {
-	size_t first = put_frame(stream, 60, 'a'), consumed = 99, rest;
+	size_t first = put_frame(stream, 60, 'a'), rest;
 
 	/* Second frame: 100 bytes announced, 50 received so far */
 	put_frame(stream + first, 100, 'b');
-	ck_assert_int_eq(tap_stream_parse(&frames, stream,
-					  first + LEN_PREFIX + 50, &consumed),
-			 0);
-	ck_assert_uint_eq(consumed, first);
-	ck_assert_uint_eq(frames.count, 1);
+	assert_parse(stream, first + LEN_PREFIX + 50, 0, first, 1);
 	assert_frame(0, stream + LEN_PREFIX, 60);
 
 	/* As the receive path does: keep the partial frame at the start of
 	 * the buffer, then the rest of it arrives after it.
 	 */
 	rest = LEN_PREFIX + 50;
-	memmove(stream, stream + consumed, rest);
+	memmove(stream, stream + first, rest);
 	memset(stream + rest, 'b', 50);
 	pool_flush(&frames);
 
-	ck_assert_int_eq(tap_stream_parse(&frames, stream, rest + 50,
-					  &consumed), 0);
-	ck_assert_uint_eq(consumed, LEN_PREFIX + 100);
-	ck_assert_uint_eq(frames.count, 1);
+	assert_parse(stream, rest + 50, 0, LEN_PREFIX + 100, 1);
 	assert_frame(0, stream + LEN_PREFIX, 100);
 	ck_assert_int_eq(((char *)frames.pkt[0].iov_base)[0], 'b');
 	ck_assert_int_eq(((char *)frames.pkt[0].iov_base)[99], 'b');
@@ -177,52 +189,44 @@ END_TEST
 
 START_TEST(length_prefix_alone_waits_for_frame)
 {
-	size_t consumed = 99;
-
 	put_frame(stream, 60, 'a');
-	ck_assert_int_eq(tap_stream_parse(&frames, stream, LEN_PREFIX,
-					  &consumed), 0);
-	ck_assert_uint_eq(consumed, 0);
-	ck_assert_uint_eq(frames.count, 0);
+	assert_parse(stream, LEN_PREFIX, 0, 0, 0);
 }
 END_TEST
 
 START_TEST(split_length_prefix_waits)
 {
-	size_t first = put_frame(stream, 60, 'a'), consumed = 99, end;
+	size_t first = put_frame(stream, 60, 'a'), end;
 
 	end = first + put_frame(stream + first, 70, 'b');
 
 	/* Only 2 of the 4 bytes of the second length */
-	ck_assert_int_eq(tap_stream_parse(&frames, stream, first + 2,
-					  &consumed), 0);
-	ck_assert_uint_eq(consumed, first);
-	ck_assert_uint_eq(frames.count, 1);
+	assert_parse(stream, first + 2, 0, first, 1);
 
 	/* Nothing but those 2 bytes */
 	pool_flush(&frames);
-	ck_assert_int_eq(tap_stream_parse(&frames, stream + first, 2,
-					  &consumed), 0);
-	ck_assert_uint_eq(consumed, 0);
-	ck_assert_uint_eq(frames.count, 0);
+	assert_parse(stream + first, 2, 0, 0, 0);
 
 	/* The rest arrives */
-	ck_assert_int_eq(tap_stream_parse(&frames, stream + first,
-					  end - first, &consumed), 0);
-	ck_assert_uint_eq(consumed, end - first);
-	ck_assert_uint_eq(frames.count, 1);
+	assert_parse(stream + first, end - first, 0, end - first, 1);
 	assert_frame(0, stream + first + LEN_PREFIX, 70);
 }
 END_TEST
 
-/**
- * check_bad_length() - A frame with an impossible length, after a good one
- * @len:	Length to announce
- */
-static void check_bad_length(uint32_t len)
+/* Impossible lengths, with the value they must have */
+static const uint32_t bad_lens[][2] = {
+	{ 0, 0 }, { TAP_FRAME_MIN - 1, 13 }, { TAP_FRAME_MAX + 1, 65550 },
+	{ UINT32_MAX, UINT32_MAX }, { 0x80000000U, 0x80000000U },
+};
+
+START_TEST(bad_length_refused)
 {
+	uint32_t len = bad_lens[_i][0];
 	size_t first = put_frame(stream, 60, 'a'), consumed = 99;
 
+	ck_assert_uint_eq(len, bad_lens[_i][1]);
+
+	/* After a good frame */
 	put_len(stream + first, len);
 	ck_assert_msg(tap_stream_parse(&frames, stream, first + LEN_PREFIX,
 				       &consumed) == -1,
@@ -234,91 +238,29 @@ static void check_bad_length(uint32_t len)
 	first = put_frame(stream, 60, 'a');
 	if (len <= sizeof(stream) - first - LEN_PREFIX) {
 		put_frame(stream + first, len, 'b');
-		ck_assert_int_eq(tap_stream_parse(&frames, stream,
-						  first + LEN_PREFIX + len,
-						  &consumed), -1);
-		ck_assert_uint_eq(consumed, first);
+		assert_parse(stream, first + LEN_PREFIX + len, -1, first, 1);
 	}
-}
-
-START_TEST(zero_length_refused)
-{
-	check_bad_length(0);
-}
-END_TEST
-
-START_TEST(length_below_ethernet_header_refused)
-{
-	check_bad_length(TAP_FRAME_MIN - 1);
-	ck_assert_uint_eq(TAP_FRAME_MIN - 1, 13);
-}
-END_TEST
-
-START_TEST(length_above_maximum_refused)
-{
-	check_bad_length(TAP_FRAME_MAX + 1);
-	ck_assert_uint_eq(TAP_FRAME_MAX + 1, 65550);
-}
-END_TEST
-
-START_TEST(huge_length_refused)
-{
-	check_bad_length(UINT32_MAX);
-	stream_reset();
-	check_bad_length(0x80000000U);
 }
 END_TEST
 
 START_TEST(bad_length_as_first_frame_consumes_nothing)
 {
-	size_t consumed = 99;
-
 	put_len(stream, TAP_FRAME_MAX + 1);
-	ck_assert_int_eq(tap_stream_parse(&frames, stream, LEN_PREFIX,
-					  &consumed), -1);
-	ck_assert_uint_eq(consumed, 0);
-	ck_assert_uint_eq(frames.count, 0);
-}
-END_TEST
-
-START_TEST(minimum_length_accepted)
-{
-	size_t end = put_frame(stream, 14, 'a'), consumed = 99;
-
-	ck_assert_uint_eq(TAP_FRAME_MIN, 14);
-	ck_assert_int_eq(tap_stream_parse(&frames, stream, end, &consumed), 0);
-	ck_assert_uint_eq(consumed, end);
-	ck_assert_uint_eq(frames.count, 1);
-	assert_frame(0, stream + LEN_PREFIX, 14);
-}
-END_TEST
-
-START_TEST(maximum_length_accepted)
-{
-	size_t end = put_frame(stream, 65549, 'a'), consumed = 99;
-
-	ck_assert_uint_eq(TAP_FRAME_MAX, 65549);
-	ck_assert_int_eq(tap_stream_parse(&frames, stream, end, &consumed), 0);
-	ck_assert_uint_eq(consumed, end);
-	ck_assert_uint_eq(frames.count, 1);
-	assert_frame(0, stream + LEN_PREFIX, 65549);
+	assert_parse(stream, LEN_PREFIX, -1, 0, 0);
 }
 END_TEST
 
 START_TEST(maximum_length_one_byte_short_waits)
 {
-	size_t end = put_frame(stream, 65549, 'a'), consumed = 99;
+	size_t end = put_frame(stream, TAP_FRAME_MAX, 'a');
 
-	ck_assert_int_eq(tap_stream_parse(&frames, stream, end - 1,
-					  &consumed), 0);
-	ck_assert_uint_eq(consumed, 0);
-	ck_assert_uint_eq(frames.count, 0);
+	assert_parse(stream, end - 1, 0, 0, 0);
 }
 END_TEST
 
 START_TEST(full_pool_stops_at_first_frame_not_taken)
 {
-	size_t off = 0, second_end, consumed = 99;
+	size_t off = 0, second_end;
 
 	frames.size = 2;
 	off += put_frame(stream + off, 60, 'a');
@@ -326,29 +268,23 @@ START_TEST(full_pool_stops_at_first_frame_not_taken)
 	second_end = off;
 	off += put_frame(stream + off, 80, 'c');
 
-	ck_assert_int_eq(tap_stream_parse(&frames, stream, off, &consumed), 0);
-	ck_assert_uint_eq(consumed, second_end);
-	ck_assert_uint_eq(frames.count, 2);
+	assert_parse(stream, off, 0, second_end, 2);
 	assert_frame(1, stream + 2 * LEN_PREFIX + 60, 70);
 
 	/* The receive path flushes the pool and goes on from there */
 	pool_flush(&frames);
-	ck_assert_int_eq(tap_stream_parse(&frames, stream + second_end,
-					  off - second_end, &consumed), 0);
-	ck_assert_uint_eq(consumed, off - second_end);
-	ck_assert_uint_eq(frames.count, 1);
+	assert_parse(stream + second_end, off - second_end, 0,
+		     off - second_end, 1);
 	assert_frame(0, stream + second_end + LEN_PREFIX, 80);
 }
 END_TEST
 
 START_TEST(full_pool_takes_nothing)
 {
-	size_t end = put_frame(stream, 60, 'a'), consumed = 99;
+	size_t end = put_frame(stream, 60, 'a');
 
 	frames.size = 0;
-	ck_assert_int_eq(tap_stream_parse(&frames, stream, end, &consumed), 0);
-	ck_assert_uint_eq(consumed, 0);
-	ck_assert_uint_eq(frames.count, 0);
+	assert_parse(stream, end, 0, 0, 0);
 }
 END_TEST
 
@@ -372,35 +308,21 @@ struct arp_eth_ipv4 {
 	uint8_t tip[4];
 } __attribute__((packed));
 
-static const uint8_t our_mac[ETH_ALEN] = { 0x02, 0x00, 0x00,
-					   0x00, 0x00, 0x01 };
-static const uint8_t guest_mac[ETH_ALEN] = { 0x52, 0x54, 0x00,
-					     0x12, 0x34, 0x56 };
-static const uint8_t bcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff,
-					     0xff, 0xff, 0xff };
 #define GUEST_ADDR	"192.0.2.2"
 #define GW_ADDR		"192.0.2.1"
 
-static struct ctx c;		/* Large: static */
-static int peer_fd = -1;	/* Guest side: replies come out here */
 static char arp_buf[128];	/* Frame under test, the pool's buffer */
 
 /**
- * ctx_init() - Zeroed context answering as @our_mac, guest at GUEST_ADDR
- * @mode:	MODE_PASST or MODE_PASTA
+ * tap_setup() - The fixture's context, guest at GUEST_ADDR, MAC not learnt
  */
-static void ctx_init(enum passt_mode mode)
+static void tap_setup(void)
 {
-	memset(&c, 0, sizeof(c));
-	memset(&tap_stats, 0, sizeof(tap_stats));
 	memset(arp_buf, 0, sizeof(arp_buf));
-	c.mode = mode;
-	c.epollfd = -1;
-	c.fd_tap = c.fd_tap_listen = -1;
+	memset(c.guest_mac, 0, ETH_ALEN);	/* Learnt from a frame */
 	c.ifi4 = 1;
-	memcpy(c.our_tap_mac, our_mac, ETH_ALEN);
-	inet_pton(AF_INET, GUEST_ADDR, &c.ip4.addr);
-	inet_pton(AF_INET, GW_ADDR, &c.ip4.gw);
+	c.ip4.addr.s_addr = addr4(GUEST_ADDR);
+	c.ip4.gw.s_addr = addr4(GW_ADDR);
 }
 
 /**
@@ -408,22 +330,8 @@ static void ctx_init(enum passt_mode mode)
  */
 static void arp_setup(void)
 {
-	int p[2];
-
-	ctx_init(MODE_PASTA);
-	ck_assert_int_eq(pipe2(p, O_NONBLOCK | O_CLOEXEC), 0);
-	peer_fd = p[0];
-	c.fd_tap = p[1];
-}
-
-/**
- * tap_teardown() - Checked fixture: close both ends
- */
-static void tap_teardown(void)
-{
-	close(peer_fd);
-	if (c.fd_tap >= 0)
-		close(c.fd_tap);
+	fixture_pasta();
+	tap_setup();
 }
 
 /**
@@ -436,19 +344,18 @@ static void tap_teardown(void)
 static struct arp_eth_ipv4 *arp_request(const char *sip, const char *tip)
 {
 	struct arp_eth_ipv4 *f = (struct arp_eth_ipv4 *)arp_buf;
+	in_addr_t s = addr4(sip), t = addr4(tip);
 
-	memcpy(f->eh.h_dest, bcast_mac, ETH_ALEN);
-	memcpy(f->eh.h_source, guest_mac, ETH_ALEN);
-	f->eh.h_proto = htons(ETH_P_ARP);
+	eth_put((uint8_t *)arp_buf, bcast_mac, guest_mac, ETH_P_ARP);
 	f->ah.ar_hrd = htons(ARPHRD_ETHER);
 	f->ah.ar_pro = htons(ETH_P_IP);
 	f->ah.ar_hln = ETH_ALEN;
 	f->ah.ar_pln = 4;
 	f->ah.ar_op = htons(ARPOP_REQUEST);
 	memcpy(f->sha, guest_mac, ETH_ALEN);
-	inet_pton(AF_INET, sip, f->sip);
+	memcpy(f->sip, &s, sizeof(s));
 	memset(f->tha, 0, ETH_ALEN);
-	inet_pton(AF_INET, tip, f->tip);
+	memcpy(f->tip, &t, sizeof(t));
 	return f;
 }
 
@@ -467,43 +374,13 @@ static bool run_arp(size_t len)
 }
 
 /**
- * read_reply() - Flush the tap queue, read what came out of it
- * @reply:	Buffer for one frame
- * @size:	Size of @reply
- *
- * Return: frame length, 0 if nothing was sent
- */
-static size_t read_reply(void *reply, size_t size)
-{
-	ssize_t n;
-
-	tap_flush(&c);
-	n = read(peer_fd, reply, size);
-	if (n < 0) {
-		ck_assert_int_eq(errno, EAGAIN);
-		return 0;
-	}
-	return (size_t)n;
-}
-
-/**
- * assert_no_reply() - Check that nothing was sent to the guest
- */
-static void assert_no_reply(void)
-{
-	char reply[256];
-
-	ck_assert_uint_eq(read_reply(reply, sizeof(reply)), 0);
-}
-
-/**
  * check_reply() - Check an ARP reply to the guest's request for @tip
  * @reply:	Reply frame
  * @tip:	Address the guest asked about, dotted
  */
 static void check_reply(const struct arp_eth_ipv4 *reply, const char *tip)
 {
-	uint8_t ip[4];
+	in_addr_t ip = addr4(tip);
 
 	ck_assert_mem_eq(reply->eh.h_dest, guest_mac, ETH_ALEN);
 	ck_assert_mem_eq(reply->eh.h_source, our_mac, ETH_ALEN);
@@ -516,11 +393,10 @@ static void check_reply(const struct arp_eth_ipv4 *reply, const char *tip)
 	ck_assert_uint_eq(ntohs(reply->ah.ar_op), ARPOP_REPLY);
 
 	ck_assert_mem_eq(reply->sha, our_mac, ETH_ALEN);
-	inet_pton(AF_INET, tip, ip);
-	ck_assert_mem_eq(reply->sip, ip, 4);
+	ck_assert_mem_eq(reply->sip, &ip, 4);
 	ck_assert_mem_eq(reply->tha, guest_mac, ETH_ALEN);
-	inet_pton(AF_INET, GUEST_ADDR, ip);
-	ck_assert_mem_eq(reply->tip, ip, 4);
+	ip = addr4(GUEST_ADDR);
+	ck_assert_mem_eq(reply->tip, &ip, 4);
 }
 
 /**
@@ -530,34 +406,65 @@ static void check_reply(const struct arp_eth_ipv4 *reply, const char *tip)
 static void assert_reply(const char *tip)
 {
 	struct arp_eth_ipv4 reply;
-	char extra[256];
 
-	ck_assert_uint_eq(read_reply(&reply, sizeof(reply)), sizeof(reply));
-	ck_assert_uint_eq(read_reply(extra, sizeof(extra)), 0);
+	ck_assert_uint_eq(frame_recv(&c, peer_fd, &reply, sizeof(reply)),
+			  sizeof(reply));
+	assert_no_reply();
 	check_reply(&reply, tip);
 }
 
-START_TEST(arp_request_answered_with_our_mac)
+/**
+ * struct arp_case - An ARP request from the guest
+ * @sip:	Sender IP address, dotted
+ * @tip:	Target IP address, dotted
+ * @len:	Frame length, 0 for no Ethernet padding
+ * @seen:	Address the guest was seen using, NULL for the configured one
+ */
+struct arp_case {
+	const char *sip;
+	const char *tip;
+	size_t len;
+	const char *seen;
+};
+
+static const struct arp_case arp_answered[] = {
+	{ GUEST_ADDR,	GW_ADDR,	0,  NULL },
+	{ GUEST_ADDR,	"198.51.100.7",	0,  NULL },	/* Any address */
+	{ GUEST_ADDR,	GW_ADDR,	60, NULL },	/* Ethernet padding */
+};
+
+static const struct arp_case arp_unanswered[] = {
+	/* Duplicate address detection: sender 0.0.0.0, target ourselves */
+	{ "0.0.0.0",	GUEST_ADDR,	0,  NULL },
+	{ GUEST_ADDR,	GUEST_ADDR,	0,  NULL },	/* Guest's address */
+	{ "192.0.2.3",	GUEST_ADDR,	0,  NULL },
+	{ "0.0.0.0",	"192.0.2.99",	0,  "192.0.2.99" },	/* In use */
+	{ "192.0.2.50",	"192.0.2.50",	0,  NULL },	/* Gratuitous */
+};
+
+/**
+ * run_arp_case() - Write the request of a case, call arp() on it
+ * @t:		Case
+ */
+static void run_arp_case(const struct arp_case *t)
 {
-	arp_request(GUEST_ADDR, GW_ADDR);
-	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
-	assert_reply(GW_ADDR);
+	if (t->seen)
+		c.ip4.addr_seen.s_addr = addr4(t->seen);
+	arp_request(t->sip, t->tip);
+	ck_assert(run_arp(t->len ? t->len : sizeof(struct arp_eth_ipv4)));
+}
+
+START_TEST(arp_request_answered)
+{
+	run_arp_case(&arp_answered[_i]);
+	assert_reply(arp_answered[_i].tip);
 }
 END_TEST
 
-START_TEST(arp_request_for_any_other_address_answered)
+START_TEST(arp_request_unanswered)
 {
-	arp_request(GUEST_ADDR, "198.51.100.7");
-	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
-	assert_reply("198.51.100.7");
-}
-END_TEST
-
-START_TEST(arp_request_with_ethernet_padding_answered)
-{
-	arp_request(GUEST_ADDR, GW_ADDR);
-	ck_assert(run_arp(60));
-	assert_reply(GW_ADDR);
+	run_arp_case(&arp_unanswered[_i]);
+	assert_no_reply();
 }
 END_TEST
 
@@ -585,44 +492,6 @@ START_TEST(arp_request_through_tap_handler)
 }
 END_TEST
 
-START_TEST(arp_probe_for_guest_address_unanswered)
-{
-	/* Duplicate address detection: sender 0.0.0.0, target ourselves */
-	arp_request("0.0.0.0", GUEST_ADDR);
-	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
-	assert_no_reply();
-}
-END_TEST
-
-START_TEST(arp_request_for_guest_address_unanswered)
-{
-	arp_request(GUEST_ADDR, GUEST_ADDR);
-	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
-	assert_no_reply();
-
-	arp_request("192.0.2.3", GUEST_ADDR);
-	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
-	assert_no_reply();
-}
-END_TEST
-
-START_TEST(arp_request_for_address_guest_uses_unanswered)
-{
-	inet_pton(AF_INET, "192.0.2.99", &c.ip4.addr_seen);
-	arp_request("0.0.0.0", "192.0.2.99");
-	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
-	assert_no_reply();
-}
-END_TEST
-
-START_TEST(gratuitous_arp_unanswered)
-{
-	arp_request("192.0.2.50", "192.0.2.50");
-	ck_assert(run_arp(sizeof(struct arp_eth_ipv4)));
-	assert_no_reply();
-}
-END_TEST
-
 START_TEST(arp_reply_from_guest_ignored)
 {
 	struct arp_eth_ipv4 *f = arp_request(GUEST_ADDR, GW_ADDR);
@@ -644,34 +513,33 @@ START_TEST(truncated_arp_refused)
 }
 END_TEST
 
-START_TEST(arp_for_other_hardware_refused)
+/**
+ * struct arp_bad_hdr - A field of the ARP header, set to a value arp() refuses
+ * @off:	Offset of the field in the frame
+ * @size:	Size of the field, 1 or 2 bytes
+ * @val:	Value, host order
+ */
+static const struct arp_bad_hdr {
+	size_t off;
+	size_t size;
+	uint16_t val;
+} arp_bad_hdrs[] = {
+	{ offsetof(struct arp_eth_ipv4, ah.ar_hrd), 2, ARPHRD_IEEE802 },
+	{ offsetof(struct arp_eth_ipv4, ah.ar_pro), 2, ETH_P_IPV6 },
+	{ offsetof(struct arp_eth_ipv4, ah.ar_hln), 1, 8 },
+	{ offsetof(struct arp_eth_ipv4, ah.ar_pln), 1, 16 },
+};
+
+START_TEST(arp_with_bad_header_refused)
 {
-	struct arp_eth_ipv4 *f = arp_request(GUEST_ADDR, GW_ADDR);
+	const struct arp_bad_hdr *t = &arp_bad_hdrs[_i];
+	uint16_t be = htons(t->val);
 
-	f->ah.ar_hrd = htons(ARPHRD_IEEE802);
-	ck_assert(!run_arp(sizeof(struct arp_eth_ipv4)));
-	assert_no_reply();
-}
-END_TEST
-
-START_TEST(arp_for_other_protocol_refused)
-{
-	struct arp_eth_ipv4 *f = arp_request(GUEST_ADDR, GW_ADDR);
-
-	f->ah.ar_pro = htons(ETH_P_IPV6);
-	ck_assert(!run_arp(sizeof(struct arp_eth_ipv4)));
-	assert_no_reply();
-}
-END_TEST
-
-START_TEST(arp_with_wrong_address_lengths_refused)
-{
-	struct arp_eth_ipv4 *f = arp_request(GUEST_ADDR, GW_ADDR);
-
-	f->ah.ar_hln = 8;
-	ck_assert(!run_arp(sizeof(struct arp_eth_ipv4)));
-	f->ah.ar_hln = ETH_ALEN;
-	f->ah.ar_pln = 16;
+	arp_request(GUEST_ADDR, GW_ADDR);
+	if (t->size == 1)
+		arp_buf[t->off] = (char)t->val;
+	else
+		memcpy(arp_buf + t->off, &be, sizeof(be));
 	ck_assert(!run_arp(sizeof(struct arp_eth_ipv4)));
 	assert_no_reply();
 }
@@ -758,16 +626,9 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
  */
 static void passt_setup(void)
 {
-	int sv[2];
-
-	ctx_init(MODE_PASST);
+	fixture_passt();
+	tap_setup();
 	log_stderr = false;	/* Disconnections are logged: keep quiet */
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-				    sv), 0);
-	c.fd_tap = sv[0];
-	peer_fd = sv[1];
-	ck_assert_int_eq(fd_set_nonblock(c.fd_tap), 0);
-	ck_assert_int_eq(fd_set_nonblock(peer_fd), 0);
 }
 
 /**
@@ -877,17 +738,15 @@ END_TEST
 START_TEST(passt_takes_more_frames_than_pool_holds)
 {
 	static char out[(TAP_POOL_FRAMES + 100) * (LEN_PREFIX + ETH_HLEN)];
+	static const uint8_t no_mac[ETH_ALEN];
 	int fd = c.fd_tap;
 	size_t i, off = 0;
 
 	/* Minimal frames of a protocol nobody handles: counted, ignored */
 	for (i = 0; i < TAP_POOL_FRAMES + 100; i++) {
-		struct ethhdr eh = { .h_proto = htons(ETH_P_802_EX1) };
-
-		memcpy(eh.h_source, guest_mac, ETH_ALEN);
-		off += put_len(out + off, sizeof(eh));
-		memcpy(out + off, &eh, sizeof(eh));
-		off += sizeof(eh);
+		off += put_len(out + off, ETH_HLEN);
+		off += eth_put((uint8_t *)out + off, no_mac, guest_mac,
+			       ETH_P_802_EX1);
 	}
 	guest_send(out, off);
 	passt_read();
@@ -950,12 +809,9 @@ END_TEST
  */
 static void test_frame(uint8_t *f, uint32_t idx, uint32_t len)
 {
-	struct ethhdr eh = { .h_proto = htons(ETH_P_802_EX1) };
 	uint32_t i;
 
-	memcpy(eh.h_dest, guest_mac, ETH_ALEN);
-	memcpy(eh.h_source, our_mac, ETH_ALEN);
-	memcpy(f, &eh, sizeof(eh));
+	eth_put(f, guest_mac, our_mac, ETH_P_802_EX1);
 	memcpy(f + ETH_HLEN, &idx, sizeof(idx));
 	memcpy(f + ETH_HLEN + 4, &len, sizeof(len));
 	for (i = ETH_HLEN + 8; i < len; i++)
@@ -1103,154 +959,125 @@ static size_t guest_frames(uint32_t *seq, size_t max)
 }
 
 /**
- * check_cut_at() - The socket takes @cut bytes of two frames, then the rest
- * @cut:	Bytes the first flush may write
- *
- * Frames 0 and 1 (100 bytes each) are queued and flushed with room for
- * @cut bytes only. Whatever was started of frame 1 must be completed on the
- * next flush, before frame 2, queued later.
+ * assert_guest_frames() - The guest got frames 0 to @n - 1, whole, in order
+ * @n:		Number of frames
  */
-static void check_cut_at(size_t cut)
+static void assert_guest_frames(uint32_t n)
 {
-	uint32_t seq[8];
+	uint32_t seq[8], i;
 
-	queue_test_frames(0, 2, 100);
-	write_budget = cut;
+	ck_assert_uint_eq(guest_frames(seq, ARRAY_SIZE(seq)), n);
+	for (i = 0; i < n; i++)
+		ck_assert_uint_eq(seq[i], i);
+}
+
+/**
+ * flush_within() - Flush the daemon's queue, letting @budget bytes out
+ * @budget:	Bytes the socket takes, SIZE_MAX for no limit
+ */
+static void flush_within(size_t budget)
+{
+	write_budget = budget;
 	tap_flush(&c);
+}
 
+/**
+ * flush_one_more() - Room again: queue one more frame, flush everything
+ * @idx:	Sequence number of the frame
+ */
+static void flush_one_more(uint32_t idx)
+{
 	write_budget = SIZE_MAX;
-	queue_test_frames(2, 1, 100);
+	queue_test_frames(idx, 1, 100);
 	tap_flush(&c);
+}
 
-	ck_assert_uint_eq(guest_frames(seq, ARRAY_SIZE(seq)), 3);
-	ck_assert_uint_eq(seq[0], 0);
-	ck_assert_uint_eq(seq[1], 1);
-	ck_assert_uint_eq(seq[2], 2);
-	ck_assert_uint_eq(tap_stats.frames_out, 3);
+/**
+ * assert_all_out() - The guest got frames 0 to @n - 1, none dropped
+ * @n:		Number of frames
+ */
+static void assert_all_out(uint32_t n)
+{
+	assert_guest_frames(n);
+	ck_assert_uint_eq(tap_stats.frames_out, n);
 	ck_assert_uint_eq(tap_stats.dropped_out, 0);
 }
 
-START_TEST(passt_cut_inside_length_prefix)
-{
-	/* Loop test: _i is 1 to 3 bytes of the prefix of frame 1 */
-	check_cut_at(LEN_PREFIX + 100 + (size_t)_i);
-}
-END_TEST
+/* Where the first flush of frames 0 and 1 (100 bytes each) stops: in the
+ * length prefix of frame 1, at its start or end, inside frame 1. Whatever
+ * was started of frame 1 must be completed on the next flush, before
+ * frame 2, queued later.
+ */
+static const size_t cuts[] = {
+	LEN_PREFIX + 100 + 1, LEN_PREFIX + 100 + 2, LEN_PREFIX + 100 + 3,
+	LEN_PREFIX + 100, LEN_PREFIX + 100 + LEN_PREFIX,
+	LEN_PREFIX + 100 + LEN_PREFIX + 37,
+};
 
-START_TEST(passt_cut_at_frame_boundary)
+START_TEST(passt_cut_keeps_frames_whole)
 {
-	check_cut_at(LEN_PREFIX + 100);
-}
-END_TEST
-
-START_TEST(passt_cut_right_after_length_prefix)
-{
-	check_cut_at(LEN_PREFIX + 100 + LEN_PREFIX);
-}
-END_TEST
-
-START_TEST(passt_cut_inside_frame)
-{
-	check_cut_at(LEN_PREFIX + 100 + LEN_PREFIX + 37);
+	queue_test_frames(0, 2, 100);
+	flush_within(cuts[_i]);
+	flush_one_more(2);
+	assert_all_out(3);
 }
 END_TEST
 
 START_TEST(passt_cut_keeps_frames_after_cut_one)
 {
-	uint32_t seq[8];
-
 	/* Frame 0 cut 6 bytes in: its tail and frame 1 wait, in order */
 	queue_test_frames(0, 2, 100);
-	write_budget = LEN_PREFIX + 6;
-	tap_flush(&c);
+	flush_within(LEN_PREFIX + 6);
 	ck_assert(tap_backlogged());
 
-	write_budget = SIZE_MAX;
-	queue_test_frames(2, 1, 100);
-	tap_flush(&c);
+	flush_one_more(2);
 	ck_assert(!tap_backlogged());
-
-	ck_assert_uint_eq(guest_frames(seq, ARRAY_SIZE(seq)), 3);
-	ck_assert_uint_eq(seq[0], 0);
-	ck_assert_uint_eq(seq[1], 1);
-	ck_assert_uint_eq(seq[2], 2);
-	ck_assert_uint_eq(tap_stats.frames_out, 3);
-	ck_assert_uint_eq(tap_stats.dropped_out, 0);
+	assert_all_out(3);
 }
 END_TEST
 
 START_TEST(passt_tail_written_in_pieces)
 {
-	uint32_t seq[8];
-
 	queue_test_frames(0, 2, 100);
-	write_budget = LEN_PREFIX + 100 + 50;
-	tap_flush(&c);
+	flush_within(LEN_PREFIX + 100 + 50);
 
 	/* Only 20 more bytes of the tail fit, then 10 */
-	write_budget = 20;
-	tap_flush(&c);
-	write_budget = 10;
-	tap_flush(&c);
+	flush_within(20);
+	flush_within(10);
+	flush_within(SIZE_MAX);
 
-	write_budget = SIZE_MAX;
-	tap_flush(&c);
-	queue_test_frames(2, 1, 100);
-	tap_flush(&c);
-
-	ck_assert_uint_eq(guest_frames(seq, ARRAY_SIZE(seq)), 3);
-	ck_assert_uint_eq(seq[0], 0);
-	ck_assert_uint_eq(seq[1], 1);
-	ck_assert_uint_eq(seq[2], 2);
+	flush_one_more(2);
+	assert_guest_frames(3);
 }
 END_TEST
 
 START_TEST(passt_socket_full_keeps_whole_frames)
 {
-	uint32_t seq[8];
-
 	queue_test_frames(0, 2, 100);
-	write_budget = 0;
-	tap_flush(&c);
+	flush_within(0);
 	ck_assert_uint_eq(tap_stats.dropped_out, 0);
 	ck_assert(tap_backlogged());
 
-	write_budget = SIZE_MAX;
-	queue_test_frames(2, 1, 100);
-	tap_flush(&c);
-
-	ck_assert_uint_eq(guest_frames(seq, ARRAY_SIZE(seq)), 3);
-	ck_assert_uint_eq(seq[0], 0);
-	ck_assert_uint_eq(seq[1], 1);
-	ck_assert_uint_eq(seq[2], 2);
+	flush_one_more(2);
+	assert_guest_frames(3);
 }
 END_TEST
 
 START_TEST(passt_stuck_tail_queues_new_frames)
 {
-	uint32_t seq[8];
-
 	/* Frame 1 cut, then the socket takes nothing: frame 2 waits behind
 	 * the tail of frame 1
 	 */
 	queue_test_frames(0, 2, 100);
-	write_budget = LEN_PREFIX + 100 + 50;
-	tap_flush(&c);
+	flush_within(LEN_PREFIX + 100 + 50);
 	queue_test_frames(2, 1, 100);
 	tap_flush(&c);
 	ck_assert_uint_eq(tap_stats.dropped_out, 0);
 
 	/* Room again: the backlog goes out, then new frames follow */
-	write_budget = SIZE_MAX;
-	tap_flush(&c);
-	queue_test_frames(3, 1, 100);
-	tap_flush(&c);
-
-	ck_assert_uint_eq(guest_frames(seq, ARRAY_SIZE(seq)), 4);
-	ck_assert_uint_eq(seq[0], 0);
-	ck_assert_uint_eq(seq[1], 1);
-	ck_assert_uint_eq(seq[2], 2);
-	ck_assert_uint_eq(seq[3], 3);
+	flush_within(SIZE_MAX);
+	flush_one_more(3);
+	assert_guest_frames(4);
 }
 END_TEST
 
@@ -1264,75 +1091,43 @@ static Suite *tap_suite(void)
 	Suite *s = suite_create("tap");
 	TCase *tc;
 
-	tc = tcase_create("stream framing");
-	tcase_add_checked_fixture(tc, stream_reset, NULL);
-	tcase_add_test(tc, one_frame);
-	tcase_add_test(tc, several_frames_in_one_buffer);
-	tcase_add_test(tc, empty_buffer_consumes_nothing);
-	tcase_add_test(tc, partial_frame_left_for_next_read);
-	tcase_add_test(tc, length_prefix_alone_waits_for_frame);
-	tcase_add_test(tc, split_length_prefix_waits);
-	tcase_add_test(tc, zero_length_refused);
-	tcase_add_test(tc, length_below_ethernet_header_refused);
-	tcase_add_test(tc, length_above_maximum_refused);
-	tcase_add_test(tc, huge_length_refused);
-	tcase_add_test(tc, bad_length_as_first_frame_consumes_nothing);
-	tcase_add_test(tc, minimum_length_accepted);
-	tcase_add_test(tc, maximum_length_accepted);
-	tcase_add_test(tc, maximum_length_one_byte_short_waits);
-	tcase_add_test(tc, full_pool_stops_at_first_frame_not_taken);
-	tcase_add_test(tc, full_pool_takes_nothing);
-	suite_add_tcase(s, tc);
+	tc = unit_tcase(s, "stream framing", stream_reset, NULL, TESTS(
+		several_frames_in_one_buffer, empty_buffer_consumes_nothing,
+		partial_frame_left_for_next_read,
+		length_prefix_alone_waits_for_frame,
+		split_length_prefix_waits,
+		bad_length_as_first_frame_consumes_nothing,
+		maximum_length_one_byte_short_waits,
+		full_pool_stops_at_first_frame_not_taken,
+		full_pool_takes_nothing));
+	UNIT_LOOP(tc, one_frame_taken, good_lens);
+	UNIT_LOOP(tc, bad_length_refused, bad_lens);
 
-	tc = tcase_create("arp");
-	tcase_add_checked_fixture(tc, arp_setup, tap_teardown);
-	tcase_add_test(tc, arp_request_answered_with_our_mac);
-	tcase_add_test(tc, arp_request_for_any_other_address_answered);
-	tcase_add_test(tc, arp_request_with_ethernet_padding_answered);
-	tcase_add_test(tc, arp_reply_queued_until_flush);
-	tcase_add_test(tc, arp_request_through_tap_handler);
-	tcase_add_test(tc, arp_probe_for_guest_address_unanswered);
-	tcase_add_test(tc, arp_request_for_guest_address_unanswered);
-	tcase_add_test(tc, arp_request_for_address_guest_uses_unanswered);
-	tcase_add_test(tc, gratuitous_arp_unanswered);
-	tcase_add_test(tc, arp_reply_from_guest_ignored);
-	tcase_add_test(tc, truncated_arp_refused);
-	tcase_add_test(tc, arp_for_other_hardware_refused);
-	tcase_add_test(tc, arp_for_other_protocol_refused);
-	tcase_add_test(tc, arp_with_wrong_address_lengths_refused);
-	suite_add_tcase(s, tc);
+	tc = unit_tcase(s, "arp", arp_setup, fixture_teardown, TESTS(
+		arp_reply_queued_until_flush, arp_request_through_tap_handler,
+		arp_reply_from_guest_ignored, truncated_arp_refused));
+	UNIT_LOOP(tc, arp_request_answered, arp_answered);
+	UNIT_LOOP(tc, arp_request_unanswered, arp_unanswered);
+	UNIT_LOOP(tc, arp_with_bad_header_refused, arp_bad_hdrs);
 
-	tc = tcase_create("passt stream");
-	tcase_add_checked_fixture(tc, passt_setup, tap_teardown);
-	tcase_add_test(tc, passt_answers_arp_over_stream);
-	tcase_add_test(tc, passt_frame_split_across_reads);
-	tcase_add_test(tc, passt_takes_more_frames_than_pool_holds);
-	tcase_add_test(tc, passt_bad_length_closes_connection);
-	tcase_add_test(tc, passt_guest_hangup_waits_for_next_guest);
+	tc = unit_tcase(s, "passt stream", passt_setup, fixture_teardown, TESTS(
+		passt_answers_arp_over_stream, passt_frame_split_across_reads,
+		passt_takes_more_frames_than_pool_holds,
+		passt_bad_length_closes_connection,
+		passt_guest_hangup_waits_for_next_guest,
+		passt_output_framing_survives_partial_writes,
+		passt_output_framing_survives_stuck_guest,
+		passt_cut_keeps_frames_after_cut_one,
+		passt_tail_written_in_pieces,
+		passt_socket_full_keeps_whole_frames,
+		passt_stuck_tail_queues_new_frames));
 	tcase_add_test(tc, passt_guest_hangup_with_one_off_asks_to_exit);
-	tcase_add_test(tc, passt_output_framing_survives_partial_writes);
-	tcase_add_test(tc, passt_output_framing_survives_stuck_guest);
-	tcase_add_loop_test(tc, passt_cut_inside_length_prefix, 1, LEN_PREFIX);
-	tcase_add_test(tc, passt_cut_at_frame_boundary);
-	tcase_add_test(tc, passt_cut_right_after_length_prefix);
-	tcase_add_test(tc, passt_cut_inside_frame);
-	tcase_add_test(tc, passt_cut_keeps_frames_after_cut_one);
-	tcase_add_test(tc, passt_tail_written_in_pieces);
-	tcase_add_test(tc, passt_socket_full_keeps_whole_frames);
-	tcase_add_test(tc, passt_stuck_tail_queues_new_frames);
-	suite_add_tcase(s, tc);
+	UNIT_LOOP(tc, passt_cut_keeps_frames_whole, cuts);
 
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tap_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(tap_suite());
 }

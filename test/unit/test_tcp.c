@@ -13,6 +13,7 @@
 
 #include "packet.h"
 #include "tcp.h"
+#include "unit.h"
 
 START_TEST(seq_compare_plain)
 {
@@ -64,7 +65,8 @@ static int parse(const uint8_t *opts, size_t optlen, size_t hlen,
 		 struct tcp_opts *o)
 {
 	memset(buf, 0, sizeof(buf));
-	memcpy(buf + sizeof(struct tcphdr), opts, optlen);
+	if (optlen)
+		memcpy(buf + sizeof(struct tcphdr), opts, optlen);
 	pool.count = 0;
 	packet_add(&pool, sizeof(struct tcphdr) + optlen, buf);
 	return tcp_opts_parse(&pool, 0, hlen, o);
@@ -176,35 +178,20 @@ END_TEST
 static Suite *tcp_suite(void)
 {
 	Suite *s = suite_create("tcp");
-	TCase *tc = tcase_create("sequence");
 
-	tcase_add_test(tc, seq_compare_plain);
-	tcase_add_test(tc, seq_compare_wraps);
-	tcase_add_test(tc, seq_difference_wraps);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("options");
-	tcase_add_test(tc, opts_mss_and_ws);
-	tcase_add_test(tc, opts_none);
-	tcase_add_test(tc, opts_ws_clamped_to_14);
-	tcase_add_test(tc, opts_unknown_skipped);
-	tcase_add_test(tc, opts_eol_stops);
-	tcase_add_test(tc, opts_zero_length_refused);
-	tcase_add_test(tc, opts_length_one_refused);
-	tcase_add_test(tc, opts_past_header_refused);
-	tcase_add_test(tc, opts_header_beyond_packet_refused);
-	tcase_add_test(tc, opts_wrong_mss_length_ignored);
-	suite_add_tcase(s, tc);
+	unit_tcase(s, "sequence", NULL, NULL, TESTS(
+		seq_compare_plain, seq_compare_wraps, seq_difference_wraps));
+	unit_tcase(s, "options", NULL, NULL, TESTS(
+		opts_mss_and_ws, opts_none, opts_ws_clamped_to_14,
+		opts_unknown_skipped, opts_eol_stops,
+		opts_zero_length_refused, opts_length_one_refused,
+		opts_past_header_refused,
+		opts_header_beyond_packet_refused,
+		opts_wrong_mss_length_ignored));
 	return s;
 }
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tcp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return unit_run(tcp_suite());
 }
