@@ -363,6 +363,52 @@ START_TEST(userns_without_netns_refused)
 }
 END_TEST
 
+START_TEST(empty_hostname_refused)
+{
+	passt_refused("-H", "");
+}
+END_TEST
+
+START_TEST(overlong_fqdn_refused)
+{
+	char name[DNSRCH_LEN + 2];
+
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	passt_refused("--fqdn", name);
+}
+END_TEST
+
+START_TEST(outbound_address_garbage_refused)
+{
+	passt_refused("-o", "nope");
+}
+END_TEST
+
+START_TEST(unknown_outbound_interface_refused)
+{
+	passt_refused("--outbound-if6", "nonexist0");
+}
+END_TEST
+
+START_TEST(one_off_refused_in_pasta)
+{
+	pasta_refused("--one-off");
+}
+END_TEST
+
+START_TEST(ns_ifname_with_slash_refused)
+{
+	pasta_refused("-I", "a/b");
+}
+END_TEST
+
+START_TEST(netns_with_positional_argument_refused)
+{
+	pasta_refused("--netns", "x", "sh");
+}
+END_TEST
+
 /* Messages name the option and the value */
 
 START_TEST(port_error_names_option_and_value)
@@ -413,6 +459,57 @@ END_TEST
 START_TEST(pasta_only_error_names_option)
 {
 	assert_conf_msg(MODE_PASST, "--config-net", "pasta", "--config-net");
+}
+END_TEST
+
+START_TEST(passt_only_error_names_option)
+{
+	assert_conf_msg(MODE_PASTA, "--socket", "passt",
+			"--socket", "/tmp/x.socket");
+}
+END_TEST
+
+START_TEST(mode_checked_before_value)
+{
+	/* Not "empty": the option has no business in passt at all */
+	assert_conf_msg(MODE_PASST, "--netns", "only valid for pasta",
+			"--netns", "");
+}
+END_TEST
+
+START_TEST(first_of_two_bad_options_reported)
+{
+	assert_conf_msg(MODE_PASST, "--config-net", "pasta",
+			"--config-net", "-m", "10");
+	assert_conf_msg(MODE_PASST, "--mtu", "\"10\"",
+			"-m", "10", "--config-net");
+}
+END_TEST
+
+START_TEST(bad_value_reported_before_conflict)
+{
+	assert_conf_msg(MODE_PASST, "--mtu", "\"10\"", "-4", "-6", "-m", "10");
+}
+END_TEST
+
+START_TEST(ip_only_conflict_names_both_options)
+{
+	assert_conf_msg(MODE_PASST, "-4 (--ipv4-only)", "-6 (--ipv6-only)",
+			"-6", "-4");
+}
+END_TEST
+
+START_TEST(fd_socket_conflict_names_both_options)
+{
+	assert_conf_msg(MODE_PASST, "--fd", "--socket",
+			"-s", "/tmp/x.socket", "-F", "5");
+}
+END_TEST
+
+START_TEST(userns_error_names_what_is_missing)
+{
+	assert_conf_msg(MODE_PASTA, "--userns", "--netns",
+			"--userns", "/proc/1/ns/user");
 }
 END_TEST
 
@@ -565,6 +662,108 @@ START_TEST(log_size_set)
 {
 	passt("--log-size", "100000");
 	ck_assert_uint_eq(c.log_size, 100000);
+}
+END_TEST
+
+START_TEST(flags_set)
+{
+	passt("-q", "-e", "-1", "--no-tcp", "--no-udp", "--no-icmp",
+	      "--no-dhcp", "--no-ndp", "--no-dhcpv6", "--no-ra",
+	      "--no-dhcp-dns", "--no-dhcp-search", "--no-map-gw");
+	ck_assert(c.quiet && c.stderr_log && c.one_off);
+	ck_assert(c.no_tcp && c.no_udp && c.no_icmp);
+	ck_assert(c.no_dhcp && c.no_ndp && c.no_dhcpv6 && c.no_ra);
+	ck_assert(c.no_dhcp_dns && c.no_dhcp_dns_search && c.no_map_gw);
+	ck_assert(!c.debug && !c.foreground && !c.no_splice);
+}
+END_TEST
+
+START_TEST(pasta_flags_set)
+{
+	pasta("--netns-only", "--no-netns-quit", "--config-net",
+	      "--host-lo-to-ns-lo", "--no-splice");
+	ck_assert(c.netns_only && c.no_netns_quit && c.pasta_conf_ns);
+	ck_assert(c.host_lo_to_ns_lo && c.no_splice);
+	ck_assert(!c.no_tcp);
+}
+END_TEST
+
+START_TEST(strings_copied)
+{
+	passt("-H", "guest", "--fqdn", "guest.example", "-P", "/tmp/t.pid",
+	      "-p", "/tmp/t.pcap", "-l", "/tmp/t.log");
+	ck_assert_str_eq(c.hostname, "guest");
+	ck_assert_str_eq(c.fqdn, "guest.example");
+	ck_assert_str_eq(c.pidfile, "/tmp/t.pid");
+	ck_assert_str_eq(c.pcap, "/tmp/t.pcap");
+	ck_assert_str_eq(c.log_file, "/tmp/t.log");
+}
+END_TEST
+
+START_TEST(addresses_of_either_family)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	passt("-o", "192.0.2.9", "-o", "2001:db8::9",
+	      "--dns-forward", "192.0.2.53", "--dns-host", "2001:db8::53");
+	inet_pton(AF_INET, "192.0.2.9", &a4);
+	ck_assert_uint_eq(c.ip4.addr_out.s_addr, a4.s_addr);
+	inet_pton(AF_INET6, "2001:db8::9", &a6);
+	ck_assert_mem_eq(&c.ip6.addr_out, &a6, sizeof(a6));
+	inet_pton(AF_INET, "192.0.2.53", &a4);
+	ck_assert_uint_eq(c.ip4.dns_match.s_addr, a4.s_addr);
+	ck_assert(IN6_IS_ADDR_UNSPECIFIED(&c.ip6.dns_match));
+	inet_pton(AF_INET6, "2001:db8::53", &a6);
+	ck_assert_mem_eq(&c.ip6.dns_host, &a6, sizeof(a6));
+	ck_assert_uint_eq(c.ip4.dns_host.s_addr, 0);
+}
+END_TEST
+
+START_TEST(outbound_interfaces_per_family)
+{
+	passt("--outbound-if4", "lo");
+	ck_assert_str_eq(c.ip4.ifname_out, "lo");
+	ck_assert_str_eq(c.ip6.ifname_out, "");
+}
+END_TEST
+
+START_TEST(map_host_loopback_none_disables_mapping)
+{
+	passt("--map-host-loopback", "none");
+	ck_assert(c.no_map_gw);
+}
+END_TEST
+
+START_TEST(map_guest_addr_set)
+{
+	struct in_addr a4;
+
+	passt("--map-guest-addr", "192.0.2.7");
+	inet_pton(AF_INET, "192.0.2.7", &a4);
+	ck_assert_uint_eq(c.ip4.map_guest_addr.s_addr, a4.s_addr);
+	ck_assert_uint_eq(c.ip4.map_host_loopback.s_addr, 0);
+	ck_assert(!c.no_map_gw);
+}
+END_TEST
+
+START_TEST(pasta_ns_mac_and_ifname_set)
+{
+	const uint8_t mac[ETH_ALEN_] = { 0x02, 0, 0, 0, 0, 0x02 };
+	const uint8_t ours[ETH_ALEN_] = MAC_OUR_DEFAULT;
+
+	pasta("--ns-mac-addr", "02:00:00:00:00:02", "-I", "ns0");
+	ck_assert_mem_eq(c.pasta_mac, mac, ETH_ALEN_);
+	ck_assert(c.pasta_mac_set);
+	ck_assert_mem_eq(c.our_tap_mac, ours, ETH_ALEN_);
+	ck_assert_str_eq(c.pasta_ifname, "ns0");
+}
+END_TEST
+
+START_TEST(pasta_netns_name_under_run_netns)
+{
+	pasta("--netns", "x");
+	ck_assert_str_eq(c.netns_path, "/run/netns/x");
 }
 END_TEST
 
@@ -776,6 +975,13 @@ static Suite *conf_suite(void)
 	tcase_add_exit_test(tc, fd_and_socket_together_refused, 1);
 	tcase_add_exit_test(tc, positional_argument_refused_in_passt, 1);
 	tcase_add_exit_test(tc, userns_without_netns_refused, 1);
+	tcase_add_exit_test(tc, empty_hostname_refused, 1);
+	tcase_add_exit_test(tc, overlong_fqdn_refused, 1);
+	tcase_add_exit_test(tc, outbound_address_garbage_refused, 1);
+	tcase_add_exit_test(tc, unknown_outbound_interface_refused, 1);
+	tcase_add_exit_test(tc, one_off_refused_in_pasta, 1);
+	tcase_add_exit_test(tc, ns_ifname_with_slash_refused, 1);
+	tcase_add_exit_test(tc, netns_with_positional_argument_refused, 1);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("messages");
@@ -787,6 +993,13 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, missing_value_error_names_option);
 	tcase_add_test(tc, value_for_flag_error_names_option);
 	tcase_add_test(tc, pasta_only_error_names_option);
+	tcase_add_test(tc, passt_only_error_names_option);
+	tcase_add_test(tc, mode_checked_before_value);
+	tcase_add_test(tc, first_of_two_bad_options_reported);
+	tcase_add_test(tc, bad_value_reported_before_conflict);
+	tcase_add_test(tc, ip_only_conflict_names_both_options);
+	tcase_add_test(tc, fd_socket_conflict_names_both_options);
+	tcase_add_test(tc, userns_error_names_what_is_missing);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("accepted");
@@ -811,6 +1024,15 @@ static Suite *conf_suite(void)
 	tcase_add_test(tc, dns_servers_for_both_families);
 	tcase_add_test(tc, dns_servers_kept_in_order);
 	tcase_add_test(tc, dns_none_clears_servers);
+	tcase_add_test(tc, flags_set);
+	tcase_add_test(tc, pasta_flags_set);
+	tcase_add_test(tc, strings_copied);
+	tcase_add_test(tc, addresses_of_either_family);
+	tcase_add_test(tc, outbound_interfaces_per_family);
+	tcase_add_test(tc, map_host_loopback_none_disables_mapping);
+	tcase_add_test(tc, map_guest_addr_set);
+	tcase_add_test(tc, pasta_ns_mac_and_ifname_set);
+	tcase_add_test(tc, pasta_netns_name_under_run_netns);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ports");
