@@ -3,10 +3,14 @@
  *
  * Options follow the names, short forms and syntax of upstream passt and
  * pasta, since podman, libvirt, rootlesskit and users' scripts pass them.
- * Parsing happens in two steps. conf() reads the command line and checks
- * every value: the first bad one stops the program with a single line that
- * names the option and the value, exit status 1, before anything has been
- * set up. conf_defaults() then fills in what wasn't given from the host:
+ * Parsing happens in two steps. conf() reads the command line: conf_opts[]
+ * says, for each option, in which mode it's valid and how its value is
+ * parsed, either by kind (flag, string, address, port specification...) or
+ * by a conf_opt_*() function of its own. Once every option is read,
+ * conf_check() applies the rules between options. The first bad value or
+ * combination stops the program with a single line that names the option
+ * and the value, exit status 1, before anything has been set up.
+ * conf_defaults() then fills in what wasn't given from the host:
  * the interface holding the default route for each family, its address,
  * prefix length and gateway (netlink), and DNS servers and search domains
  * (resolv.conf). A family without a default route is disabled; with no
@@ -21,6 +25,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <pwd.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,85 +381,6 @@ static unsigned int conf_ifname(int val, const char *name, char *dst)
 }
 
 /**
- * conf_runas() - Parse --runas: UID[:GID] or USER[:GROUP]
- * @c:		Execution context
- * @arg:	Option argument
- */
-static void conf_runas(struct ctx *c, const char *arg)
-{
-	char user[LOGIN_NAME_MAX + 1] = "", group[LOGIN_NAME_MAX + 1] = "";
-	const char *colon = strchr(arg, ':');
-	unsigned long v;
-
-	if (colon) {
-		if ((size_t)(colon - arg) > LOGIN_NAME_MAX ||
-		    strlen(colon + 1) > LOGIN_NAME_MAX)
-			die_opt(OPT_RUNAS, arg, "name too long");
-		memcpy(user, arg, (size_t)(colon - arg));
-		strcpy(group, colon + 1);
-	} else {
-		if (strlen(arg) > LOGIN_NAME_MAX)
-			die_opt(OPT_RUNAS, arg, "name too long");
-		strcpy(user, arg);
-	}
-
-	if (!str_to_ulong(user, UINT_MAX - 1, &v)) {
-		c->uid = (uid_t)v;
-		c->gid = (gid_t)v;
-	} else {
-		const struct passwd *pw = getpwnam(user);
-
-		if (!pw)
-			die_opt(OPT_RUNAS, arg, "no such user");
-		c->uid = pw->pw_uid;
-		c->gid = pw->pw_gid;
-	}
-
-	if (*group) {
-		if (!str_to_ulong(group, UINT_MAX - 1, &v)) {
-			c->gid = (gid_t)v;
-		} else {
-			const struct group *gr = getgrnam(group);
-
-			if (!gr)
-				die_opt(OPT_RUNAS, arg, "no such group");
-			c->gid = gr->gr_gid;
-		}
-	}
-	c->runas_set = true;
-}
-
-/**
- * conf_search() - Parse -S: space or comma separated domains, or "none"
- * @c:		Execution context
- * @arg:	Option argument
- */
-static void conf_search(struct ctx *c, const char *arg)
-{
-	char buf[MAXDNSRCH * (DNSRCH_LEN + 1)], *tok, *save;
-	int n = 0;
-
-	memset(c->dns_search, 0, sizeof(c->dns_search));
-	if (!strcmp(arg, "none")) {
-		c->no_dhcp_dns_search = true;
-		return;
-	}
-	if (strlen(arg) >= sizeof(buf))
-		die_opt('S', arg, "too long");
-	strcpy(buf, arg);
-
-	for (tok = strtok_r(buf, " ,", &save); tok;
-	     tok = strtok_r(NULL, " ,", &save)) {
-		if (n >= MAXDNSRCH)
-			die_opt('S', arg, "too many search domains (at most "
-				STR(MAXDNSRCH) ")");
-		if (strlen(tok) > DNSRCH_LEN)
-			die_opt('S', arg, "domain name too long");
-		strcpy(c->dns_search[n++], tok);
-	}
-}
-
-/**
  * conf_ports() - Parse a port forwarding option
  * @c:		Execution context
  * @val:	Option: 't', 'u', 'T' or 'U'
@@ -469,28 +395,6 @@ static void conf_ports(const struct ctx *c, int val, const char *arg,
 	if (fwd_parse_spec(fwd, arg, c->mode == MODE_PASTA,
 			   val == 't' || val == 'u', msg, sizeof(msg)))
 		die_opt(val, arg, msg);
-}
-
-/**
- * conf_pasta_only() - Refuse a pasta option in passt mode
- * @c:		Execution context
- * @val:	Option
- */
-static void conf_pasta_only(const struct ctx *c, int val)
-{
-	if (c->mode != MODE_PASTA)
-		die("Option %s is only valid for pasta", opt_name(val));
-}
-
-/**
- * conf_passt_only() - Refuse a passt option in pasta mode
- * @c:		Execution context
- * @val:	Option
- */
-static void conf_passt_only(const struct ctx *c, int val)
-{
-	if (c->mode != MODE_PASST)
-		die("Option %s is only valid for passt", opt_name(val));
 }
 
 /**
@@ -513,21 +417,750 @@ conf_bad_option(const char *arg, int optopt)
 }
 
 /**
- * conf() - Parse and check the command line
- * @c:		Execution context, mode already set
+ * struct conf_state - What parsing carries from one option to the next
+ * @name:	Program name, argv[0], for --help
+ * @val:	Option being parsed: getopt value
+ * @arg:	Its value, NULL if it takes none
+ * @v4_only:	-4 given
+ * @v6_only:	-6 given
+ * @dns4:	IPv4 DNS servers given with -D so far
+ * @dns6:	IPv6 DNS servers given with -D so far
+ */
+struct conf_state {
+	const char *name;
+	int val;
+	const char *arg;
+	bool v4_only;
+	bool v6_only;
+	int dns4;
+	int dns6;
+};
+
+/**
+ * conf_addr46() - Parse the value of an option taking an address of either
+ *		   family
+ * @s:		Parsing state: option and value
+ * @a4:		Set if the value is an IPv4 address
+ * @a6:		Set if it's an IPv6 address
+ */
+static void conf_addr46(const struct conf_state *s, struct in_addr *a4,
+			struct in6_addr *a6)
+{
+	struct in6_addr v6;
+	struct in_addr v4;
+
+	switch (parse_addr(s->arg, &v4, &v6)) {
+	case AF_INET:
+		*a4 = v4;
+		break;
+	case AF_INET6:
+		*a6 = v6;
+		break;
+	default:
+		die_opt(s->val, s->arg, "not an IP address");
+	}
+}
+
+/**
+ * conf_opt_trace() - --trace: debug messages, per-packet ones too
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_trace(struct ctx *c, struct conf_state *s)
+{
+	(void)s;
+	c->debug = true;
+	log_trace = true;
+}
+
+/**
+ * conf_opt_log_size() - --log-size: bytes, at least LOGFILE_SIZE_MIN
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_log_size(struct ctx *c, struct conf_state *s)
+{
+	unsigned long v;
+
+	if (str_to_ulong(s->arg, ULONG_MAX, &v))
+		die_opt(s->val, s->arg, "not a number of bytes");
+	if (v < LOGFILE_SIZE_MIN)
+		die("Invalid value for %s: \"%s\": below the minimum of %lu "
+		    "bytes", opt_name(s->val), s->arg, LOGFILE_SIZE_MIN);
+	c->log_size = v;
+}
+
+/**
+ * conf_opt_version() - --version: print the version and exit
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_version(struct ctx *c, struct conf_state *s)
+{
+	(void)s;
+	printf("%s " PASST_VERSION "\n",
+	       c->mode == MODE_PASTA ? "pasta" : "passt");
+	exit(EXIT_SUCCESS);
+}
+
+/**
+ * conf_opt_help() - -h: print the help text and exit
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_help(struct ctx *c, struct conf_state *s)
+{
+	usage(s->name, c->mode, EXIT_SUCCESS);
+}
+
+/**
+ * conf_opt_runas() - --runas: UID[:GID] or USER[:GROUP]
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_runas(struct ctx *c, struct conf_state *s)
+{
+	char user[LOGIN_NAME_MAX + 1] = "", group[LOGIN_NAME_MAX + 1] = "";
+	const char *arg = s->arg, *colon = strchr(arg, ':');
+	unsigned long v;
+
+	if (colon) {
+		if ((size_t)(colon - arg) > LOGIN_NAME_MAX ||
+		    strlen(colon + 1) > LOGIN_NAME_MAX)
+			die_opt(s->val, arg, "name too long");
+		memcpy(user, arg, (size_t)(colon - arg));
+		strcpy(group, colon + 1);
+	} else {
+		if (strlen(arg) > LOGIN_NAME_MAX)
+			die_opt(s->val, arg, "name too long");
+		strcpy(user, arg);
+	}
+
+	if (!str_to_ulong(user, UINT_MAX - 1, &v)) {
+		c->uid = (uid_t)v;
+		c->gid = (gid_t)v;
+	} else {
+		const struct passwd *pw = getpwnam(user);
+
+		if (!pw)
+			die_opt(s->val, arg, "no such user");
+		c->uid = pw->pw_uid;
+		c->gid = pw->pw_gid;
+	}
+
+	if (*group) {
+		if (!str_to_ulong(group, UINT_MAX - 1, &v)) {
+			c->gid = (gid_t)v;
+		} else {
+			const struct group *gr = getgrnam(group);
+
+			if (!gr)
+				die_opt(s->val, arg, "no such group");
+			c->gid = gr->gr_gid;
+		}
+	}
+	c->runas_set = true;
+}
+
+/**
+ * conf_opt_fd() - -F: descriptor of a connected socket or a tap device
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_fd(struct ctx *c, struct conf_state *s)
+{
+	unsigned long v;
+
+	if (str_to_ulong(s->arg, INT_MAX, &v) || v <= 2)
+		die_opt(s->val, s->arg,
+			"not a file descriptor number above 2");
+	c->fd_tap = (int)v;
+	c->fd_tap_given = true;
+}
+
+/**
+ * conf_opt_ns_ifname() - -I: name of the tap device in the namespace
+ * @c:		Execution context
+ * @s:		Parsing state
+ *
+ * The interface doesn't exist yet: check only that the name is valid.
+ */
+static void conf_opt_ns_ifname(struct ctx *c, struct conf_state *s)
+{
+	if (!*s->arg || strlen(s->arg) >= IFNAMSIZ ||
+	    strchr(s->arg, '/') || strchr(s->arg, ' '))
+		die_opt(s->val, s->arg, "invalid interface name");
+	strcpy(c->pasta_ifname, s->arg);
+}
+
+/**
+ * conf_opt_netns() - --netns: path, or name of an entry in NETNS_RUN_DIR
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_netns(struct ctx *c, struct conf_state *s)
+{
+	const char *arg = s->arg;
+
+	if (!*arg)
+		die_opt(s->val, arg, "empty");
+	if (strchr(arg, '/')) {
+		if (strlen(arg) >= sizeof(c->netns_path))
+			die_opt(s->val, arg, "path too long");
+		strcpy(c->netns_path, arg);
+	} else {
+		if (strlen(arg) + sizeof(NETNS_RUN_DIR "/") >
+		    sizeof(c->netns_path))
+			die_opt(s->val, arg, "name too long");
+		snprintf(c->netns_path, sizeof(c->netns_path),
+			 NETNS_RUN_DIR "/%s", arg);
+	}
+}
+
+/**
+ * conf_opt_mtu() - -m: MTU_MIN to MTU_MAX, or 0 not to set it
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_mtu(struct ctx *c, struct conf_state *s)
+{
+	unsigned long v;
+
+	if (str_to_ulong(s->arg, ULONG_MAX, &v))
+		die_opt(s->val, s->arg, "not a number");
+	if (v && (v < MTU_MIN || v > MTU_MAX))
+		die_opt(s->val, s->arg, "MTU must be between " STR(MTU_MIN)
+			" and " STR(MTU_MAX) ", or 0");
+	c->mtu = (int)v;
+	c->mtu_set = true;
+}
+
+/**
+ * conf_opt_address() - -a: unicast address for the guest, either family
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_address(struct ctx *c, struct conf_state *s)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	switch (parse_addr(s->arg, &a4, &a6)) {
+	case AF_INET:
+		if (a4.s_addr == INADDR_ANY ||
+		    a4.s_addr == INADDR_BROADCAST ||
+		    IN_MULTICAST(ntohl(a4.s_addr)) ||
+		    (ntohl(a4.s_addr) >> 24) == IN_LOOPBACKNET)
+			die_opt(s->val, s->arg,
+				"not a usable unicast address");
+		c->ip4.addr = a4;
+		break;
+	case AF_INET6:
+		if (IN6_IS_ADDR_UNSPECIFIED(&a6) ||
+		    IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    IN6_IS_ADDR_MULTICAST(&a6) ||
+		    IN6_IS_ADDR_V4MAPPED(&a6))
+			die_opt(s->val, s->arg,
+				"not a usable unicast address");
+		c->ip6.addr = a6;
+		break;
+	default:
+		die_opt(s->val, s->arg, "not an IP address");
+	}
+}
+
+/**
+ * conf_opt_netmask() - -n: IPv4 prefix length, or contiguous netmask
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_netmask(struct ctx *c, struct conf_state *s)
+{
+	struct in_addr a4;
+	unsigned long v;
+
+	if (!str_to_ulong(s->arg, 32, &v)) {
+		c->ip4.prefix_len = (int)v;
+	} else if (inet_pton(AF_INET, s->arg, &a4) == 1) {
+		uint32_t m = ntohl(a4.s_addr);
+		int len = 0;
+
+		while (m & 0x80000000U) {
+			m <<= 1;
+			len++;
+		}
+		if (m)
+			die_opt(s->val, s->arg, "not a contiguous netmask");
+		c->ip4.prefix_len = len;
+	} else {
+		die_opt(s->val, s->arg, "not a netmask or prefix length");
+	}
+	if (!c->ip4.prefix_len)
+		die_opt(s->val, s->arg, "prefix length is zero");
+}
+
+/**
+ * conf_opt_mac() - -M, our MAC address, or --ns-mac-addr, the namespace's
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_mac(struct ctx *c, struct conf_state *s)
+{
+	bool ns = s->val == OPT_NS_MAC;
+
+	if (parse_mac(s->arg, ns ? c->pasta_mac : c->our_tap_mac))
+		die_opt(s->val, s->arg, "not a MAC address");
+	if (ns)
+		c->pasta_mac_set = true;
+}
+
+/**
+ * conf_opt_gateway() - -g: default gateway for the guest, either family
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_gateway(struct ctx *c, struct conf_state *s)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	sa_family_t af;
+
+	af = parse_addr(s->arg, &a4, &a6);
+	if (af == AF_INET &&
+	    a4.s_addr != INADDR_ANY &&
+	    a4.s_addr != INADDR_BROADCAST &&
+	    !IN_MULTICAST(ntohl(a4.s_addr)))
+		c->ip4.gw = a4;
+	else if (af == AF_INET6 &&
+		 !IN6_IS_ADDR_UNSPECIFIED(&a6) &&
+		 !IN6_IS_ADDR_MULTICAST(&a6))
+		c->ip6.gw = a6;
+	else
+		die_opt(s->val, s->arg, "not a usable gateway address");
+}
+
+/**
+ * conf_opt_interface() - -i: host interface to take addresses from
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_interface(struct ctx *c, struct conf_state *s)
+{
+	c->ifi4 = c->ifi6 = conf_ifname(s->val, s->arg, c->ifname4);
+	strcpy(c->ifname6, c->ifname4);
+}
+
+/**
+ * conf_opt_dns() - -D: DNS server for the guest, repeatable, or "none"
+ * @c:		Execution context
+ * @s:		Parsing state: counts servers given so far
+ */
+static void conf_opt_dns(struct ctx *c, struct conf_state *s)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	sa_family_t af;
+
+	c->dns_set_by_user = true;
+	if (!strcmp(s->arg, "none")) {
+		s->dns4 = s->dns6 = 0;
+		memset(c->ip4.dns, 0, sizeof(c->ip4.dns));
+		memset(c->ip6.dns, 0, sizeof(c->ip6.dns));
+		return;
+	}
+
+	af = parse_addr(s->arg, &a4, &a6);
+	if (!af)
+		die_opt(s->val, s->arg, "not an IP address");
+	if ((af == AF_INET && s->dns4 >= MAXNS) ||
+	    (af == AF_INET6 && s->dns6 >= MAXNS))
+		die_opt(s->val, s->arg, "too many DNS servers (at most "
+			STR(MAXNS) " per family)");
+	if (af == AF_INET)
+		c->ip4.dns[s->dns4++] = a4;
+	else
+		c->ip6.dns[s->dns6++] = a6;
+}
+
+/**
+ * conf_opt_search() - -S: space or comma separated domains, or "none"
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_search(struct ctx *c, struct conf_state *s)
+{
+	char buf[MAXDNSRCH * (DNSRCH_LEN + 1)], *tok, *save;
+	int n = 0;
+
+	memset(c->dns_search, 0, sizeof(c->dns_search));
+	if (!strcmp(s->arg, "none")) {
+		c->no_dhcp_dns_search = true;
+		return;
+	}
+	if (strlen(s->arg) >= sizeof(buf))
+		die_opt(s->val, s->arg, "too long");
+	strcpy(buf, s->arg);
+
+	for (tok = strtok_r(buf, " ,", &save); tok;
+	     tok = strtok_r(NULL, " ,", &save)) {
+		if (n >= MAXDNSRCH)
+			die_opt(s->val, s->arg, "too many search domains "
+				"(at most " STR(MAXDNSRCH) ")");
+		if (strlen(tok) > DNSRCH_LEN)
+			die_opt(s->val, s->arg, "domain name too long");
+		strcpy(c->dns_search[n++], tok);
+	}
+}
+
+/**
+ * conf_opt_map() - --map-host-loopback, --map-guest-addr: address, or "none"
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_map(struct ctx *c, struct conf_state *s)
+{
+	bool host_lo = s->val == OPT_MAP_HOST_LO;
+
+	if (!strcmp(s->arg, "none")) {
+		if (host_lo)
+			c->no_map_gw = true;
+		return;
+	}
+	if (host_lo)
+		conf_addr46(s, &c->ip4.map_host_loopback,
+			    &c->ip6.map_host_loopback);
+	else
+		conf_addr46(s, &c->ip4.map_guest_addr,
+			    &c->ip6.map_guest_addr);
+}
+
+/**
+ * conf_opt_ip_only() - -4 or -6: one family only, checked in conf_check()
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_ip_only(struct ctx *c, struct conf_state *s)
+{
+	(void)c;
+	if (s->val == '4')
+		s->v4_only = true;
+	else
+		s->v6_only = true;
+}
+
+/**
+ * enum conf_kind - How the value of an option is parsed
+ * @CONF_FUNC:		By its own function, @fn
+ * @CONF_FLAG:		No value: sets the bool at @off
+ * @CONF_STR:		Copied to the buffer at @off, shorter than @size
+ * @CONF_NAME:		The same, and not empty
+ * @CONF_ADDR46:	IPv4 address to @off, or IPv6 address to @off6
+ * @CONF_IFNAME:	Name of a host interface, copied to @off
+ * @CONF_PORTS:		Forwarding specification, added to the struct
+ *			fwd_ports at @off
+ */
+enum conf_kind {
+	CONF_FUNC,
+	CONF_FLAG,
+	CONF_STR,
+	CONF_NAME,
+	CONF_ADDR46,
+	CONF_IFNAME,
+	CONF_PORTS,
+};
+
+/**
+ * enum conf_only - Modes an option is valid in
+ * @BOTH:		passt and pasta
+ * @PASST_ONLY:		passt: refused in pasta mode
+ * @PASTA_ONLY:		pasta: refused in passt mode
+ */
+enum conf_only {
+	BOTH,
+	PASST_ONLY,
+	PASTA_ONLY,
+};
+
+/**
+ * struct conf_opt - How to parse one option
+ * @val:	getopt value
+ * @only:	Modes it's valid in
+ * @kind:	How its value is parsed
+ * @off:	Offset in struct ctx of what it sets
+ * @off6:	CONF_ADDR46: offset in struct ctx of the IPv6 address
+ * @size:	CONF_STR, CONF_NAME: size of the buffer at @off
+ * @why:	CONF_STR, CONF_NAME: message if the value doesn't fit
+ * @fn:		CONF_FUNC: parses and checks the value, sets struct ctx
+ */
+struct conf_opt {
+	int val;
+	enum conf_only only;
+	enum conf_kind kind;
+	size_t off;
+	size_t off6;
+	size_t size;
+	const char *why;
+	void (*fn)(struct ctx *c, struct conf_state *s);
+};
+
+#define CTX_OFF(f)	offsetof(struct ctx, f)
+#define CTX_SIZE(f)	sizeof(((struct ctx *)NULL)->f)
+
+#define FUNC(fn_)	.kind = CONF_FUNC, .fn = (fn_)
+#define FLAG(f)		.kind = CONF_FLAG, .off = CTX_OFF(f)
+#define PATH(f)		.kind = CONF_STR, .off = CTX_OFF(f),		\
+			.size = CTX_SIZE(f), .why = "path too long"
+#define NAME(f, why_)	.kind = CONF_NAME, .off = CTX_OFF(f),		\
+			.size = CTX_SIZE(f), .why = (why_)
+#define ADDR46(f)	.kind = CONF_ADDR46, .off = CTX_OFF(ip4.f),	\
+			.off6 = CTX_OFF(ip6.f)
+#define IFNAME(f)	.kind = CONF_IFNAME, .off = CTX_OFF(f)
+#define PORTS(f)	.kind = CONF_PORTS, .off = CTX_OFF(f)
+
+static const struct conf_opt conf_opts[] = {
+	/* General */
+	{ 'd',			BOTH,		FLAG(debug) },
+	{ OPT_TRACE,		BOTH,		FUNC(conf_opt_trace) },
+	{ 'q',			BOTH,		FLAG(quiet) },
+	{ 'f',			BOTH,		FLAG(foreground) },
+	{ 'e',			BOTH,		FLAG(stderr_log) },
+	{ 'l',			BOTH,		PATH(log_file) },
+	{ OPT_LOG_SIZE,		BOTH,		FUNC(conf_opt_log_size) },
+	{ OPT_RUNAS,		BOTH,		FUNC(conf_opt_runas) },
+	{ 'P',			BOTH,		PATH(pidfile) },
+	{ 'p',			BOTH,		PATH(pcap) },
+	{ OPT_VERSION,		BOTH,		FUNC(conf_opt_version) },
+	{ 'h',			BOTH,		FUNC(conf_opt_help) },
+
+	/* Guest connection: passt */
+	{ 's',			PASST_ONLY,	NAME(sock_path,
+		"socket path too long (at most 107 characters) or empty") },
+	{ 'F',			BOTH,		FUNC(conf_opt_fd) },
+	{ '1',			PASST_ONLY,	FLAG(one_off) },
+
+	/* Namespace: pasta */
+	{ 'I',			PASTA_ONLY,	FUNC(conf_opt_ns_ifname) },
+	{ OPT_NS_MAC,		PASTA_ONLY,	FUNC(conf_opt_mac) },
+	{ OPT_NETNS,		PASTA_ONLY,	FUNC(conf_opt_netns) },
+	{ OPT_USERNS,		PASTA_ONLY,	NAME(userns_path,
+						     "invalid path") },
+	{ OPT_NETNS_ONLY,	PASTA_ONLY,	FLAG(netns_only) },
+	{ OPT_NO_NETNS_QUIT,	PASTA_ONLY,	FLAG(no_netns_quit) },
+	{ OPT_CONFIG_NET,	PASTA_ONLY,	FLAG(pasta_conf_ns) },
+
+	/* Addresses */
+	{ 'm',			BOTH,		FUNC(conf_opt_mtu) },
+	{ 'a',			BOTH,		FUNC(conf_opt_address) },
+	{ 'n',			BOTH,		FUNC(conf_opt_netmask) },
+	{ 'M',			BOTH,		FUNC(conf_opt_mac) },
+	{ 'g',			BOTH,		FUNC(conf_opt_gateway) },
+	{ 'i',			BOTH,		FUNC(conf_opt_interface) },
+	{ 'o',			BOTH,		ADDR46(addr_out) },
+	{ OPT_OUT_IF4,		BOTH,		IFNAME(ip4.ifname_out) },
+	{ OPT_OUT_IF6,		BOTH,		IFNAME(ip6.ifname_out) },
+	{ 'D',			BOTH,		FUNC(conf_opt_dns) },
+	{ 'S',			BOTH,		FUNC(conf_opt_search) },
+	{ OPT_NO_DHCP_DNS,	BOTH,		FLAG(no_dhcp_dns) },
+	{ OPT_NO_DHCP_SEARCH,	BOTH,		FLAG(no_dhcp_dns_search) },
+	{ OPT_DNS_FORWARD,	BOTH,		ADDR46(dns_match) },
+	{ OPT_DNS_HOST,		BOTH,		ADDR46(dns_host) },
+	{ 'H',			BOTH,		NAME(hostname,
+						     "invalid host name") },
+	{ OPT_FQDN,		BOTH,		NAME(fqdn,
+						     "invalid domain name") },
+	{ OPT_NO_MAP_GW,	BOTH,		FLAG(no_map_gw) },
+	{ OPT_MAP_HOST_LO,	BOTH,		FUNC(conf_opt_map) },
+	{ OPT_MAP_GUEST,	BOTH,		FUNC(conf_opt_map) },
+	{ '4',			BOTH,		FUNC(conf_opt_ip_only) },
+	{ '6',			BOTH,		FUNC(conf_opt_ip_only) },
+
+	/* Protocols and services */
+	{ OPT_NO_TCP,		BOTH,		FLAG(no_tcp) },
+	{ OPT_NO_UDP,		BOTH,		FLAG(no_udp) },
+	{ OPT_NO_ICMP,		BOTH,		FLAG(no_icmp) },
+	{ OPT_NO_DHCP,		BOTH,		FLAG(no_dhcp) },
+	{ OPT_NO_NDP,		BOTH,		FLAG(no_ndp) },
+	{ OPT_NO_DHCPV6,	BOTH,		FLAG(no_dhcpv6) },
+	{ OPT_NO_RA,		BOTH,		FLAG(no_ra) },
+
+	/* Port forwarding */
+	{ 't',			BOTH,		PORTS(tcp_in) },
+	{ 'u',			BOTH,		PORTS(udp_in) },
+	{ 'T',			PASTA_ONLY,	PORTS(tcp_out) },
+	{ 'U',			PASTA_ONLY,	PORTS(udp_out) },
+	{ OPT_HOST_LO_TO_NS_LO,	PASTA_ONLY,	FLAG(host_lo_to_ns_lo) },
+	{ OPT_NO_SPLICE,	PASTA_ONLY,	FLAG(no_splice) },
+};
+
+#undef FUNC
+#undef FLAG
+#undef PATH
+#undef NAME
+#undef ADDR46
+#undef IFNAME
+#undef PORTS
+
+/**
+ * conf_opt_find() - Look up how to parse an option
+ * @val:	getopt value
+ *
+ * Return: entry of conf_opts[], NULL if there's none
+ */
+static const struct conf_opt *conf_opt_find(int val)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(conf_opts); i++) {
+		if (conf_opts[i].val == val)
+			return &conf_opts[i];
+	}
+	return NULL;
+}
+
+/**
+ * conf_opt() - Parse one option: check the mode, then the value
+ * @c:		Execution context
+ * @s:		Parsing state, with option and value
+ * @o:		How to parse it
+ */
+static void conf_opt(struct ctx *c, struct conf_state *s,
+		     const struct conf_opt *o)
+{
+	char *dst = (char *)c + o->off;
+
+	if (o->only == PASST_ONLY && c->mode != MODE_PASST)
+		die("Option %s is only valid for passt", opt_name(o->val));
+	if (o->only == PASTA_ONLY && c->mode != MODE_PASTA)
+		die("Option %s is only valid for pasta", opt_name(o->val));
+
+	switch (o->kind) {
+	case CONF_FUNC:
+		o->fn(c, s);
+		break;
+	case CONF_FLAG:
+		*(bool *)dst = true;
+		break;
+	case CONF_NAME:
+		if (!*s->arg)
+			die_opt(o->val, s->arg, o->why);
+		/* fall through */
+	case CONF_STR:
+		if (strlen(s->arg) >= o->size)
+			die_opt(o->val, s->arg, o->why);
+		strcpy(dst, s->arg);
+		break;
+	case CONF_ADDR46:
+		conf_addr46(s, (struct in_addr *)dst,
+			    (struct in6_addr *)((char *)c + o->off6));
+		break;
+	case CONF_IFNAME:
+		conf_ifname(o->val, s->arg, dst);
+		break;
+	case CONF_PORTS:
+		conf_ports(c, o->val, s->arg, (struct fwd_ports *)dst);
+		break;
+	}
+}
+
+/**
+ * conf_parse() - Parse the options, stopping at the first bad one
+ * @c:		Execution context
+ * @s:		Parsing state
  * @argc:	Argument count
  * @argv:	Arguments
- * @r:		Set to the positional arguments left
+ *
+ * Return: index in @argv of the first positional argument
  */
-void conf(struct ctx *c, int argc, char **argv, struct conf_result *r)
+static int conf_parse(struct ctx *c, struct conf_state *s,
+		      int argc, char **argv)
 {
 	const char *optstring = c->mode == MODE_PASTA ?
 		"+:dqfel:hF:I:p:P:m:a:n:M:g:i:o:D:S:H:46t:u:T:U:" :
 		"+:dqfel:hs:F:1p:P:m:a:n:M:g:i:o:D:S:H:46t:u:";
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, optstring, options, NULL)) != -1) {
+		const struct conf_opt *o = conf_opt_find(opt);
+
+		if (opt == ':')
+			die("Option %s needs a value (see --help)",
+			    argv[optind - 1]);
+		if (!o)
+			conf_bad_option(argv[optind - 1], optopt);
+
+		s->val = opt;
+		s->arg = optarg;
+		conf_opt(c, s, o);
+	}
+	return optind;
+}
+
+/**
+ * conf_check() - Check the rules between options, once all are parsed
+ * @c:		Execution context
+ * @s:		Parsing state
+ * @r:		Positional arguments
+ */
+static void conf_check(const struct ctx *c, const struct conf_state *s,
+		       const struct conf_result *r)
+{
+	if (s->v4_only && s->v6_only)
+		die("Options -4 (--ipv4-only) and -6 (--ipv6-only) "
+		    "exclude each other");
+
+	if (c->mode == MODE_PASST) {
+		if (r->argc)
+			die("Unexpected argument: %s (see --help)",
+			    r->argv[0]);
+		if (c->fd_tap_given && *c->sock_path)
+			die("Options --fd and --socket exclude each other");
+	} else {
+		if (*c->netns_path && r->argc)
+			die("Unexpected argument with --netns: %s",
+			    r->argv[0]);
+		if (*c->userns_path && !*c->netns_path && !r->argc)
+			die("Option --userns needs --netns or a PID");
+	}
+}
+
+/**
+ * conf_derive() - Set what follows from the options given, or not given
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_derive(struct ctx *c, const struct conf_state *s)
+{
+	if (s->v4_only)
+		c->ifi6 = (unsigned int)-1;	/* Marked: disabled later */
+	if (s->v6_only)
+		c->ifi4 = (unsigned int)-1;
+
+	if (c->mode == MODE_PASST) {
+		if (c->tcp_in.mode == FWD_UNSET)
+			c->tcp_in.mode = FWD_NONE;
+		if (c->udp_in.mode == FWD_UNSET)
+			c->udp_in.mode = FWD_NONE;
+	} else {
+		struct fwd_ports *f[] = { &c->tcp_in, &c->udp_in,
+					  &c->tcp_out, &c->udp_out };
+		unsigned int i;
+
+		for (i = 0; i < ARRAY_SIZE(f); i++) {
+			if (f[i]->mode == FWD_UNSET)
+				f[i]->mode = FWD_AUTO;
+		}
+	}
+}
+
+/**
+ * conf_init() - Set what holds unless an option says otherwise
+ * @c:		Execution context
+ */
+static void conf_init(struct ctx *c)
+{
 	const uint8_t mac_default[ETH_ALEN_] = MAC_OUR_DEFAULT;
-	bool dns_set = false, v4_only = false, v6_only = false;
-	int dns4 = 0, dns6 = 0, opt;
-	unsigned long v;
 
 	memcpy(c->our_tap_mac, mac_default, ETH_ALEN_);
 	c->mtu = MTU_DEFAULT;
@@ -536,401 +1169,27 @@ void conf(struct ctx *c, int argc, char **argv, struct conf_result *r)
 	c->pasta_netns_fd = c->pasta_userns_fd = -1;
 	c->uid = geteuid();
 	c->gid = getegid();
+}
 
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, optstring, options, NULL)) != -1) {
-		struct in6_addr a6;
-		struct in_addr a4;
-		sa_family_t af;
+/**
+ * conf() - Parse and check the command line
+ * @c:		Execution context, mode already set
+ * @argc:	Argument count
+ * @argv:	Arguments
+ * @r:		Set to the positional arguments left
+ */
+void conf(struct ctx *c, int argc, char **argv, struct conf_result *r)
+{
+	struct conf_state s = { .name = argv[0] };
+	int first;
 
-		switch (opt) {
-		case 'd':
-			c->debug = true;
-			break;
-		case OPT_TRACE:
-			c->debug = true;
-			log_trace = true;
-			break;
-		case 'q':
-			c->quiet = true;
-			break;
-		case 'f':
-			c->foreground = true;
-			break;
-		case 'e':
-			c->stderr_log = true;
-			break;
-		case 'l':
-			if (strlen(optarg) >= sizeof(c->log_file))
-				die_opt(opt, optarg, "path too long");
-			strcpy(c->log_file, optarg);
-			break;
-		case OPT_LOG_SIZE:
-			if (str_to_ulong(optarg, ULONG_MAX, &v))
-				die_opt(opt, optarg, "not a number of bytes");
-			if (v < LOGFILE_SIZE_MIN)
-				die("Invalid value for %s: \"%s\": below the "
-				    "minimum of %lu bytes", opt_name(opt),
-				    optarg, LOGFILE_SIZE_MIN);
-			c->log_size = v;
-			break;
-		case OPT_VERSION:
-			printf("%s " PASST_VERSION "\n",
-			       c->mode == MODE_PASTA ? "pasta" : "passt");
-			exit(EXIT_SUCCESS);
-		case 'h':
-			usage(argv[0], c->mode, EXIT_SUCCESS);
-		case 's':
-			conf_passt_only(c, opt);
-			if (!*optarg || strlen(optarg) >= UNIX_PATH_MAX)
-				die_opt(opt, optarg, "socket path too long "
-					"(at most 107 characters) or empty");
-			strcpy(c->sock_path, optarg);
-			break;
-		case 'F':
-			if (str_to_ulong(optarg, INT_MAX, &v) || v <= 2)
-				die_opt(opt, optarg,
-					"not a file descriptor number above 2");
-			c->fd_tap = (int)v;
-			c->fd_tap_given = true;
-			break;
-		case '1':
-			conf_passt_only(c, opt);
-			c->one_off = true;
-			break;
-		case 'p':
-			if (strlen(optarg) >= sizeof(c->pcap))
-				die_opt(opt, optarg, "path too long");
-			strcpy(c->pcap, optarg);
-			break;
-		case 'P':
-			if (strlen(optarg) >= sizeof(c->pidfile))
-				die_opt(opt, optarg, "path too long");
-			strcpy(c->pidfile, optarg);
-			break;
-		case 'm':
-			if (str_to_ulong(optarg, ULONG_MAX, &v))
-				die_opt(opt, optarg, "not a number");
-			if (v && (v < MTU_MIN || v > MTU_MAX))
-				die_opt(opt, optarg, "MTU must be between "
-					STR(MTU_MIN) " and " STR(MTU_MAX)
-					", or 0");
-			c->mtu = (int)v;
-			c->mtu_set = true;
-			break;
-		case 'a':
-			af = parse_addr(optarg, &a4, &a6);
-			if (af == AF_INET) {
-				if (a4.s_addr == INADDR_ANY ||
-				    a4.s_addr == INADDR_BROADCAST ||
-				    IN_MULTICAST(ntohl(a4.s_addr)) ||
-				    (ntohl(a4.s_addr) >> 24) == IN_LOOPBACKNET)
-					die_opt(opt, optarg,
-						"not a usable unicast address");
-				c->ip4.addr = a4;
-			} else if (af == AF_INET6) {
-				if (IN6_IS_ADDR_UNSPECIFIED(&a6) ||
-				    IN6_IS_ADDR_LOOPBACK(&a6) ||
-				    IN6_IS_ADDR_MULTICAST(&a6) ||
-				    IN6_IS_ADDR_V4MAPPED(&a6))
-					die_opt(opt, optarg,
-						"not a usable unicast address");
-				c->ip6.addr = a6;
-			} else {
-				die_opt(opt, optarg, "not an IP address");
-			}
-			break;
-		case 'n':
-			if (!str_to_ulong(optarg, 32, &v)) {
-				c->ip4.prefix_len = (int)v;
-			} else if (inet_pton(AF_INET, optarg, &a4) == 1) {
-				uint32_t m = ntohl(a4.s_addr);
-				int len = 0;
+	conf_init(c);
+	first = conf_parse(c, &s, argc, argv);
 
-				while (m & 0x80000000U) {
-					m <<= 1;
-					len++;
-				}
-				if (m)
-					die_opt(opt, optarg,
-						"not a contiguous netmask");
-				c->ip4.prefix_len = len;
-			} else {
-				die_opt(opt, optarg,
-					"not a netmask or prefix length");
-			}
-			if (!c->ip4.prefix_len)
-				die_opt(opt, optarg, "prefix length is zero");
-			break;
-		case 'M':
-			if (parse_mac(optarg, c->our_tap_mac))
-				die_opt(opt, optarg, "not a MAC address");
-			break;
-		case OPT_NS_MAC:
-			conf_pasta_only(c, opt);
-			if (parse_mac(optarg, c->pasta_mac))
-				die_opt(opt, optarg, "not a MAC address");
-			c->pasta_mac_set = true;
-			break;
-		case 'g':
-			af = parse_addr(optarg, &a4, &a6);
-			if (af == AF_INET &&
-			    a4.s_addr != INADDR_ANY &&
-			    a4.s_addr != INADDR_BROADCAST &&
-			    !IN_MULTICAST(ntohl(a4.s_addr)))
-				c->ip4.gw = a4;
-			else if (af == AF_INET6 &&
-				 !IN6_IS_ADDR_UNSPECIFIED(&a6) &&
-				 !IN6_IS_ADDR_MULTICAST(&a6))
-				c->ip6.gw = a6;
-			else
-				die_opt(opt, optarg,
-					"not a usable gateway address");
-			break;
-		case 'i':
-			c->ifi4 = c->ifi6 = conf_ifname(opt, optarg,
-							c->ifname4);
-			strcpy(c->ifname6, c->ifname4);
-			break;
-		case 'o':
-			af = parse_addr(optarg, &a4, &a6);
-			if (af == AF_INET)
-				c->ip4.addr_out = a4;
-			else if (af == AF_INET6)
-				c->ip6.addr_out = a6;
-			else
-				die_opt(opt, optarg, "not an IP address");
-			break;
-		case OPT_OUT_IF4:
-			conf_ifname(opt, optarg, c->ip4.ifname_out);
-			break;
-		case OPT_OUT_IF6:
-			conf_ifname(opt, optarg, c->ip6.ifname_out);
-			break;
-		case 'D':
-			if (!strcmp(optarg, "none")) {
-				dns_set = true;
-				dns4 = dns6 = 0;
-				memset(c->ip4.dns, 0, sizeof(c->ip4.dns));
-				memset(c->ip6.dns, 0, sizeof(c->ip6.dns));
-				break;
-			}
-			af = parse_addr(optarg, &a4, &a6);
-			if (!af)
-				die_opt(opt, optarg, "not an IP address");
-			if ((af == AF_INET && dns4 >= MAXNS) ||
-			    (af == AF_INET6 && dns6 >= MAXNS))
-				die_opt(opt, optarg, "too many DNS servers "
-					"(at most " STR(MAXNS) " per family)");
-			if (af == AF_INET)
-				c->ip4.dns[dns4++] = a4;
-			else
-				c->ip6.dns[dns6++] = a6;
-			dns_set = true;
-			break;
-		case 'S':
-			conf_search(c, optarg);
-			break;
-		case OPT_NO_DHCP_DNS:
-			c->no_dhcp_dns = true;
-			break;
-		case OPT_NO_DHCP_SEARCH:
-			c->no_dhcp_dns_search = true;
-			break;
-		case OPT_DNS_FORWARD:
-			af = parse_addr(optarg, &a4, &a6);
-			if (af == AF_INET)
-				c->ip4.dns_match = a4;
-			else if (af == AF_INET6)
-				c->ip6.dns_match = a6;
-			else
-				die_opt(opt, optarg, "not an IP address");
-			break;
-		case OPT_DNS_HOST:
-			af = parse_addr(optarg, &a4, &a6);
-			if (af == AF_INET)
-				c->ip4.dns_host = a4;
-			else if (af == AF_INET6)
-				c->ip6.dns_host = a6;
-			else
-				die_opt(opt, optarg, "not an IP address");
-			break;
-		case OPT_NO_TCP:
-			c->no_tcp = true;
-			break;
-		case OPT_NO_UDP:
-			c->no_udp = true;
-			break;
-		case OPT_NO_ICMP:
-			c->no_icmp = true;
-			break;
-		case OPT_NO_DHCP:
-			c->no_dhcp = true;
-			break;
-		case OPT_NO_NDP:
-			c->no_ndp = true;
-			break;
-		case OPT_NO_DHCPV6:
-			c->no_dhcpv6 = true;
-			break;
-		case OPT_NO_RA:
-			c->no_ra = true;
-			break;
-		case OPT_NO_MAP_GW:
-			c->no_map_gw = true;
-			break;
-		case OPT_MAP_HOST_LO:
-		case OPT_MAP_GUEST: {
-			bool host_lo = opt == OPT_MAP_HOST_LO;
-			struct in_addr *d4 = host_lo ? &c->ip4.map_host_loopback
-						     : &c->ip4.map_guest_addr;
-			struct in6_addr *d6 = host_lo ?
-					      &c->ip6.map_host_loopback :
-					      &c->ip6.map_guest_addr;
-
-			if (!strcmp(optarg, "none")) {
-				if (host_lo)
-					c->no_map_gw = true;
-				break;
-			}
-			af = parse_addr(optarg, &a4, &a6);
-			if (af == AF_INET)
-				*d4 = a4;
-			else if (af == AF_INET6)
-				*d6 = a6;
-			else
-				die_opt(opt, optarg, "not an IP address");
-			break;
-		}
-		case '4':
-			v4_only = true;
-			break;
-		case '6':
-			v6_only = true;
-			break;
-		case 't':
-			conf_ports(c, opt, optarg, &c->tcp_in);
-			break;
-		case 'u':
-			conf_ports(c, opt, optarg, &c->udp_in);
-			break;
-		case 'T':
-			conf_pasta_only(c, opt);
-			conf_ports(c, opt, optarg, &c->tcp_out);
-			break;
-		case 'U':
-			conf_pasta_only(c, opt);
-			conf_ports(c, opt, optarg, &c->udp_out);
-			break;
-		case 'I':
-			conf_pasta_only(c, opt);
-			if (!*optarg || strlen(optarg) >= IFNAMSIZ ||
-			    strchr(optarg, '/') || strchr(optarg, ' '))
-				die_opt(opt, optarg, "invalid interface name");
-			strcpy(c->pasta_ifname, optarg);
-			break;
-		case OPT_NETNS:
-			conf_pasta_only(c, opt);
-			if (!*optarg)
-				die_opt(opt, optarg, "empty");
-			if (strchr(optarg, '/')) {
-				if (strlen(optarg) >= sizeof(c->netns_path))
-					die_opt(opt, optarg, "path too long");
-				strcpy(c->netns_path, optarg);
-			} else {
-				if (strlen(optarg) + sizeof(NETNS_RUN_DIR "/") >
-				    sizeof(c->netns_path))
-					die_opt(opt, optarg, "name too long");
-				snprintf(c->netns_path, sizeof(c->netns_path),
-					 NETNS_RUN_DIR "/%s", optarg);
-			}
-			break;
-		case OPT_USERNS:
-			conf_pasta_only(c, opt);
-			if (!*optarg || strlen(optarg) >= sizeof(c->userns_path))
-				die_opt(opt, optarg, "invalid path");
-			strcpy(c->userns_path, optarg);
-			break;
-		case OPT_NETNS_ONLY:
-			conf_pasta_only(c, opt);
-			c->netns_only = true;
-			break;
-		case OPT_NO_NETNS_QUIT:
-			conf_pasta_only(c, opt);
-			c->no_netns_quit = true;
-			break;
-		case OPT_CONFIG_NET:
-			conf_pasta_only(c, opt);
-			c->pasta_conf_ns = true;
-			break;
-		case OPT_RUNAS:
-			conf_runas(c, optarg);
-			break;
-		case 'H':
-			if (!*optarg || strlen(optarg) > HOST_NAME_MAX)
-				die_opt(opt, optarg, "invalid host name");
-			strcpy(c->hostname, optarg);
-			break;
-		case OPT_FQDN:
-			if (!*optarg || strlen(optarg) > DNSRCH_LEN)
-				die_opt(opt, optarg, "invalid domain name");
-			strcpy(c->fqdn, optarg);
-			break;
-		case OPT_HOST_LO_TO_NS_LO:
-			conf_pasta_only(c, opt);
-			c->host_lo_to_ns_lo = true;
-			break;
-		case OPT_NO_SPLICE:
-			conf_pasta_only(c, opt);
-			c->no_splice = true;
-			break;
-		case ':':
-			die("Option %s needs a value (see --help)",
-			    argv[optind - 1]);
-		case '?':
-		default:
-			conf_bad_option(argv[optind - 1], optopt);
-		}
-	}
-
-	if (v4_only && v6_only)
-		die("Options -4 (--ipv4-only) and -6 (--ipv6-only) "
-		    "exclude each other");
-	if (v4_only)
-		c->ifi6 = (unsigned int)-1;	/* Marked: disabled below */
-	if (v6_only)
-		c->ifi4 = (unsigned int)-1;
-
-	if (c->mode == MODE_PASST) {
-		if (c->tcp_in.mode == FWD_UNSET)
-			c->tcp_in.mode = FWD_NONE;
-		if (c->udp_in.mode == FWD_UNSET)
-			c->udp_in.mode = FWD_NONE;
-		if (optind < argc)
-			die("Unexpected argument: %s (see --help)",
-			    argv[optind]);
-		if (c->fd_tap_given && *c->sock_path)
-			die("Options --fd and --socket exclude each other");
-	} else {
-		struct fwd_ports *f[] = { &c->tcp_in, &c->udp_in,
-					  &c->tcp_out, &c->udp_out };
-		unsigned int i;
-
-		for (i = 0; i < ARRAY_SIZE(f); i++)
-			if (f[i]->mode == FWD_UNSET)
-				f[i]->mode = FWD_AUTO;
-
-		if (*c->netns_path && optind < argc)
-			die("Unexpected argument with --netns: %s",
-			    argv[optind]);
-		if (*c->userns_path && !*c->netns_path && optind == argc)
-			die("Option --userns needs --netns or a PID");
-	}
-
-	r->argc = argc - optind;
-	r->argv = argv + optind;
-	c->dns_set_by_user = dns_set;
+	r->argc = argc - first;
+	r->argv = argv + first;
+	conf_check(c, &s, r);
+	conf_derive(c, &s);
 }
 
 /**

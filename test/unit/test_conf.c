@@ -181,6 +181,13 @@ static const struct conf_case conf_refused[] = {
 	{ "positional argument in passt", PASST, ARGS("-f", "extra") },
 	{ "--userns without --netns",	PASTA, ARGS("--userns",
 						    "/proc/1/ns/user") },
+	{ "empty hostname",		PASST, ARGS("-H", "") },
+	{ "outbound address garbage",	PASST, ARGS("-o", "nope") },
+	{ "unknown outbound interface",	PASST, ARGS("--outbound-if6",
+						    "nonexist0") },
+	{ "--one-off in pasta",		PASTA, ARGS("--one-off") },
+	{ "namespace interface with /",	PASTA, ARGS("-I", "a/b") },
+	{ "--netns and a command",	PASTA, ARGS("--netns", "x", "sh") },
 };
 
 START_TEST(command_line_refused)
@@ -199,6 +206,16 @@ START_TEST(overlong_socket_path_refused)
 	path[0] = '/';
 	path[sizeof(path) - 1] = '\0';
 	passt_refused("-s", path);
+}
+END_TEST
+
+START_TEST(overlong_fqdn_refused)
+{
+	char name[DNSRCH_LEN + 2];
+
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	passt_refused("--fqdn", name);
 }
 END_TEST
 
@@ -228,6 +245,24 @@ static const struct conf_msg_case conf_messages[] = {
 	{ { "value for a flag", PASST, ARGS("--debug=1") }, { "--debug", "" } },
 	{ { "pasta only", PASST, ARGS("--config-net") },
 	  { "--config-net", "pasta" } },
+	{ { "passt only", PASTA, ARGS("--socket", "/tmp/x.socket") },
+	  { "--socket", "passt" } },
+	/* Not "empty": the option has no business in passt at all */
+	{ { "mode checked before value", PASST, ARGS("--netns", "") },
+	  { "--netns", "only valid for pasta" } },
+	/* The first of two bad options is reported, in either order */
+	{ { "first of two, mode", PASST, ARGS("--config-net", "-m", "10") },
+	  { "--config-net", "pasta" } },
+	{ { "first of two, value", PASST, ARGS("-m", "10", "--config-net") },
+	  { "--mtu", "\"10\"" } },
+	{ { "bad value before conflict", PASST,
+	    ARGS("-4", "-6", "-m", "10") }, { "--mtu", "\"10\"" } },
+	{ { "-4 with -6", PASST, ARGS("-6", "-4") },
+	  { "-4 (--ipv4-only)", "-6 (--ipv6-only)" } },
+	{ { "--fd with --socket", PASST,
+	    ARGS("-s", "/tmp/x.socket", "-F", "5") }, { "--fd", "--socket" } },
+	{ { "--userns alone", PASTA, ARGS("--userns", "/proc/1/ns/user") },
+	  { "--userns", "--netns" } },
 };
 
 START_TEST(error_names_option_and_value)
@@ -554,6 +589,110 @@ START_TEST(pasta_without_command)
 }
 END_TEST
 
+/* Options handled alike, by kind */
+
+START_TEST(flags_set)
+{
+	passt("-q", "-e", "-1", "--no-tcp", "--no-udp", "--no-icmp",
+	      "--no-dhcp", "--no-ndp", "--no-dhcpv6", "--no-ra",
+	      "--no-dhcp-dns", "--no-dhcp-search", "--no-map-gw");
+	ck_assert(c.quiet && c.stderr_log && c.one_off);
+	ck_assert(c.no_tcp && c.no_udp && c.no_icmp);
+	ck_assert(c.no_dhcp && c.no_ndp && c.no_dhcpv6 && c.no_ra);
+	ck_assert(c.no_dhcp_dns && c.no_dhcp_dns_search && c.no_map_gw);
+	ck_assert(!c.debug && !c.foreground && !c.no_splice);
+}
+END_TEST
+
+START_TEST(pasta_flags_set)
+{
+	pasta("--netns-only", "--no-netns-quit", "--config-net",
+	      "--host-lo-to-ns-lo", "--no-splice");
+	ck_assert(c.netns_only && c.no_netns_quit && c.pasta_conf_ns);
+	ck_assert(c.host_lo_to_ns_lo && c.no_splice);
+	ck_assert(!c.no_tcp);
+}
+END_TEST
+
+START_TEST(strings_copied)
+{
+	passt("-H", "guest", "--fqdn", "guest.example", "-P", "/tmp/t.pid",
+	      "-p", "/tmp/t.pcap", "-l", "/tmp/t.log");
+	ck_assert_str_eq(c.hostname, "guest");
+	ck_assert_str_eq(c.fqdn, "guest.example");
+	ck_assert_str_eq(c.pidfile, "/tmp/t.pid");
+	ck_assert_str_eq(c.pcap, "/tmp/t.pcap");
+	ck_assert_str_eq(c.log_file, "/tmp/t.log");
+}
+END_TEST
+
+START_TEST(addresses_of_either_family)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	passt("-o", "192.0.2.9", "-o", "2001:db8::9",
+	      "--dns-forward", "192.0.2.53", "--dns-host", "2001:db8::53");
+	inet_pton(AF_INET, "192.0.2.9", &a4);
+	ck_assert_uint_eq(c.ip4.addr_out.s_addr, a4.s_addr);
+	inet_pton(AF_INET6, "2001:db8::9", &a6);
+	ck_assert_mem_eq(&c.ip6.addr_out, &a6, sizeof(a6));
+	inet_pton(AF_INET, "192.0.2.53", &a4);
+	ck_assert_uint_eq(c.ip4.dns_match.s_addr, a4.s_addr);
+	ck_assert(IN6_IS_ADDR_UNSPECIFIED(&c.ip6.dns_match));
+	inet_pton(AF_INET6, "2001:db8::53", &a6);
+	ck_assert_mem_eq(&c.ip6.dns_host, &a6, sizeof(a6));
+	ck_assert_uint_eq(c.ip4.dns_host.s_addr, 0);
+}
+END_TEST
+
+START_TEST(outbound_interfaces_per_family)
+{
+	passt("--outbound-if4", "lo");
+	ck_assert_str_eq(c.ip4.ifname_out, "lo");
+	ck_assert_str_eq(c.ip6.ifname_out, "");
+}
+END_TEST
+
+START_TEST(map_host_loopback_none_disables_mapping)
+{
+	passt("--map-host-loopback", "none");
+	ck_assert(c.no_map_gw);
+}
+END_TEST
+
+START_TEST(map_guest_addr_set)
+{
+	struct in_addr a4;
+
+	passt("--map-guest-addr", "192.0.2.7");
+	inet_pton(AF_INET, "192.0.2.7", &a4);
+	ck_assert_uint_eq(c.ip4.map_guest_addr.s_addr, a4.s_addr);
+	ck_assert_uint_eq(c.ip4.map_host_loopback.s_addr, 0);
+	ck_assert(!c.no_map_gw);
+}
+END_TEST
+
+START_TEST(pasta_ns_mac_and_ifname_set)
+{
+	const uint8_t mac[ETH_ALEN_] = { 0x02, 0, 0, 0, 0, 0x02 };
+	const uint8_t ours[ETH_ALEN_] = MAC_OUR_DEFAULT;
+
+	pasta("--ns-mac-addr", "02:00:00:00:00:02", "-I", "ns0");
+	ck_assert_mem_eq(c.pasta_mac, mac, ETH_ALEN_);
+	ck_assert(c.pasta_mac_set);
+	ck_assert_mem_eq(c.our_tap_mac, ours, ETH_ALEN_);
+	ck_assert_str_eq(c.pasta_ifname, "ns0");
+}
+END_TEST
+
+START_TEST(pasta_netns_name_under_run_netns)
+{
+	pasta("--netns", "x");
+	ck_assert_str_eq(c.netns_path, "/run/netns/x");
+}
+END_TEST
+
 /**
  * conf_suite() - Build the suite
  *
@@ -568,6 +707,7 @@ static Suite *conf_suite(void)
 	tcase_add_loop_exit_test(tc, command_line_refused, 1, 0,
 				 ARRAY_SIZE(conf_refused));
 	tcase_add_exit_test(tc, overlong_socket_path_refused, 1);
+	tcase_add_exit_test(tc, overlong_fqdn_refused, 1);
 
 	tc = unit_tcase(s, "messages", NULL, NULL, TESTS());
 	UNIT_LOOP(tc, error_names_option_and_value, conf_messages);
@@ -594,6 +734,13 @@ static Suite *conf_suite(void)
 		pasta_default_is_auto_everywhere,
 		pasta_explicit_spec_keeps_other_defaults,
 		pasta_auto_accepted, pasta_ns_interface_not_checked_here));
+
+	unit_tcase(s, "kinds", NULL, NULL, TESTS(
+		flags_set, pasta_flags_set, strings_copied,
+		addresses_of_either_family, outbound_interfaces_per_family,
+		map_host_loopback_none_disables_mapping, map_guest_addr_set,
+		pasta_ns_mac_and_ifname_set,
+		pasta_netns_name_under_run_netns));
 
 	unit_tcase(s, "pasta arguments", NULL, NULL, TESTS(
 		pasta_command_returned, pasta_pid_returned,
