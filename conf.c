@@ -325,14 +325,14 @@ static int parse_mac(const char *s, uint8_t *mac)
 {
 	int i;
 
-	for (i = 0; i < ETH_ALEN_; i++) {
+	for (i = 0; i < ETH_ALEN; i++) {
 		const char *p = s + i * 3;
 		char hex[3] = { 0 };
 
 		if (!isxdigit((unsigned char)p[0]) ||
 		    !isxdigit((unsigned char)p[1]))
 			return -1;
-		if (p[2] != (i == ETH_ALEN_ - 1 ? '\0' : ':'))
+		if (p[2] != (i == ETH_ALEN - 1 ? '\0' : ':'))
 			return -1;
 		hex[0] = p[0];
 		hex[1] = p[1];
@@ -1160,9 +1160,9 @@ static void conf_derive(struct ctx *c, const struct conf_state *s)
  */
 static void conf_init(struct ctx *c)
 {
-	const uint8_t mac_default[ETH_ALEN_] = MAC_OUR_DEFAULT;
+	const uint8_t mac_default[ETH_ALEN] = MAC_OUR_DEFAULT;
 
-	memcpy(c->our_tap_mac, mac_default, ETH_ALEN_);
+	memcpy(c->our_tap_mac, mac_default, ETH_ALEN);
 	c->mtu = MTU_DEFAULT;
 	c->log_size = LOGFILE_SIZE_DEFAULT;
 	c->fd_tap = c->fd_tap_listen = c->pidfile_fd = -1;

@@ -490,7 +490,7 @@ static bool dhcp_parse(const struct pool *p, struct dhcp_req *r)
 				r->h.op);
 		return false;
 	}
-	if (r->h.htype != ARPHRD_ETHER || r->h.hlen != ETH_ALEN_) {
+	if (r->h.htype != ARPHRD_ETHER || r->h.hlen != ETH_ALEN) {
 		debug_ratelimit("DHCP: hardware type %u, address length %u: "
 				"not Ethernet, dropped", r->h.htype,
 				r->h.hlen);
@@ -871,7 +871,7 @@ static void dhcp_reply(struct ctx *c, const struct dhcp_req *r, uint8_t type,
 	debug_ratelimit("DHCP: %s to %s for %s", dhcp_type_name(type),
 			inet_ntoa(dst), dhcp_type_name(r->type));
 	frame_udp4_send(c, c->ip4.our_tap_addr, DHCP_SERVER_PORT, dst, dport,
-		      &m, len);
+			&m, len);
 }
 
 /**

@@ -87,7 +87,7 @@ enum dhcpv6_status {
 #define DHCPV6_DUID_MAX		130	/* RFC 8415, 11.1: type, 128 */
 #define DHCPV6_DUID_TYPE_LL	3	/* DUID-LL, RFC 8415, 11.4 */
 #define DHCPV6_HWTYPE_ETHER	1	/* ARP hardware type: Ethernet */
-#define DHCPV6_DUID_LL_LEN	(2 + 2 + ETH_ALEN_)
+#define DHCPV6_DUID_LL_LEN	(2 + 2 + ETH_ALEN)
 #define DHCPV6_IA_NA_LEN	12	/* IAID, T1, T2 */
 #define DHCPV6_IA_TA_LEN	4	/* IAID */
 #define DHCPV6_IA_PD_LEN	12	/* IAID, T1, T2 */
@@ -178,7 +178,7 @@ static void dhcpv6_duid(const struct ctx *c, uint8_t *duid)
 	duid[1] = DHCPV6_DUID_TYPE_LL;
 	duid[2] = 0;
 	duid[3] = DHCPV6_HWTYPE_ETHER;
-	memcpy(duid + 4, c->our_tap_mac, ETH_ALEN_);
+	memcpy(duid + 4, c->our_tap_mac, ETH_ALEN);
 }
 
 /**
@@ -759,6 +759,6 @@ int dhcpv6(struct ctx *c, const struct in6_addr *saddr,
 	}
 
 	frame_udp6_send(c, &c->ip6.our_tap_ll, DHCPV6_SERVER_PORT, saddr,
-		      DHCPV6_CLIENT_PORT, buf, o.len);
+			DHCPV6_CLIENT_PORT, buf, o.len);
 	return 1;
 }

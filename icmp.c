@@ -211,12 +211,12 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 			if (ih->type != ICMP_ECHOREPLY)
 				continue;
 			frame_icmp4_send(c, k->dst.v4mapped.a4,
-				       k->src.v4mapped.a4, buf, (size_t)n);
+					 k->src.v4mapped.a4, buf, (size_t)n);
 		} else {
 			if (ih->type != ICMP6_ECHO_REPLY)
 				continue;
 			frame_icmp6_send(c, &k->dst.a6, &k->src.a6, buf,
-				       (size_t)n);
+					 (size_t)n);
 		}
 		flow->ping.ts = now->tv_sec;
 	}

@@ -69,7 +69,7 @@
 struct ndp_opt_lla {
 	uint8_t type;
 	uint8_t len;
-	uint8_t mac[ETH_ALEN_];
+	uint8_t mac[ETH_ALEN];
 } __attribute__((packed));
 
 /**
@@ -269,7 +269,7 @@ static void ndp_ns(struct ctx *c, const struct in6_addr *saddr,
 	na.na.nd_na_target = ns.nd_ns_target;
 	na.tlla.type = ND_OPT_TARGET_LINKADDR;
 	na.tlla.len = sizeof(na.tlla) / NDP_OPT_UNIT;
-	memcpy(na.tlla.mac, c->our_tap_mac, ETH_ALEN_);
+	memcpy(na.tlla.mac, c->our_tap_mac, ETH_ALEN);
 
 	/* We answer as the node owning the target address */
 	frame_icmp6_send(c, &ns.nd_ns_target, dst, &na, sizeof(na));
@@ -411,7 +411,7 @@ static size_t ndp_ra_build(const struct ctx *c, uint8_t *buf)
 	memcpy(buf, &ra, sizeof(ra));
 	len = sizeof(ra);
 
-	memcpy(slla.mac, c->our_tap_mac, ETH_ALEN_);
+	memcpy(slla.mac, c->our_tap_mac, ETH_ALEN);
 	memcpy(buf + len, &slla, sizeof(slla));
 	len += sizeof(slla);
 

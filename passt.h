@@ -3,6 +3,7 @@
 #define PASST_H
 
 #include <limits.h>
+#include <linux/if_ether.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -12,7 +13,6 @@
 
 #include "fwd.h"
 
-#define ETH_ALEN_		6
 #define MAC_OUR_DEFAULT		{ 0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 }
 
 #define MTU_DEFAULT		65520
@@ -172,7 +172,7 @@ struct ctx {
 	/* Tap side: pasta */
 	char pasta_ifname[IFNAMSIZ];
 	unsigned int pasta_ifi;
-	uint8_t pasta_mac[ETH_ALEN_];
+	uint8_t pasta_mac[ETH_ALEN];
 	bool pasta_mac_set;
 	char netns_path[PATH_MAX];
 	char userns_path[PATH_MAX];
@@ -187,8 +187,8 @@ struct ctx {
 	bool pasta_spawned;		/* We created the namespaces */
 
 	/* Addresses, as handed to the guest */
-	uint8_t our_tap_mac[ETH_ALEN_];
-	uint8_t guest_mac[ETH_ALEN_];
+	uint8_t our_tap_mac[ETH_ALEN];
+	uint8_t guest_mac[ETH_ALEN];
 	int mtu;
 	bool mtu_set;
 	char ifname4[IFNAMSIZ];

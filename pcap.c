@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_ether.h>
+#include <netinet/ip.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/time.h>
@@ -23,7 +25,7 @@
 #define PCAP_VERSION_MAJOR	2
 #define PCAP_VERSION_MINOR	4
 #define PCAP_LINKTYPE_ETHERNET	1
-#define PCAP_SNAPLEN		(65535 + 14)
+#define PCAP_SNAPLEN		(IP_MAXPACKET + ETH_HLEN)
 
 /**
  * struct pcap_file_hdr - Global header of a pcap file

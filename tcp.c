@@ -107,6 +107,7 @@
 #include "util.h"
 
 #define TCP_WS_OURS		8	/* Our window scale: windows up to 16 MiB */
+#define TCP_WS_MAX		14	/* Largest window scale, RFC 7323, 2.3 */
 #define TCP_MSS_GUEST_DEFAULT		536	/* RFC 9293, 3.7.1 */
 #define TCP_FRAME_PAYLOAD_MAX	TAP_PAYLOAD_MAX
 #define TCP_RTO_INIT_MS		1000	/* RFC 6298, 2.1 */
@@ -403,7 +404,7 @@ int tcp_opts_parse(const struct pool *p, size_t idx, size_t hlen,
 		if (*kind == TCPOPT_MAXSEG && len == TCPOLEN_MAXSEG)
 			o->mss = (opt[2] << 8) | opt[3];
 		else if (*kind == TCPOPT_WINDOW && len == TCPOLEN_WINDOW)
-			o->ws = MIN(opt[2], 14);	/* RFC 7323, 2.3 */
+			o->ws = MIN(opt[2], TCP_WS_MAX);
 		off += len;
 	}
 	return 0;

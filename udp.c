@@ -272,10 +272,10 @@ static void udp_to_tap(struct ctx *c, const struct udp_flow *uf,
 
 	if (inany_is_v4(&k->src))
 		frame_udp4_send(c, k->dst.v4mapped.a4, k->dport,
-			      k->src.v4mapped.a4, k->sport, data, len);
+				k->src.v4mapped.a4, k->sport, data, len);
 	else
 		frame_udp6_send(c, &k->dst.a6, k->dport, &k->src.a6, k->sport,
-			      data, len);
+				data, len);
 }
 
 /**
@@ -311,19 +311,14 @@ static void udp_icmp_to_tap(struct ctx *c, const struct udp_flow *uf,
 			return;
 		ih->type = ICMP_DEST_UNREACH;
 		ih->code = ee->ee_code;
-		iph->version = 4;
-		iph->ihl = 5;
-		iph->tot_len = htons((uint16_t)(sizeof(*iph) + sizeof(uh) +
-						len));
-		iph->ttl = 64;
-		iph->protocol = IPPROTO_UDP;
-		iph->saddr = k->src.v4mapped.a4.s_addr;
-		iph->daddr = k->dst.v4mapped.a4.s_addr;
+		/* The datagram as the guest sent it: its header quoted */
+		frame_ip4(iph, k->src.v4mapped.a4, k->dst.v4mapped.a4,
+			  IPPROTO_UDP, sizeof(uh) + len, FRAME_HLIM_DEFAULT);
 		off = sizeof(*ih) + sizeof(*iph);
 		memcpy(buf + off, &uh, sizeof(uh));
 		memcpy(buf + off + sizeof(uh), data, qlen);
-		frame_icmp4_send(c, k->dst.v4mapped.a4, k->src.v4mapped.a4, buf,
-			       off + sizeof(uh) + qlen);
+		frame_icmp4_send(c, k->dst.v4mapped.a4, k->src.v4mapped.a4,
+				 buf, off + sizeof(uh) + qlen);
 	} else {
 		struct icmp6_hdr *ih = (struct icmp6_hdr *)buf;
 		struct ip6_hdr *ip6h = (struct ip6_hdr *)(ih + 1);
@@ -333,17 +328,13 @@ static void udp_icmp_to_tap(struct ctx *c, const struct udp_flow *uf,
 			return;
 		ih->icmp6_type = ICMP6_DST_UNREACH;
 		ih->icmp6_code = ee->ee_code;
-		ip6h->ip6_flow = htonl(6U << 28);
-		ip6h->ip6_plen = htons((uint16_t)(sizeof(uh) + len));
-		ip6h->ip6_nxt = IPPROTO_UDP;
-		ip6h->ip6_hlim = 64;
-		ip6h->ip6_src = k->src.a6;
-		ip6h->ip6_dst = k->dst.a6;
+		frame_ip6(ip6h, &k->src.a6, &k->dst.a6, IPPROTO_UDP,
+			  sizeof(uh) + len, FRAME_HLIM_DEFAULT);
 		off = sizeof(*ih) + sizeof(*ip6h);
 		memcpy(buf + off, &uh, sizeof(uh));
 		memcpy(buf + off + sizeof(uh), data, qlen);
 		frame_icmp6_send(c, &k->dst.a6, &k->src.a6, buf,
-			       off + sizeof(uh) + qlen);
+				 off + sizeof(uh) + qlen);
 	}
 }
 

@@ -282,12 +282,12 @@ END_TEST
 
 START_TEST(defaults_without_options)
 {
-	const uint8_t mac[ETH_ALEN_] = MAC_OUR_DEFAULT;
+	const uint8_t mac[ETH_ALEN] = MAC_OUR_DEFAULT;
 
 	run_conf(MODE_PASST, NO_ARGS);
 	ck_assert_int_eq(c.mtu, MTU_DEFAULT);
 	ck_assert(!c.mtu_set);
-	ck_assert_mem_eq(c.our_tap_mac, mac, ETH_ALEN_);
+	ck_assert_mem_eq(c.our_tap_mac, mac, ETH_ALEN);
 	ck_assert_int_eq(c.fd_tap, -1);
 	ck_assert_uint_eq(c.log_size, LOGFILE_SIZE_DEFAULT);
 	ck_assert(!c.dns_set_by_user);
@@ -383,10 +383,10 @@ END_TEST
 
 START_TEST(mac_address_set)
 {
-	const uint8_t mac[ETH_ALEN_] = { 0x02, 0, 0, 0, 0, 0x01 };
+	const uint8_t mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
 
 	passt("-M", "02:00:00:00:00:01");
-	ck_assert_mem_eq(c.our_tap_mac, mac, ETH_ALEN_);
+	ck_assert_mem_eq(c.our_tap_mac, mac, ETH_ALEN);
 }
 END_TEST
 
@@ -675,13 +675,13 @@ END_TEST
 
 START_TEST(pasta_ns_mac_and_ifname_set)
 {
-	const uint8_t mac[ETH_ALEN_] = { 0x02, 0, 0, 0, 0, 0x02 };
-	const uint8_t ours[ETH_ALEN_] = MAC_OUR_DEFAULT;
+	const uint8_t mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x02 };
+	const uint8_t ours[ETH_ALEN] = MAC_OUR_DEFAULT;
 
 	pasta("--ns-mac-addr", "02:00:00:00:00:02", "-I", "ns0");
-	ck_assert_mem_eq(c.pasta_mac, mac, ETH_ALEN_);
+	ck_assert_mem_eq(c.pasta_mac, mac, ETH_ALEN);
 	ck_assert(c.pasta_mac_set);
-	ck_assert_mem_eq(c.our_tap_mac, ours, ETH_ALEN_);
+	ck_assert_mem_eq(c.our_tap_mac, ours, ETH_ALEN);
 	ck_assert_str_eq(c.pasta_ifname, "ns0");
 }
 END_TEST
