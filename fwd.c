@@ -524,38 +524,30 @@ void fwd_socks_register(enum fwd_dir dir, fwd_open_fn open, fwd_drop_fn drop)
 }
 
 /**
- * struct fwd_open_arg - Opening a socket in the namespace: in and out
- * @open:	Function that opens it
+ * struct fwd_open_arg - A socket for a forwarded port, to open
+ * @open:	Function the protocol registered
  * @af:		Address family
  * @port:	Port
  * @rule:	Rule of the port, NULL if none
- * @fd:		Set to the socket, -1 on failure
- * @err:	Set to errno on failure
  */
 struct fwd_open_arg {
 	fwd_open_fn open;
 	sa_family_t af;
 	uint16_t port;
 	const struct fwd_rule *rule;
-	int fd;
-	int err;
 };
 
 /**
- * fwd_open_ns() - In the namespace: open one socket
- * @c:		Execution context, unused
+ * fwd_open() - Open one socket, see ns_sock()
  * @arg:	struct fwd_open_arg
  *
- * Return: 0
+ * Return: the socket, -1 on failure
  */
-static int fwd_open_ns(struct ctx *c, void *arg)
+static int fwd_open(const void *arg)
 {
-	struct fwd_open_arg *a = arg;
+	const struct fwd_open_arg *a = arg;
 
-	(void)c;
-	a->fd = a->open(a->af, a->port, a->rule);
-	a->err = errno;
-	return 0;
+	return a->open(a->af, a->port, a->rule);
 }
 
 /**
@@ -581,7 +573,8 @@ static unsigned int fwd_port_open(struct ctx *c, enum fwd_dir dir,
 		union epoll_ref ref = { .type = fs->epoll_type,
 					.data = port | (uint32_t)i << 16 };
 		struct fwd_open_arg a = { .open = fs->open, .port = port,
-					  .rule = rule, .fd = -1 };
+					  .rule = rule };
+		int s;
 
 		a.af = i ? AF_INET6 : AF_INET;
 		if ((a.af == AF_INET && !c->ifi4) ||
@@ -593,20 +586,15 @@ static unsigned int fwd_port_open(struct ctx *c, enum fwd_dir dir,
 			continue;
 		}
 
-		if (fs->in_ns)
-			ns_call(c, fwd_open_ns, &a);
-		else
-			fwd_open_ns(c, &a);
-		if (a.fd < 0) {
-			errno = a.err;
+		s = ns_sock(c, fs->in_ns, fwd_open, &a);
+		if (s < 0)
 			continue;
-		}
-		ref.fd = a.fd;
+		ref.fd = s;
 		if (epoll_add(c, EPOLLIN, ref)) {
-			close(a.fd);
+			close(s);
 			continue;
 		}
-		fs->fds[i][port] = a.fd;
+		fs->fds[i][port] = s;
 		ok++;
 	}
 	return ok;
@@ -1062,6 +1050,39 @@ void fwd_auto_scan(struct ctx *c)
 				bitmap_clear(want, p);
 		fwd_auto_apply(c, dir, want);
 	}
+}
+
+/**
+ * fwd_splice_sockaddr() - pasta: where a loopback (spliced) connection or
+ *			   flow goes on the other side
+ * @c:		Execution context
+ * @af:		Address family
+ * @port:	Target port
+ * @lo:		To the loopback address (from the namespace to the host,
+ *		or --host-lo-to-ns-lo), else the namespace's own address
+ * @sa:		Filled with the address
+ * @sl:		Set to the length of @sa
+ *
+ * Return: false if there's no such address (IPv6 link-local only)
+ */
+bool fwd_splice_sockaddr(const struct ctx *c, sa_family_t af, uint16_t port,
+			 bool lo, union sockaddr_inany *sa, socklen_t *sl)
+{
+	memset(sa, 0, sizeof(*sa));
+	if (af == AF_INET) {
+		sa->sa4.sin_family = AF_INET;
+		sa->sa4.sin_port = htons(port);
+		sa->sa4.sin_addr.s_addr = lo ? htonl(INADDR_LOOPBACK) :
+					       c->ip4.addr_seen.s_addr;
+		*sl = sizeof(sa->sa4);
+		return true;
+	}
+
+	sa->sa6.sin6_family = AF_INET6;
+	sa->sa6.sin6_port = htons(port);
+	sa->sa6.sin6_addr = lo ? in6addr_loopback : c->ip6.addr;
+	*sl = sizeof(sa->sa6);
+	return !IN6_IS_ADDR_UNSPECIFIED(&sa->sa6.sin6_addr);
 }
 
 /**

@@ -111,6 +111,8 @@ void fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
 bool fwd_sockaddr_from_tap(const struct ctx *c, sa_family_t af,
 			   const void *daddr, uint16_t dport,
 			   union sockaddr_inany *sa, socklen_t *sl);
+bool fwd_splice_sockaddr(const struct ctx *c, sa_family_t af, uint16_t port,
+			 bool lo, union sockaddr_inany *sa, socklen_t *sl);
 void fwd_bind_outbound(const struct ctx *c, int s, sa_family_t af);
 void fwd_auto_init(struct ctx *c);
 void fwd_auto_scan(struct ctx *c);

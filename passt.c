@@ -349,6 +349,7 @@ int main(int argc, char **argv)
 				udp_sock_handler(c, ref, ev, &now);
 				break;
 			case EPOLL_TYPE_UDP_LISTEN:
+			case EPOLL_TYPE_UDP_LISTEN_NS:
 				udp_listen_handler(c, ref, ev, &now);
 				break;
 			case EPOLL_TYPE_TCP_SPLICE:
@@ -356,9 +357,6 @@ int main(int argc, char **argv)
 				break;
 			case EPOLL_TYPE_TCP_LISTEN_NS:
 				tcp_splice_listen_ns_handler(c, ref);
-				break;
-			case EPOLL_TYPE_UDP_LISTEN_NS:
-				udp_listen_ns_handler(c, ref, ev, &now);
 				break;
 			default:
 				debug("Unexpected epoll reference type %u",

@@ -431,32 +431,15 @@ static void splice_new(struct ctx *c, int s0, int s1,
  */
 bool tcp_splice_from_host(struct ctx *c, int s, sa_family_t af, uint16_t port)
 {
-	union {
-		struct sockaddr_in sa4;
-		struct sockaddr_in6 sa6;
-	} to = { 0 };
+	union sockaddr_inany to;
 	socklen_t sl;
 	int ns;
 
 	if (c->mode != MODE_PASTA || c->no_splice)
 		return false;
 
-	if (af == AF_INET) {
-		to.sa4.sin_family = AF_INET;
-		to.sa4.sin_port = htons(port);
-		to.sa4.sin_addr.s_addr = c->host_lo_to_ns_lo ?
-					 htonl(INADDR_LOOPBACK) :
-					 c->ip4.addr_seen.s_addr;
-		sl = sizeof(to.sa4);
-	} else {
-		to.sa6.sin6_family = AF_INET6;
-		to.sa6.sin6_port = htons(port);
-		to.sa6.sin6_addr = c->host_lo_to_ns_lo ? in6addr_loopback :
-							 c->ip6.addr;
-		if (IN6_IS_ADDR_UNSPECIFIED(&to.sa6.sin6_addr))
-			return false;	/* Link-local only: use the tap */
-		sl = sizeof(to.sa6);
-	}
+	if (!fwd_splice_sockaddr(c, af, port, c->host_lo_to_ns_lo, &to, &sl))
+		return false;	/* Link-local only: use the tap */
 
 	ns = splice_ns_sock(c, af);
 	if (ns < 0)

@@ -474,39 +474,35 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 }
 
 /**
- * struct udp_connect_arg - A connected socket to open: in and out
+ * struct udp_connect_arg - A connected socket to open
  * @af:		Address family
  * @to:		Address to connect to
  * @sl:		Length of @to
- * @fd:		Set to the socket, -1 on failure
  */
 struct udp_connect_arg {
 	sa_family_t af;
 	const struct sockaddr *to;
 	socklen_t sl;
-	int fd;
 };
 
 /**
- * udp_connect_sock() - Open a socket connected to a target, here or, through
- *			ns_call(), in the namespace
- * @c:		Execution context, unused
+ * udp_connect_sock() - Open a socket connected to a target, see ns_sock()
  * @arg:	struct udp_connect_arg
  *
- * Return: 0
+ * Return: the socket, -1 on failure
  */
-static int udp_connect_sock(struct ctx *c, void *arg)
+static int udp_connect_sock(const void *arg)
 {
-	struct udp_connect_arg *a = arg;
+	const struct udp_connect_arg *a = arg;
+	int s;
 
-	(void)c;
-	a->fd = socket(a->af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       IPPROTO_UDP);
-	if (a->fd >= 0 && connect(a->fd, a->to, a->sl)) {
-		close(a->fd);
-		a->fd = -1;
+	s = socket(a->af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		   IPPROTO_UDP);
+	if (s >= 0 && connect(s, a->to, a->sl)) {
+		close(s);
+		return -1;
 	}
-	return 0;
+	return s;
 }
 
 /**
@@ -531,7 +527,7 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 {
 	const union udp_peer *peer = &peers[first];
 	sa_family_t af = peer->sa4.sin_family;
-	union udp_peer to = { 0 };
+	union sockaddr_inany to;
 	union inany_addr a;
 	struct udp_flow *uf;
 	struct flow_key key;
@@ -570,30 +566,14 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 
 		target = fwd_port_target(from_ns ? &c->udp_out : &c->udp_in,
 					 port);
-		if (af == AF_INET) {
-			to.sa4.sin_family = AF_INET;
-			to.sa4.sin_port = htons(target);
-			to.sa4.sin_addr.s_addr = from_ns || c->host_lo_to_ns_lo ?
-						 htonl(INADDR_LOOPBACK) :
-						 c->ip4.addr_seen.s_addr;
-			sl = sizeof(to.sa4);
-		} else {
-			to.sa6.sin6_family = AF_INET6;
-			to.sa6.sin6_port = htons(target);
-			to.sa6.sin6_addr = from_ns || c->host_lo_to_ns_lo ?
-					   in6addr_loopback : c->ip6.addr;
-			sl = sizeof(to.sa6);
-		}
+		/* Without an IPv6 address, the namespace's loopback takes it */
+		fwd_splice_sockaddr(c, af, target,
+				    from_ns || c->host_lo_to_ns_lo, &to, &sl);
 
 		a.af = af;
-		a.to = (struct sockaddr *)&to;
+		a.to = &to.sa;
 		a.sl = sl;
-		a.fd = -1;
-		if (from_ns)
-			udp_connect_sock(c, &a);
-		else
-			ns_call(c, udp_connect_sock, &a);
-		s = a.fd;
+		s = ns_sock(c, !from_ns, udp_connect_sock, &a);
 		if (s < 0)
 			return last;
 		udp_sock_bufs(s);
@@ -637,33 +617,8 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 }
 
 /**
- * udp_listen_ns_handler() - Datagrams on a -U port, in the namespace
- * @c:		Execution context
- * @ref:	epoll reference: port in data
- * @events:	epoll events
- * @now:	Current time
- */
-void udp_listen_ns_handler(struct ctx *c, union epoll_ref ref,
-			   uint32_t events, const struct timespec *now)
-{
-	union udp_peer peers[UDP_BATCH];
-	struct mmsghdr mm[UDP_BATCH];
-	struct iovec iov[UDP_BATCH];
-	int i, n;
-
-	if (!(events & EPOLLIN))
-		return;
-
-	udp_mmsg_init(mm, iov, peers);
-
-	n = recvmmsg(ref.fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
-	for (i = 0; i < n; )
-		i = udp_splice_datagrams(c, true, ref.fd, (uint16_t)ref.data,
-					 peers, mm, i, n, now);
-}
-
-/**
- * udp_listen_handler() - Datagrams on a -u forwarded port
+ * udp_listen_handler() - Datagrams on a -u port, or on a -U port in the
+ *			  namespace
  * @c:		Execution context
  * @ref:	epoll reference: port in data
  * @events:	epoll events
@@ -684,6 +639,15 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	udp_mmsg_init(mm, iov, peers);
 
 	n = recvmmsg(ref.fd, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
+
+	if (ref.type == EPOLL_TYPE_UDP_LISTEN_NS) {
+		/* -U: all from the namespace's loopback, to the host's */
+		for (i = 0; i < n; )
+			i = udp_splice_datagrams(c, true, ref.fd, port, peers,
+						 mm, i, n, now);
+		return;
+	}
+
 	for (i = 0; i < n; i++) {
 		union inany_addr peer, remote, guest;
 		struct udp_flow *uf;

@@ -25,7 +25,5 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 struct udp_flow;
 void udp_flow_timer(struct ctx *c, struct udp_flow *uf,
 		    const struct timespec *now);
-void udp_listen_ns_handler(struct ctx *c, union epoll_ref ref,
-			   uint32_t events, const struct timespec *now);
 
 #endif /* UDP_H */

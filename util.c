@@ -261,6 +261,60 @@ int ns_call(struct ctx *c, ns_call_fn fn, void *arg)
 }
 
 /**
+ * struct ns_sock_arg - A socket to open, maybe in the namespace: in and out
+ * @open:	Opens it, returns it or -1 (errno set)
+ * @arg:	Argument for @open
+ * @fd:		Set to the socket, -1 on failure
+ * @err:	Set to errno on failure
+ */
+struct ns_sock_arg {
+	int (*open)(const void *arg);
+	const void *arg;
+	int fd;
+	int err;
+};
+
+/**
+ * ns_sock_tramp() - Open the socket, wherever we are
+ * @c:		Execution context, unused
+ * @arg:	struct ns_sock_arg
+ *
+ * Return: 0
+ */
+static int ns_sock_tramp(struct ctx *c, void *arg)
+{
+	struct ns_sock_arg *a = arg;
+
+	(void)c;
+	a->fd = a->open(a->arg);
+	a->err = errno;
+	return 0;
+}
+
+/**
+ * ns_sock() - Open a socket here, or in the target namespaces (pasta)
+ * @c:		Execution context
+ * @in_ns:	Open it in the namespaces, through ns_call()
+ * @open:	Opens the socket, returns it or -1 with errno set
+ * @arg:	Argument for @open
+ *
+ * Return: the socket, or -1 with errno set by @open
+ */
+int ns_sock(struct ctx *c, bool in_ns, int (*open)(const void *arg),
+	    const void *arg)
+{
+	struct ns_sock_arg a = { .open = open, .arg = arg, .fd = -1 };
+
+	if (in_ns)
+		ns_call(c, ns_sock_tramp, &a);
+	else
+		ns_sock_tramp(c, &a);
+	if (a.fd < 0)
+		errno = a.err;
+	return a.fd;
+}
+
+/**
  * str_to_ulong() - Parse a whole string as an unsigned decimal number
  * @s:		String
  * @max:	Largest acceptable value
