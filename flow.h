@@ -185,18 +185,26 @@ union flow {
 	} free;
 };
 
-extern union flow flowtab[FLOW_MAX];
-extern unsigned int flow_count;
-extern unsigned int flow_first_free;
-extern unsigned int flow_high;
-extern unsigned int flow_limit;
-
 void flow_init(void);
 struct ctx;
 void flow_timer(struct ctx *c, const struct timespec *now);
 union flow *flow_alloc(void);
 void flow_free(union flow *flow);
 unsigned int flow_idx(const union flow *flow);
+union flow *flow_at(uint32_t idx, enum flow_type type);
+union flow *flow_next(const union flow *flow, enum flow_type type);
+
+/**
+ * flow_foreach() - Loop over the flows of one type in the table
+ * @flow:	Cursor, union flow *
+ * @type:	enum flow_type
+ *
+ * The body may free the flow at the cursor: the scan goes on after it.
+ */
+#define flow_foreach(flow, type)					\
+	for ((flow) = flow_next(NULL, (type)); (flow);			\
+	     (flow) = flow_next((flow), (type)))
+
 int flow_hash_insert(union flow *flow);
 void flow_hash_remove(const union flow *flow);
 union flow *flow_lookup(const struct flow_key *key);

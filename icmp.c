@@ -189,10 +189,10 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 	union flow *flow;
 	int i;
 
-	if (ref.data >= FLOW_MAX)
-		return;
-	flow = &flowtab[ref.data];
-	if (flow->f.type != FLOW_PING4 && flow->f.type != FLOW_PING6)
+	flow = flow_at(ref.data, FLOW_PING4);
+	if (!flow)
+		flow = flow_at(ref.data, FLOW_PING6);
+	if (!flow || flow->ping.sock != ref.fd)
 		return;
 
 	for (i = 0; i < ICMP_READ_ROUNDS; i++) {

@@ -1573,13 +1573,12 @@ int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now)
 {
+	union flow *flow = flow_at(ref.data, FLOW_TCP);
 	struct tcp_conn *conn;
 
-	if (ref.data >= FLOW_MAX || flowtab[ref.data].f.type != FLOW_TCP)
+	if (!flow || flow->tcp.sock != ref.fd)
 		return;
-	conn = &flowtab[ref.data].tcp;
-	if (conn->sock != ref.fd)
-		return;
+	conn = &flow->tcp;
 
 	if (events & EPOLLERR) {
 		int e = 0;
@@ -1762,14 +1761,14 @@ bool tcp_tap_blocked(void)
  */
 void tcp_tap_resume(struct ctx *c, const struct timespec *now)
 {
-	unsigned int i;
+	union flow *flow;
 
-	for (i = 0; i < flow_high && tcp_tap_blocked_count &&
-		    !tap_backlogged(); i++) {
-		struct tcp_conn *conn = &flowtab[i].tcp;
+	flow_foreach(flow, FLOW_TCP) {
+		struct tcp_conn *conn = &flow->tcp;
 
-		if (conn->f.type != FLOW_TCP ||
-		    !(conn->flags & TCP_F_TAP_BLOCKED))
+		if (!tcp_tap_blocked_count || tap_backlogged())
+			break;
+		if (!(conn->flags & TCP_F_TAP_BLOCKED))
 			continue;
 		conn->flags &= (uint16_t)~TCP_F_TAP_BLOCKED;
 		tcp_tap_blocked_count--;
@@ -1788,15 +1787,15 @@ void tcp_tap_resume(struct ctx *c, const struct timespec *now)
 void tcp_timer(struct ctx *c, const struct timespec *now)
 {
 	int64_t ms = now_ms(now);
-	unsigned int i;
+	union flow *flow;
 
 	if (!tcp_timers_armed)
 		return;
 
-	for (i = 0; i < flow_high; i++) {
-		struct tcp_conn *conn = &flowtab[i].tcp;
+	flow_foreach(flow, FLOW_TCP) {
+		struct tcp_conn *conn = &flow->tcp;
 
-		if (conn->f.type != FLOW_TCP || !conn->ts_rto)
+		if (!conn->ts_rto)
 			continue;
 
 		if (conn->state == TCPS_CONNECTING) {
