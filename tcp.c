@@ -726,12 +726,16 @@ static void tcp_syn_ack_to_tap(struct ctx *c, struct tcp_conn *conn,
  * @th:		TCP header of the SYN
  * @o:		Its options
  * @now:	Current time
+ *
+ * Return: the new connection, NULL if none could be opened or it was reset
+ *	   at once (and freed): the caller answers the SYN with a RST
  */
-static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
-			      sa_family_t af, const void *daddr,
-			      const struct tcphdr *th,
-			      const struct tcp_opts *o,
-			      const struct timespec *now)
+static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
+					  const struct flow_key *key,
+					  sa_family_t af, const void *daddr,
+					  const struct tcphdr *th,
+					  const struct tcp_opts *o,
+					  const struct timespec *now)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP };
 	union sockaddr_inany to;
@@ -742,13 +746,13 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 	int s;
 
 	if (c->no_tcp)
-		return;
+		return NULL;
 
 	flow = flow_alloc();
 	if (!flow) {
 		warn_ratelimit("Flow table full: refusing a TCP connection "
 			       "from the guest");
-		return;		/* Caller answers with RST */
+		return NULL;
 	}
 	conn = &flow->tcp;
 	conn->f.type = FLOW_TCP;
@@ -762,7 +766,7 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 	if (s < 0) {
 		warn_ratelimit("TCP: can't open socket: %s", strerror(errno));
 		flow_free(flow);
-		return;
+		return NULL;
 	}
 	conn->sock = s;
 	if (!to_lo)
@@ -785,7 +789,7 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 	if (flow_hash_insert(flow)) {
 		close(s);
 		flow_free(flow);
-		return;
+		return NULL;
 	}
 
 	ref.fd = s;
@@ -798,7 +802,7 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
 			err_perror("TCP: can't add socket to epoll");
 			tcp_conn_close(c, conn, false);
-			return;
+			return NULL;
 		}
 	}
 
@@ -810,7 +814,9 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 	} else if (errno != EINPROGRESS) {
 		debug("TCP: connect() failed at once: %s", strerror(errno));
 		tcp_conn_reset(c, conn);
+		return NULL;
 	}
+	return conn;
 }
 
 /**
@@ -889,8 +895,10 @@ static uint32_t tcp_resend_room(const struct tcp_conn *conn)
  * @c:		Execution context
  * @conn:	Connection
  * @now:	Current time
+ *
+ * Return: true if the connection was reset and freed: @conn is gone
  */
-static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
+static bool tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 			    const struct timespec *now)
 {
 	struct iovec iov[TCP_READ_FRAMES_MAX + 1];
@@ -903,7 +911,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 
 	if (conn->state != TCPS_ESTABLISHED ||
 	    (conn->flags & TCP_F_TAP_FIN_SENT))
-		return;
+		return false;
 
 	if (tap_backlogged()) {
 		/* passt: the guest's socket is full, wait for it to drain
@@ -913,7 +921,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 			tcp_tap_blocked_count++;
 		conn->flags |= TCP_F_TAP_BLOCKED;
 		tcp_epoll_set(c, conn, EPOLLRDHUP | tcp_epollout(conn));
-		return;
+		return false;
 	}
 
 	in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
@@ -930,7 +938,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 			conn->flags |= TCP_F_ZERO_WND;
 			tcp_timer_arm(conn, now);
 		}
-		return;
+		return false;
 	}
 	conn->flags &= (uint16_t)~TCP_F_ZERO_WND;
 	avail = MIN(wnd - in_flight, room);
@@ -938,12 +946,12 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	nframes = (unsigned int)MIN((avail + mss - 1) / mss,
 				    (uint32_t)TCP_READ_FRAMES_MAX);
 	if (!nframes)
-		return;
+		return false;
 
 	if (!tcp_peek_off_ok && in_flight) {
 		if (in_flight > sizeof(tcp_discard)) {
 			tcp_conn_reset(c, conn);
-			return;
+			return true;
 		}
 		iov[0].iov_base = tcp_discard;
 		iov[0].iov_len = in_flight;
@@ -968,13 +976,13 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 		tap_frames_put(nframes);
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			tcp_epoll_drained(c, conn);
-			return;
+			return false;
 		}
 		if (errno == EINTR)
-			return;
+			return false;
 		debug("TCP: socket error on read: %s", strerror(errno));
 		tcp_conn_reset(c, conn);
-		return;
+		return true;
 	}
 	if (skip_iov) {
 		if ((size_t)n <= in_flight)
@@ -996,7 +1004,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 		} else {
 			tcp_epoll_drained(c, conn);
 		}
-		return;
+		return false;
 	}
 
 	tcp_wnd_update(c, conn);
@@ -1020,6 +1028,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 
 	if (!conn->ts_rto)
 		tcp_timer_arm(conn, now);
+	return false;
 }
 
 /**
@@ -1139,8 +1148,11 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
  * collected): what the socket doesn't take is taken back, and the guest
  * will send it again.
  *
+ * The batch only ever holds data of the connection tcp_tap_handler() is
+ * handling segments of: it flushes the batch before it returns.
+ *
  * Return: 0 if all was written, 1 if the socket took less, -1 if the
- *	   connection was reset
+ *	   connection was reset, and freed
  */
 static int tcp_wbatch_flush(struct ctx *c)
 {
@@ -1309,8 +1321,10 @@ static bool tcp_ooo_drain(const struct ctx *c, struct tcp_conn *conn)
  * @th:		TCP header
  * @payload:	Payload
  * @plen:	Payload length
+ *
+ * Return: true if the connection was reset on a write error, and freed
  */
-static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
+static bool tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 			      const struct tcphdr *th, const uint8_t *payload,
 			      size_t plen)
 {
@@ -1322,12 +1336,12 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 		/* Keepalive probe: one below what we expect, answer it */
 		if (SEQ_LT(seq, conn->seq_from_tap))
 			conn->flags |= TCP_F_ACK_DUE;
-		return;
+		return false;
 	}
 	if (conn->flags & TCP_F_TAP_FIN_RCVD) {
 		/* Nothing can follow a FIN: just acknowledge again */
 		conn->flags |= TCP_F_ACK_DUE;
-		return;
+		return false;
 	}
 
 	if (SEQ_GT(seq, conn->seq_from_tap)) {
@@ -1336,7 +1350,7 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 		 */
 		tcp_ooo_keep(conn, seq, payload, plen, fin);
 		conn->flags |= TCP_F_ACK_DUE;
-		return;
+		return false;
 	}
 	if (SEQ_LT(seq, conn->seq_from_tap)) {
 		skip = conn->seq_from_tap - seq;
@@ -1344,14 +1358,14 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 		    (skip == plen && fin && !plen)) {
 			/* All old (or a keepalive probe): acknowledge */
 			conn->flags |= TCP_F_ACK_DUE;
-			return;
+			return false;
 		}
 	}
 
 	if (plen > skip) {
 		if (tcp_wbatch_conn != conn || tcp_wbatch_n == TCP_WBATCH_MAX) {
 			if (tcp_wbatch_flush(c) < 0)
-				return;
+				return true;
 		}
 		tcp_wbatch_conn = conn;
 		tcp_wbatch[tcp_wbatch_n].iov_base =
@@ -1366,7 +1380,7 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 			int rc = tcp_wbatch_flush(c);
 
 			if (rc < 0)
-				return;
+				return true;
 			if (rc)
 				fin = false;
 			else if (!fin)
@@ -1379,11 +1393,12 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 		int rc = tcp_wbatch_flush(c);
 
 		if (rc < 0)
-			return;
+			return true;
 		if (!rc)
 			tcp_fin_from_tap(conn);
 	}
 	conn->flags |= TCP_F_ACK_DUE;
+	return false;
 }
 
 /**
@@ -1395,13 +1410,14 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
  * @p:		Pool of segments of one four-tuple
  * @idx:	Index of the segment in @p
  * @now:	Current time
+ * @due:	Set to the connection if data or an ACK to the guest may be
+ *		due, left alone otherwise
  *
- * Return: connection with data or an ACK possibly due, NULL if none
+ * Return: true if the segment's connection was freed
  */
-static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
-				    const void *saddr, const void *daddr,
-				    const struct pool *p, size_t idx,
-				    const struct timespec *now)
+static bool tcp_segment(struct ctx *c, sa_family_t af, const void *saddr,
+			const void *daddr, const struct pool *p, size_t idx,
+			const struct timespec *now, struct tcp_conn **due)
 {
 	const struct tcphdr *th;
 	const uint8_t *payload;
@@ -1413,18 +1429,18 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 
 	th = packet_get_hdr(p, idx, 0, struct tcphdr);
 	if (!th)
-		return NULL;
+		return false;
 	len = packet_len(p, idx);
 	hlen = (size_t)th->doff * 4;
 	if (hlen < sizeof(*th) || hlen > len)
-		return NULL;
+		return false;
 	plen = len - hlen;
 	payload = packet_get(p, idx, hlen, plen, NULL);
 	if (!payload && plen)
-		return NULL;
+		return false;
 	if (tcp_opts_parse(p, idx, hlen, &o)) {
 		debug_ratelimit("TCP: malformed options from guest, dropped");
-		return NULL;
+		return false;
 	}
 
 	flow_key_set(&key, af, saddr, daddr, ntohs(th->source),
@@ -1432,13 +1448,11 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 	flow = flow_lookup(&key);
 
 	if (!flow) {
-		if (th->syn && !th->ack && !th->rst && !th->fin) {
-			tcp_conn_from_tap(c, &key, af, daddr, th, &o, now);
-			if (flow_lookup(&key))
-				return NULL;
-		}
+		if (th->syn && !th->ack && !th->rst && !th->fin &&
+		    tcp_conn_from_tap(c, &key, af, daddr, th, &o, now))
+			return false;
 		tcp_rst_no_conn(c, af, saddr, daddr, th, plen);
-		return NULL;
+		return false;
 	}
 
 	conn = &flow->tcp;
@@ -1451,22 +1465,24 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 		if (conn->state == TCPS_SYN_SENT ||
 		    (SEQ_GE(seq, conn->seq_from_tap) &&
 		     SEQ_LE(seq, conn->seq_from_tap +
-				 MAX(conn->wnd_to_tap, 1U))))
+				 MAX(conn->wnd_to_tap, 1U)))) {
 			tcp_conn_close(c, conn, true);
-		return NULL;
+			return true;
+		}
+		return false;
 	}
 
 	switch (conn->state) {
 	case TCPS_CONNECTING:
-		return NULL;	/* SYN sent again: we're still connecting */
+		return false;	/* SYN sent again: we're still connecting */
 	case TCPS_SYN_ACK_SENT:
 		if (th->syn && !th->ack) {
 			tcp_send_ctl(c, conn, TH_SYN | TH_ACK,
 				     conn->seq_init_to_tap);
-			return NULL;
+			return false;
 		}
 		if (!th->ack || ntohl(th->ack_seq) != conn->seq_init_to_tap + 1)
-			return NULL;
+			return false;
 		conn->state = TCPS_ESTABLISHED;
 		conn->seq_ack_from_tap = conn->seq_init_to_tap + 1;
 		conn->retrans = 0;
@@ -1476,7 +1492,7 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 	case TCPS_SYN_SENT:
 		if (!th->syn || !th->ack ||
 		    ntohl(th->ack_seq) != conn->seq_init_to_tap + 1)
-			return NULL;
+			return false;
 		conn->seq_from_tap = ntohl(th->seq) + 1;
 		conn->mss = (uint16_t)MIN(o.mss ? o.mss : TCP_MSS_GUEST_DEFAULT,
 					  tcp_mss_ours(c, af));
@@ -1494,7 +1510,8 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 		tcp_timer_disarm(conn);
 		tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
 		tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP);
-		return conn;
+		*due = conn;
+		return false;
 	default:
 		break;
 	}
@@ -1505,19 +1522,17 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 		 */
 		if (th->ack) {
 			conn->flags |= TCP_F_ACK_DUE;
-			return conn;
+			*due = conn;
 		}
-		return NULL;	/* Old SYN: ignore */
+		return false;	/* Otherwise an old SYN: ignore */
 	}
 
 	tcp_ack_from_tap(c, conn, th, plen, now);
-	tcp_data_from_tap(c, conn, th, payload, plen);
-	if (!flow_lookup(&key))
-		return NULL;	/* Reset on error */
-
-	if (tcp_check_done(c, conn))
-		return NULL;
-	return conn;
+	if (tcp_data_from_tap(c, conn, th, payload, plen) ||
+	    tcp_check_done(c, conn))
+		return true;
+	*due = conn;
+	return false;
 }
 
 /**
@@ -1532,6 +1547,10 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
  * Segments are handled in order; then the data the guest's
  * acknowledgements made room for is sent, and one ACK covers the run.
  *
+ * All segments have the same four-tuple, so they all find the same
+ * connection, or, once a segment frees it, none, until a SYN opens a new
+ * one: @conn is always that connection or NULL.
+ *
  * Return: number of segments consumed (all)
  */
 int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
@@ -1539,25 +1558,17 @@ int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		    const struct timespec *now)
 {
 	struct tcp_conn *conn = NULL;
-	struct flow_key key;
 	size_t i;
 
 	for (i = 0; i < p->count; i++) {
-		struct tcp_conn *seg = tcp_segment(c, af, saddr, daddr, p, i,
-						   now);
-
-		if (seg)
-			conn = seg;
+		if (tcp_segment(c, af, saddr, daddr, p, i, now, &conn))
+			conn = NULL;
 	}
 	if (tcp_wbatch_flush(c) < 0 || !conn)
 		return (int)p->count;
 
-	/* A later segment may have freed it (and zeroed it): check by key */
-	key = conn->f.key;
-	if (flow_lookup(&key) != (union flow *)conn)
+	if (tcp_data_to_tap(c, conn, now))
 		return (int)p->count;
-
-	tcp_data_to_tap(c, conn, now);
 	if (conn->flags & TCP_F_ACK_DUE)
 		tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
 	return (int)p->count;
@@ -1622,11 +1633,10 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		conn->flags |= TCP_F_SOCK_EOF;
 
 	if (conn->state == TCPS_ESTABLISHED &&
-	    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)))
-		tcp_data_to_tap(c, conn, now);
-
-	if (flow_lookup(&conn->f.key) != (union flow *)conn)
+	    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) &&
+	    tcp_data_to_tap(c, conn, now))
 		return;		/* Reset on the way */
+
 	if (events & EPOLLHUP)
 		tcp_epoll_off(c, conn);
 	else
