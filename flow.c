@@ -29,6 +29,7 @@
 #include "flow.h"
 #include "icmp.h"
 #include "log.h"
+#include "tcp.h"
 #include "udp.h"
 
 static union flow flowtab[FLOW_MAX];
@@ -327,24 +328,43 @@ void flow_hash_remove(const union flow *flow)
 }
 
 /**
- * flow_timer() - Expire idle ping and UDP flows, in one pass over the table
+ * flow_timer() - Timers of every flow, in one pass over the table
  * @c:		Execution context
  * @now:	Current time
+ * @expire:	Housekeeping is due (every TIMER_INTERVAL_MS): close idle
+ *		ping and UDP flows
+ *
+ * Called every TCP_TIMER_MS while tcp_timer_pending(), and at least every
+ * TIMER_INTERVAL_MS: TCP connections need the finer period for their
+ * retransmissions, and only while some connection armed its timer; the
+ * idle timeouts of ping and UDP flows are counted in seconds. There's no
+ * pass over the table if neither is due. Each protocol's timer may free
+ * the flow it's given: the scan goes on with the next entry.
  */
-void flow_timer(struct ctx *c, const struct timespec *now)
+void flow_timer(struct ctx *c, const struct timespec *now, bool expire)
 {
+	bool tcp = tcp_timer_pending();
 	unsigned int i;
+
+	if (!tcp && !expire)
+		return;
 
 	for (i = 0; i < flow_high; i++) {
 		union flow *flow = &flowtab[i];
 
 		switch (flow->f.type) {
+		case FLOW_TCP:
+			if (tcp)
+				tcp_flow_timer(c, &flow->tcp, now);
+			break;
 		case FLOW_PING4:
 		case FLOW_PING6:
-			icmp_flow_timer(c, flow, now);
+			if (expire)
+				icmp_flow_timer(c, flow, now);
 			break;
 		case FLOW_UDP:
-			udp_flow_timer(c, &flow->udp, now);
+			if (expire)
+				udp_flow_timer(c, &flow->udp, now);
 			break;
 		default:
 			break;

@@ -7,6 +7,7 @@
 #define FLOW_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -91,7 +92,7 @@ union flow {
 
 void flow_init(void);
 struct ctx;
-void flow_timer(struct ctx *c, const struct timespec *now);
+void flow_timer(struct ctx *c, const struct timespec *now, bool expire);
 union flow *flow_alloc(void);
 void flow_free(union flow *flow);
 unsigned int flow_idx(const union flow *flow);

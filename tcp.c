@@ -72,10 +72,11 @@
  *
  * Timers
  * ------
- * tcp_timer() runs every TCP_TIMER_MS while some connection waits for
- * something: an acknowledgement of data, SYN or FIN (retransmission with
- * back-off, then a reset after TCP_MAX_RETRANS tries), or a connect() that
- * takes too long.
+ * While some connection waits for something, an acknowledgement of data,
+ * SYN or FIN (retransmission with back-off, then a reset after
+ * TCP_MAX_RETRANS tries), or a connect() that takes too long, the flow
+ * table's timer, flow_timer(), runs every TCP_TIMER_MS and calls
+ * tcp_flow_timer() for each connection.
  */
 
 #include <arpa/inet.h>
@@ -335,7 +336,7 @@ static void tcp_timer_disarm(struct tcp_conn *conn)
 /**
  * tcp_timer_pending() - Does any connection need the timer soon?
  *
- * Return: true if tcp_timer() should run every TCP_TIMER_MS
+ * Return: true if flow_timer() should run every TCP_TIMER_MS for TCP
  */
 bool tcp_timer_pending(void)
 {
@@ -1790,80 +1791,76 @@ void tcp_tap_resume(struct ctx *c, const struct timespec *now)
 }
 
 /**
- * tcp_timer() - Retransmissions and timeouts
+ * tcp_flow_timer() - Retransmissions and timeouts of a connection, called
+ *		      from flow_timer() every TCP_TIMER_MS while
+ *		      tcp_timer_pending()
  * @c:		Execution context
+ * @conn:	Connection
  * @now:	Current time
+ *
+ * Return: true if the connection was reset, and freed
  */
-void tcp_timer(struct ctx *c, const struct timespec *now)
+bool tcp_flow_timer(struct ctx *c, struct tcp_conn *conn,
+		    const struct timespec *now)
 {
 	int64_t ms = now_ms(now);
-	union flow *flow;
 
-	if (!tcp_timers_armed)
-		return;
+	if (!conn->ts_rto)
+		return false;
 
-	flow_foreach(flow, FLOW_TCP) {
-		struct tcp_conn *conn = &flow->tcp;
-
-		if (!conn->ts_rto)
-			continue;
-
-		if (conn->state == TCPS_CONNECTING) {
-			if (ms - conn->ts_rto > TCP_CONNECT_TIMEOUT_S * 1000)
-				tcp_conn_reset(c, conn);
-			continue;
-		}
-
-		if (ms - conn->ts_rto < tcp_rto_ms(conn))
-			continue;
-
-		if (conn->retrans >= TCP_MAX_RETRANS) {
-			debug("TCP: no answer from the guest, resetting");
+	if (conn->state == TCPS_CONNECTING) {
+		if (ms - conn->ts_rto > TCP_CONNECT_TIMEOUT_S * 1000) {
 			tcp_conn_reset(c, conn);
-			continue;
+			return true;
 		}
-		conn->retrans++;
-		conn->ts_rto = ms;
-
-		switch (conn->state) {
-		case TCPS_SYN_ACK_SENT:
-			tcp_send_ctl(c, conn, TH_SYN | TH_ACK,
-				     conn->seq_init_to_tap);
-			break;
-		case TCPS_SYN_SENT:
-			tcp_send_ctl(c, conn, TH_SYN, conn->seq_init_to_tap);
-			break;
-		case TCPS_ESTABLISHED:
-			if (conn->seq_to_tap == conn->seq_ack_from_tap &&
-			    (conn->flags & TCP_F_ZERO_WND) &&
-			    !conn->wnd_from_tap) {
-				/* Window probe: an old sequence number makes
-				 * the guest answer with its current window
-				 */
-				conn->retrans = MIN(conn->retrans, 5);
-				tcp_send_ctl(c, conn, TH_ACK,
-					     conn->seq_to_tap - 1);
-				break;
-			}
-			if (conn->seq_to_tap == conn->seq_ack_from_tap &&
-			    !SEQ_LT(conn->seq_to_tap,
-				    conn->seq_max_to_tap)) {
-				conn->flags &= (uint16_t)~TCP_F_ZERO_WND;
-				tcp_timer_disarm(conn);
-				break;
-			}
-			debug("TCP: retransmission timeout, from %u",
-			      conn->seq_ack_from_tap);
-			tcp_rewind(conn);
-			/* Late duplicates of the old flight: no rewind again */
-			conn->dup_acks = 0;
-			conn->flags |= TCP_F_RECOVERY;
-			tcp_data_to_tap(c, conn, now);
-			break;
-		default:
-			tcp_timer_disarm(conn);
-		}
+		return false;
 	}
+
+	if (ms - conn->ts_rto < tcp_rto_ms(conn))
+		return false;
+
+	if (conn->retrans >= TCP_MAX_RETRANS) {
+		debug("TCP: no answer from the guest, resetting");
+		tcp_conn_reset(c, conn);
+		return true;
+	}
+	conn->retrans++;
+	conn->ts_rto = ms;
+
+	switch (conn->state) {
+	case TCPS_SYN_ACK_SENT:
+		tcp_send_ctl(c, conn, TH_SYN | TH_ACK, conn->seq_init_to_tap);
+		break;
+	case TCPS_SYN_SENT:
+		tcp_send_ctl(c, conn, TH_SYN, conn->seq_init_to_tap);
+		break;
+	case TCPS_ESTABLISHED:
+		if (conn->seq_to_tap == conn->seq_ack_from_tap &&
+		    (conn->flags & TCP_F_ZERO_WND) && !conn->wnd_from_tap) {
+			/* Window probe: an old sequence number makes the
+			 * guest answer with its current window
+			 */
+			conn->retrans = MIN(conn->retrans, 5);
+			tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap - 1);
+			break;
+		}
+		if (conn->seq_to_tap == conn->seq_ack_from_tap &&
+		    !SEQ_LT(conn->seq_to_tap, conn->seq_max_to_tap)) {
+			conn->flags &= (uint16_t)~TCP_F_ZERO_WND;
+			tcp_timer_disarm(conn);
+			break;
+		}
+		debug("TCP: retransmission timeout, from %u",
+		      conn->seq_ack_from_tap);
+		tcp_rewind(conn);
+		/* Late duplicates of the old flight: no rewind again */
+		conn->dup_acks = 0;
+		conn->flags |= TCP_F_RECOVERY;
+		return tcp_data_to_tap(c, conn, now);
+	default:
+		tcp_timer_disarm(conn);
+	}
+	return false;
 }
 
 /**

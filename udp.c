@@ -759,16 +759,21 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
  * @c:		Execution context
  * @uf:		UDP flow
  * @now:	Current time
+ *
+ * Return: true if the flow was closed, and freed
  */
-void udp_flow_timer(struct ctx *c, struct udp_flow *uf,
+bool udp_flow_timer(struct ctx *c, struct udp_flow *uf,
 		    const struct timespec *now)
 {
 	time_t timeout = (uf->flags & UDP_F_TAP_SENT) &&
 			 (uf->flags & UDP_F_SOCK_SENT) ?
 			 UDP_TIMEOUT : UDP_TIMEOUT_ONEWAY;
 
-	if (now->tv_sec - uf->ts > timeout)
-		udp_flow_close(c, uf);
+	if (now->tv_sec - uf->ts <= timeout)
+		return false;
+
+	udp_flow_close(c, uf);
+	return true;
 }
 
 /**
