@@ -29,11 +29,25 @@
  * Data from the guest is written to the socket as it arrives in order,
  * and the guest is acknowledged for what the socket accepted: a full send
  * buffer means a smaller acknowledgement, and the guest retransmits the
- * rest. Out-of-order segments are dropped and answered with a duplicate
- * ACK, so the guest's own fast retransmit fills the gap; no data is passed
- * twice and none is skipped. The window we advertise is the room left in
- * the socket's send buffer; when it is exhausted we wait for the socket to
- * become writable (EPOLLOUT) and then send a window update.
+ * rest. A run of segments of one connection goes to the socket with one
+ * sendmsg(). The window we advertise is the room left in the socket's
+ * send buffer; when it is exhausted we wait for the socket to become
+ * writable (EPOLLOUT) and then send a window update.
+ *
+ * A segment that arrives past a gap (one before it was lost) is answered
+ * with a duplicate ACK, so that the guest's fast retransmit fills the gap,
+ * and is kept meanwhile, if it starts at most TCP_OOO_AHEAD_MAX bytes
+ * ahead, in a static store of slots shared by all connections: many small
+ * ones, for segments of a usual MTU, and a few for segments of any size.
+ * When the segment filling the gap is written, the kept ones it joins up
+ * with are written after it, or once the socket has room again, and our
+ * next ACK covers them all: the guest doesn't send them again. A kept FIN
+ * is passed on once everything before it is written. Each connection
+ * counts the slots it holds: only a connection that holds some looks
+ * through the store for them, to write them, or to give them back when
+ * it's freed. When the store is full, more segments past a gap are
+ * dropped, and the guest sends them again. Either way, no data is passed
+ * twice and none is skipped.
  *
  * Host to guest
  * -------------
@@ -145,7 +159,9 @@ enum tcp_state {
 
 #define TCP_RESEND_SHIFT_MAX	6	/* Up to 64 segments sent again at once */
 
-/* Out-of-order segments from the guest, kept until the gap is filled */
+/* Out-of-order segments from the guest, kept until the gap is filled: the
+ * slots are shared by all connections, each counts those it holds
+ */
 #define TCP_OOO_SMALL		2048	/* Slots for up to 2 KiB (MTU ~1500) */
 #define TCP_OOO_SMALL_SIZE	2048
 #define TCP_OOO_BIG		128	/* Slots for any segment */
@@ -179,9 +195,9 @@ static uint8_t *tcp_ooo_data(int i)
 	return i < TCP_OOO_SMALL ? tcp_ooo_small[i] :
 				   tcp_ooo_big[i - TCP_OOO_SMALL];
 }
-static unsigned int tcp_ooo_count;
+static unsigned int tcp_ooo_count;	/* Slots in use, all connections */
 
-static void tcp_ooo_free(const struct tcp_conn *conn);
+static void tcp_ooo_free(struct tcp_conn *conn);
 
 /* Guest data of one run of segments, written with a single sendmsg() */
 #define TCP_WBATCH_MAX		256
@@ -1210,9 +1226,10 @@ static void tcp_fin_from_tap(struct tcp_conn *conn)
  *
  * Without this, every segment after a lost one would have to be sent
  * again by the guest, one round trip each. Slots are shared by every
- * connection; when they run out, segments are dropped as before.
+ * connection; when they run out, segments are dropped, and the guest sends
+ * them again.
  */
-static void tcp_ooo_keep(const struct tcp_conn *conn, uint32_t seq,
+static void tcp_ooo_keep(struct tcp_conn *conn, uint32_t seq,
 			 const uint8_t *payload, size_t plen, bool fin)
 {
 	uint32_t idx = flow_idx((const union flow *)conn) + 1;
@@ -1242,22 +1259,33 @@ static void tcp_ooo_keep(const struct tcp_conn *conn, uint32_t seq,
 	tcp_ooo[free_slot].len = (uint32_t)plen;
 	tcp_ooo[free_slot].fin = fin;
 	tcp_ooo_count++;
+	conn->ooo_held++;
+}
+
+/**
+ * tcp_ooo_release() - Give a slot of the out-of-order store back
+ * @conn:	Connection holding it
+ * @o:		Slot
+ */
+static void tcp_ooo_release(struct tcp_conn *conn, struct tcp_ooo *o)
+{
+	o->flow = 0;
+	tcp_ooo_count--;
+	conn->ooo_held--;
 }
 
 /**
  * tcp_ooo_free() - Forget the kept segments of a connection
  * @conn:	Connection
  */
-static void tcp_ooo_free(const struct tcp_conn *conn)
+static void tcp_ooo_free(struct tcp_conn *conn)
 {
 	uint32_t idx = flow_idx((const union flow *)conn) + 1;
 	int i;
 
-	for (i = 0; tcp_ooo_count && i < TCP_OOO_SLOTS; i++) {
-		if (tcp_ooo[i].flow == idx) {
-			tcp_ooo[i].flow = 0;
-			tcp_ooo_count--;
-		}
+	for (i = 0; conn->ooo_held && i < TCP_OOO_SLOTS; i++) {
+		if (tcp_ooo[i].flow == idx)
+			tcp_ooo_release(conn, &tcp_ooo[i]);
 	}
 }
 
@@ -1276,7 +1304,7 @@ static bool tcp_ooo_drain(const struct ctx *c, struct tcp_conn *conn)
 	bool progress = true;
 	int i;
 
-	while (progress && tcp_ooo_count) {
+	while (progress && conn->ooo_held) {
 		progress = false;
 		for (i = 0; i < TCP_OOO_SLOTS; i++) {
 			struct tcp_ooo *o = &tcp_ooo[i];
@@ -1291,8 +1319,7 @@ static bool tcp_ooo_drain(const struct ctx *c, struct tcp_conn *conn)
 				/* All old now, or just its FIN is left */
 				bool fin = o->fin && skip == o->len;
 
-				o->flow = 0;
-				tcp_ooo_count--;
+				tcp_ooo_release(conn, o);
 				if (fin)
 					return true;
 				continue;
@@ -1377,7 +1404,7 @@ static bool tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 		conn->seq_from_tap += (uint32_t)(plen - skip);
 
 		/* A FIN, or kept segments to follow, need it written now */
-		if (fin || tcp_ooo_count) {
+		if (fin || conn->ooo_held) {
 			int rc = tcp_wbatch_flush(c);
 
 			if (rc < 0)
@@ -1623,7 +1650,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		/* Room again: write what we kept, send a window update */
 		conn->flags &= (uint16_t)~TCP_F_SOCK_FULL;
 		tcp_epoll_set(c, conn, conn->epoll_events & ~EPOLLOUT);
-		if (tcp_ooo_count && !(conn->flags & TCP_F_TAP_FIN_RCVD) &&
+		if (conn->ooo_held && !(conn->flags & TCP_F_TAP_FIN_RCVD) &&
 		    tcp_ooo_drain(c, conn))
 			tcp_fin_from_tap(conn);
 		tcp_update_sndbuf(conn);

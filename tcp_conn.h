@@ -23,6 +23,7 @@
  * @dup_acks:		Duplicate ACKs seen in a row
  * @resend_shift:	After a rewind: log2 of the segments in flight allowed
  * @mss:		Largest payload of a segment to the guest
+ * @ooo_held:		Slots of the out-of-order store holding our segments
  * @epoll_events:	Events currently requested for @sock
  * @seq_to_tap:		Next sequence number we send to the guest
  * @seq_ack_from_tap:	Oldest sequence number the guest hasn't acknowledged
@@ -49,6 +50,7 @@ struct tcp_conn {
 	uint8_t dup_acks;
 	uint8_t resend_shift;
 	uint16_t mss;
+	uint16_t ooo_held;
 	uint32_t epoll_events;
 	uint32_t seq_to_tap;
 	uint32_t seq_ack_from_tap;
