@@ -13,7 +13,10 @@
  * there are no tombstones and lookups stay short. The hash is SipHash-2-4
  * with a key drawn at start-up, so a guest can't choose keys that collide.
  * Sockets find their flow directly: the flow index is in the epoll
- * reference.
+ * reference, and flow_at() gives the entry only if the index is in the
+ * table and the entry is of the type the caller handles. The table itself
+ * and its bookkeeping are private to this file: scans go through
+ * flow_foreach().
  */
 
 #include <errno.h>
@@ -26,13 +29,14 @@
 #include "flow.h"
 #include "icmp.h"
 #include "log.h"
+#include "tcp.h"
 #include "udp.h"
 
-union flow flowtab[FLOW_MAX];
-unsigned int flow_count;		/* Entries in use */
-unsigned int flow_first_free = FLOW_MAX;	/* Head of the free list */
-unsigned int flow_high;			/* Entries above never used */
-unsigned int flow_limit = FLOW_MAX;	/* Usable entries */
+static union flow flowtab[FLOW_MAX];
+static unsigned int flow_count;			/* Entries in use */
+static unsigned int flow_first_free = FLOW_MAX;	/* Head of the free list */
+static unsigned int flow_high;			/* Entries above never used */
+static unsigned int flow_limit = FLOW_MAX;	/* Usable entries */
 
 /* Hash table: flow index + 1, 0 for an empty bucket */
 static uint32_t flow_hashtab[FLOW_HASH_SIZE];
@@ -158,6 +162,41 @@ void flow_key_set(struct flow_key *key, sa_family_t af, const void *src,
 unsigned int flow_idx(const union flow *flow)
 {
 	return (unsigned int)(flow - flowtab);
+}
+
+/**
+ * flow_at() - The flow at an index, if it is of the expected type
+ * @idx:	Index, from an epoll reference: not trusted to be in range
+ * @type:	Type the caller handles
+ *
+ * Return: flow, NULL if @idx is out of the table or holds another type
+ */
+union flow *flow_at(uint32_t idx, enum flow_type type)
+{
+	if (idx >= FLOW_MAX || flowtab[idx].f.type != type)
+		return NULL;
+	return &flowtab[idx];
+}
+
+/**
+ * flow_next() - The next flow of a type, for scans of the table
+ * @flow:	Flow to start after, NULL to start from the beginning
+ * @type:	Type to find
+ *
+ * Only the part of the table ever used is scanned. @flow may have been
+ * freed since it was returned: the scan goes on from its index.
+ *
+ * Return: flow, NULL if there's none of @type after @flow
+ */
+union flow *flow_next(const union flow *flow, enum flow_type type)
+{
+	unsigned int i = flow ? flow_idx(flow) + 1 : 0;
+
+	for (; i < flow_high; i++) {
+		if (flowtab[i].f.type == type)
+			return &flowtab[i];
+	}
+	return NULL;
 }
 
 /**
@@ -289,24 +328,43 @@ void flow_hash_remove(const union flow *flow)
 }
 
 /**
- * flow_timer() - Expire idle ping and UDP flows, in one pass over the table
+ * flow_timer() - Timers of every flow, in one pass over the table
  * @c:		Execution context
  * @now:	Current time
+ * @expire:	Housekeeping is due (every TIMER_INTERVAL_MS): close idle
+ *		ping and UDP flows
+ *
+ * Called every TCP_TIMER_MS while tcp_timer_pending(), and at least every
+ * TIMER_INTERVAL_MS: TCP connections need the finer period for their
+ * retransmissions, and only while some connection armed its timer; the
+ * idle timeouts of ping and UDP flows are counted in seconds. There's no
+ * pass over the table if neither is due. Each protocol's timer may free
+ * the flow it's given: the scan goes on with the next entry.
  */
-void flow_timer(struct ctx *c, const struct timespec *now)
+void flow_timer(struct ctx *c, const struct timespec *now, bool expire)
 {
+	bool tcp = tcp_timer_pending();
 	unsigned int i;
+
+	if (!tcp && !expire)
+		return;
 
 	for (i = 0; i < flow_high; i++) {
 		union flow *flow = &flowtab[i];
 
 		switch (flow->f.type) {
+		case FLOW_TCP:
+			if (tcp)
+				tcp_flow_timer(c, &flow->tcp, now);
+			break;
 		case FLOW_PING4:
 		case FLOW_PING6:
-			icmp_flow_timer(c, flow, now);
+			if (expire)
+				icmp_flow_timer(c, flow, now);
 			break;
 		case FLOW_UDP:
-			udp_flow_timer(c, &flow->udp, now);
+			if (expire)
+				udp_flow_timer(c, &flow->udp, now);
 			break;
 		default:
 			break;

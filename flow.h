@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/* flow.h - The flow table: the part every flow has in common, the union of
+ * all of them (each protocol's own part is in its header: icmp_flow.h,
+ * tcp_conn.h, tcp_splice_conn.h, udp_flow.h), and the table's interface
+ */
 #ifndef FLOW_H
 #define FLOW_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -59,119 +64,19 @@ struct flow_common {
 	struct flow_key key;
 };
 
-/**
- * struct ping_flow - ICMP or ICMPv6 echo flow
- * @f:		Common fields
- * @sock:	Ping socket
- * @seq:	Last sequence number sent, -1 if none
- * @ts:		Last activity, seconds
- */
-struct ping_flow {
-	struct flow_common f;
-	int sock;
-	int seq;
-	time_t ts;
-};
-
-/**
- * struct tcp_conn - TCP connection translated between tap and a socket
- * @f:			Common fields: key is the guest side 4-tuple
- * @sock:		Host socket
- * @state:		enum tcp_state (tcp.c)
- * @flags:		TCP_F_* (tcp.c)
- * @ws_to_guest:	Window scale we announced: guest shifts our windows
- * @ws_from_guest:	Window scale the guest announced
- * @retrans:		Retransmissions since the last progress
- * @dup_acks:		Duplicate ACKs seen in a row
- * @resend_shift:	After a rewind: log2 of the segments in flight allowed
- * @mss:		Largest payload of a segment to the guest
- * @epoll_events:	Events currently requested for @sock
- * @seq_to_tap:		Next sequence number we send to the guest
- * @seq_ack_from_tap:	Oldest sequence number the guest hasn't acknowledged
- * @seq_from_tap:	Next sequence number expected from the guest
- * @seq_ack_to_tap:	Last acknowledgement number sent to the guest
- * @seq_init_to_tap:	Our initial sequence number
- * @seq_max_to_tap:	End of the data sent to the guest so far: sending
- *			again after a rewind goes up to here
- * @wnd_from_tap:	Guest's receive window, bytes
- * @wnd_max_from_tap:	Largest window the guest advertised, bytes
- * @wnd_to_tap:		Window last advertised to the guest, bytes
- * @sndbuf:		Send buffer size of @sock, bytes (cached)
- * @ts_rto:		Time the retransmission timer started, ms
- * @ts_activity:	Time of the last segment from either side, s
- */
-struct tcp_conn {
-	struct flow_common f;
-	int sock;
-	uint8_t state;
-	uint16_t flags;
-	uint8_t ws_to_guest;
-	uint8_t ws_from_guest;
-	uint8_t retrans;
-	uint8_t dup_acks;
-	uint8_t resend_shift;
-	uint16_t mss;
-	uint32_t epoll_events;
-	uint32_t seq_to_tap;
-	uint32_t seq_ack_from_tap;
-	uint32_t seq_from_tap;
-	uint32_t seq_ack_to_tap;
-	uint32_t seq_init_to_tap;
-	uint32_t seq_max_to_tap;
-	uint32_t wnd_from_tap;
-	uint32_t wnd_max_from_tap;
-	uint32_t wnd_to_tap;
-	uint32_t sndbuf;
-	int64_t ts_rto;
-	time_t ts_activity;
-};
-
-/**
- * struct udp_flow - UDP flow between the guest and a host socket
- * @f:		Common fields: key is the guest side four-tuple
- * @sock:	Socket: our own, connected, or a shared -u listening one
- * @shared:	Spliced flows: the bound socket on the peer's side
- * @flags:	UDP_F_* (udp.c)
- * @peer:	Peer on the side of the shared socket
- * @ts:		Last datagram either way, seconds
- */
-struct udp_flow {
-	struct flow_common f;
-	int sock;
-	int shared;
-	uint8_t flags;
-	union {
-		struct sockaddr_in sa4;
-		struct sockaddr_in6 sa6;
-	} peer;
-	time_t ts;
-};
-
-/**
- * struct tcp_splice_conn - Two connected sockets joined with splice(2)
- * @f:		Common fields (the key is unused: no lookups by tuple)
- * @s:		Sockets: [0] accepted, [1] the one we connected
- * @pipe:	Pipes: [0] carries data from s[0] to s[1], [1] the reverse
- * @pending:	Bytes in each pipe
- * @flags:	SPLICE_F_* (tcp_splice.c)
- * @events:	epoll events requested for each socket
- * @pipe_size:	Capacity of each pipe, bytes
- */
-struct tcp_splice_conn {
-	struct flow_common f;
-	int s[2];
-	int pipe[2][2];
-	uint32_t pending[2];
-	uint32_t pipe_size[2];
-	uint16_t flags;
-	uint32_t events[2];
-};
+#include "icmp_flow.h"
+#include "tcp_conn.h"
+#include "tcp_splice_conn.h"
+#include "udp_flow.h"
 
 /**
  * union flow - An entry of the flow table
  * @f:		Common fields
  * @ping:	Ping flow
- * @next_free:	Free entries: index of the next free one
+ * @tcp:	TCP connection over the tap
+ * @udp:	UDP flow
+ * @splice:	Spliced TCP connection
+ * @free:	Free entries: type FLOW_TYPE_NONE, index of the next free one
  */
 union flow {
 	struct flow_common f;
@@ -185,18 +90,26 @@ union flow {
 	} free;
 };
 
-extern union flow flowtab[FLOW_MAX];
-extern unsigned int flow_count;
-extern unsigned int flow_first_free;
-extern unsigned int flow_high;
-extern unsigned int flow_limit;
-
 void flow_init(void);
 struct ctx;
-void flow_timer(struct ctx *c, const struct timespec *now);
+void flow_timer(struct ctx *c, const struct timespec *now, bool expire);
 union flow *flow_alloc(void);
 void flow_free(union flow *flow);
 unsigned int flow_idx(const union flow *flow);
+union flow *flow_at(uint32_t idx, enum flow_type type);
+union flow *flow_next(const union flow *flow, enum flow_type type);
+
+/**
+ * flow_foreach() - Loop over the flows of one type in the table
+ * @flow:	Cursor, union flow *
+ * @type:	enum flow_type
+ *
+ * The body may free the flow at the cursor: the scan goes on after it.
+ */
+#define flow_foreach(flow, type)					\
+	for ((flow) = flow_next(NULL, (type)); (flow);			\
+	     (flow) = flow_next((flow), (type)))
+
 int flow_hash_insert(union flow *flow);
 void flow_hash_remove(const union flow *flow);
 union flow *flow_lookup(const struct flow_key *key);

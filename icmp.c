@@ -189,10 +189,10 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 	union flow *flow;
 	int i;
 
-	if (ref.data >= FLOW_MAX)
-		return;
-	flow = &flowtab[ref.data];
-	if (flow->f.type != FLOW_PING4 && flow->f.type != FLOW_PING6)
+	flow = flow_at(ref.data, FLOW_PING4);
+	if (!flow)
+		flow = flow_at(ref.data, FLOW_PING6);
+	if (!flow || flow->ping.sock != ref.fd)
 		return;
 
 	for (i = 0; i < ICMP_READ_ROUNDS; i++) {
@@ -227,12 +227,16 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
  * @c:		Execution context
  * @flow:	Ping flow
  * @now:	Current time
+ *
+ * Return: true if the flow was closed, and freed
  */
-void icmp_flow_timer(struct ctx *c, union flow *flow,
+bool icmp_flow_timer(struct ctx *c, union flow *flow,
 		     const struct timespec *now)
 {
-	if (now->tv_sec - flow->ping.ts > ICMP_ECHO_TIMEOUT) {
-		debug("Ping flow %u: idle, closed", flow_idx(flow));
-		icmp_flow_close(c, flow);
-	}
+	if (now->tv_sec - flow->ping.ts <= ICMP_ECHO_TIMEOUT)
+		return false;
+
+	debug("Ping flow %u: idle, closed", flow_idx(flow));
+	icmp_flow_close(c, flow);
+	return true;
 }

@@ -2,6 +2,7 @@
 #ifndef ICMP_H
 #define ICMP_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -16,7 +17,7 @@ int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 		       const struct timespec *now);
 union flow;
-void icmp_flow_timer(struct ctx *c, union flow *flow,
+bool icmp_flow_timer(struct ctx *c, union flow *flow,
 		     const struct timespec *now);
 
 #endif /* ICMP_H */

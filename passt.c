@@ -8,7 +8,9 @@
  * the one epoll loop. Every descriptor in the epoll set carries a union
  * epoll_ref whose type picks the handler: dispatch is a switch, never a
  * search. Housekeeping runs from a periodic timer, folded into the
- * epoll_wait() timeout. Frames for the guest are queued by the handlers and
+ * epoll_wait() timeout, and so do the timers of the flow table: every
+ * TCP_TIMER_MS while a TCP connection needs it, and with housekeeping to
+ * close idle flows. Frames for the guest are queued by the handlers and
  * flushed once at the end of every iteration.
  *
  * SIGTERM, SIGINT and SIGHUP are read from a signalfd in the same epoll
@@ -204,7 +206,6 @@ static void timer_handler(struct ctx *c, const struct timespec *now)
 	}
 	if (c->ifi6 && !c->no_ndp && !c->no_ra)
 		ndp_timer(c, now);
-	flow_timer(c, now);
 
 	debug_ratelimit("tap: %llu frames in, %llu out, %llu dropped in, "
 			"%llu dropped out",
@@ -224,7 +225,7 @@ static void timer_handler(struct ctx *c, const struct timespec *now)
 int main(int argc, char **argv)
 {
 	struct epoll_event events[EPOLL_EVENTS];
-	struct timespec now, last_timer, last_tcp_timer;
+	struct timespec now, last_timer, last_flow_timer;
 	struct conf_result r = { 0 };
 	struct ctx *c = &ctx;
 	char argv0[PATH_MAX];
@@ -288,8 +289,9 @@ int main(int argc, char **argv)
 		pasta_release_child(c);
 
 	clock_gettime(CLOCK_MONOTONIC, &last_timer);
-	last_tcp_timer = last_timer;
+	last_flow_timer = last_timer;
 	for (;;) {
+		bool housekeeping;
 		long elapsed;
 		int i, n, timeout;
 
@@ -299,7 +301,7 @@ int main(int argc, char **argv)
 			  (int)(TIMER_INTERVAL_MS - elapsed);
 		if (tcp_timer_pending()) {
 			long t = TCP_TIMER_MS -
-				 timespec_diff_ms(&now, &last_tcp_timer);
+				 timespec_diff_ms(&now, &last_flow_timer);
 
 			timeout = MIN(timeout, (int)MAX(t, 0L));
 		}
@@ -364,11 +366,14 @@ int main(int argc, char **argv)
 			}
 		}
 
-		if (timespec_diff_ms(&now, &last_tcp_timer) >= TCP_TIMER_MS) {
-			tcp_timer(c, &now);
-			last_tcp_timer = now;
+		housekeeping = timespec_diff_ms(&now, &last_timer) >=
+			       TIMER_INTERVAL_MS;
+		if (housekeeping || timespec_diff_ms(&now, &last_flow_timer) >=
+				    TCP_TIMER_MS) {
+			flow_timer(c, &now, housekeeping);
+			last_flow_timer = now;
 		}
-		if (timespec_diff_ms(&now, &last_timer) >= TIMER_INTERVAL_MS) {
+		if (housekeeping) {
 			timer_handler(c, &now);
 			last_timer = now;
 		}

@@ -29,11 +29,25 @@
  * Data from the guest is written to the socket as it arrives in order,
  * and the guest is acknowledged for what the socket accepted: a full send
  * buffer means a smaller acknowledgement, and the guest retransmits the
- * rest. Out-of-order segments are dropped and answered with a duplicate
- * ACK, so the guest's own fast retransmit fills the gap; no data is passed
- * twice and none is skipped. The window we advertise is the room left in
- * the socket's send buffer; when it is exhausted we wait for the socket to
- * become writable (EPOLLOUT) and then send a window update.
+ * rest. A run of segments of one connection goes to the socket with one
+ * sendmsg(). The window we advertise is the room left in the socket's
+ * send buffer; when it is exhausted we wait for the socket to become
+ * writable (EPOLLOUT) and then send a window update.
+ *
+ * A segment that arrives past a gap (one before it was lost) is answered
+ * with a duplicate ACK, so that the guest's fast retransmit fills the gap,
+ * and is kept meanwhile, if it starts at most TCP_OOO_AHEAD_MAX bytes
+ * ahead, in a static store of slots shared by all connections: many small
+ * ones, for segments of a usual MTU, and a few for segments of any size.
+ * When the segment filling the gap is written, the kept ones it joins up
+ * with are written after it, or once the socket has room again, and our
+ * next ACK covers them all: the guest doesn't send them again. A kept FIN
+ * is passed on once everything before it is written. Each connection
+ * counts the slots it holds: only a connection that holds some looks
+ * through the store for them, to write them, or to give them back when
+ * it's freed. When the store is full, more segments past a gap are
+ * dropped, and the guest sends them again. Either way, no data is passed
+ * twice and none is skipped.
  *
  * Host to guest
  * -------------
@@ -72,10 +86,11 @@
  *
  * Timers
  * ------
- * tcp_timer() runs every TCP_TIMER_MS while some connection waits for
- * something: an acknowledgement of data, SYN or FIN (retransmission with
- * back-off, then a reset after TCP_MAX_RETRANS tries), or a connect() that
- * takes too long.
+ * While some connection waits for something, an acknowledgement of data,
+ * SYN or FIN (retransmission with back-off, then a reset after
+ * TCP_MAX_RETRANS tries), or a connect() that takes too long, the flow
+ * table's timer, flow_timer(), runs every TCP_TIMER_MS and calls
+ * tcp_flow_timer() for each connection.
  */
 
 #include <arpa/inet.h>
@@ -144,7 +159,9 @@ enum tcp_state {
 
 #define TCP_RESEND_SHIFT_MAX	6	/* Up to 64 segments sent again at once */
 
-/* Out-of-order segments from the guest, kept until the gap is filled */
+/* Out-of-order segments from the guest, kept until the gap is filled: the
+ * slots are shared by all connections, each counts those it holds
+ */
 #define TCP_OOO_SMALL		2048	/* Slots for up to 2 KiB (MTU ~1500) */
 #define TCP_OOO_SMALL_SIZE	2048
 #define TCP_OOO_BIG		128	/* Slots for any segment */
@@ -178,9 +195,9 @@ static uint8_t *tcp_ooo_data(int i)
 	return i < TCP_OOO_SMALL ? tcp_ooo_small[i] :
 				   tcp_ooo_big[i - TCP_OOO_SMALL];
 }
-static unsigned int tcp_ooo_count;
+static unsigned int tcp_ooo_count;	/* Slots in use, all connections */
 
-static void tcp_ooo_free(const struct tcp_conn *conn);
+static void tcp_ooo_free(struct tcp_conn *conn);
 
 /* Guest data of one run of segments, written with a single sendmsg() */
 #define TCP_WBATCH_MAX		256
@@ -335,7 +352,7 @@ static void tcp_timer_disarm(struct tcp_conn *conn)
 /**
  * tcp_timer_pending() - Does any connection need the timer soon?
  *
- * Return: true if tcp_timer() should run every TCP_TIMER_MS
+ * Return: true if flow_timer() should run every TCP_TIMER_MS for TCP
  */
 bool tcp_timer_pending(void)
 {
@@ -726,12 +743,16 @@ static void tcp_syn_ack_to_tap(struct ctx *c, struct tcp_conn *conn,
  * @th:		TCP header of the SYN
  * @o:		Its options
  * @now:	Current time
+ *
+ * Return: the new connection, NULL if none could be opened or it was reset
+ *	   at once (and freed): the caller answers the SYN with a RST
  */
-static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
-			      sa_family_t af, const void *daddr,
-			      const struct tcphdr *th,
-			      const struct tcp_opts *o,
-			      const struct timespec *now)
+static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
+					  const struct flow_key *key,
+					  sa_family_t af, const void *daddr,
+					  const struct tcphdr *th,
+					  const struct tcp_opts *o,
+					  const struct timespec *now)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP };
 	union sockaddr_inany to;
@@ -742,13 +763,13 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 	int s;
 
 	if (c->no_tcp)
-		return;
+		return NULL;
 
 	flow = flow_alloc();
 	if (!flow) {
 		warn_ratelimit("Flow table full: refusing a TCP connection "
 			       "from the guest");
-		return;		/* Caller answers with RST */
+		return NULL;
 	}
 	conn = &flow->tcp;
 	conn->f.type = FLOW_TCP;
@@ -762,7 +783,7 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 	if (s < 0) {
 		warn_ratelimit("TCP: can't open socket: %s", strerror(errno));
 		flow_free(flow);
-		return;
+		return NULL;
 	}
 	conn->sock = s;
 	if (!to_lo)
@@ -785,7 +806,7 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 	if (flow_hash_insert(flow)) {
 		close(s);
 		flow_free(flow);
-		return;
+		return NULL;
 	}
 
 	ref.fd = s;
@@ -798,7 +819,7 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
 			err_perror("TCP: can't add socket to epoll");
 			tcp_conn_close(c, conn, false);
-			return;
+			return NULL;
 		}
 	}
 
@@ -810,7 +831,9 @@ static void tcp_conn_from_tap(struct ctx *c, const struct flow_key *key,
 	} else if (errno != EINPROGRESS) {
 		debug("TCP: connect() failed at once: %s", strerror(errno));
 		tcp_conn_reset(c, conn);
+		return NULL;
 	}
+	return conn;
 }
 
 /**
@@ -889,8 +912,10 @@ static uint32_t tcp_resend_room(const struct tcp_conn *conn)
  * @c:		Execution context
  * @conn:	Connection
  * @now:	Current time
+ *
+ * Return: true if the connection was reset and freed: @conn is gone
  */
-static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
+static bool tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 			    const struct timespec *now)
 {
 	struct iovec iov[TCP_READ_FRAMES_MAX + 1];
@@ -903,7 +928,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 
 	if (conn->state != TCPS_ESTABLISHED ||
 	    (conn->flags & TCP_F_TAP_FIN_SENT))
-		return;
+		return false;
 
 	if (tap_backlogged()) {
 		/* passt: the guest's socket is full, wait for it to drain
@@ -913,7 +938,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 			tcp_tap_blocked_count++;
 		conn->flags |= TCP_F_TAP_BLOCKED;
 		tcp_epoll_set(c, conn, EPOLLRDHUP | tcp_epollout(conn));
-		return;
+		return false;
 	}
 
 	in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
@@ -930,7 +955,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 			conn->flags |= TCP_F_ZERO_WND;
 			tcp_timer_arm(conn, now);
 		}
-		return;
+		return false;
 	}
 	conn->flags &= (uint16_t)~TCP_F_ZERO_WND;
 	avail = MIN(wnd - in_flight, room);
@@ -938,12 +963,12 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	nframes = (unsigned int)MIN((avail + mss - 1) / mss,
 				    (uint32_t)TCP_READ_FRAMES_MAX);
 	if (!nframes)
-		return;
+		return false;
 
 	if (!tcp_peek_off_ok && in_flight) {
 		if (in_flight > sizeof(tcp_discard)) {
 			tcp_conn_reset(c, conn);
-			return;
+			return true;
 		}
 		iov[0].iov_base = tcp_discard;
 		iov[0].iov_len = in_flight;
@@ -968,13 +993,13 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 		tap_frames_put(nframes);
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			tcp_epoll_drained(c, conn);
-			return;
+			return false;
 		}
 		if (errno == EINTR)
-			return;
+			return false;
 		debug("TCP: socket error on read: %s", strerror(errno));
 		tcp_conn_reset(c, conn);
-		return;
+		return true;
 	}
 	if (skip_iov) {
 		if ((size_t)n <= in_flight)
@@ -996,7 +1021,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 		} else {
 			tcp_epoll_drained(c, conn);
 		}
-		return;
+		return false;
 	}
 
 	tcp_wnd_update(c, conn);
@@ -1020,6 +1045,7 @@ static void tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 
 	if (!conn->ts_rto)
 		tcp_timer_arm(conn, now);
+	return false;
 }
 
 /**
@@ -1139,8 +1165,11 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
  * collected): what the socket doesn't take is taken back, and the guest
  * will send it again.
  *
+ * The batch only ever holds data of the connection tcp_tap_handler() is
+ * handling segments of: it flushes the batch before it returns.
+ *
  * Return: 0 if all was written, 1 if the socket took less, -1 if the
- *	   connection was reset
+ *	   connection was reset, and freed
  */
 static int tcp_wbatch_flush(struct ctx *c)
 {
@@ -1197,9 +1226,10 @@ static void tcp_fin_from_tap(struct tcp_conn *conn)
  *
  * Without this, every segment after a lost one would have to be sent
  * again by the guest, one round trip each. Slots are shared by every
- * connection; when they run out, segments are dropped as before.
+ * connection; when they run out, segments are dropped, and the guest sends
+ * them again.
  */
-static void tcp_ooo_keep(const struct tcp_conn *conn, uint32_t seq,
+static void tcp_ooo_keep(struct tcp_conn *conn, uint32_t seq,
 			 const uint8_t *payload, size_t plen, bool fin)
 {
 	uint32_t idx = flow_idx((const union flow *)conn) + 1;
@@ -1229,22 +1259,33 @@ static void tcp_ooo_keep(const struct tcp_conn *conn, uint32_t seq,
 	tcp_ooo[free_slot].len = (uint32_t)plen;
 	tcp_ooo[free_slot].fin = fin;
 	tcp_ooo_count++;
+	conn->ooo_held++;
+}
+
+/**
+ * tcp_ooo_release() - Give a slot of the out-of-order store back
+ * @conn:	Connection holding it
+ * @o:		Slot
+ */
+static void tcp_ooo_release(struct tcp_conn *conn, struct tcp_ooo *o)
+{
+	o->flow = 0;
+	tcp_ooo_count--;
+	conn->ooo_held--;
 }
 
 /**
  * tcp_ooo_free() - Forget the kept segments of a connection
  * @conn:	Connection
  */
-static void tcp_ooo_free(const struct tcp_conn *conn)
+static void tcp_ooo_free(struct tcp_conn *conn)
 {
 	uint32_t idx = flow_idx((const union flow *)conn) + 1;
 	int i;
 
-	for (i = 0; tcp_ooo_count && i < TCP_OOO_SLOTS; i++) {
-		if (tcp_ooo[i].flow == idx) {
-			tcp_ooo[i].flow = 0;
-			tcp_ooo_count--;
-		}
+	for (i = 0; conn->ooo_held && i < TCP_OOO_SLOTS; i++) {
+		if (tcp_ooo[i].flow == idx)
+			tcp_ooo_release(conn, &tcp_ooo[i]);
 	}
 }
 
@@ -1263,7 +1304,7 @@ static bool tcp_ooo_drain(const struct ctx *c, struct tcp_conn *conn)
 	bool progress = true;
 	int i;
 
-	while (progress && tcp_ooo_count) {
+	while (progress && conn->ooo_held) {
 		progress = false;
 		for (i = 0; i < TCP_OOO_SLOTS; i++) {
 			struct tcp_ooo *o = &tcp_ooo[i];
@@ -1278,8 +1319,7 @@ static bool tcp_ooo_drain(const struct ctx *c, struct tcp_conn *conn)
 				/* All old now, or just its FIN is left */
 				bool fin = o->fin && skip == o->len;
 
-				o->flow = 0;
-				tcp_ooo_count--;
+				tcp_ooo_release(conn, o);
 				if (fin)
 					return true;
 				continue;
@@ -1309,8 +1349,10 @@ static bool tcp_ooo_drain(const struct ctx *c, struct tcp_conn *conn)
  * @th:		TCP header
  * @payload:	Payload
  * @plen:	Payload length
+ *
+ * Return: true if the connection was reset on a write error, and freed
  */
-static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
+static bool tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 			      const struct tcphdr *th, const uint8_t *payload,
 			      size_t plen)
 {
@@ -1322,12 +1364,12 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 		/* Keepalive probe: one below what we expect, answer it */
 		if (SEQ_LT(seq, conn->seq_from_tap))
 			conn->flags |= TCP_F_ACK_DUE;
-		return;
+		return false;
 	}
 	if (conn->flags & TCP_F_TAP_FIN_RCVD) {
 		/* Nothing can follow a FIN: just acknowledge again */
 		conn->flags |= TCP_F_ACK_DUE;
-		return;
+		return false;
 	}
 
 	if (SEQ_GT(seq, conn->seq_from_tap)) {
@@ -1336,7 +1378,7 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 		 */
 		tcp_ooo_keep(conn, seq, payload, plen, fin);
 		conn->flags |= TCP_F_ACK_DUE;
-		return;
+		return false;
 	}
 	if (SEQ_LT(seq, conn->seq_from_tap)) {
 		skip = conn->seq_from_tap - seq;
@@ -1344,14 +1386,14 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 		    (skip == plen && fin && !plen)) {
 			/* All old (or a keepalive probe): acknowledge */
 			conn->flags |= TCP_F_ACK_DUE;
-			return;
+			return false;
 		}
 	}
 
 	if (plen > skip) {
 		if (tcp_wbatch_conn != conn || tcp_wbatch_n == TCP_WBATCH_MAX) {
 			if (tcp_wbatch_flush(c) < 0)
-				return;
+				return true;
 		}
 		tcp_wbatch_conn = conn;
 		tcp_wbatch[tcp_wbatch_n].iov_base =
@@ -1362,11 +1404,11 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 		conn->seq_from_tap += (uint32_t)(plen - skip);
 
 		/* A FIN, or kept segments to follow, need it written now */
-		if (fin || tcp_ooo_count) {
+		if (fin || conn->ooo_held) {
 			int rc = tcp_wbatch_flush(c);
 
 			if (rc < 0)
-				return;
+				return true;
 			if (rc)
 				fin = false;
 			else if (!fin)
@@ -1379,11 +1421,12 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 		int rc = tcp_wbatch_flush(c);
 
 		if (rc < 0)
-			return;
+			return true;
 		if (!rc)
 			tcp_fin_from_tap(conn);
 	}
 	conn->flags |= TCP_F_ACK_DUE;
+	return false;
 }
 
 /**
@@ -1395,13 +1438,14 @@ static void tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
  * @p:		Pool of segments of one four-tuple
  * @idx:	Index of the segment in @p
  * @now:	Current time
+ * @due:	Set to the connection if data or an ACK to the guest may be
+ *		due, left alone otherwise
  *
- * Return: connection with data or an ACK possibly due, NULL if none
+ * Return: true if the segment's connection was freed
  */
-static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
-				    const void *saddr, const void *daddr,
-				    const struct pool *p, size_t idx,
-				    const struct timespec *now)
+static bool tcp_segment(struct ctx *c, sa_family_t af, const void *saddr,
+			const void *daddr, const struct pool *p, size_t idx,
+			const struct timespec *now, struct tcp_conn **due)
 {
 	const struct tcphdr *th;
 	const uint8_t *payload;
@@ -1413,18 +1457,18 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 
 	th = packet_get_hdr(p, idx, 0, struct tcphdr);
 	if (!th)
-		return NULL;
+		return false;
 	len = packet_len(p, idx);
 	hlen = (size_t)th->doff * 4;
 	if (hlen < sizeof(*th) || hlen > len)
-		return NULL;
+		return false;
 	plen = len - hlen;
 	payload = packet_get(p, idx, hlen, plen, NULL);
 	if (!payload && plen)
-		return NULL;
+		return false;
 	if (tcp_opts_parse(p, idx, hlen, &o)) {
 		debug_ratelimit("TCP: malformed options from guest, dropped");
-		return NULL;
+		return false;
 	}
 
 	flow_key_set(&key, af, saddr, daddr, ntohs(th->source),
@@ -1432,13 +1476,11 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 	flow = flow_lookup(&key);
 
 	if (!flow) {
-		if (th->syn && !th->ack && !th->rst && !th->fin) {
-			tcp_conn_from_tap(c, &key, af, daddr, th, &o, now);
-			if (flow_lookup(&key))
-				return NULL;
-		}
+		if (th->syn && !th->ack && !th->rst && !th->fin &&
+		    tcp_conn_from_tap(c, &key, af, daddr, th, &o, now))
+			return false;
 		tcp_rst_no_conn(c, af, saddr, daddr, th, plen);
-		return NULL;
+		return false;
 	}
 
 	conn = &flow->tcp;
@@ -1451,22 +1493,24 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 		if (conn->state == TCPS_SYN_SENT ||
 		    (SEQ_GE(seq, conn->seq_from_tap) &&
 		     SEQ_LE(seq, conn->seq_from_tap +
-				 MAX(conn->wnd_to_tap, 1U))))
+				 MAX(conn->wnd_to_tap, 1U)))) {
 			tcp_conn_close(c, conn, true);
-		return NULL;
+			return true;
+		}
+		return false;
 	}
 
 	switch (conn->state) {
 	case TCPS_CONNECTING:
-		return NULL;	/* SYN sent again: we're still connecting */
+		return false;	/* SYN sent again: we're still connecting */
 	case TCPS_SYN_ACK_SENT:
 		if (th->syn && !th->ack) {
 			tcp_send_ctl(c, conn, TH_SYN | TH_ACK,
 				     conn->seq_init_to_tap);
-			return NULL;
+			return false;
 		}
 		if (!th->ack || ntohl(th->ack_seq) != conn->seq_init_to_tap + 1)
-			return NULL;
+			return false;
 		conn->state = TCPS_ESTABLISHED;
 		conn->seq_ack_from_tap = conn->seq_init_to_tap + 1;
 		conn->retrans = 0;
@@ -1476,7 +1520,7 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 	case TCPS_SYN_SENT:
 		if (!th->syn || !th->ack ||
 		    ntohl(th->ack_seq) != conn->seq_init_to_tap + 1)
-			return NULL;
+			return false;
 		conn->seq_from_tap = ntohl(th->seq) + 1;
 		conn->mss = (uint16_t)MIN(o.mss ? o.mss : TCP_MSS_GUEST_DEFAULT,
 					  tcp_mss_ours(c, af));
@@ -1494,7 +1538,8 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 		tcp_timer_disarm(conn);
 		tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
 		tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP);
-		return conn;
+		*due = conn;
+		return false;
 	default:
 		break;
 	}
@@ -1505,19 +1550,17 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
 		 */
 		if (th->ack) {
 			conn->flags |= TCP_F_ACK_DUE;
-			return conn;
+			*due = conn;
 		}
-		return NULL;	/* Old SYN: ignore */
+		return false;	/* Otherwise an old SYN: ignore */
 	}
 
 	tcp_ack_from_tap(c, conn, th, plen, now);
-	tcp_data_from_tap(c, conn, th, payload, plen);
-	if (!flow_lookup(&key))
-		return NULL;	/* Reset on error */
-
-	if (tcp_check_done(c, conn))
-		return NULL;
-	return conn;
+	if (tcp_data_from_tap(c, conn, th, payload, plen) ||
+	    tcp_check_done(c, conn))
+		return true;
+	*due = conn;
+	return false;
 }
 
 /**
@@ -1532,6 +1575,10 @@ static struct tcp_conn *tcp_segment(struct ctx *c, sa_family_t af,
  * Segments are handled in order; then the data the guest's
  * acknowledgements made room for is sent, and one ACK covers the run.
  *
+ * All segments have the same four-tuple, so they all find the same
+ * connection, or, once a segment frees it, none, until a SYN opens a new
+ * one: @conn is always that connection or NULL.
+ *
  * Return: number of segments consumed (all)
  */
 int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
@@ -1539,25 +1586,17 @@ int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		    const struct timespec *now)
 {
 	struct tcp_conn *conn = NULL;
-	struct flow_key key;
 	size_t i;
 
 	for (i = 0; i < p->count; i++) {
-		struct tcp_conn *seg = tcp_segment(c, af, saddr, daddr, p, i,
-						   now);
-
-		if (seg)
-			conn = seg;
+		if (tcp_segment(c, af, saddr, daddr, p, i, now, &conn))
+			conn = NULL;
 	}
 	if (tcp_wbatch_flush(c) < 0 || !conn)
 		return (int)p->count;
 
-	/* A later segment may have freed it (and zeroed it): check by key */
-	key = conn->f.key;
-	if (flow_lookup(&key) != (union flow *)conn)
+	if (tcp_data_to_tap(c, conn, now))
 		return (int)p->count;
-
-	tcp_data_to_tap(c, conn, now);
 	if (conn->flags & TCP_F_ACK_DUE)
 		tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
 	return (int)p->count;
@@ -1573,13 +1612,12 @@ int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now)
 {
+	union flow *flow = flow_at(ref.data, FLOW_TCP);
 	struct tcp_conn *conn;
 
-	if (ref.data >= FLOW_MAX || flowtab[ref.data].f.type != FLOW_TCP)
+	if (!flow || flow->tcp.sock != ref.fd)
 		return;
-	conn = &flowtab[ref.data].tcp;
-	if (conn->sock != ref.fd)
-		return;
+	conn = &flow->tcp;
 
 	if (events & EPOLLERR) {
 		int e = 0;
@@ -1612,7 +1650,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		/* Room again: write what we kept, send a window update */
 		conn->flags &= (uint16_t)~TCP_F_SOCK_FULL;
 		tcp_epoll_set(c, conn, conn->epoll_events & ~EPOLLOUT);
-		if (tcp_ooo_count && !(conn->flags & TCP_F_TAP_FIN_RCVD) &&
+		if (conn->ooo_held && !(conn->flags & TCP_F_TAP_FIN_RCVD) &&
 		    tcp_ooo_drain(c, conn))
 			tcp_fin_from_tap(conn);
 		tcp_update_sndbuf(conn);
@@ -1623,11 +1661,10 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		conn->flags |= TCP_F_SOCK_EOF;
 
 	if (conn->state == TCPS_ESTABLISHED &&
-	    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)))
-		tcp_data_to_tap(c, conn, now);
-
-	if (flow_lookup(&conn->f.key) != (union flow *)conn)
+	    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) &&
+	    tcp_data_to_tap(c, conn, now))
 		return;		/* Reset on the way */
+
 	if (events & EPOLLHUP)
 		tcp_epoll_off(c, conn);
 	else
@@ -1762,14 +1799,14 @@ bool tcp_tap_blocked(void)
  */
 void tcp_tap_resume(struct ctx *c, const struct timespec *now)
 {
-	unsigned int i;
+	union flow *flow;
 
-	for (i = 0; i < flow_high && tcp_tap_blocked_count &&
-		    !tap_backlogged(); i++) {
-		struct tcp_conn *conn = &flowtab[i].tcp;
+	flow_foreach(flow, FLOW_TCP) {
+		struct tcp_conn *conn = &flow->tcp;
 
-		if (conn->f.type != FLOW_TCP ||
-		    !(conn->flags & TCP_F_TAP_BLOCKED))
+		if (!tcp_tap_blocked_count || tap_backlogged())
+			break;
+		if (!(conn->flags & TCP_F_TAP_BLOCKED))
 			continue;
 		conn->flags &= (uint16_t)~TCP_F_TAP_BLOCKED;
 		tcp_tap_blocked_count--;
@@ -1781,80 +1818,76 @@ void tcp_tap_resume(struct ctx *c, const struct timespec *now)
 }
 
 /**
- * tcp_timer() - Retransmissions and timeouts
+ * tcp_flow_timer() - Retransmissions and timeouts of a connection, called
+ *		      from flow_timer() every TCP_TIMER_MS while
+ *		      tcp_timer_pending()
  * @c:		Execution context
+ * @conn:	Connection
  * @now:	Current time
+ *
+ * Return: true if the connection was reset, and freed
  */
-void tcp_timer(struct ctx *c, const struct timespec *now)
+bool tcp_flow_timer(struct ctx *c, struct tcp_conn *conn,
+		    const struct timespec *now)
 {
 	int64_t ms = now_ms(now);
-	unsigned int i;
 
-	if (!tcp_timers_armed)
-		return;
+	if (!conn->ts_rto)
+		return false;
 
-	for (i = 0; i < flow_high; i++) {
-		struct tcp_conn *conn = &flowtab[i].tcp;
-
-		if (conn->f.type != FLOW_TCP || !conn->ts_rto)
-			continue;
-
-		if (conn->state == TCPS_CONNECTING) {
-			if (ms - conn->ts_rto > TCP_CONNECT_TIMEOUT_S * 1000)
-				tcp_conn_reset(c, conn);
-			continue;
-		}
-
-		if (ms - conn->ts_rto < tcp_rto_ms(conn))
-			continue;
-
-		if (conn->retrans >= TCP_MAX_RETRANS) {
-			debug("TCP: no answer from the guest, resetting");
+	if (conn->state == TCPS_CONNECTING) {
+		if (ms - conn->ts_rto > TCP_CONNECT_TIMEOUT_S * 1000) {
 			tcp_conn_reset(c, conn);
-			continue;
+			return true;
 		}
-		conn->retrans++;
-		conn->ts_rto = ms;
-
-		switch (conn->state) {
-		case TCPS_SYN_ACK_SENT:
-			tcp_send_ctl(c, conn, TH_SYN | TH_ACK,
-				     conn->seq_init_to_tap);
-			break;
-		case TCPS_SYN_SENT:
-			tcp_send_ctl(c, conn, TH_SYN, conn->seq_init_to_tap);
-			break;
-		case TCPS_ESTABLISHED:
-			if (conn->seq_to_tap == conn->seq_ack_from_tap &&
-			    (conn->flags & TCP_F_ZERO_WND) &&
-			    !conn->wnd_from_tap) {
-				/* Window probe: an old sequence number makes
-				 * the guest answer with its current window
-				 */
-				conn->retrans = MIN(conn->retrans, 5);
-				tcp_send_ctl(c, conn, TH_ACK,
-					     conn->seq_to_tap - 1);
-				break;
-			}
-			if (conn->seq_to_tap == conn->seq_ack_from_tap &&
-			    !SEQ_LT(conn->seq_to_tap,
-				    conn->seq_max_to_tap)) {
-				conn->flags &= (uint16_t)~TCP_F_ZERO_WND;
-				tcp_timer_disarm(conn);
-				break;
-			}
-			debug("TCP: retransmission timeout, from %u",
-			      conn->seq_ack_from_tap);
-			tcp_rewind(conn);
-			/* Late duplicates of the old flight: no rewind again */
-			conn->dup_acks = 0;
-			conn->flags |= TCP_F_RECOVERY;
-			tcp_data_to_tap(c, conn, now);
-			break;
-		default:
-			tcp_timer_disarm(conn);
-		}
+		return false;
 	}
+
+	if (ms - conn->ts_rto < tcp_rto_ms(conn))
+		return false;
+
+	if (conn->retrans >= TCP_MAX_RETRANS) {
+		debug("TCP: no answer from the guest, resetting");
+		tcp_conn_reset(c, conn);
+		return true;
+	}
+	conn->retrans++;
+	conn->ts_rto = ms;
+
+	switch (conn->state) {
+	case TCPS_SYN_ACK_SENT:
+		tcp_send_ctl(c, conn, TH_SYN | TH_ACK, conn->seq_init_to_tap);
+		break;
+	case TCPS_SYN_SENT:
+		tcp_send_ctl(c, conn, TH_SYN, conn->seq_init_to_tap);
+		break;
+	case TCPS_ESTABLISHED:
+		if (conn->seq_to_tap == conn->seq_ack_from_tap &&
+		    (conn->flags & TCP_F_ZERO_WND) && !conn->wnd_from_tap) {
+			/* Window probe: an old sequence number makes the
+			 * guest answer with its current window
+			 */
+			conn->retrans = MIN(conn->retrans, 5);
+			tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap - 1);
+			break;
+		}
+		if (conn->seq_to_tap == conn->seq_ack_from_tap &&
+		    !SEQ_LT(conn->seq_to_tap, conn->seq_max_to_tap)) {
+			conn->flags &= (uint16_t)~TCP_F_ZERO_WND;
+			tcp_timer_disarm(conn);
+			break;
+		}
+		debug("TCP: retransmission timeout, from %u",
+		      conn->seq_ack_from_tap);
+		tcp_rewind(conn);
+		/* Late duplicates of the old flight: no rewind again */
+		conn->dup_acks = 0;
+		conn->flags |= TCP_F_RECOVERY;
+		return tcp_data_to_tap(c, conn, now);
+	default:
+		tcp_timer_disarm(conn);
+	}
+	return false;
 }
 
 /**

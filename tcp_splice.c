@@ -283,13 +283,12 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 			     uint32_t events)
 {
 	unsigned int idx = ref.data >> 1, side = ref.data & 1;
+	union flow *flow = flow_at(idx, FLOW_TCP_SPLICE);
 	struct tcp_splice_conn *conn;
 
-	if (idx >= FLOW_MAX || flowtab[idx].f.type != FLOW_TCP_SPLICE)
+	if (!flow || flow->splice.s[side] != ref.fd)
 		return;
-	conn = &flowtab[idx].splice;
-	if (conn->s[side] != ref.fd)
-		return;
+	conn = &flow->splice;
 
 	if (conn->flags & SPLICE_F_CONNECTING) {
 		int e = 0;

@@ -422,16 +422,15 @@ static void udp_mmsg_init(struct mmsghdr *mm, struct iovec *iov,
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now)
 {
+	union flow *flow = flow_at(ref.data, FLOW_UDP);
 	struct mmsghdr mm[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct udp_flow *uf;
 	int i, r, n;
 
-	if (ref.data >= FLOW_MAX || flowtab[ref.data].f.type != FLOW_UDP)
+	if (!flow || flow->udp.sock != ref.fd)
 		return;
-	uf = &flowtab[ref.data].udp;
-	if (uf->sock != ref.fd)
-		return;
+	uf = &flow->udp;
 
 	if (events & EPOLLERR)
 		udp_sock_errors(c, uf);
@@ -724,16 +723,21 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
  * @c:		Execution context
  * @uf:		UDP flow
  * @now:	Current time
+ *
+ * Return: true if the flow was closed, and freed
  */
-void udp_flow_timer(struct ctx *c, struct udp_flow *uf,
+bool udp_flow_timer(struct ctx *c, struct udp_flow *uf,
 		    const struct timespec *now)
 {
 	time_t timeout = (uf->flags & UDP_F_TAP_SENT) &&
 			 (uf->flags & UDP_F_SOCK_SENT) ?
 			 UDP_TIMEOUT : UDP_TIMEOUT_ONEWAY;
 
-	if (now->tv_sec - uf->ts > timeout)
-		udp_flow_close(c, uf);
+	if (now->tv_sec - uf->ts <= timeout)
+		return false;
+
+	udp_flow_close(c, uf);
+	return true;
 }
 
 /**
@@ -760,12 +764,12 @@ static int udp_open(sa_family_t af, uint16_t port, const struct fwd_rule *rule)
  */
 static void udp_drop_sock(struct ctx *c, int s)
 {
-	unsigned int i;
+	union flow *flow;
 
-	for (i = 0; i < flow_high; i++) {
-		struct udp_flow *uf = &flowtab[i].udp;
+	flow_foreach(flow, FLOW_UDP) {
+		struct udp_flow *uf = &flow->udp;
 
-		if (uf->f.type != FLOW_UDP || !(uf->flags & UDP_F_INBOUND))
+		if (!(uf->flags & UDP_F_INBOUND))
 			continue;
 		if (uf->sock == s ||
 		    ((uf->flags & UDP_F_SPLICE) && uf->shared == s))

@@ -2,6 +2,7 @@
 #ifndef UDP_H
 #define UDP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -23,7 +24,7 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			const struct timespec *now);
 struct udp_flow;
-void udp_flow_timer(struct ctx *c, struct udp_flow *uf,
+bool udp_flow_timer(struct ctx *c, struct udp_flow *uf,
 		    const struct timespec *now);
 
 #endif /* UDP_H */

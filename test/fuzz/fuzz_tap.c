@@ -427,7 +427,7 @@ int main(int argc, char **argv)
 		}
 
 		if (!(i % 4096)) {
-			tcp_timer(&c, &now);
+			flow_timer(&c, &now, true);
 			tap_flush(&c);
 			drain(pipe_r);
 		}

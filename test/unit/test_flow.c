@@ -53,16 +53,21 @@ static void key_for(struct flow_key *key, uint32_t n)
 
 START_TEST(alloc_until_full_then_refuse)
 {
+	union flow *flow, *freed = NULL;
 	unsigned int i;
 
 	flow_init();
-	for (i = 0; i < FLOW_MAX; i++)
-		ck_assert_ptr_nonnull(flow_alloc());
+	for (i = 0; i < FLOW_MAX; i++) {
+		flow = flow_alloc();
+		ck_assert_ptr_nonnull(flow);
+		ck_assert_uint_eq(flow_idx(flow), i);
+		if (i == 1234)
+			freed = flow;
+	}
 	ck_assert_ptr_null(flow_alloc());
-	ck_assert_uint_eq(flow_count, FLOW_MAX);
 
-	flow_free(&flowtab[1234]);
-	ck_assert_ptr_eq(flow_alloc(), &flowtab[1234]);
+	flow_free(freed);
+	ck_assert_ptr_eq(flow_alloc(), freed);
 	ck_assert_ptr_null(flow_alloc());
 }
 END_TEST
@@ -112,6 +117,59 @@ START_TEST(lookup_after_removals)
 }
 END_TEST
 
+/* An index from an epoll reference gives a flow only of the type asked */
+START_TEST(at_checks_range_and_type)
+{
+	union flow *ping, *udp;
+
+	flow_init();
+	ping = flow_alloc();
+	udp = flow_alloc();
+	ping->f.type = FLOW_PING4;
+	udp->f.type = FLOW_UDP;
+
+	ck_assert_ptr_eq(flow_at(flow_idx(ping), FLOW_PING4), ping);
+	ck_assert_ptr_null(flow_at(flow_idx(ping), FLOW_TCP));
+	ck_assert_ptr_eq(flow_at(flow_idx(udp), FLOW_UDP), udp);
+	ck_assert_ptr_null(flow_at(flow_idx(udp) + 1, FLOW_UDP));
+	ck_assert_ptr_null(flow_at(FLOW_MAX, FLOW_TYPE_NONE));
+	ck_assert_ptr_null(flow_at(UINT32_MAX, FLOW_UDP));
+
+	flow_free(udp);
+	ck_assert_ptr_null(flow_at(flow_idx(udp), FLOW_UDP));
+}
+END_TEST
+
+/* A scan visits each flow of its type once, also if the body frees it */
+START_TEST(foreach_survives_free)
+{
+	enum { N = 100 };
+	unsigned int i, seen = 0;
+	union flow *flow;
+
+	flow_init();
+	for (i = 0; i < N; i++) {
+		flow = flow_alloc();
+		flow->f.type = i % 2 ? FLOW_UDP : FLOW_TCP;
+	}
+
+	flow_foreach(flow, FLOW_UDP) {
+		ck_assert_uint_eq(flow->f.type, FLOW_UDP);
+		seen++;
+		flow_free(flow);
+	}
+	ck_assert_uint_eq(seen, N / 2);
+
+	seen = 0;
+	flow_foreach(flow, FLOW_UDP)
+		seen++;
+	ck_assert_uint_eq(seen, 0);
+	flow_foreach(flow, FLOW_TCP)
+		seen++;
+	ck_assert_uint_eq(seen, N / 2);
+}
+END_TEST
+
 static Suite *flow_suite(void)
 {
 	Suite *s = suite_create("flow");
@@ -120,7 +178,8 @@ static Suite *flow_suite(void)
 	unit_tcase(s, "siphash", NULL, NULL, TESTS(
 		siphash_reference_vector, siphash_empty_message));
 	tc = unit_tcase(s, "table", NULL, NULL, TESTS(
-		alloc_until_full_then_refuse, lookup_after_removals));
+		alloc_until_full_then_refuse, lookup_after_removals,
+		at_checks_range_and_type, foreach_survives_free));
 	tcase_set_timeout(tc, 30);
 	return s;
 }
