@@ -27,10 +27,7 @@
 #include <unistd.h>
 
 #include "flow.h"
-#include "icmp.h"
 #include "log.h"
-#include "tcp.h"
-#include "udp.h"
 
 static union flow flowtab[FLOW_MAX];
 static unsigned int flow_count;			/* Entries in use */
@@ -328,46 +325,59 @@ void flow_hash_remove(const union flow *flow)
 }
 
 /**
+ * struct flow_timer_ops - The timer of one flow type
+ * @fn:		Called for each flow of the type: true if it freed it
+ * @fast:	Runs at the fine period (TCP), not only at housekeeping
+ */
+static struct flow_timer_ops {
+	flow_timer_fn fn;
+	bool fast;
+} flow_timer_ops[FLOW_NUM_TYPES];
+
+/**
+ * flow_timer_register() - A protocol says what its flows do on the timer
+ * @type:	Flow type
+ * @fn:		Timer of one flow, may free it (and says so)
+ * @fast:	Run when flow_timer() is called with @fast set (the fine
+ *		period), else with @expire (housekeeping)
+ */
+void flow_timer_register(enum flow_type type, flow_timer_fn fn, bool fast)
+{
+	flow_timer_ops[type].fn = fn;
+	flow_timer_ops[type].fast = fast;
+}
+
+/**
  * flow_timer() - Timers of every flow, in one pass over the table
  * @c:		Execution context
  * @now:	Current time
- * @expire:	Housekeeping is due (every TIMER_INTERVAL_MS): close idle
- *		ping and UDP flows
+ * @fast:	Timers at the fine period are due (TCP, every TCP_TIMER_MS
+ *		while some connection armed its timer)
+ * @expire:	Housekeeping is due (every TIMER_INTERVAL_MS): the other
+ *		types' timers run, closing idle ping and UDP flows
  *
- * Called every TCP_TIMER_MS while tcp_timer_pending(), and at least every
- * TIMER_INTERVAL_MS: TCP connections need the finer period for their
- * retransmissions, and only while some connection armed its timer; the
- * idle timeouts of ping and UDP flows are counted in seconds. There's no
- * pass over the table if neither is due. Each protocol's timer may free
- * the flow it's given: the scan goes on with the next entry.
+ * The protocols register their timers (flow_timer_register()), so that
+ * this table calls no protocol directly. There's no pass over the table if
+ * nothing is due. Each timer may free the flow it's given: the scan goes
+ * on with the next entry.
  */
-void flow_timer(struct ctx *c, const struct timespec *now, bool expire)
+void flow_timer(struct ctx *c, const struct timespec *now, bool fast,
+		bool expire)
 {
-	bool tcp = tcp_timer_pending();
 	unsigned int i;
 
-	if (!tcp && !expire)
+	if (!fast && !expire)
 		return;
 
 	for (i = 0; i < flow_high; i++) {
 		union flow *flow = &flowtab[i];
+		const struct flow_timer_ops *ops;
 
-		switch (flow->f.type) {
-		case FLOW_TCP:
-			if (tcp)
-				tcp_flow_timer(c, &flow->tcp, now);
-			break;
-		case FLOW_PING4:
-		case FLOW_PING6:
-			if (expire)
-				icmp_flow_timer(c, flow, now);
-			break;
-		case FLOW_UDP:
-			if (expire)
-				udp_flow_timer(c, &flow->udp, now);
-			break;
-		default:
-			break;
-		}
+		if (flow->f.type == FLOW_TYPE_NONE ||
+		    flow->f.type >= FLOW_NUM_TYPES)
+			continue;
+		ops = &flow_timer_ops[flow->f.type];
+		if (ops->fn && (ops->fast ? fast : expire))
+			ops->fn(c, flow, now);
 	}
 }

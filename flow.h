@@ -92,7 +92,11 @@ union flow {
 
 void flow_init(void);
 struct ctx;
-void flow_timer(struct ctx *c, const struct timespec *now, bool expire);
+typedef bool (*flow_timer_fn)(struct ctx *c, union flow *flow,
+			      const struct timespec *now);
+void flow_timer_register(enum flow_type type, flow_timer_fn fn, bool fast);
+void flow_timer(struct ctx *c, const struct timespec *now, bool fast,
+		bool expire);
 union flow *flow_alloc(void);
 void flow_free(union flow *flow);
 unsigned int flow_idx(const union flow *flow);

@@ -230,8 +230,8 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
  *
  * Return: true if the flow was closed, and freed
  */
-bool icmp_flow_timer(struct ctx *c, union flow *flow,
-		     const struct timespec *now)
+static bool icmp_flow_timer(struct ctx *c, union flow *flow,
+			    const struct timespec *now)
 {
 	if (now->tv_sec - flow->ping.ts <= ICMP_ECHO_TIMEOUT)
 		return false;
@@ -239,4 +239,13 @@ bool icmp_flow_timer(struct ctx *c, union flow *flow,
 	debug("Ping flow %u: idle, closed", flow_idx(flow));
 	icmp_flow_close(c, flow);
 	return true;
+}
+
+/**
+ * icmp_init() - Register the timer of ping flows
+ */
+void icmp_init(void)
+{
+	flow_timer_register(FLOW_PING4, icmp_flow_timer, false);
+	flow_timer_register(FLOW_PING6, icmp_flow_timer, false);
 }

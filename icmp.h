@@ -16,8 +16,6 @@ int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		     const struct timespec *now);
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 		       const struct timespec *now);
-union flow;
-bool icmp_flow_timer(struct ctx *c, union flow *flow,
-		     const struct timespec *now);
+void icmp_init(void);
 
 #endif /* ICMP_H */

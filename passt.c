@@ -257,6 +257,7 @@ int main(int argc, char **argv)
 
 	tcp_init(c);
 	udp_init(c);
+	icmp_init();
 	fwd_socks_init(c, false);
 	if (c->mode == MODE_PASST)
 		tap_sock_init(c);
@@ -370,7 +371,7 @@ int main(int argc, char **argv)
 			       TIMER_INTERVAL_MS;
 		if (housekeeping || timespec_diff_ms(&now, &last_flow_timer) >=
 				    TCP_TIMER_MS) {
-			flow_timer(c, &now, housekeeping);
+			flow_timer(c, &now, tcp_timer_pending(), housekeeping);
 			last_flow_timer = now;
 		}
 		if (housekeeping) {

@@ -1822,14 +1822,15 @@ void tcp_tap_resume(struct ctx *c, const struct timespec *now)
  *		      from flow_timer() every TCP_TIMER_MS while
  *		      tcp_timer_pending()
  * @c:		Execution context
- * @conn:	Connection
+ * @flow:	The connection's flow entry
  * @now:	Current time
  *
  * Return: true if the connection was reset, and freed
  */
-bool tcp_flow_timer(struct ctx *c, struct tcp_conn *conn,
-		    const struct timespec *now)
+static bool tcp_flow_timer(struct ctx *c, union flow *flow,
+			   const struct timespec *now)
 {
+	struct tcp_conn *conn = &flow->tcp;
 	int64_t ms = now_ms(now);
 
 	if (!conn->ts_rto)
@@ -1924,7 +1925,8 @@ static void tcp_raise_nofile(void)
 }
 
 /**
- * tcp_init() - ISN key, descriptor limit, how to open -t and -T sockets
+ * tcp_init() - ISN key, descriptor limit, the flow timer, how to open -t
+ *		 and -T sockets
  * @c:		Execution context
  */
 void tcp_init(struct ctx *c)
@@ -1934,6 +1936,7 @@ void tcp_init(struct ctx *c)
 	    sizeof(tcp_isn_key))
 		die("Can't get random bytes for TCP sequence numbers");
 	tcp_raise_nofile();
+	flow_timer_register(FLOW_TCP, tcp_flow_timer, true);
 	fwd_socks_register(FWD_TCP_IN, tcp_listen_open, NULL);
 	fwd_socks_register(FWD_TCP_OUT, tcp_listen_open, NULL);
 }

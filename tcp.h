@@ -22,9 +22,6 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now);
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 			const struct timespec *now);
-struct tcp_conn;
-bool tcp_flow_timer(struct ctx *c, struct tcp_conn *conn,
-		    const struct timespec *now);
 bool tcp_timer_pending(void);
 void tcp_tap_resume(struct ctx *c, const struct timespec *now);
 bool tcp_tap_blocked(void);

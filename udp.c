@@ -721,14 +721,15 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 /**
  * udp_flow_timer() - Close a flow idle for too long
  * @c:		Execution context
- * @uf:		UDP flow
+ * @flow:	The flow's entry
  * @now:	Current time
  *
  * Return: true if the flow was closed, and freed
  */
-bool udp_flow_timer(struct ctx *c, struct udp_flow *uf,
-		    const struct timespec *now)
+static bool udp_flow_timer(struct ctx *c, union flow *flow,
+			   const struct timespec *now)
 {
+	struct udp_flow *uf = &flow->udp;
 	time_t timeout = (uf->flags & UDP_F_TAP_SENT) &&
 			 (uf->flags & UDP_F_SOCK_SENT) ?
 			 UDP_TIMEOUT : UDP_TIMEOUT_ONEWAY;
@@ -778,12 +779,13 @@ static void udp_drop_sock(struct ctx *c, int s)
 }
 
 /**
- * udp_init() - Say how to open -u and -U sockets
+ * udp_init() - The flow timer, and how to open -u and -U sockets
  * @c:		Execution context
  */
 void udp_init(struct ctx *c)
 {
 	(void)c;
+	flow_timer_register(FLOW_UDP, udp_flow_timer, false);
 	fwd_socks_register(FWD_UDP_IN, udp_open, udp_drop_sock);
 	fwd_socks_register(FWD_UDP_OUT, udp_open, udp_drop_sock);
 }

@@ -23,8 +23,5 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now);
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			const struct timespec *now);
-struct udp_flow;
-bool udp_flow_timer(struct ctx *c, struct udp_flow *uf,
-		    const struct timespec *now);
 
 #endif /* UDP_H */

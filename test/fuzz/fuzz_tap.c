@@ -44,7 +44,9 @@
 #include "passt.h"
 #include "dispatch.h"
 #include "tap.h"
+#include "icmp.h"
 #include "tcp.h"
+#include "udp.h"
 
 #define FRAME_MAX	2048
 
@@ -368,6 +370,8 @@ static void setup(int *pipe_r)
 
 	flow_init();
 	tcp_init(&c);
+	udp_init(&c);
+	icmp_init();
 }
 
 int main(int argc, char **argv)
@@ -427,7 +431,7 @@ int main(int argc, char **argv)
 		}
 
 		if (!(i % 4096)) {
-			flow_timer(&c, &now, true);
+			flow_timer(&c, &now, true, true);
 			tap_flush(&c);
 			drain(pipe_r);
 		}
