@@ -36,10 +36,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 TOPO_TAG=${TOPO_TAG:-pb$$}
-# shellcheck source=lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/assert.sh"
-# shellcheck source=lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/topo.sh"
+# shellcheck source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/tcp.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tcp.sh"
 
@@ -50,9 +48,7 @@ RR=${BENCH_RR:-5000}
 HZ=$(getconf CLK_TCK)
 ERRORS=0
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 # The ceiling: a veth pair between two namespaces, same MTU as pasta's tap
 VETH_A=192.0.2.1

@@ -35,10 +35,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/tcp.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
 
@@ -55,14 +53,6 @@ A_EX=10410	# -t auto,~A_EX: excluded
 A_OK=10411	# -t auto,~A_EX: forwarded
 
 # ---------------------------------------------------------------- helpers
-
-# bound() - NS PROTO PORT: a socket listens (tcp) or is bound (udp) on PORT
-bound() {
-	local opt=-Hltn
-
-	[ "$2" = udp ] && opt=-Hlun
-	[ -n "$(ip netns exec "$1" ss "$opt" "sport = :$3" 2>/dev/null)" ]
-}
 
 # now_ms() - Print a monotonic-enough clock in milliseconds
 now_ms() {
@@ -134,10 +124,10 @@ poll() {
 		sed 's/^/  stderr: /' "$f.err" | head -n 5
 		show_log "$DAEMON_LOG" "pasta log" 8
 		if [ "$state" = "$until" ]; then
-			tcp_check tfail "$label, $addr:$port: $until after $ms ms," \
+			tfail "$label, $addr:$port: $until after $ms ms," \
 				"but the data: $data"
 		else
-			tcp_check tfail "$label, $addr:$port: not $until within" \
+			tfail "$label, $addr:$port: not $until within" \
 				"$LIMIT s (the last attempt saw:" \
 				"$(json_get "$out" last))"
 		fi
@@ -250,16 +240,16 @@ suite() {
 		SOFT_FAILS=$((SOFT_FAILS + 1))
 	fi
 
-	pid_alive "$PASTA_PID" || tcp_check tfail "$l: pasta (PID $PASTA_PID) died"
+	pid_alive "$PASTA_PID" || tfail "$l: pasta (PID $PASTA_PID) died"
 }
 
 # excl_suite() - LABEL NS: pasta -t auto,~A_EX -u none -T none -U none
 excl_suite() {
 	local l=$1 ns=$2 t0 p pids=()
 
-	server "$HOST_NS" tcp 127.0.0.1 "$A_TT" || tcp_check false
+	tcp_check server "$HOST_NS" tcp 127.0.0.1 "$A_TT"
 	pids+=("$SRV_PID")
-	server "$ns" tcp :: "$A_EX" || tcp_check false
+	tcp_check server "$ns" tcp :: "$A_EX"
 	pids+=("$SRV_PID")
 	if server "$ns" tcp :: "$A_OK"; then
 		t0=$(now_ms)
@@ -278,14 +268,12 @@ excl_suite() {
 	for p in "${pids[@]}"; do
 		stop "$p"
 	done
-	pid_alive "$PASTA_PID" || tcp_check tfail "$l: pasta (PID $PASTA_PID) died"
+	pid_alive "$PASTA_PID" || tfail "$l: pasta (PID $PASTA_PID) died"
 }
 
 # ------------------------------------------------------------------- test
 
-topo_init
-require_binaries
-topo_setup
+test_start
 topo_unpriv_bin
 read -r eph_lo eph_hi < <(in_host cat /proc/sys/net/ipv4/ip_local_port_range)
 if [ "$A_U_EPH" -lt "$eph_lo" ] || [ "$A_U_EPH" -gt "$eph_hi" ]; then

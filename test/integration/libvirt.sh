@@ -31,22 +31,17 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/guest_qemu.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/guest_qemu.sh"
 
-SRV="$TOPO_ROOT/test/integration/clients_srv.py"
 HTTP_PORT=8081
 BANNER_PORT=7070
 VM_ADDR=10.0.2.15
 VM_GW=10.0.2.2
 
-topo_init
-require_binaries
-topo_setup
+test_start
 command -v "$QEMU" >/dev/null || fail "$QEMU not found (install qemu-system-x86)"
 in_host sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 topo_unpriv_bin

@@ -9,10 +9,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/guest.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/guest.sh"
 
@@ -20,9 +18,7 @@ LOCAL_IP4=169.254.2.1
 LOCAL_GW4=169.254.2.2
 LOCAL_GW6=fe80::1
 
-topo_init
-require_binaries
-topo_setup --no-default-routes
+test_start --no-default-routes
 
 # pasta: local mode; the tap name is not the host's (there is no default
 # route interface), so take the one interface besides lo

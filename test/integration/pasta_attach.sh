@@ -9,18 +9,13 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/guest.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/guest.sh"
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
-QUIT_TIMEOUT=5
 
 # start_attached() - LABEL PIDFILE RUNNER...: run pasta in attach mode,
 # expect it to return 0 and leave a live daemon; sets DAEMON_PID
@@ -39,17 +34,6 @@ start_attached() {
 		ok "$label: pasta keeps running in the background (PID $DAEMON_PID)"
 	else
 		fail "$label: PID $DAEMON_PID from $pidfile is not running"
-	fi
-}
-
-# expect_quit() - PID LABEL: PID exits within QUIT_TIMEOUT seconds
-expect_quit() {
-	local t0=$SECONDS
-
-	if wait_pid_exit "$1" "$QUIT_TIMEOUT"; then
-		ok "$2: pasta exited (within $((SECONDS - t0 + 1)) s)"
-	else
-		fail "$2: pasta (PID $1) still running after ${QUIT_TIMEOUT} s"
 	fi
 }
 
@@ -92,11 +76,6 @@ else
 fi
 kill -TERM "$DAEMON_PID"
 expect_quit "$DAEMON_PID" "--no-netns-quit, after SIGTERM"
-
-# is_sleep() - PID: true once PID has exec'd sleep (after unshare)
-is_sleep() {
-	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "sleep" ]
-}
 
 # pasta PID, as root, on a process that made its own netns with unshare -n
 bg_host /dev/null unshare -n sleep 600

@@ -29,14 +29,11 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/guest_qemu.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/guest_qemu.sh"
 
-SRV="$TOPO_ROOT/test/integration/clients_srv.py"
 FDC="$TOPO_ROOT/test/integration/clients_fd.py"
 HTTP_PORT=8081
 SINK_PORT=8082
@@ -45,9 +42,7 @@ FWD_TCP=8080
 FWD_UDP=5555
 REAL_QEMU=$QEMU
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 command -v "$QEMU" >/dev/null || fail "$QEMU not found (install qemu-system-x86)"
 command -v socat >/dev/null || fail "socat not found (it is copied into the guest)"

@@ -24,10 +24,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/guest_qemu.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/guest_qemu.sh"
 
@@ -36,10 +34,8 @@ QRAP="$PASST_BIN_DIR/qrap"
 HTTP_PORT=8081
 REAL_QEMU=$QEMU
 
-topo_init
-require_binaries
+test_start
 [ -x "$QRAP" ] || fail "$QRAP not found or not executable (run make)"
-topo_setup
 command -v "$QEMU" >/dev/null || fail "$QEMU not found (install qemu-system-x86)"
 in_host sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 

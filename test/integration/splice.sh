@@ -36,10 +36,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/tcp.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
 
@@ -495,15 +493,13 @@ suite() {
 	tcp_check reach "$l: v6" "$ns" "$HOST_IP6" ::1 "$HOST_IP6"
 	tcp_check reach "$l: v6" "$ns" ::1 ::1 none
 
-	pid_alive "$PASTA_PID" || tcp_check tfail "$l: pasta (PID $PASTA_PID) died"
+	pid_alive "$PASTA_PID" || tfail "$l: pasta (PID $PASTA_PID) died"
 	tcp_check no_frames "$l: pcap" "$pcap" "$ALL_PORTS"
 }
 
 # ------------------------------------------------------------------- test
 
-topo_init
-require_binaries
-topo_setup
+test_start
 topo_unpriv_bin
 
 FBIG=$(mkfile big "$BIG")
@@ -550,7 +546,7 @@ if [ -n "$PCAP_MATCH" ] && [ "$PCAP_MATCH" -ge 256 ]; then
 	ok "--no-splice: the capture shows the transfers on the tap" \
 	   "($PCAP_MATCH TCP frames for port $P_T)"
 else
-	tcp_check tfail "--no-splice: expected the transfers' frames in the" \
+	tfail "--no-splice: expected the transfers' frames in the" \
 		"capture, got: ${PCAP_JSON:-an unreadable capture}"
 fi
 pasta_stop

@@ -25,19 +25,15 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/tcp.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
 
 BIG=${TCP_BIG:-256M}
 MANY=${TCP_MANY:-500}
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 P_OUT=10001	# servers outside (host loopback, router) for transfers
 P_HC=10002	# half-close, outbound
@@ -110,7 +106,7 @@ if [ "$CAP_RC" = 0 ]; then
 	ok "-t 127.0.0.1/$P_IN_LO: $HOST_IP4:$P_IN_LO not forwarded (refused)"
 else
 	show_capture
-	tcp_check tfail "-t 127.0.0.1/$P_IN_LO: $HOST_IP4:$P_IN_LO must not be forwarded"
+	tfail "-t 127.0.0.1/$P_IN_LO: $HOST_IP4:$P_IN_LO must not be forwarded"
 fi
 
 # Peers seen by the namespace: what came through the tap from the host's
@@ -316,7 +312,7 @@ print(n)
 }
 tcp_check slow_rr "v4 ns->gateway, slow request/response"
 
-pid_alive "$PASTA_PID" || tcp_check tfail "pasta (PID $PASTA_PID) died"
+pid_alive "$PASTA_PID" || tfail "pasta (PID $PASTA_PID) died"
 
 # Rootless: pasta as nobody runs a command in its own namespaces
 topo_unpriv_bin
@@ -341,7 +337,7 @@ for f in gw remote; do
 	if [ "$got" = "$(sha_of "$fmid")" ]; then
 		ok "rootless: 1 MiB from $f intact"
 	else
-		tcp_check tfail "rootless: 1 MiB from $f: sha256 $got (pasta exit $CAP_RC)"
+		tfail "rootless: 1 MiB from $f: sha256 $got (pasta exit $CAP_RC)"
 	fi
 done
 
@@ -364,7 +360,7 @@ if [ "$got" = "$(sha_of "$fmid")" ]; then
 	ok "rootless: 1 MiB through -t 10030 intact"
 else
 	show_log "$ud/pasta-in.log" "pasta as nobody"
-	tcp_check tfail "rootless: 1 MiB through -t 10030: sha256 $got"
+	tfail "rootless: 1 MiB through -t 10030: sha256 $got"
 fi
 reap "$upid" 10
 
