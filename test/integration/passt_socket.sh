@@ -16,9 +16,8 @@ test_start
 
 sock="$TOPO_TMP/passt.sock"
 log="$TOPO_TMP/passt.log"
-bg_host "$log" "$PASST" -f -s "$sock"
-ppid=$BG_PID
-wait_until 5 test -S "$sock" || fail "passt did not create $sock"
+passt_start "$sock" "$log"
+ppid=$PASST_PID
 ok "passt -f -s listens on $sock"
 
 # client() - LABEL ARGS...: run the test client, expect success

@@ -55,10 +55,7 @@ topo_unpriv_bin
 
 # --- servers around the container -------------------------------------------
 
-srv_start "$ROUTER_NS" dns dns --bind "$REMOTE_IP4" --port 53 \
-	--a "$DNS_NAME=$DNS_ANSWER"
-srv_start "$ROUTER_NS" remote banner --bind "$REMOTE_IP4" --port 7070 \
-	--text hello-from-remote
+remote_servers "$DNS_NAME" "$DNS_ANSWER"
 srv_start "$ROUTER_NS" rgw banner --bind "$GW_IP4" --port 7071 \
 	--text hello-from-router
 srv_start "$HOST_NS" hlo banner --bind 127.0.0.1 --port 7071 \

@@ -45,10 +45,7 @@ RLK_OPTS=(--stderr --ns-ifname=tap0 --mtu=65520 --config-net
 test_start
 topo_unpriv_bin
 
-srv_start "$ROUTER_NS" dns dns --bind "$REMOTE_IP4" --port 53 \
-	--a "$DNS_NAME=$DNS_ANSWER"
-srv_start "$ROUTER_NS" remote banner --bind "$REMOTE_IP4" --port 7070 \
-	--text hello-from-remote
+remote_servers "$DNS_NAME" "$DNS_ANSWER"
 
 # wait_secs() - SECONDS CMD...: retry CMD (which may itself take a while)
 # until it succeeds or SECONDS have passed

@@ -242,7 +242,7 @@ info "lossy, MTU 1500: passt sent again $(json_get "$RELAY_STATS" in.retrans)" \
 # the guest then disconnects: passt must neither spin on the socket (at
 # most 0.2 s of CPU over one second) nor miss SIGTERM
 stuck_fin() {
-	local label=$1 gone=$2 sock g ppid rpid a b rc=0
+	local label=$1 gone=$2 sock g ppid rpid ticks rc=0
 
 	run=$((run + 1))
 	sock="$TOPO_TMP/passt$run.sock"
@@ -268,13 +268,11 @@ stuck_fin() {
 		wait "$rpid" 2>/dev/null || true
 	fi
 	sleep 0.5
-	a=$(daemon_cpu_ticks "$ppid")
-	sleep 1
-	b=$(daemon_cpu_ticks "$ppid")
-	if [ $((b - a)) -le 20 ]; then
-		ok "$label: passt idle ($((b - a)) CPU ticks in 1 s)"
+	ticks=$(cpu_ticks_in "$ppid" 1)
+	if [ "$ticks" -le 20 ]; then
+		ok "$label: passt idle ($ticks CPU ticks in 1 s)"
 	else
-		tfail "$label: passt busy: $((b - a)) CPU ticks (of $(getconf CLK_TCK))" \
+		tfail "$label: passt busy: $ticks CPU ticks (of $(getconf CLK_TCK))" \
 		      "in 1 s"
 		rc=1
 	fi

@@ -336,14 +336,11 @@ concurrent_check "v6 host lo->-u->ns" ::1 "$P_IN"
 
 # -u 127.0.0.1/PORT: the host's own address isn't forwarded, so the host's
 # kernel refuses
-capture in_host timeout 10 "$PYTHON" "$UDP_TOOL" refused \
+expect_success \
+	"-u 127.0.0.1/$P_IN_LO: $HOST_IP4 port $P_IN_LO not forwarded (refused)" \
+	"-u 127.0.0.1/$P_IN_LO: $HOST_IP4 port $P_IN_LO must not be forwarded" \
+	in_host timeout 10 "$PYTHON" "$UDP_TOOL" refused \
 	--connect "$HOST_IP4" --port "$P_IN_LO" --max-time 3
-if [ "$CAP_RC" = 0 ]; then
-	ok "-u 127.0.0.1/$P_IN_LO: $HOST_IP4 port $P_IN_LO not forwarded (refused)"
-else
-	show_capture
-	tfail "-u 127.0.0.1/$P_IN_LO: $HOST_IP4 port $P_IN_LO must not be forwarded"
-fi
 bound=$(ip netns exec "$HOST_NS" ss -Hlun "sport = :$P_IN_LO" |
 	awk '{ print $4 }' | sort -u | tr '\n' ' ')
 assert_eq "$bound" "127.0.0.1:$P_IN_LO " \

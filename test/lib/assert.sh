@@ -230,6 +230,21 @@ tfail() {
 	return 0
 }
 
+# expect_success() - OK_TEXT FAIL_TEXT CMD...: capture CMD; a check that
+# holds (OK_TEXT) if it exits 0, else a failed one (FAIL_TEXT, tfail)
+expect_success() {
+	local good=$1 bad=$2
+
+	shift 2
+	capture "$@"
+	if [ "$CAP_RC" = 0 ]; then
+		ok "$good"
+	else
+		show_capture
+		tfail "$bad"
+	fi
+}
+
 # show_log() - FILE LABEL [LINES]: print the last LINES (default 30, "all"
 # for the whole file) of a log, indented
 show_log() {

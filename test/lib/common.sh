@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # test/lib/common.sh - what every integration test starts with: the
-# assertions (assert.sh), the topology (topo.sh) and pasta attached to a
-# namespace (pasta.sh), then test_start
+# assertions (assert.sh), the topology (topo.sh) and the daemons under test
+# (daemon.sh), then test_start
 #
 # Usage, in test/integration/NAME.sh:
 #	set -eu
@@ -16,8 +16,8 @@ COMMON_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$COMMON_LIB_DIR/assert.sh"
 # shellcheck source=../lib/topo.sh
 . "$COMMON_LIB_DIR/topo.sh"
-# shellcheck source=../lib/pasta.sh
-. "$COMMON_LIB_DIR/pasta.sh"
+# shellcheck source=../lib/daemon.sh
+. "$COMMON_LIB_DIR/daemon.sh"
 
 # test_start() - [topo_setup options]: temporary directory and clean-up
 # traps, check that passt and pasta were built, build the topology
@@ -39,4 +39,14 @@ srv_start() {
 		--ready "$TOPO_TMP/$name.ready"
 	wait_until 10 test -e "$TOPO_TMP/$name.ready" ||
 		fail "$name server ($*) did not start"
+}
+
+# remote_servers() - NAME ADDR: on the router's remote address, a DNS
+# server answering NAME with ADDR (A) on port 53, and a banner,
+# "hello-from-remote" followed by the client's address, on port 7070
+remote_servers() {
+	srv_start "$ROUTER_NS" dns dns --bind "$REMOTE_IP4" --port 53 \
+		--a "$1=$2"
+	srv_start "$ROUTER_NS" remote banner --bind "$REMOTE_IP4" --port 7070 \
+		--text hello-from-remote
 }

@@ -83,6 +83,16 @@ wait_listen() {
 	wait_until "${3:-10}" bound "$1" tcp "$2"
 }
 
+# tcp_server() - LABEL NS LOG PORT CMD...: start the TCP server CMD in NS
+# (bg_ns: output to LOG, sets BG_PID) and wait until it listens on PORT;
+# if it doesn't, a failed check and status 1
+tcp_server() {
+	bg_ns "$2" "$3" "${@:5}"
+	wait_listen "$2" "$4" && return 0
+	tfail "$1: no server on port $4 in $2"
+	return 1
+}
+
 # reap() - PID TIMEOUT_S: wait for PID to exit, kill it if it doesn't;
 # sets REAP_RC to its exit status (124 if it had to be killed)
 REAP_RC=0
@@ -97,7 +107,7 @@ reap() {
 	wait "$1" 2>/dev/null || REAP_RC=$?
 }
 
-# DAEMON_LOG (pasta.sh) - log file of the daemon under test, shown when a
+# DAEMON_LOG (daemon.sh) - log file of the daemon under test, shown when a
 # check fails
 
 # tcp_xfer() - LABEL DIR SNS SBIND PORT CNS CADDR CPORT FILE: move FILE over
@@ -170,11 +180,11 @@ peer_check() {
 	local peers="$TOPO_TMP/peers" spid got
 
 	rm -f "$peers"
-	bg_ns "$sns" "$TOPO_TMP/peer-srv.log" "$PYTHON" "$TCP_TOOL" server \
+	tcp_server "$label" "$sns" "$TOPO_TMP/peer-srv.log" "$port" \
+		"$PYTHON" "$TCP_TOOL" server \
 		--bind "$sbind" --port "$port" --mode hc-client --count 1 \
-		--timeout 30 --peers "$peers"
+		--timeout 30 --peers "$peers" || return 1
 	spid=$BG_PID
-	wait_listen "$sns" "$port" || { tfail "$label: no server"; return 1; }
 	capture ns_run "$cns" timeout 40 "$PYTHON" "$TCP_TOOL" client \
 		--connect "$caddr" --port "$port" --mode hc-client --size 1000
 	reap "$spid" 10
@@ -193,6 +203,41 @@ peer_check() {
 		tfail "$label: the server sees the connection from '$got'," \
 		      "expected $want"
 	fi
+}
+
+# hc_check() - LABEL MODE SNS SBIND PORT CNS CADDR [TOOL]: one half-close
+# exchange between a server in SNS and a client in CNS, with TOOL
+# (tcp_tool.py; splice_tool.py speaks the same); MODE hc-client: the
+# client sends 300000 bytes and FIN, then reads the reply; hc-server: the
+# server sends them, the client replies
+hc_check() {
+	local label=$1 mode=$2 sns=$3 sbind=$4 port=$5 cns=$6 caddr=$7
+	local tool=${8:-$TCP_TOOL} spid
+
+	tcp_server "$label" "$sns" "$TOPO_TMP/hc-srv.log" "$port" \
+		"$PYTHON" "$tool" server \
+		--bind "$sbind" --port "$port" --mode "$mode" --count 1 \
+		--timeout 60 --size 300000 --reply-size 200000 || return 1
+	spid=$BG_PID
+	capture ns_run "$cns" timeout 70 "$PYTHON" "$tool" client \
+		--connect "$caddr" --port "$port" --mode "$mode" \
+		--timeout 60 --size 300000 --reply-size 200000
+	reap "$spid" 10
+	if [ "$CAP_RC" = 0 ] && [ "$REAP_RC" = 0 ]; then
+		if [ "$mode" = hc-client ]; then
+			ok "$label: client sent 300000 bytes + FIN, then got the" \
+			   "server's 200000-byte reply, intact"
+		else
+			ok "$label: server sent 300000 bytes + FIN, then got the" \
+			   "client's 200000-byte reply, intact"
+		fi
+		return 0
+	fi
+	show_capture
+	show_log "$TOPO_TMP/hc-srv.log" "server"
+	[ -n "$DAEMON_LOG" ] && show_log "$DAEMON_LOG" "daemon log" 15
+	tfail "$label: half-close exchange failed (client $CAP_RC," \
+	      "server $REAP_RC)"
 }
 
 # many_check() - LABEL SNS SBIND PORT CNS CADDR CONNS: CONNS connections
@@ -277,6 +322,17 @@ daemon_cpu_ticks() {
 	stat=${stat##*) }
 	# after "comm)": state is field 3, utime 14 and stime 15 of the line
 	printf '%s\n' "$stat" | awk '{ print $12 + $13 }'
+}
+
+# cpu_ticks_in() - PID SECONDS: print the CPU ticks (utime + stime) PID
+# uses over the next SECONDS
+cpu_ticks_in() {
+	local t0 t1
+
+	t0=$(daemon_cpu_ticks "$1")
+	sleep "$2"
+	t1=$(daemon_cpu_ticks "$1")
+	echo $((t1 - t0))
 }
 
 # json_get() - JSON KEY: print a value of a flat JSON object ("" if none);

@@ -255,7 +255,7 @@ bg_host() {
 # bound() - NS tcp|udp PORT [ADDR]: true if a TCP socket listens, or a UDP
 # socket is bound, on PORT in NS (on ADDR exactly, if given)
 bound() {
-	local opt=-Hltn want=$4
+	local opt=-Hltn want=${4:-}
 
 	[ "$2" = udp ] && opt=-Hlun
 	case "$want" in *:*) want="[$want]" ;; esac

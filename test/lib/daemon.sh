@@ -2,18 +2,51 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck disable=SC2034 # variables are for the tests that source this
 #
-# test/lib/pasta.sh - pasta attached to a namespace the test made: as root
-# to a named namespace (pasta_ns), as nobody to a process of nobody's in
-# user and network namespaces of its own (pasta_nobody); and waiting for
-# pasta to quit
+# test/lib/daemon.sh - the daemons under test, started the way the tests
+# need them: passt on a UNIX socket (passt_start); pasta attached as root
+# to a named namespace (pasta_ns), or as nobody to a process of nobody's in
+# user and network namespaces of its own (pasta_nobody); waiting for pasta
+# to quit
 #
 # Needs assert.sh and topo.sh (topo_init done; topo_unpriv_bin for
-# pasta_nobody).  Both set PASTA_PID, registered for clean-up, and
-# DAEMON_LOG, pasta's log file.
+# pasta_nobody).  They set PASST_PID or PASTA_PID, registered for
+# clean-up, and the pasta ones DAEMON_LOG, pasta's log file.
 
+PASST_PID=""
 PASTA_PID=""
 DAEMON_LOG=""
 QUIT_TIMEOUT=${QUIT_TIMEOUT:-5}
+
+# passt_start() - SOCK LOG ARGS...: start passt -f -s SOCK ARGS in the host
+# namespace, in the background, output to LOG; fail the test unless the
+# socket is there within 5 s.  Sets PASST_PID
+passt_start() {
+	local sock=$1 log=$2
+
+	shift 2
+	bg_host "$log" "$PASST" -f -s "$sock" "$@"
+	PASST_PID=$BG_PID
+	if ! wait_until 5 test -S "$sock"; then
+		show_log "$log" "passt log" all
+		fail "passt -f -s $sock $* did not create $sock"
+	fi
+}
+
+# passt_one_off_exit() - PID LOG LABEL: passt --one-off (PID, started by
+# passt_start) exits within 5 s of its client leaving, with status 0
+passt_one_off_exit() {
+	local rc=0
+
+	if wait_pid_exit "$1" 5; then
+		ok "$3: passt --one-off exited after the client disconnected"
+	else
+		show_log "$2" "passt log" all
+		fail "$3: passt --one-off still running 5 s after the client" \
+		     "disconnected"
+	fi
+	wait "$1" || rc=$?
+	assert_eq "$rc" 0 "$3: passt --one-off exit status"
+}
 
 # pasta_wait_pid() - PIDFILE: set PASTA_PID once the PID file holds it
 #
