@@ -121,7 +121,8 @@ assert_eq "$(grep -c 'Guest connected' "$plog")" 2 "passt saw two guests connect
 # The programs are copied out of the way first: the repository (or
 # PASST_BIN_DIR) may itself live under /tmp, which the tmpfs hides
 STAGE=$(mktemp -d /dev/shm/qrap-test.XXXXXX)
-cp "$QRAP" "$PASST" "$FDC" "$STAGE/"
+# (clients_fd.py imports passt_client.py)
+cp "$QRAP" "$PASST" "$FDC" "$CLIENT" "$STAGE/"
 S_QRAP="$STAGE/qrap"
 S_PASST="$STAGE/passt"
 S_FDC="$STAGE/$(basename "$FDC")"
