@@ -36,10 +36,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 TOPO_TAG=${TOPO_TAG:-pb$$}
-# shellcheck source=lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/assert.sh"
-# shellcheck source=lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib/topo.sh"
+# shellcheck source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/tcp.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/tcp.sh"
 
@@ -50,9 +48,7 @@ RR=${BENCH_RR:-5000}
 HZ=$(getconf CLK_TCK)
 ERRORS=0
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 # The ceiling: a veth pair between two namespaces, same MTU as pasta's tap
 VETH_A=192.0.2.1
@@ -79,6 +75,18 @@ pasta_ns "$ns" -t "$P_SPLICE" -u none -T none -U none
 
 port=5200
 
+# iperf_server() - KEY SNS SBIND: a one-off iperf3 server in SNS on
+# SBIND:$port; sets BG_PID, or records an error for KEY and returns 1 if
+# it doesn't listen
+iperf_server() {
+	bg_ns "$2" "$TOPO_TMP/iperf-s-$1.log" timeout $((T + 30)) \
+		iperf3 -s -1 -B "$3" -p "$port"
+	wait_listen "$2" "$port" 10 && return 0
+	R[$1]=error
+	ERRORS=$((ERRORS + 1))
+	return 1
+}
+
 # iperf() - KEY SNS SBIND CNS CADDR PORT [IPERF3 ARGS]: one iperf3 run
 # (PORT "": pick one); stores Gbit/s in R_KEY, pasta's CPU s/GB in C_KEY
 declare -A R C
@@ -88,14 +96,8 @@ iperf() {
 	port=$((port + 1))
 	[ -n "$6" ] && port=$6
 	shift 6
-	bg_ns "$sns" "$TOPO_TMP/iperf-s-$key.log" timeout $((T + 30)) \
-		iperf3 -s -1 -B "$sbind" -p "$port"
+	iperf_server "$key" "$sns" "$sbind" || return 0
 	spid=$BG_PID
-	if ! wait_listen "$sns" "$port" 10; then
-		R[$key]=error
-		ERRORS=$((ERRORS + 1))
-		return
-	fi
 	t0=$(daemon_cpu_ticks "$PASTA_PID")
 	capture ns_run "$cns" timeout $((T + 30)) iperf3 -c "$caddr" -p "$port" \
 		-t "$T" -J "$@"
@@ -123,14 +125,8 @@ iperf_udp() {
 	local key=$1 sns=$2 sbind=$3 cns=$4 caddr=$5 spid bps lost
 
 	port=$((port + 1))
-	bg_ns "$sns" "$TOPO_TMP/iperf-s-$key.log" timeout $((T + 30)) \
-		iperf3 -s -1 -B "$sbind" -p "$port"
+	iperf_server "$key" "$sns" "$sbind" || return 0
 	spid=$BG_PID
-	if ! wait_listen "$sns" "$port" 10; then
-		R[$key]=error
-		ERRORS=$((ERRORS + 1))
-		return
-	fi
 	capture ns_run "$cns" timeout $((T + 30)) iperf3 -c "$caddr" -p "$port" \
 		-t "$T" -u -b 0 -l 16384 -J
 	reap "$spid" 10

@@ -151,23 +151,29 @@ if has tftp; then
 		failed=$((failed + 1))
 fi
 
+# serve() - NAME tcp|udp PORT PID ERRFILE WHAT: the server WHAT (PID) is
+# started: NAME_ready once it listens on PORT, NAME_rc once it exits (a
+# failed check unless 0), and its standard error (ERRFILE)
+serve() {
+	if wait_for 10 listening "$2" "$3"; then
+		result "$1_ready" 1
+	else
+		guest_error "$6 not listening on $2 port $3"
+	fi
+	_rc=0
+	wait "$4" || _rc=$?
+	result "$1_rc" "$_rc"
+	[ "$_rc" = 0 ] || failed=$((failed + 1))
+	sed "s/^/GUEST-OUT $1: /" "$5"
+}
+
 if has tcpin; then
 	head -c "${t_srv_size:-262144}" /dev/urandom >/tmp/srv.bin
 	result tcpin_srv_size "$(size /tmp/srv.bin)"
 	result tcpin_srv_sha256 "$(sha /tmp/srv.bin)"
 	_p=${t_tcpin_port:-80}
 	timeout 90 nc -l -p "$_p" </tmp/srv.bin >/tmp/tin.bin 2>/tmp/tin.err &
-	_pid=$!
-	if wait_for 10 listening tcp "$_p"; then
-		result tcpin_ready 1
-	else
-		guest_error "nc -l -p $_p not listening"
-	fi
-	_rc=0
-	wait "$_pid" || _rc=$?
-	result tcpin_rc "$_rc"
-	[ "$_rc" = 0 ] || failed=$((failed + 1))
-	sed 's/^/GUEST-OUT tcpin: /' /tmp/tin.err
+	serve tcpin tcp "$_p" $! /tmp/tin.err "nc -l -p $_p"
 	result tcpin_recv_size "$(size /tmp/tin.bin)"
 	result tcpin_recv_sha256 "$(sha /tmp/tin.bin)"
 fi
@@ -182,17 +188,7 @@ if has udpin; then
 		timeout 90 socat -T 60 UDP4-RECVFROM:5555 \
 			SYSTEM:'read -r l; echo "$l" >/tmp/udp_in; echo "guest-got:$l"' \
 			2>/tmp/uin.err &
-		_pid=$!
-		if wait_for 10 listening udp 5555; then
-			result udpin_ready 1
-		else
-			guest_error "socat not bound to UDP port 5555"
-		fi
-		_rc=0
-		wait "$_pid" || _rc=$?
-		result udpin_rc "$_rc"
-		[ "$_rc" = 0 ] || failed=$((failed + 1))
-		sed 's/^/GUEST-OUT udpin: /' /tmp/uin.err
+		serve udpin udp 5555 $! /tmp/uin.err socat
 		result udpin_got "$(cat /tmp/udp_in 2>/dev/null)"
 	fi
 fi

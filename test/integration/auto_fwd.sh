@@ -35,10 +35,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/tcp.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
 
@@ -55,14 +53,6 @@ A_EX=10410	# -t auto,~A_EX: excluded
 A_OK=10411	# -t auto,~A_EX: forwarded
 
 # ---------------------------------------------------------------- helpers
-
-# bound() - NS PROTO PORT: a socket listens (tcp) or is bound (udp) on PORT
-bound() {
-	local opt=-Hltn
-
-	[ "$2" = udp ] && opt=-Hlun
-	[ -n "$(ip netns exec "$1" ss "$opt" "sport = :$3" 2>/dev/null)" ]
-}
 
 # now_ms() - Print a monotonic-enough clock in milliseconds
 now_ms() {
@@ -134,10 +124,10 @@ poll() {
 		sed 's/^/  stderr: /' "$f.err" | head -n 5
 		show_log "$DAEMON_LOG" "pasta log" 8
 		if [ "$state" = "$until" ]; then
-			tcp_check tfail "$label, $addr:$port: $until after $ms ms," \
+			tfail "$label, $addr:$port: $until after $ms ms," \
 				"but the data: $data"
 		else
-			tcp_check tfail "$label, $addr:$port: not $until within" \
+			tfail "$label, $addr:$port: not $until within" \
 				"$LIMIT s (the last attempt saw:" \
 				"$(json_get "$out" last))"
 		fi
@@ -170,74 +160,53 @@ not_bound() {
 	ok "$1: nothing bound on $3 port $4 in $2"
 }
 
+# auto_case() - LABEL NS WHERE PROTO PORT SIZE OPT: with pasta's OPT auto,
+# echo servers on PORT, started now in NS (WHERE "ns", on ::) or on the
+# host's loopback (WHERE "host", 127.0.0.1 and ::1), are forwarded from the
+# other side within LIMIT s, SIZE bytes echoed intact; once they're gone,
+# no longer forwarded
+auto_case() {
+	local l=$1 ns=$2 proto=$4 port=$5 size=$6 t0 b p
+	local sns=$ns cns=$HOST_NS side=host place="in the ns" what="$7 auto,"
+	local binds=(::) pids=()
+
+	if [ "$3" = host ]; then
+		sns=$HOST_NS cns=$ns side=ns place="on the host's loopback"
+		binds=(127.0.0.1 ::1)
+	fi
+	if [ "$proto" = udp ]; then
+		what="$what UDP server"
+	else
+		what="$what server"
+	fi
+	for b in "${binds[@]}"; do
+		if ! server "$sns" "$proto" "$b" "$port"; then
+			for p in "${pids[@]}" "$SRV_PID"; do stop "$p"; done
+			return 0
+		fi
+		pids+=("$SRV_PID")
+	done
+	t0=$(now_ms)
+	poll "$l: $what started $place; $side" "$cns" "$proto" "$port" up \
+		"$t0" "$size"
+	t0=$(now_ms)
+	for p in "${pids[@]}"; do stop "$p"; done
+	poll "$l: $what $place gone; $side" "$cns" "$proto" "$port" down "$t0"
+}
+
 # suite() - LABEL NS: pasta with every direction automatic attached to NS
 # Times run from the moment the server is seen bound (ss), or from just
 # before it is told to exit
 suite() {
-	local l=$1 ns=$2 t0 s4 s6
+	local l=$1 ns=$2
 
 	# Nothing yet: the host doesn't listen on the port
 	tcp_check not_bound "$l: before the server" "$HOST_NS" tcp "$A_T"
 
-	# -t auto: a server in the namespace, started now
-	if server "$ns" tcp :: "$A_T"; then
-		t0=$(now_ms)
-		poll "$l: -t auto, server started in the ns; host" \
-			"$HOST_NS" tcp "$A_T" up "$t0" 1048576
-		t0=$(now_ms)
-		stop "$SRV_PID"
-		poll "$l: -t auto, server in the ns gone; host" \
-			"$HOST_NS" tcp "$A_T" down "$t0"
-	else
-		SOFT_FAILS=$((SOFT_FAILS + 1))
-	fi
-
-	# -T auto: servers on the host's loopback, started now
-	if server "$HOST_NS" tcp 127.0.0.1 "$A_TT" && s4=$SRV_PID &&
-	   server "$HOST_NS" tcp ::1 "$A_TT"; then
-		s6=$SRV_PID
-		t0=$(now_ms)
-		poll "$l: -T auto, server started on the host's loopback; ns" \
-			"$ns" tcp "$A_TT" up "$t0" 1048576
-		t0=$(now_ms)
-		stop "$s4"
-		stop "$s6"
-		poll "$l: -T auto, server on the host's loopback gone; ns" \
-			"$ns" tcp "$A_TT" down "$t0"
-	else
-		SOFT_FAILS=$((SOFT_FAILS + 1))
-		stop "$SRV_PID"
-	fi
-
-	# -u auto: a UDP server in the namespace, started now
-	if server "$ns" udp :: "$A_U"; then
-		t0=$(now_ms)
-		poll "$l: -u auto, UDP server started in the ns; host" \
-			"$HOST_NS" udp "$A_U" up "$t0" 100000
-		t0=$(now_ms)
-		stop "$SRV_PID"
-		poll "$l: -u auto, UDP server in the ns gone; host" \
-			"$HOST_NS" udp "$A_U" down "$t0"
-	else
-		SOFT_FAILS=$((SOFT_FAILS + 1))
-	fi
-
-	# -U auto: UDP servers on the host's loopback, started now
-	if server "$HOST_NS" udp 127.0.0.1 "$A_UU" && s4=$SRV_PID &&
-	   server "$HOST_NS" udp ::1 "$A_UU"; then
-		s6=$SRV_PID
-		t0=$(now_ms)
-		poll "$l: -U auto, UDP server started on the host's lo; ns" \
-			"$ns" udp "$A_UU" up "$t0" 100000
-		t0=$(now_ms)
-		stop "$s4"
-		stop "$s6"
-		poll "$l: -U auto, UDP server on the host's loopback gone; ns" \
-			"$ns" udp "$A_UU" down "$t0"
-	else
-		SOFT_FAILS=$((SOFT_FAILS + 1))
-		stop "$SRV_PID"
-	fi
+	auto_case "$l" "$ns" ns tcp "$A_T" 1048576 -t
+	auto_case "$l" "$ns" host tcp "$A_TT" 1048576 -T
+	auto_case "$l" "$ns" ns udp "$A_U" 100000 -u
+	auto_case "$l" "$ns" host udp "$A_UU" 100000 -U
 
 	# -u auto skips the ephemeral range, where clients' sockets live
 	if server "$ns" udp :: "$A_U_EPH"; then
@@ -246,27 +215,23 @@ suite() {
 		tcp_check not_bound "$l: -u auto, ephemeral port" "$HOST_NS" udp \
 			"$A_U_EPH"
 		stop "$SRV_PID"
-	else
-		SOFT_FAILS=$((SOFT_FAILS + 1))
 	fi
 
-	pid_alive "$PASTA_PID" || tcp_check tfail "$l: pasta (PID $PASTA_PID) died"
+	pid_alive "$PASTA_PID" || tfail "$l: pasta (PID $PASTA_PID) died"
 }
 
 # excl_suite() - LABEL NS: pasta -t auto,~A_EX -u none -T none -U none
 excl_suite() {
 	local l=$1 ns=$2 t0 p pids=()
 
-	server "$HOST_NS" tcp 127.0.0.1 "$A_TT" || tcp_check false
+	tcp_check server "$HOST_NS" tcp 127.0.0.1 "$A_TT"
 	pids+=("$SRV_PID")
-	server "$ns" tcp :: "$A_EX" || tcp_check false
+	tcp_check server "$ns" tcp :: "$A_EX"
 	pids+=("$SRV_PID")
 	if server "$ns" tcp :: "$A_OK"; then
 		t0=$(now_ms)
 		poll "$l: -t auto,~$A_EX: server started in the ns; host" \
 			"$HOST_NS" tcp "$A_OK" up "$t0" 1048576
-	else
-		SOFT_FAILS=$((SOFT_FAILS + 1))
 	fi
 	pids+=("$SRV_PID")
 	tcp_check never "$l: -t auto,~$A_EX: server on $A_EX in the ns" \
@@ -278,39 +243,33 @@ excl_suite() {
 	for p in "${pids[@]}"; do
 		stop "$p"
 	done
-	pid_alive "$PASTA_PID" || tcp_check tfail "$l: pasta (PID $PASTA_PID) died"
+	pid_alive "$PASTA_PID" || tfail "$l: pasta (PID $PASTA_PID) died"
 }
 
 # ------------------------------------------------------------------- test
 
-topo_init
-require_binaries
-topo_setup
+test_start
 topo_unpriv_bin
 read -r eph_lo eph_hi < <(in_host cat /proc/sys/net/ipv4/ip_local_port_range)
 if [ "$A_U_EPH" -lt "$eph_lo" ] || [ "$A_U_EPH" -gt "$eph_hi" ]; then
 	fail "port $A_U_EPH is outside the ephemeral range $eph_lo-$eph_hi"
 fi
 
-ns=$(topo_netns_name ns)
-pasta_ns "$ns" -d
-suite root "$ns"
-stop "$PASTA_PID"
-
-ns_ex=$(topo_netns_name excl)
-pasta_ns "$ns_ex" -d -t "auto,~$A_EX" -u none -T none -U none
-excl_suite root "$ns_ex"
-stop "$PASTA_PID"
-
-ns_nb=$(topo_netns_name nobody)
-pasta_nobody "$ns_nb" -d
-suite nobody "$ns_nb"
-stop "$PASTA_PID"
-
-ns_nbx=$(topo_netns_name nobodyx)
-pasta_nobody "$ns_nbx" -d -t "auto,~$A_EX" -u none -T none -U none
-excl_suite nobody "$ns_nbx"
-stop "$PASTA_PID"
+# Root: pasta attached to a namespace; nobody: to a process of nobody's in
+# namespaces of its own.  Each with every direction automatic, then with
+# -t auto and one port excluded
+for who in root nobody; do
+	attach=pasta_ns
+	[ "$who" = nobody ] && attach=pasta_nobody
+	ns=$(topo_netns_name "$who")
+	"$attach" "$ns" -d
+	suite "$who" "$ns"
+	stop "$PASTA_PID"
+	ns=$(topo_netns_name "${who}_excl")
+	"$attach" "$ns" -d -t "auto,~$A_EX" -u none -T none -U none
+	excl_suite "$who" "$ns"
+	stop "$PASTA_PID"
+done
 
 soft_finish
 echo "auto_fwd: all checks passed"

@@ -43,15 +43,12 @@ import sys
 import threading
 import time
 
-CHUNK = 65536
+from testlib import CHUNK, family_of, recv_upto
+import testlib
 
 
 def say(msg):
     print("auto_tool: " + msg, file=sys.stderr, flush=True)
-
-
-def family_of(addr):
-    return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
 # ---------------------------------------------------------------- server
@@ -115,12 +112,7 @@ def tcp_attempt(args, token, deadline):
         s.connect((args.connect, args.port))
         s.sendall(token)
         s.shutdown(socket.SHUT_WR)
-        got = b""
-        while len(got) < len(token):
-            buf = s.recv(len(token) - len(got))
-            if not buf:
-                break
-            got += buf
+        got = recv_upto(s, len(token))
         if got == token:
             return "echo"
         if token.startswith(got):
@@ -297,4 +289,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    testlib.main(main)

@@ -26,13 +26,12 @@ it started to return.
           qemu 10 gives itself.  Used as $QEMU by guest_start().
 
 Messages go to standard error, prefixed with "clients_fd:".
-Standard library only.
+Standard library only, and passt_client.py next to this file.
 """
 
 import argparse
 import os
 import random
-import select
 import signal
 import socket
 import struct
@@ -40,30 +39,14 @@ import subprocess
 import sys
 import time
 
-ETH_P_IP = 0x0800
-ETH_P_ARP = 0x0806
+from passt_client import (ETH_P_ARP, ETH_P_IP, CheckFailed, Conn,
+                          child_setup, csum, framed, mac_bytes, mac_str)
+
 IPPROTO_UDP = 17
-
-
-class CheckFailed(Exception):
-    """A check did not hold"""
 
 
 def say(msg):
     print("clients_fd: " + msg, file=sys.stderr, flush=True)
-
-
-def mac_bytes(mac):
-    return bytes(int(x, 16) for x in mac.split(":"))
-
-
-def mac_str(raw):
-    return ":".join("%02x" % b for b in raw)
-
-
-def child_setup():
-    # Python ignores SIGPIPE; the daemon must not inherit that
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
 
 def pid_alive(pid):
@@ -137,56 +120,26 @@ def start_passt(args, extra, log):
 
 # --- frames -----------------------------------------------------------------
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+def next_frame(conn, deadline):
+    """The next frame from passt, None on timeout"""
+    try:
+        return conn.recv_frame(deadline)
+    except EOFError:
+        raise CheckFailed("passt closed the connection") from None
 
 
-def send_frame(sock, frame):
-    sock.sendall(struct.pack("!I", len(frame)) + frame)
-
-
-class Reader:
-    def __init__(self, sock):
-        self.sock = sock
-        self.buf = b""
-
-    def frame(self, deadline):
-        while True:
-            if len(self.buf) >= 4:
-                n = struct.unpack("!I", self.buf[:4])[0]
-                if len(self.buf) >= 4 + n:
-                    f = self.buf[4:4 + n]
-                    self.buf = self.buf[4 + n:]
-                    return f
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            r, _, _ = select.select([self.sock], [], [], left)
-            if not r:
-                return None
-            d = self.sock.recv(65536)
-            if not d:
-                raise CheckFailed("passt closed the connection")
-            self.buf += d
-
-
-def arp_check(sock, rd, args):
+def arp_check(conn, args):
     eth = (b"\xff" * 6 + mac_bytes(args.guest_mac)
            + struct.pack("!H", ETH_P_ARP))
     arp = struct.pack("!HHBBH6s4s6s4s", 1, ETH_P_IP, 6, 4, 1,
                       mac_bytes(args.guest_mac),
                       socket.inet_aton(args.guest_ip), b"\0" * 6,
                       socket.inet_aton(args.gw_ip))
-    send_frame(sock, eth + arp)
+    conn.sock.sendall(framed(eth + arp))
     say("sent ARP who-has %s tell %s" % (args.gw_ip, args.guest_ip))
     deadline = time.monotonic() + 5
     while True:
-        f = rd.frame(deadline)
+        f = next_frame(conn, deadline)
         if f is None:
             raise CheckFailed("no ARP reply within 5 s")
         if len(f) < 42 or struct.unpack("!H", f[12:14])[0] != ETH_P_ARP:
@@ -204,7 +157,7 @@ def arp_check(sock, rd, args):
         return
 
 
-def dhcp_check(sock, rd, args):
+def dhcp_check(conn, args):
     xid = random.randrange(1 << 32)
     chaddr = mac_bytes(args.guest_mac)
     bootp = struct.pack("!BBBBIHH4s4s4s4s16s64s128s", 1, 1, 6, 0, xid, 0,
@@ -222,11 +175,11 @@ def dhcp_check(sock, rd, args):
                      IPPROTO_UDP, 0, src, dst)
     ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
     eth = b"\xff" * 6 + chaddr + struct.pack("!H", ETH_P_IP)
-    send_frame(sock, eth + ip + udp)
+    conn.sock.sendall(framed(eth + ip + udp))
     say("sent DHCPDISCOVER xid 0x%08x" % xid)
     deadline = time.monotonic() + 5
     while True:
-        f = rd.frame(deadline)
+        f = next_frame(conn, deadline)
         if f is None:
             raise CheckFailed("no DHCPOFFER within 5 s")
         if len(f) < 14 + 20 + 8 + 240:
@@ -252,9 +205,9 @@ def dhcp_check(sock, rd, args):
 def cmd_frames(args, extra):
     ours, pid = start_passt(args, extra, None)
     try:
-        rd = Reader(ours)
-        arp_check(ours, rd, args)
-        dhcp_check(ours, rd, args)
+        conn = Conn(ours)
+        arp_check(conn, args)
+        dhcp_check(conn, args)
         if not pid_alive(pid):
             raise CheckFailed("passt exited before the peer closed")
         ours.close()
@@ -292,9 +245,9 @@ def cmd_onfd(args):
     if args.expect_peer and peer != args.expect_peer:
         raise CheckFailed("connected to %r, expected %r"
                           % (peer, args.expect_peer))
-    rd = Reader(sock)
-    arp_check(sock, rd, args)
-    dhcp_check(sock, rd, args)
+    conn = Conn(sock)
+    arp_check(conn, args)
+    dhcp_check(conn, args)
     sock.close()
 
 
@@ -324,22 +277,19 @@ def main():
         argv, rest = argv[:i], argv[i + 1:]
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("frames", "qemu"):
+    for name in ("frames", "qemu", "onfd"):
         sp = sub.add_parser(name)
-        sp.add_argument("--passt", required=True)
-        sp.add_argument("--pidfile", required=True)
-        sp.add_argument("--log")
+        if name == "onfd":
+            sp.add_argument("--fd", type=int, required=True)
+            sp.add_argument("--expect-peer")
+        else:
+            sp.add_argument("--passt", required=True)
+            sp.add_argument("--pidfile", required=True)
+            sp.add_argument("--log")
         sp.add_argument("--guest-mac", default="52:54:00:12:34:56")
         sp.add_argument("--guest-ip", default="198.51.100.2")
         sp.add_argument("--gw-ip", default="198.51.100.1")
         sp.add_argument("--gw-mac", default="9a:55:9a:55:9a:55")
-    sp = sub.add_parser("onfd")
-    sp.add_argument("--fd", type=int, required=True)
-    sp.add_argument("--expect-peer")
-    sp.add_argument("--guest-mac", default="52:54:00:12:34:56")
-    sp.add_argument("--guest-ip", default="198.51.100.2")
-    sp.add_argument("--gw-ip", default="198.51.100.1")
-    sp.add_argument("--gw-mac", default="9a:55:9a:55:9a:55")
     args = p.parse_args(argv)
     args.failures = []
     try:

@@ -58,7 +58,7 @@ Clients (exit 0 if the exchange worked, 1 otherwise; print what they got):
           after CMD exited (the caller would wait for ever).  Exit status:
           CMD's, 124 if CMD ran longer than T, 125 without end of file.
 
-Standard library only.
+Standard library only, and testlib.py next to this file.
 """
 
 import argparse
@@ -71,13 +71,11 @@ import struct
 import sys
 import time
 
+from testlib import family_of
+
 
 def say(msg):
     print(msg, flush=True)
-
-
-def family_of(addr):
-    return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
 def split_hostport(s):

@@ -16,20 +16,16 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 UDHCPC=/usr/sbin/udhcpc
 DHCLIENT=/usr/sbin/dhclient
 
-topo_init
-require_binaries
+test_start
 for b in "$UDHCPC" "$DHCLIENT"; do
 	[ -x "$b" ] || fail "$b not installed (test/setup.sh installs it)"
 done
-topo_setup
 
 # udhcpc calls its script with the event as $1 and the lease in the
 # environment: keep the variables of the "bound" event

@@ -34,7 +34,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # pylint: disable=wrong-import-position
-from passt_client import CheckFailed, Conn, framed, mac_bytes  # noqa: E402
+from dns_tool import decode_name  # noqa: E402
+from passt_client import CheckFailed, Conn, csum, framed, mac_bytes  # noqa: E402
 
 ETH_P_IP = 0x0800
 BCAST_MAC = b"\xff" * 6
@@ -51,16 +52,6 @@ def check(cond, msg):
     if not cond:
         raise CheckFailed(msg)
     ok(msg)
-
-
-def csum(data):
-    """Internet checksum of DATA"""
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def option(code, value):
@@ -142,25 +133,11 @@ def decode_names(data):
     """Domain names of an option 119 value, RFC 1035 compression"""
     names, off = [], 0
     while off < len(data):
-        labels, pos, jumps, end = [], off, 0, None
-        while True:
-            n = data[pos]
-            if n & 0xC0 == 0xC0:
-                if end is None:
-                    end = pos + 2
-                pos = ((n & 0x3F) << 8) | data[pos + 1]
-                jumps += 1
-                if jumps > 64:
-                    raise CheckFailed("option 119: pointer loop")
-                continue
-            if n == 0:
-                if end is None:
-                    end = pos + 1
-                break
-            labels.append(data[pos + 1:pos + 1 + n].decode())
-            pos += 1 + n
-        names.append(".".join(labels))
-        off = end
+        try:
+            name, off = decode_name(data, off)
+        except ValueError as e:
+            raise CheckFailed("option 119: %s" % e) from e
+        names.append(name)
     return names
 
 

@@ -16,10 +16,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 DNS6=2001:db8::53
 SEARCH1=example.org
@@ -192,9 +190,7 @@ check_clients() {
 		"$label: captured exchange, Release answered with status Success"
 }
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 HOST_LL=$(in_host ip -j -6 addr show dev eth0 scope link |
 	  "$PYTHON" "$IPJSON" addr - |

@@ -25,14 +25,10 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 DNS_TOOL="$TOPO_ROOT/test/integration/dns_tool.py"
-UPYTHON=$PYTHON
-[ -x /usr/bin/python3 ] && UPYTHON=/usr/bin/python3
 
 FWD4=169.254.1.1
 FWD6=fd00::53
@@ -42,10 +38,9 @@ HOST_AAAA=2001:db8:77::77
 ROUTER_A=192.0.2.78
 ROUTER_AAAA=2001:db8:78::78
 OTHER_A=192.0.2.79		# servers on port 5353
+NO_FWD=(-t none -T none -u none -U none)	# no port forwarding at all
 
-topo_init
-require_binaries
-topo_setup
+test_start
 topo_unpriv_bin
 
 LOG_HOST="$TOPO_TMP/dns-host.log"
@@ -54,40 +49,9 @@ LOG_5353="$TOPO_TMP/dns-5353.log"
 touch "$LOG_HOST" "$LOG_ROUTER" "$LOG_5353"
 chmod 644 "$LOG_HOST" "$LOG_ROUTER" "$LOG_5353"
 
-# tfail() - Report a failed check without ending the test, count it
-tfail() {
-	printf 'FAIL - %s\n' "$*"
-	SOFT_FAILS=$((SOFT_FAILS + 1))
-	return 0
-}
-
-# show_log() - FILE LABEL [LINES]: print the last lines of a log, indented
-show_log() {
-	[ -s "$1" ] || return 0
-	info "$2 (last lines of $1):"
-	tail -n "${3:-20}" "$1" | sed 's/^/#   /'
-}
-
-# ns_run() - NS CMD...: run CMD in the named network namespace
-ns_run() {
-	local ns=$1
-
-	shift
-	ip netns exec "$ns" "$@"
-}
-
-# bound() - NS tcp|udp ADDR PORT: true if a socket is bound there
-bound() {
-	local opt=-Hlun
-
-	[ "$2" = tcp ] && opt=-Hltn
-	ip netns exec "$1" ss "$opt" "sport = :$4" 2>/dev/null |
-		awk '{ print $4 }' | grep -qxF -- "$3:$4"
-}
-
 # dns_server() - NS LOG PORT A AAAA ADDR...: start a DNS server on ADDRs
 dns_server() {
-	local ns=$1 log=$2 port=$3 a=$4 aaaa=$5 addr shown
+	local ns=$1 log=$2 port=$3 a=$4 aaaa=$5 addr
 	local -a binds=()
 
 	shift 5
@@ -97,47 +61,12 @@ dns_server() {
 		--log "$log" --timeout 280 </dev/null >"$log.out" 2>&1 &
 	topo_track_pid $!
 	for addr in "$@"; do
-		shown=$addr
-		case "$addr" in *:*) shown="[$addr]" ;; esac
-		if ! wait_until 10 bound "$ns" udp "$shown" "$port" ||
-		   ! wait_until 10 bound "$ns" tcp "$shown" "$port"; then
+		if ! wait_until 10 bound "$ns" udp "$port" "$addr" ||
+		   ! wait_until 10 bound "$ns" tcp "$port" "$addr"; then
 			show_log "$log.out" "DNS server"
 			fail "DNS server on $addr port $port in $ns did not start"
 		fi
 	done
-}
-
-# pasta_ns() - NS ARGS...: create the network namespace NS and attach pasta
-# --config-net to it from the host namespace; sets PASTA_PID, PASTA_LOG
-PASTA_PID=""
-PASTA_LOG=""
-pasta_ns() {
-	local ns=$1 pidfile log
-
-	shift
-	pidfile="$TOPO_TMP/pasta-$ns.pid"
-	log="$TOPO_TMP/pasta-$ns.log"
-	topo_netns_add "$ns"
-	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
-	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-	topo_track_pidfile "$pidfile"
-	capture in_host timeout 20 "$PASTA" --config-net --netns "$ns" \
-		-P "$pidfile" -l "$log" -t none -T none -u none -U none "$@"
-	if [ "$CAP_RC" != 0 ]; then
-		show_capture
-		fail "pasta $* attached to $ns: exit status $CAP_RC"
-	fi
-	# The PID is in the file by the time pasta returns
-	if ! PASTA_PID=$(read_pidfile "$pidfile"); then
-		tfail "pasta returned before it wrote its PID to $pidfile"
-		wait_until 5 read_pidfile "$pidfile" >/dev/null ||
-			fail "pasta: no PID in $pidfile"
-		PASTA_PID=$(read_pidfile "$pidfile")
-	fi
-	topo_track_pid "$PASTA_PID"
-	pid_alive "$PASTA_PID" || fail "pasta (PID $PASTA_PID) not running"
-	PASTA_LOG=$log
-	info "pasta $* attached to netns $ns, PID $PASTA_PID"
 }
 
 # hostport() - ADDR PORT: ADDR:PORT, [ADDR]:PORT for IPv6
@@ -177,7 +106,7 @@ dns_check() {
 		--expect "$want" --timeout 5 "${tcp[@]}"
 	if [ "$CAP_RC" != 0 ]; then
 		show_capture
-		show_log "$PASTA_LOG" "pasta log" 5
+		show_log "$DAEMON_LOG" "pasta log" 5
 		tfail "$label: $type $NAME over $proto to $server: no good answer"
 		return 0
 	fi
@@ -240,7 +169,7 @@ info "host namespace's resolv.conf: $(tr '\n' ' ' <"/etc/netns/$HOST_NS/resolv.c
 
 # --dns-host: the host's loopback
 ns=$(topo_netns_name lo)
-pasta_ns "$ns" --dns-forward "$FWD4" --dns-forward "$FWD6" \
+pasta_ns "$ns" "${NO_FWD[@]}" --dns-forward "$FWD4" --dns-forward "$FWD6" \
 	--dns-host 127.0.0.1 --dns-host ::1
 for proto in udp tcp; do
 	dns_check "--dns-host 127.0.0.1, v4" "$ns" "$FWD4" "$proto" A \
@@ -268,7 +197,8 @@ pid_alive "$PASTA_PID" || tfail "pasta (PID $PASTA_PID) died"
 
 # No --dns-host: the first name server in resolv.conf, the router's
 ns=$(topo_netns_name rc)
-pasta_ns "$ns" --dns-forward "$FWD4" --dns-forward "$FWD6"
+pasta_ns "$ns" "${NO_FWD[@]}" --dns-forward "$FWD4" \
+	--dns-forward "$FWD6"
 for proto in udp tcp; do
 	dns_check "resolv.conf ($REMOTE_IP4), v4" "$ns" "$FWD4" "$proto" A \
 		"$ROUTER_A" "$LOG_ROUTER"
@@ -283,7 +213,7 @@ assert_contains "$peers" "$HOST_IP6" "resolv.conf: the router saw $HOST_IP6"
 # Without --dns-forward, the forward addresses are just addresses (with no
 # route at the router): no answer, from anybody
 ns=$(topo_netns_name none)
-pasta_ns "$ns"
+pasta_ns "$ns" "${NO_FWD[@]}"
 for proto in udp tcp; do
 	noanswer_check "no --dns-forward, v4" "$ns" "$FWD4" 53 "$proto"
 	noanswer_check "no --dns-forward, v6" "$ns" "$FWD6" 53 "$proto"
@@ -294,12 +224,12 @@ for proto in udp tcp; do
 	dns_check "rootless, --dns-host 127.0.0.1" "" "$FWD4" "$proto" A \
 		"$HOST_A" "$LOG_HOST" \
 		in_host timeout 30 "${AS_NOBODY[@]}" "$UPASTA" --config-net \
-		-t none -T none -u none -U none --dns-forward "$FWD4" \
+		"${NO_FWD[@]}" --dns-forward "$FWD4" \
 		--dns-host 127.0.0.1 -- "$UPYTHON" "$DNS_TOOL"
 	dns_check "rootless, resolv.conf, v6" "" "$FWD6" "$proto" A \
 		"$ROUTER_A" "$LOG_ROUTER" \
 		in_host timeout 30 "${AS_NOBODY[@]}" "$UPASTA" --config-net \
-		-t none -T none -u none -U none --dns-forward "$FWD6" \
+		"${NO_FWD[@]}" --dns-forward "$FWD6" \
 		-- "$UPYTHON" "$DNS_TOOL"
 done
 

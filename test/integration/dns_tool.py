@@ -22,7 +22,7 @@
           Exit status: 0 answer checked, 1 bad answer, 2 no answer within
           --timeout, 3 a network error (refused, unreachable) instead.
 
-Standard library only.
+Standard library only, and testlib.py next to this file.
 """
 
 import argparse
@@ -31,17 +31,14 @@ import random
 import select
 import socket
 import struct
-import sys
 import threading
 import time
 
+from testlib import family_of
+import testlib
+
 TYPES = {"A": 1, "AAAA": 28, "TXT": 16}
 CLASS_IN = 1
-
-
-def family_of(addr):
-    """Address family for a numeric address"""
-    return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
 def encode_name(name):
@@ -371,7 +368,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+    testlib.main(main)

@@ -31,77 +31,26 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/guest_qemu.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/guest_qemu.sh"
 
-SRV="$TOPO_ROOT/test/integration/clients_srv.py"
 HTTP_PORT=8081
 BANNER_PORT=7070
 VM_ADDR=10.0.2.15
 VM_GW=10.0.2.2
 
-topo_init
-require_binaries
-topo_setup
-command -v "$QEMU" >/dev/null || fail "$QEMU not found (install qemu-system-x86)"
-in_host sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+test_start
+guest_tests_start "$GUEST_DIR/full_check.sh"
 topo_unpriv_bin
 
-initrd="$TOPO_TMP/guest.cpio.gz"
-guest_build_initramfs "$initrd" "$GUEST_DIR/full_check.sh" ||
-	fail "cannot build the guest initramfs"
-
 # Servers: a download on the host's loopback, a banner on the "remote"
-mkdir -p "$TOPO_TMP/www"
-head -c 1048576 /dev/urandom >"$TOPO_TMP/www/dl.bin"
+guest_http_server "$HTTP_PORT" 1048576
 head -c 100000 /dev/urandom >"$TOPO_TMP/cli.bin"
-chmod -R a+rX "$TOPO_TMP/www"
-DL_SHA=$(sha256sum <"$TOPO_TMP/www/dl.bin" | cut -d' ' -f1)
 CLI_SHA=$(sha256sum <"$TOPO_TMP/cli.bin" | cut -d' ' -f1)
-bg_host "$TOPO_TMP/http.log" "$PYTHON" -m http.server --bind 127.0.0.1 \
-	--directory "$TOPO_TMP/www" "$HTTP_PORT"
-ip netns exec "$ROUTER_NS" "$PYTHON" -u "$SRV" banner --bind "$REMOTE_IP4" \
-	--port "$BANNER_PORT" --text hello-from-remote \
-	--ready "$TOPO_TMP/banner.ready" </dev/null >"$TOPO_TMP/banner.log" 2>&1 &
-topo_track_pid $!
-tcp_open() {
-	in_host bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
-}
-wait_until 10 tcp_open 127.0.0.1 "$HTTP_PORT" || fail "http.server did not start"
-wait_until 10 test -e "$TOPO_TMP/banner.ready" || fail "banner server did not start"
-
-# show_log() - LABEL FILE: print a log, indented
-show_log() {
-	info "$1:"
-	sed "s/^/#   $1: /" "$2" 2>/dev/null || true
-}
-
-# r() - LOG KEY: the guest's result for KEY, empty if none
-r() {
-	guest_result "$1" "$2" || true
-}
-
-# guest_said() - LOG KEY=VALUE: true if the guest printed that result
-guest_said() {
-	[ -e "$1" ] && tr -d '\r' <"$1" | grep -qxF "GUEST-RESULT $2"
-}
-
-# wait_guest() - LOG KEY=VALUE TIMEOUT: wait for a result while qemu runs
-wait_guest() {
-	local log=$1 kv=$2 tries=$(($3 * 10))
-
-	while [ "$tries" -gt 0 ]; do
-		guest_said "$log" "$kv" && return 0
-		pid_alive "$GUEST_PID" || break
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	guest_said "$log" "$kv"
-}
+srv_start "$ROUTER_NS" banner banner --bind "$REMOTE_IP4" \
+	--port "$BANNER_PORT" --text hello-from-remote
 
 # start_libvirt_passt() - LABEL DIR MAC RUNNER...: run passt with
 # libvirt's options, files in DIR; sets PPID_D, SOCK, PIDF, LOGF
@@ -146,7 +95,7 @@ after_one_off() {
 	if wait_pid_exit "$PPID_D" 5; then
 		ok "$l: passt exited after the guest powered off (--one-off)"
 	else
-		show_log "passt log" "$LOGF"
+		show_log "$LOGF" "passt log" all
 		fail "$l: passt (PID $PPID_D) still running 5 s after the guest powered off"
 	fi
 	wait_until 2 test ! -e "$PIDF" || true
@@ -154,9 +103,26 @@ after_one_off() {
 	wait_until 2 test ! -e "$SOCK" || true
 	assert_not_exists "$SOCK" "$l: socket removed"
 	[ -s "$LOGF" ] || fail "$l: log file $LOGF is empty or missing"
-	show_log "passt log" "$LOGF"
+	show_log "$LOGF" "passt log" all
 	ok "$l: log file has $(wc -l <"$LOGF") lines"
 	assert_contains "$(cat "$LOGF")" "$VM_ADDR" "$l: log file shows the configured address"
+}
+
+# check_guest() - LOG LABEL MAC [NOTE]: the guest's lease is what libvirt's
+# options say, it reached the gateway (MAC: --mac-addr) and downloaded
+check_guest() {
+	local g=$1 l=$2
+
+	soft assert_eq "$(r "$g" failed_checks)" 0 "$l: no check failed in the guest"
+	soft assert_eq "$(r "$g" dhcp_ip)/$(r "$g" dhcp_mask)" "$VM_ADDR/24" \
+		"$l: lease has --address/--netmask"
+	soft assert_eq "$(r "$g" dhcp_router)" "$VM_GW" "$l: router is --gateway"
+	soft assert_eq "$(r "$g" dhcp_mtu)" 1500 "$l: MTU is --mtu"
+	soft assert_eq "$(r "$g" ping4_received)" 3 "$l: ping replies from $VM_GW"
+	soft assert_eq "$(r "$g" gw4_mac)" "$3" \
+		"$l: the gateway's MAC seen by the guest is --mac-addr${4:-}"
+	soft assert_eq "$(r "$g" http_sha256)" "$DL_SHA" \
+		"$l: download through $VM_GW (SHA-256)"
 }
 
 # --- 1. session mode: as nobody, --mac-addr = the guest's MAC ---------------
@@ -171,8 +137,8 @@ g1="$TOPO_TMP/guest1.log"
 GUEST_APPEND="t_checks=dhcp,ping4,neigh,http,outbound,tcpin t_gw4=$VM_GW"
 GUEST_APPEND+=" t_http=$HTTP_PORT t_out=$REMOTE_IP4:$BANNER_PORT t_tcpin_port=22"
 GUEST_APPEND+=" t_srv_size=200000"
-guest_start "$SOCK" "$initrd" "$g1" || fail "cannot start qemu"
-if wait_guest "$g1" tcpin_ready=1 120; then
+guest_start "$SOCK" "$GUEST_INITRD" "$g1" || fail "cannot start qemu"
+if guest_wait_result "$g1" tcpin_ready=1 120; then
 	capture in_host timeout 60 "$PYTHON" "$SRV" tcpx --connect 127.0.0.1:2222 \
 		--send "$TOPO_TMP/cli.bin" --expect-size 200000
 	show_capture
@@ -182,20 +148,9 @@ if wait_guest "$g1" tcpin_ready=1 120; then
 else
 	soft fail "session: guest never reported tcpin_ready=1"
 fi
-rc=0
-guest_wait "$g1" 120 || rc=$?
-guest_show_log "$g1"
-[ "$rc" = 0 ] || { show_log "passt log" "$LOGF"; fail "session: guest did not finish (status $rc)"; }
-ok "session: guest powered off after $GUEST_SECONDS s"
-
-soft assert_eq "$(r "$g1" failed_checks)" 0 "session: no check failed in the guest"
-soft assert_eq "$(r "$g1" dhcp_ip)/$(r "$g1" dhcp_mask)" "$VM_ADDR/24" "session: lease has --address/--netmask"
-soft assert_eq "$(r "$g1" dhcp_router)" "$VM_GW" "session: router is --gateway"
-soft assert_eq "$(r "$g1" dhcp_mtu)" 1500 "session: MTU is --mtu"
-soft assert_eq "$(r "$g1" ping4_received)" 3 "session: ping replies from $VM_GW"
-soft assert_eq "$(r "$g1" gw4_mac)" "$GUEST_MAC" \
-	"session: the gateway's MAC seen by the guest is --mac-addr (here the guest's own, as libvirt passes it)"
-soft assert_eq "$(r "$g1" http_sha256)" "$DL_SHA" "session: download through $VM_GW (SHA-256)"
+guest_finish "$g1" session "$LOGF" 120
+check_guest "$g1" session "$GUEST_MAC" \
+	" (here the guest's own, as libvirt passes it)"
 soft assert_contains "$(r "$g1" outbound_text)" "hello-from-remote peer=$HOST_IP4:" \
 	"session: outbound TCP to $REMOTE_IP4 arrives from the host's address"
 soft assert_eq "$(r "$g1" tcpin_recv_size) $(r "$g1" tcpin_recv_sha256)" "100000 $CLI_SHA" \
@@ -209,18 +164,9 @@ mkdir -m 755 "$dir"
 start_libvirt_passt "root" "$dir" 02:00:00:00:00:01 "$PASST"
 g2="$TOPO_TMP/guest2.log"
 GUEST_APPEND="t_checks=dhcp,ping4,neigh,http t_gw4=$VM_GW t_http=$HTTP_PORT"
-rc=0
-guest_run "$SOCK" "$initrd" "$g2" 120 || rc=$?
-guest_show_log "$g2"
-[ "$rc" = 0 ] || { show_log "passt log" "$LOGF"; fail "root: guest did not finish (status $rc)"; }
-ok "root: guest powered off after $GUEST_SECONDS s"
-soft assert_eq "$(r "$g2" failed_checks)" 0 "root: no check failed in the guest"
-soft assert_eq "$(r "$g2" dhcp_ip)/$(r "$g2" dhcp_mask)" "$VM_ADDR/24" "root: lease"
-soft assert_eq "$(r "$g2" dhcp_router)" "$VM_GW" "root: router"
-soft assert_eq "$(r "$g2" dhcp_mtu)" 1500 "root: MTU"
-soft assert_eq "$(r "$g2" ping4_received)" 3 "root: ping replies from $VM_GW"
-soft assert_eq "$(r "$g2" gw4_mac)" 02:00:00:00:00:01 "root: the gateway's MAC seen by the guest is --mac-addr"
-soft assert_eq "$(r "$g2" http_sha256)" "$DL_SHA" "root: download (SHA-256)"
+guest_start "$SOCK" "$GUEST_INITRD" "$g2" || fail "cannot start qemu"
+guest_finish "$g2" root "$LOGF" 120
+check_guest "$g2" root 02:00:00:00:00:01
 after_one_off "root"
 
 soft_finish

@@ -31,10 +31,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/tcp.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
 
@@ -48,9 +46,7 @@ P_NOMAP=10003	# TCP server in the router only, for --no-map-gw
 P_IN=10010	# -t: servers in the namespace, default pasta
 P_IN_NS=10011	# -t: servers in the namespace, pasta --no-splice
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 # The router's end of the link gets fe80::1, the host's IPv6 default route
 # goes via it instead of the global 2001:db8::1
@@ -149,16 +145,11 @@ tcp_check tcp_xfer "--no-splice: host ::1->-t->ns" down \
 
 # 5. UDP to the link-local gateway: an echo server on the host's ::1
 
-# udp_bound() - NS PORT: true if a UDP socket is bound to PORT in NS
-udp_bound() {
-	[ -n "$(ns_run "$1" ss -Hlun "sport = :$2" 2>/dev/null)" ]
-}
-
 udp_peers="$TOPO_TMP/udp-peers"
 bg_ns "$HOST_NS" "$TOPO_TMP/udp-echo.log" "$PYTHON" "$UDP_TOOL" echo \
 	--bind ::1 --port "$P_UDP" --timeout 60 --peers "$udp_peers"
 udp_pid=$BG_PID
-wait_until 10 udp_bound "$HOST_NS" "$P_UDP" ||
+wait_until 10 bound "$HOST_NS" udp "$P_UDP" ||
 	fail "UDP echo server on ::1 port $P_UDP did not start"
 
 # socat, scoped address: its connected socket takes replies from
@@ -174,7 +165,7 @@ if [ "$got" = "$(sha_of "$dg")" ]; then
 else
 	sed 's/^/#   socat: /' "$TOPO_TMP/udp-socat.log" | head -n 5
 	show_log "$TOPO_TMP/udp-echo.log" "echo server"
-	tcp_check tfail "UDP ns->[$LL_GW%$tap]:$P_UDP: echo sha256 $got," \
+	tfail "UDP ns->[$LL_GW%$tap]:$P_UDP: echo sha256 $got," \
 		"expected $(sha_of "$dg")"
 fi
 
@@ -187,7 +178,7 @@ if [ "$CAP_RC" = 0 ]; then
 	ok "UDP ns->$LL_GW:$P_UDP->host ::1: $CAP_OUT"
 else
 	show_capture
-	tcp_check tfail "UDP ns->$LL_GW:$P_UDP: not every echo intact"
+	tfail "UDP ns->$LL_GW:$P_UDP: not every echo intact"
 fi
 soft assert_eq "$(cut -d' ' -f1 "$udp_peers" 2>/dev/null | sort -u)" ::1 \
 	"UDP: the echo server on the host's ::1 saw the datagrams from ::1"
@@ -215,7 +206,7 @@ done
 in_router sysctl -qw net.ipv6.icmp.echo_ignore_all=0
 
 for pid in $pasta_pids; do
-	pid_alive "$pid" || tcp_check tfail "pasta (PID $pid) died during the test"
+	pid_alive "$pid" || tfail "pasta (PID $pid) died during the test"
 done
 soft_finish
 echo "ll_gateway: all checks passed"

@@ -9,10 +9,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/guest.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/guest.sh"
 
@@ -20,9 +18,7 @@ LOCAL_IP4=169.254.2.1
 LOCAL_GW4=169.254.2.2
 LOCAL_GW6=fe80::1
 
-topo_init
-require_binaries
-topo_setup --no-default-routes
+test_start --no-default-routes
 
 # pasta: local mode; the tap name is not the host's (there is no default
 # route interface), so take the one interface besides lo
@@ -56,33 +52,49 @@ rc=0
 wait "$ppid" || rc=$?
 info "passt exited with status $rc"
 
+# one_family() - HAVE NOT ADDR_HAVE ADDR_NOT PLEN_HAVE PLEN_NOT GW: with a
+# default route for IPv$HAVE only (via GW), pasta --config-net configures
+# IPv$HAVE alone and says on stderr why IPv$NOT is disabled
+one_family() {
+	local l="IPv$1 only" d
+
+	d=$(netinfo_dir "v$1only")
+	capture netinfo_dump "$d" in_host timeout 30 "$PASTA" --config-net --
+	show_capture
+	assert_eq "$CAP_RC" 0 "$l: pasta --config-net exit status"
+	netinfo_load "$d" "$l"
+	assert_line "$NI_ADDR" "addr eth0 $(inet "$1") $3/$5" "$l: IPv$1 address"
+	assert_line "$(route_of "$1")" "route default via $7 dev eth0" \
+		"$l: IPv$1 default route"
+	assert_no_line "$NI_ADDR" "addr eth0 $(inet "$2") $4/$6" \
+		"$l: no IPv$2 address"
+	assert_no_line_matching "$(route_of "$2")" '^route default ' \
+		"$l: no IPv$2 default route"
+	assert_contains "$(printf '%s' "$CAP_ERR" | tr '[:upper:]' '[:lower:]')" \
+		"ipv$2" "$l: message about IPv$2 on stderr"
+}
+
+# inet() - 4|6: the family as ipjson.py names it, inet or inet6
+inet() {
+	if [ "$1" = 6 ]; then echo inet6; else echo inet; fi
+}
+
+# route_of() - 4|6: the default routes netinfo_load read for that family
+route_of() {
+	if [ "$1" = 6 ]; then
+		printf '%s\n' "$NI_ROUTE6"
+	else
+		printf '%s\n' "$NI_ROUTE4"
+	fi
+}
+
 # IPv4 default route only: IPv6 disabled, with a message
 in_host ip route add default via "$GW_IP4" dev eth0
-d=$(netinfo_dir v4only)
-capture netinfo_dump "$d" in_host timeout 30 "$PASTA" --config-net --
-show_capture
-assert_eq "$CAP_RC" 0 "IPv4 only: pasta --config-net exit status"
-netinfo_load "$d" "IPv4 only"
-assert_line "$NI_ADDR" "addr eth0 inet $HOST_IP4/24" "IPv4 only: IPv4 address"
-assert_line "$NI_ROUTE4" "route default via $GW_IP4 dev eth0" "IPv4 only: IPv4 default route"
-assert_no_line "$NI_ADDR" "addr eth0 inet6 $HOST_IP6/64" "IPv4 only: no IPv6 address"
-assert_no_line_matching "$NI_ROUTE6" '^route default ' "IPv4 only: no IPv6 default route"
-assert_contains "$(printf '%s' "$CAP_ERR" | tr '[:upper:]' '[:lower:]')" "ipv6" \
-	"IPv4 only: message about IPv6 on stderr"
+one_family 4 6 "$HOST_IP4" "$HOST_IP6" 24 64 "$GW_IP4"
 
 # IPv6 default route only: IPv4 disabled, with a message
 in_host ip route del default via "$GW_IP4" dev eth0
 in_host ip -6 route add default via "$GW_IP6" dev eth0
-d=$(netinfo_dir v6only)
-capture netinfo_dump "$d" in_host timeout 30 "$PASTA" --config-net --
-show_capture
-assert_eq "$CAP_RC" 0 "IPv6 only: pasta --config-net exit status"
-netinfo_load "$d" "IPv6 only"
-assert_line "$NI_ADDR" "addr eth0 inet6 $HOST_IP6/64" "IPv6 only: IPv6 address"
-assert_line "$NI_ROUTE6" "route default via $GW_IP6 dev eth0" "IPv6 only: IPv6 default route"
-assert_no_line "$NI_ADDR" "addr eth0 inet $HOST_IP4/24" "IPv6 only: no IPv4 address"
-assert_no_line_matching "$NI_ROUTE4" '^route default ' "IPv6 only: no IPv4 default route"
-assert_contains "$(printf '%s' "$CAP_ERR" | tr '[:upper:]' '[:lower:]')" "ipv4" \
-	"IPv6 only: message about IPv4 on stderr"
+one_family 6 4 "$HOST_IP6" "$HOST_IP4" 64 24 "$GW_IP6"
 
 echo "local_mode: all checks passed"

@@ -16,10 +16,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 DNS6=2001:db8::53
 SEARCH1=example.org
@@ -206,9 +204,7 @@ ipjson() {
 	"$PYTHON" "$IPJSON" "$@"
 }
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 GW_MAC_UC=$(printf '%s' "$GW_MAC" | tr '[:lower:]' '[:upper:]')
 HOST_LL=$(in_host ip -j -6 addr show dev eth0 scope link |

@@ -110,6 +110,16 @@ def junk_frame(length, dst, src):
     return head + bytes((i * 7) & 0xFF for i in range(length - len(head)))
 
 
+def csum(data):
+    """Internet checksum of DATA"""
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
 def framed(frame, length=None):
     """Prepend the qemu length header"""
     n = len(frame) if length is None else length

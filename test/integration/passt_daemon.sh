@@ -8,14 +8,10 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 # daemon_case() - LABEL DIR CMD...: CMD -s DIR/daemon.sock -P DIR/daemon.pid
 # returns once the socket listens, leaves a daemon that answers ARP, and
@@ -73,20 +69,11 @@ daemon_case nobody "$udir" "${AS_NOBODY[@]}" "$UPASST"
 # One-off mode, short and long option
 for opt in -1 --one-off; do
 	sock="$TOPO_TMP/oneoff$opt.sock"
-	bg_host "$TOPO_TMP/oneoff$opt.log" "$PASST" -f "$opt" -s "$sock"
-	ppid=$BG_PID
-	wait_until 5 test -S "$sock" || fail "passt $opt did not create $sock"
+	passt_start "$sock" "$TOPO_TMP/oneoff$opt.log" "$opt"
 	capture "$PYTHON" "$CLIENT" arp --sock "$sock" --target "$GW_IP4"
 	show_capture
 	assert_eq "$CAP_RC" 0 "$opt: ARP exchange"
-	if wait_pid_exit "$ppid" 5; then
-		ok "$opt: passt exited after the client disconnected"
-	else
-		fail "$opt: passt still running 5 s after the client disconnected"
-	fi
-	rc=0
-	wait "$ppid" || rc=$?
-	assert_eq "$rc" 0 "$opt: exit status"
+	passt_one_off_exit "$PASST_PID" "$TOPO_TMP/oneoff$opt.log" "$opt"
 done
 
 soft_finish

@@ -7,14 +7,10 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 capture in_host timeout 30 "$PYTHON" "$CLIENT" fd --target "$GW_IP4" \
 	--target "$REMOTE_IP4" --split 3 --delay 0.1 -- "$PASST" -f

@@ -7,21 +7,16 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 sock="$TOPO_TMP/pcap.sock"
 pcap="$TOPO_TMP/capture.pcap"
 record="$TOPO_TMP/exchange.json"
-bg_host "$TOPO_TMP/passt.log" "$PASST" -f -s "$sock" -p "$pcap"
-ppid=$BG_PID
-wait_until 5 test -S "$sock" || fail "passt did not create $sock"
+passt_start "$sock" "$TOPO_TMP/passt.log" -p "$pcap"
+ppid=$PASST_PID
 
 capture "$PYTHON" "$CLIENT" arp --sock "$sock" --sequential --record "$record" \
 	--target "$GW_IP4" --target "$REMOTE_IP4"

@@ -9,20 +9,15 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 sock="$TOPO_TMP/passt.sock"
 log="$TOPO_TMP/passt.log"
-bg_host "$log" "$PASST" -f -s "$sock"
-ppid=$BG_PID
-wait_until 5 test -S "$sock" || fail "passt did not create $sock"
+passt_start "$sock" "$log"
+ppid=$PASST_PID
 ok "passt -f -s listens on $sock"
 
 # client() - LABEL ARGS...: run the test client, expect success

@@ -9,18 +9,12 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/guest.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/guest.sh"
 
-topo_init
-require_binaries
-topo_setup
-
-QUIT_TIMEOUT=5
+test_start
 
 # start_attached() - LABEL PIDFILE RUNNER...: run pasta in attach mode,
 # expect it to return 0 and leave a live daemon; sets DAEMON_PID
@@ -42,40 +36,45 @@ start_attached() {
 	fi
 }
 
-# expect_quit() - PID LABEL: PID exits within QUIT_TIMEOUT seconds
-expect_quit() {
-	local t0=$SECONDS
+# check_attached() - LABEL NAME CMD...: the configuration of the namespace
+# CMD... enters (ip netns exec NS, nsenter -t PID -n) is the host's
+check_attached() {
+	local d
 
-	if wait_pid_exit "$1" "$QUIT_TIMEOUT"; then
-		ok "$2: pasta exited (within $((SECONDS - t0 + 1)) s)"
-	else
-		fail "$2: pasta (PID $1) still running after ${QUIT_TIMEOUT} s"
-	fi
+	d=$(netinfo_dir "$2")
+	netinfo_dump "$d" "${@:3}" || fail "$1: cannot dump the configuration"
+	check_topo_config "$d" eth0 "$1"
 }
 
-# --netns NAME: configured right after pasta returns, quits on ip netns del
-tgt=$(topo_netns_name tgt)
-topo_netns_add "$tgt"
-start_attached "--netns NAME" "$TOPO_TMP/netns-name.pid" \
-	"$PASTA" --config-net --netns "$tgt" -P "$TOPO_TMP/netns-name.pid"
-d=$(netinfo_dir netns-name)
-netinfo_dump "$d" ip netns exec "$tgt" || fail "cannot dump config of netns $tgt"
-check_topo_config "$d" eth0 "--netns NAME"
-ip netns del "$tgt"
-info "deleted netns $tgt"
-expect_quit "$DAEMON_PID" "--netns NAME, after ip netns del"
+# netns_case() - LABEL NAME PREFIX: pasta --netns PREFIX<namespace> on a new
+# namespace: configured when pasta returns, quits on ip netns del
+netns_case() {
+	local tgt pidfile="$TOPO_TMP/$2.pid"
 
-# --netns PATH
-tgt=$(topo_netns_name tgtpath)
-topo_netns_add "$tgt"
-start_attached "--netns PATH" "$TOPO_TMP/netns-path.pid" \
-	"$PASTA" --config-net --netns "/run/netns/$tgt" -P "$TOPO_TMP/netns-path.pid"
-d=$(netinfo_dir netns-path)
-netinfo_dump "$d" ip netns exec "$tgt" || fail "cannot dump config of netns $tgt"
-check_topo_config "$d" eth0 "--netns PATH"
-ip netns del "$tgt"
-info "deleted netns $tgt"
-expect_quit "$DAEMON_PID" "--netns PATH, after ip netns del"
+	tgt=$(topo_netns_name "$2")
+	topo_netns_add "$tgt"
+	start_attached "$1" "$pidfile" \
+		"$PASTA" --config-net --netns "$3$tgt" -P "$pidfile"
+	check_attached "$1" "$2" ip netns exec "$tgt"
+	ip netns del "$tgt"
+	info "deleted netns $tgt"
+	expect_quit "$DAEMON_PID" "$1, after ip netns del"
+}
+
+# pid_case() - LABEL NAME PIDFILE RUNNER...: RUNNER... --config-net -P
+# PIDFILE $spid: pasta joins the namespaces of the process $spid, is
+# configured when it returns, quits once the process is gone
+pid_case() {
+	start_attached "$1" "$3" "${@:4}" --config-net -P "$3" "$spid"
+	check_attached "$1" "$2" nsenter -t "$spid" -n
+	kill -TERM "$spid"
+	wait "$spid" || true
+	info "target process $spid killed"
+	expect_quit "$DAEMON_PID" "$1, after the process exited"
+}
+
+netns_case "--netns NAME" netns-name ""
+netns_case "--netns PATH" netns-path /run/netns/
 
 # --no-netns-quit: still running after the namespace is deleted
 tgt=$(topo_netns_name tgtstay)
@@ -93,25 +92,12 @@ fi
 kill -TERM "$DAEMON_PID"
 expect_quit "$DAEMON_PID" "--no-netns-quit, after SIGTERM"
 
-# is_sleep() - PID: true once PID has exec'd sleep (after unshare)
-is_sleep() {
-	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "sleep" ]
-}
-
 # pasta PID, as root, on a process that made its own netns with unshare -n
 bg_host /dev/null unshare -n sleep 600
 spid=$BG_PID
 wait_until 5 is_sleep "$spid" || fail "unshare -n sleep did not start"
 assert_ne "$(pid_netns_id "$spid")" "$(netns_id "$HOST_NS")" "target process has its own netns"
-start_attached "pasta PID" "$TOPO_TMP/pid.pid" \
-	"$PASTA" --config-net -P "$TOPO_TMP/pid.pid" "$spid"
-d=$(netinfo_dir pid)
-netinfo_dump "$d" nsenter -t "$spid" -n || fail "cannot dump config of PID $spid"
-check_topo_config "$d" eth0 "pasta PID"
-kill -TERM "$spid"
-wait "$spid" || true
-info "target process $spid killed"
-expect_quit "$DAEMON_PID" "pasta PID, after the process exited"
+pid_case "pasta PID" pid "$TOPO_TMP/pid.pid" "$PASTA"
 
 # The rootless container case: nobody makes user + net namespaces with
 # unshare, and pasta, also as nobody, joins them by PID
@@ -122,14 +108,7 @@ chown "$NOBODY_UID:$NOBODY_GID" "$udir"
 bg_host /dev/null "${AS_NOBODY[@]}" unshare -rn sleep 600
 spid=$BG_PID
 wait_until 5 is_sleep "$spid" || fail "nobody: unshare -rn sleep did not start"
-start_attached "nobody, pasta PID" "$udir/pid.pid" \
-	"${AS_NOBODY[@]}" "$UPASTA" --config-net -P "$udir/pid.pid" "$spid"
-d=$(netinfo_dir nobody-pid)
-netinfo_dump "$d" nsenter -t "$spid" -n || fail "cannot dump config of PID $spid"
-check_topo_config "$d" eth0 "nobody, pasta PID"
-kill -TERM "$spid"
-wait "$spid" || true
-info "target process $spid killed"
-expect_quit "$DAEMON_PID" "nobody, pasta PID, after the process exited"
+pid_case "nobody, pasta PID" nobody-pid "$udir/pid.pid" \
+	"${AS_NOBODY[@]}" "$UPASTA"
 
 echo "pasta_attach: all checks passed"

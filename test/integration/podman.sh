@@ -42,56 +42,28 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/guest.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/guest.sh"
 
-SRV="$TOPO_ROOT/test/integration/clients_srv.py"
 DNS_NAME=ctr.example
 DNS_ANSWER=192.0.2.53
-QUIT_TIMEOUT=5
 
-topo_init
-require_binaries
-topo_setup
+test_start
 topo_unpriv_bin
 
 # --- servers around the container -------------------------------------------
 
-# bg_ns() - LOG RUNNER...: start in the background, track the PID
-bg_ns() {
-	local log=$1
-
-	shift
-	"$@" </dev/null >"$log" 2>&1 &
-	topo_track_pid $!
-	BG_PID=$!
-}
-
-ready_wait() {
-	wait_until 10 test -e "$1" || fail "server did not start ($1)"
-}
-
-R=(ip netns exec "$ROUTER_NS")
-bg_ns "$TOPO_TMP/dns.log" "${R[@]}" "$PYTHON" -u "$SRV" dns --bind "$REMOTE_IP4" \
-	--port 53 --a "$DNS_NAME=$DNS_ANSWER" --ready "$TOPO_TMP/dns.ready"
-bg_ns "$TOPO_TMP/remote.log" "${R[@]}" "$PYTHON" -u "$SRV" banner --bind "$REMOTE_IP4" \
-	--port 7070 --text hello-from-remote --ready "$TOPO_TMP/remote.ready"
-bg_ns "$TOPO_TMP/rgw.log" "${R[@]}" "$PYTHON" -u "$SRV" banner --bind "$GW_IP4" \
-	--port 7071 --text hello-from-router --ready "$TOPO_TMP/rgw.ready"
-H=(ip netns exec "$HOST_NS")
-bg_ns "$TOPO_TMP/hlo.log" "${H[@]}" "$PYTHON" -u "$SRV" banner --bind 127.0.0.1 \
-	--port 7071 --text hello-from-host-loopback --ready "$TOPO_TMP/hlo.ready"
-bg_ns "$TOPO_TMP/hown.log" "${H[@]}" "$PYTHON" -u "$SRV" banner --bind "$HOST_IP4" \
-	--port 7072 --text hello-from-host-address --ready "$TOPO_TMP/hown.ready"
-bg_ns "$TOPO_TMP/hlo3.log" "${H[@]}" "$PYTHON" -u "$SRV" banner --bind 127.0.0.1 \
-	--port 7073 --text host-loopback-7073 --ready "$TOPO_TMP/hlo3.ready"
-for f in dns remote rgw hlo hown hlo3; do
-	ready_wait "$TOPO_TMP/$f.ready"
-done
+remote_servers "$DNS_NAME" "$DNS_ANSWER"
+srv_start "$ROUTER_NS" rgw banner --bind "$GW_IP4" --port 7071 \
+	--text hello-from-router
+srv_start "$HOST_NS" hlo banner --bind 127.0.0.1 --port 7071 \
+	--text hello-from-host-loopback
+srv_start "$HOST_NS" hown banner --bind "$HOST_IP4" --port 7072 \
+	--text hello-from-host-address
+srv_start "$HOST_NS" hlo3 banner --bind 127.0.0.1 --port 7073 \
+	--text host-loopback-7073
 ok "servers: DNS $REMOTE_IP4:53 ($DNS_NAME -> $DNS_ANSWER), banners on" \
    "$REMOTE_IP4:7070, $GW_IP4:7071 (router), 127.0.0.1:7071 and :7073," \
    "$HOST_IP4:7072 (host ns)"
@@ -160,7 +132,7 @@ CONFIG_SHOWN=""
 WEB_PID=""
 start_web() {
 	rm -f "$TOPO_TMP/web.ready"
-	bg_ns "$TOPO_TMP/web-$1.log" "${CTR[@]}" "$PYTHON" -m http.server \
+	bg_run "$TOPO_TMP/web-$1.log" "${CTR[@]}" "$PYTHON" -m http.server \
 		--bind 0.0.0.0 --directory "$TOPO_TMP/www" 80
 	WEB_PID=$BG_PID
 	wait_until 10 "${CTR[@]}" bash -c 'exec 3<>/dev/tcp/127.0.0.1/80' 2>/dev/null ||
@@ -203,15 +175,6 @@ check_services() {
 	show_capture
 	soft assert_ne "$CAP_RC" 0 "$l: -T none: the host's 127.0.0.1:7073 is not reachable from inside"
 	soft assert_not_contains "$CAP_OUT" "host-loopback-7073" "$l: -T none: nothing from the host's loopback"
-}
-
-# expect_quit() - PID LABEL
-expect_quit() {
-	if wait_pid_exit "$1" "$QUIT_TIMEOUT"; then
-		ok "$2: pasta exited"
-	else
-		fail "$2: pasta (PID $1) still running after $QUIT_TIMEOUT s"
-	fi
 }
 
 PODMAN_TAIL=(--dns-forward 169.254.1.1 -u none -T none -U none --no-map-gw --quiet)

@@ -29,14 +29,11 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/guest_qemu.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/guest_qemu.sh"
 
-SRV="$TOPO_ROOT/test/integration/clients_srv.py"
 FDC="$TOPO_ROOT/test/integration/clients_fd.py"
 HTTP_PORT=8081
 SINK_PORT=8082
@@ -45,15 +42,9 @@ FWD_TCP=8080
 FWD_UDP=5555
 REAL_QEMU=$QEMU
 
-topo_init
-require_binaries
-topo_setup
-
-command -v "$QEMU" >/dev/null || fail "$QEMU not found (install qemu-system-x86)"
+test_start
 command -v socat >/dev/null || fail "socat not found (it is copied into the guest)"
-
-# passt runs as nobody: let it open ICMP echo sockets in the host ns
-in_host sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+guest_tests_start "$GUEST_DIR/full_check.sh"
 
 # --- guest image: base + full_check.sh + socat with its libraries ----------
 
@@ -72,133 +63,67 @@ add_socat() {
 	rm -rf "$st" "$TOPO_TMP/socat.cpio.gz"
 }
 
-initrd="$TOPO_TMP/guest.cpio.gz"
-guest_build_initramfs "$initrd" "$GUEST_DIR/full_check.sh" ||
-	fail "cannot build the guest initramfs"
-add_socat "$initrd" || fail "cannot add socat to the initramfs"
-ok "guest initramfs built ($(stat -c %s "$initrd") bytes, kernel $GUEST_KVER, with socat)"
+add_socat "$GUEST_INITRD" || fail "cannot add socat to the initramfs"
+ok "guest initramfs built ($(stat -c %s "$GUEST_INITRD") bytes, kernel $GUEST_KVER, with socat)"
 
 # --- host side: files and servers on the host namespace's loopback ---------
 
-mkdir -p "$TOPO_TMP/www" "$TOPO_TMP/tftp"
-head -c 2097152 /dev/urandom >"$TOPO_TMP/www/dl.bin"
+mkdir -p "$TOPO_TMP/tftp"
 head -c 65636 /dev/urandom >"$TOPO_TMP/tftp/tdl.bin"
 head -c 300000 /dev/urandom >"$TOPO_TMP/cli.bin"
-chmod -R a+rX "$TOPO_TMP/www" "$TOPO_TMP/tftp"
-DL_SHA=$(sha256sum <"$TOPO_TMP/www/dl.bin" | cut -d' ' -f1)
+chmod -R a+rX "$TOPO_TMP/tftp"
 TDL_SHA=$(sha256sum <"$TOPO_TMP/tftp/tdl.bin" | cut -d' ' -f1)
 CLI_SHA=$(sha256sum <"$TOPO_TMP/cli.bin" | cut -d' ' -f1)
 
-bg_host "$TOPO_TMP/http.log" "$PYTHON" -m http.server --bind 127.0.0.1 \
-	--directory "$TOPO_TMP/www" "$HTTP_PORT"
-bg_host "$TOPO_TMP/sink.log" "$PYTHON" -u "$SRV" sink --bind 127.0.0.1 \
-	--port "$SINK_PORT" --out "$TOPO_TMP/sink" --ready "$TOPO_TMP/sink.ready"
-bg_host "$TOPO_TMP/tftpd.log" "$PYTHON" -u "$SRV" tftpd --bind 127.0.0.1 \
-	--port "$TFTP_PORT" --root "$TOPO_TMP/tftp" --ready "$TOPO_TMP/tftpd.ready"
+guest_http_server "$HTTP_PORT" 2097152
+srv_start "$HOST_NS" sink sink --bind 127.0.0.1 --port "$SINK_PORT" \
+	--out "$TOPO_TMP/sink"
+srv_start "$HOST_NS" tftpd tftpd --bind 127.0.0.1 --port "$TFTP_PORT" \
+	--root "$TOPO_TMP/tftp"
 
-# tcp_open() - ADDR PORT: true if a TCP connection in the host ns succeeds
-tcp_open() {
-	in_host bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
-}
-wait_until 10 tcp_open 127.0.0.1 "$HTTP_PORT" || fail "http.server did not start"
-wait_until 10 test -e "$TOPO_TMP/sink.ready" || fail "sink did not start"
-wait_until 10 test -e "$TOPO_TMP/tftpd.ready" || fail "tftpd did not start"
 ok "host ns servers: http 127.0.0.1:$HTTP_PORT, sink :$SINK_PORT, tftp :$TFTP_PORT"
 
 # --- helpers ------------------------------------------------------------------
 
-# show_log() - LABEL FILE: print a log, indented
-show_log() {
-	info "$1:"
-	sed "s/^/#   $1: /" "$2" 2>/dev/null || true
-}
-
-# guest_said() - LOG KEY=VALUE: true if the guest printed that result
-guest_said() {
-	[ -e "$1" ] && tr -d '\r' <"$1" | grep -qxF "GUEST-RESULT $2"
-}
-
-# wait_guest() - LOG KEY=VALUE TIMEOUT: wait for a result while qemu runs
-wait_guest() {
-	local log=$1 kv=$2 tries=$(($3 * 10))
-
-	while [ "$tries" -gt 0 ]; do
-		guest_said "$log" "$kv" && return 0
-		pid_alive "$GUEST_PID" || break
-		sleep 0.1
-		tries=$((tries - 1))
-	done
-	guest_said "$log" "$kv"
-}
-
-# finish_guest() - LOG LABEL PASST_LOG: wait for poweroff, check status
-finish_guest() {
-	local rc=0
-
-	guest_wait "$1" 180 || rc=$?
-	info "$2: guest console:"
-	guest_show_log "$1"
-	if [ "$rc" != 0 ]; then
-		show_log passt "$3"
-		[ "$rc" = 124 ] && fail "$2: guest did not power off within 180 s"
-		fail "$2: guest did not finish its script (qemu status $GUEST_RC)"
-	fi
-	ok "$2: guest powered off after $GUEST_SECONDS s"
-	assert_eq "$GUEST_RC" 0 "$2: qemu exit status"
-}
-
-# r() - LOG KEY: the guest's result for KEY, empty if none
-r() {
-	guest_result "$1" "$2" || true
-}
-
-# check_basic() - LOG LABEL: lease, ping, download
+# check_basic() - LOG LABEL: no check failed in the guest; lease, ping,
+# download
 check_basic() {
 	local g=$1 l=$2
 
-	soft assert_eq "$(r "$g" udhcpc_rc)" 0 "$l: udhcpc exit status"
-	soft assert_eq "$(r "$g" dhcp_ip)" "$HOST_IP4" "$l: DHCP address"
-	soft assert_eq "$(r "$g" dhcp_mask)" 24 "$l: DHCP prefix length"
-	soft assert_eq "$(r "$g" dhcp_router)" "$GW_IP4" "$l: DHCP router"
-	soft assert_token "$(r "$g" dhcp_dns)" "$REMOTE_IP4" "$l: DHCP DNS server"
-	soft assert_eq "$(r "$g" dhcp_mtu)" 65520 "$l: DHCP MTU"
-	soft assert_eq "$(r "$g" ping4_received)" 3 "$l: ping replies from $GW_IP4"
+	soft assert_eq "$(r "$g" failed_checks)" 0 \
+		"$l: no check failed in the guest"
+	guest_check_lease "$g" "$l"
 	soft assert_eq "$(r "$g" http_rc)" 0 "$l: wget http://$GW_IP4:$HTTP_PORT/dl.bin exit status"
 	soft assert_eq "$(r "$g" http_size)" 2097152 "$l: downloaded size"
 	soft assert_eq "$(r "$g" http_sha256)" "$DL_SHA" "$l: downloaded SHA-256"
 }
 
-# eui64_addr() - MAC: the SLAAC address in 2001:db8::/64 for MAC, /64
-eui64_addr() {
-	local IFS=: b
-
-	# shellcheck disable=SC2086 # split on IFS
-	set -- $1
-	b=$((0x$1 ^ 2))
-	printf '2001:db8::%x:%x:%x:%x/64\n' $(((b << 8) | 0x$2)) \
-		$(((0x$3 << 8) | 0xff)) $((0xfe00 | 0x$4)) $(((0x$5 << 8) | 0x$6))
+# basic_guest() - SOCK LOG LABEL PASST_LOG: a guest on passt's SOCK that
+# gets a lease, pings and downloads, then powers off; check_basic
+basic_guest() {
+	GUEST_APPEND="t_checks=dhcp,ping4,http t_http=$HTTP_PORT"
+	guest_start "$1" "$GUEST_INITRD" "$2" || fail "cannot start qemu"
+	guest_finish "$2" "$3" "$4"
+	check_basic "$2" "$3"
 }
-
-BASIC="t_checks=dhcp,ping4,http t_http=$HTTP_PORT"
 
 # --- 1. one boot, everything ------------------------------------------------
 
 sock="$TOPO_TMP/passt.sock"
 plog="$TOPO_TMP/passt.log"
-bg_host "$plog" "$PASST" -f -s "$sock" -t "$FWD_TCP:80" -u "$FWD_UDP:5555"
-ppid=$BG_PID
-wait_until 5 test -S "$sock" || { show_log passt "$plog"; fail "passt did not create $sock"; }
+passt_start "$sock" "$plog" -t "$FWD_TCP:80" -u "$FWD_UDP:5555"
+ppid=$PASST_PID
 ok "passt -f -s SOCK -t $FWD_TCP:80 -u $FWD_UDP:5555 listening (PID $ppid)"
 
 g1="$TOPO_TMP/guest1.log"
 GUEST_APPEND="t_checks=dhcp,ping4,neigh,ping6,http,upload,tftp,tcpin,udpin"
 GUEST_APPEND+=" t_http=$HTTP_PORT t_sink=$SINK_PORT t_tftp=$TFTP_PORT"
 GUEST_APPEND+=" t_up_size=1048576 t_tput_size=40000 t_srv_size=262144"
-guest_start "$sock" "$initrd" "$g1" || fail "cannot start qemu"
+guest_start "$sock" "$GUEST_INITRD" "$g1" || fail "cannot start qemu"
 info "guest 1 started (qemu PID $GUEST_PID)"
 
 # Inbound TCP: the host's 127.0.0.1:8080 reaches nc -l -p 80 in the guest
-if wait_guest "$g1" tcpin_ready=1 150; then
+if guest_wait_result "$g1" tcpin_ready=1 150; then
 	srv_size=$(r "$g1" tcpin_srv_size)
 	capture in_host timeout 60 "$PYTHON" "$SRV" tcpx --connect "127.0.0.1:$FWD_TCP" \
 		--send "$TOPO_TMP/cli.bin" --expect-size "${srv_size:-0}" \
@@ -213,7 +138,7 @@ fi
 
 # Inbound UDP: the host's 127.0.0.1:5555 reaches socat in the guest
 payload="host-datagram-$$-$RANDOM"
-if wait_guest "$g1" udpin_ready=1 60; then
+if guest_wait_result "$g1" udpin_ready=1 60; then
 	capture in_host timeout 30 "$PYTHON" "$SRV" udpx --to "127.0.0.1:$FWD_UDP" \
 		--send "$payload" --retries 5
 	show_capture
@@ -224,10 +149,9 @@ else
 	soft fail "guest never reported udpin_ready=1"
 fi
 
-finish_guest "$g1" "guest 1" "$plog"
+guest_finish "$g1" "guest 1" "$plog"
 info "guest 1 results:"
 guest_results "$g1" | sed 's/^/#   /'
-soft assert_eq "$(r "$g1" failed_checks)" 0 "guest 1: no check failed in the guest"
 soft assert_eq "$(tr -d '\r' <"$g1" | grep '^GUEST-ERROR' || true)" "" "guest 1: no GUEST-ERROR"
 check_basic "$g1" "guest 1"
 soft assert_eq "$(r "$g1" gw4_mac)" "$GW_MAC" "guest 1: gateway's MAC in the neighbour table"
@@ -264,46 +188,27 @@ soft assert_eq "$(r "$g1" udpin_got)" "$payload" "inbound UDP: the guest got the
 if pid_alive "$ppid"; then
 	ok "passt still running after guest 1 powered off"
 else
-	show_log passt "$plog"
+	show_log "$plog" "passt log" all
 	fail "passt exited after the guest disconnected (no --one-off)"
 fi
 
 # --- 2. a second guest on the same passt ------------------------------------
 
-g2="$TOPO_TMP/guest2.log"
-GUEST_APPEND=$BASIC
-guest_start "$sock" "$initrd" "$g2" || fail "cannot start qemu"
-finish_guest "$g2" "guest 2" "$plog"
-soft assert_eq "$(r "$g2" failed_checks)" 0 "guest 2: no check failed in the guest"
-check_basic "$g2" "guest 2"
+basic_guest "$sock" "$TOPO_TMP/guest2.log" "guest 2" "$plog"
 pid_alive "$ppid" || fail "passt exited after the second guest"
 kill -TERM "$ppid"
 wait_pid_exit "$ppid" 5 || fail "passt still running 5 s after SIGTERM"
 assert_not_exists "$sock" "passt removed its socket after SIGTERM"
-[ "$SOFT_FAILS" = 0 ] || show_log passt "$plog"
+[ "$SOFT_FAILS" = 0 ] || show_log "$plog" "passt log" all
 
 # --- 3. --one-off -------------------------------------------------------------
 
 sock1="$TOPO_TMP/passt1.sock"
 plog1="$TOPO_TMP/passt1.log"
-bg_host "$plog1" "$PASST" -f --one-off -s "$sock1"
-ppid1=$BG_PID
-wait_until 5 test -S "$sock1" || { show_log passt "$plog1"; fail "passt --one-off did not create $sock1"; }
-g3="$TOPO_TMP/guest3.log"
-GUEST_APPEND=$BASIC
-guest_start "$sock1" "$initrd" "$g3" || fail "cannot start qemu"
-finish_guest "$g3" "--one-off guest" "$plog1"
-soft assert_eq "$(r "$g3" failed_checks)" 0 "--one-off guest: no check failed"
-check_basic "$g3" "--one-off guest"
-if wait_pid_exit "$ppid1" 5; then
-	ok "passt --one-off exited after the guest powered off"
-else
-	show_log passt "$plog1"
-	fail "passt --one-off still running 5 s after the guest powered off"
-fi
-rc=0
-wait "$ppid1" || rc=$?
-assert_eq "$rc" 0 "passt --one-off exit status"
+passt_start "$sock1" "$plog1" --one-off
+ppid1=$PASST_PID
+basic_guest "$sock1" "$TOPO_TMP/guest3.log" "--one-off guest" "$plog1"
+passt_one_off_exit "$ppid1" "$plog1" "--one-off guest"
 assert_not_exists "$sock1" "passt --one-off removed its socket"
 
 # --- 4. qemu 10: passt --quiet --pid FILE --fd N over a socketpair ----------
@@ -333,21 +238,20 @@ chmod 755 "$wrapper"
 g4="$TOPO_TMP/guest4.log"
 QEMU=$wrapper
 GUEST_APPEND="t_checks=dhcp,ping4,http,upload t_http=$HTTP_PORT t_sink=$SINK_PORT t_up_size=65536"
-guest_start /unused "$initrd" "$g4" || fail "cannot start qemu"
+guest_start /unused "$GUEST_INITRD" "$g4" || fail "cannot start qemu"
 QEMU=$REAL_QEMU
 fdpid=""
 if wait_until 20 test -s "$pidf"; then
 	fdpid=$(read_pidfile "$pidf") || true
 	[ -n "$fdpid" ] && topo_track_pid "$fdpid"
 fi
-finish_guest "$g4" "qemu 10 guest" "$qlog"
+guest_finish "$g4" "qemu 10 guest" "$qlog"
 soft assert_contains "$(tr -d '\r' <"$g4")" "clients_fd: passt returned 0 (went to the background)" \
 	"qemu 10: passt --quiet --pid FILE --fd N returned 0"
 soft assert_not_contains "$(tr -d '\r' <"$g4")" "PID file not ready" \
 	"qemu 10: PID file complete when passt returned (qemu reads it then)"
 [ -n "$fdpid" ] || fail "qemu 10: no PID in $pidf while the guest ran"
 ok "qemu 10: $pidf held the daemon's PID ($fdpid)"
-soft assert_eq "$(r "$g4" failed_checks)" 0 "qemu 10 guest: no check failed"
 check_basic "$g4" "qemu 10 guest"
 sink2=$(grep '^sink 2 ' "$TOPO_TMP/sink.log" || true)
 soft assert_eq "$(echo "$sink2" | cut -d' ' -f3-4)" \

@@ -24,10 +24,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/guest_qemu.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/guest_qemu.sh"
 
@@ -36,38 +34,10 @@ QRAP="$PASST_BIN_DIR/qrap"
 HTTP_PORT=8081
 REAL_QEMU=$QEMU
 
-topo_init
-require_binaries
+test_start
 [ -x "$QRAP" ] || fail "$QRAP not found or not executable (run make)"
-topo_setup
-command -v "$QEMU" >/dev/null || fail "$QEMU not found (install qemu-system-x86)"
-in_host sysctl -qw net.ipv4.ping_group_range="0 2147483647"
-
-initrd="$TOPO_TMP/guest.cpio.gz"
-guest_build_initramfs "$initrd" "$GUEST_DIR/full_check.sh" ||
-	fail "cannot build the guest initramfs"
-
-mkdir -p "$TOPO_TMP/www"
-head -c 1048576 /dev/urandom >"$TOPO_TMP/www/dl.bin"
-chmod -R a+rX "$TOPO_TMP/www"
-DL_SHA=$(sha256sum <"$TOPO_TMP/www/dl.bin" | cut -d' ' -f1)
-bg_host "$TOPO_TMP/http.log" "$PYTHON" -m http.server --bind 127.0.0.1 \
-	--directory "$TOPO_TMP/www" "$HTTP_PORT"
-tcp_open() {
-	in_host bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
-}
-wait_until 10 tcp_open 127.0.0.1 "$HTTP_PORT" || fail "http.server did not start"
-
-# show_log() - LABEL FILE: print a log, indented
-show_log() {
-	info "$1:"
-	sed "s/^/#   $1: /" "$2" 2>/dev/null || true
-}
-
-# r() - LOG KEY: the guest's result for KEY, empty if none
-r() {
-	guest_result "$1" "$2" || true
-}
+guest_tests_start "$GUEST_DIR/full_check.sh"
+guest_http_server "$HTTP_PORT" 1048576
 
 # qrap_wrapper() - FILE STYLE: write a "qemu" that guest_start can run:
 # qrap 5 qemu with the -netdev stream arguments replaced by STYLE
@@ -113,20 +83,14 @@ EOF
 
 # run_guest() - LABEL STYLE LOG: boot a guest through qrap, check it
 run_guest() {
-	local l=$1 g=$3 rc=0
+	local l=$1 g=$3
 
 	qrap_wrapper "$TOPO_TMP/qemu-$2.sh" "$2"
 	QEMU="$TOPO_TMP/qemu-$2.sh"
 	GUEST_APPEND="t_checks=dhcp,ping4,ping6,http t_http=$HTTP_PORT"
-	guest_run "$sock" "$initrd" "$g" 120 || rc=$?
+	guest_start "$sock" "$GUEST_INITRD" "$g" || fail "$l: cannot start qemu"
 	QEMU=$REAL_QEMU
-	info "$l: guest console:"
-	guest_show_log "$g"
-	if [ "$rc" != 0 ]; then
-		show_log passt "$plog"
-		fail "$l: guest did not finish (status $rc, qemu $GUEST_RC)"
-	fi
-	ok "$l: guest powered off after $GUEST_SECONDS s"
+	guest_finish "$g" "$l" "$plog" 120
 	assert_contains "$(tr -d '\r' <"$g" | head -n 3)" "qrap-wrapper: PASST_SOCKET=$sock $QRAP 5" \
 		"$l: qemu ran through qrap"
 	soft assert_eq "$(r "$g" failed_checks)" 0 "$l: no check failed in the guest"
@@ -142,9 +106,8 @@ run_guest() {
 
 sock="$TOPO_TMP/passt.sock"
 plog="$TOPO_TMP/passt.log"
-bg_host "$plog" "$PASST" -f -s "$sock"
-ppid=$BG_PID
-wait_until 5 test -S "$sock" || { show_log passt "$plog"; fail "passt did not create $sock"; }
+passt_start "$sock" "$plog"
+ppid=$PASST_PID
 ok "passt listening on $sock (PID $ppid)"
 
 run_guest "qrap, -netdev socket,fd=5" netdev "$TOPO_TMP/guest1.log"
@@ -158,7 +121,8 @@ assert_eq "$(grep -c 'Guest connected' "$plog")" 2 "passt saw two guests connect
 # The programs are copied out of the way first: the repository (or
 # PASST_BIN_DIR) may itself live under /tmp, which the tmpfs hides
 STAGE=$(mktemp -d /dev/shm/qrap-test.XXXXXX)
-cp "$QRAP" "$PASST" "$FDC" "$STAGE/"
+# (clients_fd.py imports passt_client.py)
+cp "$QRAP" "$PASST" "$FDC" "$CLIENT" "$STAGE/"
 S_QRAP="$STAGE/qrap"
 S_PASST="$STAGE/passt"
 S_FDC="$STAGE/$(basename "$FDC")"
@@ -234,8 +198,7 @@ qrap_fails "PASST_SOCKET after passt exited" "$sock" \
 
 # A listening passt for the remaining cases: the failure must come from
 # the arguments, not the socket
-bg_host "$TOPO_TMP/passt2.log" "$PASST" -f -s "$sock"
-wait_until 5 test -S "$sock" || fail "passt did not create $sock"
+passt_start "$sock" "$TOPO_TMP/passt2.log"
 qrap_fails "descriptor 2" "invalid descriptor" PASST_SOCKET="$sock" "$QRAP" 2 touch "$marker"
 qrap_fails "descriptor x" "invalid descriptor" PASST_SOCKET="$sock" "$QRAP" x touch "$marker"
 qrap_fails "missing command" "can't run" PASST_SOCKET="$sock" "$QRAP" 5 "$TOPO_TMP/no-such-qemu"

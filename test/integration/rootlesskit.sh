@@ -30,50 +30,22 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/guest.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/guest.sh"
 
-SRV="$TOPO_ROOT/test/integration/clients_srv.py"
 DNS_NAME=child.example
 DNS_ANSWER=192.0.2.54
-QUIT_TIMEOUT=5
 RLK_OPTS=(--stderr --ns-ifname=tap0 --mtu=65520 --config-net
 	  --address=10.0.2.100 --netmask=24 --gateway=10.0.2.2
 	  --dns-forward=10.0.2.3 --no-map-gw --ipv4-only --tcp-ports=auto
 	  --udp-ports=auto --host-lo-to-ns-lo)
 
-topo_init
-require_binaries
-topo_setup
+test_start
 topo_unpriv_bin
 
-# bg_ns() - LOG RUNNER...: start in the background, track the PID
-bg_ns() {
-	local log=$1
-
-	shift
-	"$@" </dev/null >"$log" 2>&1 &
-	topo_track_pid $!
-	BG_PID=$!
-}
-
-R=(ip netns exec "$ROUTER_NS")
-bg_ns "$TOPO_TMP/dns.log" "${R[@]}" "$PYTHON" -u "$SRV" dns --bind "$REMOTE_IP4" \
-	--port 53 --a "$DNS_NAME=$DNS_ANSWER" --ready "$TOPO_TMP/dns.ready"
-bg_ns "$TOPO_TMP/remote.log" "${R[@]}" "$PYTHON" -u "$SRV" banner --bind "$REMOTE_IP4" \
-	--port 7070 --text hello-from-remote --ready "$TOPO_TMP/remote.ready"
-for f in dns remote; do
-	wait_until 10 test -e "$TOPO_TMP/$f.ready" || fail "$f server did not start"
-done
-
-# is_sleep() - PID: true once PID has exec'd sleep (after unshare)
-is_sleep() {
-	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "sleep" ]
-}
+remote_servers "$DNS_NAME" "$DNS_ANSWER"
 
 # wait_secs() - SECONDS CMD...: retry CMD (which may itself take a while)
 # until it succeeds or SECONDS have passed
@@ -137,9 +109,9 @@ run_child() {
 		grep -E '^(addr tap0 inet6? |route|link tap0 mtu)' | sed 's/^/  /')"$'\n'
 
 	# Servers on the child's loopback only: --tcp-ports=auto finds them
-	bg_ns "$TOPO_TMP/lo-tcp-$child.log" "${C[@]}" "$PYTHON" -u "$SRV" banner \
+	bg_run "$TOPO_TMP/lo-tcp-$child.log" "${C[@]}" "$PYTHON" -u "$SRV" banner \
 		--bind 127.0.0.1 --port 9090 --text "child-loopback-$child"
-	bg_ns "$TOPO_TMP/lo-udp-$child.log" "${C[@]}" "$PYTHON" -u "$SRV" udpecho \
+	bg_run "$TOPO_TMP/lo-udp-$child.log" "${C[@]}" "$PYTHON" -u "$SRV" udpecho \
 		--bind 127.0.0.1 --port 9091
 	if wait_secs 15 tcp_banner 127.0.0.1 9090 "child-loopback-$child"; then
 		ok "$l: host 127.0.0.1:9090 reaches the child's 127.0.0.1:9090 (auto-forwarded)"
@@ -170,11 +142,7 @@ run_child() {
 	kill -TERM "$child"
 	wait "$child" 2>/dev/null || true
 	info "$l: child $child ended"
-	if wait_pid_exit "$ppid" "$QUIT_TIMEOUT"; then
-		ok "$l: pasta exited after the child ended"
-	else
-		fail "$l: pasta (PID $ppid) still running $QUIT_TIMEOUT s after the child ended"
-	fi
+	expect_quit "$ppid" "$l, after the child ended"
 }
 CONFIG_SHOWN=""
 

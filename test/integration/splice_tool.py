@@ -46,74 +46,25 @@ Subcommands:
           "data", "open" (nothing within S seconds) or "error E"; exit 0
           for refused / reset / eof within S seconds.
 
-Exit status: 0 when every check held, 1 otherwise.  Standard library only.
+Exit status: 0 when every check held, 1 otherwise.  Standard library only,
+and testlib.py next to this file.
 """
 
 import argparse
-import asyncio
-import hashlib
 import json
-import random
-import resource
 import socket
 import struct
 import sys
 import threading
 import time
 
-CHUNK = 65536
+from testlib import (CHUNK, client_exchange, cmd_many, family_of, payload,
+                     raise_nofile, recv_upto, server_exchange)
+import testlib
 
 
 def say(msg):
     print("splice_tool: " + msg, file=sys.stderr, flush=True)
-
-
-def payload(seed, size):
-    return random.Random(seed).randbytes(size)
-
-
-def family_of(addr):
-    return socket.AF_INET6 if ":" in addr else socket.AF_INET
-
-
-def raise_nofile():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def recv_all(sock, deadline):
-    parts = []
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("no end of file before the deadline "
-                               "(%d bytes)" % sum(map(len, parts)))
-        sock.settimeout(left)
-        buf = sock.recv(CHUNK)
-        if not buf:
-            return b"".join(parts)
-        parts.append(buf)
-
-
-def make_reply(data, size):
-    digest = hashlib.sha256(data).hexdigest()
-    return digest.encode() + b"\n" + payload(digest, size)
-
-
-def check_reply(reply, data, size):
-    """None if REPLY is what make_reply(DATA) gives, else the problem"""
-    want = make_reply(data, size)
-    if reply == want:
-        return None
-    nl = reply.find(b"\n")
-    if nl != 64:
-        return "reply of %d bytes has no digest line" % len(reply)
-    if reply[:nl] != want[:64]:
-        return ("the peer got other data: its sha256 %s, ours %s" %
-                (reply[:nl].decode("ascii", "replace"), want[:64].decode()))
-    return ("reply body differs: %d bytes, expected %d" %
-            (len(reply) - 65, len(want) - 65))
 
 
 # ---------------------------------------------------------------- server
@@ -136,19 +87,9 @@ def serve_echo(conn, deadline):
 
 def serve_hc(conn, args, n, deadline):
     try:
-        if args.mode == "hc-client":
-            data = recv_all(conn, deadline)
-            conn.settimeout(max(0.1, deadline - time.monotonic()))
-            conn.sendall(make_reply(data, args.reply_size))
-            conn.close()
-            return None
-        data = payload("%d/%d" % (args.seed, n), args.size)
-        conn.settimeout(max(0.1, deadline - time.monotonic()))
-        conn.sendall(data)
-        conn.shutdown(socket.SHUT_WR)
-        reply = recv_all(conn, deadline)
-        conn.close()
-        return check_reply(reply, data, args.reply_size)
+        return server_exchange(conn, args.mode,
+                               payload("%d/%d" % (args.seed, n), args.size),
+                               args.reply_size, deadline)[0]
     except (OSError, TimeoutError) as e:
         conn.close()
         return "%s: %s" % (type(e).__name__, e)
@@ -260,27 +201,11 @@ def client_once(args, n):
     try:
         s.settimeout(args.timeout)
         s.connect((args.connect, args.port))
-        if args.mode == "hc-client":
-            data = payload("%d/%d/c" % (args.seed, n), args.size)
-            s.sendall(data)
-            s.shutdown(socket.SHUT_WR)
-            reply = recv_all(s, deadline)
-            return check_reply(reply, data, args.reply_size)
-        data = recv_all(s, deadline)
-        want = payload("%d/%d" % (args.seed, n), args.size)
-        s.settimeout(max(0.1, deadline - time.monotonic()))
-        s.sendall(make_reply(data, args.reply_size))
-        s.shutdown(socket.SHUT_WR)
-        if data != want:
-            return ("server data differs: %d bytes (sha256 %s), expected "
-                    "%d (sha256 %s)" % (len(data),
-                                        hashlib.sha256(data).hexdigest(),
-                                        len(want),
-                                        hashlib.sha256(want).hexdigest()))
-        rest = recv_all(s, deadline)
-        if rest:
-            return "%d unexpected bytes after the server's FIN" % len(rest)
-        return None
+        data = payload("%d/%d%s" % (args.seed, n,
+                                    "/c" if args.mode == "hc-client" else ""),
+                       args.size)
+        return client_exchange(s, args.mode, data, args.reply_size,
+                               deadline)[0]
     except (OSError, TimeoutError) as e:
         return "%s: %s" % (type(e).__name__, e)
     finally:
@@ -315,81 +240,6 @@ def cmd_client(args):
     return 0
 
 
-# ---------------------------------------------------------------- many
-
-async def many(args):
-    res = {"conns": args.conns, "connected": 0, "intact": 0, "corrupt": 0,
-           "timeout": 0, "error": 0}
-    errors = []
-
-    async def opener(i):
-        try:
-            return await asyncio.wait_for(
-                asyncio.open_connection(args.connect, args.port,
-                                        limit=CHUNK * 4), args.timeout)
-        except (OSError, asyncio.TimeoutError) as e:
-            errors.append("connect %d: %s" % (i, e or type(e).__name__))
-            return None
-
-    async def one(i, reader, writer):
-        data = payload("%d/many/%d" % (args.seed, i), args.size)
-
-        async def send():
-            writer.write(data)
-            await writer.drain()
-            writer.write_eof()
-
-        async def recv():
-            parts = []
-            while True:
-                buf = await reader.read(CHUNK)
-                if not buf:
-                    return b"".join(parts)
-                parts.append(buf)
-
-        try:
-            _, got = await asyncio.wait_for(asyncio.gather(send(), recv()),
-                                            args.timeout)
-        except asyncio.TimeoutError:
-            res["timeout"] += 1
-            return
-        except (ConnectionError, OSError) as e:
-            res["error"] += 1
-            errors.append("%d: %s" % (i, e))
-            return
-        finally:
-            writer.close()
-        if got == data:
-            res["intact"] += 1
-        else:
-            res["corrupt"] += 1
-            errors.append("%d: %d bytes back, expected %d, %s" %
-                          (i, len(got), len(data),
-                           "other data" if len(got) == len(data)
-                           else "length differs"))
-
-    t0 = time.monotonic()
-    conns = await asyncio.gather(*(opener(i) for i in range(args.conns)))
-    res["connect_s"] = round(time.monotonic() - t0, 3)
-    tasks = []
-    for i, c in enumerate(conns):
-        if c is None:
-            continue
-        res["connected"] += 1
-        tasks.append(one(i, c[0], c[1]))
-    await asyncio.gather(*tasks)
-    res["total_s"] = round(time.monotonic() - t0, 3)
-    if errors:
-        res["errors"] = errors[:5]
-    print(json.dumps(res), flush=True)
-    return 0 if res["intact"] == args.conns else 1
-
-
-def cmd_many(args):
-    raise_nofile()
-    return asyncio.run(many(args))
-
-
 # ---------------------------------------------------------------- slow
 
 def cmd_hold(args):
@@ -402,13 +252,7 @@ def cmd_hold(args):
                                          timeout=10)
             msg = b"hold %d\n" % i
             s.sendall(msg)
-            got = b""
-            while len(got) < len(msg):
-                buf = s.recv(len(msg) - len(got))
-                if not buf:
-                    break
-                got += buf
-            if got != msg:
+            if recv_upto(s, len(msg)) != msg:
                 say("FAIL: connection %d: echo differs" % i)
                 return 1
             held.append(s)
@@ -471,21 +315,19 @@ def cmd_probe(args):
         print(what, flush=True)
         return rc
 
+    step = "connect"
     try:
         s.connect((args.connect, args.port))
-    except ConnectionRefusedError:
-        return out("refused %.3f" % (time.monotonic() - t0), 0)
-    except ConnectionResetError:
-        return out("reset-connect %.3f" % (time.monotonic() - t0), 0)
-    except socket.timeout:
-        return out("open", 1)
-    except OSError as e:
-        return out("error %s" % e, 1)
-    try:
+        step = "recv"
         s.settimeout(max(0.1, args.max_time - (time.monotonic() - t0)))
         buf = s.recv(1)
+    except ConnectionRefusedError as e:
+        if step == "recv":
+            return out("error %s" % e, 1)
+        return out("refused %.3f" % (time.monotonic() - t0), 0)
     except ConnectionResetError:
-        return out("reset %.3f" % (time.monotonic() - t0), 0)
+        return out("%s %.3f" % ("reset-connect" if step == "connect"
+                                else "reset", time.monotonic() - t0), 0)
     except socket.timeout:
         return out("open", 1)
     except OSError as e:
@@ -501,38 +343,30 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    sp = sub.add_parser("server")
-    sp.add_argument("--bind", required=True)
+    def cmd(name, where="--connect"):
+        sp = sub.add_parser(name)
+        sp.add_argument(where, required=True)
+        return sp
+
+    sp = cmd("server", "--bind")
     sp.add_argument("--mode", choices=("echo", "hc-client", "hc-server",
                                        "abort", "expect-reset"),
                     required=True)
     sp.add_argument("--count", type=int, default=0)
     sp.add_argument("--peers")
-
-    sc = sub.add_parser("client")
-    sc.add_argument("--connect", required=True)
+    sc = cmd("client")
     sc.add_argument("--mode", choices=("hc-client", "hc-server", "abort",
                                        "expect-reset"),
                     required=True)
     sc.add_argument("--repeat", type=int, default=1)
-
-    sm = sub.add_parser("many")
-    sm.add_argument("--connect", required=True)
+    sm = cmd("many")
     sm.add_argument("--conns", type=int, required=True)
-
-    sr = sub.add_parser("probe")
-    sr.add_argument("--connect", required=True)
+    sr = cmd("probe")
     sr.add_argument("--max-time", type=float, default=3)
-
-    sh = sub.add_parser("hold")
-    sh.add_argument("--connect", required=True)
+    sh = cmd("hold")
     sh.add_argument("--conns", type=int, required=True)
-
-    ss = sub.add_parser("send")
-    ss.add_argument("--connect", required=True)
-
-    sl = sub.add_parser("slow")
-    sl.add_argument("--bind", required=True)
+    ss = cmd("send")
+    sl = cmd("slow", "--bind")
     sl.add_argument("--duration", type=float, default=5)
 
     for x in (sp, sc, sm, sr, sh, ss, sl):
@@ -549,4 +383,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    testlib.main(main)

@@ -14,10 +14,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/tcp.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
 
@@ -26,9 +24,7 @@ STORM=${TCP_EXHAUST_STORM:-3000} # refused attempts while full
 RSS_SLACK_KB=${TCP_EXHAUST_RSS_KB:-4096}
 LOG_LINES_MAX=100
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 P_OUT=10001	# echo server on the host's loopback, through the gateway
 P_IN=10010	# -t: echo server in the namespace
@@ -86,8 +82,8 @@ hold_finish() {
 		if [ "$(json_get "$rep" "checks.$k")" = intact ]; then
 			ok "$1: 4 MiB echoed intact over the $k connection held"
 		else
-			tfail "$1: on the $k connection held: '$(json_get "$rep" "checks.$k")'" ||
-				rc=1
+			tfail "$1: on the $k connection held: '$(json_get "$rep" "checks.$k")'"
+			rc=1
 			sed 's/^/#   /' "$HOLD_OUT" | tail -n 5
 		fi
 	done
@@ -176,7 +172,7 @@ if [ "$CAP_RC" = 0 ]; then
 	ok "inbound while full: closed promptly ($CAP_OUT)"
 else
 	show_capture
-	tcp_check tfail "inbound while full: not closed within 5 s"
+	tfail "inbound while full: not closed within 5 s"
 fi
 rss2=$(rss)
 info "pasta VmRSS: $rss0 kB at start, $rss1 kB with the table full," \
@@ -184,7 +180,7 @@ info "pasta VmRSS: $rss0 kB at start, $rss1 kB with the table full," \
 if [ $((rss2 - rss1)) -le "$RSS_SLACK_KB" ]; then
 	ok "VmRSS grew by $((rss2 - rss1)) kB over the refused attempts (limit $RSS_SLACK_KB)"
 else
-	tcp_check tfail "VmRSS grew by $((rss2 - rss1)) kB over the refused attempts"
+	tfail "VmRSS grew by $((rss2 - rss1)) kB over the refused attempts"
 fi
 log1=$(wc -l <"$DAEMON_LOG")
 if [ $((log1 - log0)) -le "$LOG_LINES_MAX" ]; then
@@ -193,7 +189,7 @@ else
 	info "most frequent lines in the log:"
 	tail -n +"$((log0 + 1))" "$DAEMON_LOG" | sed 's/^[0-9.]*: //' | sort |
 		uniq -c | sort -rn | head -n 5 | sed 's/^/#   /'
-	tcp_check tfail "log: $((log1 - log0)) lines for $((STORM + 1200)) refusals"
+	tfail "log: $((log1 - log0)) lines for $((STORM + 1200)) refusals"
 fi
 pid_alive "$PASTA_PID" || fail "pasta (PID $PASTA_PID) died"
 tcp_check hold_finish "outbound fill"
@@ -234,13 +230,13 @@ info "pasta VmRSS after 5 cycles: $rss3 kB, peak $(daemon_status "$PASTA_PID" Vm
 if [ $((rss3 - rss1)) -le "$RSS_SLACK_KB" ]; then
 	ok "VmRSS after 5 cycles within $RSS_SLACK_KB kB of the first fill ($((rss3 - rss1)) kB)"
 else
-	tcp_check tfail "VmRSS grew by $((rss3 - rss1)) kB over 5 cycles"
+	tfail "VmRSS grew by $((rss3 - rss1)) kB over 5 cycles"
 fi
 
 # And plain transfers still work
 tcp_check tcp_xfer "after the cycles" down "$HOST_NS" 127.0.0.1 10002 \
 	"$ns" "$GW_IP4" 10002 "$TOPO_TMP/data/mib"
-pid_alive "$PASTA_PID" || tcp_check tfail "pasta (PID $PASTA_PID) died"
+pid_alive "$PASTA_PID" || tfail "pasta (PID $PASTA_PID) died"
 
 soft_finish
 echo "tcp_exhaust: all checks passed"

@@ -38,10 +38,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/tcp.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
 
@@ -51,9 +49,7 @@ REORDER=${TCP_PASST_REORDER:-0.02}
 FULL=${TCP_PASST_FULL:-0}
 XFER_TIMEOUT_LOSSY=${XFER_TIMEOUT_LOSSY:-40}
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 P_OUT=10001	# servers in the host namespace, reached through the gateway
 P_IN=10010	# -t: servers in the guest
@@ -137,14 +133,14 @@ passt_run() {
 		if [ "${st:-0}" -gt 0 ]; then
 			ok "$label: the guest accepted $st connections by cookie"
 		else
-			tcp_check tfail "$label: the guest took no SYN cookie back"
+			tfail "$label: the guest took no SYN cookie back"
 		fi
 	fi
 
 	if pid_alive "$ppid"; then
 		ok "$label: passt still running"
 	else
-		tcp_check tfail "$label: passt exited"
+		tfail "$label: passt exited"
 		show_log "$log" "passt log"
 	fi
 	topo_kill_pid "$rpid"
@@ -158,7 +154,7 @@ passt_run() {
 		info "$label: relay counters: $st"
 		RELAY_STATS=$st
 	else
-		tcp_check tfail "$label: relay wrote no counters"
+		tfail "$label: relay wrote no counters"
 	fi
 }
 
@@ -246,7 +242,7 @@ info "lossy, MTU 1500: passt sent again $(json_get "$RELAY_STATS" in.retrans)" \
 # the guest then disconnects: passt must neither spin on the socket (at
 # most 0.2 s of CPU over one second) nor miss SIGTERM
 stuck_fin() {
-	local label=$1 gone=$2 sock g ppid rpid a b rc=0
+	local label=$1 gone=$2 sock g ppid rpid ticks rc=0
 
 	run=$((run + 1))
 	sock="$TOPO_TMP/passt$run.sock"
@@ -272,20 +268,20 @@ stuck_fin() {
 		wait "$rpid" 2>/dev/null || true
 	fi
 	sleep 0.5
-	a=$(daemon_cpu_ticks "$ppid")
-	sleep 1
-	b=$(daemon_cpu_ticks "$ppid")
-	if [ $((b - a)) -le 20 ]; then
-		ok "$label: passt idle ($((b - a)) CPU ticks in 1 s)"
+	ticks=$(cpu_ticks_in "$ppid" 1)
+	if [ "$ticks" -le 20 ]; then
+		ok "$label: passt idle ($ticks CPU ticks in 1 s)"
 	else
-		tfail "$label: passt busy: $((b - a)) CPU ticks (of $(getconf CLK_TCK))" \
-		      "in 1 s" || rc=1
+		tfail "$label: passt busy: $ticks CPU ticks (of $(getconf CLK_TCK))" \
+		      "in 1 s"
+		rc=1
 	fi
 	kill -TERM "$ppid"
 	if wait_pid_exit "$ppid" 3; then
 		ok "$label: passt exited on SIGTERM"
 	else
-		tfail "$label: passt still running 3 s after SIGTERM" || rc=1
+		tfail "$label: passt still running 3 s after SIGTERM"
+		rc=1
 	fi
 	topo_kill_pid "$ppid"
 	wait "$ppid" 2>/dev/null || true

@@ -16,19 +16,15 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/tcp.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
 
 FRAMES=${TCP_LOSS_FRAMES:-8}
 XFER_TIMEOUT=${TCP_LOSS_TIMEOUT:-12}
 
-topo_init
-require_binaries
-topo_setup
+test_start
 in_host sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 
 P_OUT=10001

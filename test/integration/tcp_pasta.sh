@@ -25,19 +25,15 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 # shellcheck source=../lib/tcp.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
 
 BIG=${TCP_BIG:-256M}
 MANY=${TCP_MANY:-500}
 
-topo_init
-require_binaries
-topo_setup
+test_start
 
 P_OUT=10001	# servers outside (host loopback, router) for transfers
 P_HC=10002	# half-close, outbound
@@ -104,14 +100,11 @@ tcp_check tcp_xfer "v6 -t 9000:80" up "$ns" :: 80 \
 # -t 127.0.0.1/PORT: forwarded from that address only
 tcp_check tcp_xfer "-t 127.0.0.1/$P_IN_LO: via 127.0.0.1" down "$ns" 0.0.0.0 \
 	"$P_IN_LO" "$HOST_NS" 127.0.0.1 "$P_IN_LO" "$f1k"
-capture in_host timeout 10 "$PYTHON" "$TCP_TOOL" refused \
+expect_success \
+	"-t 127.0.0.1/$P_IN_LO: $HOST_IP4:$P_IN_LO not forwarded (refused)" \
+	"-t 127.0.0.1/$P_IN_LO: $HOST_IP4:$P_IN_LO must not be forwarded" \
+	in_host timeout 10 "$PYTHON" "$TCP_TOOL" refused \
 	--connect "$HOST_IP4" --port "$P_IN_LO" --max-time 3
-if [ "$CAP_RC" = 0 ]; then
-	ok "-t 127.0.0.1/$P_IN_LO: $HOST_IP4:$P_IN_LO not forwarded (refused)"
-else
-	show_capture
-	tcp_check tfail "-t 127.0.0.1/$P_IN_LO: $HOST_IP4:$P_IN_LO must not be forwarded"
-fi
 
 # Peers seen by the namespace: what came through the tap from the host's
 # own address appears from the gateway address; what came from the host's
@@ -171,49 +164,20 @@ tcp_check fetch_check "v4 --no-map-gw: gateway reaches the router" \
 tcp_check fetch_check "v6 --no-map-gw: gateway reaches the router" \
 	"$ns_nomap" "$GW_IP6" "$fb" "$fa"
 
-# Half-close, both ways, both directions of connection
-# hc() - LABEL MODE SNS SBIND SPORT CNS CADDR
-hc() {
-	local label=$1 mode=$2 sns=$3 sbind=$4 port=$5 cns=$6 caddr=$7 spid
-
-	bg_ns "$sns" "$TOPO_TMP/hc-srv.log" "$PYTHON" "$TCP_TOOL" server \
-		--bind "$sbind" --port "$port" --mode "$mode" --count 1 \
-		--timeout 60 --size 300000 --reply-size 200000
-	spid=$BG_PID
-	wait_listen "$sns" "$port" || { tfail "$label: no server"; return 1; }
-	capture ns_run "$cns" timeout 70 "$PYTHON" "$TCP_TOOL" client \
-		--connect "$caddr" --port "$port" --mode "$mode" \
-		--timeout 60 --size 300000 --reply-size 200000
-	reap "$spid" 10
-	if [ "$CAP_RC" = 0 ] && [ "$REAP_RC" = 0 ]; then
-		if [ "$mode" = hc-client ]; then
-			ok "$label: client sent 300000 bytes + FIN, then got the" \
-			   "server's 200000-byte reply, intact"
-		else
-			ok "$label: server sent 300000 bytes + FIN, then got the" \
-			   "client's 200000-byte reply, intact"
-		fi
-		return 0
-	fi
-	show_capture
-	show_log "$TOPO_TMP/hc-srv.log" "server"
-	show_log "$DAEMON_LOG" "pasta log" 15
-	tfail "$label: half-close exchange failed (client $CAP_RC, server $REAP_RC)"
-}
 for mode in hc-client hc-server; do
-	tcp_check hc "v4 ns->gateway $mode" "$mode" "$HOST_NS" 127.0.0.1 \
+	tcp_check hc_check "v4 ns->gateway $mode" "$mode" "$HOST_NS" 127.0.0.1 \
 		"$P_HC" "$ns" "$GW_IP4"
-	tcp_check hc "v6 ns->gateway $mode" "$mode" "$HOST_NS" ::1 \
+	tcp_check hc_check "v6 ns->gateway $mode" "$mode" "$HOST_NS" ::1 \
 		"$P_HC" "$ns" "$GW_IP6"
-	tcp_check hc "v4 ns->remote $mode" "$mode" "$ROUTER_NS" "$REMOTE_IP4" \
+	tcp_check hc_check "v4 ns->remote $mode" "$mode" "$ROUTER_NS" "$REMOTE_IP4" \
 		"$P_HC" "$ns" "$REMOTE_IP4"
-	tcp_check hc "v4 host addr->-t->ns (tap) $mode" "$mode" "$ns" 0.0.0.0 \
+	tcp_check hc_check "v4 host addr->-t->ns (tap) $mode" "$mode" "$ns" 0.0.0.0 \
 		"$P_IN_HC" "$HOST_NS" "$HOST_IP4"
-	tcp_check hc "v6 host addr->-t->ns (tap) $mode" "$mode" "$ns" :: \
+	tcp_check hc_check "v6 host addr->-t->ns (tap) $mode" "$mode" "$ns" :: \
 		"$P_IN_HC" "$HOST_NS" "$HOST_IP6"
-	tcp_check hc "v4 host lo->-t->ns (spliced) $mode" "$mode" "$ns" 0.0.0.0 \
+	tcp_check hc_check "v4 host lo->-t->ns (spliced) $mode" "$mode" "$ns" 0.0.0.0 \
 		"$P_IN_HC" "$HOST_NS" 127.0.0.1
-	tcp_check hc "v6 host lo->-t->ns (spliced) $mode" "$mode" "$ns" :: \
+	tcp_check hc_check "v6 host lo->-t->ns (spliced) $mode" "$mode" "$ns" :: \
 		"$P_IN_HC" "$HOST_NS" ::1
 done
 
@@ -264,7 +228,7 @@ tcp_check many_check "v4 host lo->-t->ns (spliced)" "$ns" :: "$P_IN_ECHO" \
 # meanwhile, not poll the socket that still holds the message until the
 # ACK (about 40% of a CPU when it did).  Limit: 10% of a CPU over 4 s
 slow_rr() {
-	local label=$1 spid cpid t0 t1 hz n
+	local label=$1 spid cpid ticks hz n
 
 	hz=$(getconf CLK_TCK)
 	bg_ns "$HOST_NS" "$TOPO_TMP/rr-srv.log" "$PYTHON" -c '
@@ -295,9 +259,7 @@ print(n)
 ' "$GW_IP4" "$P_RR"
 	cpid=$BG_PID
 	sleep 1
-	t0=$(daemon_cpu_ticks "$PASTA_PID")
-	sleep 4
-	t1=$(daemon_cpu_ticks "$PASTA_PID")
+	ticks=$(cpu_ticks_in "$PASTA_PID" 4)
 	reap "$cpid" 15
 	stop "$spid"
 	n=$(cat "$TOPO_TMP/rr-cli.log")
@@ -306,17 +268,17 @@ print(n)
 		      "${n:-no} messages)"
 		return 1
 	fi
-	if [ $(((t1 - t0) * 10)) -le $((hz * 4)) ]; then
-		ok "$label: pasta used $((t1 - t0)) CPU ticks in 4 s" \
+	if [ $((ticks * 10)) -le $((hz * 4)) ]; then
+		ok "$label: pasta used $ticks CPU ticks in 4 s" \
 		   "($n messages in 6 s, limit $((hz * 4 / 10)))"
 	else
-		tfail "$label: pasta used $((t1 - t0)) CPU ticks in 4 s," \
+		tfail "$label: pasta used $ticks CPU ticks in 4 s," \
 		      "limit $((hz * 4 / 10)) (10%): polling while it waits"
 	fi
 }
 tcp_check slow_rr "v4 ns->gateway, slow request/response"
 
-pid_alive "$PASTA_PID" || tcp_check tfail "pasta (PID $PASTA_PID) died"
+pid_alive "$PASTA_PID" || tfail "pasta (PID $PASTA_PID) died"
 
 # Rootless: pasta as nobody runs a command in its own namespaces
 topo_unpriv_bin
@@ -341,7 +303,7 @@ for f in gw remote; do
 	if [ "$got" = "$(sha_of "$fmid")" ]; then
 		ok "rootless: 1 MiB from $f intact"
 	else
-		tcp_check tfail "rootless: 1 MiB from $f: sha256 $got (pasta exit $CAP_RC)"
+		tfail "rootless: 1 MiB from $f: sha256 $got (pasta exit $CAP_RC)"
 	fi
 done
 
@@ -364,7 +326,7 @@ if [ "$got" = "$(sha_of "$fmid")" ]; then
 	ok "rootless: 1 MiB through -t 10030 intact"
 else
 	show_log "$ud/pasta-in.log" "pasta as nobody"
-	tcp_check tfail "rootless: 1 MiB through -t 10030: sha256 $got"
+	tfail "rootless: 1 MiB through -t 10030: sha256 $got"
 fi
 reap "$upid" 10
 

@@ -42,103 +42,28 @@ Subcommands:
   cps       connections per second against an echo server for --duration
 
 Exit status: 0 when every check held, 1 otherwise (storm: always 0, the
-counts are the result).  Standard library only.
+counts are the result).  Standard library only, and testlib.py next to
+this file.
 """
 
 import argparse
 import asyncio
 import errno
-import hashlib
 import json
 import os
-import random
-import resource
 import signal
 import socket
 import statistics
 import sys
 import time
 
-CHUNK = 65536
+from testlib import (CHUNK, client_exchange, cmd_many, family_of, payload,
+                     raise_nofile, recv_exact, server_exchange)
+import testlib
 
 
 def say(msg):
     print("tcp_tool: " + msg, file=sys.stderr, flush=True)
-
-
-def payload(seed, size):
-    """Deterministic bytes for a seed"""
-    return random.Random(seed).randbytes(size)
-
-
-def derived(digest_hex, size):
-    """Reply bytes derived from a digest: the reply depends on the data"""
-    return random.Random(digest_hex).randbytes(size)
-
-
-def raise_nofile():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def family_of(addr):
-    return socket.AF_INET6 if ":" in addr else socket.AF_INET
-
-
-def recv_all(sock, deadline):
-    """Read until EOF, bounded by deadline (time.monotonic())"""
-    parts = []
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("no EOF before the deadline")
-        sock.settimeout(left)
-        buf = sock.recv(CHUNK)
-        if not buf:
-            return b"".join(parts)
-        parts.append(buf)
-
-
-def recv_exact(sock, size, deadline):
-    parts = []
-    got = 0
-    while got < size:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("only %d of %d bytes before the deadline"
-                               % (got, size))
-        sock.settimeout(left)
-        buf = sock.recv(min(CHUNK, size - got))
-        if not buf:
-            raise EOFError("EOF after %d of %d bytes" % (got, size))
-        parts.append(buf)
-        got += len(buf)
-    return b"".join(parts)
-
-
-def check_reply(reply, data, reply_size):
-    """REPLY must be sha256(DATA) + "\\n" + derived bytes: None or error"""
-    want_hex = hashlib.sha256(data).hexdigest()
-    nl = reply.find(b"\n")
-    if nl < 0:
-        return "reply has no digest line (%d bytes)" % len(reply)
-    got_hex = reply[:nl].decode("ascii", "replace")
-    if got_hex != want_hex:
-        return ("peer got other data: its digest %s, ours %s (%d bytes)"
-                % (got_hex, want_hex, len(data)))
-    rest = reply[nl + 1:]
-    want = derived(want_hex, reply_size)
-    if rest != want:
-        return ("reply body differs: %d bytes, expected %d, sha256 %s vs %s"
-                % (len(rest), len(want), hashlib.sha256(rest).hexdigest(),
-                   hashlib.sha256(want).hexdigest()))
-    return None
-
-
-def make_reply(data, reply_size):
-    digest = hashlib.sha256(data).hexdigest()
-    return digest.encode() + b"\n" + derived(digest, reply_size)
 
 
 def listen_socket(bind, port, backlog=4096):
@@ -218,25 +143,12 @@ async def echo_server(args):
 
 def hc_server_conn(conn, args):
     """One half-close exchange on an accepted socket: None or error"""
-    deadline = time.monotonic() + args.timeout
-    if args.mode == "hc-client":
-        data = recv_all(conn, deadline)
-        conn.settimeout(max(0.1, deadline - time.monotonic()))
-        conn.sendall(make_reply(data, args.reply_size))
-        conn.close()
-        say("hc-client: got %d bytes after the client's FIN, replied" %
-            len(data))
-        return None
-    data = payload(args.seed, args.size)
-    conn.settimeout(args.timeout)
-    conn.sendall(data)
-    conn.shutdown(socket.SHUT_WR)
-    reply = recv_all(conn, deadline)
-    conn.close()
-    err = check_reply(reply, data, args.reply_size)
+    err, what = server_exchange(conn, args.mode,
+                                payload(args.seed, args.size),
+                                args.reply_size,
+                                time.monotonic() + args.timeout)
     if err is None:
-        say("hc-server: sent %d bytes and FIN, got the client's reply "
-            "(%d bytes) intact" % (len(data), len(reply)))
+        say(what)
     return err
 
 
@@ -278,34 +190,10 @@ def cmd_client(args):
     deadline = time.monotonic() + args.timeout
     try:
         s = connect(args.connect, args.port, args.timeout)
-        if args.mode == "hc-client":
-            data = payload(args.seed, args.size)
-            s.sendall(data)
-            s.shutdown(socket.SHUT_WR)
-            reply = recv_all(s, deadline)
-            s.close()
-            err = check_reply(reply, data, args.reply_size)
-            what = ("sent %d bytes and FIN, then received the reply (%d "
-                    "bytes)" % (len(data), len(reply)))
-        else:
-            data = recv_all(s, deadline)
-            want = payload(args.seed, args.size)
-            err = None
-            if data != want:
-                err = ("server data differs: %d bytes (sha256 %s), expected "
-                       "%d (sha256 %s)" % (len(data),
-                                           hashlib.sha256(data).hexdigest(),
-                                           len(want),
-                                           hashlib.sha256(want).hexdigest()))
-            s.settimeout(max(0.1, deadline - time.monotonic()))
-            s.sendall(make_reply(data, args.reply_size))
-            s.shutdown(socket.SHUT_WR)
-            rest = recv_all(s, deadline)
-            s.close()
-            if err is None and rest:
-                err = "%d unexpected bytes after the server's FIN" % len(rest)
-            what = ("received %d bytes up to the server's FIN, then sent the "
-                    "reply" % len(data))
+        err, what = client_exchange(s, args.mode,
+                                    payload(args.seed, args.size),
+                                    args.reply_size, deadline)
+        s.close()
     except (OSError, TimeoutError, EOFError) as e:
         say("FAIL: %s: %s" % (type(e).__name__, e))
         return 1
@@ -314,83 +202,6 @@ def cmd_client(args):
         return 1
     say(what + ": intact")
     return 0
-
-
-# ---------------------------------------------------------------- many
-
-async def many_conn(i, reader, writer, args, res):
-    data = payload(args.seed * 1000003 + i, args.size)
-
-    async def send():
-        writer.write(data)
-        await writer.drain()
-        writer.write_eof()
-
-    async def recv():
-        parts = []
-        while True:
-            buf = await reader.read(CHUNK)
-            if not buf:
-                return b"".join(parts)
-            parts.append(buf)
-
-    try:
-        _, got = await asyncio.wait_for(asyncio.gather(send(), recv()),
-                                        args.timeout)
-    except asyncio.TimeoutError:
-        res["timeout"] += 1
-        return
-    except (ConnectionError, OSError) as e:
-        res["error"] += 1
-        res.setdefault("errors", []).append("%d: %s" % (i, e))
-        return
-    finally:
-        writer.close()
-    if got == data:
-        res["intact"] += 1
-    else:
-        res["corrupt"] += 1
-        res.setdefault("corrupt_ids", []).append(i)
-
-
-async def many(args):
-    res = {"conns": args.conns, "connected": 0, "connect_failed": 0,
-           "intact": 0, "corrupt": 0, "timeout": 0, "error": 0}
-
-    async def opener(i):
-        try:
-            return await asyncio.wait_for(
-                asyncio.open_connection(args.connect, args.port,
-                                        limit=CHUNK * 4),
-                args.timeout)
-        except (OSError, asyncio.TimeoutError) as e:
-            res.setdefault("connect_errors", []).append(
-                "%d: %s" % (i, e or type(e).__name__))
-            return None
-
-    t0 = time.monotonic()
-    conns = await asyncio.gather(*(opener(i) for i in range(args.conns)))
-    res["connect_s"] = round(time.monotonic() - t0, 3)
-    tasks = []
-    for i, c in enumerate(conns):
-        if c is None:
-            res["connect_failed"] += 1
-            continue
-        res["connected"] += 1
-        tasks.append(many_conn(i, c[0], c[1], args, res))
-    # Every connection is open at this point: the transfers run together
-    await asyncio.gather(*tasks)
-    res["total_s"] = round(time.monotonic() - t0, 3)
-    for k in ("connect_errors", "errors"):
-        if k in res:
-            res[k] = res[k][:10]
-    print(json.dumps(res), flush=True)
-    return 0 if res["intact"] == args.conns else 1
-
-
-def cmd_many(args):
-    raise_nofile()
-    return asyncio.run(many(args))
 
 
 # ---------------------------------------------------------------- refused
@@ -758,4 +569,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    testlib.main(main)

@@ -34,10 +34,8 @@
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
-# shellcheck source=../lib/assert.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/assert.sh"
-# shellcheck source=../lib/topo.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/topo.sh"
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
 UDP_TOOL="$TOPO_ROOT/test/integration/udp_tool.py"
 FLOOD_COUNT=${UDP_FLOOD_COUNT:-10000}
@@ -46,12 +44,8 @@ FLOOD_WINDOW_BYTES=${UDP_FLOOD_WINDOW_BYTES:-65536}	# bytes in flight
 
 # Commands pasta runs in its own namespaces (possibly as nobody) can't
 # reach a python3 under /root (pyenv shims)
-UPYTHON=$PYTHON
-[ -x /usr/bin/python3 ] && UPYTHON=/usr/bin/python3
 
-topo_init
-require_binaries
-topo_setup
+test_start
 topo_unpriv_bin
 
 P_OUT=10001	# echo servers outside: host loopback, router's remote address
@@ -70,56 +64,15 @@ MAX6=$((65520 - 40 - 8))
 # Socket buffers of the test's own sockets (not pasta's)
 BUF=4194304
 
-# tfail() - Report a failed check without ending the test, count it
-tfail() {
-	printf 'FAIL - %s\n' "$*"
-	SOFT_FAILS=$((SOFT_FAILS + 1))
-	return 0
-}
-
-# show_log() - FILE LABEL [LINES]: print the last lines of a log, indented
-show_log() {
-	[ -s "$1" ] || return 0
-	info "$2 (last lines of $1):"
-	tail -n "${3:-20}" "$1" | sed 's/^/#   /'
-}
-
-# ns_run() - NS CMD...: run CMD in the named network namespace
-ns_run() {
-	local ns=$1
-
-	shift
-	ip netns exec "$ns" "$@"
-}
-
-# bg_ns() - NS LOG CMD...: start CMD in NS in the background, output to LOG;
-# sets BG_PID (registered for clean-up)
-bg_ns() {
-	local ns=$1 log=$2
-
-	shift 2
-	ip netns exec "$ns" "$@" </dev/null >"$log" 2>&1 &
-	BG_PID=$!
-	topo_track_pid "$BG_PID"
-}
-
-# udp_bound() - NS ADDR PORT: true if a UDP socket is bound to ADDR:PORT
-udp_bound() {
-	ip netns exec "$1" ss -Hlun "sport = :$3" 2>/dev/null |
-		awk '{ print $4 }' | grep -qxF -- "$2:$3"
-}
-
 # echo_server() - NS BIND PORT: start an echo server, wait until it's bound;
 # its peers are appended to $TOPO_TMP/peers.NS.BIND.PORT
 echo_server() {
-	local ns=$1 bind=$2 port=$3 shown
+	local ns=$1 bind=$2 port=$3
 
 	bg_ns "$ns" "$TOPO_TMP/echo.$ns.$bind.$port.log" "$PYTHON" "$UDP_TOOL" \
 		echo --bind "$bind" --port "$port" --timeout 280 --rcvbuf "$BUF" \
 		--peers "$TOPO_TMP/peers.$ns.$bind.$port"
-	shown=$bind
-	case "$bind" in *:*) shown="[$bind]" ;; esac
-	if ! wait_until 10 udp_bound "$ns" "$shown" "$port"; then
+	if ! wait_until 10 bound "$ns" udp "$port" "$bind"; then
 		show_log "$TOPO_TMP/echo.$ns.$bind.$port.log" "echo server"
 		fail "echo server on $bind port $port in $ns did not start"
 	fi
@@ -128,39 +81,6 @@ echo_server() {
 # peers_of() - NS BIND PORT: the peers an echo server has seen, "ADDR PORT"
 peers_of() {
 	cat "$TOPO_TMP/peers.$1.$2.$3" 2>/dev/null || true
-}
-
-# pasta_ns() - NS ARGS...: create the network namespace NS and attach pasta
-# --config-net to it from the host namespace; sets PASTA_PID, PASTA_LOG
-PASTA_PID=""
-PASTA_LOG=""
-pasta_ns() {
-	local ns=$1 pidfile log
-
-	shift
-	pidfile="$TOPO_TMP/pasta-$ns.pid"
-	log="$TOPO_TMP/pasta-$ns.log"
-	topo_netns_add "$ns"
-	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
-	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-	topo_track_pidfile "$pidfile"
-	capture in_host timeout 20 "$PASTA" --config-net --netns "$ns" \
-		-P "$pidfile" -l "$log" "$@"
-	if [ "$CAP_RC" != 0 ]; then
-		show_capture
-		fail "pasta $* attached to $ns: exit status $CAP_RC"
-	fi
-	# The PID is in the file by the time pasta returns
-	if ! PASTA_PID=$(read_pidfile "$pidfile"); then
-		tfail "pasta returned before it wrote its PID to $pidfile"
-		wait_until 5 read_pidfile "$pidfile" >/dev/null ||
-			fail "pasta: no PID in $pidfile"
-		PASTA_PID=$(read_pidfile "$pidfile")
-	fi
-	topo_track_pid "$PASTA_PID"
-	pid_alive "$PASTA_PID" || fail "pasta (PID $PASTA_PID) not running"
-	PASTA_LOG=$log
-	info "pasta $* attached to netns $ns, PID $PASTA_PID"
 }
 
 # ping_check() - LABEL NS ADDR PORT SIZES [udp_tool ping options...]: send
@@ -180,7 +100,7 @@ ping_check() {
 		return 0
 	fi
 	show_capture
-	show_log "$PASTA_LOG" "pasta log" 5
+	show_log "$DAEMON_LOG" "pasta log" 5
 	tfail "$label: datagrams of $sizes bytes to $addr port $port not all" \
 	      "echoed intact"
 }
@@ -240,7 +160,7 @@ flood_check() {
 		return 0
 	fi
 	show_capture
-	show_log "$PASTA_LOG" "pasta log" 5
+	show_log "$DAEMON_LOG" "pasta log" 5
 	info "UDP sockets with drops (host ns):"
 	ns_run "$HOST_NS" cat /proc/net/udp /proc/net/udp6 |
 		awk 'NR > 1 && $NF ~ /^[0-9]+$/ && $NF != 0' | sed 's/^/#   /'
@@ -353,7 +273,7 @@ echo_server "$ROUTER_NS" "$REMOTE_IP6" "$P_OUT"
 
 pasta_ns "$ns" -u "$P_IN,$P_MAP:53" -u "127.0.0.1/$P_IN_LO" \
 	-t none -T none -U none
-main_log=$PASTA_LOG
+main_log=$DAEMON_LOG
 main_pid=$PASTA_PID
 
 for p in "$P_IN" 53 "$P_IN_LO"; do
@@ -416,14 +336,11 @@ concurrent_check "v6 host lo->-u->ns" ::1 "$P_IN"
 
 # -u 127.0.0.1/PORT: the host's own address isn't forwarded, so the host's
 # kernel refuses
-capture in_host timeout 10 "$PYTHON" "$UDP_TOOL" refused \
+expect_success \
+	"-u 127.0.0.1/$P_IN_LO: $HOST_IP4 port $P_IN_LO not forwarded (refused)" \
+	"-u 127.0.0.1/$P_IN_LO: $HOST_IP4 port $P_IN_LO must not be forwarded" \
+	in_host timeout 10 "$PYTHON" "$UDP_TOOL" refused \
 	--connect "$HOST_IP4" --port "$P_IN_LO" --max-time 3
-if [ "$CAP_RC" = 0 ]; then
-	ok "-u 127.0.0.1/$P_IN_LO: $HOST_IP4 port $P_IN_LO not forwarded (refused)"
-else
-	show_capture
-	tfail "-u 127.0.0.1/$P_IN_LO: $HOST_IP4 port $P_IN_LO must not be forwarded"
-fi
 bound=$(ip netns exec "$HOST_NS" ss -Hlun "sport = :$P_IN_LO" |
 	awk '{ print $4 }' | sort -u | tr '\n' ' ')
 assert_eq "$bound" "127.0.0.1:$P_IN_LO " \
@@ -476,7 +393,7 @@ many_check() {
 		ok "$1: $CAP_OUT"
 	else
 		show_capture
-		show_log "$PASTA_LOG" "pasta log" 5
+		show_log "$DAEMON_LOG" "pasta log" 5
 		tfail "$1: $5 flows at once"
 	fi
 }
@@ -539,7 +456,7 @@ assert_eq "$(peers_of "$HOST_NS" ::1 "$P_OUT" | wc -l)" "$lo6_before" \
 # pasta in namespaces of its own (pasta -- CMD), as root: the loopback
 # fast path; the namespace sees its own address, or with
 # --host-lo-to-ns-lo its loopback (a server bound there only gets it)
-PASTA_LOG=""
+DAEMON_LOG=""
 peers="$TOPO_TMP/own-peers"
 OWN_RUNNER=("$PASTA")
 if own_pasta "own ns" "$peers" 0.0.0.0,:: -t none -T none -U none \

@@ -40,7 +40,8 @@ Subcommands:
             all back within S seconds (exit 0), an error from the network
             also counts as nothing; a reply is a failure.
 
-Exit status: 0 when every check held, 1 otherwise.  Standard library only.
+Exit status: 0 when every check held, 1 otherwise.  Standard library only,
+and testlib.py next to this file.
 """
 
 import argparse
@@ -54,13 +55,11 @@ import struct
 import sys
 import time
 
+from testlib import family_of
+import testlib
+
 BLOCK_SEED = 0x5eed
 MAX_DGRAM = 65535
-
-
-def family_of(addr):
-    """Address family for a numeric address"""
-    return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
 def same_addr(sockaddr, addr, port):
@@ -105,24 +104,27 @@ class Payloads:
         return "%d bytes: %s" % (len(data), data.hex())
 
 
-def set_rcvbuf(s, size):
-    """Raise SO_RCVBUF, forcing past rmem_max if we may"""
+SO_SNDBUFFORCE = 32
+SO_RCVBUFFORCE = 33
+
+
+def set_buf(s, force, opt, size):
+    """Set the buffer size OPT, forcing past the system's maximum (FORCE)
+    if we may"""
     if not size:
         return
     try:
-        s.setsockopt(socket.SOL_SOCKET, 33, size)    # SO_RCVBUFFORCE
+        s.setsockopt(socket.SOL_SOCKET, force, size)
     except OSError:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+        s.setsockopt(socket.SOL_SOCKET, opt, size)
+
+
+def set_rcvbuf(s, size):
+    set_buf(s, SO_RCVBUFFORCE, socket.SO_RCVBUF, size)
 
 
 def set_sndbuf(s, size):
-    """Raise SO_SNDBUF, forcing past wmem_max if we may"""
-    if not size:
-        return
-    try:
-        s.setsockopt(socket.SOL_SOCKET, 32, size)    # SO_SNDBUFFORCE
-    except OSError:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+    set_buf(s, SO_SNDBUFFORCE, socket.SO_SNDBUF, size)
 
 
 STOP = b"udp_tool: stop"
@@ -569,11 +571,14 @@ def main():
     return args.fn(args)
 
 
-if __name__ == "__main__":
+def run():
+    """main(), an unexpected OSError as exit status 1 (2 for EINVAL)"""
     try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        sys.exit(130)
+        return main()
     except OSError as e:
         print("udp_tool: %s" % e, file=sys.stderr)
-        sys.exit(1 if e.errno != errno.EINVAL else 2)
+        return 1 if e.errno != errno.EINVAL else 2
+
+
+if __name__ == "__main__":
+    testlib.main(run)

@@ -217,9 +217,51 @@ read_pidfile() {
 	printf '%s\n' "$pid"
 }
 
+# SOFT_FAILS - checks that failed without ending the test (tfail, soft);
+# soft_finish() fails the test if there are any, and so does topo.sh's
+# clean-up for a test that exits 0 without calling it
+SOFT_FAILS=0
+
+# tfail() - Report a failed check without ending the test, count it in
+# SOFT_FAILS; returns 0 so that a check may end with it under set -e
+tfail() {
+	printf 'FAIL - %s\n' "$*"
+	SOFT_FAILS=$((SOFT_FAILS + 1))
+	return 0
+}
+
+# expect_success() - OK_TEXT FAIL_TEXT CMD...: capture CMD; a check that
+# holds (OK_TEXT) if it exits 0, else a failed one (FAIL_TEXT, tfail)
+expect_success() {
+	local good=$1 bad=$2
+
+	shift 2
+	capture "$@"
+	if [ "$CAP_RC" = 0 ]; then
+		ok "$good"
+	else
+		show_capture
+		tfail "$bad"
+	fi
+}
+
+# show_log() - FILE LABEL [LINES]: print the last LINES (default 30, "all"
+# for the whole file) of a log, indented
+show_log() {
+	local lines=${3:-30}
+
+	[ -s "$1" ] || return 0
+	if [ "$lines" = all ]; then
+		info "$2 ($1):"
+		sed 's/^/#   /' "$1"
+	else
+		info "$2 (last lines of $1):"
+		tail -n "$lines" "$1" | sed 's/^/#   /'
+	fi
+}
+
 # soft() - ASSERTION...: run an assertion without ending the test on
 # failure; soft_finish() then fails the test if any soft assertion failed
-SOFT_FAILS=0
 soft() {
 	if ! ("$@"); then
 		SOFT_FAILS=$((SOFT_FAILS + 1))

@@ -520,3 +520,111 @@ guest_done_rc() {
 guest_show_log() {
 	tr -d '\r' <"$1" | sed 's/^/#   guest: /'
 }
+
+# r() - LOG KEY: the guest's result for KEY, empty if none (for $(...) in
+# assertions, which then say what was missing)
+r() {
+	guest_result "$1" "$2" || true
+}
+
+# guest_said() - LOG KEY=VALUE: true if the guest printed that result
+guest_said() {
+	[ -e "$1" ] && tr -d '\r' <"$1" | grep -qxF "GUEST-RESULT $2"
+}
+
+# guest_wait_result() - LOG KEY=VALUE TIMEOUT_S: wait for a result while
+# qemu runs
+guest_wait_result() {
+	local log=$1 kv=$2 tries=$(($3 * 10))
+
+	while [ "$tries" -gt 0 ]; do
+		guest_said "$log" "$kv" && return 0
+		pid_alive "$GUEST_PID" || break
+		sleep 0.1
+		tries=$((tries - 1))
+	done
+	guest_said "$log" "$kv"
+}
+
+# eui64_addr() - MAC: the SLAAC address in 2001:db8::/64 for MAC, /64
+eui64_addr() {
+	local IFS=: b
+
+	# shellcheck disable=SC2086 # split on IFS
+	set -- $1
+	b=$((0x$1 ^ 2))
+	printf '2001:db8::%x:%x:%x:%x/64\n' $(((b << 8) | 0x$2)) \
+		$(((0x$3 << 8) | 0xff)) $((0xfe00 | 0x$4)) $(((0x$5 << 8) | 0x$6))
+}
+
+# guest_tests_start() - SCRIPT: what a guest test needs besides test_start:
+# qemu, the initramfs, and ICMP echo sockets for every group in the host namespace (passt,
+# possibly as nobody, relays the guest's pings through them, and a fresh
+# namespace doesn't allow them: a distribution does, in systemd's
+# 50-default.conf)
+#
+# SCRIPT: the guest's test script, in GUEST_INITRD ($TOPO_TMP/guest.cpio.gz)
+GUEST_INITRD=""
+guest_tests_start() {
+	command -v "$QEMU" >/dev/null ||
+		fail "$QEMU not found (install qemu-system-x86)"
+	in_host sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+	GUEST_INITRD="$TOPO_TMP/guest.cpio.gz"
+	guest_build_initramfs "$GUEST_INITRD" "$1" ||
+		fail "cannot build the guest initramfs"
+}
+
+# tcp_open() - ADDR PORT: true if a TCP connection in the host ns succeeds
+tcp_open() {
+	in_host bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
+}
+
+# guest_http_server() - PORT SIZE: a python http.server on the host
+# namespace's 127.0.0.1:PORT serving dl.bin, SIZE random bytes, from
+# $TOPO_TMP/www; sets DL_SHA to its SHA-256
+DL_SHA=""
+guest_http_server() {
+	mkdir -p "$TOPO_TMP/www"
+	head -c "$2" /dev/urandom >"$TOPO_TMP/www/dl.bin"
+	chmod -R a+rX "$TOPO_TMP/www"
+	DL_SHA=$(sha256sum <"$TOPO_TMP/www/dl.bin" | cut -d' ' -f1)
+	bg_host "$TOPO_TMP/http.log" "$PYTHON" -m http.server \
+		--bind 127.0.0.1 --directory "$TOPO_TMP/www" "$1"
+	wait_until 10 tcp_open 127.0.0.1 "$1" || fail "http.server did not start"
+}
+
+# guest_finish() - LOG LABEL PASST_LOG [TIMEOUT_S]: wait (default 180 s)
+# for the guest started last to run its script and power off, print its
+# console; fail the test if it doesn't (with passt's log), or if qemu's
+# exit status isn't 0
+guest_finish() {
+	local timeout=${4:-180} rc=0
+
+	guest_wait "$1" "$timeout" || rc=$?
+	info "$2: guest console:"
+	guest_show_log "$1"
+	if [ "$rc" != 0 ]; then
+		show_log "$3" "passt log" all
+		[ "$rc" = 124 ] &&
+			fail "$2: guest did not power off within $timeout s"
+		fail "$2: guest did not finish its script (status $rc," \
+		     "qemu status $GUEST_RC)"
+	fi
+	ok "$2: guest powered off after $GUEST_SECONDS s"
+	assert_eq "$GUEST_RC" 0 "$2: qemu exit status"
+}
+
+# guest_check_lease() - LOG LABEL: the guest's udhcpc got passt's default
+# lease (the host's address, /24, the gateway as router, the host's name
+# server, MTU 65520), and three echo replies from the gateway
+guest_check_lease() {
+	local g=$1 l=$2
+
+	soft assert_eq "$(r "$g" udhcpc_rc)" 0 "$l: udhcpc exit status"
+	soft assert_eq "$(r "$g" dhcp_ip)" "$HOST_IP4" "$l: DHCP address"
+	soft assert_eq "$(r "$g" dhcp_mask)" 24 "$l: DHCP prefix length"
+	soft assert_eq "$(r "$g" dhcp_router)" "$GW_IP4" "$l: DHCP router"
+	soft assert_token "$(r "$g" dhcp_dns)" "$REMOTE_IP4" "$l: DHCP DNS server"
+	soft assert_eq "$(r "$g" dhcp_mtu)" 65520 "$l: DHCP MTU"
+	soft assert_eq "$(r "$g" ping4_received)" 3 "$l: ping replies from $GW_IP4"
+}

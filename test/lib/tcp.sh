@@ -3,38 +3,28 @@
 # shellcheck disable=SC2034 # variables are for the tests that source this
 #
 # test/lib/tcp.sh - helpers for the TCP tests and the benchmark: test
-# files, checked transfers with socat, a namespace with pasta attached, a
-# "guest" namespace behind passt through the lossy relay, daemon counters
+# files, checked transfers with socat, a "guest" namespace behind passt
+# through the lossy relay, daemon counters
 #
-# Needs assert.sh and topo.sh (topo_init done).  Checks here don't end the
-# test: they print "ok - ..." or "FAIL - ..." and return 0 or 1, and
-# tcp_check counts the failures in SOFT_FAILS, so one run reports every
-# broken case; soft_finish (assert.sh) fails the test at the end.
+# Needs common.sh (topo_init done).  Checks here don't end the test: they
+# print "ok - ..." or "FAIL - ..." (tfail, which counts the failure in
+# SOFT_FAILS) and return 0 or 1; tcp_check runs such a check and counts a
+# failure it didn't report, so one run reports every broken case;
+# soft_finish (assert.sh) fails the test at the end.
 
 TCP_TOOL="$TOPO_ROOT/test/integration/tcp_tool.py"
 RELAY="$TOPO_ROOT/test/integration/relay.py"
 XFER_TIMEOUT=${XFER_TIMEOUT:-120}
 
-# tfail() - Report a failed check without ending the test, return 1
-tfail() {
-	printf 'FAIL - %s\n' "$*"
-	return 1
-}
-
 # tcp_check() - CMD...: run a check that returns non-zero on failure,
-# count the failure, carry on
+# count the failure (unless the check counted it already with tfail),
+# carry on
 tcp_check() {
-	if ! "$@"; then
+	local before=$SOFT_FAILS
+
+	if ! "$@" && [ "$SOFT_FAILS" = "$before" ]; then
 		SOFT_FAILS=$((SOFT_FAILS + 1))
 	fi
-}
-
-# ns_run() - NS CMD...: run CMD in the named network namespace
-ns_run() {
-	local ns=$1
-
-	shift
-	ip netns exec "$ns" "$@"
 }
 
 # tcp_mkfile() - NAME SIZE: random file of SIZE bytes (head -c syntax, e.g.
@@ -88,32 +78,19 @@ url() {
 	fi
 }
 
-# listening() - NS PORT: true if something listens on TCP PORT in NS
-listening() {
-	[ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2" 2>/dev/null)" ]
-}
-
 # wait_listen() - NS PORT [TIMEOUT_S]: wait for a listener
 wait_listen() {
-	wait_until "${3:-10}" listening "$1" "$2"
+	wait_until "${3:-10}" bound "$1" tcp "$2"
 }
 
-# show_log() - FILE LABEL: print the last lines of a log, indented
-show_log() {
-	[ -s "$1" ] || return 0
-	info "$2 (last lines of $1):"
-	tail -n "${3:-30}" "$1" | sed 's/^/#   /'
-}
-
-# bg_ns() - NS LOG CMD...: start CMD in NS in the background, output to LOG;
-# sets BG_PID (registered for clean-up)
-bg_ns() {
-	local ns=$1 log=$2
-
-	shift 2
-	ip netns exec "$ns" "$@" </dev/null >"$log" 2>&1 &
-	BG_PID=$!
-	topo_track_pid "$BG_PID"
+# tcp_server() - LABEL NS LOG PORT CMD...: start the TCP server CMD in NS
+# (bg_ns: output to LOG, sets BG_PID) and wait until it listens on PORT;
+# if it doesn't, a failed check and status 1
+tcp_server() {
+	bg_ns "$2" "$3" "${@:5}"
+	wait_listen "$2" "$4" && return 0
+	tfail "$1: no server on port $4 in $2"
+	return 1
 }
 
 # reap() - PID TIMEOUT_S: wait for PID to exit, kill it if it doesn't;
@@ -130,8 +107,8 @@ reap() {
 	wait "$1" 2>/dev/null || REAP_RC=$?
 }
 
-# DAEMON_LOG - log file of the daemon under test, shown when a check fails
-DAEMON_LOG=""
+# DAEMON_LOG (daemon.sh) - log file of the daemon under test, shown when a
+# check fails
 
 # tcp_xfer() - LABEL DIR SNS SBIND PORT CNS CADDR CPORT FILE: move FILE over
 # one TCP connection and compare checksums
@@ -203,11 +180,11 @@ peer_check() {
 	local peers="$TOPO_TMP/peers" spid got
 
 	rm -f "$peers"
-	bg_ns "$sns" "$TOPO_TMP/peer-srv.log" "$PYTHON" "$TCP_TOOL" server \
+	tcp_server "$label" "$sns" "$TOPO_TMP/peer-srv.log" "$port" \
+		"$PYTHON" "$TCP_TOOL" server \
 		--bind "$sbind" --port "$port" --mode hc-client --count 1 \
-		--timeout 30 --peers "$peers"
+		--timeout 30 --peers "$peers" || return 1
 	spid=$BG_PID
-	wait_listen "$sns" "$port" || { tfail "$label: no server"; return 1; }
 	capture ns_run "$cns" timeout 40 "$PYTHON" "$TCP_TOOL" client \
 		--connect "$caddr" --port "$port" --mode hc-client --size 1000
 	reap "$spid" 10
@@ -226,6 +203,41 @@ peer_check() {
 		tfail "$label: the server sees the connection from '$got'," \
 		      "expected $want"
 	fi
+}
+
+# hc_check() - LABEL MODE SNS SBIND PORT CNS CADDR [TOOL]: one half-close
+# exchange between a server in SNS and a client in CNS, with TOOL
+# (tcp_tool.py; splice_tool.py speaks the same); MODE hc-client: the
+# client sends 300000 bytes and FIN, then reads the reply; hc-server: the
+# server sends them, the client replies
+hc_check() {
+	local label=$1 mode=$2 sns=$3 sbind=$4 port=$5 cns=$6 caddr=$7
+	local tool=${8:-$TCP_TOOL} spid
+
+	tcp_server "$label" "$sns" "$TOPO_TMP/hc-srv.log" "$port" \
+		"$PYTHON" "$tool" server \
+		--bind "$sbind" --port "$port" --mode "$mode" --count 1 \
+		--timeout 60 --size 300000 --reply-size 200000 || return 1
+	spid=$BG_PID
+	capture ns_run "$cns" timeout 70 "$PYTHON" "$tool" client \
+		--connect "$caddr" --port "$port" --mode "$mode" \
+		--timeout 60 --size 300000 --reply-size 200000
+	reap "$spid" 10
+	if [ "$CAP_RC" = 0 ] && [ "$REAP_RC" = 0 ]; then
+		if [ "$mode" = hc-client ]; then
+			ok "$label: client sent 300000 bytes + FIN, then got the" \
+			   "server's 200000-byte reply, intact"
+		else
+			ok "$label: server sent 300000 bytes + FIN, then got the" \
+			   "client's 200000-byte reply, intact"
+		fi
+		return 0
+	fi
+	show_capture
+	show_log "$TOPO_TMP/hc-srv.log" "server"
+	[ -n "$DAEMON_LOG" ] && show_log "$DAEMON_LOG" "daemon log" 15
+	tfail "$label: half-close exchange failed (client $CAP_RC," \
+	      "server $REAP_RC)"
 }
 
 # many_check() - LABEL SNS SBIND PORT CNS CADDR CONNS: CONNS connections
@@ -261,33 +273,6 @@ many_check() {
 		awk '$1 == "TcpExtListenOverflows" { print $1, $2 }')"
 	[ -n "$DAEMON_LOG" ] && show_log "$DAEMON_LOG" "daemon log" 15
 	tfail "$label: not every connection intact"
-}
-
-# pasta_ns() - NS ARGS...: create the network namespace NS and attach pasta
-# --config-net to it from the host namespace, with ARGS; sets PASTA_PID and
-# DAEMON_LOG
-PASTA_PID=""
-pasta_ns() {
-	local ns=$1 pidfile log
-
-	shift
-	pidfile="$TOPO_TMP/pasta-$ns.pid"
-	log="$TOPO_TMP/pasta-$ns.log"
-	topo_netns_add "$ns"
-	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
-	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-	topo_track_pidfile "$pidfile"
-	capture in_host timeout 20 "$PASTA" --config-net --netns "$ns" \
-		-P "$pidfile" -l "$log" "$@"
-	if [ "$CAP_RC" != 0 ]; then
-		show_capture
-		fail "pasta $* attached to $ns: exit status $CAP_RC"
-	fi
-	PASTA_PID=$(read_pidfile "$pidfile") || fail "pasta: no PID in $pidfile"
-	topo_track_pid "$PASTA_PID"
-	pid_alive "$PASTA_PID" || fail "pasta (PID $PASTA_PID) not running"
-	DAEMON_LOG=$log
-	info "pasta $* attached to netns $ns, PID $PASTA_PID"
 }
 
 # guest_ns_tap() - NS MTU: create the "guest" namespace NS for passt, with
@@ -339,6 +324,17 @@ daemon_cpu_ticks() {
 	printf '%s\n' "$stat" | awk '{ print $12 + $13 }'
 }
 
+# cpu_ticks_in() - PID SECONDS: print the CPU ticks (utime + stime) PID
+# uses over the next SECONDS
+cpu_ticks_in() {
+	local t0 t1
+
+	t0=$(daemon_cpu_ticks "$1")
+	sleep "$2"
+	t1=$(daemon_cpu_ticks "$1")
+	echo $((t1 - t0))
+}
+
 # json_get() - JSON KEY: print a value of a flat JSON object ("" if none);
 # KEY may be "a.b" for a nested object
 json_get() {
@@ -360,67 +356,3 @@ stop() {
 	wait "$1" 2>/dev/null || true
 }
 
-# pasta_wait_pid() - PIDFILE: set PASTA_PID once the PID file holds it
-#
-# The PID file may still be empty when pasta's foreground process has
-# returned (see the report): wait for it, bounded, and say so.
-pasta_wait_pid() {
-	if ! read_pidfile "$1" >/dev/null; then
-		info "PID file $1 still empty after pasta returned; waiting"
-		wait_until 5 read_pidfile "$1" >/dev/null ||
-			fail "pasta: no PID in $1"
-	fi
-	PASTA_PID=$(read_pidfile "$1")
-	topo_track_pid "$PASTA_PID"
-	pid_alive "$PASTA_PID" || fail "pasta (PID $PASTA_PID) not running"
-}
-
-# holder_unshared() - PID: PID is in a user namespace of its own (unshare
-# -Urn makes both namespaces with one unshare(), then runs sleep)
-holder_unshared() {
-	local id
-
-	id=$(stat -L -c %i "/proc/$1/ns/user" 2>/dev/null) || return 1
-	[ "$id" != "$(stat -L -c %i /proc/self/ns/user)" ] &&
-		[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$(command -v sleep)")" ]
-}
-
-# pasta_nobody() - NS ARGS...: a process of nobody's in new user and
-# network namespaces, named NS (ip netns attach) so that the test can run
-# servers and clients there; pasta as nobody attached to it by PID
-HOLDER_PID=""
-pasta_nobody() {
-	local ns=$1 d="$TOPO_TMP/nobody" pidfile log
-
-	shift
-	mkdir -p "$d"
-	chmod 755 "$d"
-	chown "$NOBODY_UID:$NOBODY_GID" "$d"
-	pidfile="$d/pasta-$ns.pid"
-	log="$d/pasta-$ns.log"
-	bg_host /dev/null "${AS_NOBODY[@]}" unshare -Urn sleep 600
-	HOLDER_PID=$BG_PID
-	wait_until 5 holder_unshared "$HOLDER_PID" ||
-		fail "nobody: unshare -Urn did not create the namespaces"
-	ip netns attach "$ns" "$HOLDER_PID"
-	TOPO_NETNS+=("$ns")
-	if [ "$(netns_id "$ns")" = "$(netns_id "$HOST_NS")" ] ||
-	   [ "$(netns_id "$ns")" = "$(stat -L -c %i /proc/self/ns/net)" ] ||
-	   [ "$(netns_id "$ns")" != "$(pid_netns_id "$HOLDER_PID")" ]; then
-		fail "nobody: netns $ns is not the one of PID $HOLDER_PID"
-	fi
-	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
-	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
-	topo_track_pidfile "$pidfile"
-	capture in_host timeout 20 "${AS_NOBODY[@]}" "$UPASTA" --config-net \
-		-P "$pidfile" -l "$log" "$@" "$HOLDER_PID"
-	if [ "$CAP_RC" != 0 ]; then
-		show_capture
-		fail "pasta as nobody $* attached to PID $HOLDER_PID:" \
-		     "exit status $CAP_RC"
-	fi
-	pasta_wait_pid "$pidfile"
-	DAEMON_LOG=$log
-	info "pasta (nobody) $* attached to PID $HOLDER_PID (netns $ns)," \
-	     "PID $PASTA_PID"
-}
