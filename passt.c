@@ -285,6 +285,7 @@ int main(int argc, char **argv)
 	 * for the process that registered it
 	 */
 	signals_init(c);
+	fd_spare_init();
 
 	if (c->mode == MODE_PASTA)
 		pasta_release_child(c);

@@ -641,14 +641,11 @@ static void tcp_rst_no_conn(struct ctx *c, sa_family_t af, const void *saddr,
 static void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
 {
 	if (conn->sock >= 0) {
-		if (rst) {
-			struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
-			setsockopt(conn->sock, SOL_SOCKET, SO_LINGER, &l,
-				   sizeof(l));
-		}
 		epoll_del(c, conn->sock);
-		close(conn->sock);
+		if (rst)
+			sock_close_rst(conn->sock);
+		else
+			close(conn->sock);
 	}
 	tcp_timer_disarm(conn);
 	tcp_ooo_free(conn);
@@ -1691,8 +1688,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	sa_family_t af;
 	int s;
 
-	s = accept4(ref.fd, (struct sockaddr *)&sa, &sl,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	s = sock_accept(ref.fd, (struct sockaddr *)&sa, &sl);
 	if (s < 0)
 		return;
 
@@ -1710,7 +1706,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	af = inany_is_v4(&peer) ? AF_INET : AF_INET6;
 
 	if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6)) {
-		close(s);
+		sock_close_rst(s);
 		return;
 	}
 
@@ -1735,12 +1731,9 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 
 	flow = flow_alloc();
 	if (!flow) {
-		struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
 		warn_ratelimit("Flow table full: refusing a TCP connection "
 			       "to port %u", port);
-		setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-		close(s);
+		sock_close_rst(s);
 		return;
 	}
 	conn = &flow->tcp;
@@ -1748,7 +1741,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	conn->f.key = key;
 	conn->sock = s;
 	if (flow_hash_insert(flow)) {
-		close(s);
+		sock_close_rst(s);
 		flow_free(flow);
 		return;
 	}

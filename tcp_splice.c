@@ -181,15 +181,12 @@ static void splice_close(const struct ctx *c, struct tcp_splice_conn *conn,
 
 	for (i = 0; i < 2; i++) {
 		if (conn->s[i] >= 0) {
-			if (rst) {
-				struct linger l = { 1, 0 };
-
-				setsockopt(conn->s[i], SOL_SOCKET, SO_LINGER,
-					   &l, sizeof(l));
-			}
 			if (conn->events[i])
 				epoll_del(c, conn->s[i]);
-			close(conn->s[i]);
+			if (rst)
+				sock_close_rst(conn->s[i]);
+			else
+				close(conn->s[i]);
 		}
 		if (conn->pipe[i][0] >= 0) {
 			close(conn->pipe[i][0]);
@@ -393,11 +390,8 @@ static void splice_new(struct ctx *c, int s0, int s1,
 
 	flow = flow_alloc();
 	if (!flow) {
-		struct linger l = { 1, 0 };
-
 		warn_ratelimit("Flow table full: refusing a connection");
-		setsockopt(s0, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-		close(s0);
+		sock_close_rst(s0);
 		close(s1);
 		return;
 	}
@@ -480,7 +474,7 @@ void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
 	socklen_t sl;
 	int s, h;
 
-	s = accept4(ref.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	s = sock_accept(ref.fd, NULL, NULL);
 	if (s < 0)
 		return;
 
@@ -500,7 +494,9 @@ void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
 	h = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		   IPPROTO_TCP);
 	if (h < 0) {
-		close(s);
+		warn_ratelimit("splice: can't open a socket: %s",
+			       strerror(errno));
+		sock_close_rst(s);
 		return;
 	}
 	splice_new(c, s, h, (struct sockaddr *)&to, sl);
