@@ -1389,8 +1389,18 @@ static bool tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 
 	if (plen > skip) {
 		if (tcp_wbatch_conn != conn || tcp_wbatch_n == TCP_WBATCH_MAX) {
-			if (tcp_wbatch_flush(c) < 0)
+			int rc = tcp_wbatch_flush(c);
+
+			if (rc < 0)
 				return true;
+			if (rc) {
+				/* The socket took less: seq_from_tap went
+				 * back, this segment now lies past a gap.
+				 * The guest sends it all again.
+				 */
+				conn->flags |= TCP_F_ACK_DUE;
+				return false;
+			}
 		}
 		tcp_wbatch_conn = conn;
 		tcp_wbatch[tcp_wbatch_n].iov_base =
