@@ -327,7 +327,7 @@ void flow_hash_remove(const union flow *flow)
 /**
  * struct flow_timer_ops - The timer of one flow type
  * @fn:		Called for each flow of the type: true if it freed it
- * @fast:	Runs at the fine period (TCP), not only at housekeeping
+ * @fast:	Runs at the fine period (TCP) too, not only at housekeeping
  */
 static struct flow_timer_ops {
 	flow_timer_fn fn;
@@ -339,7 +339,7 @@ static struct flow_timer_ops {
  * @type:	Flow type
  * @fn:		Timer of one flow, may free it (and says so)
  * @fast:	Run when flow_timer() is called with @fast set (the fine
- *		period), else with @expire (housekeeping)
+ *		period) too, not only with @expire (housekeeping)
  */
 void flow_timer_register(enum flow_type type, flow_timer_fn fn, bool fast)
 {
@@ -377,7 +377,7 @@ void flow_timer(struct ctx *c, const struct timespec *now, bool fast,
 		    flow->f.type >= FLOW_NUM_TYPES)
 			continue;
 		ops = &flow_timer_ops[flow->f.type];
-		if (ops->fn && (ops->fast ? fast : expire))
+		if (ops->fn && (expire || (ops->fast && fast)))
 			ops->fn(c, flow, now);
 	}
 }

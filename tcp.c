@@ -1625,6 +1625,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	if (!flow || flow->tcp.sock != ref.fd)
 		return;
 	conn = &flow->tcp;
+	conn->ts_activity = now->tv_sec;
 
 	if (events & EPOLLERR) {
 		int e = 0;
@@ -1823,7 +1824,7 @@ void tcp_tap_resume(struct ctx *c, const struct timespec *now)
 /**
  * tcp_flow_timer() - Retransmissions and timeouts of a connection, called
  *		      from flow_timer() every TCP_TIMER_MS while
- *		      tcp_timer_pending()
+ *		      tcp_timer_pending(), and at housekeeping (idle timeout)
  * @c:		Execution context
  * @flow:	The connection's flow entry
  * @now:	Current time
@@ -1835,6 +1836,13 @@ static bool tcp_flow_timer(struct ctx *c, union flow *flow,
 {
 	struct tcp_conn *conn = &flow->tcp;
 	int64_t ms = now_ms(now);
+
+	if (c->tcp_idle_timeout &&
+	    now->tv_sec - conn->ts_activity >= (time_t)c->tcp_idle_timeout) {
+		debug("TCP: idle for %u s, resetting", c->tcp_idle_timeout);
+		tcp_conn_reset(c, conn);
+		return true;
+	}
 
 	if (!conn->ts_rto)
 		return false;
