@@ -16,6 +16,10 @@ the guest; "out": tap -> passt, from the guest):
   --reorder-in F, --reorder-out F  hold this fraction of frames back and
                                    release each after the next frame (or
                                    after --hold-ms if none comes)
+  --dup-in F, --dup-out F          send this fraction of frames twice, the
+                                   copy right after the original (a frame
+                                   held back for reordering is released
+                                   twice)
   --drop-syn-in N, --drop-syn-out N  drop the first N frames with the SYN
                                    flag (SYN or SYN-ACK)
   --drop-tcp-in L, --drop-tcp-out L  drop the TCP frames numbered in the
@@ -33,11 +37,16 @@ retransmission rather than neighbour discovery timeouts.
 
 On SIGTERM / SIGINT, or when passt closes the socket, the relay writes its
 counters as JSON to --stats (if given) and exits 0: for each direction,
-frames, bytes, TCP frames, dropped, reordered, and TCP payload bytes
+frames, bytes, TCP frames, dropped, reordered, duplicated (frames sent
+twice; "dup_payload": their TCP payload bytes), and TCP payload bytes
 ("payload") with the part of them below the highest sequence number
 already relayed on that connection ("retrans": retransmissions, of data
 the relay passed on before or of data the sender lost before it reached
-the relay; counted as frames arrive, before the relay drops any).
+the relay; counted as frames arrive, before the relay drops any or
+duplicates them, so the relay's own copies are not in it).  Loss,
+duplication and reordering are decided in that order, each only when its
+fraction is not zero, so a run without duplicates draws the same random
+numbers as before duplicates existed.
 Standard library only.
 """
 
@@ -109,23 +118,26 @@ class Direction:
     """Impairments and counters for one direction"""
 
     def __init__(self, name, drop, reorder, seed, hold_s, impair_all, emit,
-                 drop_syn=0, drop_nth=()):
+                 drop_syn=0, drop_nth=(), dup=0.0):
         self.name = name
         self.drop_syn = drop_syn
         self.drop_nth = set(drop_nth)
         self.blackhole = False
         self.drop = drop
         self.reorder = reorder
+        self.dup = dup
         self.rng = random.Random(seed)
         self.hold_s = hold_s
         self.impair_all = impair_all
         self.emit = emit
         self.held = None
+        self.held_copies = 1
         self.held_at = 0.0
         self.stats = {"frames": 0, "bytes": 0, "tcp": 0, "dropped": 0,
                       "reordered": 0, "released_by_timer": 0,
                       "write_errors": 0, "payload": 0, "retrans": 0,
-                      "syn_dropped": 0, "blackholed": 0}
+                      "syn_dropped": 0, "blackholed": 0,
+                      "duplicated": 0, "dup_payload": 0}
         self.hi = {}    # TCP flow -> end of the highest payload seen
 
     def _account(self, seg):
@@ -163,6 +175,7 @@ class Direction:
             return
         seg = tcp_segment(frame)
         tcp = seg is not None
+        copies = 1
         if tcp:
             st["tcp"] += 1
             self._account(seg)
@@ -177,22 +190,32 @@ class Direction:
             if self.drop and self.rng.random() < self.drop:
                 st["dropped"] += 1
                 return
+            if self.dup and self.rng.random() < self.dup:
+                copies = 2
+                st["duplicated"] += 1
+                if tcp:
+                    st["dup_payload"] += seg[3]
             if (self.reorder and self.held is None and
                     self.rng.random() < self.reorder):
                 st["reordered"] += 1
                 self.held = frame
+                self.held_copies = copies
                 self.held_at = time.monotonic()
                 return
-        self._out(frame)
+        for _ in range(copies):
+            self._out(frame)
+        self._release()
+
+    def _release(self):
         if self.held is not None:
             held, self.held = self.held, None
-            self._out(held)
+            for _ in range(self.held_copies):
+                self._out(held)
 
     def tick(self, now):
         if self.held is not None and now - self.held_at >= self.hold_s:
-            held, self.held = self.held, None
             self.stats["released_by_timer"] += 1
-            self._out(held)
+            self._release()
 
     def timeout(self, now):
         if self.held is None:
@@ -239,6 +262,10 @@ def main():
     p.add_argument("--drop-out", type=float, default=0.0)
     p.add_argument("--reorder-in", type=float, default=0.0)
     p.add_argument("--reorder-out", type=float, default=0.0)
+    p.add_argument("--dup-in", type=float, default=0.0,
+                   help="send this fraction of frames to the tap twice")
+    p.add_argument("--dup-out", type=float, default=0.0,
+                   help="send this fraction of frames to passt twice")
     p.add_argument("--drop-syn-in", type=int, default=0,
                    help="drop the first N SYN or SYN-ACK frames to the tap")
     p.add_argument("--drop-syn-out", type=int, default=0,
@@ -291,10 +318,10 @@ def main():
     hold_s = args.hold_ms / 1000.0
     d_in = Direction("in", args.drop_in, args.reorder_in, args.seed * 2 + 1,
                      hold_s, args.impair_all, to_tap, args.drop_syn_in,
-                     nth(args.drop_tcp_in))
+                     nth(args.drop_tcp_in), args.dup_in)
     d_out = Direction("out", args.drop_out, args.reorder_out, args.seed * 2,
                       hold_s, args.impair_all, to_passt, args.drop_syn_out,
-                      nth(args.drop_tcp_out))
+                      nth(args.drop_tcp_out), args.dup_out)
     def blackhole(signum, _frame):
         d = d_in if signum == signal.SIGUSR1 else d_out
         d.blackhole = not d.blackhole
