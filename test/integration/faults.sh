@@ -162,7 +162,7 @@ after() {
 # left_of() - T0: whole seconds left of RESET_TIMEOUT since T0 (now_s)
 left_of() {
 	awk -v t0="$1" -v now="$(now_s)" -v t="$RESET_TIMEOUT" \
-		'BEGIN { l = t0 + t - now; print l > 0 ? int(l + 0.999) : 0 }'
+		'BEGIN { l = t0 + t - now; print (l > 0 ? int(l + 0.999) : 0) }'
 }
 
 # expect_end() - LABEL NAME T0 ENDS...: stream NAME ends, within
