@@ -110,7 +110,7 @@ recover() {
 		tries=$((tries + 1))
 		capture ns_run "$2" timeout 20 "$PYTHON" "$TCP_TOOL" many \
 			--connect "$3" --port "$4" --conns 2 --size 65536 \
-			--timeout 10
+			--timeout 5
 		if [ "$CAP_RC" = 0 ]; then
 			ok "$label: connections work again: 2 x 64 KiB echoed" \
 			   "intact (attempt $tries, after $((SECONDS - t0)) s)"
@@ -127,8 +127,8 @@ recover() {
 # exhaust() - LABEL DPID FNS FADDR FPORT TNS TADDR TPORT PENDING_ARGS...
 # Steps 1 and 2 above, on the daemon DPID: fill from FNS to FADDR FPORT
 # (FPORT empty: don't), top up from TNS to TADDR TPORT, then the pending
-# connections (limits_tool.py pending PENDING_ARGS); the connections stay
-# open until release()
+# connections from $PENDING_NS (limits_tool.py pending PENDING_ARGS); the
+# connections stay open until release()
 exhaust() {
 	local label=$1 dpid=$2 fns=$3 faddr=$4 fport=$5 tns=$6 taddr=$7
 	local tport=$8 limit fds ticks pct rep opened=0 topped
