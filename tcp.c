@@ -1903,6 +1903,21 @@ static bool tcp_flow_timer(struct ctx *c, union flow *flow,
 }
 
 /**
+ * tcp_flow_drop() - The guest is gone: close the socket with a reset, so
+ *		     that the peer knows at once
+ * @c:		Execution context
+ * @flow:	The connection's flow entry
+ */
+static void tcp_flow_drop(struct ctx *c, union flow *flow)
+{
+	tcp_conn_close(c, &flow->tcp, true);
+}
+
+static const struct flow_ops tcp_flow_ops = {
+	.timer = tcp_flow_timer, .fast = true, .close = tcp_flow_drop,
+};
+
+/**
  * tcp_listen_open() - A listening socket for a -t or -T port
  * @af:		Address family
  * @port:	Port
@@ -1947,7 +1962,7 @@ void tcp_init(struct ctx *c)
 	    sizeof(tcp_isn_key))
 		die("Can't get random bytes for TCP sequence numbers");
 	tcp_raise_nofile();
-	flow_timer_register(FLOW_TCP, tcp_flow_timer, true);
+	flow_register(FLOW_TCP, &tcp_flow_ops);
 	fwd_socks_register(FWD_TCP_IN, tcp_listen_open, NULL);
 	fwd_socks_register(FWD_TCP_OUT, tcp_listen_open, NULL);
 }

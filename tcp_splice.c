@@ -43,6 +43,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -69,6 +70,7 @@ static int splice_pipe_size = SPLICE_PIPE_SIZE;
 /* Sockets opened in the namespace, ready to connect */
 static int ns_pool[2][SPLICE_POOL_SIZE];	/* [0] IPv4, [1] IPv6 */
 static int ns_pool_count[2];
+static int ns_pool_size = SPLICE_POOL_SIZE;	/* Per family, see init */
 
 /**
  * splice_af_idx() - Pool index of an address family
@@ -98,7 +100,7 @@ static int ns_pool_fill(struct ctx *c, void *arg)
 
 		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6))
 			continue;
-		while (ns_pool_count[i] < SPLICE_POOL_SIZE) {
+		while (ns_pool_count[i] < ns_pool_size) {
 			int s = socket(af, SOCK_STREAM | SOCK_NONBLOCK |
 				       SOCK_CLOEXEC, IPPROTO_TCP);
 
@@ -508,6 +510,15 @@ void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
  */
 void tcp_splice_init(struct ctx *c)
 {
+	struct rlimit r;
+
+	/* Under a low descriptor limit, the pool mustn't take what
+	 * connections need: at most 1/32 of the limit per family
+	 */
+	if (!getrlimit(RLIMIT_NOFILE, &r) && r.rlim_cur != RLIM_INFINITY &&
+	    r.rlim_cur / 32 < SPLICE_POOL_SIZE)
+		ns_pool_size = MAX((int)(r.rlim_cur / 32), 1);
+
 	if (c->mode == MODE_PASTA && !c->no_tcp && !c->no_splice)
 		ns_call(c, ns_pool_fill, NULL);
 }
@@ -520,7 +531,7 @@ void tcp_splice_timer(struct ctx *c)
 {
 	if (c->mode != MODE_PASTA || c->no_splice || c->no_tcp)
 		return;
-	if (ns_pool_count[0] < SPLICE_POOL_SIZE / 2 ||
-	    ns_pool_count[1] < SPLICE_POOL_SIZE / 2)
+	if (ns_pool_count[0] < ns_pool_size / 2 ||
+	    ns_pool_count[1] < ns_pool_size / 2)
 		ns_call(c, ns_pool_fill, NULL);
 }

@@ -835,13 +835,28 @@ static void udp_drop_sock(struct ctx *c, int s)
 }
 
 /**
- * udp_init() - The flow timer, and how to open -u and -U sockets
+ * udp_flow_drop() - The guest is gone: close a flow
+ * @c:		Execution context
+ * @flow:	Flow
+ */
+static void udp_flow_drop(struct ctx *c, union flow *flow)
+{
+	udp_flow_close(c, &flow->udp);
+}
+
+/**
+ * udp_init() - The flow timer and closing of flows, how to open -u and -U
+ *		sockets
  * @c:		Execution context
  */
 void udp_init(struct ctx *c)
 {
+	static const struct flow_ops ops = {
+		.timer = udp_flow_timer, .close = udp_flow_drop,
+	};
+
 	(void)c;
-	flow_timer_register(FLOW_UDP, udp_flow_timer, false);
+	flow_register(FLOW_UDP, &ops);
 	fwd_socks_register(FWD_UDP_IN, udp_open, udp_drop_sock);
 	fwd_socks_register(FWD_UDP_OUT, udp_open, udp_drop_sock);
 }
