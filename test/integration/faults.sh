@@ -41,13 +41,13 @@
 #    listening socket on its -t ports behind.
 # 5. (pasta) A reader that stops: two servers in pasta's namespace, one
 #    reached through the tap (host address -> -t) and one spliced (host
-#    loopback -> -t), read 1 MiB, are stopped (SIGSTOP) with a small
-#    receive buffer, so their windows fill up, and stay stopped for
-#    FAULTS_STALL (20) seconds while their clients still have data to
-#    send (FAULTS_STALL_SIZE, 64 MiB).  Meanwhile another connection on
-#    each path moves FAULTS_SIZE intact, and pasta doesn't spin: at most
-#    10 % of a CPU (CPU ticks) over the rest of the stall.  Once the
-#    servers go on (SIGCONT), both stalled streams complete, intact.
+#    loopback -> -t), with a small receive buffer, read 1 MiB and then
+#    stop calling recv(), so their windows fill up, for FAULTS_STALL (20)
+#    seconds while their clients still have data to send
+#    (FAULTS_STALL_SIZE, 64 MiB).  Meanwhile another connection on each
+#    path moves FAULTS_SIZE intact, and pasta doesn't spin: at most 10 %
+#    of a CPU (CPU ticks) over the rest of the stall.  Once the servers
+#    read again, both stalled streams complete, intact.
 #
 # Environment: FAULTS_SIZE (8M, head -c syntax), FAULTS_LOSS (0.05),
 # FAULTS_RESET_TIMEOUT (5 s), FAULTS_STALL (20 s), FAULTS_STALL_SIZE
@@ -120,9 +120,15 @@ fserver() {
 	return 1
 }
 
-# rep() - NAME KEY: a value from the report of stream NAME ("" if none)
+# rep() - NAME KEY: a value from the report of stream NAME ("" if none);
+# the report is one flat JSON object of numbers and strings without
+# quotes in them (faults_tool.py), read without starting a Python
 rep() {
-	json_get "$(cat "$TOPO_TMP/$1.json" 2>/dev/null)" "$2"
+	local json re="\"$2\": \"?([^\",}]*)"
+
+	json=$(cat "$TOPO_TMP/$1.json" 2>/dev/null) || return 0
+	[[ $json =~ $re ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+	return 0
 }
 
 # running() - NAME...: true once every stream NAME moved its first MiB
@@ -445,30 +451,30 @@ tcp_check peer_killed "pasta: v6 host server killed" "$ns" "$GW_IP6" ::1
 
 # 5. Readers that stop, through the tap and spliced
 stall() {
-	local spids="" t_stall ticks left hz pct
+	local resume="$TOPO_TMP/stall.resume" t_stall ticks left hz pct
 
+	rm -f "$resume"
 	fserver st-srv "$ns" "$P_ST" --listen 0.0.0.0 --role recv \
-		--rcvbuf 65536 --timeout $((STALL + 90)) || return 1
-	spids="$BG_PID"
+		--rcvbuf 65536 --pause-after 1048576 --resume "$resume" \
+		--timeout $((STALL + 90)) || return 1
 	fserver ss-srv "$ns" "$P_SS" --listen 0.0.0.0 --role recv \
-		--rcvbuf 65536 --timeout $((STALL + 90)) || return 1
-	spids="$spids $BG_PID"
+		--rcvbuf 65536 --pause-after 1048576 --resume "$resume" \
+		--timeout $((STALL + 90)) || return 1
 	fstream st-cli "$HOST_NS" --connect "$HOST_IP4" --port "$P_ST" \
 		--role send --size "$stall_bytes" --timeout $((STALL + 90))
 	fstream ss-cli "$HOST_NS" --connect 127.0.0.1 --port "$P_SS" \
 		--role send --size "$stall_bytes" --timeout $((STALL + 90))
+	# Each server stops reading after its first MiB
 	wait_running "stalled readers" 20 st-srv ss-srv || return 1
-	# shellcheck disable=SC2086 # list of PIDs
-	kill -STOP $spids
 	t_stall=$SECONDS
 	wait_until 5 recvq_nonzero "$ns" "$P_ST" || true
 	wait_until 5 recvq_nonzero "$ns" "$P_SS" || true
 	sleep 1
-	info "readers stopped, $(recvq "$ns" "$P_ST") (tap) and" \
+	info "readers paused, $(recvq "$ns" "$P_ST") (tap) and" \
 	     "$(recvq "$ns" "$P_SS") (spliced) bytes unread"
 	if [ -s "$TOPO_TMP/st-cli.json" ] || [ -s "$TOPO_TMP/ss-cli.json" ]; then
 		tfail "stalled readers: a client could send all of its" \
-		      "$stall_bytes bytes to a stopped reader (raise" \
+		      "$stall_bytes bytes to a paused reader (raise" \
 		      "FAULTS_STALL_SIZE)"
 	fi
 
@@ -490,14 +496,13 @@ stall() {
 		      "($pct % of a CPU, limit 10 %)"
 	fi
 	info "after $((SECONDS - t_stall)) s: $(recvq "$ns" "$P_ST") (tap) and" \
-	     "$(recvq "$ns" "$P_SS") (spliced) bytes unread; SIGCONT"
+	     "$(recvq "$ns" "$P_SS") (spliced) bytes unread; reading again"
 	if [ -s "$TOPO_TMP/st-cli.json" ] || [ -s "$TOPO_TMP/ss-cli.json" ]; then
 		tfail "stalled readers: a client ended during the stall:" \
 		      "$(cat "$TOPO_TMP/st-cli.json" "$TOPO_TMP/ss-cli.json" \
 			 2>/dev/null)"
 	fi
-	# shellcheck disable=SC2086 # list of PIDs
-	kill -CONT $spids
+	touch "$resume"
 	wait_until 60 test -s "$TOPO_TMP/st-srv.json" || true
 	wait_until 60 test -s "$TOPO_TMP/ss-srv.json" || true
 	wait_until 10 test -s "$TOPO_TMP/st-cli.json" || true

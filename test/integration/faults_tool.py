@@ -16,6 +16,9 @@ the stream ends, of what moved and how the connection ended:
                         (default 1 MiB) have moved, so that the caller
                         knows the stream runs
          --rcvbuf N     SO_RCVBUF, set before listen() or connect()
+         --pause-after N --resume FILE: recv: after exactly N bytes, stop
+                        reading (the peer's window fills up) until FILE
+                        exists, then go on
          --report FILE  the JSON report
 
 The report: {"role", "bytes" (sent or received), "sha256" (of those
@@ -113,13 +116,34 @@ class Stream:
             os.rename(tmp, self.args.report)
 
 
+def pause(st, deadline):
+    """Stop reading until the --resume file exists: False on timeout"""
+    say("paused after %d bytes, until %s exists" % (st.moved,
+                                                   st.args.resume))
+    while not os.path.exists(st.args.resume):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    say("reading again")
+    return True
+
+
 def run_recv(s, st, deadline):
+    paused = not st.args.pause_after
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             return "timeout"
+        n = CHUNK
+        if not paused:
+            n = min(n, st.args.pause_after - st.moved)
+            if not n:
+                if not pause(st, deadline):
+                    return "timeout"
+                paused = True
+                continue
         s.settimeout(left)
-        buf = s.recv(CHUNK)
+        buf = s.recv(n)
         if not buf:
             return "eof"
         st.account(buf)
@@ -213,8 +237,12 @@ def main():
     sp.add_argument("--progress")
     sp.add_argument("--progress-after", type=int, default=1 << 20)
     sp.add_argument("--rcvbuf", type=int, default=0)
+    sp.add_argument("--pause-after", type=int, default=0)
+    sp.add_argument("--resume")
     sp.add_argument("--report")
     args = p.parse_args()
+    if args.pause_after and not args.resume:
+        p.error("--pause-after needs --resume")
     return {"stream": cmd_stream}[args.cmd](args)
 
 
