@@ -1,0 +1,645 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""load_tool.py - many TCP connections at once, and UDP and ICMP echo flows
+filling a flow table, for the load and soak tests.
+
+Every check is on data: each connection and each datagram carries bytes
+derived from a seed and its own number, and what comes back is compared
+byte for byte.  Every wait is bounded.  One process and one epoll set per
+side: thousands of sockets need no threads.
+
+Subcommands:
+
+  tcp-server  --bind ADDR --port P [--ports N]: listen on ports P to
+              P+N-1; on every connection read --size bytes, send them
+              back, then wait for the client's end of file and close.
+              Runs until SIGTERM or --timeout; then a JSON summary on
+              stdout: accepted, echoed, clean (end of file after the
+              echo), errors, the most connections open at once.
+  tcp-client  --connect ADDR --port P [--ports N] --conns C: open C
+              connections (at most --parallel handshakes and exchanges at
+              once), spread over the N ports; on each send --size bytes
+              of its own and read them back.  Once every connection is
+              echoed intact and all are open at once, write a JSON report
+              to --ready, keep them open (none may see data, end of file
+              or an error meanwhile) until the file --release exists,
+              then shut down writing on each and expect the server's end
+              of file (a clean close, not a reset).  Exit status 0 if
+              every connection was intact, held and closed cleanly; the
+              final JSON on stdout.
+  udp-server  --bind ADDR --port P: receive datagrams written by
+              udp-send, check each one's contents against its header,
+              log "TAG SPORT ok|bad" per datagram to --log, and send back
+              those that ask for it (mode "echo"), for --timeout seconds.
+  udp-send    --connect ADDR --port P --sports A-B[,C...] --tag T: one
+              datagram from each source port (bound explicitly), mode
+              "sink" or, with --echo, "echo": then every one must come
+              back intact from ADDR:P within --wait seconds (with
+              --expect-none, none may).  JSON counts on stdout.
+  icmp        --connect ADDR --ids A-B[,C...] --tag T: one echo request
+              per identifier from a raw socket, payload derived from tag
+              and identifier; every reply must come back with the same
+              identifier, sequence number and payload within --wait
+              seconds (--expect-none: no reply may come).  JSON counts.
+
+Exit status: 0 when every check held, 1 otherwise.  Standard library only,
+and testlib.py next to this file.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import selectors
+import signal
+import socket
+import struct
+import sys
+import time
+
+from testlib import family_of, payload, raise_nofile
+import testlib
+
+
+def say(msg):
+    print("load_tool: " + msg, file=sys.stderr, flush=True)
+
+
+def ports_of(args):
+    return [args.port + i for i in range(args.ports)]
+
+
+def ranges(spec):
+    """Numbers of "A-B,C,D-E"""
+    out = []
+    for part in spec.split(","):
+        if "-" in part:
+            a, b = part.split("-", 1)
+            out.extend(range(int(a), int(b) + 1))
+        elif part:
+            out.append(int(part))
+    return out
+
+
+# ------------------------------------------------------------ TCP server
+
+class ServerConn:
+    __slots__ = ("sock", "got", "out", "state")
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.got = bytearray()
+        self.out = b""
+        self.state = "read"	# read -> write -> eof
+
+
+def cmd_tcp_server(args):
+    raise_nofile()
+    sel = selectors.EpollSelector()
+    for port in ports_of(args):
+        ls = socket.socket(family_of(args.bind), socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind((args.bind, port))
+        ls.listen(args.backlog)
+        ls.setblocking(False)
+        sel.register(ls, selectors.EVENT_READ, None)
+    res = {"accepted": 0, "echoed": 0, "clean": 0, "errors": 0,
+           "peak_open": 0}
+    errs = []
+    conns = {}
+    stop = [False]
+
+    def on_term(_sig, _frame):
+        stop[0] = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    if args.ready:
+        with open(args.ready, "w", encoding="ascii") as f:
+            f.write("listening\n")
+    say("echo server on %s ports %s" % (args.bind, ports_of(args)))
+
+    end = time.monotonic() + args.timeout
+    while not stop[0] and time.monotonic() < end:
+        for key, ev in sel.select(0.5):
+            if key.data is None:
+                while True:
+                    try:
+                        s, _ = key.fileobj.accept()
+                    except (BlockingIOError, InterruptedError):
+                        break
+                    except OSError as e:
+                        res["errors"] += 1
+                        errs.append("accept: %s" % e)
+                        break
+                    s.setblocking(False)
+                    c = ServerConn(s)
+                    conns[s.fileno()] = c
+                    sel.register(s, selectors.EVENT_READ, c)
+                    res["accepted"] += 1
+                res["peak_open"] = max(res["peak_open"], len(conns))
+                continue
+            c = key.data
+            fd = c.sock.fileno()
+            err = None
+            try:
+                if c.state == "read":
+                    buf = c.sock.recv(args.size - len(c.got))
+                    if not buf:
+                        err = "end of file after %d of %d bytes" % (
+                            len(c.got), args.size)
+                    else:
+                        c.got += buf
+                        if len(c.got) == args.size:
+                            c.out = bytes(c.got)
+                            c.state = "write"
+                if c.state == "write":
+                    n = c.sock.send(c.out)
+                    c.out = c.out[n:]
+                    if c.out:
+                        sel.modify(c.sock, selectors.EVENT_WRITE, c)
+                    else:
+                        res["echoed"] += 1
+                        c.state = "eof"
+                        sel.modify(c.sock, selectors.EVENT_READ, c)
+                elif c.state == "eof" and ev & selectors.EVENT_READ:
+                    buf = c.sock.recv(4096)
+                    if buf:
+                        err = "%d bytes after the echo" % len(buf)
+                    else:
+                        res["clean"] += 1
+                        sel.unregister(c.sock)
+                        c.sock.close()
+                        del conns[fd]
+                        continue
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError as e:
+                err = str(e)
+            if err:
+                res["errors"] += 1
+                if len(errs) < 10:
+                    errs.append(err)
+                sel.unregister(c.sock)
+                c.sock.close()
+                del conns[fd]
+    res["open_at_exit"] = len(conns)
+    if errs:
+        res["error_list"] = errs
+    print(json.dumps(res), flush=True)
+    return 0 if res["errors"] == 0 else 1
+
+
+# ------------------------------------------------------------ TCP client
+
+class ClientConn:
+    __slots__ = ("i", "sock", "data", "out", "got", "state", "t0")
+
+    def __init__(self, i, sock, data):
+        self.i = i
+        self.sock = sock
+        self.data = data
+        self.out = data
+        self.got = bytearray()
+        self.state = "connect"	# connect -> exchange -> held -> closing
+        self.t0 = time.monotonic()
+
+
+def cmd_tcp_client(args):
+    raise_nofile()
+    sel = selectors.EpollSelector()
+    ports = ports_of(args)
+    fam = family_of(args.connect)
+    res = {"conns": args.conns, "intact": 0, "connect_failed": 0,
+           "corrupt": 0, "failed": 0, "held_lost": 0, "clean": 0,
+           "reset": 0, "close_timeout": 0}
+    errs = []
+    active = {}	# fd -> conn, handshake or exchange in progress
+    held = {}	# fd -> conn, echoed and open
+    closing = {}
+    nxt = [0]
+
+    def note(msg):
+        if len(errs) < 10:
+            errs.append(msg)
+
+    def start_one():
+        i = nxt[0]
+        nxt[0] += 1
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setblocking(False)
+        c = ClientConn(i, s, payload("%d/load/%d" % (args.seed, i),
+                                     args.size))
+        try:
+            s.connect((args.connect, ports[i % len(ports)]))
+        except BlockingIOError:
+            pass
+        except OSError as e:
+            res["connect_failed"] += 1
+            note("%d: connect: %s" % (i, e))
+            s.close()
+            return
+        active[s.fileno()] = c
+        sel.register(s, selectors.EVENT_WRITE, c)
+
+    def drop(c, table, key, msg):
+        res[key] += 1
+        note("%d: %s" % (c.i, msg))
+        table.pop(c.sock.fileno(), None)
+        sel.unregister(c.sock)
+        c.sock.close()
+
+    t0 = time.monotonic()
+    end = t0 + args.timeout
+    # Open and echo every connection, at most --parallel in progress
+    while (nxt[0] < args.conns or active) and time.monotonic() < end:
+        while nxt[0] < args.conns and len(active) < args.parallel:
+            start_one()
+        for key, ev in sel.select(0.2):
+            c = key.data
+            if c.state == "held":
+                # Nothing may happen on a held connection
+                try:
+                    buf = c.sock.recv(4096)
+                    msg = ("%d bytes while held" % len(buf) if buf
+                           else "end of file while held")
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except OSError as e:
+                    msg = "while held: %s" % e
+                drop(c, held, "held_lost", msg)
+                continue
+            try:
+                if c.state == "connect":
+                    e = c.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    if e:
+                        drop(c, active, "connect_failed",
+                             "connect: %s" % os.strerror(e))
+                        continue
+                    c.state = "exchange"
+                if c.out:
+                    n = c.sock.send(c.out)
+                    c.out = c.out[n:]
+                    sel.modify(c.sock, selectors.EVENT_READ |
+                               (selectors.EVENT_WRITE if c.out else 0), c)
+                if ev & selectors.EVENT_READ:
+                    buf = c.sock.recv(args.size - len(c.got))
+                    if not buf:
+                        drop(c, active, "failed", "end of file after %d "
+                             "of %d bytes" % (len(c.got), args.size))
+                        continue
+                    c.got += buf
+                if len(c.got) == args.size and not c.out:
+                    if c.got != c.data:
+                        drop(c, active, "corrupt", "echo differs (sha256 "
+                             "%s, sent %s)" % (
+                                 hashlib.sha256(c.got).hexdigest()[:16],
+                                 hashlib.sha256(c.data).hexdigest()[:16]))
+                        continue
+                    res["intact"] += 1
+                    c.state = "held"
+                    c.got = None
+                    del active[c.sock.fileno()]
+                    held[c.sock.fileno()] = c
+                    sel.modify(c.sock, selectors.EVENT_READ, c)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError as e:
+                drop(c, active, "failed", str(e))
+    res["timeout"] = len(active) + args.conns - nxt[0]
+    res["open_s"] = round(time.monotonic() - t0, 2)
+    res["held"] = len(held)
+    report = dict(res)
+    if errs:
+        report["error_list"] = list(errs)
+    if args.ready:
+        tmp = args.ready + ".tmp"
+        with open(tmp, "w", encoding="ascii") as f:
+            f.write(json.dumps(report) + "\n")
+        os.rename(tmp, args.ready)
+
+    # Hold until released; a held connection must stay quiet
+    hold_end = time.monotonic() + args.wait
+    while args.release and not os.path.exists(args.release):
+        if time.monotonic() > hold_end:
+            note("never released")
+            break
+        for key, _ in sel.select(0.1):
+            c = key.data
+            try:
+                buf = c.sock.recv(4096)
+                msg = ("%d bytes while held" % len(buf) if buf
+                       else "end of file while held")
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError as e:
+                msg = "while held: %s" % e
+            drop(c, held, "held_lost", msg)
+
+    # Close: FIN from us, the server's FIN back
+    t1 = time.monotonic()
+    for fd, c in list(held.items()):
+        c.state = "closing"
+        try:
+            c.sock.shutdown(socket.SHUT_WR)
+        except OSError as e:
+            drop(c, held, "reset", "shutdown: %s" % e)
+            continue
+        closing[fd] = c
+    held.clear()
+    close_end = time.monotonic() + args.close_timeout
+    while closing and time.monotonic() < close_end:
+        for key, _ in sel.select(0.2):
+            c = key.data
+            try:
+                buf = c.sock.recv(4096)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except ConnectionResetError:
+                drop(c, closing, "reset", "reset instead of end of file")
+                continue
+            except OSError as e:
+                drop(c, closing, "reset", "closing: %s" % e)
+                continue
+            if buf:
+                drop(c, closing, "failed", "%d bytes after the echo"
+                     % len(buf))
+                continue
+            res["clean"] += 1
+            closing.pop(c.sock.fileno())
+            sel.unregister(c.sock)
+            c.sock.close()
+    for c in list(closing.values()):
+        drop(c, closing, "close_timeout", "no end of file from the server")
+    res["close_s"] = round(time.monotonic() - t1, 2)
+    if errs:
+        res["error_list"] = errs
+    print(json.dumps(res), flush=True)
+    ok = (res["intact"] == args.conns and res["clean"] == args.conns)
+    return 0 if ok else 1
+
+
+# ------------------------------------------------------------------- UDP
+
+def udp_datagram(tag, sport, mode, size):
+    """Contents: "TAG SPORT MODE\\n" and bytes derived from them"""
+    head = ("%s %d %s\n" % (tag, sport, mode)).encode()
+    return head + payload("%s/%d" % (tag, sport), size)
+
+
+def udp_check(data):
+    """(tag, sport, mode) of an intact datagram, None if it isn't one"""
+    nl = data.find(b"\n")
+    try:
+        tag, sport, mode = data[:nl].decode("ascii").split(" ")
+        sport = int(sport)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if data != udp_datagram(tag, sport, mode, len(data) - nl - 1):
+        return None
+    return tag, sport, mode
+
+
+def cmd_udp_server(args):
+    s = socket.socket(family_of(args.bind), socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.bind((args.bind, args.port))
+    s.settimeout(0.5)
+    say("UDP server on %s port %d" % (args.bind, args.port))
+    end = time.monotonic() + args.timeout
+    stop = [False]
+
+    def on_term(_sig, _frame):
+        stop[0] = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    with open(args.log, "a", encoding="ascii") as log:
+        while not stop[0] and time.monotonic() < end:
+            try:
+                data, peer = s.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except InterruptedError:
+                continue
+            what = udp_check(data)
+            if what is None:
+                log.write("? %d bad\n" % peer[1])
+            else:
+                # The port is the guest's: pasta's socket has its own
+                log.write("%s %d ok\n" % (what[0], what[1]))
+                if what[2] == "echo":
+                    s.sendto(data, peer)
+            log.flush()
+    return 0
+
+
+def cmd_udp_send(args):
+    raise_nofile()
+    fam = family_of(args.connect)
+    any_addr = "::" if fam == socket.AF_INET6 else "0.0.0.0"
+    mode = "echo" if args.echo else "sink"
+    sports = ranges(args.sports)
+    socks = {}
+    res = {"sent": 0, "send_failed": 0, "replies": 0, "intact": 0,
+           "bad": 0}
+    errs = []
+    sel = selectors.EpollSelector()
+    for sp in sports:
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((any_addr, sp))
+        s.setblocking(False)
+        socks[sp] = s
+        sel.register(s, selectors.EVENT_READ, sp)
+    for sp, s in socks.items():
+        try:
+            s.sendto(udp_datagram(args.tag, sp, mode, args.size),
+                     (args.connect, args.port))
+            res["sent"] += 1
+        except OSError as e:
+            res["send_failed"] += 1
+            if len(errs) < 5:
+                errs.append("%d: %s" % (sp, e))
+        if args.pace:
+            time.sleep(args.pace)
+    pending = set(sports)
+    end = time.monotonic() + args.wait
+    while (args.expect_none or (args.echo and pending)) and \
+            time.monotonic() < end:
+        for key, _ in sel.select(0.1):
+            sp = key.data
+            try:
+                data, peer = key.fileobj.recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError as e:
+                # ICMP errors for a sink datagram are not replies
+                if len(errs) < 5:
+                    errs.append("%d: %s" % (sp, e))
+                continue
+            res["replies"] += 1
+            want = udp_datagram(args.tag, sp, mode, args.size)
+            if (data == want and peer[1] == args.port and
+                    sp in pending):
+                res["intact"] += 1
+                pending.discard(sp)
+            else:
+                res["bad"] += 1
+                if len(errs) < 5:
+                    errs.append("%d: reply of %d bytes from %s" %
+                                (sp, len(data), peer))
+    for s in socks.values():
+        s.close()
+    if errs:
+        res["error_list"] = errs
+    print(json.dumps(res), flush=True)
+    if args.expect_none:
+        return 0 if res["replies"] == 0 else 1
+    if args.echo:
+        return 0 if res["intact"] == len(sports) and not res["bad"] else 1
+    return 0 if res["sent"] == len(sports) else 1
+
+
+# ------------------------------------------------------------------ ICMP
+
+def icmp_csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def icmp_request(ident, seq, body):
+    hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
+    csum = icmp_csum(hdr + body)
+    return struct.pack("!BBHHH", 8, 0, csum, ident, seq) + body
+
+
+def cmd_icmp(args):
+    ids = ranges(args.ids)
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.setblocking(False)
+    bodies = {i: payload("%s/%d" % (args.tag, i), args.size) for i in ids}
+    res = {"sent": 0, "send_failed": 0, "replies": 0, "intact": 0,
+           "bad": 0}
+    errs = []
+    for i in ids:
+        try:
+            s.sendto(icmp_request(i, args.seq, bodies[i]), (args.connect, 0))
+            res["sent"] += 1
+        except BlockingIOError:
+            time.sleep(0.01)
+            s.sendto(icmp_request(i, args.seq, bodies[i]), (args.connect, 0))
+            res["sent"] += 1
+        except OSError as e:
+            res["send_failed"] += 1
+            if len(errs) < 5:
+                errs.append("%d: %s" % (i, e))
+        if args.pace:
+            time.sleep(args.pace)
+    pending = set(ids)
+    sel = selectors.DefaultSelector()
+    sel.register(s, selectors.EVENT_READ)
+    end = time.monotonic() + args.wait
+    while (args.expect_none or pending) and time.monotonic() < end:
+        if not sel.select(0.1):
+            continue
+        while True:
+            try:
+                pkt, peer = s.recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                break
+            ihl = (pkt[0] & 0xf) * 4
+            icmp = pkt[ihl:]
+            if len(icmp) < 8 or icmp[0] != 0:
+                continue	# not an echo reply
+            _, _, _, ident, seq = struct.unpack("!BBHHH", icmp[:8])
+            if ident not in bodies:
+                continue	# someone else's
+            res["replies"] += 1
+            if (peer[0] == args.connect and seq == args.seq and
+                    icmp[8:] == bodies[ident] and ident in pending and
+                    icmp_csum(icmp) == 0):
+                res["intact"] += 1
+                pending.discard(ident)
+            else:
+                res["bad"] += 1
+                if len(errs) < 5:
+                    errs.append("id %d seq %d from %s, %d bytes" %
+                                (ident, seq, peer[0], len(icmp) - 8))
+    if errs:
+        res["error_list"] = errs
+    if pending and not args.expect_none:
+        res["missing"] = sorted(pending)[:10]
+    print(json.dumps(res), flush=True)
+    if args.expect_none:
+        return 0 if res["replies"] == 0 else 1
+    return 0 if res["intact"] == len(ids) and not res["bad"] else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    sp = sub.add_parser("tcp-server")
+    sp.add_argument("--bind", required=True)
+    sp.add_argument("--port", type=int, required=True)
+    sp.add_argument("--ports", type=int, default=1)
+    sp.add_argument("--size", type=int, default=1024)
+    sp.add_argument("--backlog", type=int, default=4096)
+    sp.add_argument("--timeout", type=float, default=280)
+    sp.add_argument("--ready")
+
+    sp = sub.add_parser("tcp-client")
+    sp.add_argument("--connect", required=True)
+    sp.add_argument("--port", type=int, required=True)
+    sp.add_argument("--ports", type=int, default=1)
+    sp.add_argument("--conns", type=int, default=10000)
+    sp.add_argument("--size", type=int, default=1024)
+    sp.add_argument("--parallel", type=int, default=256)
+    sp.add_argument("--seed", type=int, default=1)
+    sp.add_argument("--timeout", type=float, default=120,
+                    help="seconds to open and echo every connection")
+    sp.add_argument("--ready")
+    sp.add_argument("--release")
+    sp.add_argument("--wait", type=float, default=120,
+                    help="seconds to wait for --release")
+    sp.add_argument("--close-timeout", type=float, default=60)
+
+    sp = sub.add_parser("udp-server")
+    sp.add_argument("--bind", required=True)
+    sp.add_argument("--port", type=int, required=True)
+    sp.add_argument("--log", required=True)
+    sp.add_argument("--timeout", type=float, default=280)
+
+    sp = sub.add_parser("udp-send")
+    sp.add_argument("--connect", required=True)
+    sp.add_argument("--port", type=int, required=True)
+    sp.add_argument("--sports", required=True)
+    sp.add_argument("--tag", required=True)
+    sp.add_argument("--size", type=int, default=200)
+    sp.add_argument("--echo", action="store_true")
+    sp.add_argument("--expect-none", action="store_true")
+    sp.add_argument("--wait", type=float, default=3)
+    sp.add_argument("--pace", type=float, default=0)
+
+    sp = sub.add_parser("icmp")
+    sp.add_argument("--connect", required=True)
+    sp.add_argument("--ids", required=True)
+    sp.add_argument("--tag", required=True)
+    sp.add_argument("--seq", type=int, default=1)
+    sp.add_argument("--size", type=int, default=56)
+    sp.add_argument("--expect-none", action="store_true")
+    sp.add_argument("--wait", type=float, default=3)
+    sp.add_argument("--pace", type=float, default=0)
+
+    args = ap.parse_args()
+    return {"tcp-server": cmd_tcp_server, "tcp-client": cmd_tcp_client,
+            "udp-server": cmd_udp_server, "udp-send": cmd_udp_send,
+            "icmp": cmd_icmp}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    testlib.main(main)
