@@ -16,6 +16,12 @@
 #   two pipes: with the hard limit of 20000 descriptors a process may
 #   have on a machine without CAP_SYS_RESOURCE, about 3300 of them; the
 #   test measures what one takes and says how many it opens)
+# - beyond pasta's descriptor limit: LOAD_OVER (300) more spliced
+#   connections than fit; those that fit are intact, the others are
+#   refused or reset, none hangs; then, pasta out of descriptors, one
+#   more connection is refused or reset within 5 s, while pasta stays
+#   idle (under 30 % of a CPU over 3 s: no busy loop on accept() failing
+#   with EMFILE); everything closes cleanly, descriptors back to rest
 # - pasta's descriptors and VmRSS at rest (after 100 connections on each
 #   path, which touch the buffers a first connection touches), at each
 #   peak and after each close: the descriptors must come back to exactly
@@ -43,6 +49,7 @@
 #   LOAD_RSS_SLACK_KB   VmRSS after the close may exceed rest by (8192)
 #   LOAD_TABLE_FLOWS    flow table size for the UDP and ICMP checks (256)
 #   LOAD_BEYOND         new UDP flows and ICMP ids tried while full (2000)
+#   LOAD_OVER           spliced connections tried beyond pasta's limit (300)
 #
 # shellcheck source-path=SCRIPTDIR
 set -eu
@@ -129,7 +136,7 @@ sample() {
 
 	f=$(fds "$PID_T")
 	p=$(unhashed "$PID_T" "$ns_t")
-	ROWS+=("$(printf '%-24s %10s %8s %8s %8s' "$1" "$(rss "$PID_T")" "$f" \
+	ROWS+=("$(printf '%-32s %10s %8s %8s %8s' "$1" "$(rss "$PID_T")" "$f" \
 		"$p" $((f - p)))")
 }
 
@@ -278,7 +285,7 @@ t_filled=$SECONDS
 bg_ns "$HOST_NS" "$TOPO_TMP/srv-tap.json" "$PYTHON" "$TOOL" tcp-server \
 	--bind 127.0.0.1 --port "$P_TAP" --size "$SIZE" --timeout 280
 SRV_TAP=$BG_PID
-bg_ns "$ns_t" "$TOPO_TMP/srv-spl.json" "$PYTHON" "$TOOL" tcp-server \
+bg_ns "$ns_t" "$TOPO_TMP/srv-spliced.json" "$PYTHON" "$TOOL" tcp-server \
 	--bind 0.0.0.0 --port "$P_SPL" --size "$SIZE" --timeout 280
 SRV_SPL=$BG_PID
 wait_listen "$HOST_NS" "$P_TAP" || fail "no TCP server on the host's loopback"
@@ -338,13 +345,20 @@ load_run() {
 	fi
 }
 
+# settled() - The TCP pasta holds no more descriptors than at rest, and no
+# more unconnected sockets than its pool holds (a connection's socket,
+# closed, is not listed by the kernel any more until pasta closes it)
+settled() {
+	[ "$(held)" -le "$FDS0" ] && [ "$(unhashed "$PID_T" "$ns_t")" -le 64 ]
+}
+
 # settle() - LABEL: wait (60 s at most) for the TCP pasta's descriptors
 # (but its socket pool) to come back to their rest value, record the row,
 # check descriptors and VmRSS
 settle() {
 	local label=$1 t0=$SECONDS got pool r
 
-	wait_until 60 test "$(held)" -le "$FDS0" || true
+	wait_until 60 settled || true
 	sample "$label"
 	got=$(held)
 	pool=$(unhashed "$PID_T" "$ns_t")
@@ -406,25 +420,111 @@ load_run "spliced" "$HOST_NS" 127.0.0.1 "$ns_t" "$P_SPL" "$n_spl"
 tcp_check settle "spliced, after the close"
 pid_alive "$PID_T" || tfail "pasta (TCP) died"
 
+# server_check() - NAME PID: stop a tcp-server, check its summary
+server_check() {
+	local rep
+
+	stop "$2"
+	rep=$(grep '^{' "$TOPO_TMP/srv-$1.json" | tail -n 1)
+	if [ "$(json_get "$rep" errors)" = 0 ] &&
+	   [ "$(json_get "$rep" open_at_exit)" = 0 ]; then
+		ok "server ($1): no errors, every connection closed ($rep)"
+	else
+		tfail "server ($1): $rep"
+	fi
+}
+server_check tap "$SRV_TAP"
+server_check spliced "$SRV_SPL"
+
+# A server of its own: connections pasta refuses may reach it and end
+# before their data
+bg_ns "$ns_t" "$TOPO_TMP/srv-over.json" "$PYTHON" "$TOOL" tcp-server \
+	--bind 0.0.0.0 --port "$P_SPL" --size "$SIZE" --timeout 200
+SRV_OVER=$BG_PID
+wait_listen "$ns_t" "$P_SPL" || fail "no TCP server in the namespace"
+
+# over_limit() - More spliced connections than pasta has descriptors for:
+# those that fit are intact, the others refused or reset, none hangs;
+# with pasta at its limit, one more connection is refused or reset within
+# 5 s, and pasta doesn't spin meanwhile (under 30 % of a CPU over 3 s)
+over_limit() {
+	local l="spliced, over the limit" conns=$((n_spl + OVER)) cpid ppid
+	local ready="$TOPO_TMP/ready.over" release="$TOPO_TMP/release.over"
+	local rep ticks pct hz
+
+	bg_ns "$HOST_NS" "$TOPO_TMP/cli.over.json" "$PYTHON" "$TOOL" \
+		tcp-client --connect 127.0.0.1 --port "$P_SPL" --conns "$conns" \
+		--size "$SIZE" --parallel "$PARALLEL" --timeout 15 \
+		--allow-refused --ready "$ready" --release "$release" --wait 60 \
+		--close-timeout 60
+	cpid=$BG_PID
+	if ! wait_until 40 test -s "$ready"; then
+		stop "$cpid"
+		tfail "$l: the client did not finish opening in 40 s"
+		return 1
+	fi
+	rep=$(cat "$ready")
+	sample "over the limit, peak"
+	if [ "$(json_get "$rep" timeout)" = 0 ] &&
+	   [ "$(json_get "$rep" corrupt)" = 0 ] &&
+	   [ "$(json_get "$rep" failed)" = 0 ] &&
+	   [ "$(json_get "$rep" connect_failed)" = 0 ] &&
+	   [ "$(json_get "$rep" intact)" -ge "$n_spl" ]; then
+		ok "$l: $conns tried, $(json_get "$rep" intact) intact," \
+		   "$(json_get "$rep" refused) refused or reset, none hung"
+	else
+		tfail "$l: $conns tried, at least $n_spl should be intact, the" \
+		      "others refused or reset: $rep"
+	fi
+
+	bg_host "$TOPO_TMP/probe.out" "$PYTHON" "$TCP_TOOL" refused \
+		--connect 127.0.0.1 --port "$P_SPL" --max-time 5 --allow-reset
+	ppid=$BG_PID
+	sleep 1
+	ticks=$(cpu_ticks_in "$PID_T" 3)
+	reap "$ppid" 10
+	hz=$(getconf CLK_TCK)
+	pct=$((ticks * 100 / (3 * hz)))
+	info "pasta at its limit: $(fds "$PID_T") descriptors of $limit"
+	if [ "$REAP_RC" = 0 ]; then
+		ok "$l: one more connection: $(head -n 1 "$TOPO_TMP/probe.out")"
+	else
+		tfail "$l: one more connection, pasta out of descriptors: not" \
+		      "refused or reset within 5 s ($(tail -n 1 \
+		      "$TOPO_TMP/probe.out"))"
+	fi
+	if [ "$pct" -lt 30 ]; then
+		ok "$l: pasta used $pct % of a CPU with a connection it can't" \
+		   "take waiting"
+	else
+		tfail "$l: pasta used $pct % of a CPU with a connection it" \
+		      "can't take waiting (busy loop)"
+	fi
+
+	touch "$release"
+	reap "$cpid" 90
+	rep=$(grep '^{' "$TOPO_TMP/cli.over.json" | tail -n 1)
+	if [ "$REAP_RC" = 0 ]; then
+		ok "$l: the $(json_get "$rep" clean) intact ones closed cleanly"
+	else
+		tfail "$l: closing: $rep (exit $REAP_RC)"
+	fi
+}
+
+OVER=${LOAD_OVER:-300}
+tcp_check over_limit
+tcp_check settle "over the limit, after the close"
+pid_alive "$PID_T" || tfail "pasta (TCP) died"
+
 info "pasta (TCP), $n_tap connections over the tap, $n_spl spliced:"
-info "$(printf '%-24s %10s %8s %8s %8s' "" "VmRSS kB" "fds" "pool" \
+info "$(printf '%-32s %10s %8s %8s %8s' "" "VmRSS kB" "fds" "pool" \
 	"fds-pool")"
 for r in "${ROWS[@]}"; do
 	info "$r"
 done
 info "VmHWM $(daemon_status "$PID_T" VmHWM) kB"
 
-stop "$SRV_TAP"
-stop "$SRV_SPL"
-for f in tap spl; do
-	rep=$(grep '^{' "$TOPO_TMP/srv-$f.json" | tail -n 1)
-	if [ "$(json_get "$rep" errors)" = 0 ] &&
-	   [ "$(json_get "$rep" open_at_exit)" = 0 ]; then
-		ok "server ($f): no errors, every connection closed ($rep)"
-	else
-		tfail "server ($f): $rep"
-	fi
-done
+stop "$SRV_OVER"
 
 # ------------------------------------------- UDP and ICMP: room again
 
