@@ -84,36 +84,6 @@ test_start
 # pasta's ping sockets, in the host namespace
 in_host sysctl -qw net.ipv4.ping_group_range="0 2147483647"
 
-# fds() - PID: descriptors PID holds
-fds() {
-	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
-}
-
-# unhashed() - PID NS...: PID's sockets that no table of the host namespace
-# or of NS lists: pasta's pool of namespace sockets, opened in advance for
-# spliced connections (SPLICE_POOL_SIZE, 32, per family, refilled by a
-# timer), which are not connected or bound yet
-unhashed() {
-	local pid=$1 ns f
-
-	shift
-	{
-		find "/proc/$pid/fd" -lname 'socket:*' -printf '%l\n' |
-			sed 's/^socket:\[\(.*\)\]$/fd \1/'
-		for ns in "$HOST_NS" "$@"; do
-			for f in tcp tcp6 udp udp6 raw raw6 icmp icmp6 netlink; do
-				ns_run "$ns" cat "/proc/net/$f" 2>/dev/null |
-					awk 'NR > 1 { print "t", $10 }'
-			done
-			ns_run "$ns" cat /proc/net/unix |
-				awk 'NR > 1 { print "t", $7 }'
-			ns_run "$ns" cat /proc/net/packet |
-				awk 'NR > 1 { print "t", $9 }'
-		done
-	} | awk '$1 == "t" { t[$2] = 1 } $1 == "fd" { fd[$2] = 1 }
-		 END { n = 0; for (i in fd) if (!(i in t)) n++; print n }'
-}
-
 # rss() - PID: VmRSS of PID, kB
 rss() {
 	daemon_status "$1" VmRSS
@@ -126,7 +96,7 @@ log_lines() {
 
 # held() - Descriptors of the TCP pasta but its pool of namespace sockets
 held() {
-	echo $(($(fds "$PID_T") - $(unhashed "$PID_T" "$ns_t")))
+	echo $(($(daemon_fds "$PID_T") - $(daemon_pool_socks "$PID_T" "$ns_t")))
 }
 
 ROWS=()
@@ -134,8 +104,8 @@ ROWS=()
 sample() {
 	local f p
 
-	f=$(fds "$PID_T")
-	p=$(unhashed "$PID_T" "$ns_t")
+	f=$(daemon_fds "$PID_T")
+	p=$(daemon_pool_socks "$PID_T" "$ns_t")
 	ROWS+=("$(printf '%-32s %10s %8s %8s %8s' "$1" "$(rss "$PID_T")" "$f" \
 		"$p" $((f - p)))")
 }
@@ -206,8 +176,8 @@ icmp_send() {
 	tfail "$label"
 }
 
-u_fds0=$(fds "$PID_U")
-i_fds0=$(fds "$PID_I")
+u_fds0=$(daemon_fds "$PID_U")
+i_fds0=$(daemon_fds "$PID_I")
 last_fill=$((SP_FILL + FLOWS - 1))
 
 # UDP: N one-way flows, every datagram received
@@ -223,7 +193,7 @@ else
 	      "table of $FLOWS"
 	grep -v ' ok$' "$TOPO_TMP/udp.log" | head -n 5 | sed 's/^/#   /'
 fi
-u_fds1=$(fds "$PID_U")
+u_fds1=$(daemon_fds "$PID_U")
 u_log1=$(log_lines "$LOG_U")
 
 # ...then LOAD_BEYOND more, asking for an echo: none may pass
@@ -248,7 +218,7 @@ assert_contains "$(tail -n +"$((u_log1 + 1))" "$LOG_U")" "Flow table full" \
 tcp_check udp_send \
 	"UDP: table full, the first and the last flow: a datagram each way, intact" \
 	"$SP_FILL,$last_fill" existing --echo
-assert_eq "$(fds "$PID_U")" "$u_fds1" "UDP: pasta's descriptors while full, after the storm"
+assert_eq "$(daemon_fds "$PID_U")" "$u_fds1" "UDP: pasta's descriptors while full, after the storm"
 info "UDP: pasta holds $u_fds0 descriptors at rest, $u_fds1 with the table full"
 
 # ICMP: N identifiers, every one answered
@@ -276,7 +246,7 @@ assert_contains "$(tail -n +"$((i_log1 + 1))" "$LOG_I")" "Flow table full" \
 tcp_check icmp_send \
 	"ICMP: table full, the first and the last identifier still answered" \
 	"$ID_FILL,$last_id" existing --seq 2
-i_fds1=$(fds "$PID_I")
+i_fds1=$(daemon_fds "$PID_I")
 info "ICMP: pasta holds $i_fds0 descriptors at rest, $i_fds1 with the table full"
 t_filled=$SECONDS
 
@@ -349,7 +319,7 @@ load_run() {
 # more unconnected sockets than its pool holds (a connection's socket,
 # closed, is not listed by the kernel any more until pasta closes it)
 settled() {
-	[ "$(held)" -le "$FDS0" ] && [ "$(unhashed "$PID_T" "$ns_t")" -le 64 ]
+	[ "$(held)" -le "$FDS0" ] && [ "$(daemon_pool_socks "$PID_T" "$ns_t")" -le 64 ]
 }
 
 # settle() - LABEL: wait (60 s at most) for the TCP pasta's descriptors
@@ -361,7 +331,7 @@ settle() {
 	wait_until 60 settled || true
 	sample "$label"
 	got=$(held)
-	pool=$(unhashed "$PID_T" "$ns_t")
+	pool=$(daemon_pool_socks "$PID_T" "$ns_t")
 	if [ "$got" = "$FDS0" ]; then
 		ok "$label: pasta's descriptors back to $FDS0 (in" \
 		   "$((SECONDS - t0)) s), and $pool sockets in its pool"
@@ -485,7 +455,7 @@ over_limit() {
 	reap "$ppid" 10
 	hz=$(getconf CLK_TCK)
 	pct=$((ticks * 100 / (3 * hz)))
-	info "pasta at its limit: $(fds "$PID_T") descriptors of $limit"
+	info "pasta at its limit: $(daemon_fds "$PID_T") descriptors of $limit"
 	if [ "$REAP_RC" = 0 ]; then
 		ok "$l: one more connection: $(head -n 1 "$TOPO_TMP/probe.out")"
 	else
@@ -530,13 +500,13 @@ stop "$SRV_OVER"
 
 # udp_socks() - Sockets the UDP pasta holds
 u_room() {
-	[ "$(fds "$PID_U")" -le $((u_fds0 + 2)) ]
+	[ "$(daemon_fds "$PID_U")" -le $((u_fds0 + 2)) ]
 }
 if wait_until 45 u_room; then
-	ok "UDP: the one-way flows expired ($(fds "$PID_U") descriptors," \
+	ok "UDP: the one-way flows expired ($(daemon_fds "$PID_U") descriptors," \
 	   "$u_fds0 at rest; the two flows used both ways stay)"
 else
-	tfail "UDP: pasta still holds $(fds "$PID_U") descriptors, $u_fds0 at" \
+	tfail "UDP: pasta still holds $(daemon_fds "$PID_U") descriptors, $u_fds0 at" \
 	      "rest (plus two flows used both ways)"
 fi
 tcp_check udp_send "UDP: room again: 10 new flows, a datagram each way" \
@@ -544,13 +514,13 @@ tcp_check udp_send "UDP: room again: 10 new flows, a datagram each way" \
 
 # Idle ping flows expire after 60 s
 i_room() {
-	[ "$(fds "$PID_I")" -le $((i_fds0 + 2)) ]
+	[ "$(daemon_fds "$PID_I")" -le $((i_fds0 + 2)) ]
 }
 if wait_until $((80 - (SECONDS - t_filled))) i_room; then
-	ok "ICMP: the idle identifiers expired ($(fds "$PID_I") descriptors," \
+	ok "ICMP: the idle identifiers expired ($(daemon_fds "$PID_I") descriptors," \
 	   "$i_fds0 at rest)"
 else
-	tfail "ICMP: pasta still holds $(fds "$PID_I") descriptors, $i_fds0 at" \
+	tfail "ICMP: pasta still holds $(daemon_fds "$PID_I") descriptors, $i_fds0 at" \
 	      "rest (plus the two identifiers used again)"
 fi
 tcp_check icmp_send "ICMP: room again: 10 new identifiers answered" \

@@ -45,11 +45,32 @@ Subcommands:
               identifier, sequence number and payload within --wait
               seconds (--expect-none: no reply may come).  JSON counts.
 
+  soak-server --bind ADDR --port P: TCP and UDP on one port, until
+              SIGTERM.  UDP: every datagram echoed.  TCP: the first line
+              of a connection says what it wants: "up SIZE" then SIZE
+              bytes (answered with their SHA-256), "down SIZE SEED" (SIZE
+              bytes derived from SEED, then end of file), "rr" (frames of
+              a 4-byte length and data, each echoed, until end of file),
+              "churn SIZE server|client" (SIZE bytes echoed, then the
+              server closes, or waits for the client's end of file).
+              JSON counts on stdout; errors make the exit status 1.
+  soak-client --connect ADDR --port P --duration S [--tcp] [--udp]:
+              for S seconds, at a steady pace: bulk transfers up and down
+              (--bulk bytes every --bulk-interval s, checked by SHA-256),
+              request and response on one connection (--rr-interval),
+              connections opened, used and closed (--churn-rate a second,
+              every other one closed by the server first), datagrams
+              echoed (--udp-interval), every reply checked.  A failure is
+              counted and the traffic goes on; JSON counts on stdout
+              ("conns": connections opened); exit status 1 if anything
+              failed.
+
 Exit status: 0 when every check held, 1 otherwise.  Standard library only,
 and testlib.py next to this file.
 """
 
 import argparse
+import asyncio
 import errno
 import hashlib
 import json
@@ -61,7 +82,7 @@ import struct
 import sys
 import time
 
-from testlib import family_of, payload, raise_nofile
+from testlib import CHUNK, family_of, payload, raise_nofile
 import testlib
 
 
@@ -599,6 +620,290 @@ def cmd_icmp(args):
     return 0 if res["intact"] == len(ids) and not res["bad"] else 1
 
 
+# ------------------------------------------------------------------ soak
+
+async def soak_serve_tcp(reader, writer, res):
+    try:
+        line = await asyncio.wait_for(reader.readline(), 60)
+        words = line.decode("ascii", "replace").split()
+        what = words[0] if words else ""
+        if what == "up":
+            size = int(words[1])
+            data = await asyncio.wait_for(reader.readexactly(size), 120)
+            writer.write(hashlib.sha256(data).hexdigest().encode() + b"\n")
+        elif what == "down":
+            writer.write(payload(words[2], int(words[1])))
+        elif what == "rr":
+            while True:
+                hdr = await reader.read(4)
+                if not hdr:
+                    break
+                if len(hdr) < 4:
+                    hdr += await reader.readexactly(4 - len(hdr))
+                n = struct.unpack("!I", hdr)[0]
+                writer.write(hdr + await reader.readexactly(n))
+                await writer.drain()
+        elif what == "churn":
+            data = await reader.readexactly(int(words[1]))
+            writer.write(data)
+            if words[2] == "client":
+                await writer.drain()
+                rest = await asyncio.wait_for(reader.read(1), 30)
+                if rest:
+                    raise ValueError("data after the churn echo")
+        else:
+            raise ValueError("unknown request %r" % line[:40])
+        await writer.drain()
+        res["served"] += 1
+    except (OSError, ValueError, asyncio.IncompleteReadError,
+            asyncio.TimeoutError) as e:
+        res["errors"] += 1
+        if len(res["error_list"]) < 10:
+            res["error_list"].append("%s: %s" % (type(e).__name__, e))
+    finally:
+        writer.close()
+
+
+class SoakUdpEcho(asyncio.DatagramProtocol):
+    def __init__(self, res):
+        self.res = res
+        self.transport = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        self.res["datagrams"] += 1
+        self.transport.sendto(data, addr)
+
+
+async def soak_server(args):
+    res = {"served": 0, "errors": 0, "datagrams": 0, "error_list": []}
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    srv = await asyncio.start_server(
+        lambda r, w: soak_serve_tcp(r, w, res), args.bind, args.port,
+        backlog=4096, reuse_address=True, limit=CHUNK * 4)
+    await loop.create_datagram_endpoint(lambda: SoakUdpEcho(res),
+                                        local_addr=(args.bind, args.port))
+    say("soak server on %s port %d, TCP and UDP" % (args.bind, args.port))
+    try:
+        await asyncio.wait_for(stop.wait(), args.timeout)
+    except asyncio.TimeoutError:
+        pass
+    srv.close()
+    print(json.dumps(res), flush=True)
+    return 0 if res["errors"] == 0 else 1
+
+
+def cmd_soak_server(args):
+    raise_nofile()
+    return asyncio.run(soak_server(args))
+
+
+class SoakClient:
+    """The traffic of one soak client, and its counts"""
+
+    def __init__(self, args):
+        self.a = args
+        self.end = time.monotonic() + args.duration
+        self.res = {"conns": 0, "bulk_up": 0, "bulk_down": 0,
+                    "bulk_bytes": 0, "rr": 0, "churn": 0, "udp": 0,
+                    "failures": 0, "error_list": []}
+        self.n = 0
+
+    def fail(self, what, e):
+        self.res["failures"] += 1
+        if len(self.res["error_list"]) < 10:
+            self.res["error_list"].append("%s: %s: %s" %
+                                          (what, type(e).__name__, e))
+
+    async def connect(self):
+        r, w = await asyncio.wait_for(
+            asyncio.open_connection(self.a.connect, self.a.port,
+                                    limit=CHUNK * 4), self.a.op_timeout)
+        self.res["conns"] += 1
+        return r, w
+
+    async def paced(self, interval, fn, what):
+        """Run fn every interval seconds until the end"""
+        t = time.monotonic()
+        while t < self.end:
+            try:
+                await asyncio.wait_for(fn(), self.a.op_timeout)
+            except (OSError, ValueError, asyncio.IncompleteReadError,
+                    asyncio.TimeoutError) as e:
+                self.fail(what, e)
+            t += interval
+            await asyncio.sleep(max(0, t - time.monotonic()))
+
+    async def bulk_up(self):
+        self.n += 1
+        data = payload("%d/up/%d" % (self.a.seed, self.n), self.a.bulk)
+        r, w = await self.connect()
+        try:
+            w.write(b"up %d\n" % len(data))
+            w.write(data)
+            await w.drain()
+            got = (await r.readline()).strip().decode("ascii", "replace")
+            if got != hashlib.sha256(data).hexdigest():
+                raise ValueError("the server got other data (sha256 %s)"
+                                 % got[:16])
+        finally:
+            w.close()
+        self.res["bulk_up"] += 1
+        self.res["bulk_bytes"] += len(data)
+
+    async def bulk_down(self):
+        self.n += 1
+        seed = "%d/down/%d" % (self.a.seed, self.n)
+        r, w = await self.connect()
+        try:
+            w.write(b"down %d %s\n" % (self.a.bulk, seed.encode()))
+            await w.drain()
+            h = hashlib.sha256()
+            got = 0
+            while True:
+                buf = await r.read(CHUNK)
+                if not buf:
+                    break
+                h.update(buf)
+                got += len(buf)
+        finally:
+            w.close()
+        if (got != self.a.bulk or
+                h.hexdigest() != hashlib.sha256(
+                    payload(seed, self.a.bulk)).hexdigest()):
+            raise ValueError("received %d bytes, sha256 %s: not what was "
+                             "sent" % (got, h.hexdigest()[:16]))
+        self.res["bulk_down"] += 1
+        self.res["bulk_bytes"] += got
+
+    async def rr_loop(self):
+        """One connection for the whole run, request and response"""
+        try:
+            r, w = await self.connect()
+            w.write(b"rr\n")
+        except (OSError, asyncio.TimeoutError) as e:
+            self.fail("rr", e)
+            return
+        i = 0
+        t = time.monotonic()
+        try:
+            while t < self.end:
+                i += 1
+                msg = payload("%d/rr/%d" % (self.a.seed, i), 64 + i % 1900)
+                w.write(struct.pack("!I", len(msg)) + msg)
+                await w.drain()
+                back = await asyncio.wait_for(
+                    r.readexactly(4 + len(msg)), self.a.op_timeout)
+                if back[4:] != msg:
+                    raise ValueError("response %d differs" % i)
+                self.res["rr"] += 1
+                t += self.a.rr_interval
+                await asyncio.sleep(max(0, t - time.monotonic()))
+            w.write_eof()
+            if await asyncio.wait_for(r.read(1), self.a.op_timeout):
+                raise ValueError("data after the last response")
+        except (OSError, ValueError, asyncio.IncompleteReadError,
+                asyncio.TimeoutError) as e:
+            self.fail("rr", e)
+        finally:
+            w.close()
+
+    async def churn_one(self):
+        self.n += 1
+        closer = "client" if self.n % 2 else "server"
+        data = payload("%d/churn/%d" % (self.a.seed, self.n), 256)
+        r, w = await self.connect()
+        try:
+            w.write(b"churn %d %s\n" % (len(data), closer.encode()))
+            w.write(data)
+            await w.drain()
+            if await r.readexactly(len(data)) != data:
+                raise ValueError("churn echo differs")
+            if closer == "server" and await r.read(1):
+                raise ValueError("data after the churn echo")
+        finally:
+            w.close()
+        self.res["churn"] += 1
+
+    async def churn_loop(self):
+        """Connections opened at a steady rate, each on its own"""
+        tasks = set()
+        t = time.monotonic()
+        while t < self.end:
+            task = asyncio.ensure_future(self.guard(self.churn_one, "churn"))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+            t += 1.0 / self.a.churn_rate
+            await asyncio.sleep(max(0, t - time.monotonic()))
+        if tasks:
+            await asyncio.gather(*tasks)
+
+    async def guard(self, fn, what):
+        try:
+            await asyncio.wait_for(fn(), self.a.op_timeout)
+        except (OSError, ValueError, asyncio.IncompleteReadError,
+                asyncio.TimeoutError) as e:
+            self.fail(what, e)
+
+    async def udp_loop(self):
+        """Datagrams to the echo, each checked, none may go missing"""
+        loop = asyncio.get_running_loop()
+        q = asyncio.Queue()
+
+        class Proto(asyncio.DatagramProtocol):
+            def datagram_received(self, data, addr):
+                q.put_nowait(data)
+
+            def error_received(self, exc):
+                q.put_nowait(exc)
+
+        tr, _ = await loop.create_datagram_endpoint(
+            Proto, remote_addr=(self.a.connect, self.a.port))
+        i = 0
+        t = time.monotonic()
+        try:
+            while t < self.end:
+                i += 1
+                msg = payload("%d/udp/%d" % (self.a.seed, i), 32 + i % 1400)
+                tr.sendto(msg)
+                back = await asyncio.wait_for(q.get(), self.a.op_timeout)
+                if isinstance(back, Exception):
+                    raise back
+                if back != msg:
+                    raise ValueError("datagram %d: other data back" % i)
+                self.res["udp"] += 1
+                t += self.a.udp_interval
+                await asyncio.sleep(max(0, t - time.monotonic()))
+        except (OSError, ValueError, asyncio.TimeoutError) as e:
+            self.fail("udp %d" % i, e)
+        finally:
+            tr.close()
+
+    async def run(self):
+        jobs = []
+        if self.a.tcp:
+            jobs += [self.paced(self.a.bulk_interval, self.bulk_up, "up"),
+                     self.paced(self.a.bulk_interval, self.bulk_down,
+                                "down"),
+                     self.rr_loop(), self.churn_loop()]
+        if self.a.udp:
+            jobs.append(self.udp_loop())
+        await asyncio.gather(*jobs)
+        if not self.res["error_list"]:
+            del self.res["error_list"]
+        print(json.dumps(self.res), flush=True)
+        return 0 if self.res["failures"] == 0 else 1
+
+
+def cmd_soak_client(args):
+    raise_nofile()
+    return asyncio.run(SoakClient(args).run())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -656,10 +961,30 @@ def main():
     sp.add_argument("--wait", type=float, default=3)
     sp.add_argument("--pace", type=float, default=0)
 
+    sp = sub.add_parser("soak-server")
+    sp.add_argument("--bind", required=True)
+    sp.add_argument("--port", type=int, required=True)
+    sp.add_argument("--timeout", type=float, default=3600)
+
+    sp = sub.add_parser("soak-client")
+    sp.add_argument("--connect", required=True)
+    sp.add_argument("--port", type=int, required=True)
+    sp.add_argument("--duration", type=float, required=True)
+    sp.add_argument("--tcp", action="store_true")
+    sp.add_argument("--udp", action="store_true")
+    sp.add_argument("--bulk", type=int, default=2 << 20)
+    sp.add_argument("--bulk-interval", type=float, default=1)
+    sp.add_argument("--rr-interval", type=float, default=0.05)
+    sp.add_argument("--churn-rate", type=float, default=10)
+    sp.add_argument("--udp-interval", type=float, default=0.05)
+    sp.add_argument("--op-timeout", type=float, default=30)
+    sp.add_argument("--seed", type=int, default=1)
+
     args = ap.parse_args()
     return {"tcp-server": cmd_tcp_server, "tcp-client": cmd_tcp_client,
             "udp-server": cmd_udp_server, "udp-send": cmd_udp_send,
-            "icmp": cmd_icmp}[args.cmd](args)
+            "icmp": cmd_icmp, "soak-server": cmd_soak_server,
+            "soak-client": cmd_soak_client}[args.cmd](args)
 
 
 if __name__ == "__main__":
