@@ -334,7 +334,8 @@ daemon_socks() {
 
 	shift 2
 	{
-		find "/proc/$pid/fd" -lname 'socket:*' -printf '%l\n' |
+		find "/proc/$pid/fd" -lname 'socket:*' -printf '%l\n' \
+			2>/dev/null |
 			sed 's/^socket:\[\(.*\)\]$/fd \1/'
 		for ns in "$HOST_NS" "$@"; do
 			for f in tcp tcp6 udp udp6 raw raw6 icmp icmp6 netlink; do
