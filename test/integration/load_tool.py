@@ -817,14 +817,23 @@ class SoakClient:
         closer = "client" if self.n % 2 else "server"
         data = payload("%d/churn/%d" % (self.a.seed, self.n), 256)
         r, w = await self.connect()
+        phase = "echo"
         try:
             w.write(b"churn %d %s\n" % (len(data), closer.encode()))
             w.write(data)
             await w.drain()
             if await r.readexactly(len(data)) != data:
                 raise ValueError("churn echo differs")
+            phase = "end of file"
             if closer == "server" and await r.read(1):
                 raise ValueError("data after the churn echo")
+        except asyncio.CancelledError:
+            # Timed out: which connection, for a look at it with ss
+            self.fail("churn", ValueError(
+                "from %s, %s closes, no %s by %s" % (
+                    w.get_extra_info("sockname"), closer, phase,
+                    time.strftime("%H:%M:%S"))))
+            raise
         finally:
             w.close()
         self.res["churn"] += 1
