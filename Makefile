@@ -91,6 +91,10 @@ check: setup
 bench: all
 	test/bench.sh
 
+# Mixed traffic through pasta and passt for SOAK_TIME seconds (600)
+soak: all
+	test/soak.sh
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 passt qrap $(DESTDIR)$(BINDIR)
@@ -106,4 +110,4 @@ uninstall:
 clean:
 	rm -f passt pasta qrap *.o test/unit/*.o $(UNIT_TESTS) test/fuzz/fuzz_tap
 
-.PHONY: all unit fuzz setup check bench install uninstall clean
+.PHONY: all unit fuzz setup check bench soak install uninstall clean

@@ -4,7 +4,7 @@
 #
 # test/lib/tcp.sh - helpers for the TCP tests and the benchmark: test
 # files, checked transfers with socat, a "guest" namespace behind passt
-# through the lossy relay, daemon counters
+# through the lossy relay, daemon counters (memory, descriptors, CPU)
 #
 # Needs common.sh (topo_init done).  Checks here don't end the test: they
 # print "ok - ..." or "FAIL - ..." (tfail, which counts the failure in
@@ -312,6 +312,62 @@ guest_ns_config() {
 # daemon_status() - PID FIELD: print a /proc/PID/status value in kB
 daemon_status() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# daemon_fds() - PID: descriptors PID holds
+daemon_fds() {
+	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l
+}
+
+# daemon_socks() - PID WHICH NS...: count PID's sockets by the kernel's
+# tables of the host namespace and of the namespaces NS (/proc/net/tcp,
+# udp, raw, icmp, their IPv6 twins, netlink, unix, packet).  WHICH:
+#   unlisted  sockets no table lists: for pasta, its pool of namespace
+#             sockets opened in advance for spliced connections (32 per
+#             family, SPLICE_POOL_SIZE, refilled by a timer), not bound or
+#             connected yet; and sockets of connections the kernel has
+#             closed and the daemon hasn't yet
+#   ping      ping sockets (listed in icmp, icmp6): echo flows, which
+#             close on their own 60 s after their last request
+daemon_socks() {
+	local pid=$1 which=$2 ns f
+
+	shift 2
+	{
+		find "/proc/$pid/fd" -lname 'socket:*' -printf '%l\n' \
+			2>/dev/null |
+			sed 's/^socket:\[\(.*\)\]$/fd \1/'
+		for ns in "$HOST_NS" "$@"; do
+			for f in tcp tcp6 udp udp6 raw raw6 icmp icmp6 netlink; do
+				ns_run "$ns" cat "/proc/net/$f" 2>/dev/null |
+					awk -v f="$f" 'NR > 1 { print f, $10 }'
+			done
+			ns_run "$ns" cat /proc/net/unix |
+				awk 'NR > 1 { print "unix", $7 }'
+			ns_run "$ns" cat /proc/net/packet |
+				awk 'NR > 1 { print "packet", $9 }'
+		done
+	} | awk -v which="$which" '
+		$1 == "fd" { fd[$2] = 1; next }
+		{ t[$2] = 1 }
+		$1 == "icmp" || $1 == "icmp6" { ping[$2] = 1 }
+		END {
+			n = 0
+			for (i in fd)
+				if (which == "unlisted" ? !(i in t) : (i in ping))
+					n++
+			print n
+		}'
+}
+
+# daemon_pool_socks() - PID NS...: daemon_socks PID unlisted NS...; the
+# descriptors of pasta minus these come back exactly to their rest value
+# once its connections are gone
+daemon_pool_socks() {
+	local pid=$1
+
+	shift
+	daemon_socks "$pid" unlisted "$@"
 }
 
 # daemon_cpu_ticks() - PID: utime + stime of PID, clock ticks
