@@ -1525,8 +1525,23 @@ static bool tcp_segment(struct ctx *c, sa_family_t af, const void *saddr,
 		tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP);
 		break;
 	case TCPS_SYN_SENT:
-		if (!th->syn || !th->ack ||
-		    ntohl(th->ack_seq) != conn->seq_init_to_tap + 1)
+		if (th->ack &&
+		    ntohl(th->ack_seq) != conn->seq_init_to_tap + 1) {
+			/* RFC 9293, 3.10.7.3: an unacceptable ACK gets a
+			 * reset. The usual reason: the guest still holds
+			 * an earlier connection of this four-tuple in
+			 * TIME-WAIT, and our SYN's sequence number is not
+			 * past it (the earlier one carried more data than
+			 * our ISN clock moved since), so it answered with
+			 * that connection's ACK. The reset ends it, and the
+			 * SYN sent again on the timer opens ours: no SYN
+			 * now, or a guest that ignores resets in TIME-WAIT
+			 * (tcp_rfc1337) would make this a loop.
+			 */
+			tcp_rst_no_conn(c, af, saddr, daddr, th, plen);
+			return false;
+		}
+		if (!th->syn || !th->ack)
 			return false;
 		conn->seq_from_tap = ntohl(th->seq) + 1;
 		conn->mss = (uint16_t)MIN(o.mss ? o.mss : TCP_MSS_GUEST_DEFAULT,
