@@ -50,11 +50,14 @@
 # through -T from the namespace.  IPv4 and IPv6 at once, on a pasta for
 # -t and another one for -T, before everything else.
 #
-# All cases of a phase run at once, in one close_tool.py process.
+# All cases of a phase run at once, in one close_tool.py process: the
+# half-close spin first, then the matrix, through three daemons: a pasta
+# for the tap paths, another one for the spliced paths, and passt.
 #
 # Environment:
 #   CLOSE_SIZE        bytes each way, simul (default 32M; head -c syntax):
-#                     from 24M on, today's spliced paths fail every time
+#                     from 24M on, today's spliced paths, on their own,
+#                     fail every time; 8M fails them half the time
 #   CLOSE_HC_SIZE     bytes each way, cfirst and sfirst (default 4M)
 #   CLOSE_ABORT_SIZE  bytes written before or while a reset (default 4M)
 #   CLOSE_SIMUL_CONNS simul connections on each path and family (default

@@ -61,7 +61,7 @@ import struct
 import threading
 import time
 
-from testlib import CHUNK, family_of, netns_socket
+from testlib import CHUNK, family_of, netns_socket, probe_closed
 import testlib
 
 BLOCK = 65536
@@ -364,8 +364,8 @@ class Case:
         me = self.client
         s = self.csock
         if self.pattern.startswith("nolisten"):
-            self.probe = probe(s, self.caddr, self.port,
-                               self.args.nolisten_max)
+            self.probe = probe_closed(s, self.caddr, self.port,
+                                      self.args.nolisten_max)
             return
         s.settimeout(self.args.timeout)
         try:
@@ -419,7 +419,7 @@ class Case:
             what, dt = self.probe or ("no result", 0)
             good = {"refused"}
             if self.pattern == "nolisten-fwd":
-                good |= {"reset", "eof"}
+                good |= {"reset", "reset-connect", "eof"}
             if what in good and dt <= a.nolisten_max:
                 note = (" (accepted at worst: a reset would tell the "
                         "client what a closed port tells it)"
@@ -483,28 +483,6 @@ class Case:
         if probs:
             return False, "; ".join(probs)
         return True, ok_msg
-
-
-def probe(s, addr, port, max_time):
-    """Connect to a port with nothing behind it: (what, seconds), what
-    being refused, reset, eof, data, open (nothing in time) or an error"""
-    t0 = time.monotonic()
-    s.settimeout(max_time)
-    try:
-        s.connect((addr, port))
-        s.settimeout(max(0.1, max_time - (time.monotonic() - t0)))
-        what = "data" if s.recv(1) else "eof"
-    except ConnectionRefusedError:
-        what = "refused"
-    except ConnectionResetError:
-        what = "reset"
-    except (socket.timeout, TimeoutError):
-        what = "open"
-    except OSError as e:
-        what = end_of(e)
-    finally:
-        s.close()
-    return what, time.monotonic() - t0
 
 
 def cmd_matrix(args):

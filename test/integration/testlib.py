@@ -8,6 +8,7 @@
 #
 # - addresses: family_of()
 # - sockets in a named network namespace: netns_socket()
+# - what a client sees of a port with nothing behind it: probe_closed()
 # - the TCP exchanges of tcp_tool.py and splice_tool.py: deterministic
 #   payloads, reading to end of file, the half-close exchange (one side
 #   sends its data and FIN, the other answers with the SHA-256 of what it
@@ -62,6 +63,32 @@ def netns_socket(ns, family, kind=socket.SOCK_STREAM):
     finally:
         os.close(target)
         os.close(own)
+
+
+def probe_closed(s, addr, port, max_time):
+    """Connect S to a port with nothing behind it, wait for what follows:
+    (what, seconds), what being "refused", "reset-connect" (reset while
+    connecting), "reset", "eof", "data", "open" (nothing within MAX_TIME
+    seconds) or "error <message>".  Closes S"""
+    t0 = time.monotonic()
+    s.settimeout(max_time)
+    step = "connect"
+    try:
+        s.connect((addr, port))
+        step = "recv"
+        s.settimeout(max(0.1, max_time - (time.monotonic() - t0)))
+        what = "data" if s.recv(1) else "eof"
+    except ConnectionRefusedError as e:
+        what = "refused" if step == "connect" else "error %s" % e
+    except ConnectionResetError:
+        what = "reset-connect" if step == "connect" else "reset"
+    except socket.timeout:
+        what = "open"
+    except OSError as e:
+        what = "error %s" % e
+    finally:
+        s.close()
+    return what, time.monotonic() - t0
 
 
 def raise_nofile():
