@@ -36,6 +36,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "passt.h"
+#include "tcp.h"
 #include "util.h"
 
 #define RESOLV_CONF	"/etc/resolv.conf"
@@ -170,6 +171,10 @@ usage(const char *name, enum passt_mode mode, int status)
 		"      --no-tcp --no-udp --no-icmp\n"
 		"      --no-dhcp --no-ndp --no-dhcpv6 --no-ra\n"
 		"                         Disable the protocol or service\n"
+		"      --tcp-idle-timeout SECONDS\n"
+		"                         Reset TCP connections idle this "
+		"long (0: never)\n"
+		"                         default: 7875\n"
 		"\n"
 		"Port forwarding (SPEC: none, all, %s[ADDR][%%IF/]PORTS[,...]):\n"
 		"  PORTS: PORT, FIRST-LAST, PORT:TO, FIRST-LAST:TO-TO_LAST, "
@@ -226,6 +231,7 @@ enum {
 	OPT_CONFIG_NET,
 	OPT_HOST_LO_TO_NS_LO,
 	OPT_NO_SPLICE,
+	OPT_TCP_IDLE,
 };
 
 static const struct option options[] = {
@@ -260,6 +266,7 @@ static const struct option options[] = {
 	{ "dns-forward",	required_argument,	NULL, OPT_DNS_FORWARD },
 	{ "dns-host",		required_argument,	NULL, OPT_DNS_HOST },
 	{ "no-tcp",		no_argument,		NULL, OPT_NO_TCP },
+	{ "tcp-idle-timeout",	required_argument,	NULL, OPT_TCP_IDLE },
 	{ "no-udp",		no_argument,		NULL, OPT_NO_UDP },
 	{ "no-icmp",		no_argument,		NULL, OPT_NO_ICMP },
 	{ "no-dhcp",		no_argument,		NULL, OPT_NO_DHCP },
@@ -488,6 +495,21 @@ static void conf_opt_log_size(struct ctx *c, struct conf_state *s)
 		die("Invalid value for %s: \"%s\": below the minimum of %lu "
 		    "bytes", opt_name(s->val), s->arg, LOGFILE_SIZE_MIN);
 	c->log_size = v;
+}
+
+/**
+ * conf_opt_tcp_idle() - --tcp-idle-timeout: seconds, 0 for none
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_tcp_idle(struct ctx *c, struct conf_state *s)
+{
+	unsigned long v;
+
+	if (str_to_ulong(s->arg, TCP_IDLE_TIMEOUT_MAX, &v))
+		die_opt(s->val, s->arg, "not a number of seconds from 0 to "
+			STR(TCP_IDLE_TIMEOUT_MAX));
+	c->tcp_idle_timeout = (uint32_t)v;
 }
 
 /**
@@ -976,6 +998,7 @@ static const struct conf_opt conf_opts[] = {
 
 	/* Protocols and services */
 	{ OPT_NO_TCP,		BOTH,		FLAG(no_tcp) },
+	{ OPT_TCP_IDLE,		BOTH,		FUNC(conf_opt_tcp_idle) },
 	{ OPT_NO_UDP,		BOTH,		FLAG(no_udp) },
 	{ OPT_NO_ICMP,		BOTH,		FLAG(no_icmp) },
 	{ OPT_NO_DHCP,		BOTH,		FLAG(no_dhcp) },
@@ -1165,6 +1188,7 @@ static void conf_init(struct ctx *c)
 	memcpy(c->our_tap_mac, mac_default, ETH_ALEN);
 	c->mtu = MTU_DEFAULT;
 	c->log_size = LOGFILE_SIZE_DEFAULT;
+	c->tcp_idle_timeout = TCP_IDLE_TIMEOUT_DEFAULT;
 	c->fd_tap = c->fd_tap_listen = c->pidfile_fd = -1;
 	c->pasta_netns_fd = c->pasta_userns_fd = -1;
 	c->uid = geteuid();

@@ -33,6 +33,7 @@
 #include "dhcp.h"
 #include "dhcpv6.h"
 #include "dispatch.h"
+#include "flow.h"
 #include "fwd.h"
 #include "icmp.h"
 #include "log.h"
@@ -401,6 +402,24 @@ void dispatch_frames(struct ctx *c, const struct pool *frames,
 }
 
 /**
+ * dispatch_passt_gone() - passt: the guest went away: close its flows (the
+ *			   host side peers of its TCP connections get a
+ *			   reset), and its connection
+ * @c:		Execution context
+ *
+ * The next guest starts from an empty flow table.
+ *
+ * Return: true if we must exit now (see tap_passt_close())
+ */
+static bool dispatch_passt_gone(struct ctx *c)
+{
+	bool quit = tap_passt_close(c);
+
+	flow_close_all(c);
+	return quit;
+}
+
+/**
  * dispatch_passt_handler() - passt: data or hangup on the guest's socket
  * @c:		Execution context
  * @events:	epoll events
@@ -422,7 +441,7 @@ bool dispatch_passt_handler(struct ctx *c, uint32_t events,
 
 	if (!(events & EPOLLIN)) {
 		if (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))
-			return tap_passt_close(c);
+			return dispatch_passt_gone(c);
 		return false;
 	}
 
@@ -431,7 +450,7 @@ bool dispatch_passt_handler(struct ctx *c, uint32_t events,
 
 	tap_flush(c);
 	if (gone)
-		return tap_passt_close(c);
+		return dispatch_passt_gone(c);
 	return false;
 }
 

@@ -324,27 +324,37 @@ void flow_hash_remove(const union flow *flow)
 	}
 }
 
-/**
- * struct flow_timer_ops - The timer of one flow type
- * @fn:		Called for each flow of the type: true if it freed it
- * @fast:	Runs at the fine period (TCP), not only at housekeeping
- */
-static struct flow_timer_ops {
-	flow_timer_fn fn;
-	bool fast;
-} flow_timer_ops[FLOW_NUM_TYPES];
+static const struct flow_ops *flow_ops[FLOW_NUM_TYPES];
 
 /**
- * flow_timer_register() - A protocol says what its flows do on the timer
+ * flow_register() - A protocol says what its flows do on the timer, and
+ *		     how they are closed
  * @type:	Flow type
- * @fn:		Timer of one flow, may free it (and says so)
- * @fast:	Run when flow_timer() is called with @fast set (the fine
- *		period), else with @expire (housekeeping)
+ * @ops:	Operations, static
  */
-void flow_timer_register(enum flow_type type, flow_timer_fn fn, bool fast)
+void flow_register(enum flow_type type, const struct flow_ops *ops)
 {
-	flow_timer_ops[type].fn = fn;
-	flow_timer_ops[type].fast = fast;
+	flow_ops[type] = ops;
+}
+
+/**
+ * flow_close_all() - Close every flow that has a close operation: the
+ *		      guest they belong to is gone
+ * @c:		Execution context
+ */
+void flow_close_all(struct ctx *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < flow_high; i++) {
+		union flow *flow = &flowtab[i];
+
+		if (flow->f.type == FLOW_TYPE_NONE ||
+		    flow->f.type >= FLOW_NUM_TYPES)
+			continue;
+		if (flow_ops[flow->f.type] && flow_ops[flow->f.type]->close)
+			flow_ops[flow->f.type]->close(c, flow);
+	}
 }
 
 /**
@@ -356,7 +366,7 @@ void flow_timer_register(enum flow_type type, flow_timer_fn fn, bool fast)
  * @expire:	Housekeeping is due (every TIMER_INTERVAL_MS): the other
  *		types' timers run, closing idle ping and UDP flows
  *
- * The protocols register their timers (flow_timer_register()), so that
+ * The protocols register their timers (flow_register()), so that
  * this table calls no protocol directly. There's no pass over the table if
  * nothing is due. Each timer may free the flow it's given: the scan goes
  * on with the next entry.
@@ -371,13 +381,13 @@ void flow_timer(struct ctx *c, const struct timespec *now, bool fast,
 
 	for (i = 0; i < flow_high; i++) {
 		union flow *flow = &flowtab[i];
-		const struct flow_timer_ops *ops;
+		const struct flow_ops *ops;
 
 		if (flow->f.type == FLOW_TYPE_NONE ||
 		    flow->f.type >= FLOW_NUM_TYPES)
 			continue;
-		ops = &flow_timer_ops[flow->f.type];
-		if (ops->fn && (ops->fast ? fast : expire))
-			ops->fn(c, flow, now);
+		ops = flow_ops[flow->f.type];
+		if (ops && ops->timer && (expire || (ops->fast && fast)))
+			ops->timer(c, flow, now);
 	}
 }

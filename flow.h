@@ -92,9 +92,23 @@ union flow {
 
 void flow_init(void);
 struct ctx;
-typedef bool (*flow_timer_fn)(struct ctx *c, union flow *flow,
-			      const struct timespec *now);
-void flow_timer_register(enum flow_type type, flow_timer_fn fn, bool fast);
+/**
+ * struct flow_ops - What the flow table may do with a protocol's flows
+ * @timer:	Timer of one flow: true if it freed the flow
+ * @fast:	@timer runs at the fine period too (TCP), not only at
+ *		housekeeping
+ * @close:	Close the flow at once, resetting what can be reset, and free
+ *		it: its guest is gone
+ */
+struct flow_ops {
+	bool (*timer)(struct ctx *c, union flow *flow,
+		      const struct timespec *now);
+	bool fast;
+	void (*close)(struct ctx *c, union flow *flow);
+};
+
+void flow_register(enum flow_type type, const struct flow_ops *ops);
+void flow_close_all(struct ctx *c);
 void flow_timer(struct ctx *c, const struct timespec *now, bool fast,
 		bool expire);
 union flow *flow_alloc(void);

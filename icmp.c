@@ -242,10 +242,24 @@ static bool icmp_flow_timer(struct ctx *c, union flow *flow,
 }
 
 /**
- * icmp_init() - Register the timer of ping flows
+ * icmp_flow_drop() - The guest is gone: close a ping flow
+ * @c:		Execution context
+ * @flow:	Flow
+ */
+static void icmp_flow_drop(struct ctx *c, union flow *flow)
+{
+	icmp_flow_close(c, flow);
+}
+
+/**
+ * icmp_init() - Register the timer of ping flows, and how they're closed
  */
 void icmp_init(void)
 {
-	flow_timer_register(FLOW_PING4, icmp_flow_timer, false);
-	flow_timer_register(FLOW_PING6, icmp_flow_timer, false);
+	static const struct flow_ops ops = {
+		.timer = icmp_flow_timer, .close = icmp_flow_drop,
+	};
+
+	flow_register(FLOW_PING4, &ops);
+	flow_register(FLOW_PING6, &ops);
 }

@@ -254,6 +254,8 @@ int main(int argc, char **argv)
 
 	conf_defaults(c);
 	flow_init();
+	/* Before anything else takes descriptors: see sock_accept() */
+	fd_spare_init();
 
 	tcp_init(c);
 	udp_init(c);
@@ -264,8 +266,8 @@ int main(int argc, char **argv)
 	pidfile_open(c);
 	if (c->mode == MODE_PASTA) {
 		pasta_setup(c, &r);
+		fwd_socks_init(c, true);	/* Before the pool takes fds */
 		tcp_splice_init(c);
-		fwd_socks_init(c, true);
 		fwd_auto_init(c);
 	}
 

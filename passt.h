@@ -203,6 +203,8 @@ struct ctx {
 	char hostname[HOST_NAME_MAX + 1];
 	char fqdn[DNSRCH_LEN + 1];
 
+	uint32_t tcp_idle_timeout;	/* Seconds, 0: none */
+
 	/* Feature switches */
 	bool no_tcp;
 	bool no_udp;

@@ -236,8 +236,7 @@ void tap_listen_handler(struct ctx *c, uint32_t events)
 
 	(void)events;
 
-	fd = accept4(c->fd_tap_listen, NULL, NULL,
-		     SOCK_NONBLOCK | SOCK_CLOEXEC);
+	fd = sock_accept(c->fd_tap_listen, NULL, NULL);
 	if (fd < 0)
 		return;
 

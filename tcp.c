@@ -641,14 +641,11 @@ static void tcp_rst_no_conn(struct ctx *c, sa_family_t af, const void *saddr,
 static void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
 {
 	if (conn->sock >= 0) {
-		if (rst) {
-			struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
-			setsockopt(conn->sock, SOL_SOCKET, SO_LINGER, &l,
-				   sizeof(l));
-		}
 		epoll_del(c, conn->sock);
-		close(conn->sock);
+		if (rst)
+			sock_close_rst(conn->sock);
+		else
+			close(conn->sock);
 	}
 	tcp_timer_disarm(conn);
 	tcp_ooo_free(conn);
@@ -1392,8 +1389,18 @@ static bool tcp_data_from_tap(struct ctx *c, struct tcp_conn *conn,
 
 	if (plen > skip) {
 		if (tcp_wbatch_conn != conn || tcp_wbatch_n == TCP_WBATCH_MAX) {
-			if (tcp_wbatch_flush(c) < 0)
+			int rc = tcp_wbatch_flush(c);
+
+			if (rc < 0)
 				return true;
+			if (rc) {
+				/* The socket took less: seq_from_tap went
+				 * back, this segment now lies past a gap.
+				 * The guest sends it all again.
+				 */
+				conn->flags |= TCP_F_ACK_DUE;
+				return false;
+			}
 		}
 		tcp_wbatch_conn = conn;
 		tcp_wbatch[tcp_wbatch_n].iov_base =
@@ -1618,6 +1625,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	if (!flow || flow->tcp.sock != ref.fd)
 		return;
 	conn = &flow->tcp;
+	conn->ts_activity = now->tv_sec;
 
 	if (events & EPOLLERR) {
 		int e = 0;
@@ -1691,8 +1699,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	sa_family_t af;
 	int s;
 
-	s = accept4(ref.fd, (struct sockaddr *)&sa, &sl,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	s = sock_accept(ref.fd, (struct sockaddr *)&sa, &sl);
 	if (s < 0)
 		return;
 
@@ -1710,7 +1717,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	af = inany_is_v4(&peer) ? AF_INET : AF_INET6;
 
 	if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6)) {
-		close(s);
+		sock_close_rst(s);
 		return;
 	}
 
@@ -1735,12 +1742,9 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 
 	flow = flow_alloc();
 	if (!flow) {
-		struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
 		warn_ratelimit("Flow table full: refusing a TCP connection "
 			       "to port %u", port);
-		setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-		close(s);
+		sock_close_rst(s);
 		return;
 	}
 	conn = &flow->tcp;
@@ -1748,7 +1752,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	conn->f.key = key;
 	conn->sock = s;
 	if (flow_hash_insert(flow)) {
-		close(s);
+		sock_close_rst(s);
 		flow_free(flow);
 		return;
 	}
@@ -1820,7 +1824,7 @@ void tcp_tap_resume(struct ctx *c, const struct timespec *now)
 /**
  * tcp_flow_timer() - Retransmissions and timeouts of a connection, called
  *		      from flow_timer() every TCP_TIMER_MS while
- *		      tcp_timer_pending()
+ *		      tcp_timer_pending(), and at housekeeping (idle timeout)
  * @c:		Execution context
  * @flow:	The connection's flow entry
  * @now:	Current time
@@ -1832,6 +1836,13 @@ static bool tcp_flow_timer(struct ctx *c, union flow *flow,
 {
 	struct tcp_conn *conn = &flow->tcp;
 	int64_t ms = now_ms(now);
+
+	if (c->tcp_idle_timeout &&
+	    now->tv_sec - conn->ts_activity >= (time_t)c->tcp_idle_timeout) {
+		debug("TCP: idle for %u s, resetting", c->tcp_idle_timeout);
+		tcp_conn_reset(c, conn);
+		return true;
+	}
 
 	if (!conn->ts_rto)
 		return false;
@@ -1892,6 +1903,21 @@ static bool tcp_flow_timer(struct ctx *c, union flow *flow,
 }
 
 /**
+ * tcp_flow_drop() - The guest is gone: close the socket with a reset, so
+ *		     that the peer knows at once
+ * @c:		Execution context
+ * @flow:	The connection's flow entry
+ */
+static void tcp_flow_drop(struct ctx *c, union flow *flow)
+{
+	tcp_conn_close(c, &flow->tcp, true);
+}
+
+static const struct flow_ops tcp_flow_ops = {
+	.timer = tcp_flow_timer, .fast = true, .close = tcp_flow_drop,
+};
+
+/**
  * tcp_listen_open() - A listening socket for a -t or -T port
  * @af:		Address family
  * @port:	Port
@@ -1936,7 +1962,7 @@ void tcp_init(struct ctx *c)
 	    sizeof(tcp_isn_key))
 		die("Can't get random bytes for TCP sequence numbers");
 	tcp_raise_nofile();
-	flow_timer_register(FLOW_TCP, tcp_flow_timer, true);
+	flow_register(FLOW_TCP, &tcp_flow_ops);
 	fwd_socks_register(FWD_TCP_IN, tcp_listen_open, NULL);
 	fwd_socks_register(FWD_TCP_OUT, tcp_listen_open, NULL);
 }

@@ -11,6 +11,13 @@
 
 #define TCP_TIMER_MS		100	/* Retransmission timer granularity */
 
+/* Idle connections are reset after Linux's keepalive idle time and nine
+ * probes 75 s apart (tcp_keepalive_time, _probes, _intvl): a connection
+ * with keepalive on is never cut before its ends would notice themselves
+ */
+#define TCP_IDLE_TIMEOUT_DEFAULT	(7200 + 9 * 75)
+#define TCP_IDLE_TIMEOUT_MAX		31536000	/* A year */
+
 struct ctx;
 union epoll_ref;
 

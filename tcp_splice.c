@@ -29,7 +29,12 @@
  * the destination. End of file on a source, once its pipe is empty,
  * becomes shutdown(SHUT_WR) on the destination; when both directions are
  * shut, or on an error or reset on either side (passed on as a reset),
- * the connection is closed.
+ * the connection is closed. A socket shut both ways (EPOLLHUP: its peer's
+ * FIN received, ours sent) is not an error: the data its peer sent before
+ * that FIN may still wait in it, and is passed on first. A socket we want
+ * nothing from (end of file read and nothing to write to it, or its pipe
+ * full) is out of the epoll set, so a half-closed connection waiting on
+ * the other side costs nothing.
  */
 
 #include <errno.h>
@@ -38,6 +43,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -64,6 +70,7 @@ static int splice_pipe_size = SPLICE_PIPE_SIZE;
 /* Sockets opened in the namespace, ready to connect */
 static int ns_pool[2][SPLICE_POOL_SIZE];	/* [0] IPv4, [1] IPv6 */
 static int ns_pool_count[2];
+static int ns_pool_size = SPLICE_POOL_SIZE;	/* Per family, see init */
 
 /**
  * splice_af_idx() - Pool index of an address family
@@ -93,7 +100,7 @@ static int ns_pool_fill(struct ctx *c, void *arg)
 
 		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6))
 			continue;
-		while (ns_pool_count[i] < SPLICE_POOL_SIZE) {
+		while (ns_pool_count[i] < ns_pool_size) {
 			int s = socket(af, SOCK_STREAM | SOCK_NONBLOCK |
 				       SOCK_CLOEXEC, IPPROTO_TCP);
 
@@ -128,22 +135,39 @@ static int splice_ns_sock(struct ctx *c, sa_family_t af)
  * @c:		Execution context
  * @conn:	Connection
  * @side:	0 or 1
- * @events:	Events
+ * @events:	Events, 0 to take the socket out of the epoll set
+ *
+ * A socket we want nothing from is not left in the set with no events:
+ * epoll reports EPOLLHUP whatever the mask, and a socket shut both ways
+ * (its peer's FIN read, ours sent) would wake us up at once, forever,
+ * while data from it waits for room in the pipe.
+ *
+ * Return: 0 on success, -1 if epoll_ctl() failed (events unchanged)
  */
-static void splice_epoll(const struct ctx *c, struct tcp_splice_conn *conn,
-			 int side, uint32_t events)
+static int splice_epoll(const struct ctx *c, struct tcp_splice_conn *conn,
+			int side, uint32_t events)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_SPLICE,
 				.fd = conn->s[side],
 				.data = flow_idx((union flow *)conn) << 1 |
 					(uint32_t)side };
 	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
+	int op;
 
 	if (conn->events[side] == events)
-		return;
-	if (epoll_ctl(c->epollfd, EPOLL_CTL_MOD, conn->s[side], &ev))
+		return 0;
+	if (!events)
+		op = EPOLL_CTL_DEL;
+	else if (!conn->events[side])
+		op = EPOLL_CTL_ADD;
+	else
+		op = EPOLL_CTL_MOD;
+	if (epoll_ctl(c->epollfd, op, conn->s[side], &ev)) {
 		debug_perror("splice: can't change epoll events");
+		return -1;
+	}
 	conn->events[side] = events;
+	return 0;
 }
 
 /**
@@ -159,14 +183,12 @@ static void splice_close(const struct ctx *c, struct tcp_splice_conn *conn,
 
 	for (i = 0; i < 2; i++) {
 		if (conn->s[i] >= 0) {
-			if (rst) {
-				struct linger l = { 1, 0 };
-
-				setsockopt(conn->s[i], SOL_SOCKET, SO_LINGER,
-					   &l, sizeof(l));
-			}
-			epoll_del(c, conn->s[i]);
-			close(conn->s[i]);
+			if (conn->events[i])
+				epoll_del(c, conn->s[i]);
+			if (rst)
+				sock_close_rst(conn->s[i]);
+			else
+				close(conn->s[i]);
 		}
 		if (conn->pipe[i][0] >= 0) {
 			close(conn->pipe[i][0]);
@@ -180,26 +202,33 @@ static void splice_close(const struct ctx *c, struct tcp_splice_conn *conn,
  * splice_events_update() - Watch what each socket needs, from the state
  * @c:		Execution context
  * @conn:	Connection
+ *
+ * Return: 0 on success, -1 if the events couldn't be set
  */
-static void splice_events_update(const struct ctx *c,
-				 struct tcp_splice_conn *conn)
+static int splice_events_update(const struct ctx *c,
+				struct tcp_splice_conn *conn)
 {
 	int side;
 
 	for (side = 0; side < 2; side++) {
 		uint16_t eof = side ? SPLICE_F_EOF1 : SPLICE_F_EOF0;
 		uint16_t full = side ? SPLICE_F_FULL1 : SPLICE_F_FULL0;
-		uint32_t ev = EPOLLRDHUP;
+		uint32_t ev = 0;
 
-		/* Read from this side while its pipe has room */
+		/* Read from this side while its pipe has room: EPOLLIN also
+		 * reports the end of file, so no EPOLLRDHUP, which would stay
+		 * ready once the peer has shut down writing.
+		 */
 		if (!(conn->flags & eof) && !(conn->flags & full) &&
 		    conn->pending[side] < conn->pipe_size[side])
 			ev |= EPOLLIN;
 		/* Write to this side while the other pipe holds data */
 		if (conn->pending[!side])
 			ev |= EPOLLOUT;
-		splice_epoll(c, conn, side, ev);
+		if (splice_epoll(c, conn, side, ev))
+			return -1;
 	}
+	return 0;
 }
 
 /**
@@ -319,15 +348,8 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 		splice_close(c, conn, false);
 		return;
 	}
-	if ((events & EPOLLHUP) &&
-	    ((side == 0 && (conn->flags & SPLICE_F_SHUT1)) ||
-	     (side == 1 && (conn->flags & SPLICE_F_SHUT0)))) {
-		/* Peer gone both ways while we still had data for it */
+	if (splice_events_update(c, conn))
 		splice_close(c, conn, true);
-		return;
-	}
-
-	splice_events_update(c, conn);
 }
 
 /**
@@ -370,11 +392,8 @@ static void splice_new(struct ctx *c, int s0, int s1,
 
 	flow = flow_alloc();
 	if (!flow) {
-		struct linger l = { 1, 0 };
-
 		warn_ratelimit("Flow table full: refusing a connection");
-		setsockopt(s0, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-		close(s0);
+		sock_close_rst(s0);
 		close(s1);
 		return;
 	}
@@ -384,6 +403,7 @@ static void splice_new(struct ctx *c, int s0, int s1,
 	conn->s[1] = s1;
 	conn->pipe[0][0] = conn->pipe[0][1] = -1;
 	conn->pipe[1][0] = conn->pipe[1][1] = -1;
+	conn->events[0] = conn->events[1] = 0;
 
 	if (splice_pipe(conn->pipe[0], &conn->pipe_size[0]) ||
 	    splice_pipe(conn->pipe[1], &conn->pipe_size[1])) {
@@ -392,23 +412,14 @@ static void splice_new(struct ctx *c, int s0, int s1,
 		return;
 	}
 
-	for (i = 0; i < 2; i++) {
-		union epoll_ref ref = { .type = EPOLL_TYPE_TCP_SPLICE,
-					.fd = conn->s[i],
-					.data = flow_idx(flow) << 1 |
-						(uint32_t)i };
-		struct epoll_event ev = { .events = EPOLLRDHUP,
-					  .data.u64 = ref.u64 };
-
+	for (i = 0; i < 2; i++)
 		setsockopt(conn->s[i], IPPROTO_TCP, TCP_NODELAY, &one,
 			   sizeof(one));
-		if (i == 1)
-			ev.events |= EPOLLOUT;	/* Connection completes */
-		conn->events[i] = ev.events;
-		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, conn->s[i], &ev)) {
-			splice_close(c, conn, true);
-			return;
-		}
+
+	/* Nothing to read from the accepted socket until we're connected */
+	if (splice_epoll(c, conn, 1, EPOLLOUT)) {
+		splice_close(c, conn, true);
+		return;
 	}
 
 	conn->flags = SPLICE_F_CONNECTING;
@@ -465,7 +476,7 @@ void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
 	socklen_t sl;
 	int s, h;
 
-	s = accept4(ref.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	s = sock_accept(ref.fd, NULL, NULL);
 	if (s < 0)
 		return;
 
@@ -485,7 +496,9 @@ void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
 	h = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		   IPPROTO_TCP);
 	if (h < 0) {
-		close(s);
+		warn_ratelimit("splice: can't open a socket: %s",
+			       strerror(errno));
+		sock_close_rst(s);
 		return;
 	}
 	splice_new(c, s, h, (struct sockaddr *)&to, sl);
@@ -497,6 +510,15 @@ void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
  */
 void tcp_splice_init(struct ctx *c)
 {
+	struct rlimit r;
+
+	/* Under a low descriptor limit, the pool mustn't take what
+	 * connections need: at most 1/32 of the limit per family
+	 */
+	if (!getrlimit(RLIMIT_NOFILE, &r) && r.rlim_cur != RLIM_INFINITY &&
+	    r.rlim_cur / 32 < SPLICE_POOL_SIZE)
+		ns_pool_size = MAX((int)(r.rlim_cur / 32), 1);
+
 	if (c->mode == MODE_PASTA && !c->no_tcp && !c->no_splice)
 		ns_call(c, ns_pool_fill, NULL);
 }
@@ -509,7 +531,7 @@ void tcp_splice_timer(struct ctx *c)
 {
 	if (c->mode != MODE_PASTA || c->no_splice || c->no_tcp)
 		return;
-	if (ns_pool_count[0] < SPLICE_POOL_SIZE / 2 ||
-	    ns_pool_count[1] < SPLICE_POOL_SIZE / 2)
+	if (ns_pool_count[0] < ns_pool_size / 2 ||
+	    ns_pool_count[1] < ns_pool_size / 2)
 		ns_call(c, ns_pool_fill, NULL);
 }

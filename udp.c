@@ -181,6 +181,85 @@ static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 }
 
 /**
+ * udp_tap_msg() - Point a message header at one datagram from the guest
+ * @p:		Pool of UDP packets (headers at offset 0)
+ * @i:		Index of the packet
+ * @af:		Address family
+ * @uf:		Flow the datagram belongs to
+ * @mm:		Message header to fill
+ * @iov:	Buffer descriptor to fill
+ *
+ * Return: true if the datagram is valid and @mm now describes it
+ */
+static bool udp_tap_msg(const struct pool *p, size_t i, sa_family_t af,
+			struct udp_flow *uf, struct mmsghdr *mm,
+			struct iovec *iov)
+{
+	const struct udphdr *uh;
+	const uint8_t *data;
+	size_t ulen;
+
+	uh = packet_get_hdr(p, i, 0, struct udphdr);
+	if (!uh)
+		return false;
+	ulen = ntohs(uh->len);
+	if (ulen < sizeof(*uh) || ulen > packet_len(p, i))
+		return false;	/* Length field lies */
+	if (af == AF_INET6 && !uh->check)
+		return false;	/* Not allowed over IPv6 */
+
+	data = packet_get(p, i, sizeof(*uh), ulen - sizeof(*uh), NULL);
+	if (!data && ulen > sizeof(*uh))
+		return false;
+
+	iov->iov_base = (void *)(uintptr_t)data;
+	iov->iov_len = ulen - sizeof(*uh);
+	mm->msg_hdr.msg_iov = iov;
+	mm->msg_hdr.msg_iovlen = 1;
+	if (uf->flags & UDP_F_INBOUND) {
+		mm->msg_hdr.msg_name = &uf->peer;
+		mm->msg_hdr.msg_namelen =
+			uf->peer.sa4.sin_family == AF_INET ?
+			sizeof(uf->peer.sa4) : sizeof(uf->peer.sa6);
+	}
+	return true;
+}
+
+/**
+ * udp_tap_sendmmsg() - Send datagrams from the guest, say what was dropped
+ * @s:		Socket of the flow
+ * @mm:		Message headers
+ * @n:		Number of messages
+ */
+static void udp_tap_sendmmsg(int s, struct mmsghdr *mm, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		int r = sendmmsg(s, mm + done, (unsigned int)(n - done),
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (r > 0) {
+			done += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+			      errno == ENOBUFS)) {
+			/* Socket buffer full: like a full link, drop */
+			debug_ratelimit("UDP: buffer full, %zu datagrams "
+					"dropped", n - done);
+			return;
+		}
+		/* The first unsent one failed: drop it, go on with the rest */
+		debug_ratelimit("UDP: send failed, datagram dropped: %s",
+				r < 0 ? strerror(errno) : "nothing sent");
+		done++;
+	}
+}
+
+/**
  * udp_tap_handler() - A run of UDP datagrams of one flow from the guest
  * @c:		Execution context
  * @af:		Address family
@@ -201,7 +280,7 @@ int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 	struct udp_flow *uf;
 	struct flow_key key;
 	union flow *flow;
-	size_t i, n = 0;
+	size_t i, n;
 
 	if (c->no_udp)
 		return (int)p->count;
@@ -217,41 +296,18 @@ int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 	if (!uf)
 		return (int)p->count;
 
-	memset(mm, 0, sizeof(mm));
-	for (i = 0; i < p->count && n < UDP_BATCH; i++) {
-		const uint8_t *data;
-		size_t ulen;
-
-		uh = packet_get_hdr(p, i, 0, struct udphdr);
-		if (!uh)
-			continue;
-		ulen = ntohs(uh->len);
-		if (ulen < sizeof(*uh) || ulen > packet_len(p, i))
-			continue;	/* Length field lies */
-		if (af == AF_INET6 && !uh->check)
-			continue;	/* Not allowed over IPv6 */
-
-		data = packet_get(p, i, sizeof(*uh), ulen - sizeof(*uh),
-				  NULL);
-		if (!data && ulen > sizeof(*uh))
-			continue;
-
-		iov[n].iov_base = (void *)(uintptr_t)data;
-		iov[n].iov_len = ulen - sizeof(*uh);
-		mm[n].msg_hdr.msg_iov = &iov[n];
-		mm[n].msg_hdr.msg_iovlen = 1;
-		if (uf->flags & UDP_F_INBOUND) {
-			mm[n].msg_hdr.msg_name = &uf->peer;
-			mm[n].msg_hdr.msg_namelen =
-				uf->peer.sa4.sin_family == AF_INET ?
-				sizeof(uf->peer.sa4) : sizeof(uf->peer.sa6);
+	/* The run may hold more datagrams than one sendmmsg() takes: send
+	 * them all, UDP_BATCH at a time.
+	 */
+	for (i = 0; i < p->count; ) {
+		memset(mm, 0, sizeof(mm));
+		for (n = 0; i < p->count && n < UDP_BATCH; i++) {
+			if (udp_tap_msg(p, i, af, uf, &mm[n], &iov[n]))
+				n++;
 		}
-		n++;
+		if (n)
+			udp_tap_sendmmsg(uf->sock, mm, n);
 	}
-
-	if (n && sendmmsg(uf->sock, mm, (unsigned int)n,
-			  MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		debug_ratelimit("UDP: send failed: %s", strerror(errno));
 
 	uf->flags |= UDP_F_TAP_SENT;
 	uf->ts = now->tv_sec;
@@ -779,13 +835,28 @@ static void udp_drop_sock(struct ctx *c, int s)
 }
 
 /**
- * udp_init() - The flow timer, and how to open -u and -U sockets
+ * udp_flow_drop() - The guest is gone: close a flow
+ * @c:		Execution context
+ * @flow:	Flow
+ */
+static void udp_flow_drop(struct ctx *c, union flow *flow)
+{
+	udp_flow_close(c, &flow->udp);
+}
+
+/**
+ * udp_init() - The flow timer and closing of flows, how to open -u and -U
+ *		sockets
  * @c:		Execution context
  */
 void udp_init(struct ctx *c)
 {
+	static const struct flow_ops ops = {
+		.timer = udp_flow_timer, .close = udp_flow_drop,
+	};
+
 	(void)c;
-	flow_timer_register(FLOW_UDP, udp_flow_timer, false);
+	flow_register(FLOW_UDP, &ops);
 	fwd_socks_register(FWD_UDP_IN, udp_open, udp_drop_sock);
 	fwd_socks_register(FWD_UDP_OUT, udp_open, udp_drop_sock);
 }

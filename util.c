@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +55,68 @@ int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref)
 void epoll_del(const struct ctx *c, int fd)
 {
 	epoll_ctl(c->epollfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+/**
+ * sock_close_rst() - Close a TCP socket so that its peer sees a reset
+ * @s:		Socket
+ */
+void sock_close_rst(int s)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(s, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(s);
+}
+
+/* A descriptor kept in reserve to refuse connections when we're out */
+static int fd_spare = -1;
+
+/**
+ * fd_spare_init() - Keep one descriptor aside for sock_accept()
+ */
+void fd_spare_init(void)
+{
+	if (fd_spare < 0)
+		fd_spare = eventfd(0, EFD_CLOEXEC);
+}
+
+/**
+ * sock_accept() - accept4() a connection, or refuse it if we're out of
+ *		   descriptors
+ * @fd:		Listening socket
+ * @sa:		Peer address, or NULL
+ * @sl:		Length of @sa, or NULL
+ *
+ * With no descriptor left, accept4() fails and the connection stays
+ * queued: a level-triggered listener would wake us up again at once,
+ * forever. Close the spare descriptor, take the connection with it and
+ * reset it (the client sees a refusal), then take the spare back.
+ *
+ * Return: the new non-blocking socket, or -1 with errno set (EMFILE or
+ *	   ENFILE once the connection was refused)
+ */
+int sock_accept(int fd, struct sockaddr *sa, socklen_t *sl)
+{
+	int s, e;
+
+	s = accept4(fd, sa, sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (s >= 0 || (errno != EMFILE && errno != ENFILE))
+		return s;
+
+	e = errno;
+	if (fd_spare >= 0) {
+		close(fd_spare);
+		fd_spare = -1;
+	}
+	s = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	if (s >= 0)
+		sock_close_rst(s);
+	fd_spare_init();
+	warn_ratelimit("Out of file descriptors (%s): refused a connection",
+		       strerror(e));
+	errno = e;
+	return -1;
 }
 
 /**

@@ -36,6 +36,9 @@ union epoll_ref;
 
 int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref);
 void epoll_del(const struct ctx *c, int fd);
+void sock_close_rst(int s);
+void fd_spare_init(void);
+int sock_accept(int fd, struct sockaddr *sa, socklen_t *sl);
 int fd_set_nonblock(int fd);
 int write_all(int fd, const void *buf, size_t len);
 int write_file(const char *path, const char *buf);

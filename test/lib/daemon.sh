@@ -11,10 +11,16 @@
 # Needs assert.sh and topo.sh (topo_init done; topo_unpriv_bin for
 # pasta_nobody).  They set PASST_PID or PASTA_PID, registered for
 # clean-up, and the pasta ones DAEMON_LOG, pasta's log file.
+#
+# DAEMON_WRAP, an array, is a command prefix for the daemon started by
+# passt_start, pasta_ns and pasta_nobody: a command that execs the rest of
+# its command line, so that the daemon keeps its PID and its name, e.g.
+# DAEMON_WRAP=(prlimit --nofile=64:64).  Empty by default.
 
 PASST_PID=""
 PASTA_PID=""
 DAEMON_LOG=""
+DAEMON_WRAP=()
 QUIT_TIMEOUT=${QUIT_TIMEOUT:-5}
 
 # passt_start() - SOCK LOG ARGS...: start passt -f -s SOCK ARGS in the host
@@ -24,7 +30,7 @@ passt_start() {
 	local sock=$1 log=$2
 
 	shift 2
-	bg_host "$log" "$PASST" -f -s "$sock" "$@"
+	bg_host "$log" "${DAEMON_WRAP[@]}" "$PASST" -f -s "$sock" "$@"
 	PASST_PID=$BG_PID
 	if ! wait_until 5 test -S "$sock"; then
 		show_log "$log" "passt log" all
@@ -76,8 +82,8 @@ pasta_ns() {
 	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
 	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
 	topo_track_pidfile "$pidfile"
-	capture in_host timeout 20 "$PASTA" --config-net --netns "$ns" \
-		-P "$pidfile" -l "$log" "$@"
+	capture in_host timeout 20 "${DAEMON_WRAP[@]}" "$PASTA" --config-net \
+		--netns "$ns" -P "$pidfile" -l "$log" "$@"
 	if [ "$CAP_RC" != 0 ]; then
 		show_capture
 		fail "pasta $* attached to $ns: exit status $CAP_RC"
@@ -127,8 +133,8 @@ pasta_nobody() {
 	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
 	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
 	topo_track_pidfile "$pidfile"
-	capture in_host timeout 20 "${AS_NOBODY[@]}" "$UPASTA" --config-net \
-		-P "$pidfile" -l "$log" "$@" "$HOLDER_PID"
+	capture in_host timeout 20 "${AS_NOBODY[@]}" "${DAEMON_WRAP[@]}" \
+		"$UPASTA" --config-net -P "$pidfile" -l "$log" "$@" "$HOLDER_PID"
 	if [ "$CAP_RC" != 0 ]; then
 		show_capture
 		fail "pasta as nobody $* attached to PID $HOLDER_PID:" \

@@ -168,6 +168,12 @@ static const struct conf_case conf_refused[] = {
 	{ "socket in pasta",		PASTA, ARGS("-s", "/tmp/x.socket") },
 	{ "log size not a number",	PASST, ARGS("--log-size", "abc") },
 	{ "log size below minimum",	PASST, ARGS("--log-size", "100") },
+	{ "idle timeout not a number",	PASST,
+					ARGS("--tcp-idle-timeout", "1h") },
+	{ "idle timeout negative",	PASTA,
+					ARGS("--tcp-idle-timeout", "-1") },
+	{ "idle timeout over a year",	PASST,
+					ARGS("--tcp-idle-timeout", "31536001") },
 	{ "IPv4 only and IPv6 only",	PASST, ARGS("-4", "-6") },
 	{ "DNS not an address",		PASST, ARGS("-D", "nope") },
 	{ "too many DNS servers",	PASST, ARGS("-D", "192.0.2.1",
@@ -427,6 +433,17 @@ START_TEST(log_size_set)
 {
 	passt("--log-size", "100000");
 	ck_assert_uint_eq(c.log_size, 100000);
+}
+END_TEST
+
+START_TEST(tcp_idle_timeout_default_and_set)
+{
+	passt("-f");
+	ck_assert_uint_eq(c.tcp_idle_timeout, 7875);
+	passt("--tcp-idle-timeout", "0");
+	ck_assert_uint_eq(c.tcp_idle_timeout, 0);
+	passt("--tcp-idle-timeout", "31536000");
+	ck_assert_uint_eq(c.tcp_idle_timeout, 31536000);
 }
 END_TEST
 
@@ -721,7 +738,7 @@ static Suite *conf_suite(void)
 		full_netmask_is_prefix_32, ipv6_address,
 		gateways_for_both_families, mac_address_set,
 		interface_lo_accepted, ipv4_only_disables_ipv6,
-		ipv6_only_disables_ipv4, socket_path_set, log_size_set,
+		ipv6_only_disables_ipv4, socket_path_set, log_size_set, tcp_idle_timeout_default_and_set,
 		search_domains_split_on_spaces,
 		dns_servers_for_both_families,
 		dns_servers_kept_in_order, dns_none_clears_servers));

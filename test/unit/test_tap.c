@@ -18,11 +18,16 @@
  * For the last, send() and sendmsg() are interposed here so that a write
  * stops exactly where a test wants it; the stream the guest reads must
  * still be made of whole frames only.
+ *
+ * Frames queued by reference (TCP's) must reach the guest as they were
+ * when queued, even when the output queue fills up in the middle of a
+ * batch and the next batch takes buffers at once.
  */
 
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/if_ether.h>
 #include <net/if_arp.h>
@@ -1081,6 +1086,71 @@ START_TEST(passt_stuck_tail_queues_new_frames)
 }
 END_TEST
 
+/* Frames queued by reference */
+
+#define REF_LEN		60	/* Smallest Ethernet frame, without FCS */
+
+/**
+ * ref_setup() - Checked fixture: pasta, with a pipe that takes a full queue
+ */
+static void ref_setup(void)
+{
+	fixture_pasta();
+	ck_assert_int_ge(fcntl(c.fd_tap, F_SETPIPE_SZ, 1 << 20), 1 << 18);
+}
+
+/**
+ * ref_fill() - Fill a frame with one byte value
+ * @f:		Frame buffer
+ * @v:		Value
+ *
+ * Return: start of the frame
+ */
+static const uint8_t *ref_fill(struct tap_frame *f, uint8_t v)
+{
+	memset(f->payload, v, REF_LEN);
+	return f->payload;
+}
+
+START_TEST(ref_frames_survive_a_full_queue)
+{
+	uint8_t frame[REF_LEN], got[REF_LEN];
+	struct tap_frame *f, *next;
+	unsigned int i, n = 0, b = 0, x = 0;
+	ssize_t r;
+
+	/* Leave room for one frame in the output queue */
+	memset(frame, 'a', sizeof(frame));
+	for (i = 0; i < TAP_OUT_FRAMES - 1; i++)
+		tap_send_frame(&c, frame, sizeof(frame));
+
+	/* A batch of two: queueing them mustn't flush halfway and leave the
+	 * second one pointing into a buffer handed out again
+	 */
+	f = tap_frames_get(&c, 2);
+	ck_assert(tap_send_frame_ref(&c, ref_fill(&f[0], 'b'), REF_LEN));
+	ck_assert(tap_send_frame_ref(&c, ref_fill(&f[1], 'b'), REF_LEN));
+
+	/* The next batch, built before anything is written */
+	next = tap_frames_get(&c, 2);
+	ref_fill(&next[0], 'x');
+	ref_fill(&next[1], 'x');
+	tap_frames_put(2);
+	tap_flush(&c);
+
+	/* A pipe is a byte stream: every frame here is REF_LEN long */
+	while ((r = read(peer_fd, got, REF_LEN)) > 0) {
+		ck_assert_int_eq(r, REF_LEN);
+		n++;
+		b += got[0] == 'b';
+		x += got[0] == 'x';
+	}
+	ck_assert_uint_eq(x, 0);
+	ck_assert_uint_eq(b, 2);
+	ck_assert_uint_eq(n, TAP_OUT_FRAMES + 1);
+}
+END_TEST
+
 /**
  * tap_suite() - Build the suite
  *
@@ -1123,6 +1193,9 @@ static Suite *tap_suite(void)
 		passt_stuck_tail_queues_new_frames));
 	tcase_add_test(tc, passt_guest_hangup_with_one_off_asks_to_exit);
 	UNIT_LOOP(tc, passt_cut_keeps_frames_whole, cuts);
+
+	tc = unit_tcase(s, "frames by reference", ref_setup, fixture_teardown,
+			TESTS(ref_frames_survive_a_full_queue));
 
 	return s;
 }
