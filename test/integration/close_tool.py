@@ -322,16 +322,12 @@ class Case:
             elif st == "readhalf":
                 me.read(sock, self.size // 2)
             elif st == "wr":
-                wrote = threading.Event()
-
                 def write_shut():
                     me.write(sock, self.size)
                     if me.write_end == "done":
                         me.shut(sock)
-                    wrote.set()
                 t = threading.Thread(target=write_shut, daemon=True)
                 t.start()
-                wrote.wait(a.read_delay)
                 me.read(sock)
                 t.join(a.timeout + 5)
             elif st == "hold":
@@ -530,7 +526,6 @@ def main():
     m.add_argument("--pace-time", type=float, default=2.0)
     m.add_argument("--pace-chunks", type=int, default=20)
     m.add_argument("--hold-time", type=float, default=5.0)
-    m.add_argument("--read-delay", type=float, default=0.0)
     m.add_argument("--nolisten-max", type=float, default=3.0)
     m.add_argument("--reset-max", type=float, default=5.0)
     args = p.parse_args()
