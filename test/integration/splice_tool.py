@@ -59,7 +59,7 @@ import threading
 import time
 
 from testlib import (CHUNK, client_exchange, cmd_many, family_of, payload,
-                     raise_nofile, recv_upto, server_exchange)
+                     probe_closed, raise_nofile, recv_upto, server_exchange)
 import testlib
 
 
@@ -307,36 +307,13 @@ def cmd_slow(args):
 # ---------------------------------------------------------------- probe
 
 def cmd_probe(args):
-    t0 = time.monotonic()
     s = socket.socket(family_of(args.connect), socket.SOCK_STREAM)
-    s.settimeout(args.max_time)
-
-    def out(what, rc):
-        print(what, flush=True)
-        return rc
-
-    step = "connect"
-    try:
-        s.connect((args.connect, args.port))
-        step = "recv"
-        s.settimeout(max(0.1, args.max_time - (time.monotonic() - t0)))
-        buf = s.recv(1)
-    except ConnectionRefusedError as e:
-        if step == "recv":
-            return out("error %s" % e, 1)
-        return out("refused %.3f" % (time.monotonic() - t0), 0)
-    except ConnectionResetError:
-        return out("%s %.3f" % ("reset-connect" if step == "connect"
-                                else "reset", time.monotonic() - t0), 0)
-    except socket.timeout:
-        return out("open", 1)
-    except OSError as e:
-        return out("error %s" % e, 1)
-    finally:
-        s.close()
-    if buf:
-        return out("data", 1)
-    return out("eof %.3f" % (time.monotonic() - t0), 0)
+    what, dt = probe_closed(s, args.connect, args.port, args.max_time)
+    if what in ("refused", "reset-connect", "reset", "eof"):
+        print("%s %.3f" % (what, dt), flush=True)
+        return 0
+    print(what, flush=True)
+    return 1
 
 
 def main():

@@ -7,6 +7,8 @@
 # so this directory is on sys.path and "import testlib" finds this file.
 #
 # - addresses: family_of()
+# - sockets in a named network namespace: netns_socket()
+# - what a client sees of a port with nothing behind it: probe_closed()
 # - the TCP exchanges of tcp_tool.py and splice_tool.py: deterministic
 #   payloads, reading to end of file, the half-close exchange (one side
 #   sends its data and FIN, the other answers with the SHA-256 of what it
@@ -14,8 +16,10 @@
 # - main(): exit status of a tool's main(), 130 on ^C
 
 import asyncio
+import ctypes
 import hashlib
 import json
+import os
 import random
 import resource
 import socket
@@ -28,6 +32,63 @@ CHUNK = 65536
 def family_of(addr):
     """Address family for a numeric address"""
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
+CLONE_NEWNET = 0x40000000
+_libc = None
+
+
+def _setns(fd):
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    if _libc.setns(fd, CLONE_NEWNET):
+        e = ctypes.get_errno()
+        raise OSError(e, "setns: " + os.strerror(e))
+
+
+def netns_socket(ns, family, kind=socket.SOCK_STREAM):
+    """A socket in the network namespace /run/netns/NS (ip netns add), made
+    by the calling thread after setns(), which then returns to its own
+    namespace.  The socket stays in NS whatever thread uses it.  Needs
+    CAP_SYS_ADMIN; setns() changes only the calling thread"""
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    target = os.open("/run/netns/" + ns, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        _setns(target)
+        try:
+            return socket.socket(family, kind)
+        finally:
+            _setns(own)
+    finally:
+        os.close(target)
+        os.close(own)
+
+
+def probe_closed(s, addr, port, max_time):
+    """Connect S to a port with nothing behind it, wait for what follows:
+    (what, seconds), what being "refused", "reset-connect" (reset while
+    connecting), "reset", "eof", "data", "open" (nothing within MAX_TIME
+    seconds) or "error <message>".  Closes S"""
+    t0 = time.monotonic()
+    s.settimeout(max_time)
+    step = "connect"
+    try:
+        s.connect((addr, port))
+        step = "recv"
+        s.settimeout(max(0.1, max_time - (time.monotonic() - t0)))
+        what = "data" if s.recv(1) else "eof"
+    except ConnectionRefusedError as e:
+        what = "refused" if step == "connect" else "error %s" % e
+    except ConnectionResetError:
+        what = "reset-connect" if step == "connect" else "reset"
+    except socket.timeout:
+        what = "open"
+    except OSError as e:
+        what = "error %s" % e
+    finally:
+        s.close()
+    return what, time.monotonic() - t0
 
 
 def raise_nofile():
