@@ -327,6 +327,19 @@ void flow_hash_remove(const union flow *flow)
 static const struct flow_ops *flow_ops[FLOW_NUM_TYPES];
 
 /**
+ * flow_ops_of() - Operations of a table entry's protocol
+ * @flow:	Table entry
+ *
+ * Return: the operations, NULL for a free entry or an unregistered type
+ */
+static const struct flow_ops *flow_ops_of(const union flow *flow)
+{
+	if (flow->f.type == FLOW_TYPE_NONE || flow->f.type >= FLOW_NUM_TYPES)
+		return NULL;
+	return flow_ops[flow->f.type];
+}
+
+/**
  * flow_register() - A protocol says what its flows do on the timer, and
  *		     how they are closed
  * @type:	Flow type
@@ -347,13 +360,10 @@ void flow_close_all(struct ctx *c)
 	unsigned int i;
 
 	for (i = 0; i < flow_high; i++) {
-		union flow *flow = &flowtab[i];
+		const struct flow_ops *ops = flow_ops_of(&flowtab[i]);
 
-		if (flow->f.type == FLOW_TYPE_NONE ||
-		    flow->f.type >= FLOW_NUM_TYPES)
-			continue;
-		if (flow_ops[flow->f.type] && flow_ops[flow->f.type]->close)
-			flow_ops[flow->f.type]->close(c, flow);
+		if (ops && ops->close)
+			ops->close(c, &flowtab[i]);
 	}
 }
 
@@ -380,14 +390,9 @@ void flow_timer(struct ctx *c, const struct timespec *now, bool fast,
 		return;
 
 	for (i = 0; i < flow_high; i++) {
-		union flow *flow = &flowtab[i];
-		const struct flow_ops *ops;
+		const struct flow_ops *ops = flow_ops_of(&flowtab[i]);
 
-		if (flow->f.type == FLOW_TYPE_NONE ||
-		    flow->f.type >= FLOW_NUM_TYPES)
-			continue;
-		ops = flow_ops[flow->f.type];
 		if (ops && ops->timer && (expire || (ops->fast && fast)))
-			ops->timer(c, flow, now);
+			ops->timer(c, &flowtab[i], now);
 	}
 }
