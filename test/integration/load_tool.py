@@ -229,6 +229,20 @@ class ClientConn:
         self.t0 = time.monotonic()
 
 
+def held_event(c, held, drop):
+    """An event on a held connection, where nothing may happen: drop it
+    as lost with what happened (nothing, if the wake-up was spurious)"""
+    try:
+        buf = c.sock.recv(4096)
+        msg = ("%d bytes while held" % len(buf) if buf
+               else "end of file while held")
+    except (BlockingIOError, InterruptedError):
+        return
+    except OSError as e:
+        msg = "while held: %s" % e
+    drop(c, held, "held_lost", msg)
+
+
 def cmd_tcp_client(args):
     raise_nofile()
     sel = selectors.EpollSelector()
@@ -291,16 +305,7 @@ def cmd_tcp_client(args):
         for key, ev in sel.select(0.2):
             c = key.data
             if c.state == "held":
-                # Nothing may happen on a held connection
-                try:
-                    buf = c.sock.recv(4096)
-                    msg = ("%d bytes while held" % len(buf) if buf
-                           else "end of file while held")
-                except (BlockingIOError, InterruptedError):
-                    continue
-                except OSError as e:
-                    msg = "while held: %s" % e
-                drop(c, held, "held_lost", msg)
+                held_event(c, held, drop)
                 continue
             try:
                 if c.state == "connect":
@@ -364,16 +369,7 @@ def cmd_tcp_client(args):
             note("never released")
             break
         for key, _ in sel.select(0.1):
-            c = key.data
-            try:
-                buf = c.sock.recv(4096)
-                msg = ("%d bytes while held" % len(buf) if buf
-                       else "end of file while held")
-            except (BlockingIOError, InterruptedError):
-                continue
-            except OSError as e:
-                msg = "while held: %s" % e
-            drop(c, held, "held_lost", msg)
+            held_event(key.data, held, drop)
 
     # Close: FIN from us, the server's FIN back
     t1 = time.monotonic()
