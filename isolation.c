@@ -32,6 +32,7 @@
 #include <cap-ng.h>
 #endif
 
+#include "broker.h"
 #include "isolation.h"
 #include "log.h"
 #include "passt.h"
@@ -164,7 +165,7 @@ void isolate_caps(const struct ctx *c)
 	 * -T ports found by the automatic scan): that needs CAP_SYS_ADMIN.
 	 * Started by anybody else, it owns the namespaces and needs nothing.
 	 */
-	bool keep_sys_admin = c->mode == MODE_PASTA;
+	bool keep_sys_admin = c->mode == MODE_PASTA && !nsb_running();
 
 #ifdef HAVE_LIBCAPNG
 	keep_sys_admin = keep_sys_admin &&

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "conf.h"
 #include "dispatch.h"
 #include "flow.h"
@@ -281,6 +282,10 @@ int main(int argc, char **argv)
 	c->pid = getpid();
 	pidfile_write(c);
 
+	/* pasta: sockets in the namespace come from the broker from now
+	 * on, the daemon won't join the namespace again
+	 */
+	nsb_start(c);
 	isolate_user(c);
 	isolate_caps(c);
 	/* After going to the background: a signalfd wakes up epoll only

@@ -181,6 +181,7 @@ struct ctx {
 	pid_t pasta_child;		/* Command we spawned */
 	int pasta_netns_fd;
 	int pasta_userns_fd;
+	pid_t nsb_pid;			/* Namespace broker, see broker.c */
 	bool netns_only;
 	bool no_netns_quit;
 	bool pasta_conf_ns;
