@@ -1,0 +1,1077 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* fuzz_flow.c - libFuzzer target: stateful TCP, UDP and ICMP, with live
+ * sockets on the far side
+ *
+ * An input is a sequence of operations against one flow table, which lives
+ * as long as the input: segments and datagrams from the guest, actions of
+ * the peers on the host side, time passing, connections and datagrams to
+ * forwarded ports. The far side is real: in the fuzzer's own network
+ * namespace, TCP listeners on the loopback (ports 7, 19 and 80, IPv4 and
+ * IPv6; nothing on 9) accept what the daemon connects, UDP sockets (ports
+ * 7 and 53; nothing on 9) answer datagrams, ping sockets answer echo
+ * requests, and clients connect to the forwarded ports (TCP 8080, UDP
+ * 8053). The guest sends to the gateway, which the daemon maps to the
+ * loopback.
+ *
+ * So that inputs reach established connections, the harness builds the
+ * guest's segments: the input picks the four-tuple, flags, options,
+ * window and payload length, and sequence and acknowledgement numbers
+ * either raw or relative to the live connection (what the daemon expects
+ * next, what it sent, what the guest acknowledged), plus or minus a
+ * delta. Checksums are right, and payloads follow a pattern of their
+ * position in the stream.
+ *
+ * Operations, one byte to say which, then its fields:
+ *
+ *	0 TCP segment	target, flags, modes, delta (2), ack delta (2),
+ *			window (2), payload length (2) [, raw seq (4)]
+ *			[, raw ack (4)] [, options: length (1) and bytes]
+ *	1 UDP datagram	target, payload length (2)
+ *	2 peer action	peer, action, count (2)
+ *	3 time		milliseconds (2), flags: bit 0 housekeeping,
+ *			bit 1 past the idle timeout
+ *	4 inbound	what: TCP or UDP, IPv4 or IPv6
+ *	5 ICMP echo	IPv4 or IPv6, identifier (2), sequence (2), length
+ *	6 table full	every free entry of the flow table taken until the
+ *			end of the input
+ *	7 raw frame	length (2), frame: through dispatch_frames() fixed up
+ *
+ * After every operation the harness handles socket events as the daemon's
+ * loop would, reads and checks every frame the guest gets, and checks:
+ *	- each frame: MTU, length fields, checksums (fz_frame_check())
+ *	- TCP data to the guest lies within what the peer socket gave the
+ *	  daemon (never past it), and is what the peer sent at that position;
+ *	  a FIN never comes before the end of that data
+ *	- data the peers receive is the guest's, in order, none skipped,
+ *	  none twice; UDP payloads either way, and ICMP echo data, are intact
+ *	- every flow of the table is found by a lookup of its own key, and
+ *	  the table's count of entries matches its contents (as many entries
+ *	  can be taken as the limit leaves)
+ *	- once the input is over and its flows closed: no TCP timer armed,
+ *	  no connection blocked, no socket left open, no log flood
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/tcp.h>
+#include <netinet/udp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "flow.h"
+#include "fwd.h"
+#include "harness.h"
+#include "icmp.h"
+#include "passt.h"
+#include "tap.h"
+#include "tcp.h"
+#include "udp.h"
+#include "util.h"
+
+/* Flow table entries for this target: small, so that it fills up */
+#define FZ_FLOW_LIMIT		48
+#define FZ_FLOW_LIMIT_STR	"48"
+
+/* tcp.c's state for a connection waiting for the guest's SYN-ACK */
+#define FZ_TCPS_SYN_SENT	3
+
+#define FZ_PEERS		16	/* Host side TCP sockets at once */
+#define FZ_RECS			40	/* Guest side TCP connections tracked */
+#define FZ_EVENT_ROUNDS		8
+#define FZ_PAYLOAD_MAX		(TAP_FRAME_MAX - ETH_HLEN - 40 - 60)
+#define FZ_TCP_FWD		8080
+#define FZ_UDP_FWD		8053
+#define FZ_GUEST_PORT		40000
+
+static const uint16_t tcp_ports[4] = { 7, 9, 19, 80 };	/* 9: closed */
+static const uint16_t udp_ports[4] = { 7, 9, 53, 5353 };	/* Open: 7, 53 */
+
+/**
+ * struct peer - A host side TCP socket: accepted, or a client to -t
+ * @fd:		Socket, -1 if the slot is free
+ * @sent:	Bytes written to it so far (the daemon may see no more)
+ * @rcvd:	Bytes read from it so far
+ * @port:	Its port as the daemon's socket sees it: the daemon's
+ *		socket's peer for accepted ones, the guest side key's @dport
+ *		for clients
+ * @inbound:	A client of a forwarded port
+ * @shut:	It shut down its sending side: no more data
+ */
+struct peer {
+	int fd;
+	uint32_t sent;
+	uint32_t rcvd;
+	uint16_t port;
+	bool inbound;
+	bool shut;
+};
+
+/**
+ * struct rec - What the harness knows of a TCP connection of the daemon
+ * @flow:	Its flow entry, NULL if the slot is free
+ * @isn:	The daemon's initial sequence number towards the guest
+ * @base:	Sequence number of the guest's first data byte
+ * @base_ok:	@base is known (not before the guest's SYN-ACK, inbound)
+ * @peer:	Index of its host side peer, -1 if not known yet
+ * @fwd:	Its host side is a client of a forwarded port
+ */
+struct rec {
+	union flow *flow;
+	uint32_t isn;
+	uint32_t base;
+	bool base_ok;
+	int peer;
+	bool fwd;
+};
+
+static struct ctx c;
+static int guest_fd;
+static struct timespec now;
+static struct peer peers[FZ_PEERS];
+static struct rec recs[FZ_RECS];
+static const uint16_t listen_ports[3] = { 7, 19, 80 };
+static int tcp_listeners[6], udp_servers[4];
+static int udp_clients[2] = { -1, -1 };
+static union flow *held[FLOW_MAX];	/* Taken by "table full" */
+static unsigned int nheld;
+
+/**
+ * gpat() - Byte of the guest's (and every UDP and ICMP) data at a position
+ * @k:		Position in the stream, or in the datagram
+ *
+ * Return: the byte
+ */
+static uint8_t gpat(uint32_t k)
+{
+	return (uint8_t)(k * 31 + (k >> 8) * 7 + 1);
+}
+
+/**
+ * hpat() - Byte of the host side peers' TCP data at a position
+ * @k:		Position in the stream
+ *
+ * Return: the byte
+ */
+static uint8_t hpat(uint32_t k)
+{
+	return (uint8_t)(k * 13 + (k >> 8) * 5 + 3);
+}
+
+/**
+ * rec_of() - The harness's record of a TCP flow
+ * @flow:	Flow
+ *
+ * Return: record, NULL if none
+ */
+static struct rec *rec_of(const union flow *flow)
+{
+	int i;
+
+	for (i = 0; i < FZ_RECS; i++) {
+		if (recs[i].flow == flow &&
+		    recs[i].isn == flow->tcp.seq_init_to_tap)
+			return &recs[i];
+	}
+	return NULL;
+}
+
+/**
+ * sock_port() - Local or peer port of a socket
+ * @s:		Socket
+ * @remote:	The peer's port, not ours
+ *
+ * Return: port, 0 on failure
+ */
+static uint16_t sock_port(int s, bool remote)
+{
+	union sockaddr_inany sa;
+	socklen_t sl = sizeof(sa);
+
+	if ((remote ? getpeername(s, &sa.sa, &sl) :
+		      getsockname(s, &sa.sa, &sl)))
+		return 0;
+	return ntohs(sa.sa.sa_family == AF_INET ? sa.sa4.sin_port :
+						  sa.sa6.sin6_port);
+}
+
+/**
+ * recs_update() - Forget records of freed flows, make records of new ones,
+ *		   pair them with their peers
+ */
+static void recs_update(void)
+{
+	union flow *flow;
+	int i, j;
+
+	for (i = 0; i < FZ_RECS; i++) {
+		struct rec *r = &recs[i];
+
+		if (r->flow && (r->flow->f.type != FLOW_TCP ||
+				r->flow->tcp.seq_init_to_tap != r->isn))
+			r->flow = NULL;
+		if (r->flow && !r->base_ok &&
+		    r->flow->tcp.state != FZ_TCPS_SYN_SENT) {
+			r->base = r->flow->tcp.seq_from_tap;
+			r->base_ok = true;
+		}
+	}
+
+	flow_foreach(flow, FLOW_TCP) {
+		struct rec *r = rec_of(flow);
+
+		if (r)
+			continue;
+		for (i = 0; i < FZ_RECS && recs[i].flow; i++)
+			;
+		if (i == FZ_RECS)
+			return;
+		r = &recs[i];
+		r->flow = flow;
+		r->isn = flow->tcp.seq_init_to_tap;
+		r->peer = -1;
+		r->fwd = flow->f.key.sport == FZ_TCP_FWD;
+		r->base_ok = flow->tcp.state != FZ_TCPS_SYN_SENT;
+		r->base = flow->tcp.seq_from_tap;
+	}
+
+	for (i = 0; i < FZ_RECS; i++) {
+		struct rec *r = &recs[i];
+		uint16_t port;
+
+		if (!r->flow || r->peer >= 0 || r->flow->tcp.sock < 0)
+			continue;
+		port = r->fwd ? r->flow->f.key.dport :
+				sock_port(r->flow->tcp.sock, false);
+		for (j = 0; j < FZ_PEERS; j++) {
+			if (peers[j].fd >= 0 && peers[j].inbound == r->fwd &&
+			    peers[j].port == port) {
+				r->peer = j;
+				break;
+			}
+		}
+	}
+}
+
+/**
+ * check_tcp_to_guest() - Check a TCP segment to the guest against the peer
+ * @th:		TCP header
+ * @l4len:	Length of header and payload
+ * @guest:	Guest's address
+ * @remote:	Address the segment comes from
+ */
+static void check_tcp_to_guest(const struct tcphdr *th, size_t l4len,
+			       const union inany_addr *guest,
+			       const union inany_addr *remote)
+{
+	const uint8_t *payload = (const uint8_t *)th + th->doff * 4;
+	size_t plen = l4len - th->doff * 4, i;
+	struct flow_key key;
+	union flow *flow;
+	const struct rec *r;
+	uint32_t k;
+
+	memset(&key, 0, sizeof(key));
+	key.src = *guest;
+	key.dst = *remote;
+	key.sport = ntohs(th->dest);
+	key.dport = ntohs(th->source);
+	key.proto = IPPROTO_TCP;
+	flow = flow_lookup(&key);
+	if (!flow || flow->f.type != FLOW_TCP || !(r = rec_of(flow)) ||
+	    th->rst)
+		return;
+
+	if (th->syn) {
+		if (ntohl(th->seq) != r->isn)
+			fz_fail("SYN to the guest with sequence %u, ISN %u",
+				ntohl(th->seq), r->isn);
+		return;
+	}
+	if (r->peer < 0 || (!plen && !th->fin))
+		return;
+
+	k = ntohl(th->seq) - (r->isn + 1);
+	if (k > peers[r->peer].sent || plen > peers[r->peer].sent - k)
+		fz_fail("data to the guest at %u, %zu bytes: the peer sent %u",
+			k, plen, peers[r->peer].sent);
+	for (i = 0; i < plen; i++) {
+		if (payload[i] != hpat(k + (uint32_t)i))
+			fz_fail("data to the guest at %u differs from what "
+				"the peer sent", k + (uint32_t)i);
+	}
+	if (th->fin && (!peers[r->peer].shut ||
+			k + plen != peers[r->peer].sent))
+		fz_fail("FIN to the guest at %zu: the peer sent %u and %s",
+			k + plen, peers[r->peer].sent,
+			peers[r->peer].shut ? "shut down" : "goes on");
+}
+
+/**
+ * check_data() - Check that a UDP or ICMP payload to the guest is intact
+ * @p:		Payload
+ * @len:	Its length
+ * @what:	Protocol, for the message
+ */
+static void check_data(const uint8_t *p, size_t len, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] != gpat((uint32_t)i))
+			fz_fail("%s payload to the guest damaged at %zu", what,
+				i);
+	}
+}
+
+/**
+ * check_frame() - Check a frame the daemon sent to the guest
+ * @f:		Frame
+ * @len:	Length
+ */
+static void check_frame(const uint8_t *f, size_t len)
+{
+	union inany_addr guest, remote;
+	uint16_t proto = (uint16_t)(f[12] << 8 | f[13]);
+	const uint8_t *l4;
+	size_t l4len;
+	uint8_t nxt;
+
+	fz_frame_check(&c, f, len);
+	if (proto == ETH_P_IP) {
+		const struct iphdr *iph = (const struct iphdr *)(f + ETH_HLEN);
+
+		inany_from_af(&guest, AF_INET, &iph->daddr);
+		inany_from_af(&remote, AF_INET, &iph->saddr);
+		nxt = iph->protocol;
+		l4 = f + ETH_HLEN + sizeof(*iph);
+	} else if (proto == ETH_P_IPV6) {
+		const struct ip6_hdr *ip6h;
+
+		ip6h = (const struct ip6_hdr *)(f + ETH_HLEN);
+		inany_from_af(&guest, AF_INET6, &ip6h->ip6_dst);
+		inany_from_af(&remote, AF_INET6, &ip6h->ip6_src);
+		nxt = ip6h->ip6_nxt;
+		l4 = f + ETH_HLEN + sizeof(*ip6h);
+	} else {
+		return;
+	}
+	l4len = len - (size_t)(l4 - f);
+
+	if (nxt == IPPROTO_TCP) {
+		check_tcp_to_guest((const struct tcphdr *)l4, l4len, &guest,
+				   &remote);
+	} else if (nxt == IPPROTO_UDP) {
+		check_data(l4 + sizeof(struct udphdr),
+			   l4len - sizeof(struct udphdr), "UDP");
+	} else if ((nxt == IPPROTO_ICMP && l4[0] == ICMP_ECHOREPLY) ||
+		   (nxt == IPPROTO_ICMPV6 && l4[0] == ICMP6_ECHO_REPLY)) {
+		check_data(l4 + 8, l4len - 8, "ICMP echo");
+	}
+}
+
+/**
+ * read_back() - Flush the daemon's output, read and check every frame
+ */
+static void read_back(void)
+{
+	static uint8_t buf[1 << 17];
+	ssize_t n;
+
+	tap_flush(&c);
+	while ((n = recv(guest_fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
+		check_frame(buf, (size_t)n);
+}
+
+/**
+ * peer_add() - Take a host side TCP socket into a free peer slot
+ * @fd:		Socket
+ * @inbound:	A client of a forwarded port
+ */
+static void peer_add(int fd, bool inbound)
+{
+	int i;
+
+	for (i = 0; i < FZ_PEERS && peers[i].fd >= 0; i++)
+		;
+	if (i == FZ_PEERS) {
+		close(fd);
+		return;
+	}
+	fd_set_nonblock(fd);
+	peers[i].fd = fd;
+	peers[i].sent = peers[i].rcvd = 0;
+	peers[i].inbound = inbound;
+	peers[i].shut = false;
+	peers[i].port = sock_port(fd, !inbound);
+}
+
+/**
+ * peer_close() - Close a peer's socket, forget it
+ * @i:		Peer
+ * @rst:	Reset the connection
+ */
+static void peer_close(int i, bool rst)
+{
+	int j;
+
+	if (peers[i].fd < 0)
+		return;
+	if (rst)
+		sock_close_rst(peers[i].fd);
+	else
+		close(peers[i].fd);
+	peers[i].fd = -1;
+	for (j = 0; j < FZ_RECS; j++) {
+		if (recs[j].peer == i)
+			recs[j].peer = -1;
+	}
+}
+
+/**
+ * peer_recv() - Read what a peer got, check it's the guest's data in order
+ * @i:		Peer
+ */
+static void peer_recv(int i)
+{
+	static uint8_t buf[1 << 16];
+	ssize_t n, j;
+
+	while ((n = recv(peers[i].fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		for (j = 0; j < n; j++) {
+			if (buf[j] != gpat(peers[i].rcvd + (uint32_t)j))
+				fz_fail("peer got byte %u wrong: the guest's "
+					"data was skipped, repeated or damaged",
+					peers[i].rcvd + (uint32_t)j);
+		}
+		peers[i].rcvd += (uint32_t)n;
+	}
+}
+
+/**
+ * udp_serve() - UDP servers: check each datagram, send it back
+ */
+static void udp_serve(void)
+{
+	static uint8_t buf[1 << 16];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(udp_servers); i++) {
+		union sockaddr_inany sa;
+		socklen_t sl = sizeof(sa);
+		ssize_t n;
+
+		while ((n = recvfrom(udp_servers[i], buf, sizeof(buf),
+				     MSG_DONTWAIT, &sa.sa, &sl)) >= 0) {
+			ssize_t j;
+
+			for (j = 0; j < n; j++) {
+				if (buf[j] != gpat((uint32_t)j))
+					fz_fail("UDP datagram damaged at %zi",
+						j);
+			}
+			sendto(udp_servers[i], buf, (size_t)n, MSG_DONTWAIT,
+			       &sa.sa, sl);
+			sl = sizeof(sa);
+		}
+	}
+}
+
+/**
+ * accept_all() - Accept what the daemon connected to the listeners
+ */
+static void accept_all(void)
+{
+	unsigned int i;
+	int s;
+
+	for (i = 0; i < ARRAY_SIZE(tcp_listeners); i++) {
+		while ((s = accept4(tcp_listeners[i], NULL, NULL,
+				    SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
+			peer_add(s, false);
+	}
+}
+
+/**
+ * events() - Handle the daemon's socket events, as its loop would
+ */
+static void events(void)
+{
+	struct epoll_event ev[64];
+	int round, n, i;
+
+	for (round = 0; round < FZ_EVENT_ROUNDS; round++) {
+		n = epoll_wait(c.epollfd, ev, ARRAY_SIZE(ev), 0);
+		for (i = 0; i < n; i++) {
+			union epoll_ref ref = { .u64 = ev[i].data.u64 };
+
+			switch (ref.type) {
+			case EPOLL_TYPE_PING:
+				icmp_sock_handler(&c, ref, &now);
+				break;
+			case EPOLL_TYPE_TCP:
+				tcp_sock_handler(&c, ref, ev[i].events, &now);
+				break;
+			case EPOLL_TYPE_TCP_LISTEN:
+				tcp_listen_handler(&c, ref, &now);
+				break;
+			case EPOLL_TYPE_UDP:
+				udp_sock_handler(&c, ref, ev[i].events, &now);
+				break;
+			case EPOLL_TYPE_UDP_LISTEN:
+				udp_listen_handler(&c, ref, ev[i].events, &now);
+				break;
+			default:
+				fz_fail("event on a descriptor of type %u",
+					ref.type);
+			}
+		}
+		read_back();
+		accept_all();
+		udp_serve();
+		recs_update();
+		if (n <= 0)
+			break;
+	}
+}
+
+/**
+ * send_frame() - Send one frame from the guest through dispatch_frames()
+ * @f:		Frame
+ * @len:	Length
+ */
+static void send_frame(uint8_t *f, size_t len)
+{
+	struct iovec pkt[1];
+	struct pool p = { .buf = (const char *)f, .buf_size = len,
+			  .size = 1, .pkt = pkt };
+
+	fz_frame_fix(f, len);
+	packet_add(&p, len, (const char *)f);
+	dispatch_frames(&c, &p, &now);
+	read_back();
+}
+
+/**
+ * put_l3() - Write Ethernet and IP headers of a frame from the guest
+ * @f:		Frame
+ * @v6:		IPv6, not IPv4
+ * @proto:	Layer 4 protocol
+ *
+ * Return: offset of the layer 4 header
+ */
+static size_t put_l3(uint8_t *f, bool v6, uint8_t proto)
+{
+	memcpy(f, fz_our_mac, ETH_ALEN);
+	memcpy(f + ETH_ALEN, fz_guest_mac, ETH_ALEN);
+	if (v6) {
+		struct ip6_hdr *h = (struct ip6_hdr *)(f + ETH_HLEN);
+
+		f[12] = ETH_P_IPV6 >> 8;
+		f[13] = ETH_P_IPV6 & 0xff;
+		memset(h, 0, sizeof(*h));
+		h->ip6_flow = htonl(6U << 28);
+		h->ip6_nxt = proto;
+		h->ip6_hlim = 64;
+		inet_pton(AF_INET6, FZ_GUEST6, &h->ip6_src);
+		inet_pton(AF_INET6, FZ_GW6, &h->ip6_dst);
+		return ETH_HLEN + sizeof(*h);
+	} else {
+		struct iphdr *h = (struct iphdr *)(f + ETH_HLEN);
+
+		f[12] = ETH_P_IP >> 8;
+		f[13] = ETH_P_IP & 0xff;
+		memset(h, 0, sizeof(*h));
+		h->version = 4;
+		h->ihl = 5;
+		h->ttl = 64;
+		h->protocol = proto;
+		inet_pton(AF_INET, FZ_GUEST4, &h->saddr);
+		inet_pton(AF_INET, FZ_GW4, &h->daddr);
+		return ETH_HLEN + sizeof(*h);
+	}
+}
+
+/**
+ * op_tcp() - A TCP segment from the guest
+ * @in:		Input
+ */
+static void op_tcp(struct fz_in *in)
+{
+	static uint8_t f[TAP_FRAME_MAX];
+	uint8_t target = fz_u8(in), flags = fz_u8(in), modes = fz_u8(in);
+	uint16_t delta = fz_u16(in), adelta = fz_u16(in), wnd = fz_u16(in);
+	size_t plen = fz_u16(in) % (FZ_PAYLOAD_MAX + 1), off, optlen = 0, i;
+	bool v6 = target & 0x20;
+	uint16_t sport, dport;
+	struct flow_key key;
+	struct tcphdr *th;
+	union flow *flow;
+	uint32_t seq, ack, base = 0;
+	uint8_t opts[40];
+	const struct rec *r = NULL;
+
+	if (target & 0x10) {
+		/* A connection the daemon opened towards the guest */
+		unsigned int n = target & 0x0f, j;
+
+		for (j = 0; j < FZ_RECS; j++) {
+			if (recs[j].flow && recs[j].fwd && !n--)
+				break;
+		}
+		if (j == FZ_RECS)
+			return;
+		r = &recs[j];
+		v6 = !inany_is_v4(&r->flow->f.key.src);
+		sport = r->flow->f.key.sport;
+		dport = r->flow->f.key.dport;
+	} else {
+		sport = FZ_GUEST_PORT + (target & 3);
+		dport = tcp_ports[(target >> 2) & 3];
+	}
+
+	off = put_l3(f, v6, IPPROTO_TCP);
+	th = (struct tcphdr *)(f + off);
+	if (v6)
+		flow_key_set(&key, AF_INET6,
+			     &((struct ip6_hdr *)(f + ETH_HLEN))->ip6_src,
+			     &((struct ip6_hdr *)(f + ETH_HLEN))->ip6_dst,
+			     sport, dport, IPPROTO_TCP);
+	else
+		flow_key_set(&key, AF_INET,
+			     &((struct iphdr *)(f + ETH_HLEN))->saddr,
+			     &((struct iphdr *)(f + ETH_HLEN))->daddr,
+			     sport, dport, IPPROTO_TCP);
+	flow = flow_lookup(&key);
+	if (flow && flow->f.type != FLOW_TCP)
+		flow = NULL;
+	if (flow && (r = rec_of(flow)) && r->base_ok)
+		base = r->base;
+
+	switch (modes & 3) {
+	case 0:
+		seq = (flow ? flow->tcp.seq_from_tap : 0) + delta;
+		break;
+	case 1:
+		seq = (flow ? flow->tcp.seq_from_tap : 0) - delta;
+		break;
+	case 2:
+		seq = fz_u32(in);
+		break;
+	default:
+		seq = (flow ? flow->tcp.seq_from_tap : 0) + delta * 64U;
+	}
+	switch ((modes >> 2) & 3) {
+	case 0:
+		ack = (flow ? flow->tcp.seq_to_tap : 0) + (adelta & 1);
+		break;
+	case 1:
+		ack = (flow ? flow->tcp.seq_ack_from_tap : 0) + adelta;
+		break;
+	case 2:
+		ack = fz_u32(in);
+		break;
+	default:
+		ack = (flow ? flow->tcp.seq_ack_from_tap : 0) - adelta;
+	}
+
+	if (modes & 0x10) {		/* MSS */
+		opts[optlen++] = TCPOPT_MAXSEG;
+		opts[optlen++] = TCPOLEN_MAXSEG;
+		opts[optlen++] = (uint8_t)(delta >> 8);
+		opts[optlen++] = (uint8_t)delta;
+	}
+	if (modes & 0x20) {		/* Window scale */
+		opts[optlen++] = TCPOPT_NOP;
+		opts[optlen++] = TCPOPT_WINDOW;
+		opts[optlen++] = TCPOLEN_WINDOW;
+		opts[optlen++] = (uint8_t)(adelta & 0x0f);
+	}
+	if (modes & 0x40) {		/* Whatever the input says */
+		size_t n = fz_u8(in) % (sizeof(opts) - optlen + 1);
+
+		optlen += fz_bytes(in, opts + optlen, n);
+	}
+	while (optlen % 4)
+		opts[optlen++] = TCPOPT_EOL;
+
+	memset(th, 0, sizeof(*th));
+	th->source = htons(sport);
+	th->dest = htons(dport);
+	th->seq = htonl(seq);
+	th->ack_seq = htonl(ack);
+	th->doff = (uint16_t)((sizeof(*th) + optlen) / 4);
+	f[off + 13] = flags;
+	th->window = htons(wnd);
+	memcpy(th + 1, opts, optlen);
+	off += sizeof(*th) + optlen;
+	for (i = 0; i < plen; i++)
+		f[off + i] = gpat(seq - base + (uint32_t)i);
+
+	send_frame(f, off + plen);
+}
+
+/**
+ * op_udp() - A UDP datagram from the guest
+ * @in:		Input
+ */
+static void op_udp(struct fz_in *in)
+{
+	static uint8_t f[TAP_FRAME_MAX];
+	uint8_t target = fz_u8(in);
+	size_t plen = fz_u16(in) % (FZ_PAYLOAD_MAX + 1), off, i;
+	bool v6 = target & 0x20;
+	struct udphdr *uh;
+
+	off = put_l3(f, v6, IPPROTO_UDP);
+	uh = (struct udphdr *)(f + off);
+	if ((target & 0x10) && udp_clients[v6] >= 0) {
+		/* Reply to the client of the forwarded port */
+		uh->source = htons(FZ_UDP_FWD);
+		uh->dest = htons(sock_port(udp_clients[v6], false));
+	} else {
+		uh->source = htons(FZ_GUEST_PORT + (target & 3));
+		uh->dest = htons(udp_ports[(target >> 2) & 3]);
+	}
+	off += sizeof(*uh);
+	for (i = 0; i < plen; i++)
+		f[off + i] = gpat((uint32_t)i);
+	send_frame(f, off + plen);
+}
+
+/**
+ * op_peer() - Something a host side peer does
+ * @in:		Input
+ */
+static void op_peer(struct fz_in *in)
+{
+	static uint8_t buf[1 << 16];
+	int i = fz_u8(in) % FZ_PEERS, one = 1;
+	uint8_t action = fz_u8(in);
+	uint16_t count = fz_u16(in);
+	struct peer *p = &peers[i];
+	ssize_t n;
+	uint16_t j;
+
+	if (p->fd < 0)
+		return;
+
+	switch (action % 6) {
+	case 0:
+		for (j = 0; j < count; j++)
+			buf[j] = hpat(p->sent + j);
+		n = send(p->fd, buf, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0)
+			p->sent += (uint32_t)n;
+		break;
+	case 1:
+		peer_recv(i);
+		break;
+	case 2:
+		shutdown(p->fd, SHUT_WR);
+		p->shut = true;
+		break;
+	case 3:
+		peer_recv(i);
+		peer_close(i, false);
+		break;
+	case 4:
+		peer_close(i, true);
+		break;
+	default:
+		/* A slow reader: small buffer, the daemon's writes fill it */
+		count = MAX(count, 1024);
+		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &count,
+			   sizeof(count));
+		setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+}
+
+/**
+ * op_time() - Time passes: the flow timers run
+ * @in:		Input
+ */
+static void op_time(struct fz_in *in)
+{
+	uint16_t ms = fz_u16(in);
+	uint8_t flags = fz_u8(in);
+
+	now.tv_nsec += (long)(ms % 1000) * 1000000L;
+	now.tv_sec += ms / 1000 + now.tv_nsec / 1000000000L;
+	now.tv_nsec %= 1000000000L;
+	if (flags & 2)
+		now.tv_sec += c.tcp_idle_timeout;
+	flow_timer(&c, &now, true, flags & 3);
+	read_back();
+}
+
+/**
+ * op_inbound() - A client on the host connects or sends to a forwarded port
+ * @in:		Input
+ */
+static void op_inbound(struct fz_in *in)
+{
+	uint8_t what = fz_u8(in);
+	bool v6 = what & 1;
+	union sockaddr_inany sa = { 0 };
+	socklen_t sl;
+	int s;
+
+	if (v6) {
+		sa.sa6.sin6_family = AF_INET6;
+		sa.sa6.sin6_addr = in6addr_loopback;
+		sl = sizeof(sa.sa6);
+	} else {
+		sa.sa4.sin_family = AF_INET;
+		sa.sa4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sl = sizeof(sa.sa4);
+	}
+
+	if (what & 2) {
+		static uint8_t buf[1 << 10];
+		size_t len = fz_u8(in) * 4U, i;
+
+		sa.sa4.sin_port = htons(FZ_UDP_FWD);	/* Same place in sa6 */
+		if (udp_clients[v6] < 0)
+			udp_clients[v6] = socket(v6 ? AF_INET6 : AF_INET,
+						 SOCK_DGRAM | SOCK_NONBLOCK |
+						 SOCK_CLOEXEC, 0);
+		for (i = 0; i < len; i++)
+			buf[i] = gpat((uint32_t)i);
+		sendto(udp_clients[v6], buf, len, 0, &sa.sa, sl);
+		return;
+	}
+
+	sa.sa4.sin_port = htons(FZ_TCP_FWD);
+	s = socket(v6 ? AF_INET6 : AF_INET,
+		   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return;
+	if (connect(s, &sa.sa, sl) && errno != EINPROGRESS) {
+		close(s);
+		return;
+	}
+	peer_add(s, true);
+}
+
+/**
+ * op_icmp() - An echo request from the guest to the gateway
+ * @in:		Input
+ */
+static void op_icmp(struct fz_in *in)
+{
+	static uint8_t f[ETH_HLEN + 40 + 8 + 1024];
+	bool v6 = fz_u8(in) & 1;
+	uint16_t id = fz_u16(in), seq = fz_u16(in);
+	size_t len = fz_u8(in) * 4U, off, i;
+
+	off = put_l3(f, v6, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	f[off] = v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
+	f[off + 1] = 0;
+	f[off + 4] = (uint8_t)(id >> 8);
+	f[off + 5] = (uint8_t)id;
+	f[off + 6] = (uint8_t)(seq >> 8);
+	f[off + 7] = (uint8_t)seq;
+	for (i = 0; i < len; i++)
+		f[off + 8 + i] = gpat((uint32_t)i);
+	send_frame(f, off + 8 + len);
+}
+
+/**
+ * op_fill() - Take every free entry of the flow table
+ */
+static void op_fill(void)
+{
+	union flow *flow;
+
+	while (nheld < ARRAY_SIZE(held) && (flow = flow_alloc()))
+		held[nheld++] = flow;
+}
+
+/**
+ * op_raw() - A frame from the input, fixed up, through dispatch_frames()
+ * @in:		Input
+ */
+static void op_raw(struct fz_in *in)
+{
+	static uint8_t f[TAP_FRAME_MAX];
+	size_t len = fz_bytes(in, f, fz_u16(in));
+
+	send_frame(f, len);
+}
+
+/**
+ * check_table() - Every flow is found by its key; the count adds up
+ * @full:	Also check the count: take the free entries, give them back
+ */
+static void check_table(bool full)
+{
+	unsigned int live = 0, taken = 0, type;
+	union flow *flow, *extra[FZ_FLOW_LIMIT + 1];
+
+	for (type = FLOW_PING4; type < FLOW_NUM_TYPES; type++) {
+		flow_foreach(flow, type) {
+			if (flow_lookup(&flow->f.key) != flow)
+				fz_fail("flow of type %u not found by its key",
+					type);
+			live++;
+		}
+	}
+	if (!full)
+		return;
+
+	while (taken < ARRAY_SIZE(extra) && (extra[taken] = flow_alloc()))
+		taken++;
+	if (live + nheld + taken != FZ_FLOW_LIMIT)
+		fz_fail("flow table: %u live, %u held, %u more could be taken, "
+			"limit %u", live, nheld, taken, FZ_FLOW_LIMIT);
+	while (taken)
+		flow_free(extra[--taken]);
+}
+
+/**
+ * LLVMFuzzerInitialize() - Namespace, listeners, servers, context: once
+ * @argc:	Unused
+ * @argv:	Unused
+ *
+ * Return: 0
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	unsigned int i;
+	char err[128];
+	int sv[2], sz = 1 << 20;
+
+	(void)argc;
+	(void)argv;
+	fz_netns_setup();
+	fz_log_init();
+	fz_ctx_init(&c, MODE_PASTA);
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv))
+		return 1;
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	fd_set_nonblock(sv[0]);
+	c.fd_tap = sv[0];
+	guest_fd = sv[1];
+	c.no_splice = true;
+
+	for (i = 0; i < ARRAY_SIZE(tcp_listeners); i++) {
+		sa_family_t af = i % 2 ? AF_INET6 : AF_INET;
+		uint16_t port = listen_ports[i / 2];
+
+		tcp_listeners[i] = sock_bind_port(af, SOCK_STREAM, port, NULL);
+		if (tcp_listeners[i] < 0 || listen(tcp_listeners[i], 128))
+			fz_fail("can't listen on port %u", port);
+		fd_set_nonblock(tcp_listeners[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(udp_servers); i++) {
+		sa_family_t af = i % 2 ? AF_INET6 : AF_INET;
+		uint16_t port = i / 2 ? 53 : 7;
+
+		udp_servers[i] = sock_bind_port(af, SOCK_DGRAM, port, NULL);
+		if (udp_servers[i] < 0)
+			fz_fail("can't bind UDP port %u", port);
+	}
+
+	setenv("PASST_FLOW_MAX_TEST", FZ_FLOW_LIMIT_STR, 1);
+	flow_init();
+	tcp_init(&c);
+	udp_init(&c);
+	icmp_init();
+	c.tcp_in.mode = c.udp_in.mode = FWD_SPEC;
+	if (fwd_parse_spec(&c.tcp_in, STR(FZ_TCP_FWD), false, false, err,
+			   sizeof(err)) ||
+	    fwd_parse_spec(&c.udp_in, STR(FZ_UDP_FWD), false, false, err,
+			   sizeof(err)))
+		fz_fail("port forwarding: %s", err);
+	fwd_socks_init(&c, false);
+
+	for (i = 0; i < FZ_PEERS; i++)
+		peers[i].fd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fz_log_check();
+	fz_fds_baseline();
+	return 0;
+}
+
+/**
+ * LLVMFuzzerTestOneInput() - One sequence of operations
+ * @data:	Input
+ * @size:	Its size
+ *
+ * Return: 0
+ */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fz_in in = { data, size };
+	unsigned int i;
+
+	while (in.len) {
+		switch (fz_u8(&in) % 8) {
+		case 0:
+			op_tcp(&in);
+			break;
+		case 1:
+			op_udp(&in);
+			break;
+		case 2:
+			op_peer(&in);
+			break;
+		case 3:
+			op_time(&in);
+			break;
+		case 4:
+			op_inbound(&in);
+			break;
+		case 5:
+			op_icmp(&in);
+			break;
+		case 6:
+			op_fill();
+			break;
+		default:
+			op_raw(&in);
+		}
+		events();
+		check_table(false);
+	}
+	check_table(true);
+
+	/* Over: give back what we held, close everything */
+	while (nheld)
+		flow_free(held[--nheld]);
+	flow_close_all(&c);
+	read_back();
+	for (i = 0; i < FZ_PEERS; i++)
+		peer_close((int)i, false);
+	for (i = 0; i < ARRAY_SIZE(udp_clients); i++) {
+		if (udp_clients[i] >= 0)
+			close(udp_clients[i]);
+		udp_clients[i] = -1;
+	}
+	events();		/* Inbound connections not yet accepted */
+	flow_close_all(&c);
+	read_back();
+	accept_all();
+	for (i = 0; i < FZ_PEERS; i++)
+		peer_close((int)i, false);
+	udp_serve();
+	memset(recs, 0, sizeof(recs));
+	now.tv_sec += 1;
+
+	if (tcp_timer_pending() || tcp_tap_blocked())
+		fz_fail("TCP timers or blocked connections without flows");
+	fz_log_check();
+	fz_fds_check();
+	return 0;
+}
