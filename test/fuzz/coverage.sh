@@ -16,7 +16,10 @@ cd "$(dirname "$0")/../.."
 COV=test/fuzz/cov
 PROFDATA=$(command -v llvm-profdata || command -v llvm-profdata-14)
 LLVMCOV=$(command -v llvm-cov || command -v llvm-cov-14)
-DAEMON_SRCS=$(ls ./*.c | grep -v '^./passt.c$\|^./qrap.c$')
+DAEMON_SRCS=""
+for f in ./*.c; do
+	case "$f" in ./passt.c|./qrap.c) ;; *) DAEMON_SRCS="$DAEMON_SRCS $f" ;; esac
+done
 
 # report() - Lines, lines missed and line coverage per file, from llvm-cov
 report() {
