@@ -21,13 +21,21 @@
  * delta. Checksums are right, and payloads follow a pattern of their
  * position in the stream.
  *
+ * The guest is pasta's namespace, over a datagram socket pair standing for
+ * the tap device, or, if the first byte of the input is odd, a passt guest
+ * over a stream socket with small buffers, which may stop reading for a
+ * while (the daemon's backlog, connections held back).
+ *
  * Operations, one byte to say which, then its fields:
  *
  *	0 TCP segment	target, flags, modes, delta (2), ack delta (2),
  *			window (2), payload length (2) [, raw seq (4)]
  *			[, raw ack (4)] [, options: length (1) and bytes]
  *	1 UDP datagram	target, payload length (2)
- *	2 peer action	peer, action, count (2)
+ *	2 peer action	peer, action, count (2): send, read, shut down,
+ *			close, reset, small receive buffer, the guest stops
+ *			or starts reading (passt), small send buffer of the
+ *			daemon's socket
  *	3 time		milliseconds (2), flags: bit 0 housekeeping,
  *			bit 1 past the idle timeout
  *	4 inbound	what: TCP or UDP, IPv4 or IPv6
@@ -135,7 +143,10 @@ struct rec {
 };
 
 static struct ctx c;
-static int guest_fd;
+static int guest_fd;		/* The guest's end of the tap in use */
+static int pasta_fds[2], passt_fds[2];	/* Daemon's end, guest's end */
+static struct fz_rx rx;		/* passt: the stream as the guest reads it */
+static bool noread;		/* passt: the guest doesn't read for now */
 static struct timespec now;
 static struct peer peers[FZ_PEERS];
 static struct rec recs[FZ_RECS];
@@ -151,7 +162,7 @@ static unsigned int nheld;
  *
  * Return: the byte
  */
-static uint8_t gpat(uint32_t k)
+static FZ_NOCOV uint8_t gpat(uint32_t k)
 {
 	return (uint8_t)(k * 31 + (k >> 8) * 7 + 1);
 }
@@ -162,9 +173,44 @@ static uint8_t gpat(uint32_t k)
  *
  * Return: the byte
  */
-static uint8_t hpat(uint32_t k)
+static FZ_NOCOV uint8_t hpat(uint32_t k)
 {
 	return (uint8_t)(k * 13 + (k >> 8) * 5 + 3);
+}
+
+/**
+ * fill() - Write a pattern into a buffer
+ * @buf:	Buffer
+ * @len:	Bytes to write
+ * @k:		Position of the first byte
+ * @pat:	gpat() or hpat()
+ */
+static FZ_NOCOV void fill(uint8_t *buf, size_t len, uint32_t k,
+			  uint8_t (*pat)(uint32_t))
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = pat(k + (uint32_t)i);
+}
+
+/**
+ * differs() - Find where a buffer differs from a pattern
+ * @buf:	Buffer
+ * @len:	Its length
+ * @k:		Position of the first byte
+ * @pat:	gpat() or hpat()
+ *
+ * Return: offset of the first byte that differs, @len if none
+ */
+static FZ_NOCOV size_t differs(const uint8_t *buf, size_t len, uint32_t k,
+			       uint8_t (*pat)(uint32_t))
+{
+	size_t i;
+
+	for (i = 0; i < len && buf[i] == pat(k + (uint32_t)i); i++)
+		;
+	return i;
 }
 
 /**
@@ -304,11 +350,9 @@ static void check_tcp_to_guest(const struct tcphdr *th, size_t l4len,
 	if (k > peers[r->peer].sent || plen > peers[r->peer].sent - k)
 		fz_fail("data to the guest at %u, %zu bytes: the peer sent %u",
 			k, plen, peers[r->peer].sent);
-	for (i = 0; i < plen; i++) {
-		if (payload[i] != hpat(k + (uint32_t)i))
-			fz_fail("data to the guest at %u differs from what "
-				"the peer sent", k + (uint32_t)i);
-	}
+	if ((i = differs(payload, plen, k, hpat)) < plen)
+		fz_fail("data to the guest at %u differs from what the peer "
+			"sent", k + (uint32_t)i);
 	if (th->fin && (!peers[r->peer].shut ||
 			k + plen != peers[r->peer].sent))
 		fz_fail("FIN to the guest at %zu: the peer sent %u and %s",
@@ -324,13 +368,10 @@ static void check_tcp_to_guest(const struct tcphdr *th, size_t l4len,
  */
 static void check_data(const uint8_t *p, size_t len, const char *what)
 {
-	size_t i;
+	size_t i = differs(p, len, 0, gpat);
 
-	for (i = 0; i < len; i++) {
-		if (p[i] != gpat((uint32_t)i))
-			fz_fail("%s payload to the guest damaged at %zu", what,
-				i);
-	}
+	if (i < len)
+		fz_fail("%s payload to the guest damaged at %zu", what, i);
 }
 
 /**
@@ -381,6 +422,10 @@ static void check_frame(const uint8_t *f, size_t len)
 
 /**
  * read_back() - Flush the daemon's output, read and check every frame
+ *
+ * passt: what the guest's socket didn't take stays in the daemon's
+ * backlog, and connections that held back for it go on once it drained,
+ * as in the daemon's loop.
  */
 static void read_back(void)
 {
@@ -388,8 +433,24 @@ static void read_back(void)
 	ssize_t n;
 
 	tap_flush(&c);
-	while ((n = recv(guest_fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
-		check_frame(buf, (size_t)n);
+	if (c.mode == MODE_PASTA) {
+		while ((n = recv(guest_fd, buf, sizeof(buf),
+				 MSG_DONTWAIT)) >= 0)
+			check_frame(buf, (size_t)n);
+		return;
+	}
+	if (noread)
+		return;
+	fz_stream_rx(&rx, guest_fd, check_frame);
+	if (tap_backlogged()) {
+		tap_flush(&c);
+		fz_stream_rx(&rx, guest_fd, check_frame);
+	}
+	if (tcp_tap_blocked() && !tap_backlogged()) {
+		tcp_tap_resume(&c, &now);
+		tap_flush(&c);
+		fz_stream_rx(&rx, guest_fd, check_frame);
+	}
 }
 
 /**
@@ -444,15 +505,15 @@ static void peer_close(int i, bool rst)
 static void peer_recv(int i)
 {
 	static uint8_t buf[1 << 16];
-	ssize_t n, j;
+	ssize_t n;
+	size_t j;
 
 	while ((n = recv(peers[i].fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		for (j = 0; j < n; j++) {
-			if (buf[j] != gpat(peers[i].rcvd + (uint32_t)j))
-				fz_fail("peer got byte %u wrong: the guest's "
-					"data was skipped, repeated or damaged",
-					peers[i].rcvd + (uint32_t)j);
-		}
+		j = differs(buf, (size_t)n, peers[i].rcvd, gpat);
+		if (j < (size_t)n)
+			fz_fail("peer got byte %zu wrong: the guest's data was "
+				"skipped, repeated or damaged",
+				peers[i].rcvd + j);
 		peers[i].rcvd += (uint32_t)n;
 	}
 }
@@ -472,13 +533,10 @@ static void udp_serve(void)
 
 		while ((n = recvfrom(udp_servers[i], buf, sizeof(buf),
 				     MSG_DONTWAIT, &sa.sa, &sl)) >= 0) {
-			ssize_t j;
+			size_t j = differs(buf, (size_t)n, 0, gpat);
 
-			for (j = 0; j < n; j++) {
-				if (buf[j] != gpat((uint32_t)j))
-					fz_fail("UDP datagram damaged at %zi",
-						j);
-			}
+			if (j < (size_t)n)
+				fz_fail("UDP datagram damaged at %zu", j);
 			sendto(udp_servers[i], buf, (size_t)n, MSG_DONTWAIT,
 			       &sa.sa, sl);
 			sl = sizeof(sa);
@@ -610,7 +668,7 @@ static void op_tcp(struct fz_in *in)
 	static uint8_t f[TAP_FRAME_MAX];
 	uint8_t target = fz_u8(in), flags = fz_u8(in), modes = fz_u8(in);
 	uint16_t delta = fz_u16(in), adelta = fz_u16(in), wnd = fz_u16(in);
-	size_t plen = fz_u16(in) % (FZ_PAYLOAD_MAX + 1), off, optlen = 0, i;
+	size_t plen = fz_u16(in) % (FZ_PAYLOAD_MAX + 1), off, optlen = 0;
 	bool v6 = target & 0x20;
 	uint16_t sport, dport;
 	struct flow_key key;
@@ -714,8 +772,7 @@ static void op_tcp(struct fz_in *in)
 	th->window = htons(wnd);
 	memcpy(th + 1, opts, optlen);
 	off += sizeof(*th) + optlen;
-	for (i = 0; i < plen; i++)
-		f[off + i] = gpat(seq - base + (uint32_t)i);
+	fill(f + off, plen, seq - base, gpat);
 
 	send_frame(f, off + plen);
 }
@@ -728,7 +785,7 @@ static void op_udp(struct fz_in *in)
 {
 	static uint8_t f[TAP_FRAME_MAX];
 	uint8_t target = fz_u8(in);
-	size_t plen = fz_u16(in) % (FZ_PAYLOAD_MAX + 1), off, i;
+	size_t plen = fz_u16(in) % (FZ_PAYLOAD_MAX + 1), off;
 	bool v6 = target & 0x20;
 	struct udphdr *uh;
 
@@ -743,8 +800,7 @@ static void op_udp(struct fz_in *in)
 		uh->dest = htons(udp_ports[(target >> 2) & 3]);
 	}
 	off += sizeof(*uh);
-	for (i = 0; i < plen; i++)
-		f[off + i] = gpat((uint32_t)i);
+	fill(f + off, plen, 0, gpat);
 	send_frame(f, off + plen);
 }
 
@@ -757,19 +813,22 @@ static void op_peer(struct fz_in *in)
 	static uint8_t buf[1 << 16];
 	int i = fz_u8(in) % FZ_PEERS, one = 1;
 	uint8_t action = fz_u8(in);
-	uint16_t count = fz_u16(in);
+	int count = fz_u16(in), j;
 	struct peer *p = &peers[i];
 	ssize_t n;
-	uint16_t j;
 
+	if (action % 8 == 7) {
+		/* passt: the guest stops reading, or starts again */
+		noread = !noread;
+		return;
+	}
 	if (p->fd < 0)
 		return;
 
-	switch (action % 6) {
+	switch (action % 8) {
 	case 0:
-		for (j = 0; j < count; j++)
-			buf[j] = hpat(p->sent + j);
-		n = send(p->fd, buf, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+		fill(buf, (size_t)count, p->sent, hpat);
+		n = send(p->fd, buf, (size_t)count, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n > 0)
 			p->sent += (uint32_t)n;
 		break;
@@ -787,12 +846,23 @@ static void op_peer(struct fz_in *in)
 	case 4:
 		peer_close(i, true);
 		break;
-	default:
+	case 5:
 		/* A slow reader: small buffer, the daemon's writes fill it */
 		count = MAX(count, 1024);
 		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &count,
 			   sizeof(count));
 		setsockopt(p->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		break;
+	case 6:
+		/* A host with small buffers: the daemon's socket fills */
+		for (j = 0; j < FZ_RECS; j++) {
+			if (recs[j].flow && recs[j].peer == i)
+				setsockopt(recs[j].flow->tcp.sock, SOL_SOCKET,
+					   SO_SNDBUF, &count, sizeof(count));
+		}
+		break;
+	default:
+		break;		/* The guest's reading: see above */
 	}
 }
 
@@ -838,15 +908,14 @@ static void op_inbound(struct fz_in *in)
 
 	if (what & 2) {
 		static uint8_t buf[1 << 10];
-		size_t len = fz_u8(in) * 4U, i;
+		size_t len = fz_u8(in) * 4U;
 
 		sa.sa4.sin_port = htons(FZ_UDP_FWD);	/* Same place in sa6 */
 		if (udp_clients[v6] < 0)
 			udp_clients[v6] = socket(v6 ? AF_INET6 : AF_INET,
 						 SOCK_DGRAM | SOCK_NONBLOCK |
 						 SOCK_CLOEXEC, 0);
-		for (i = 0; i < len; i++)
-			buf[i] = gpat((uint32_t)i);
+		fill(buf, len, 0, gpat);
 		sendto(udp_clients[v6], buf, len, 0, &sa.sa, sl);
 		return;
 	}
@@ -872,7 +941,7 @@ static void op_icmp(struct fz_in *in)
 	static uint8_t f[ETH_HLEN + 40 + 8 + 1024];
 	bool v6 = fz_u8(in) & 1;
 	uint16_t id = fz_u16(in), seq = fz_u16(in);
-	size_t len = fz_u8(in) * 4U, off, i;
+	size_t len = fz_u8(in) * 4U, off;
 
 	off = put_l3(f, v6, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 	f[off] = v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
@@ -881,8 +950,7 @@ static void op_icmp(struct fz_in *in)
 	f[off + 5] = (uint8_t)id;
 	f[off + 6] = (uint8_t)(seq >> 8);
 	f[off + 7] = (uint8_t)seq;
-	for (i = 0; i < len; i++)
-		f[off + 8 + i] = gpat((uint32_t)i);
+	fill(f + off + 8, len, 0, gpat);
 	send_frame(f, off + 8 + len);
 }
 
@@ -949,20 +1017,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	unsigned int i;
 	char err[128];
-	int sv[2], sz = 1 << 20;
+	int sz = 1 << 20, small = 16384;
 
 	(void)argc;
 	(void)argv;
 	fz_netns_setup();
 	fz_log_init();
 	fz_ctx_init(&c, MODE_PASTA);
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv))
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pasta_fds) ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, passt_fds))
 		return 1;
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	fd_set_nonblock(sv[0]);
-	c.fd_tap = sv[0];
-	guest_fd = sv[1];
+	setsockopt(pasta_fds[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	setsockopt(pasta_fds[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	fd_set_nonblock(pasta_fds[0]);
+	/* Small for passt: the backlog gets used */
+	setsockopt(passt_fds[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(passt_fds[1], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	fd_set_nonblock(passt_fds[0]);
 	c.no_splice = true;
 
 	for (i = 0; i < ARRAY_SIZE(tcp_listeners); i++) {
@@ -1016,6 +1087,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz_in in = { data, size };
 	unsigned int i;
 
+	/* Odd first byte: passt, over a stream socket */
+	c.mode = size && (data[0] & 1) ? MODE_PASST : MODE_PASTA;
+	c.fd_tap = c.mode == MODE_PASST ? passt_fds[0] : pasta_fds[0];
+	guest_fd = c.mode == MODE_PASST ? passt_fds[1] : pasta_fds[1];
+	noread = false;
 	while (in.len) {
 		switch (fz_u8(&in) % 8) {
 		case 0:
@@ -1067,6 +1143,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		peer_close((int)i, false);
 	udp_serve();
 	memset(recs, 0, sizeof(recs));
+	noread = false;
+	for (i = 0; i < 64 && (tap_backlogged() || rx.len); i++)
+		read_back();
+	if (tap_backlogged() || rx.len)
+		fz_fail("passt: output to the guest left over: %zu bytes read",
+			rx.len);
 	now.tv_sec += 1;
 
 	if (tcp_timer_pending() || tcp_tap_blocked())

@@ -51,9 +51,17 @@ static struct ctx c;
 static struct sockaddr_un listen_addr;
 static struct timespec now;
 
-/* Output to the guest, reassembled by the harness */
-static uint8_t out[1 << 18];
-static size_t out_len;
+static struct fz_rx rx;		/* Output to the guest */
+
+/**
+ * fz_check() - Check one frame to the guest
+ * @f:		Frame
+ * @len:	Its length
+ */
+static void fz_check(const uint8_t *f, size_t len)
+{
+	fz_frame_check(&c, f, len);
+}
 
 /**
  * fz_read_back() - Read what the daemon sent, check every whole frame
@@ -61,31 +69,7 @@ static size_t out_len;
  */
 static void fz_read_back(int fd)
 {
-	ssize_t n;
-
-	while ((n = recv(fd, out + out_len, sizeof(out) - out_len,
-			 MSG_DONTWAIT)) > 0) {
-		size_t off = 0;
-
-		out_len += (size_t)n;
-		for (;;) {
-			uint32_t flen;
-
-			if (out_len - off < sizeof(flen))
-				break;
-			memcpy(&flen, out + off, sizeof(flen));
-			flen = ntohl(flen);
-			if (flen < ETH_HLEN || flen > TAP_FRAME_MAX)
-				fz_fail("frame length %u in the stream to the "
-					"guest", flen);
-			if (out_len - off - sizeof(flen) < flen)
-				break;
-			fz_frame_check(&c, out + off + sizeof(flen), flen);
-			off += sizeof(flen) + flen;
-		}
-		memmove(out, out + off, out_len - off);
-		out_len -= off;
-	}
+	fz_stream_rx(&rx, fd, fz_check);
 }
 
 /**
@@ -160,7 +144,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cuts[i] = fz_u16(&in);
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	out_len = 0;
+	rx.len = 0;
 	guest = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (guest < 0 || connect(guest, (struct sockaddr *)&listen_addr,
 				 sizeof(listen_addr)))

@@ -309,6 +309,7 @@ def flow_seeds():
             op_time(8000) + op_time(16000) + op_time(32000) + \
             op_time(65000) + op_time(65000) + op_time(1, 2)
         s['tcp' + name + '_full_sock'] = hs + op_peer(0, 5, 1024) + \
+            op_peer(0, 6, 4096) + \
             op_tcp(t, ACK | PSH, plen=60000) + \
             op_tcp(t, ACK | PSH, plen=60000) + \
             op_tcp(t, ACK | PSH, plen=60000) + op_peer(0, 1)
@@ -322,6 +323,14 @@ def flow_seeds():
             op_peer(0, 2) + op_tcp(0x10 | fam, FIN | ACK)
         s['inbound_udp' + name] = op_inbound(2 | fam >> 5, 20) + \
             op_udp(0x10 | fam, 30)
+    # The same over passt's stream (an odd first byte: time, 0 ms)
+    passt = op_time(0)
+    for name in [n for n in s if n.startswith('tcp')]:
+        s['passt_' + name] = passt + s[name]
+    hs = op_tcp(0, SYN, SYN_M, delta=1460, adelta=7) + op_tcp(0, ACK)
+    s['passt_noread'] = passt + hs + op_peer(0, 7) + \
+        op_peer(0, 0, 60000) + op_peer(0, 0, 60000) + op_tcp(0, ACK) + \
+        op_peer(0, 7) + op_tcp(0, ACK) + op_tcp(0, ACK)
     s['table_full'] = op_tcp(0, SYN, SYN_M) + b'\x06' + \
         op_tcp(1, SYN, SYN_M) + op_udp(0, 10) + op_inbound(0)
     s['many'] = b''.join(op_tcp(i & 0x2f, SYN, SYN_M) for i in range(48)) + \

@@ -251,7 +251,7 @@ void fz_log_init(void)
  *
  * Return: start of the message
  */
-static char *fz_log_norm(char *line, size_t len)
+static FZ_NOCOV char *fz_log_norm(char *line, size_t len)
 {
 	char *msg = memchr(line, ' ', len), *w, *r;
 
@@ -268,7 +268,7 @@ static char *fz_log_norm(char *line, size_t len)
 /**
  * fz_log_check() - Fail on a flood of one message, start the log afresh
  */
-void fz_log_check(void)
+FZ_NOCOV void fz_log_check(void)
 {
 	static char buf[1 << 20];
 	static struct { char msg[96]; unsigned int n; } seen[FZ_LOG_DISTINCT];
@@ -306,6 +306,44 @@ void fz_log_check(void)
 }
 
 /**
+ * fz_stream_rx() - Read passt's stream to the guest, hand on whole frames
+ * @rx:		What was read before and not handed on: a partial frame
+ * @fd:		Guest's end of the socket
+ * @fn:		Called for each frame
+ *
+ * The harness's own parser of the length-prefixed stream: a length no
+ * frame can have means the daemon broke the framing.
+ */
+void fz_stream_rx(struct fz_rx *rx, int fd, fz_frame_fn fn)
+{
+	ssize_t n;
+
+	while ((n = recv(fd, rx->buf + rx->len, sizeof(rx->buf) - rx->len,
+			 MSG_DONTWAIT)) > 0) {
+		size_t off = 0;
+
+		rx->len += (size_t)n;
+		for (;;) {
+			uint32_t flen;
+
+			if (rx->len - off < sizeof(flen))
+				break;
+			memcpy(&flen, rx->buf + off, sizeof(flen));
+			flen = ntohl(flen);
+			if (flen < ETH_HLEN || flen > ETH_HLEN + IP_MAXPACKET)
+				fz_fail("frame length %u in the stream to the "
+					"guest", flen);
+			if (rx->len - off - sizeof(flen) < flen)
+				break;
+			fn(rx->buf + off + sizeof(flen), flen);
+			off += sizeof(flen) + flen;
+		}
+		memmove(rx->buf, rx->buf + off, rx->len - off);
+		rx->len -= off;
+	}
+}
+
+/**
  * fz_fds_count() - Count our open sockets
  *
  * Only those: libFuzzer keeps files and pipes (to its symbolizer) open.
@@ -314,7 +352,7 @@ void fz_log_check(void)
  *
  * Return: number of them, -1 if /proc/self/fd can't be read
  */
-static int fz_fds_count(bool print)
+static FZ_NOCOV int fz_fds_count(bool print)
 {
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
@@ -370,7 +408,7 @@ void fz_fds_check(void)
  *
  * Return: the checksum, ready for the header
  */
-uint16_t fz_csum(const void *buf, size_t len, uint32_t sum)
+FZ_NOCOV uint16_t fz_csum(const void *buf, size_t len, uint32_t sum)
 {
 	const uint8_t *b = buf;
 	uint64_t s = sum;
@@ -395,8 +433,8 @@ uint16_t fz_csum(const void *buf, size_t len, uint32_t sum)
  *
  * Return: unfolded sum, host order
  */
-uint32_t fz_pseudo(int af, const void *src, const void *dst, uint8_t proto,
-		   size_t len)
+FZ_NOCOV uint32_t fz_pseudo(int af, const void *src, const void *dst,
+			    uint8_t proto, size_t len)
 {
 	size_t alen = af == AF_INET ? 4 : 16, i;
 	const uint8_t *s = src, *d = dst;
