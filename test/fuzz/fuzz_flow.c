@@ -24,7 +24,8 @@
  * The guest is pasta's namespace, over a datagram socket pair standing for
  * the tap device, or, if the first byte of the input is odd, a passt guest
  * over a stream socket with small buffers, which may stop reading for a
- * while (the daemon's backlog, connections held back).
+ * while (the daemon's backlog, connections held back). Bits 1 and 2 of
+ * that byte pick the MTU: 65520, 1500, 1280 or 9000.
  *
  * Operations, one byte to say which, then its fields:
  *
@@ -387,7 +388,12 @@ static void check_frame(const uint8_t *f, size_t len)
 	size_t l4len;
 	uint8_t nxt;
 
-	fz_frame_check(&c, f, len);
+	if (getenv("FZ_DEBUG"))
+		fprintf(stderr, "frame to the guest: %zu bytes, type %04x\n",
+			len, proto);
+	f = fz_frame_check(&c, f, len, &len);
+	if (!f)
+		return;		/* A fragment, more to come */
 	if (proto == ETH_P_IP) {
 		const struct iphdr *iph = (const struct iphdr *)(f + ETH_HLEN);
 
@@ -520,11 +526,14 @@ static void peer_recv(int i)
 
 /**
  * udp_serve() - UDP servers: check each datagram, send it back
+ *
+ * Return: number of datagrams answered
  */
-static void udp_serve(void)
+static int udp_serve(void)
 {
 	static uint8_t buf[1 << 16];
 	unsigned int i;
+	int done = 0;
 
 	for (i = 0; i < ARRAY_SIZE(udp_servers); i++) {
 		union sockaddr_inany sa;
@@ -540,23 +549,30 @@ static void udp_serve(void)
 			sendto(udp_servers[i], buf, (size_t)n, MSG_DONTWAIT,
 			       &sa.sa, sl);
 			sl = sizeof(sa);
+			done++;
 		}
 	}
+	return done;
 }
 
 /**
  * accept_all() - Accept what the daemon connected to the listeners
+ *
+ * Return: number of connections accepted
  */
-static void accept_all(void)
+static int accept_all(void)
 {
 	unsigned int i;
-	int s;
+	int s, done = 0;
 
 	for (i = 0; i < ARRAY_SIZE(tcp_listeners); i++) {
 		while ((s = accept4(tcp_listeners[i], NULL, NULL,
-				    SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
+				    SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
 			peer_add(s, false);
+			done++;
+		}
 	}
+	return done;
 }
 
 /**
@@ -594,8 +610,8 @@ static void events(void)
 			}
 		}
 		read_back();
-		accept_all();
-		udp_serve();
+		n += accept_all();
+		n += udp_serve();
 		recs_update();
 		if (n <= 0)
 			break;
@@ -1087,8 +1103,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz_in in = { data, size };
 	unsigned int i;
 
-	/* Odd first byte: passt, over a stream socket */
+	static const int mtus[4] = { FZ_MTU, 1500, 1280, 9000 };
+
+	/* First byte: bit 0, passt over a stream socket; bits 1-2, MTU */
 	c.mode = size && (data[0] & 1) ? MODE_PASST : MODE_PASTA;
+	c.mtu = mtus[size ? (data[0] >> 1) & 3 : 0];
 	c.fd_tap = c.mode == MODE_PASST ? passt_fds[0] : pasta_fds[0];
 	guest_fd = c.mode == MODE_PASST ? passt_fds[1] : pasta_fds[1];
 	noread = false;

@@ -51,10 +51,11 @@ static struct timespec now;
 static void fz_read_back(void)
 {
 	static uint8_t buf[1 << 17];
+	size_t whole;
 	ssize_t n;
 
 	while ((n = recv(guest_fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
-		fz_frame_check(&c, buf, (size_t)n);
+		fz_frame_check(&c, buf, (size_t)n, &whole);
 }
 
 /**

@@ -66,11 +66,12 @@ static const char *const dst4[4] = {
 static void read_back(void)
 {
 	static uint8_t buf[1 << 17];
+	size_t whole;
 	ssize_t n;
 
 	tap_flush(&c);
 	while ((n = recv(guest_fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
-		fz_frame_check(&c, buf, (size_t)n);
+		fz_frame_check(&c, buf, (size_t)n, &whole);
 }
 
 /**

@@ -60,7 +60,9 @@ static struct fz_rx rx;		/* Output to the guest */
  */
 static void fz_check(const uint8_t *f, size_t len)
 {
-	fz_frame_check(&c, f, len);
+	size_t whole;
+
+	fz_frame_check(&c, f, len, &whole);
 }
 
 /**

@@ -570,15 +570,85 @@ static void fz_l4_check(int af, const void *src, const void *dst,
 }
 
 /**
+ * struct fz_reasm - A datagram the daemon sends in fragments, as it comes
+ * @buf:	Ethernet and IP header of the first fragment, then the data
+ * @hlen:	Length of those headers (no Fragment header for IPv6)
+ * @len:	Data so far
+ * @id:		Identification of the fragments
+ * @active:	A datagram is being put together
+ */
+static struct fz_reasm {
+	uint8_t buf[ETH_HLEN + 40 + IP_MAXPACKET];
+	size_t hlen;
+	size_t len;
+	uint32_t id;
+	bool active;
+} fz_reasm;
+
+/**
+ * fz_frag() - Check a fragment, put the datagram together
+ * @f:		Frame
+ * @hlen:	Length of the Ethernet and IP header (IPv6: without the
+ *		Fragment header)
+ * @data:	Fragment data
+ * @dlen:	Its length
+ * @off:	Its offset in the datagram
+ * @more:	More fragments follow
+ * @id:		Identification
+ *
+ * The daemon sends the fragments of a datagram one after the other, in
+ * order, each but the last with a multiple of 8 bytes.
+ *
+ * Return: length of the whole datagram's frame in fz_reasm.buf once the
+ *	   last fragment came, 0 before
+ */
+static size_t fz_frag(const uint8_t *f, size_t hlen, const uint8_t *data,
+		      size_t dlen, size_t off, bool more, uint32_t id)
+{
+	struct fz_reasm *r = &fz_reasm;
+
+	if (more && dlen % 8)
+		fz_fail("fragment of %zu bytes, not the last", dlen);
+	if (!off) {
+		if (r->active)
+			fz_fail("new datagram before the last fragment of "
+				"the previous one");
+		memcpy(r->buf, f, hlen);
+		r->hlen = hlen;
+		r->len = 0;
+		r->id = id;
+		r->active = true;
+	}
+	if (!r->active || id != r->id || off != r->len)
+		fz_fail("fragment at %zu out of order (%zu so far)", off,
+			r->len);
+	if (r->hlen + off + dlen > sizeof(r->buf))
+		fz_fail("fragments past the largest datagram");
+	memcpy(r->buf + r->hlen + off, data, dlen);
+	r->len += dlen;
+	if (more)
+		return 0;
+	r->active = false;
+	return r->hlen + r->len;
+}
+
+/**
  * fz_frame_check() - Check a frame the daemon sent to the guest
  * @c:		Execution context
  * @f:		Frame
  * @len:	Its length
+ * @whole:	Set to the length of the frame to look into further: @len,
+ *		or, after the last fragment of a datagram, the frame the
+ *		fragments make up; 0 while fragments are missing
+ *
+ * Return: that frame (@f, or the one the fragments made up), NULL if none
  */
-void fz_frame_check(const struct ctx *c, const uint8_t *f, size_t len)
+const uint8_t *fz_frame_check(const struct ctx *c, const uint8_t *f,
+			      size_t len, size_t *whole)
 {
 	uint16_t proto;
 
+	*whole = len;
 	if (len < ETH_HLEN)
 		fz_fail("frame to the guest of %zu bytes", len);
 	if (memcmp(f + ETH_ALEN, c->our_tap_mac, ETH_ALEN))
@@ -588,13 +658,14 @@ void fz_frame_check(const struct ctx *c, const uint8_t *f, size_t len)
 	if (proto == ETH_P_ARP) {
 		if (len < ETH_HLEN + 28)
 			fz_fail("ARP frame of %zu bytes", len);
-		return;
+		return f;
 	}
 	if (len > (size_t)c->mtu + ETH_HLEN)
 		fz_fail("frame of %zu bytes, beyond MTU %i", len, c->mtu);
 
 	if (proto == ETH_P_IP) {
 		struct iphdr iph;
+		uint16_t frag;
 
 		if (len < ETH_HLEN + sizeof(iph))
 			fz_fail("IPv4 frame of %zu bytes", len);
@@ -607,11 +678,30 @@ void fz_frame_check(const struct ctx *c, const uint8_t *f, size_t len)
 				ntohs(iph.tot_len), len);
 		if (fz_csum(f + ETH_HLEN, sizeof(iph), 0))
 			fz_fail("IPv4 header checksum wrong");
+
+		frag = ntohs(iph.frag_off);
+		if (frag & (IP_MF | IP_OFFMASK)) {
+			struct iphdr *wh;
+
+			*whole = fz_frag(f, ETH_HLEN + sizeof(iph),
+					 f + ETH_HLEN + sizeof(iph),
+					 len - ETH_HLEN - sizeof(iph),
+					 (size_t)(frag & IP_OFFMASK) * 8,
+					 frag & IP_MF, ntohs(iph.id));
+			if (!*whole)
+				return NULL;
+			f = fz_reasm.buf;
+			len = *whole;
+			wh = (struct iphdr *)(fz_reasm.buf + ETH_HLEN);
+			wh->frag_off = 0;
+			wh->tot_len = htons((uint16_t)(len - ETH_HLEN));
+		}
 		fz_l4_check(AF_INET, &iph.saddr, &iph.daddr, iph.protocol,
 			    f + ETH_HLEN + sizeof(iph),
 			    len - ETH_HLEN - sizeof(iph));
 	} else if (proto == ETH_P_IPV6) {
 		struct ip6_hdr ip6h;
+		uint8_t nxt;
 
 		if (len < ETH_HLEN + sizeof(ip6h))
 			fz_fail("IPv6 frame of %zu bytes", len);
@@ -621,10 +711,34 @@ void fz_frame_check(const struct ctx *c, const uint8_t *f, size_t len)
 		if (ntohs(ip6h.ip6_plen) != len - ETH_HLEN - sizeof(ip6h))
 			fz_fail("IPv6 payload length %u in a frame of %zu",
 				ntohs(ip6h.ip6_plen), len);
-		fz_l4_check(AF_INET6, &ip6h.ip6_src, &ip6h.ip6_dst,
-			    ip6h.ip6_nxt, f + ETH_HLEN + sizeof(ip6h),
+		nxt = ip6h.ip6_nxt;
+
+		if (nxt == IPPROTO_FRAGMENT) {
+			size_t hl = ETH_HLEN + sizeof(ip6h);
+			struct ip6_frag fh;
+			struct ip6_hdr *wh;
+
+			if (len < hl + sizeof(fh))
+				fz_fail("IPv6 fragment of %zu bytes", len);
+			memcpy(&fh, f + hl, sizeof(fh));
+			*whole = fz_frag(f, hl, f + hl + sizeof(fh),
+					 len - hl - sizeof(fh),
+					 ntohs(fh.ip6f_offlg & IP6F_OFF_MASK),
+					 fh.ip6f_offlg & IP6F_MORE_FRAG,
+					 ntohl(fh.ip6f_ident));
+			if (!*whole)
+				return NULL;
+			f = fz_reasm.buf;
+			len = *whole;
+			wh = (struct ip6_hdr *)(fz_reasm.buf + ETH_HLEN);
+			wh->ip6_nxt = nxt = fh.ip6f_nxt;
+			wh->ip6_plen = htons((uint16_t)(len - hl));
+		}
+		fz_l4_check(AF_INET6, &ip6h.ip6_src, &ip6h.ip6_dst, nxt,
+			    f + ETH_HLEN + sizeof(ip6h),
 			    len - ETH_HLEN - sizeof(ip6h));
 	} else {
 		fz_fail("frame to the guest with EtherType 0x%04x", proto);
 	}
+	return f;
 }
