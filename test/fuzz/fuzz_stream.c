@@ -12,7 +12,8 @@
  *	n sizes		2 bytes each, big-endian: the first n pieces
  *	stream		the rest: 4-byte big-endian lengths and frames
  *
- * Each input is one guest connection: it connects to a listening socket,
+ * Each input is one guest connection: it connects to the daemon's listening
+ * socket (made by tap_sock_init() at start, in /tmp, removed at exit),
  * tap_listen_handler() accepts it, then each piece is written and
  * dispatch_passt_handler() runs as when the socket is readable (and
  * writable, when the daemon waits for that), through the real reassembly
@@ -28,6 +29,7 @@
 #include <errno.h>
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -91,6 +93,14 @@ static bool fz_handle(uint32_t events)
 }
 
 /**
+ * fz_unlink() - Remove the daemon's socket file at exit
+ */
+static void fz_unlink(void)
+{
+	tap_sock_unlink(&c);
+}
+
+/**
  * LLVMFuzzerInitialize() - Namespaces, context, listening socket: once
  * @argc:	Unused
  * @argv:	Unused
@@ -105,18 +115,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_log_init();
 	fz_ctx_init(&c, MODE_PASST);
 
-	/* Abstract address: no file to clean up */
+	/* The daemon's own listening socket, at a path of ours */
+	snprintf(c.sock_path, sizeof(c.sock_path), "/tmp/fuzz_stream_%i.socket",
+		 getpid());
+	tap_sock_init(&c);
+	atexit(fz_unlink);
 	listen_addr.sun_family = AF_UNIX;
-	snprintf(listen_addr.sun_path + 1, sizeof(listen_addr.sun_path) - 1,
-		 "fuzz_stream_%i", getpid());
-	c.fd_tap_listen = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-				 SOCK_CLOEXEC, 0);
-	if (c.fd_tap_listen < 0 ||
-	    bind(c.fd_tap_listen, (struct sockaddr *)&listen_addr,
-		 sizeof(listen_addr)) || listen(c.fd_tap_listen, 1)) {
-		perror("listening socket");
-		return 1;
-	}
+	memcpy(listen_addr.sun_path, c.sock_path, sizeof(c.sock_path));
 
 	flow_init();
 	tcp_init(&c);
