@@ -348,6 +348,10 @@ static void check_tcp_to_guest(const struct tcphdr *th, size_t l4len,
 		return;
 
 	k = ntohl(th->seq) - (r->isn + 1);
+	if (getenv("FZ_DEBUG"))
+		fprintf(stderr, "TCP to the guest: %zu bytes at %u%s, peer "
+			"sent %u\n", plen, k, th->fin ? " FIN" : "",
+			peers[r->peer].sent);
 	if (k > peers[r->peer].sent || plen > peers[r->peer].sent - k)
 		fz_fail("data to the guest at %u, %zu bytes: the peer sent %u",
 			k, plen, peers[r->peer].sent);
@@ -1162,8 +1166,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		peer_close((int)i, false);
 	udp_serve();
 	memset(recs, 0, sizeof(recs));
-	noread = false;
-	for (i = 0; i < 64 && (tap_backlogged() || rx.len); i++)
+	noread = false;		/* What the socket holds, then the backlog */
+	read_back();
+	for (i = 0; i < 1024 && (tap_backlogged() || rx.len); i++)
 		read_back();
 	if (tap_backlogged() || rx.len)
 		fz_fail("passt: output to the guest left over: %zu bytes read",

@@ -660,8 +660,17 @@ const uint8_t *fz_frame_check(const struct ctx *c, const uint8_t *f,
 			fz_fail("ARP frame of %zu bytes", len);
 		return f;
 	}
-	if (len > (size_t)c->mtu + ETH_HLEN)
-		fz_fail("frame of %zu bytes, beyond MTU %i", len, c->mtu);
+	if (len > (size_t)c->mtu + ETH_HLEN) {
+		const uint8_t *l3 = f + ETH_HLEN;
+		size_t l4off = proto == ETH_P_IPV6 ? 40 : 20;
+		uint8_t l4proto = len < ETH_HLEN + 40 ? 0 :
+				  proto == ETH_P_IPV6 ? l3[6] : l3[9];
+
+		fz_fail("frame of %zu bytes, beyond MTU %i: EtherType 0x%04x, "
+			"protocol %u, ports %u to %u", len, c->mtu, proto,
+			l4proto, l3[l4off] << 8 | l3[l4off + 1],
+			l3[l4off + 2] << 8 | l3[l4off + 3]);
+	}
 
 	if (proto == ETH_P_IP) {
 		struct iphdr iph;
