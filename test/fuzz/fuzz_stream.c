@@ -7,6 +7,10 @@
  *	flags (1 byte)	bit 0: the guest reads nothing back until the end,
  *			       so the daemon's output fills the socket and
  *			       goes to its backlog
+ *			bit 1: --one-off: the daemon asks to exit once the
+ *			       guest is gone
+ *			bit 2: a second guest tries to connect meanwhile, and
+ *			       must be turned away
  *	cuts (1 byte)	n, at most 15: the stream is written in n + 1
  *			pieces
  *	n sizes		2 bytes each, big-endian: the first n pieces
@@ -47,6 +51,8 @@
 #include "util.h"
 
 #define FZ_F_NOREAD	0x01
+#define FZ_F_ONE_OFF	0x02
+#define FZ_F_SECOND	0x04
 #define FZ_CUTS_MAX	15
 
 static struct ctx c;
@@ -109,19 +115,28 @@ static void fz_unlink(void)
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	int stale;
+
 	(void)argc;
 	(void)argv;
 	fz_netns_setup();
 	fz_log_init();
 	fz_ctx_init(&c, MODE_PASST);
 
-	/* The daemon's own listening socket, at a path of ours */
+	/* The daemon's own listening socket, at a path of ours, where a
+	 * dead instance left its socket file
+	 */
 	snprintf(c.sock_path, sizeof(c.sock_path), "/tmp/fuzz_stream_%i.socket",
 		 getpid());
-	tap_sock_init(&c);
-	atexit(fz_unlink);
 	listen_addr.sun_family = AF_UNIX;
 	memcpy(listen_addr.sun_path, c.sock_path, sizeof(c.sock_path));
+	stale = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (stale < 0 || bind(stale, (struct sockaddr *)&listen_addr,
+			      sizeof(listen_addr)))
+		fz_fail("can't leave a stale socket file behind");
+	close(stale);
+	tap_sock_init(&c);
+	atexit(fz_unlink);
 
 	flow_init();
 	tcp_init(&c);
@@ -159,6 +174,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tap_listen_handler(&c, EPOLLIN);
 	if (c.fd_tap < 0)
 		fz_fail("the daemon didn't take the guest's connection");
+	c.one_off = flags & FZ_F_ONE_OFF;
+	if (flags & FZ_F_SECOND) {
+		int second = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		char b;
+
+		if (second < 0 ||
+		    connect(second, (struct sockaddr *)&listen_addr,
+			    sizeof(listen_addr)))
+			fz_fail("second guest can't connect: %s",
+				strerror(errno));
+		tap_listen_handler(&c, EPOLLIN);
+		if (recv(second, &b, 1, MSG_DONTWAIT))
+			fz_fail("second guest not turned away");
+		close(second);
+	}
 	if (flags & FZ_F_NOREAD) {
 		/* Fill up soon: the backlog gets used */
 		setsockopt(c.fd_tap, SOL_SOCKET, SO_SNDBUF, &small,

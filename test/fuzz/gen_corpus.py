@@ -412,6 +412,7 @@ def main():
     write(d, 'stream', 'all', stream(allf))
     write(d, 'stream', 'cut', stream(allf[:6], (1, 3, 40, 100, 5, 1000)))
     write(d, 'stream', 'noread', stream(allf * 4, (), 1))
+    write(d, 'stream', 'one_off_second', stream(allf[:3], (), 6))
     write(d, 'stream', 'bad_len', stream(allf[:2])[:-10] + b'\xff' * 8)
     for name, data in flow_seeds().items():
         write(d, 'flow', name, data)
