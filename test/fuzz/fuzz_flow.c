@@ -38,7 +38,8 @@
  *			or starts reading (passt), small send buffer of the
  *			daemon's socket
  *	3 time		milliseconds (2), flags: bit 0 housekeeping,
- *			bit 1 past the idle timeout
+ *			bit 1 past the idle timeout, bit 2 out of
+ *			descriptors from now on (no time passes then)
  *	4 inbound	what: TCP or UDP, IPv4 or IPv6
  *	5 ICMP echo	IPv4 or IPv6, identifier (2), sequence (2), length
  *	6 table full	every free entry of the flow table taken until the
@@ -900,6 +901,8 @@ static void op_time(struct fz_in *in)
 	now.tv_nsec %= 1000000000L;
 	if (flags & 2)
 		now.tv_sec += c.tcp_idle_timeout;
+	if (flags & 4)
+		fz_fds_run_out(true);
 	flow_timer(&c, &now, true, flags & 3);
 	read_back();
 }
@@ -1147,6 +1150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_table(true);
 
 	/* Over: give back what we held, close everything */
+	fz_fds_run_out(false);
 	while (nheld)
 		flow_free(held[--nheld]);
 	flow_close_all(&c);

@@ -21,7 +21,8 @@
  *			seconds, then ndp_timer() runs
  *	7 settings	the first byte of the body changes the context: no DNS,
  *			no search list, no RA, a small MTU, no host name,
- *			IPv4 or IPv6 off... until the end of the input
+ *			long search lists... until the end of the input; bit 0
+ *			of the second byte: out of descriptors
  *
  * Every frame sent back is checked (fz_frame_check()).
  */
@@ -206,6 +207,9 @@ static void message(uint8_t sel, uint8_t *body, size_t len)
 		break;
 	default:
 		settings(len ? body[0] : 0);
+		if (len > 1 && (body[1] & 1)) {
+			fz_fds_run_out(true);
+		}
 	}
 	read_back();
 	ping_events();
@@ -265,6 +269,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	flow_close_all(&c);
 	read_back();
+	fz_fds_run_out(false);
 	now.tv_sec += 1;
 	fz_log_check();
 	fz_fds_check();

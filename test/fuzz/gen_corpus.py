@@ -331,6 +331,8 @@ def flow_seeds():
     s['passt_noread'] = passt + hs + op_peer(0, 7) + \
         op_peer(0, 0, 60000) + op_peer(0, 0, 60000) + op_tcp(0, ACK) + \
         op_peer(0, 7) + op_tcp(0, ACK) + op_tcp(0, ACK)
+    s['no_fds'] = op_time(0, 4) + op_tcp(0, SYN, SYN_M) + op_udp(0, 10) + \
+        op_icmp(0, 1, 1, 4) + op_inbound(0) + op_inbound(2)
     s['table_full'] = op_tcp(0, SYN, SYN_M) + b'\x06' + \
         op_tcp(1, SYN, SYN_M) + op_udp(0, 10) + op_inbound(0)
     s['many'] = b''.join(op_tcp(i & 0x2f, SYN, SYN_M) for i in range(48)) + \
@@ -357,6 +359,7 @@ def services():
         msg(6, b'\x01\0') + msg(7, b'\x04') + msg(6, b'\x02\0')
     s['icmp4'] = msg(4, echo4(1, 1)) + msg(4, echo4(1, 2))
     s['icmp6'] = msg(5 | 0x20, echo6(1, 1))
+    s['icmp_no_fds'] = msg(7, b'\x00\x01') + msg(4, echo4(2, 1))
     return s
 
 

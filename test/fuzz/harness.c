@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -184,6 +185,36 @@ void fz_netns_setup(void)
 	close(s);
 
 	fz_write_file("/proc/sys/net/ipv4/ping_group_range", "0 0");
+}
+
+/**
+ * fz_fds_run_out() - No more descriptors from now on, or as many as before
+ * @out:	Run out, not back to normal
+ *
+ * The soft limit goes down to the lowest free descriptor: every socket()
+ * and accept() fails with EMFILE until it's restored.
+ */
+void fz_fds_run_out(bool out)
+{
+	static struct rlimit saved;
+	static bool low;
+	struct rlimit r;
+	int fd;
+
+	if (out == low)
+		return;
+	if (!out) {
+		setrlimit(RLIMIT_NOFILE, &saved);
+		low = false;
+		return;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &saved) || (fd = dup(0)) < 0)
+		return;
+	close(fd);
+	r = saved;
+	r.rlim_cur = (rlim_t)fd;
+	if (!setrlimit(RLIMIT_NOFILE, &r))
+		low = true;
 }
 
 /**
