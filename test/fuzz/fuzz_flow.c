@@ -1040,19 +1040,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	unsigned int i;
 	char err[128];
-	int sz = 1 << 20, small = 16384;
+	int small = 16384;
 
 	(void)argc;
 	(void)argv;
-	fz_netns_setup();
-	fz_log_init();
-	fz_ctx_init(&c, MODE_PASTA);
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pasta_fds) ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, passt_fds))
+	fz_setup(&c, MODE_PASTA);
+	pasta_fds[1] = fz_pasta_tap(&c);
+	pasta_fds[0] = c.fd_tap;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, passt_fds))
 		return 1;
-	setsockopt(pasta_fds[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	setsockopt(pasta_fds[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	fd_set_nonblock(pasta_fds[0]);
 	/* Small for passt: the backlog gets used */
 	setsockopt(passt_fds[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
 	setsockopt(passt_fds[1], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
@@ -1078,10 +1074,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 
 	setenv("PASST_FLOW_MAX_TEST", FZ_FLOW_LIMIT_STR, 1);
-	flow_init();
-	tcp_init(&c);
-	udp_init(&c);
-	icmp_init();
+	fz_daemon_init(&c);
 	c.tcp_in.mode = c.udp_in.mode = FWD_SPEC;
 	if (fwd_parse_spec(&c.tcp_in, STR(FZ_TCP_FWD), false, false, err,
 			   sizeof(err)) ||
@@ -1093,8 +1086,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (i = 0; i < FZ_PEERS; i++)
 		peers[i].fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	fz_log_check();
-	fz_fds_baseline();
+	fz_ready();
 	return 0;
 }
 

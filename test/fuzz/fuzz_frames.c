@@ -76,30 +76,14 @@ static void fz_batch(void)
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	int sv[2], sz = 1 << 20;
-
 	(void)argc;
 	(void)argv;
-	fz_netns_setup();
-	fz_log_init();
-	fz_ctx_init(&c, MODE_PASTA);
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv)) {
-		perror("socketpair");
-		return 1;
-	}
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	c.fd_tap = sv[0];
-	guest_fd = sv[1];
+	fz_setup(&c, MODE_PASTA);
+	guest_fd = fz_pasta_tap(&c);
 	tap_backend_init(&c);
 	pcap_init("/dev/null");
-
-	flow_init();
-	tcp_init(&c);
-	udp_init(&c);
-	icmp_init();
-	fz_log_check();
-	fz_fds_baseline();
+	fz_daemon_init(&c);
+	fz_ready();
 	return 0;
 }
 

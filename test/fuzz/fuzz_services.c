@@ -207,9 +207,8 @@ static void message(uint8_t sel, uint8_t *body, size_t len)
 		break;
 	default:
 		settings(len ? body[0] : 0);
-		if (len > 1 && (body[1] & 1)) {
+		if (len > 1 && (body[1] & 1))
 			fz_fds_run_out(true);
-		}
 	}
 	read_back();
 	ping_events();
@@ -225,26 +224,14 @@ static void message(uint8_t sel, uint8_t *body, size_t len)
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	int sv[2], sz = 1 << 20;
-
 	(void)argc;
 	(void)argv;
-	fz_netns_setup();
-	fz_log_init();
-	fz_ctx_init(&c, MODE_PASTA);
-	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv))
-		return 1;
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-	fd_set_nonblock(sv[0]);
-	c.fd_tap = sv[0];
-	guest_fd = sv[1];
-	flow_init();
-	icmp_init();
+	fz_setup(&c, MODE_PASTA);
+	guest_fd = fz_pasta_tap(&c);
+	fz_daemon_init(&c);
 	c_start = c;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	fz_log_check();
-	fz_fds_baseline();
+	fz_ready();
 	return 0;
 }
 

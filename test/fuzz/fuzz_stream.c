@@ -119,9 +119,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	fz_netns_setup();
-	fz_log_init();
-	fz_ctx_init(&c, MODE_PASST);
+	fz_setup(&c, MODE_PASST);
 
 	/* The daemon's own listening socket, at a path of ours, where a
 	 * dead instance left its socket file
@@ -137,13 +135,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	close(stale);
 	tap_sock_init(&c);
 	atexit(fz_unlink);
-
-	flow_init();
-	tcp_init(&c);
-	udp_init(&c);
-	icmp_init();
-	fz_log_check();
-	fz_fds_baseline();
+	fz_daemon_init(&c);
+	fz_ready();
 	return 0;
 }
 

@@ -45,9 +45,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "flow.h"
 #include "harness.h"
+#include "icmp.h"
 #include "log.h"
 #include "passt.h"
+#include "tcp.h"
+#include "udp.h"
 #include "util.h"
 
 const uint8_t fz_guest_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x42 };
@@ -257,6 +261,61 @@ void fz_ctx_init(struct ctx *c, int mode)
 	c->tcp_idle_timeout = 7200;
 	c->tcp_in.mode = c->udp_in.mode = FWD_NONE;
 	c->tcp_out.mode = c->udp_out.mode = FWD_NONE;
+}
+
+/**
+ * fz_setup() - Namespaces, log, a context like the daemon's: at start
+ * @c:		Execution context, zeroed
+ * @mode:	MODE_PASST or MODE_PASTA
+ */
+void fz_setup(struct ctx *c, int mode)
+{
+	fz_netns_setup();
+	fz_log_init();
+	fz_ctx_init(c, mode);
+}
+
+/**
+ * fz_pasta_tap() - pasta's tap device: a datagram socket pair, large buffers
+ * @c:		Execution context: the daemon's end becomes its tap
+ *
+ * Return: the guest's end
+ */
+int fz_pasta_tap(struct ctx *c)
+{
+	int sv[2], sz = 1 << 20;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv)) {
+		perror("socketpair");
+		exit(1);
+	}
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	fd_set_nonblock(sv[0]);
+	c->fd_tap = sv[0];
+	return sv[1];
+}
+
+/**
+ * fz_daemon_init() - Flow table and protocols, as the daemon starts them
+ * @c:		Execution context
+ */
+void fz_daemon_init(struct ctx *c)
+{
+	flow_init();
+	tcp_init(c);
+	udp_init(c);
+	icmp_init();
+}
+
+/**
+ * fz_ready() - Set-up done: forget its log lines, count its sockets
+ */
+void fz_ready(void)
+{
+	fz_log_check();
+	fz_fds_baseline();
 }
 
 /**

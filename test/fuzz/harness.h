@@ -58,6 +58,10 @@ void fz_fail(const char *fmt, ...)
 void fz_netns_setup(void);
 void fz_fds_run_out(bool out);
 void fz_ctx_init(struct ctx *c, int mode);
+void fz_setup(struct ctx *c, int mode);
+int fz_pasta_tap(struct ctx *c);
+void fz_daemon_init(struct ctx *c);
+void fz_ready(void);
 void fz_log_init(void);
 void fz_log_check(void);
 
