@@ -691,7 +691,8 @@ void fwd_socks_init(struct ctx *c, bool in_ns)
  * @saddr:	Source address, network order
  *
  * Replies go to the address the guest uses, which may not be the one we
- * offered; say so in the log when it changes to something unexpected.
+ * offered; say so in the log when it changes to something unexpected, at
+ * most a few times a second.
  */
 void fwd_learn_addr4(struct ctx *c, in_addr_t saddr)
 {
@@ -704,8 +705,9 @@ void fwd_learn_addr4(struct ctx *c, in_addr_t saddr)
 		return;
 	inet_ntop(AF_INET, &saddr, buf, sizeof(buf));
 	inet_ntop(AF_INET, &c->ip4.addr, want, sizeof(want));
-	info("Guest uses IPv4 address %s, not %s: replies go there", buf,
-	     want);
+	/* A guest may change it with every frame: don't log each one */
+	logmsg_ratelimit(LOG_INFO, "Guest uses IPv4 address %s, not %s: "
+			 "replies go there", buf, want);
 }
 
 /**

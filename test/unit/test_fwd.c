@@ -6,6 +6,9 @@
  * path uses: which ports are forwarded, to which port, and from which rule
  * (bind address and interface). Invalid specifications must be refused with
  * -1 and a message that names the offending piece.
+ *
+ * Also: the IPv4 address the guest really uses is followed, and a guest
+ * that keeps changing it can't make us write a log line per frame.
  */
 
 #include <arpa/inet.h>
@@ -14,8 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fwd.h"
+#include "log.h"
+#include "passt.h"
 #include "util.h"
 #include "unit.h"
 
@@ -544,6 +550,37 @@ START_TEST(overlong_spec_refused)
 }
 END_TEST
 
+START_TEST(changing_guest_address_logged_rate_limited)
+{
+	static struct ctx c;
+	char path[] = "/tmp/test_fwd_log_XXXXXX", buf[1 << 16];
+	in_addr_t other[2] = { inet_addr("192.0.2.3"),
+			       inet_addr("192.0.2.4") };
+	int fd = mkstemp(path), i, lines = 0;
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	log_open_file(path, LOGFILE_SIZE_DEFAULT);
+	log_stderr = false;
+	c.ip4.addr.s_addr = inet_addr("192.0.2.2");
+
+	/* Every frame from another address than the one before */
+	for (i = 0; i < 200; i++)
+		fwd_learn_addr4(&c, other[i % 2]);
+	ck_assert_uint_eq(c.ip4.addr_seen.s_addr, other[1]);
+
+	log_close_file();
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	unlink(path);
+	for (i = 0; i < n; i++)
+		lines += buf[i] == '\n';
+	/* A burst and a summary a second, the loop may span two seconds */
+	ck_assert_int_ge(lines, 1);
+	ck_assert_int_le(lines, 2 * (LOG_RATELIMIT_BURST + 1));
+}
+END_TEST
+
 /**
  * fwd_suite() - Build the suite
  *
@@ -590,6 +627,9 @@ static Suite *fwd_suite(void)
 		port_forwarded_twice_across_specs_refused,
 		overlapping_ranges_refused, overlong_spec_refused));
 	UNIT_LOOP(tc, spec_refused, refused_specs);
+
+	unit_tcase(s, "guest address", NULL, NULL, TESTS(
+		changing_guest_address_logged_rate_limited));
 
 	return s;
 }
