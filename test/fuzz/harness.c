@@ -326,10 +326,14 @@ void fz_log_init(void)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/tmp/fuzz-log-%i", getpid());
-	fz_log_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	close(fz_log_fd);	/* log_open_file() gets this number */
 	log_open_file(path, (size_t)1 << 40);
+	/* Ours to read and empty: the daemon's is write-only */
+	fz_log_fd = open(path, O_RDWR | O_CLOEXEC);
 	unlink(path);
+	if (fz_log_fd < 0) {
+		perror(path);
+		exit(1);
+	}
 	log_stderr = false;
 	log_level = LOG_INFO;
 }
@@ -367,7 +371,9 @@ FZ_NOCOV void fz_log_check(void)
 	ssize_t n;
 
 	n = pread(fz_log_fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
+	if (n < 0)
+		fz_fail("can't read the log: %s", strerror(errno));
+	if (!n)
 		return;
 	if (ftruncate(fz_log_fd, 0))
 		fz_fail("can't truncate the log: %s", strerror(errno));
@@ -379,6 +385,8 @@ FZ_NOCOV void fz_log_check(void)
 		if (!nl)
 			break;
 		msg = fz_log_norm(p, (size_t)(nl - p));
+		if (getenv("FZ_DEBUG"))
+			fprintf(stderr, "log: %s\n", msg);
 		for (i = 0; i < nseen; i++) {
 			if (!strncmp(seen[i].msg, msg, sizeof(seen[i].msg) - 1))
 				break;
