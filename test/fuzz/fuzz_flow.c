@@ -6,8 +6,9 @@
  * as long as the input: segments and datagrams from the guest, actions of
  * the peers on the host side, time passing, connections and datagrams to
  * forwarded ports. The far side is real: in the fuzzer's own network
- * namespace, TCP listeners on the loopback (ports 7, 19 and 80, IPv4 and
- * IPv6; nothing on 9) accept what the daemon connects, UDP sockets (ports
+ * namespace, TCP listeners on the loopback (ports 7 and 19, IPv4 and IPv6;
+ * nothing on 9; on 79, a full queue nobody accepts from, where SYNs go
+ * unanswered) accept what the daemon connects, UDP sockets (ports
  * 7 and 53; nothing on 9) answer datagrams, ping sockets answer echo
  * requests, and clients connect to the forwarded ports (TCP 8080, UDP
  * 8053). The guest sends to the gateway, which the daemon maps to the
@@ -103,7 +104,9 @@
 #define FZ_UDP_FWD		8053
 #define FZ_GUEST_PORT		40000
 
-static const uint16_t tcp_ports[4] = { 7, 9, 19, 80 };	/* 9: closed */
+/* 9: closed; 79: accept queue full, connections never complete */
+static const uint16_t tcp_ports[4] = { 7, 9, 19, 79 };
+#define FZ_PORT_STUCK		79
 static const uint16_t udp_ports[4] = { 7, 9, 53, 5353 };	/* Open: 7, 53 */
 
 /**
@@ -152,7 +155,7 @@ static bool noread;		/* passt: the guest doesn't read for now */
 static struct timespec now;
 static struct peer peers[FZ_PEERS];
 static struct rec recs[FZ_RECS];
-static const uint16_t listen_ports[3] = { 7, 19, 80 };
+static const uint16_t listen_ports[3] = { 7, 19, FZ_PORT_STUCK };
 static int tcp_listeners[6], udp_servers[4];
 static int udp_clients[2] = { -1, -1 };
 static union flow *held[FLOW_MAX];	/* Taken by "table full" */
@@ -562,17 +565,27 @@ static int udp_serve(void)
 
 /**
  * accept_all() - Accept what the daemon connected to the listeners
+ * @stuck:	Also empty the queue of the port nobody accepts on, and close
+ *		what's there: at the end of an input
  *
  * Return: number of connections accepted
  */
-static int accept_all(void)
+static int accept_all(bool stuck)
 {
 	unsigned int i;
 	int s, done = 0;
 
 	for (i = 0; i < ARRAY_SIZE(tcp_listeners); i++) {
+		bool never = listen_ports[i / 2] == FZ_PORT_STUCK;
+
+		if (never && !stuck)
+			continue;
 		while ((s = accept4(tcp_listeners[i], NULL, NULL,
 				    SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+			if (never) {
+				close(s);
+				continue;
+			}
 			peer_add(s, false);
 			done++;
 		}
@@ -615,7 +628,7 @@ static void events(void)
 			}
 		}
 		read_back();
-		n += accept_all();
+		n += accept_all(false);
 		n += udp_serve();
 		recs_update();
 		if (n <= 0)
@@ -1060,7 +1073,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		uint16_t port = listen_ports[i / 2];
 
 		tcp_listeners[i] = sock_bind_port(af, SOCK_STREAM, port, NULL);
-		if (tcp_listeners[i] < 0 || listen(tcp_listeners[i], 128))
+		if (tcp_listeners[i] < 0 ||
+		    listen(tcp_listeners[i],
+			   port == FZ_PORT_STUCK ? 0 : 128))
 			fz_fail("can't listen on port %u", port);
 		fd_set_nonblock(tcp_listeners[i]);
 	}
@@ -1157,7 +1172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	events();		/* Inbound connections not yet accepted */
 	flow_close_all(&c);
 	read_back();
-	accept_all();
+	accept_all(true);
 	for (i = 0; i < FZ_PEERS; i++)
 		peer_close((int)i, false);
 	udp_serve();

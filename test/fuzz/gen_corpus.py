@@ -333,6 +333,10 @@ def flow_seeds():
         op_peer(0, 7) + op_tcp(0, ACK) + op_tcp(0, ACK)
     s['no_fds'] = op_time(0, 4) + op_tcp(0, SYN, SYN_M) + op_udp(0, 10) + \
         op_icmp(0, 1, 1, 4) + op_inbound(0) + op_inbound(2)
+    # Port 79: the accept queue is full, the second SYN stays unanswered
+    s['connect_timeout'] = op_tcp(0x0c, SYN, SYN_M) + \
+        op_tcp(0x0d, SYN, SYN_M) + op_time(1000) + \
+        op_tcp(0x0d, SYN, SYN_M) + op_time(65000) + op_time(1000)
     s['table_full'] = op_tcp(0, SYN, SYN_M) + b'\x06' + \
         op_tcp(1, SYN, SYN_M) + op_udp(0, 10) + op_inbound(0)
     s['many'] = b''.join(op_tcp(i & 0x2f, SYN, SYN_M) for i in range(48)) + \
