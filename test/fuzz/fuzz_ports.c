@@ -37,6 +37,10 @@ static void check_fwd(const struct fwd_ports *fwd)
 		const struct fwd_rule *r;
 		uint16_t to;
 
+		if (!fwd->map[p / 8]) {
+			p |= 7;		/* Nothing in this byte */
+			continue;
+		}
 		if (!fwd_port_is_fwd(fwd, (uint16_t)p))
 			continue;
 		r = fwd_port_rule(fwd, (uint16_t)p);
