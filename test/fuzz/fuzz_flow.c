@@ -52,7 +52,8 @@
  *	- each frame: MTU, length fields, checksums (fz_frame_check())
  *	- TCP data to the guest lies within what the peer socket gave the
  *	  daemon (never past it), and is what the peer sent at that position;
- *	  a FIN never comes before the end of that data
+ *	  a FIN only once the peer shut down, after all its data; an ACK
+ *	  never past what the guest sent
  *	- data the peers receive is the guest's, in order, none skipped,
  *	  none twice; UDP payloads either way, and ICMP echo data, are intact
  *	- every flow of the table is found by a lookup of its own key, and
@@ -135,6 +136,7 @@ struct peer {
  * @isn:	The daemon's initial sequence number towards the guest
  * @base:	Sequence number of the guest's first data byte
  * @base_ok:	@base is known (not before the guest's SYN-ACK, inbound)
+ * @gmax:	Furthest the guest sent, relative to @base, FIN included
  * @peer:	Index of its host side peer, -1 if not known yet
  * @fwd:	Its host side is a client of a forwarded port
  */
@@ -143,6 +145,7 @@ struct rec {
 	uint32_t isn;
 	uint32_t base;
 	bool base_ok;
+	uint32_t gmax;
 	int peer;
 	bool fwd;
 };
@@ -274,6 +277,7 @@ static void recs_update(void)
 		    r->flow->tcp.state != FZ_TCPS_SYN_SENT) {
 			r->base = r->flow->tcp.seq_from_tap;
 			r->base_ok = true;
+			r->gmax = 0;
 		}
 	}
 
@@ -293,6 +297,7 @@ static void recs_update(void)
 		r->fwd = flow->f.key.sport == FZ_TCP_FWD;
 		r->base_ok = flow->tcp.state != FZ_TCPS_SYN_SENT;
 		r->base = flow->tcp.seq_from_tap;
+		r->gmax = 0;
 	}
 
 	for (i = 0; i < FZ_RECS; i++) {
@@ -348,6 +353,10 @@ static void check_tcp_to_guest(const struct tcphdr *th, size_t l4len,
 				ntohl(th->seq), r->isn);
 		return;
 	}
+	if (th->ack && r->base_ok &&
+	    (int32_t)(ntohl(th->ack_seq) - r->base) > (int32_t)r->gmax)
+		fz_fail("ACK to the guest at %i: it sent up to %u",
+			(int32_t)(ntohl(th->ack_seq) - r->base), r->gmax);
 	if (r->peer < 0 || (!plen && !th->fin))
 		return;
 
@@ -710,7 +719,7 @@ static void op_tcp(struct fz_in *in)
 	union flow *flow;
 	uint32_t seq, ack, base = 0;
 	uint8_t opts[40];
-	const struct rec *r = NULL;
+	struct rec *r = NULL;
 
 	if (target & 0x10) {
 		/* A connection the daemon opened towards the guest */
@@ -746,7 +755,10 @@ static void op_tcp(struct fz_in *in)
 	flow = flow_lookup(&key);
 	if (flow && flow->f.type != FLOW_TCP)
 		flow = NULL;
-	if (flow && (r = rec_of(flow)) && r->base_ok)
+	r = flow ? rec_of(flow) : NULL;
+	if (r && !r->base_ok)
+		r = NULL;
+	if (r)
 		base = r->base;
 
 	switch (modes & 3) {
@@ -761,6 +773,14 @@ static void op_tcp(struct fz_in *in)
 		break;
 	default:
 		seq = (flow ? flow->tcp.seq_from_tap : 0) + delta * 64U;
+	}
+	if (r) {
+		/* Furthest the guest sent: we must never acknowledge more */
+		uint32_t end = seq - base + (uint32_t)plen +
+			       ((flags & TH_FIN) ? 1 : 0);
+
+		if ((int32_t)end > (int32_t)r->gmax)
+			r->gmax = end;
 	}
 	switch ((modes >> 2) & 3) {
 	case 0:
