@@ -155,6 +155,7 @@ static int guest_fd;		/* The guest's end of the tap in use */
 static int pasta_fds[2], passt_fds[2];	/* Daemon's end, guest's end */
 static struct fz_rx rx;		/* passt: the stream as the guest reads it */
 static bool noread;		/* passt: the guest doesn't read for now */
+static bool stale;		/* passt: frames of freed connections queued */
 static struct timespec now;
 static struct peer peers[FZ_PEERS];
 static struct rec recs[FZ_RECS];
@@ -271,8 +272,16 @@ static void recs_update(void)
 		struct rec *r = &recs[i];
 
 		if (r->flow && (r->flow->f.type != FLOW_TCP ||
-				r->flow->tcp.seq_init_to_tap != r->isn))
+				r->flow->tcp.seq_init_to_tap != r->isn)) {
+			/* Its frames still on the way to a passt guest
+			 * would be taken for those of a new connection with
+			 * the same four-tuple
+			 */
+			if (c.mode == MODE_PASST &&
+			    (noread || tap_backlogged()))
+				stale = true;
 			r->flow = NULL;
+		}
 		if (r->flow && !r->base_ok &&
 		    r->flow->tcp.state != FZ_TCPS_SYN_SENT) {
 			r->base = r->flow->tcp.seq_from_tap;
@@ -344,7 +353,7 @@ static void check_tcp_to_guest(const struct tcphdr *th, size_t l4len,
 	key.proto = IPPROTO_TCP;
 	flow = flow_lookup(&key);
 	if (!flow || flow->f.type != FLOW_TCP || !(r = rec_of(flow)) ||
-	    th->rst)
+	    th->rst || stale)
 		return;
 
 	if (th->syn) {
@@ -469,6 +478,8 @@ static void read_back(void)
 		tap_flush(&c);
 		fz_stream_rx(&rx, guest_fd, check_frame);
 	}
+	if (!tap_backlogged() && !rx.len)
+		stale = false;	/* All out: frames are current again */
 	if (tcp_tap_blocked() && !tap_backlogged()) {
 		tcp_tap_resume(&c, &now);
 		tap_flush(&c);
@@ -828,7 +839,19 @@ static void op_tcp(struct fz_in *in)
 	off += sizeof(*th) + optlen;
 	fill(f + off, plen, seq - base, gpat);
 
+	if (getenv("FZ_DEBUG"))
+		fprintf(stderr, "TCP from the guest: flags 0x%02x, %zu bytes "
+			"at %i, ack %u, window %u, %s\n", flags, plen,
+			r ? (int32_t)(seq - base) : (int32_t)seq,
+			flow ? ack - flow->tcp.seq_init_to_tap - 1 : ack, wnd,
+			r ? "known" : "new");
 	send_frame(f, off + plen);
+	if (getenv("FZ_DEBUG") && (flow = flow_lookup(&key)) &&
+	    flow->f.type == FLOW_TCP)
+		fprintf(stderr, "  flow %u: expects %i, %u kept, state %u, "
+			"flags 0x%x\n", flow_idx(flow),
+			(int32_t)(flow->tcp.seq_from_tap - base),
+			flow->tcp.ooo_held, flow->tcp.state, flow->tcp.flags);
 }
 
 /**
@@ -1144,7 +1167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.mtu = mtus[size ? (data[0] >> 1) & 3 : 0];
 	c.fd_tap = c.mode == MODE_PASST ? passt_fds[0] : pasta_fds[0];
 	guest_fd = c.mode == MODE_PASST ? passt_fds[1] : pasta_fds[1];
-	noread = false;
+	noread = stale = false;
 	while (in.len) {
 		switch (fz_u8(&in) % 8) {
 		case 0:
