@@ -8,7 +8,7 @@
  * functions build a whole UDP or ICMP frame (headers on the stack, payload
  * where it lies) and queue it for the guest with tap_send_iov(), which
  * copies it: the link services (DHCP, DHCPv6, NDP) and udp.c and icmp.c
- * use those.
+ * use those. A packet larger than the guest's MTU goes in fragments.
  *
  * Layering: this file calls down into tap.c's output queue only.
  */
