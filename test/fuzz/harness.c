@@ -5,7 +5,13 @@
  * own, made at start, whose only interface is a loopback we bring up:
  * whatever the daemon's code connects to or sends on behalf of the fuzzed
  * guest ends there, and nothing leaves the machine. Ping sockets are
- * allowed in that namespace (for our one group), so ICMP echo works as on a configured host.
+ * allowed in that namespace (for our one group), so ICMP echo works as on
+ * a configured host.
+ *
+ * Set-up: fz_setup(), fz_pasta_tap() (a datagram socket pair standing for
+ * pasta's tap device), fz_daemon_init() and fz_ready() do what the daemon
+ * does at start, in that order. fz_fds_run_out() makes every new socket
+ * fail for a while, to reach the daemon's error paths.
  *
  * Frames: fz_frame_fix() sets the length fields and checksums of a frame
  * the fuzzer made, so that mutations reach past them (the daemon doesn't
