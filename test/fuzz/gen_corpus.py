@@ -416,6 +416,11 @@ def main():
     write(d, 'frames', 'all', rec_frames(allf))
     write(d, 'frames', 'batches', rec_frames(allf[:8], 3) +
           rec_frames(allf[8:], 7))
+    # More replies in one batch than the output queue holds at once
+    write(d, 'frames', 'arp_burst', rec_frames([frs['arp']] * 2100))
+    write(d, 'stream', 'arp_burst', stream([frs['arp']] * 2100))
+    write(d, 'stream', 'arp_burst_noread', stream([frs['arp']] * 2100, (),
+                                                  1))
     write(d, 'stream', 'all', stream(allf))
     write(d, 'stream', 'cut', stream(allf[:6], (1, 3, 40, 100, 5, 1000)))
     write(d, 'stream', 'noread', stream(allf * 4, (), 1))
