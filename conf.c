@@ -581,6 +581,9 @@ static void conf_opt_runas(struct ctx *c, struct conf_state *s)
 			c->gid = gr->gr_gid;
 		}
 	}
+	if (!c->uid || !c->gid)
+		die_opt(s->val, arg, "won't run as root (uid or gid 0) after "
+				     "set-up");
 	c->runas_set = true;
 }
 
