@@ -309,11 +309,6 @@ guest_ns_config() {
 		info "guest $ns: no echo reply from $GW_IP6 (carrying on)"
 }
 
-# daemon_status() - PID FIELD: print a /proc/PID/status value in kB
-daemon_status() {
-	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null
-}
-
 # daemon_fds() - PID: descriptors PID holds
 daemon_fds() {
 	find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l

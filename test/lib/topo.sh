@@ -102,6 +102,13 @@ in_host() {
 	ip netns exec "$HOST_NS" "$@"
 }
 
+# IN_HOST_NET - command prefix: run in the host network namespace and
+# nothing else, unlike in_host (ip netns exec also gives the command a
+# mount namespace of its own, with the host namespace's /etc/resolv.conf
+# and /sys): for a daemon whose namespaces are compared with the caller's.
+# An array, usable with capture and bg_run
+IN_HOST_NET=(nsenter "--net=/run/netns/$HOST_NS" --)
+
 # in_router() - CMD...: run CMD in the router namespace
 in_router() {
 	ip netns exec "$ROUTER_NS" "$@"
