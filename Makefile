@@ -17,7 +17,7 @@ LDLIBS ?=
 
 SRCS := passt.c conf.c log.c util.c netlink.c pasta.c isolation.c tap.c \
 	frame.c dispatch.c packet.c fwd.c pcap.c arp.c checksum.c dhcp.c dhcpv6.c ndp.c icmp.c \
-	flow.c tcp.c tcp_splice.c udp.c
+	flow.c tcp.c tcp_splice.c udp.c broker.c
 HDRS := $(wildcard *.h)
 OBJS := $(SRCS:.c=.o)
 

@@ -96,11 +96,10 @@ static void isolate_runas(struct ctx *c)
 {
 	const struct passwd *pw;
 
-	if (!isolate_started_as_root()) {
-		c->uid = geteuid();
-		c->gid = getegid();
+	if (!isolate_started_as_root())
 		return;
-	}
+
+	c->runas_switch = true;
 	if (c->runas_set)
 		return;		/* Never root: see conf_opt_runas() */
 
@@ -218,6 +217,8 @@ static void __attribute__((noreturn)) isolate_fail(const struct ctx *c,
 						   const char *what)
 {
 	err_perror("Can't isolate ourselves: %s", what);
+	if (getpid() != c->pid)
+		_exit(EXIT_FAILURE);	/* The broker: files aren't ours */
 	passt_exit(c, EXIT_FAILURE);
 }
 
@@ -290,19 +291,13 @@ static void isolate_mounts(const struct ctx *c)
 }
 
 /**
- * isolate_user() - Started as root: switch to the --runas user
+ * isolate_user() - Started as root: switch to the --runas user, once
  * @c:		Execution context
- *
- * Our files are handed over first, so that the new user may remove them
- * at exit where the directory allows it.
  */
 static void isolate_user(const struct ctx *c)
 {
-	if (c->uid == geteuid() && c->gid == getegid())
+	if (!c->runas_switch || (c->uid == geteuid() && c->gid == getegid()))
 		return;
-
-	isolate_file_give(&c->pidfile_own, c->uid, c->gid);
-	isolate_file_give(&c->sock_own, c->uid, c->gid);
 
 	if (setgroups(0, NULL))
 		isolate_fail(c, "can't clear supplementary groups");
@@ -370,26 +365,12 @@ static bool isolate_have_sys_admin(void)
 }
 
 /**
- * isolate_sandbox() - Set-up is complete: detach, switch user, drop all
+ * isolate_process() - Detach, switch user, drop every privilege
  * @c:		Execution context
- *
- * Called once set-up is done, the PID file written and the log file open,
- * after pasta's namespace broker is started (it must see the namespace
- * files), before the seccomp filter is installed. On any failure the
- * daemon exits: it doesn't run with less isolation than documented.
  */
-void isolate_sandbox(struct ctx *c)
+static void isolate_process(const struct ctx *c)
 {
-	bool admin = isolate_have_sys_admin();
-
-	/* The broker holds what it needs: we won't join the namespace */
-	if (c->pasta_netns_fd >= 0)
-		close(c->pasta_netns_fd);
-	if (c->pasta_userns_fd >= 0)
-		close(c->pasta_userns_fd);
-	c->pasta_netns_fd = c->pasta_userns_fd = -1;
-
-	if (!admin) {
+	if (!isolate_have_sys_admin()) {
 		/* Root without CAP_SYS_ADMIN: switch first, or the user
 		 * namespace would be root's
 		 */
@@ -400,4 +381,40 @@ void isolate_sandbox(struct ctx *c)
 	isolate_bounding(c);
 	isolate_user(c);
 	isolate_caps(c);
+}
+
+/**
+ * isolate_sandbox() - Set-up is complete: detach, switch user, drop all
+ * @c:		Execution context
+ *
+ * Called once set-up is done, the PID file written and the log file open,
+ * after pasta's namespace broker is started (it must see the namespace
+ * files), before the seccomp filter is installed. On any failure the
+ * daemon exits: it doesn't run with less isolation than documented.
+ *
+ * Our files go to the --runas user first, so that it may remove them at
+ * exit where the directory allows it.
+ */
+void isolate_sandbox(const struct ctx *c)
+{
+	if (c->runas_switch) {
+		isolate_file_give(&c->pidfile_own, c->uid, c->gid);
+		isolate_file_give(&c->sock_own, c->uid, c->gid);
+	}
+	isolate_process(c);
+}
+
+/**
+ * isolate_broker() - pasta's broker, in the target namespaces: the same
+ * @c:		Execution context
+ * @keep:	The one descriptor it needs: its end of the socket pair
+ *
+ * The broker logs to standard error or the system log only: the number of
+ * the log file's descriptor would soon be one of the sockets it makes.
+ */
+void isolate_broker(const struct ctx *c, int keep)
+{
+	log_close_file();
+	close_open_files(STDERR_FILENO + 1, keep);
+	isolate_process(c);
 }

@@ -29,6 +29,7 @@ struct ctx;
 void isolate_initial(struct ctx *c);
 void isolate_file_keep(struct isolate_file *f, const char *path, int fd);
 void isolate_file_remove(const struct isolate_file *f);
-void isolate_sandbox(struct ctx *c);
+void isolate_sandbox(const struct ctx *c);
+void isolate_broker(const struct ctx *c, int keep);
 
 #endif /* ISOLATION_H */

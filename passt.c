@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "conf.h"
 #include "dispatch.h"
 #include "flow.h"
@@ -293,6 +294,7 @@ int main(int argc, char **argv)
 	 * needs later is open. pasta's namespace broker goes first, as it
 	 * needs the namespace files; the seccomp filter after.
 	 */
+	nsb_start(c);
 	isolate_sandbox(c);
 	/* After going to the background: a signalfd wakes up epoll only
 	 * for the process that registered it

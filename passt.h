@@ -163,6 +163,7 @@ struct ctx {
 	uid_t uid;
 	gid_t gid;
 	bool runas_set;
+	bool runas_switch;		/* Started as root: become uid, gid */
 
 	/* Tap side: passt */
 	char sock_path[UNIX_PATH_MAX];
@@ -185,6 +186,7 @@ struct ctx {
 	pid_t pasta_child;		/* Command we spawned */
 	int pasta_netns_fd;
 	int pasta_userns_fd;
+	pid_t nsb_pid;			/* Namespace broker, see broker.c */
 	bool netns_only;
 	bool no_netns_quit;
 	bool pasta_conf_ns;

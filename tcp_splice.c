@@ -101,7 +101,7 @@ static int ns_pool_fill(struct ctx *c, void *arg)
 		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6))
 			continue;
 		while (ns_pool_count[i] < ns_pool_size) {
-			int s = socket(af, SOCK_STREAM | SOCK_NONBLOCK |
+			int s = sock_open(af, SOCK_STREAM | SOCK_NONBLOCK |
 				       SOCK_CLOEXEC, IPPROTO_TCP);
 
 			if (s < 0)
@@ -124,7 +124,7 @@ static int splice_ns_sock(struct ctx *c, sa_family_t af)
 	int i = splice_af_idx(af);
 
 	if (!ns_pool_count[i])
-		ns_call(c, ns_pool_fill, NULL);
+		ns_run(c, ns_pool_fill, NULL);
 	if (!ns_pool_count[i])
 		return -1;
 	return ns_pool[i][--ns_pool_count[i]];
@@ -520,7 +520,7 @@ void tcp_splice_init(struct ctx *c)
 		ns_pool_size = MAX((int)(r.rlim_cur / 32), 1);
 
 	if (c->mode == MODE_PASTA && !c->no_tcp && !c->no_splice)
-		ns_call(c, ns_pool_fill, NULL);
+		ns_run(c, ns_pool_fill, NULL);
 }
 
 /**
@@ -533,5 +533,5 @@ void tcp_splice_timer(struct ctx *c)
 		return;
 	if (ns_pool_count[0] < ns_pool_size / 2 ||
 	    ns_pool_count[1] < ns_pool_size / 2)
-		ns_call(c, ns_pool_fill, NULL);
+		ns_run(c, ns_pool_fill, NULL);
 }

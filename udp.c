@@ -551,7 +551,7 @@ static int udp_connect_sock(const void *arg)
 	const struct udp_connect_arg *a = arg;
 	int s;
 
-	s = socket(a->af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	s = sock_open(a->af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		   IPPROTO_UDP);
 	if (s >= 0 && connect(s, a->to, a->sl)) {
 		close(s);

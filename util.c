@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "log.h"
 #include "passt.h"
 #include "util.h"
@@ -408,11 +409,58 @@ static int ns_sock_tramp(struct ctx *c, void *arg)
 	return 0;
 }
 
+/* Set while a function runs through ns_run() with the broker: sockets it
+ * opens with sock_open() come from the namespace
+ */
+static bool sock_from_ns;
+
+/**
+ * ns_run() - Run a function whose sockets must be in the target namespace
+ * @c:		Execution context
+ * @fn:		Function: opens its sockets with sock_open()
+ * @arg:	Argument passed to @fn
+ *
+ * At start-up, @fn runs in an ns_call() helper, inside the namespaces.
+ * Once the broker runs (broker.c), @fn runs here, in the daemon, and
+ * sock_open() asks the broker for each socket: binding, connecting and
+ * options on it act on the namespace the socket belongs to.
+ *
+ * Return: what @fn returned
+ */
+int ns_run(struct ctx *c, ns_call_fn fn, void *arg)
+{
+	int ret;
+
+	if (!nsb_running())
+		return ns_call(c, fn, arg);
+
+	sock_from_ns = true;
+	ret = fn(c, arg);
+	sock_from_ns = false;
+	return ret;
+}
+
+/**
+ * sock_open() - socket(), in the namespace when run through ns_run()
+ * @af:		Address family
+ * @type:	Socket type and flags
+ * @proto:	Protocol
+ *
+ * Return: the socket, or -1 with errno set
+ */
+int sock_open(int af, int type, int proto)
+{
+	if (sock_from_ns)
+		return nsb_socket(af, type, proto);
+	return socket(af, type, proto);
+}
+
 /**
  * ns_sock() - Open a socket here, or in the target namespaces (pasta)
  * @c:		Execution context
- * @in_ns:	Open it in the namespaces, through ns_call()
- * @open:	Opens the socket, returns it or -1 with errno set
+ * @in_ns:	Open it in the namespaces, through ns_run()
+ * @open:	Opens the socket with sock_open(), returns it or -1 with
+ *		errno set
  * @arg:	Argument for @open
  *
  * Return: the socket, or -1 with errno set by @open
@@ -423,7 +471,7 @@ int ns_sock(struct ctx *c, bool in_ns, int (*open)(const void *arg),
 	struct ns_sock_arg a = { .open = open, .arg = arg, .fd = -1 };
 
 	if (in_ns)
-		ns_call(c, ns_sock_tramp, &a);
+		ns_run(c, ns_sock_tramp, &a);
 	else
 		ns_sock_tramp(c, &a);
 	if (a.fd < 0)
@@ -485,7 +533,7 @@ int sock_bind_port(sa_family_t af, int type, uint16_t port,
 		sl = sizeof(sa.sa6);
 	}
 
-	s = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	s = sock_open(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -1;
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));

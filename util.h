@@ -51,6 +51,8 @@ int ns_enter(int netns_fd);
 #define NS_CALL_STACK_SIZE	(256 * 1024)
 typedef int (*ns_call_fn)(struct ctx *c, void *arg);
 int ns_call(struct ctx *c, ns_call_fn fn, void *arg);
+int ns_run(struct ctx *c, ns_call_fn fn, void *arg);
+int sock_open(int af, int type, int proto);
 int ns_sock(struct ctx *c, bool in_ns, int (*open)(const void *arg),
 	    const void *arg);
 int str_to_ulong(const char *s, unsigned long max, unsigned long *val);

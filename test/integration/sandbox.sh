@@ -20,8 +20,10 @@
 #     socket and PID file (to remove them at exit) and of the --netns path
 #     (to see it go); fd 7 is gone
 #
-# and no process running our binary as root is left among the daemons,
-# their children and the processes in this test's network namespaces.
+# and so do pasta's namespace brokers, but for the user namespace (they
+# join the target's, if any) and the descriptors (a socket to pasta); no
+# process running our binary as root is left among the daemons, their
+# children and the processes in this test's network namespaces.
 #
 # Traffic flows in that state, files checked by SHA-256: through passt
 # (a guest namespace behind relay.py: guest -> gateway -> host loopback,
@@ -96,9 +98,11 @@ fetch_check() {
 	fi
 }
 
-# sandbox_check() - PID LABEL root|user PATH...: what /proc/PID shows of a
-# running daemon, see the top of this file; PATH: files and directories it
-# may hold descriptors of, besides its own kinds
+# sandbox_check() - PID LABEL root|user|broker PATH...: what /proc/PID
+# shows of a running daemon, see the top of this file; PATH: files and
+# directories it may hold descriptors of, besides its own kinds.  root:
+# started as root; user: as nobody; broker: pasta's broker, which lives in
+# the user namespace of pasta's target, if any
 sandbox_check() {
 	local pid=$1 label=$2 who=$3 ids n fd t bad="" inherited=no p listed
 
@@ -111,7 +115,7 @@ sandbox_check() {
 	done
 	soft assert_eq "$(proc_status "$pid" Seccomp)" 2 \
 		"$label: Seccomp (2: a filter)"
-	if [ "$who" = root ]; then
+	if [ "$who" != user ]; then
 		for n in Uid Gid; do
 			ids=$(proc_status "$pid" "$n")
 			if [ -z "$ids" ] || has_token "$ids" 0; then
@@ -215,6 +219,20 @@ child_of() {
 	awk '{ print $1 }' "/proc/$1/task/$1/children" 2>/dev/null
 }
 
+# broker_of() - PID: print the child of pasta (PID) that is its broker
+broker_of() {
+	local ch kids=""
+
+	read -r -a kids <"/proc/$1/task/$1/children" || true
+	for ch in "${kids[@]}"; do
+		if [ "$(cat "/proc/$ch/comm" 2>/dev/null)" = pasta-broker ]; then
+			printf '%s\n' "$ch"
+			return 0
+		fi
+	done
+	return 1
+}
+
 # spawned() - PID: true once pasta (PID) runs its command, sleep
 spawned() {
 	local ch
@@ -295,6 +313,16 @@ sandbox_check "$PASTA_USER" "pasta PID, nobody" user "$TOPO_TMP/nobody" \
 	"$LOG_USER"
 sandbox_check "$SPAWN_ROOT" "pasta -- sleep, root" root
 sandbox_check "$SPAWN_USER" "pasta -- sleep, nobody" user
+
+# pasta's brokers, in the target namespaces, are left with the same: the
+# user namespace they joined aside, and a socket to pasta
+for pid in "$PASTA_ROOT" "$SPAWN_ROOT" "$PASTA_USER" "$SPAWN_USER"; do
+	if b=$(broker_of "$pid"); then
+		sandbox_check "$b" "broker of pasta $pid" broker
+	else
+		tfail "pasta $pid: no broker running"
+	fi
+done
 
 left=$(root_of_ours "$PASST_ROOT" "$PASST_USER" "$PASTA_ROOT" "$PASTA_USER" \
 	"$SPAWN_ROOT" "$SPAWN_USER")
