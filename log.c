@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 bool log_trace;
 bool log_stderr = true;
@@ -46,15 +47,18 @@ void log_init(const char *ident)
 
 /**
  * log_open_file() - Send messages to a file from now on
- * @path:	Path of the log file, created or truncated
+ * @path:	Path of the log file, created, or emptied if it's a stale one
+ *		of ours (see file_open_own())
  * @size:	Maximum size of the file, bytes
  */
 void log_open_file(const char *path, size_t size)
 {
-	log_file_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-			   O_APPEND, 0600);
+	char why[128];
+
+	log_file_fd = file_open_own(path, O_WRONLY | O_APPEND, why,
+				    sizeof(why));
 	if (log_file_fd < 0)
-		die_perror("Can't open log file %s", path);
+		die("Can't use log file %s: %s", path, why);
 	log_file_size = size;
 	log_file_written = 0;
 }
