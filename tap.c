@@ -311,7 +311,8 @@ void tap_listen_handler(struct ctx *c, uint32_t events)
 
 	if (c->fd_tap >= 0) {
 		/* One guest at a time: tell the newcomer by closing */
-		warn("Another guest is already connected, refusing a new one");
+		warn_ratelimit("Another guest is already connected, "
+			       "refusing a new one");
 		close(fd);
 		return;
 	}
@@ -416,8 +417,8 @@ const struct pool *tap_passt_read(struct ctx *c, bool *gone)
 
 			memcpy(&bad, tap_buf + tap_rd.off + consumed,
 			       sizeof(bad));
-			err("Impossible frame length %u from guest, "
-			    "closing the connection", ntohl(bad));
+			err_ratelimit("Impossible frame length %u from guest, "
+				      "closing the connection", ntohl(bad));
 			tap_rd.bad = true;
 		}
 		tap_rd.off += consumed;
@@ -449,7 +450,8 @@ const struct pool *tap_passt_read(struct ctx *c, bool *gone)
 			return NULL;
 		}
 		if (n < 0)
-			warn_perror("Guest socket read error");
+			warn_ratelimit("Guest socket read error: %s",
+				       strerror(errno));
 		break;
 	}
 
@@ -476,7 +478,8 @@ const struct pool *tap_pasta_read(struct ctx *c)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				warn_perror("Tap read error");
+				warn_ratelimit("Tap read error: %s",
+					       strerror(errno));
 			break;
 		}
 		if (n == 0)

@@ -42,7 +42,8 @@ int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref)
 	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, ref.fd, &ev) < 0) {
 		int ret = -errno;
 
-		err_perror("Can't add fd %i to epoll", ref.fd);
+		err_ratelimit("Can't add fd %i to epoll: %s", ref.fd,
+			      strerror(errno));
 		return ret;
 	}
 	return 0;

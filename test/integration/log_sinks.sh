@@ -24,6 +24,10 @@
 #      last guest connects: a warning "N messages dropped" comes first,
 #      and the messages received plus N are all the messages there were
 #      (2 per guest: connected, disconnected).
+#   3. rate limits: 100 connections to passt's socket, each with an
+#      impossible frame length (log_tool.py badlen): each is closed, but
+#      passt logs at most 5 of those errors per second, plus the number
+#      it left out (checked against the time the 100 took).
 #
 # shellcheck source-path=SCRIPTDIR
 set -eu
@@ -127,7 +131,7 @@ GOT_ARP=0
 for i in $(seq "$GUESTS"); do
 	guest "guest $i, system log full" || break
 done
-assert_eq "$GOT_ARP" "$GUESTS" "guests answered while the system log was full"
+soft assert_eq "$GOT_ARP" "$GUESTS" "guests answered while the system log was full"
 rm -f "$pause"
 
 guest "last guest" || true
@@ -149,11 +153,36 @@ else
 fi
 guests=$((GUESTS + 2))
 got=$(lines "passt\[$pid\]: Guest (connected|disconnected)")
-assert_eq "$((got + ${dropped:-0}))" "$((guests * 2))" \
+soft assert_eq "$((got + ${dropped:-0}))" "$((guests * 2))" \
 	"received ($got) + dropped (${dropped:-0}): every message accounted for"
 
 kill -TERM "$pid"
 wait_pid_exit "$pid" 5 || tfail "passt still running after SIGTERM"
+
+# --- 3: rate limits ------------------------------------------------------------
+
+sock="$TOPO_TMP/badlen.sock"
+blog="$TOPO_TMP/badlen.log"
+passt_start "$sock" "$blog"
+capture "$PYTHON" "$LOGTOOL" badlen --sock "$sock" --count 100
+show_capture
+assert_eq "$CAP_RC" 0 "100 connections with an impossible frame length, each closed"
+elapsed=$(printf '%s\n' "$CAP_OUT" | sed -n 's/^result:.* elapsed=\([0-9]*\).*/\1/p')
+# One more, in a later second: it brings the count of those left out
+sleep 1.1
+capture "$PYTHON" "$LOGTOOL" badlen --sock "$sock" --count 1
+logged=$(grep -c "Impossible frame length" "$blog" || true)
+limit=$((5 * (elapsed + 3)))
+if [ "$logged" -ge 1 ] && [ "$logged" -le "$limit" ]; then
+	ok "impossible frame lengths: $logged errors logged for 101 in" \
+	   "about $((elapsed + 1)) s (at most $limit)"
+else
+	tfail "impossible frame lengths: $logged errors logged for 101 in" \
+	      "about $((elapsed + 1)) s, expected 1 to $limit"
+fi
+soft assert_contains "$(cat "$blog")" "messages suppressed)" \
+	"the number left out is logged"
+kill -TERM "$PASST_PID"
 
 soft_finish
 echo "log_sinks: all checks passed"

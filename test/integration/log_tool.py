@@ -13,6 +13,12 @@
             addresses ending with the last one sent.  Prints one
             "result: ..." line with the figures.
 
+  badlen    --sock SOCK --count N
+            N connections to passt's socket one after the other, each
+            sending an impossible frame length (0) and waiting for passt
+            to close it: passt logs an error for each, rate limited.
+            Prints "result: connections=N elapsed=SECONDS".
+
   syslog    --sock PATH --out FILE --ready FILE [--pause FILE]
             A system log: bind a datagram socket at PATH, write each
             datagram received to FILE, one per line, as text.  While
@@ -105,6 +111,22 @@ def cmd_macflood(args):
                           ",".join(str(a) for a in after), got[0], got[-1]))
 
 
+def cmd_badlen(args):
+    start = time.monotonic()
+    for i in range(args.count):
+        conn = Conn.connect(args.sock, 5)
+        try:
+            conn.sock.sendall(struct.pack("!I", 0) + bytes(64))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        if not conn.wait_eof(5):
+            raise CheckFailed("connection %d still open 5 s after frame "
+                              "length 0" % i)
+        conn.close()
+    print("result: connections=%d elapsed=%.2f"
+          % (args.count, time.monotonic() - start))
+
+
 def cmd_syslog(args):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.bind(args.sock)
@@ -137,6 +159,9 @@ def main():
     f.add_argument("--log", required=True)
     f.add_argument("--limit", type=int, required=True)
     f.add_argument("--rotations", type=int, default=3)
+    f = sub.add_parser("badlen")
+    f.add_argument("--sock", required=True)
+    f.add_argument("--count", type=int, required=True)
     f = sub.add_parser("syslog")
     f.add_argument("--sock", required=True)
     f.add_argument("--out", required=True)
@@ -144,7 +169,8 @@ def main():
     f.add_argument("--pause")
     args = p.parse_args()
     try:
-        {"macflood": cmd_macflood, "syslog": cmd_syslog}[args.cmd](args)
+        {"macflood": cmd_macflood, "badlen": cmd_badlen,
+         "syslog": cmd_syslog}[args.cmd](args)
     except CheckFailed as e:
         say("FAILED: %s" % e)
         return 1
