@@ -25,24 +25,8 @@ set -eu
 
 # shellcheck source=../lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
-# shellcheck source=../lib/tcp.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
 
 test_start
-
-# file_state() - PATH: type, mode, links, owner, inode, and the SHA-256 of
-# a regular file, without following a symbolic link (its target instead)
-file_state() {
-	local s
-
-	s=$(stat -c '%F %a %h %u %i' "$1" 2>&1) || s="missing"
-	if [ -L "$1" ]; then
-		s="$s -> $(readlink "$1")"
-	elif [ -f "$1" ]; then
-		s="$s $(sha_of "$1")"
-	fi
-	printf '%s\n' "$s"
-}
 
 # settled() - PID SOCK: the daemon exited, or listens on SOCK
 settled() {

@@ -31,28 +31,12 @@ set -eu
 
 # shellcheck source=../lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
-# shellcheck source=../lib/tcp.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
 
 FDC="$TOPO_ROOT/test/integration/clients_fd.py"
 QRAP="$PASST_BIN_DIR/qrap"
 
 test_start
 [ -x "$QRAP" ] || fail "$QRAP not found or not executable (run make)"
-
-# file_state() - PATH: type, mode, owner, inode, without following a
-# symbolic link (its target instead), and the SHA-256 of a regular file
-file_state() {
-	local s
-
-	s=$(stat -c '%F %a %u %i' "$1" 2>&1) || s="missing"
-	if [ -L "$1" ]; then
-		s="$s -> $(readlink "$1")"
-	elif [ -f "$1" ]; then
-		s="$s $(sha_of "$1")"
-	fi
-	printf '%s\n' "$s"
-}
 
 # arp_ok() - SOCK LABEL: a client gets an ARP reply through SOCK
 arp_ok() {
