@@ -64,6 +64,5 @@ extern int log_level;		/* Highest priority value still printed */
 void log_init(const char *ident);
 void log_open_file(const char *path, size_t size);
 void log_to_syslog(void);
-void log_close_file(void);
 
 #endif /* LOG_H */

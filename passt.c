@@ -115,16 +115,20 @@ static void signal_handler(struct ctx *c, int fd)
 /**
  * pidfile_open() - Create the PID file early, to report errors at start
  * @c:		Execution context
+ *
+ * Mode 0600: whoever reads it (libvirt, podman, systemd, a script) runs as
+ * the user who started us, or as root.
  */
 static void pidfile_open(struct ctx *c)
 {
+	char why[128];
+
 	if (!*c->pidfile)
 		return;
-	c->pidfile_fd = open(c->pidfile, O_WRONLY | O_CREAT | O_TRUNC |
-			     O_CLOEXEC, 0644);
+	c->pidfile_fd = file_open_own(c->pidfile, O_WRONLY, why, sizeof(why));
 	if (c->pidfile_fd < 0) {
 		tap_sock_unlink(c);
-		die_perror("Can't open PID file %s", c->pidfile);
+		die("Can't use PID file %s: %s", c->pidfile, why);
 	}
 }
 
@@ -255,6 +259,8 @@ int main(int argc, char **argv)
 		log_level = LOG_WARNING;
 	if (*c->log_file)
 		log_open_file(c->log_file, c->log_size);
+	/* Before the socket or the namespace are set up: nothing to undo */
+	pcap_init(c->pcap);
 
 	conf_defaults(c);
 	flow_init();
@@ -280,7 +286,6 @@ int main(int argc, char **argv)
 	}
 	nl_sock_close();		/* Set-up only */
 
-	pcap_init(c->pcap);
 	conf_print(c);
 
 	if (!c->foreground) {

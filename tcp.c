@@ -814,7 +814,8 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 					  .data.u64 = ref.u64 };
 
 		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
-			err_perror("TCP: can't add socket to epoll");
+			err_ratelimit("TCP: can't add socket to epoll: %s",
+				      strerror(errno));
 			tcp_conn_close(c, conn, false);
 			return NULL;
 		}

@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,7 +43,8 @@ int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref)
 	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, ref.fd, &ev) < 0) {
 		int ret = -errno;
 
-		err_perror("Can't add fd %i to epoll", ref.fd);
+		err_ratelimit("Can't add fd %i to epoll: %s", ref.fd,
+			      strerror(errno));
 		return ret;
 	}
 	return 0;
@@ -178,6 +180,113 @@ int write_file(const char *path, const char *buf)
 	rc = write_all(fd, buf, strlen(buf));
 	close(fd);
 	return rc;
+}
+
+/**
+ * file_refuse() - Tell whether an existing file may be taken as ours
+ * @st:		Status of the file, not following a symbolic link
+ * @why:	Buffer for the reason of a refusal
+ * @len:	Size of @why
+ *
+ * Return: 0 if it's a regular file with one link, owned by our effective
+ *	   user; -1 otherwise, with the reason in @why
+ */
+static int file_refuse(const struct stat *st, char *why, size_t len)
+{
+	if (S_ISLNK(st->st_mode))
+		snprintf(why, len, "it is a symbolic link, not followed");
+	else if (!S_ISREG(st->st_mode))
+		snprintf(why, len, "it is not a regular file");
+	else if (st->st_nlink != 1)
+		snprintf(why, len, "it has %lu hard links, not one",
+			 (unsigned long)st->st_nlink);
+	else if (st->st_uid != geteuid())
+		snprintf(why, len, "it belongs to uid %u, not to us (uid %u)",
+			 (unsigned int)st->st_uid, (unsigned int)geteuid());
+	else
+		return 0;
+	return -1;
+}
+
+/**
+ * file_open_own() - Create a file to write to, or empty a stale one of ours
+ * @path:	Path
+ * @flags:	O_WRONLY or O_RDWR
+ * @why:	Buffer for the reason of a failure
+ * @len:	Size of @why
+ *
+ * The PID, capture and log files are opened at start-up, often as root,
+ * at paths where other users may have left something for us to write
+ * through: a symbolic or hard link to a file they want overwritten. So a
+ * new file is created exclusively (O_EXCL fails on any name that exists,
+ * links included), and an existing one is opened without following a
+ * symbolic link, without truncation, and without blocking on a FIFO; it is
+ * taken, and emptied, only if it's a regular file with a single link that
+ * belongs to our effective user. The file ends up with mode 0600 either
+ * way. The checks are made on the open descriptor; the lstat() before
+ * opening just avoids opening devices and FIFOs at all.
+ *
+ * Return: close-on-exec descriptor of the empty file, or -1 with the
+ *	   reason in @why
+ */
+int file_open_own(const char *path, int flags, char *why, size_t len)
+{
+	int tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		struct stat st;
+		int fd;
+
+		fd = open(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW |
+			  O_NOCTTY | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			break;
+
+		if (lstat(path, &st)) {
+			if (errno == ENOENT)
+				continue;	/* Removed meanwhile */
+			break;
+		}
+		if (file_refuse(&st, why, len))
+			return -1;
+
+		fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+			  O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			if (errno == ELOOP) {	/* Swapped for a link */
+				snprintf(why, len, "it is a symbolic link, "
+					 "not followed");
+				return -1;
+			}
+			break;
+		}
+		if (fstat(fd, &st)) {
+			snprintf(why, len, "%s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (file_refuse(&st, why, len)) {
+			close(fd);
+			return -1;
+		}
+		if (ftruncate(fd, 0) || fchmod(fd, S_IRUSR | S_IWUSR) ||
+		    fcntl(fd, F_SETFL, flags)) {
+			snprintf(why, len, "%s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
+
+	if (tries == 3)
+		snprintf(why, len, "it keeps appearing and disappearing");
+	else
+		snprintf(why, len, "%s", strerror(errno));
+	return -1;
 }
 
 /**

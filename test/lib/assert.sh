@@ -133,6 +133,22 @@ assert_not_exists() {
 	fi
 }
 
+# file_state() - PATH: print what is at PATH, for before/after comparisons:
+# type, mode, links, owner and inode, without following a symbolic link
+# (its target instead), and the SHA-256 of a regular file; "missing" if
+# there's nothing
+file_state() {
+	local s
+
+	s=$(stat -c '%F %a %h %u %i' "$1" 2>&1) || s="missing"
+	if [ -L "$1" ]; then
+		s="$s -> $(readlink "$1")"
+	elif [ -f "$1" ]; then
+		s="$s $(sha256sum <"$1" | cut -d' ' -f1)"
+	fi
+	printf '%s\n' "$s"
+}
+
 # line_count() - Print the number of lines of TEXT (0 for empty text)
 line_count() {
 	if [ -z "$1" ]; then
