@@ -84,7 +84,7 @@ usage(const char *name, enum passt_mode mode, int status)
 		"                         default: 1048576\n"
 		"      --runas UID|UID:GID|USER|USER:GROUP\n"
 		"                         Run as this user after set-up\n"
-		"                         default for passt started as root: "
+		"                         default when started as root: "
 		"nobody\n"
 		"  -P, --pid PATH         Write the daemon's PID to a file\n"
 		"  -p, --pcap PATH        Capture every frame to a pcap file\n"

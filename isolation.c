@@ -13,9 +13,10 @@
  *   of the file's directory, its name, device and inode, so that we can
  *   remove the file at exit if it's still ours (isolate_file_remove()),
  *   without a path and without a privileged helper. Started as root, we
- *   hand the files to the --runas user first: in a sticky directory such
- *   as /tmp that user may then remove them; in a directory only root can
- *   write to, they stay, and whoever started us removes them.
+ *   remove them as the --runas user: where that user can't (a directory
+ *   only root may write to, or /tmp, sticky), they stay, and whoever
+ *   started us removes them. Handing them over to that user would let any
+ *   of its processes rewrite the PID file, or connect to the socket.
  * - isolate_sandbox(), once set-up is complete: new mount, IPC and UTS
  *   namespaces whose root is an empty, read-only tmpfs (the old root is
  *   unmounted, so /proc/PID/root shows nothing); started as root, a switch
@@ -24,7 +25,12 @@
  *   no longer dumpable. Without CAP_SYS_ADMIN (started by an ordinary
  *   user) the namespaces come from a user namespace of our own first,
  *   where our uid and gid are mapped to themselves, so that file ownership
- *   and ping_group_range keep meaning what they meant.
+ *   and ping_group_range keep meaning what they meant. isolate_broker()
+ *   does the same for pasta's broker, once in the target namespaces.
+ *
+ * "Root" is uid 0 of the initial user namespace: uid 0 in a namespace of
+ * an ordinary user (rootless podman starts pasta so) is that user, and
+ * stays who it is.
  *
  * There's no PID namespace: unshare(CLONE_NEWPID) only places the children
  * created afterwards in it, and we create none after start-up. pasta also
@@ -161,34 +167,6 @@ void isolate_file_keep(struct isolate_file *f, const char *path, int fd)
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->kept = true;
-}
-
-/**
- * isolate_file_give() - Hand a file we created over to another user
- * @f:		File
- * @uid:	New owner
- * @gid:	New group
- *
- * The name is opened without following links and the inode checked before
- * the change, and the change is made on that very inode: whatever is
- * found at the path in the meantime is left alone.
- */
-static void isolate_file_give(const struct isolate_file *f, uid_t uid,
-			      gid_t gid)
-{
-	struct stat st;
-	int fd;
-
-	if (!f->kept)
-		return;
-	fd = openat(f->dirfd, f->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (!fstat(fd, &st) && st.st_dev == f->dev && st.st_ino == f->ino &&
-	    fchownat(fd, "", uid, gid, AT_EMPTY_PATH))
-		warn_perror("Can't hand %s over to uid %u, won't remove it "
-			    "at exit", f->path, uid);
-	close(fd);
 }
 
 /**
@@ -365,10 +343,15 @@ static bool isolate_have_sys_admin(void)
 }
 
 /**
- * isolate_process() - Detach, switch user, drop every privilege
+ * isolate_sandbox() - Set-up is complete: detach, switch user, drop all
  * @c:		Execution context
+ *
+ * Called once set-up is done, the PID file written and the log file open,
+ * after pasta's namespace broker is started (it must see the namespace
+ * files), before the seccomp filter is installed. On any failure the
+ * daemon exits: it doesn't run with less isolation than documented.
  */
-static void isolate_process(const struct ctx *c)
+void isolate_sandbox(const struct ctx *c)
 {
 	if (!isolate_have_sys_admin()) {
 		/* Root without CAP_SYS_ADMIN: switch first, or the user
@@ -384,37 +367,16 @@ static void isolate_process(const struct ctx *c)
 }
 
 /**
- * isolate_sandbox() - Set-up is complete: detach, switch user, drop all
- * @c:		Execution context
- *
- * Called once set-up is done, the PID file written and the log file open,
- * after pasta's namespace broker is started (it must see the namespace
- * files), before the seccomp filter is installed. On any failure the
- * daemon exits: it doesn't run with less isolation than documented.
- *
- * Our files go to the --runas user first, so that it may remove them at
- * exit where the directory allows it.
- */
-void isolate_sandbox(const struct ctx *c)
-{
-	if (c->runas_switch) {
-		isolate_file_give(&c->pidfile_own, c->uid, c->gid);
-		isolate_file_give(&c->sock_own, c->uid, c->gid);
-	}
-	isolate_process(c);
-}
-
-/**
  * isolate_broker() - pasta's broker, in the target namespaces: the same
  * @c:		Execution context
  * @keep:	The one descriptor it needs: its end of the socket pair
  *
- * The broker logs to standard error or the system log only: the number of
- * the log file's descriptor would soon be one of the sockets it makes.
+ * The broker logs to standard error only (/dev/null, in the background):
+ * the numbers of the log descriptors would soon be sockets it makes.
  */
 void isolate_broker(const struct ctx *c, int keep)
 {
-	log_close_file();
+	log_close();
 	close_open_files(STDERR_FILENO + 1, keep);
-	isolate_process(c);
+	isolate_sandbox(c);
 }

@@ -5,8 +5,8 @@
 # from 9a:55:9a:55:9a:55, a frame split across writes, several frames in
 # one write, a maximum-size frame, one client after the other, impossible
 # frame lengths dropping the client, SIGTERM removing the socket (from a
-# sticky directory, like /tmp: started as root, passt runs as nobody by
-# then, see passt_daemon.sh).
+# directory of nobody's: started as root, passt runs as nobody by then,
+# see passt_daemon.sh).
 #
 # shellcheck source-path=SCRIPTDIR
 set -eu
@@ -16,8 +16,7 @@ set -eu
 
 test_start
 
-mkdir -m 1777 "$TOPO_TMP/sticky"
-sock="$TOPO_TMP/sticky/passt.sock"
+sock="$(nobody_dir run)/passt.sock"
 log="$TOPO_TMP/passt.log"
 passt_start "$sock" "$log"
 ppid=$PASST_PID

@@ -35,9 +35,8 @@
 # socket opened in the namespace at run time; host loopback -> namespace,
 # spliced, for a port the namespace started listening on after start).
 #
-# At exit: passt removes its socket and PID file from a sticky directory
-# (as root: it handed them over to nobody) and from its user's directory
-# (as nobody); pasta running a command as nobody ends it on SIGTERM; pasta
+# At exit: passt removes its socket and PID file from a directory of
+# nobody's, started as root or as nobody (it runs as nobody by then); pasta running a command as nobody ends it on SIGTERM; pasta
 # started as root can't signal the command, which runs as root, once it
 # runs as nobody: the command is left without its tap device (passt.1,
 # SIGNALS).
@@ -259,19 +258,16 @@ file_server "$ROUTER_NS" "$REMOTE_IP4" "$P_REM"
 
 # --- the daemons --------------------------------------------------------------
 
-# passt as root, files in a sticky directory; as nobody, in nobody's
-sticky="$TOPO_TMP/sticky"
-mkdir -m 1777 "$sticky"
+# passt as root and as nobody, files in directories of nobody's
+rdir=$(nobody_dir passt-root)
 bg_run "$TOPO_TMP/passt-root.log" "${IN_HOST_NET[@]}" "$PASST" -f \
-	-s "$sticky/passt.sock" -P "$sticky/passt.pid" -t "$P_IN_ROOT"
+	-s "$rdir/passt.sock" -P "$rdir/passt.pid" -t "$P_IN_ROOT"
 PASST_ROOT=$BG_PID
-udir="$TOPO_TMP/passt-nobody"
-mkdir -m 755 "$udir"
-chown "$NOBODY_UID:$NOBODY_GID" "$udir"
+udir=$(nobody_dir passt-nobody)
 bg_run "$TOPO_TMP/passt-nobody.log" "${IN_HOST_NET[@]}" "${AS_NOBODY[@]}" \
 	"$UPASST" -f -s "$udir/passt.sock" -P "$udir/passt.pid" -t "$P_IN_USER"
 PASST_USER=$BG_PID
-for f in "$sticky/passt.pid" "$udir/passt.pid"; do
+for f in "$rdir/passt.pid" "$udir/passt.pid"; do
 	wait_until 5 read_pidfile "$f" >/dev/null ||
 		fail "passt: no PID in $f"
 done
@@ -305,7 +301,7 @@ info "passt $PASST_ROOT (root), $PASST_USER (nobody); pasta $PASTA_ROOT," \
 
 # --- what's left to them --------------------------------------------------------
 
-sandbox_check "$PASST_ROOT" "passt, root" root "$sticky"
+sandbox_check "$PASST_ROOT" "passt, root" root "$rdir"
 sandbox_check "$PASST_USER" "passt, nobody" user "$udir"
 sandbox_check "$PASTA_ROOT" "pasta --netns, root" root /run/netns \
 	"$TOPO_TMP" "$LOG_ROOT"
@@ -351,7 +347,7 @@ passt_traffic() {
 		127.0.0.1 "$port"
 }
 
-passt_traffic "passt, root" "$sticky/passt.sock" "$P_IN_ROOT"
+passt_traffic "passt, root" "$rdir/passt.sock" "$P_IN_ROOT"
 passt_traffic "passt, nobody" "$udir/passt.sock" "$P_IN_USER"
 
 file_server "$HOST_NS" 127.0.0.1 "$P_POST"
@@ -395,8 +391,8 @@ for pid in "$PASST_ROOT" "$PASST_USER"; do
 	kill -TERM "$pid"
 	wait_pid_exit "$pid" 5 || tfail "passt $pid still running after SIGTERM"
 done
-for f in "$sticky/passt.sock" "$sticky/passt.pid"; do
-	soft assert_not_exists "$f" "passt, root: removed at exit (sticky directory)"
+for f in "$rdir/passt.sock" "$rdir/passt.pid"; do
+	soft assert_not_exists "$f" "passt, root: removed at exit"
 done
 for f in "$udir/passt.sock" "$udir/passt.pid"; do
 	soft assert_not_exists "$f" "passt, nobody: removed at exit"

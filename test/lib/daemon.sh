@@ -116,12 +116,10 @@ holder_unshared() {
 # servers and clients there; pasta as nobody attached to it by PID
 HOLDER_PID=""
 pasta_nobody() {
-	local ns=$1 d="$TOPO_TMP/nobody" pidfile log
+	local ns=$1 d pidfile log
 
 	shift
-	mkdir -p "$d"
-	chmod 755 "$d"
-	chown "$NOBODY_UID:$NOBODY_GID" "$d"
+	d=$(nobody_dir nobody)
 	pidfile="$d/pasta-$ns.pid"
 	log="$d/pasta-$ns.log"
 	bg_host /dev/null "${AS_NOBODY[@]}" unshare -Urn sleep 600

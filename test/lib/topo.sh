@@ -228,6 +228,18 @@ topo_unpriv_bin() {
 	UPASTA="$dir/pasta"
 }
 
+# nobody_dir() - NAME: create the directory $TOPO_TMP/NAME, of nobody's,
+# mode 755, and print its path: where a daemon started as root, which runs
+# as nobody by the time it exits, can remove its socket and PID files
+nobody_dir() {
+	local d="$TOPO_TMP/$1"
+
+	mkdir -p "$d"
+	chmod 755 "$d"
+	chown "$NOBODY_UID:$NOBODY_GID" "$d"
+	printf '%s\n' "$d"
+}
+
 # AS_NOBODY - command prefix: run as uid/gid 65534 without supplementary
 # groups and without capabilities.  An array, not a function, so that it
 # also works after timeout, ip netns exec and in bg_host.
