@@ -762,7 +762,7 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 	if (c->no_tcp)
 		return NULL;
 
-	flow = flow_alloc();
+	flow = flow_alloc(c, FLOW_ORIGIN_GUEST);
 	if (!flow) {
 		warn_ratelimit("Flow table full: refusing a TCP connection "
 			       "from the guest");
@@ -1756,7 +1756,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	key.dport = peer_port;
 	key.proto = IPPROTO_TCP;
 
-	flow = flow_alloc();
+	flow = flow_alloc(c, FLOW_ORIGIN_PEER);
 	if (!flow) {
 		warn_ratelimit("Flow table full: refusing a TCP connection "
 			       "to port %u", port);

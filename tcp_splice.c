@@ -380,17 +380,19 @@ static int splice_pipe(int p[2], uint32_t *size)
  * @s1:		Socket to connect, not connected yet
  * @to:		Where to connect @s1
  * @sl:		Length of @to
+ * @origin:	Who connected: a peer on the host's loopback, or the namespace
  *
  * Takes ownership of both sockets: they're closed on failure.
  */
 static void splice_new(struct ctx *c, int s0, int s1,
-		       const struct sockaddr *to, socklen_t sl)
+		       const struct sockaddr *to, socklen_t sl,
+		       enum flow_origin origin)
 {
 	struct tcp_splice_conn *conn;
 	union flow *flow;
 	int i, one = 1;
 
-	flow = flow_alloc();
+	flow = flow_alloc(c, origin);
 	if (!flow) {
 		warn_ratelimit("Flow table full: refusing a connection");
 		sock_close_rst(s0);
@@ -455,7 +457,7 @@ bool tcp_splice_from_host(struct ctx *c, int s, sa_family_t af, uint16_t port)
 	if (ns < 0)
 		return false;
 
-	splice_new(c, s, ns, (struct sockaddr *)&to, sl);
+	splice_new(c, s, ns, (struct sockaddr *)&to, sl, FLOW_ORIGIN_PEER);
 	return true;
 }
 
@@ -501,7 +503,7 @@ void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
 		sock_close_rst(s);
 		return;
 	}
-	splice_new(c, s, h, (struct sockaddr *)&to, sl);
+	splice_new(c, s, h, (struct sockaddr *)&to, sl, FLOW_ORIGIN_GUEST);
 }
 
 /**

@@ -148,7 +148,13 @@ tcp_xfer() {
 		ip netns exec "$cns" timeout "$XFER_TIMEOUT" socat -u -b 262144 \
 			"OPEN:$src,rdonly" "$cli" </dev/null >"$clog" 2>&1 || crc=$?
 	fi
-	reap "$spid" 30
+	if [ "$crc" = 0 ]; then
+		reap "$spid" 30
+	else
+		# The transfer failed already: don't wait for the server
+		stop "$spid"
+		REAP_RC=killed
+	fi
 	t1=$(date +%s%N)
 	ms=$(((t1 - t0) / 1000000))
 
@@ -289,6 +295,28 @@ guest_ns_tap() {
 	ip -n "$ns" link set lo up
 	ip -n "$ns" tuntap add dev tap0 mode tap
 	ip -n "$ns" link set tap0 address 02:00:00:00:00:02 mtu "$mtu" up
+}
+
+# passt_guest() - NAME ARGS...: passt ARGS on $TOPO_TMP/passt.sock, and a
+# "guest" namespace behind it (topo_netns_name NAME) whose tap0 relay.py
+# attaches to passt, configured by guest_ns_config; sets PASST_PID,
+# DAEMON_LOG, GUEST_NS and RELAY_PID
+GUEST_NS=""
+RELAY_PID=""
+passt_guest() {
+	local sock="$TOPO_TMP/passt.sock"
+
+	# passt runs as nobody: let the guest's echo requests through
+	# (guest_ns_config checks the path with them)
+	in_host sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+	passt_start "$sock" "$TOPO_TMP/passt.log" "${@:2}"
+	DAEMON_LOG="$TOPO_TMP/passt.log"
+	GUEST_NS=$(topo_netns_name "$1")
+	guest_ns_tap "$GUEST_NS" 65520
+	bg_ns "$GUEST_NS" "$TOPO_TMP/relay.log" "$PYTHON" "$RELAY" \
+		--sock "$sock" --tap tap0
+	RELAY_PID=$BG_PID
+	guest_ns_config "$GUEST_NS"
 }
 
 # guest_ns_config() - NS: addresses and default routes on tap0, as DHCP and
