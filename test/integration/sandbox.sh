@@ -332,11 +332,8 @@ soft assert_eq "$(daemon_status "$CMD_ROOT" Uid)" 0 \
 passt_traffic() {
 	local label=$1 sock=$2 port=$3 g
 
-	g=$(topo_netns_name "g$port")
-	guest_ns_tap "$g" 65520
-	bg_ns "$g" "$TOPO_TMP/relay-$port.log" "$PYTHON" "$RELAY" \
-		--sock "$sock" --tap tap0
-	guest_ns_config "$g"
+	guest_behind "$sock" "g$port"
+	g=$GUEST_NS
 	expect_success "$label: echo reply from the gateway" \
 		"$label: no echo reply from the gateway" \
 		ns_run "$g" ping -c 1 -W 5 "$GW_IP4"
