@@ -126,6 +126,24 @@ void log_to_syslog(void)
 }
 
 /**
+ * log_close() - Close the log file and the system log socket, for good
+ *
+ * For a child that closes every descriptor it inherited (pasta's broker):
+ * it must not write messages to whatever gets those numbers next. It logs
+ * to standard error, if anywhere, from then on.
+ */
+void log_close(void)
+{
+	if (log_file_fd >= 0)
+		close(log_file_fd);
+	if (log_syslog_fd >= 0)
+		close(log_syslog_fd);
+	log_file_fd = log_syslog_fd = -1;
+	log_syslog = false;
+	log_stderr = true;
+}
+
+/**
  * log_syslog_send() - Send one message to the system log, never blocking
  * @pri:	syslog priority, facility not included
  * @msg:	Message

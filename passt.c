@@ -40,6 +40,7 @@
 #include "ndp.h"
 #include "isolation.h"
 #include "log.h"
+#include "netlink.h"
 #include "passt.h"
 #include "pasta.h"
 #include "pcap.h"
@@ -61,7 +62,7 @@ void passt_exit(const struct ctx *c, int status)
 {
 	tap_sock_unlink(c);
 	if (c->pidfile_written)
-		unlink(c->pidfile);
+		isolate_file_remove(&c->pidfile_own);
 	exit(status);
 }
 
@@ -242,13 +243,15 @@ int main(int argc, char **argv)
 							    MODE_PASTA;
 	c->pid = getpid();
 	log_init(c->mode == MODE_PASTA ? "pasta" : "passt");
+	signal(SIGPIPE, SIG_IGN);
+
+	conf(c, argc, argv, &r);
+	/* Before we open any descriptor of our own */
+	isolate_initial(c);
 
 	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c->epollfd < 0)
 		die_perror("Can't create epoll descriptor");
-	signal(SIGPIPE, SIG_IGN);
-
-	conf(c, argc, argv, &r);
 
 	if (c->debug)
 		log_level = LOG_DEBUG;
@@ -270,13 +273,18 @@ int main(int argc, char **argv)
 	fwd_socks_init(c, false);
 	if (c->mode == MODE_PASST)
 		tap_sock_init(c);
+	if (c->mode == MODE_PASST && !c->fd_tap_given)
+		isolate_file_keep(&c->sock_own, c->sock_path, -1);
 	pidfile_open(c);
+	if (c->pidfile_fd >= 0)
+		isolate_file_keep(&c->pidfile_own, c->pidfile, c->pidfile_fd);
 	if (c->mode == MODE_PASTA) {
 		pasta_setup(c, &r);
 		fwd_socks_init(c, true);	/* Before the pool takes fds */
 		tcp_splice_init(c);
 		fwd_auto_init(c);
 	}
+	nl_sock_close();		/* Set-up only */
 
 	conf_print(c);
 
@@ -287,12 +295,12 @@ int main(int argc, char **argv)
 	c->pid = getpid();
 	pidfile_write(c);
 
-	/* pasta: sockets in the namespace come from the broker from now
-	 * on, the daemon won't join the namespace again
+	/* From here on, no path and no privilege: everything the daemon
+	 * needs later is open. pasta's namespace broker goes first, as it
+	 * needs the namespace files; the seccomp filter after.
 	 */
 	nsb_start(c);
-	isolate_user(c);
-	isolate_caps(c);
+	isolate_sandbox(c);
 	/* After going to the background: a signalfd wakes up epoll only
 	 * for the process that registered it
 	 */

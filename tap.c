@@ -57,6 +57,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "isolation.h"
 #include "log.h"
 #include "passt.h"
 #include "pcap.h"
@@ -106,7 +107,12 @@ static size_t tap_backlog_len;
  */
 void tap_sock_unlink(const struct ctx *c)
 {
-	if (c->mode == MODE_PASST && !c->fd_tap_given && *c->sock_path)
+	if (c->mode != MODE_PASST || c->fd_tap_given || !*c->sock_path)
+		return;
+	/* Once recorded, through its directory: we may have no root */
+	if (c->sock_own.kept)
+		isolate_file_remove(&c->sock_own);
+	else
 		unlink(c->sock_path);
 }
 

@@ -334,14 +334,28 @@ long timespec_diff_ms(const struct timespec *a, const struct timespec *b)
  * close_open_files() - Close every file descriptor from @from upwards
  * @from:	Lowest descriptor to close
  * @keep:	Descriptor to keep open, -1 for none
+ *
+ * close_range() needs no /proc, and no descriptor of its own; kernels
+ * before 5.9 don't have it: then read the list from /proc/self/fd.
  */
 void close_open_files(int from, int keep)
 {
-	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
-	int dfd;
+	int dfd, rc;
+	DIR *d;
 
-	if (!d)
+	if (keep < from) {
+		rc = close_range((unsigned int)from, ~0U, 0);
+	} else {
+		rc = keep > from ? close_range((unsigned int)from,
+					       (unsigned int)keep - 1, 0) : 0;
+		if (!rc)
+			rc = close_range((unsigned int)keep + 1, ~0U, 0);
+	}
+	if (!rc)
+		return;
+
+	if (!(d = opendir("/proc/self/fd")))
 		return;
 	dfd = dirfd(d);
 	while ((de = readdir(d))) {
@@ -354,6 +368,45 @@ void close_open_files(int from, int keep)
 		close((int)fd);
 	}
 	closedir(d);
+}
+
+/**
+ * path_dir_open() - Open the directory a path is in, to reach it later
+ * @path:	Path of a file, absolute or relative
+ * @name:	Set to the last component of @path
+ * @size:	Size of @name
+ *
+ * The directory is opened with O_PATH: the descriptor can be used with
+ * fstatat(), unlinkat() and the like, not to read the directory, and it
+ * keeps working once our root is gone.
+ *
+ * Return: descriptor of the directory, -1 with errno set on failure
+ *	   (EINVAL if @path ends with a slash, ENAMETOOLONG if its last
+ *	   component doesn't fit in @name)
+ */
+int path_dir_open(const char *path, char *name, size_t size)
+{
+	const char *slash = strrchr(path, '/'), *base;
+	char dir[PATH_MAX];
+
+	base = slash ? slash + 1 : path;
+	if (!*base) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strlen(base) >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	strcpy(name, base);
+
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 /**

@@ -211,6 +211,21 @@ pid_alive() {
 	[ "$state" != "Z" ] && [ "$state" != "X" ]
 }
 
+# proc_status() - PID FIELD: print the value of a /proc/PID/status field,
+# whole (e.g. "65534 65534 65534 65534" for Uid: real, effective, saved and
+# file system user ID)
+proc_status() {
+	awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ +/, ""); print }' \
+		"/proc/$1/status" 2>/dev/null
+}
+
+# daemon_status() - PID FIELD: print the first value of a /proc/PID/status
+# field: in kB for the memory ones, the real ID for Uid and Gid.  Not
+# /proc/PID's owner: a daemon that isn't dumpable shows as root's there
+daemon_status() {
+	proc_status "$1" "$2" | awk '{ print $1 }'
+}
+
 # pid_gone() - PID: negation of pid_alive(), for wait_until
 pid_gone() {
 	! pid_alive "$1"
