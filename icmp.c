@@ -150,7 +150,7 @@ int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 	flow_key_set(&key, af, saddr, daddr, ntohs(ih->id), 0, proto);
 	flow = flow_lookup(&key);
 	if (!flow) {
-		flow = flow_alloc();
+		flow = flow_alloc(c, FLOW_ORIGIN_GUEST);
 		if (!flow) {
 			warn_ratelimit("Flow table full, dropping echo "
 				       "request");
