@@ -55,6 +55,7 @@ void __attribute__((noreturn)) die_perror(const char *fmt, ...)
 
 #define err_ratelimit(...)	logmsg_ratelimit(LOG_ERR, __VA_ARGS__)
 #define warn_ratelimit(...)	logmsg_ratelimit(LOG_WARNING, __VA_ARGS__)
+#define info_ratelimit(...)	logmsg_ratelimit(LOG_INFO, __VA_ARGS__)
 #define debug_ratelimit(...)	logmsg_ratelimit(LOG_DEBUG, __VA_ARGS__)
 
 extern bool log_trace;

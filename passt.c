@@ -214,11 +214,12 @@ static void timer_handler(struct ctx *c, const struct timespec *now)
 		ndp_timer(c, now);
 
 	debug_ratelimit("tap: %llu frames in, %llu out, %llu dropped in, "
-			"%llu dropped out",
+			"%llu dropped out, %llu dropped for their address",
 			(unsigned long long)tap_stats.frames_in,
 			(unsigned long long)tap_stats.frames_out,
 			(unsigned long long)tap_stats.dropped_in,
-			(unsigned long long)tap_stats.dropped_out);
+			(unsigned long long)tap_stats.dropped_out,
+			(unsigned long long)tap_stats.dropped_addr);
 }
 
 /**

@@ -220,6 +220,7 @@ struct ctx {
 	bool no_dhcpv6;
 	bool no_ra;
 	bool no_map_gw;
+	bool fwd_multicast;		/* UDP to multicast groups goes out */
 	bool no_dhcp_dns;
 	bool no_dhcp_dns_search;
 	bool no_splice;

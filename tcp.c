@@ -736,7 +736,7 @@ static void tcp_syn_ack_to_tap(struct ctx *c, struct tcp_conn *conn,
  * @c:		Execution context
  * @key:	Four-tuple, guest side
  * @af:		Address family
- * @daddr:	Destination address
+ * @to:		Host side destination, from fwd_sockaddr_from_tap()
  * @th:		TCP header of the SYN
  * @o:		Its options
  * @now:	Current time
@@ -746,17 +746,15 @@ static void tcp_syn_ack_to_tap(struct ctx *c, struct tcp_conn *conn,
  */
 static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 					  const struct flow_key *key,
-					  sa_family_t af, const void *daddr,
+					  sa_family_t af,
+					  const struct fwd_target *to,
 					  const struct tcphdr *th,
 					  const struct tcp_opts *o,
 					  const struct timespec *now)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP };
-	union sockaddr_inany to;
 	struct tcp_conn *conn;
 	union flow *flow;
-	socklen_t sl;
-	bool to_lo;
 	int s;
 
 	if (c->no_tcp)
@@ -773,8 +771,6 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 	conn->f.key = *key;
 	conn->sock = -1;
 
-	to_lo = fwd_sockaddr_from_tap(c, af, daddr, key->dport, &to, &sl);
-
 	s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		   IPPROTO_TCP);
 	if (s < 0) {
@@ -783,7 +779,7 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 		return NULL;
 	}
 	conn->sock = s;
-	if (!to_lo)
+	if (!to->to_lo)
 		fwd_bind_outbound(c, s, af);
 	tcp_sock_setup(conn);
 
@@ -824,7 +820,7 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 	conn->state = TCPS_CONNECTING;
 	tcp_timer_arm(conn, now);
 
-	if (connect(s, &to.sa, sl) == 0) {
+	if (connect(s, &to->sa.sa, to->sl) == 0) {
 		tcp_syn_ack_to_tap(c, conn, now);
 	} else if (errno != EINPROGRESS) {
 		debug("TCP: connect() failed at once: %s", strerror(errno));
@@ -1484,8 +1480,15 @@ static bool tcp_segment(struct ctx *c, sa_family_t af, const void *saddr,
 	flow = flow_lookup(&key);
 
 	if (!flow) {
+		struct fwd_target to;
+
+		if (!fwd_sockaddr_from_tap(c, IPPROTO_TCP, af, saddr, daddr,
+					   key.dport, &to)) {
+			tap_stats.dropped_addr++;
+			return false;
+		}
 		if (th->syn && !th->ack && !th->rst && !th->fin &&
-		    tcp_conn_from_tap(c, &key, af, daddr, th, &o, now))
+		    tcp_conn_from_tap(c, &key, af, &to, th, &o, now))
 			return false;
 		tcp_rst_no_conn(c, af, saddr, daddr, th, plen);
 		return false;

@@ -118,22 +118,20 @@ static void udp_flow_close(const struct ctx *c, struct udp_flow *uf)
  * @c:		Execution context
  * @key:	Guest side four-tuple
  * @af:		Address family
- * @daddr:	Destination address as the guest sent it
+ * @to:		Host side destination, from fwd_sockaddr_from_tap()
  * @now:	Current time
  *
  * Return: flow, NULL on failure
  */
 static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
-				     sa_family_t af, const void *daddr,
+				     sa_family_t af,
+				     const struct fwd_target *to,
 				     const struct timespec *now)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_UDP };
-	union sockaddr_inany to;
 	struct udp_flow *uf;
 	union flow *flow;
 	int s, one = 1;
-	socklen_t sl;
-	bool to_lo;
 
 	flow = flow_alloc(c, FLOW_ORIGIN_GUEST);
 	if (!flow) {
@@ -145,8 +143,6 @@ static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 	uf->f.key = *key;
 	uf->sock = uf->shared = -1;
 	uf->ts = now->tv_sec;
-
-	to_lo = fwd_sockaddr_from_tap(c, af, daddr, key->dport, &to, &sl);
 
 	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (s < 0) {
@@ -162,10 +158,10 @@ static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 		setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
 	udp_sock_bufs(s);
 
-	if (!to_lo)
+	if (!to->to_lo)
 		fwd_bind_outbound(c, s, af);
 
-	if (connect(s, &to.sa, sl)) {
+	if (connect(s, &to->sa.sa, to->sl)) {
 		debug_ratelimit("UDP: can't connect: %s", strerror(errno));
 		close(s);
 		flow_free(flow);
@@ -294,7 +290,18 @@ int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 	flow_key_set(&key, af, saddr, daddr, ntohs(uh->source),
 		     ntohs(uh->dest), IPPROTO_UDP);
 	flow = flow_lookup(&key);
-	uf = flow ? &flow->udp : udp_flow_new(c, &key, af, daddr, now);
+	if (flow) {
+		uf = &flow->udp;
+	} else {
+		struct fwd_target to;
+
+		if (!fwd_sockaddr_from_tap(c, IPPROTO_UDP, af, saddr, daddr,
+					   key.dport, &to)) {
+			tap_stats.dropped_addr += p->count;
+			return (int)p->count;
+		}
+		uf = udp_flow_new(c, &key, af, &to, now);
+	}
 	if (!uf)
 		return (int)p->count;
 
