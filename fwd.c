@@ -50,6 +50,8 @@ struct port_range {
  * fwd_ephemeral_range() - Read the kernel's ephemeral port range
  * @first:	Set to the first ephemeral port
  * @last:	Set to the last ephemeral port
+ *
+ * syscalls(pasta): openat newfstatat|fstat read close
  */
 void fwd_ephemeral_range(uint16_t *first, uint16_t *last)
 {
@@ -560,6 +562,8 @@ static int fwd_open(const void *arg)
  * address of the other family. Sockets already open count as opened.
  *
  * Return: number of sockets for @port now (0 to 2)
+ *
+ * syscalls(pasta): close
  */
 static unsigned int fwd_port_open(struct ctx *c, enum fwd_dir dir,
 				  uint16_t port)
@@ -605,6 +609,8 @@ static unsigned int fwd_port_open(struct ctx *c, enum fwd_dir dir,
  * @c:		Execution context
  * @dir:	Which option
  * @port:	Port
+ *
+ * syscalls(pasta): close
  */
 static void fwd_port_close(struct ctx *c, enum fwd_dir dir, uint16_t port)
 {
@@ -892,6 +898,8 @@ static int fwd_scan_open_ns(struct ctx *c, void *fds)
  * @fd:		Descriptor of the file, read from the start
  * @state:	Socket state to look for
  * @map:	Bitmap: set for each local port found
+ *
+ * syscalls(pasta): pread64
  */
 static void fwd_scan(int fd, unsigned int state, uint8_t *map)
 {
@@ -1135,6 +1143,8 @@ bool fwd_sockaddr_from_tap(const struct ctx *c, sa_family_t af,
  * @c:		Execution context
  * @s:		Socket
  * @af:		Address family
+ *
+ * syscalls: setsockopt bind
  */
 void fwd_bind_outbound(const struct ctx *c, int s, sa_family_t af)
 {

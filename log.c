@@ -83,6 +83,8 @@ void log_close_file(void)
 
 /**
  * log_file_rotate() - Drop the oldest half of the log file to make room
+ *
+ * syscalls: openat pread64 pwrite64 ftruncate close
  */
 static void log_file_rotate(void)
 {
@@ -144,6 +146,10 @@ static void log_file_rotate(void)
  * @err:	errno value to append as string, or 0
  * @fmt:	Format string
  * @ap:		Arguments
+ *
+ * syscalls: write
+ * syslog(3), connecting to /dev/log on each message until it can:
+ * syscalls: getpid socket connect sendto close
  */
 static void vlogmsg(int pri, int err, const char *fmt, va_list ap)
 {
@@ -233,6 +239,8 @@ void logmsg_perror(int pri, const char *fmt, ...)
 /**
  * die() - Log an error and exit with status 1
  * @fmt:	Format string
+ *
+ * syscalls: exit_group
  */
 void die(const char *fmt, ...)
 {
@@ -247,6 +255,8 @@ void die(const char *fmt, ...)
 /**
  * die_perror() - Log an error with the description of errno, exit with 1
  * @fmt:	Format string
+ *
+ * syscalls: exit_group
  */
 void die_perror(const char *fmt, ...)
 {

@@ -33,7 +33,9 @@ void __attribute__((noreturn)) die_perror(const char *fmt, ...)
 #define warn_perror(...)	logmsg_perror(LOG_WARNING, __VA_ARGS__)
 #define debug_perror(...)	logmsg_perror(LOG_DEBUG, __VA_ARGS__)
 
-/* Rate limited: at most LOG_RATELIMIT_BURST lines per call site and second */
+/* Rate limited: at most LOG_RATELIMIT_BURST lines per call site and second
+ * syscalls: time|clock_gettime
+ */
 #define LOG_RATELIMIT_BURST	5
 #define logmsg_ratelimit(pri, ...)					\
 	do {								\

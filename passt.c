@@ -42,6 +42,7 @@
 #include "passt.h"
 #include "pasta.h"
 #include "pcap.h"
+#include "seccomp.h"
 #include "tap.h"
 #include "tcp.h"
 #include "tcp_splice.h"
@@ -55,6 +56,8 @@ static struct ctx ctx;
  * passt_exit() - Remove our files and exit
  * @c:		Execution context
  * @status:	Exit status
+ *
+ * syscalls: unlink exit_group
  */
 void passt_exit(const struct ctx *c, int status)
 {
@@ -95,6 +98,9 @@ static void signals_init(struct ctx *c)
  * signal_handler() - A quit signal arrived: clean up and exit
  * @c:		Execution context
  * @fd:		signalfd
+ *
+ * syscalls: read
+ * syscalls(pasta): kill
  */
 static void signal_handler(struct ctx *c, int fd)
 {
@@ -293,6 +299,8 @@ int main(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &last_timer);
 	last_flow_timer = last_timer;
+	seccomp_install(c->mode);
+	/* syscalls: epoll_wait|epoll_pwait clock_gettime */
 	for (;;) {
 		bool housekeeping;
 		long elapsed;

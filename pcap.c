@@ -92,6 +92,8 @@ void pcap_init(const char *path)
  * pcap_frame() - Append a frame to the capture, if capturing
  * @frame:	Frame, starting with the Ethernet header
  * @len:	Length of the frame
+ *
+ * syscalls: gettimeofday writev close
  */
 void pcap_frame(const void *frame, size_t len)
 {

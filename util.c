@@ -33,6 +33,8 @@
  * @ref:	Reference: type, fd and data
  *
  * Return: 0 on success, negative error code on failure
+ *
+ * syscalls: epoll_ctl
  */
 int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref)
 {
@@ -51,6 +53,8 @@ int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref)
  * epoll_del() - Remove a file descriptor from the loop
  * @c:		Execution context
  * @fd:		File descriptor
+ *
+ * syscalls: epoll_ctl
  */
 void epoll_del(const struct ctx *c, int fd)
 {
@@ -60,6 +64,8 @@ void epoll_del(const struct ctx *c, int fd)
 /**
  * sock_close_rst() - Close a TCP socket so that its peer sees a reset
  * @s:		Socket
+ *
+ * syscalls: setsockopt close
  */
 void sock_close_rst(int s)
 {
@@ -74,6 +80,8 @@ static int fd_spare = -1;
 
 /**
  * fd_spare_init() - Keep one descriptor aside for sock_accept()
+ *
+ * syscalls: eventfd2
  */
 void fd_spare_init(void)
 {
@@ -95,6 +103,8 @@ void fd_spare_init(void)
  *
  * Return: the new non-blocking socket, or -1 with errno set (EMFILE or
  *	   ENFILE once the connection was refused)
+ *
+ * syscalls: accept4 close
  */
 int sock_accept(int fd, struct sockaddr *sa, socklen_t *sl)
 {
@@ -276,6 +286,8 @@ struct ns_call_arg {
  * @arg:	struct ns_call_arg
  *
  * Return: 0 (the result is passed in @arg, memory is shared)
+ *
+ * syscalls(pasta): setns
  */
 static int ns_call_tramp(void *arg)
 {
@@ -308,6 +320,8 @@ static int ns_call_tramp(void *arg)
  * namespaces and runs @fn; we wait for it.
  *
  * Return: what @fn returned, -1 if the namespaces couldn't be joined
+ *
+ * syscalls(pasta): clone wait4 exit
  */
 int ns_call(struct ctx *c, ns_call_fn fn, void *arg)
 {
@@ -407,6 +421,8 @@ int str_to_ulong(const char *s, unsigned long max, unsigned long *val)
  * @rule:	Forwarding rule: bind address and interface, may be NULL
  *
  * Return: socket, non-blocking, or -1 on failure with errno set
+ *
+ * syscalls(pasta): socket setsockopt bind close
  */
 int sock_bind_port(sa_family_t af, int type, uint16_t port,
 		   const struct fwd_rule *rule)
