@@ -108,8 +108,13 @@ check: setup
 	$(MAKE) fuzz
 	test/run-integration.sh
 
-bench: all
+bench: all test/bench_seccomp
 	test/bench.sh
+	test/bench_seccomp
+
+# What the seccomp filter costs per system call, with and without it
+test/bench_seccomp: test/bench_seccomp.c seccomp.o log.o $(HDRS)
+	$(CC) $(CFLAGS) -I. -o $@ $< seccomp.o log.o $(LDLIBS)
 
 # Mixed traffic through pasta and passt for SOAK_TIME seconds (600)
 soak: all
@@ -129,6 +134,7 @@ uninstall:
 
 clean:
 	rm -f passt pasta qrap *.o test/unit/*.o $(UNIT_TESTS) test/fuzz/fuzz_tap \
+	      test/bench_seccomp \
 	      $(SECCOMP_H) $(SECCOMP_H).tmp
 
 .PHONY: all unit fuzz setup check bench soak install uninstall clean
