@@ -15,14 +15,6 @@ CFLAGS += -Wall -Wextra -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 \
 	  -fstack-protector-strong -DPASST_VERSION='"$(VERSION)"'
 LDLIBS ?=
 
-# libcap-ng is optional: used when its headers are present
-HAVE_CAPNG := $(shell printf '\#include <cap-ng.h>\nint main(void){return 0;}' | \
-	$(CC) -x c - -o /dev/null -lcap-ng >/dev/null 2>&1 && echo 1)
-ifeq ($(HAVE_CAPNG),1)
-CFLAGS += -DHAVE_LIBCAPNG
-LDLIBS += -lcap-ng
-endif
-
 # seccomp: the filter is always built in and installed. For development:
 # SECCOMP_DEBUG=1 traps refused calls and names them before dying;
 # SECCOMP=0 leaves it out, only to measure its cost: never for production
@@ -36,7 +28,7 @@ endif
 
 SRCS := passt.c conf.c log.c util.c netlink.c pasta.c isolation.c tap.c \
 	frame.c dispatch.c packet.c fwd.c pcap.c arp.c checksum.c dhcp.c dhcpv6.c ndp.c icmp.c \
-	flow.c tcp.c tcp_splice.c udp.c seccomp.c
+	flow.c tcp.c tcp_splice.c udp.c broker.c seccomp.c
 # seccomp_filter.h is generated from every source: only seccomp.o needs it
 SECCOMP_H := seccomp_filter.h
 HDRS := $(filter-out $(SECCOMP_H),$(wildcard *.h))
@@ -88,7 +80,7 @@ FUZZ_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize=alignment \
 	       -fno-omit-frame-pointer -Wall -Wextra -std=c11 -D_GNU_SOURCE \
 	       -DPASST_VERSION='"fuzz"' -I.
 test/fuzz/fuzz_tap: test/fuzz/fuzz_tap.c $(FUZZ_SRCS) $(HDRS) $(SECCOMP_H)
-	$(CC) $(FUZZ_CFLAGS) $(filter -DHAVE_LIBCAPNG,$(CFLAGS)) -o $@ \
+	$(CC) $(FUZZ_CFLAGS) -o $@ \
 		test/fuzz/fuzz_tap.c $(FUZZ_SRCS) $(LDLIBS)
 
 FUZZ_ITERATIONS ?= 200000

@@ -84,7 +84,7 @@ usage(const char *name, enum passt_mode mode, int status)
 		"                         default: 1048576\n"
 		"      --runas UID|UID:GID|USER|USER:GROUP\n"
 		"                         Run as this user after set-up\n"
-		"                         default for passt started as root: "
+		"                         default when started as root: "
 		"nobody\n"
 		"  -P, --pid PATH         Write the daemon's PID to a file\n"
 		"  -p, --pcap PATH        Capture every frame to a pcap file\n"
@@ -581,6 +581,9 @@ static void conf_opt_runas(struct ctx *c, struct conf_state *s)
 			c->gid = gr->gr_gid;
 		}
 	}
+	if (!c->uid || !c->gid)
+		die_opt(s->val, arg, "won't run as root (uid or gid 0) after "
+				     "set-up");
 	c->runas_set = true;
 }
 

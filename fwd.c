@@ -47,28 +47,34 @@ struct port_range {
 };
 
 /**
- * fwd_ephemeral_range() - Read the kernel's ephemeral port range
+ * fwd_ephemeral_range() - The kernel's ephemeral port range
  * @first:	Set to the first ephemeral port
  * @last:	Set to the last ephemeral port
  *
- * syscalls(pasta): openat newfstatat|fstat read close
+ * Read once, at start-up: the automatic scan asks again later, when the
+ * file is out of reach (see isolation.c).
  */
 void fwd_ephemeral_range(uint16_t *first, uint16_t *last)
 {
+	static uint16_t eph_first = PORT_EPHEMERAL_FIRST_DEFAULT;
+	static uint16_t eph_last = PORT_EPHEMERAL_LAST_DEFAULT;
+	static bool read_once;
 	unsigned int a, b;
 	FILE *f;
 
-	*first = PORT_EPHEMERAL_FIRST_DEFAULT;
-	*last = PORT_EPHEMERAL_LAST_DEFAULT;
-
-	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
-	if (!f)
-		return;
-	if (fscanf(f, "%u %u", &a, &b) == 2 && a <= b && b < NUM_PORTS) {
-		*first = (uint16_t)a;
-		*last = (uint16_t)b;
+	if (!read_once) {
+		read_once = true;
+		f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+		if (f && fscanf(f, "%u %u", &a, &b) == 2 && a <= b &&
+		    b < NUM_PORTS) {
+			eph_first = (uint16_t)a;
+			eph_last = (uint16_t)b;
+		}
+		if (f)
+			fclose(f);
 	}
-	fclose(f);
+	*first = eph_first;
+	*last = eph_last;
 }
 
 /**

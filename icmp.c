@@ -155,7 +155,7 @@ int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		     af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
 	flow = flow_lookup(&key);
 	if (!flow) {
-		flow = flow_alloc();
+		flow = flow_alloc(c, FLOW_ORIGIN_GUEST);
 		if (!flow) {
 			warn_ratelimit("Flow table full, dropping echo "
 				       "request");

@@ -66,6 +66,6 @@ extern int log_level;		/* Highest priority value still printed */
 void log_init(const char *ident);
 void log_open_file(const char *path, size_t size);
 void log_to_syslog(void);
-void log_close_file(void);
+void log_close(void);
 
 #endif /* LOG_H */

@@ -66,6 +66,9 @@ static int pcap_fd = -1;
 /**
  * pcap_init() - Create the capture file and write its header
  * @path:	Path of the file, NULL or empty for no capture
+ *
+ * The file is created with mode 0600, or a stale one of ours emptied: see
+ * file_open_own() for what is refused.
  */
 void pcap_init(const char *path)
 {
@@ -76,13 +79,14 @@ void pcap_init(const char *path)
 		.snaplen = PCAP_SNAPLEN,
 		.linktype = PCAP_LINKTYPE_ETHERNET,
 	};
+	char why[128];
 
 	if (!path || !*path)
 		return;
 
-	pcap_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	pcap_fd = file_open_own(path, O_WRONLY, why, sizeof(why));
 	if (pcap_fd < 0)
-		die_perror("Can't open capture file %s", path);
+		die("Can't use capture file %s: %s", path, why);
 	if (write_all(pcap_fd, &h, sizeof(h)))
 		die_perror("Can't write capture file %s", path);
 	info("Saving packet capture to %s", path);

@@ -6,19 +6,21 @@
  * seccomp filter, one per mode, allows those and kills the process
  * (SECCOMP_RET_KILL_PROCESS) on anything else, so that code running in it
  * after a memory safety bug can't open files, create namespaces, trace or
- * execute anything.
+ * execute anything. pasta's namespace broker (broker.c) gets a list of its
+ * own, a handful of calls.
  *
  * The list isn't written here: each call is named in a "syscalls:" comment
  * next to the code that makes it (see seccomp.sh for the syntax), and the
- * build collects them into seccomp_filter.h, where each mode's list, sorted
+ * build collects them into seccomp_filter.h, where each list, sorted
  * by number, becomes a binary search in classic BPF. The filter first
  * checks that the call comes in through the architecture we were built for
  * (on x86_64, also that it isn't an x32 call), then looks for the number.
  *
- * Whatever code runs, libc may end the process: exit() (exit_group) and
+ * Whatever code runs, libc may end the daemon: exit() (exit_group) and
  * abort() on a failed stack protector or fortify check, which unblocks
  * SIGABRT and sends it to itself. Those are allowed, so that such a death
- * shows as what it is rather than as SIGSYS:
+ * shows as what it is rather than as SIGSYS (the broker dies of SIGSYS
+ * there, a death all the same):
  * syscalls: exit_group rt_sigprocmask getpid gettid tgkill
  *
  * Builds for development: SECCOMP_DEBUG traps instead of killing, and a
@@ -36,11 +38,9 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
-#include "passt.h"
 #include "seccomp.h"
 
 #ifdef SECCOMP_DEBUG
@@ -103,26 +103,35 @@ static struct sock_filter seccomp_pasta[] = {
 	SECCOMP_PASTA_SEARCH
 };
 
-static const struct sock_fprog seccomp_progs[] = {
-	[MODE_PASST] = {
-		.len = sizeof(seccomp_passt) / sizeof(seccomp_passt[0]),
-		.filter = seccomp_passt,
-	},
-	[MODE_PASTA] = {
-		.len = sizeof(seccomp_pasta) / sizeof(seccomp_pasta[0]),
-		.filter = seccomp_pasta,
-	},
+static struct sock_filter seccomp_broker[] = {
+	SECCOMP_PROLOGUE
+	SECCOMP_BROKER_SEARCH
+};
+
+#define SECCOMP_FPROG(insns)						\
+	{ .len = sizeof(insns) / sizeof((insns)[0]), .filter = (insns) }
+
+static const struct sock_fprog seccomp_progs[SECCOMP_LISTS] = {
+	[SECCOMP_PASST]		= SECCOMP_FPROG(seccomp_passt),
+	[SECCOMP_PASTA]		= SECCOMP_FPROG(seccomp_pasta),
+	[SECCOMP_BROKER]	= SECCOMP_FPROG(seccomp_broker),
+};
+
+static const int seccomp_counts[SECCOMP_LISTS] = {
+	[SECCOMP_PASST]		= SECCOMP_PASST_COUNT,
+	[SECCOMP_PASTA]		= SECCOMP_PASTA_COUNT,
+	[SECCOMP_BROKER]	= SECCOMP_BROKER_COUNT,
 };
 
 /**
- * seccomp_prog() - The filter of a mode
- * @mode:	MODE_PASST or MODE_PASTA
+ * seccomp_prog() - The filter of a list
+ * @list:	SECCOMP_PASST, SECCOMP_PASTA or SECCOMP_BROKER
  *
  * Return: the BPF program, as prctl(PR_SET_SECCOMP) takes it
  */
-const struct sock_fprog *seccomp_prog(enum passt_mode mode)
+const struct sock_fprog *seccomp_prog(enum seccomp_list list)
 {
-	return &seccomp_progs[mode];
+	return &seccomp_progs[list];
 }
 
 #ifdef SECCOMP_DEBUG
@@ -179,33 +188,28 @@ static void seccomp_debug_init(void)
 #endif /* SECCOMP_DEBUG */
 
 /**
- * seccomp_install() - Allow from now on only what the event loop needs
- * @mode:	MODE_PASST or MODE_PASTA: which list
+ * seccomp_install() - Allow from now on only what the list names
+ * @list:	SECCOMP_PASST, SECCOMP_PASTA or SECCOMP_BROKER
  *
  * Sets no_new_privs first (the kernel requires it of unprivileged callers;
- * isolate_caps() has normally set it already). Exits if the filter can't
- * be installed: running without it isn't an option.
+ * the sandbox has normally set it already). Exits if the filter can't be
+ * installed: running without it isn't an option.
  */
-void seccomp_install(enum passt_mode mode)
+void seccomp_install(enum seccomp_list list)
 {
 #ifdef SECCOMP_OFF
-	(void)mode;
+	(void)list;
 	warn("Built with SECCOMP=0: no seccomp filter. This build is only "
 	     "for measuring the filter's cost, never for production");
 #else
 #ifdef SECCOMP_DEBUG
 	seccomp_debug_init();
 #endif
-	/* libc reads the time zone file on the first localtime(), which
-	 * syslog() calls: now, while there are files to read
-	 */
-	tzset();
-
+	/* Not after: the broker can't write */
+	debug("seccomp: allowing %i system calls", seccomp_counts[list]);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		die_perror("Can't set no_new_privs for the seccomp filter");
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, seccomp_prog(mode)))
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, seccomp_prog(list)))
 		die_perror("Can't install the seccomp filter");
-	debug("seccomp: %i system calls allowed",
-	      mode == MODE_PASTA ? SECCOMP_PASTA_COUNT : SECCOMP_PASST_COUNT);
 #endif
 }

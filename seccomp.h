@@ -4,9 +4,17 @@
 
 #include <linux/filter.h>
 
-#include "passt.h"
+/**
+ * enum seccomp_list - Which allow-list: "syscalls(passt|pasta|broker):"
+ */
+enum seccomp_list {
+	SECCOMP_PASST,
+	SECCOMP_PASTA,
+	SECCOMP_BROKER,		/* pasta's namespace broker, see broker.c */
+	SECCOMP_LISTS,
+};
 
-const struct sock_fprog *seccomp_prog(enum passt_mode mode);
-void seccomp_install(enum passt_mode mode);
+const struct sock_fprog *seccomp_prog(enum seccomp_list list);
+void seccomp_install(enum seccomp_list list);
 
 #endif /* SECCOMP_H */

@@ -8,23 +8,24 @@
 # Every system call the daemon makes once its event loop runs is listed in
 # a comment next to the code that makes it:
 #
-#	/* syscalls: recvmmsg sendmmsg */		both modes
+#	/* syscalls: recvmmsg sendmmsg */		passt and pasta
 #	/* syscalls(passt): accept4 */			passt only
 #	 * syscalls(pasta): splice pipe2		in a comment block
+#	/* syscalls(broker): recvmsg sendmsg */	pasta's namespace broker
 #
 # The annotation starts a comment line ("/*" or " *" in front of it), the
 # names are the kernel's (__NR_name), separated by blanks, up to the end of
 # the line or of the comment. "a|b" takes the first of a and b that this
 # architecture has (epoll_wait|epoll_pwait: aarch64 has only the latter).
-# An unknown name, or a name no alternative of which exists, fails the
-# build with the file and line.
+# An unknown name or list, or a name no alternative of which exists, fails
+# the build with the file and line.
 #
-# OUTPUT is a header for seccomp.c: per mode, the count, the sorted list of
-# numbers (for tests) and a BPF binary search over them that ends in
-# SECCOMP_RET_ALLOW or SECCOMP_DENY (seccomp.c defines it); and the names
-# of every system call of the architecture, for the debug build's message.
-# The numbers come from <sys/syscall.h> as the compiler CC sees it: the
-# target's, also when cross-compiling.
+# OUTPUT is a header for seccomp.c: per list (passt, pasta, broker), the
+# count, the sorted list of numbers (for tests) and a BPF binary search
+# over them that ends in SECCOMP_RET_ALLOW or SECCOMP_DENY (seccomp.c
+# defines it); and the names of every system call of the architecture,
+# for the debug build's message. The numbers come from <sys/syscall.h> as
+# the compiler CC sees it: the target's, also when cross-compiling.
 #
 # Needs only a POSIX shell, awk (mawk will do), sort and the C compiler.
 
@@ -43,12 +44,19 @@ trap 'rm -rf "$tmp"' EXIT
 
 # Annotations, one line per name: FILE LINE MODE NAME[|NAME...]
 awk '
-/^[ \t]*(\/\*|\*)[ \t]*syscalls(\((passt|pasta)\))?:/ {
+/^[ \t]*(\/\*|\*)[ \t]*syscalls(\([a-z]*\))?:/ {
 	mode = "both"
-	if ($0 ~ /syscalls\(passt\):/)
-		mode = "passt"
-	else if ($0 ~ /syscalls\(pasta\):/)
-		mode = "pasta"
+	if ($0 ~ /syscalls\(/) {
+		mode = $0
+		sub(/^[^(]*\(/, "", mode)
+		sub(/\).*$/, "", mode)
+		if (mode != "passt" && mode != "pasta" && mode != "broker") {
+			printf "%s:%d: no such list: \"%s\"\n",
+			       FILENAME, FNR, mode > "/dev/stderr"
+			bad = 1
+			next
+		}
+	}
 	line = $0
 	sub(/^[^:]*:/, "", line)
 	sub(/\*\/.*$/, "", line)
@@ -150,7 +158,8 @@ function line(s) {
 function program(mode, MODE,	name, n, i, j, tmp) {
 	n = 0
 	for (name in chosen) {
-		if (!(((mode, name) in want) || (("both", name) in want)))
+		if (!((mode, name) in want) &&
+		    !(mode != "broker" && ("both", name) in want))
 			continue
 		sorted[++n] = name
 	}
@@ -232,9 +241,9 @@ BEGIN {
 	}
 	chosen[name] = 1
 	want[mode, name] = 1
-	for (m = 0; m < 2; m++) {
-		md = m ? "pasta" : "passt"
-		if (mode != "both" && mode != md)
+	for (m = 1; m <= 3; m++) {
+		md = m == 1 ? "passt" : m == 2 ? "pasta" : "broker"
+		if (mode != md && !(mode == "both" && md != "broker"))
 			continue
 		if (index(" " where[name, md] " ", " " file ":" ln " "))
 			continue
@@ -251,6 +260,7 @@ END {
 	printf "#ifndef SECCOMP_FILTER_H\n#define SECCOMP_FILTER_H\n" > out
 	program("passt", "PASST")
 	program("pasta", "PASTA")
+	program("broker", "BROKER")
 
 	printf "/* Every system call of the architecture, by name */\n" > out
 	printf "#define SECCOMP_NAMES\t\\\n" > out
@@ -258,7 +268,7 @@ END {
 		printf "\t{ __NR_%s, \"%s\" },\t\\\n", l, l > out
 	printf "\n#endif /* SECCOMP_FILTER_H */\n" > out
 
-	printf "seccomp: passt %d system calls, pasta %d\n",
-	       count["passt"], count["pasta"]
+	printf "seccomp: passt %d system calls, pasta %d, broker %d\n",
+	       count["passt"], count["pasta"], count["broker"]
 }
 ' "$tmp/annotations"

@@ -774,7 +774,7 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 	if (c->no_tcp)
 		return NULL;
 
-	flow = flow_alloc();
+	flow = flow_alloc(c, FLOW_ORIGIN_GUEST);
 	if (!flow) {
 		warn_ratelimit("Flow table full: refusing a TCP connection "
 			       "from the guest");
@@ -826,7 +826,8 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 					  .data.u64 = ref.u64 };
 
 		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
-			err_perror("TCP: can't add socket to epoll");
+			err_ratelimit("TCP: can't add socket to epoll: %s",
+				      strerror(errno));
 			tcp_conn_close(c, conn, false);
 			return NULL;
 		}
@@ -1783,7 +1784,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	key.dport = peer_port;
 	key.proto = IPPROTO_TCP;
 
-	flow = flow_alloc();
+	flow = flow_alloc(c, FLOW_ORIGIN_PEER);
 	if (!flow) {
 		warn_ratelimit("Flow table full: refusing a TCP connection "
 			       "to port %u", port);

@@ -103,7 +103,7 @@ static int ns_pool_fill(struct ctx *c, void *arg)
 		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6))
 			continue;
 		while (ns_pool_count[i] < ns_pool_size) {
-			int s = socket(af, SOCK_STREAM | SOCK_NONBLOCK |
+			int s = sock_open(af, SOCK_STREAM | SOCK_NONBLOCK |
 				       SOCK_CLOEXEC, IPPROTO_TCP);
 
 			if (s < 0)
@@ -126,7 +126,7 @@ static int splice_ns_sock(struct ctx *c, sa_family_t af)
 	int i = splice_af_idx(af);
 
 	if (!ns_pool_count[i])
-		ns_call(c, ns_pool_fill, NULL);
+		ns_run(c, ns_pool_fill, NULL);
 	if (!ns_pool_count[i])
 		return -1;
 	return ns_pool[i][--ns_pool_count[i]];
@@ -392,19 +392,21 @@ static int splice_pipe(int p[2], uint32_t *size)
  * @s1:		Socket to connect, not connected yet
  * @to:		Where to connect @s1
  * @sl:		Length of @to
+ * @origin:	Who connected: a peer on the host's loopback, or the namespace
  *
  * Takes ownership of both sockets: they're closed on failure.
  *
  * syscalls(pasta): setsockopt connect close
  */
 static void splice_new(struct ctx *c, int s0, int s1,
-		       const struct sockaddr *to, socklen_t sl)
+		       const struct sockaddr *to, socklen_t sl,
+		       enum flow_origin origin)
 {
 	struct tcp_splice_conn *conn;
 	union flow *flow;
 	int i, one = 1;
 
-	flow = flow_alloc();
+	flow = flow_alloc(c, origin);
 	if (!flow) {
 		warn_ratelimit("Flow table full: refusing a connection");
 		sock_close_rst(s0);
@@ -469,7 +471,7 @@ bool tcp_splice_from_host(struct ctx *c, int s, sa_family_t af, uint16_t port)
 	if (ns < 0)
 		return false;
 
-	splice_new(c, s, ns, (struct sockaddr *)&to, sl);
+	splice_new(c, s, ns, (struct sockaddr *)&to, sl, FLOW_ORIGIN_PEER);
 	return true;
 }
 
@@ -517,7 +519,7 @@ void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
 		sock_close_rst(s);
 		return;
 	}
-	splice_new(c, s, h, (struct sockaddr *)&to, sl);
+	splice_new(c, s, h, (struct sockaddr *)&to, sl, FLOW_ORIGIN_GUEST);
 }
 
 /**
@@ -536,7 +538,7 @@ void tcp_splice_init(struct ctx *c)
 		ns_pool_size = MAX((int)(r.rlim_cur / 32), 1);
 
 	if (c->mode == MODE_PASTA && !c->no_tcp && !c->no_splice)
-		ns_call(c, ns_pool_fill, NULL);
+		ns_run(c, ns_pool_fill, NULL);
 }
 
 /**
@@ -549,5 +551,5 @@ void tcp_splice_timer(struct ctx *c)
 		return;
 	if (ns_pool_count[0] < ns_pool_size / 2 ||
 	    ns_pool_count[1] < ns_pool_size / 2)
-		ns_call(c, ns_pool_fill, NULL);
+		ns_run(c, ns_pool_fill, NULL);
 }

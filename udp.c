@@ -21,7 +21,9 @@
  * A datagram from a peer makes (or finds) the flow for that peer, with the
  * peer translated as the guest sees it (the host's loopback appears as the
  * gateway), and the guest's replies leave from the same socket, so the
- * peer sees them coming from the port it sent to.
+ * peer sees them coming from the port it sent to. Such a flow costs a peer
+ * one datagram, maybe forged: until the guest answers, it's the first the
+ * flow table closes when it's short of room (flow.c).
  *
  * Errors: sockets of outbound flows ask for extended errors (IP_RECVERR),
  * so an ICMP port unreachable for a datagram we sent is read from the
@@ -139,7 +141,7 @@ static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 	socklen_t sl;
 	bool to_lo;
 
-	flow = flow_alloc();
+	flow = flow_alloc(c, FLOW_ORIGIN_GUEST);
 	if (!flow) {
 		warn_ratelimit("Flow table full: dropping UDP from the guest");
 		return NULL;
@@ -317,6 +319,8 @@ int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 			udp_tap_sendmmsg(uf->sock, mm, n);
 	}
 
+	/* On a flow a peer opened, that's the guest's answer */
+	flow_answered((union flow *)uf);
 	uf->flags |= UDP_F_TAP_SENT;
 	uf->ts = now->tv_sec;
 	return (int)p->count;
@@ -519,6 +523,9 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 				       sizeof(uf->peer.sa4) :
 				       sizeof(uf->peer.sa6);
 
+			/* From the host's loopback: the namespace answers */
+			flow_answered(flow);
+
 			for (i = 0; i < n; i++) {
 				mm[i].msg_hdr.msg_name = &uf->peer;
 				mm[i].msg_hdr.msg_namelen = sl;
@@ -565,7 +572,7 @@ static int udp_connect_sock(const void *arg)
 	const struct udp_connect_arg *a = arg;
 	int s;
 
-	s = socket(a->af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	s = sock_open(a->af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		   IPPROTO_UDP);
 	if (s >= 0 && connect(s, a->to, a->sl)) {
 		close(s);
@@ -649,7 +656,8 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 			return last;
 		udp_sock_bufs(s);
 
-		flow = flow_alloc();
+		flow = flow_alloc(c, from_ns ? FLOW_ORIGIN_GUEST :
+					  FLOW_ORIGIN_PEER);
 		if (!flow) {
 			warn_ratelimit("Flow table full: dropping UDP");
 			close(s);
@@ -670,6 +678,8 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 			flow_free(flow);
 			return last;
 		}
+		/* From the host: may go first until the namespace answers */
+		flow_set_unanswered(flow);
 	}
 	uf = &flow->udp;
 
@@ -762,7 +772,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 
 		flow = flow_lookup(&key);
 		if (!flow) {
-			flow = flow_alloc();
+			flow = flow_alloc(c, FLOW_ORIGIN_PEER);
 			if (!flow) {
 				warn_ratelimit("Flow table full: dropping "
 					       "UDP to port %u", port);
@@ -778,6 +788,10 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 				flow_free(flow);
 				continue;
 			}
+			/* One forged datagram made it: first to go, until
+			 * the guest answers
+			 */
+			flow_set_unanswered(flow);
 		}
 		uf = &flow->udp;
 		if (uf->sock != ref.fd) {

@@ -17,10 +17,12 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "log.h"
 #include "passt.h"
 #include "util.h"
@@ -43,7 +45,8 @@ int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref)
 	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, ref.fd, &ev) < 0) {
 		int ret = -errno;
 
-		err_perror("Can't add fd %i to epoll", ref.fd);
+		err_ratelimit("Can't add fd %i to epoll: %s", ref.fd,
+			      strerror(errno));
 		return ret;
 	}
 	return 0;
@@ -190,6 +193,113 @@ int write_file(const char *path, const char *buf)
 }
 
 /**
+ * file_refuse() - Tell whether an existing file may be taken as ours
+ * @st:		Status of the file, not following a symbolic link
+ * @why:	Buffer for the reason of a refusal
+ * @len:	Size of @why
+ *
+ * Return: 0 if it's a regular file with one link, owned by our effective
+ *	   user; -1 otherwise, with the reason in @why
+ */
+static int file_refuse(const struct stat *st, char *why, size_t len)
+{
+	if (S_ISLNK(st->st_mode))
+		snprintf(why, len, "it is a symbolic link, not followed");
+	else if (!S_ISREG(st->st_mode))
+		snprintf(why, len, "it is not a regular file");
+	else if (st->st_nlink != 1)
+		snprintf(why, len, "it has %lu hard links, not one",
+			 (unsigned long)st->st_nlink);
+	else if (st->st_uid != geteuid())
+		snprintf(why, len, "it belongs to uid %u, not to us (uid %u)",
+			 (unsigned int)st->st_uid, (unsigned int)geteuid());
+	else
+		return 0;
+	return -1;
+}
+
+/**
+ * file_open_own() - Create a file to write to, or empty a stale one of ours
+ * @path:	Path
+ * @flags:	O_WRONLY or O_RDWR
+ * @why:	Buffer for the reason of a failure
+ * @len:	Size of @why
+ *
+ * The PID, capture and log files are opened at start-up, often as root,
+ * at paths where other users may have left something for us to write
+ * through: a symbolic or hard link to a file they want overwritten. So a
+ * new file is created exclusively (O_EXCL fails on any name that exists,
+ * links included), and an existing one is opened without following a
+ * symbolic link, without truncation, and without blocking on a FIFO; it is
+ * taken, and emptied, only if it's a regular file with a single link that
+ * belongs to our effective user. The file ends up with mode 0600 either
+ * way. The checks are made on the open descriptor; the lstat() before
+ * opening just avoids opening devices and FIFOs at all.
+ *
+ * Return: close-on-exec descriptor of the empty file, or -1 with the
+ *	   reason in @why
+ */
+int file_open_own(const char *path, int flags, char *why, size_t len)
+{
+	int tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		struct stat st;
+		int fd;
+
+		fd = open(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW |
+			  O_NOCTTY | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			break;
+
+		if (lstat(path, &st)) {
+			if (errno == ENOENT)
+				continue;	/* Removed meanwhile */
+			break;
+		}
+		if (file_refuse(&st, why, len))
+			return -1;
+
+		fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+			  O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			if (errno == ELOOP) {	/* Swapped for a link */
+				snprintf(why, len, "it is a symbolic link, "
+					 "not followed");
+				return -1;
+			}
+			break;
+		}
+		if (fstat(fd, &st)) {
+			snprintf(why, len, "%s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (file_refuse(&st, why, len)) {
+			close(fd);
+			return -1;
+		}
+		if (ftruncate(fd, 0) || fchmod(fd, S_IRUSR | S_IWUSR) ||
+		    fcntl(fd, F_SETFL, flags)) {
+			snprintf(why, len, "%s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
+
+	if (tries == 3)
+		snprintf(why, len, "it keeps appearing and disappearing");
+	else
+		snprintf(why, len, "%s", strerror(errno));
+	return -1;
+}
+
+/**
  * read_file_uint() - Read an unsigned number from a file, e.g. under /sys
  * @path:	Path
  * @val:	Set to the value
@@ -234,14 +344,28 @@ long timespec_diff_ms(const struct timespec *a, const struct timespec *b)
  * close_open_files() - Close every file descriptor from @from upwards
  * @from:	Lowest descriptor to close
  * @keep:	Descriptor to keep open, -1 for none
+ *
+ * close_range() needs no /proc, and no descriptor of its own; kernels
+ * before 5.9 don't have it: then read the list from /proc/self/fd.
  */
 void close_open_files(int from, int keep)
 {
-	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
-	int dfd;
+	int dfd, rc;
+	DIR *d;
 
-	if (!d)
+	if (keep < from) {
+		rc = close_range((unsigned int)from, ~0U, 0);
+	} else {
+		rc = keep > from ? close_range((unsigned int)from,
+					       (unsigned int)keep - 1, 0) : 0;
+		if (!rc)
+			rc = close_range((unsigned int)keep + 1, ~0U, 0);
+	}
+	if (!rc)
+		return;
+
+	if (!(d = opendir("/proc/self/fd")))
 		return;
 	dfd = dirfd(d);
 	while ((de = readdir(d))) {
@@ -254,6 +378,45 @@ void close_open_files(int from, int keep)
 		close((int)fd);
 	}
 	closedir(d);
+}
+
+/**
+ * path_dir_open() - Open the directory a path is in, to reach it later
+ * @path:	Path of a file, absolute or relative
+ * @name:	Set to the last component of @path
+ * @size:	Size of @name
+ *
+ * The directory is opened with O_PATH: the descriptor can be used with
+ * fstatat(), unlinkat() and the like, not to read the directory, and it
+ * keeps working once our root is gone.
+ *
+ * Return: descriptor of the directory, -1 with errno set on failure
+ *	   (EINVAL if @path ends with a slash, ENAMETOOLONG if its last
+ *	   component doesn't fit in @name)
+ */
+int path_dir_open(const char *path, char *name, size_t size)
+{
+	const char *slash = strrchr(path, '/'), *base;
+	char dir[PATH_MAX];
+
+	base = slash ? slash + 1 : path;
+	if (!*base) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strlen(base) >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	strcpy(name, base);
+
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 /**
@@ -286,8 +449,6 @@ struct ns_call_arg {
  * @arg:	struct ns_call_arg
  *
  * Return: 0 (the result is passed in @arg, memory is shared)
- *
- * syscalls(pasta): setns
  */
 static int ns_call_tramp(void *arg)
 {
@@ -320,8 +481,6 @@ static int ns_call_tramp(void *arg)
  * namespaces and runs @fn; we wait for it.
  *
  * Return: what @fn returned, -1 if the namespaces couldn't be joined
- *
- * syscalls(pasta): clone wait4 exit
  */
 int ns_call(struct ctx *c, ns_call_fn fn, void *arg)
 {
@@ -369,11 +528,58 @@ static int ns_sock_tramp(struct ctx *c, void *arg)
 	return 0;
 }
 
+/* Set while a function runs through ns_run() with the broker: sockets it
+ * opens with sock_open() come from the namespace
+ */
+static bool sock_from_ns;
+
+/**
+ * ns_run() - Run a function whose sockets must be in the target namespace
+ * @c:		Execution context
+ * @fn:		Function: opens its sockets with sock_open()
+ * @arg:	Argument passed to @fn
+ *
+ * At start-up, @fn runs in an ns_call() helper, inside the namespaces.
+ * Once the broker runs (broker.c), @fn runs here, in the daemon, and
+ * sock_open() asks the broker for each socket: binding, connecting and
+ * options on it act on the namespace the socket belongs to.
+ *
+ * Return: what @fn returned
+ */
+int ns_run(struct ctx *c, ns_call_fn fn, void *arg)
+{
+	int ret;
+
+	if (!nsb_running())
+		return ns_call(c, fn, arg);
+
+	sock_from_ns = true;
+	ret = fn(c, arg);
+	sock_from_ns = false;
+	return ret;
+}
+
+/**
+ * sock_open() - socket(), in the namespace when run through ns_run()
+ * @af:		Address family
+ * @type:	Socket type and flags
+ * @proto:	Protocol
+ *
+ * Return: the socket, or -1 with errno set
+ */
+int sock_open(int af, int type, int proto)
+{
+	if (sock_from_ns)
+		return nsb_socket(af, type, proto);
+	return socket(af, type, proto);
+}
+
 /**
  * ns_sock() - Open a socket here, or in the target namespaces (pasta)
  * @c:		Execution context
- * @in_ns:	Open it in the namespaces, through ns_call()
- * @open:	Opens the socket, returns it or -1 with errno set
+ * @in_ns:	Open it in the namespaces, through ns_run()
+ * @open:	Opens the socket with sock_open(), returns it or -1 with
+ *		errno set
  * @arg:	Argument for @open
  *
  * Return: the socket, or -1 with errno set by @open
@@ -384,7 +590,7 @@ int ns_sock(struct ctx *c, bool in_ns, int (*open)(const void *arg),
 	struct ns_sock_arg a = { .open = open, .arg = arg, .fd = -1 };
 
 	if (in_ns)
-		ns_call(c, ns_sock_tramp, &a);
+		ns_run(c, ns_sock_tramp, &a);
 	else
 		ns_sock_tramp(c, &a);
 	if (a.fd < 0)
@@ -448,7 +654,7 @@ int sock_bind_port(sa_family_t af, int type, uint16_t port,
 		sl = sizeof(sa.sa6);
 	}
 
-	s = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	s = sock_open(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -1;
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));

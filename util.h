@@ -42,14 +42,18 @@ int sock_accept(int fd, struct sockaddr *sa, socklen_t *sl);
 int fd_set_nonblock(int fd);
 int write_all(int fd, const void *buf, size_t len);
 int write_file(const char *path, const char *buf);
+int file_open_own(const char *path, int flags, char *why, size_t len);
 int read_file_uint(const char *path, unsigned long *val);
 long timespec_diff_ms(const struct timespec *a, const struct timespec *b);
 void close_open_files(int from, int keep);
+int path_dir_open(const char *path, char *name, size_t size);
 int ns_enter(int netns_fd);
 
 #define NS_CALL_STACK_SIZE	(256 * 1024)
 typedef int (*ns_call_fn)(struct ctx *c, void *arg);
 int ns_call(struct ctx *c, ns_call_fn fn, void *arg);
+int ns_run(struct ctx *c, ns_call_fn fn, void *arg);
+int sock_open(int af, int type, int proto);
 int ns_sock(struct ctx *c, bool in_ns, int (*open)(const void *arg),
 	    const void *arg);
 int str_to_ulong(const char *s, unsigned long max, unsigned long *val);

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test_seccomp.c - The seccomp allow-lists (seccomp.c, seccomp.sh)
  *
- * Each check runs in a child of its own that installs a mode's filter the
- * way the daemon does (seccomp_install()), makes some calls and exits 0:
+ * Each check runs in a child of its own that installs a list's filter the
+ * way the daemon (or pasta's broker) does, with seccomp_install(), makes
+ * some calls and exits 0:
  * - every call on the list goes through (made with arguments the kernel
  *   refuses, so that it does nothing), and so does a working set used for
- *   real: a pipe, epoll, the clock, a socket option;
+ *   real: a pipe, epoll, the clock, a socket option (passt and pasta), a
+ *   socket passed over a socket pair (the broker);
  * - calls off the list (mkdir, ptrace, execve, unshare, mount, chroot)
  *   kill the child with SIGSYS, and so does a listed call made as an x32
  *   call or through the i386 entry point (x86_64);
- * - a fatal error still ends the way it should: die() with status 1,
- *   abort() with SIGABRT.
+ * - a fatal error still ends the way it should: die() with status 1, and
+ *   for passt and pasta abort() with SIGABRT.
  * One more check runs the BPF program in a small interpreter here for every
  * number up to 1023: allowed exactly when on the list, which tests the
  * binary search seccomp.sh generates without a child per number.
@@ -44,44 +46,59 @@
 
 static const long passt_calls[] = { SECCOMP_PASST_CALLS };
 static const long pasta_calls[] = { SECCOMP_PASTA_CALLS };
+static const long broker_calls[] = { SECCOMP_BROKER_CALLS };
 
 static const struct {
 	long nr;
 	const char *name;
 } names[] = { SECCOMP_NAMES };
 
-static const enum passt_mode modes[] = { MODE_PASST, MODE_PASTA };
+static const enum seccomp_list lists[] = {
+	SECCOMP_PASST, SECCOMP_PASTA, SECCOMP_BROKER,
+};
+static const enum seccomp_list daemons[] = { SECCOMP_PASST, SECCOMP_PASTA };
+
+static const char *const list_name[] = {
+	[SECCOMP_PASST] = "passt",
+	[SECCOMP_PASTA] = "pasta",
+	[SECCOMP_BROKER] = "broker",
+};
 
 /**
- * mode_calls() - The allow-list of a mode, as the build generated it
- * @mode:	MODE_PASST or MODE_PASTA
+ * list_calls() - An allow-list, as the build generated it
+ * @list:	SECCOMP_PASST, SECCOMP_PASTA or SECCOMP_BROKER
  * @n:		Set to the number of entries
  *
  * Return: sorted system call numbers
  */
-static const long *mode_calls(enum passt_mode mode, size_t *n)
+static const long *list_calls(enum seccomp_list list, size_t *n)
 {
-	if (mode == MODE_PASTA) {
+	switch (list) {
+	case SECCOMP_PASTA:
 		*n = sizeof(pasta_calls) / sizeof(pasta_calls[0]);
 		return pasta_calls;
+	case SECCOMP_BROKER:
+		*n = sizeof(broker_calls) / sizeof(broker_calls[0]);
+		return broker_calls;
+	default:
+		*n = sizeof(passt_calls) / sizeof(passt_calls[0]);
+		return passt_calls;
 	}
-	*n = sizeof(passt_calls) / sizeof(passt_calls[0]);
-	return passt_calls;
 }
 
 /**
- * listed() - Is a call on a mode's list?
- * @mode:	MODE_PASST or MODE_PASTA
+ * listed() - Is a call on a list?
+ * @list:	SECCOMP_PASST, SECCOMP_PASTA or SECCOMP_BROKER
  * @nr:		System call number
  *
  * Return: true if it is
  */
-static bool listed(enum passt_mode mode, long nr)
+static bool listed(enum seccomp_list list, long nr)
 {
 	const long *calls;
 	size_t n, i;
 
-	calls = mode_calls(mode, &n);
+	calls = list_calls(list, &n);
 	for (i = 0; i < n; i++) {
 		if (calls[i] == nr)
 			return true;
@@ -107,15 +124,15 @@ static const char *name_of(long nr)
 }
 
 /**
- * in_filtered_child() - Run a function in a child under a mode's filter
- * @mode:	MODE_PASST or MODE_PASTA
+ * in_filtered_child() - Run a function in a child under a list's filter
+ * @list:	SECCOMP_PASST, SECCOMP_PASTA or SECCOMP_BROKER
  * @fn:		Function, called after seccomp_install(): the child exits
  *		with its return value
  * @arg:	Argument for @fn
  *
  * Return: the child's wait status
  */
-static int in_filtered_child(enum passt_mode mode, int (*fn)(long arg),
+static int in_filtered_child(enum seccomp_list list, int (*fn)(long arg),
 			     long arg)
 {
 	int status;
@@ -125,7 +142,7 @@ static int in_filtered_child(enum passt_mode mode, int (*fn)(long arg),
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (!pid) {
-		seccomp_install(mode);
+		seccomp_install(list);
 		_exit(fn(arg));
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -137,14 +154,14 @@ static int in_filtered_child(enum passt_mode mode, int (*fn)(long arg),
  * @status:	Wait status
  * @sig:	Signal expected
  * @what:	What the child did, for the message
- * @mode:	Mode, for the message
+ * @list:	List, for the message
  */
 static void ck_killed_by(int status, int sig, const char *what,
-			 enum passt_mode mode)
+			 enum seccomp_list list)
 {
 	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == sig,
 		      "%s: %s: expected death by signal %i, got %s %i",
-		      mode == MODE_PASTA ? "pasta" : "passt", what, sig,
+		      list_name[list], what, sig,
 		      WIFSIGNALED(status) ? "signal" : "exit status",
 		      WIFSIGNALED(status) ? WTERMSIG(status) :
 					    WEXITSTATUS(status));
@@ -155,14 +172,14 @@ static void ck_killed_by(int status, int sig, const char *what,
  * @status:	Wait status
  * @code:	Exit status expected
  * @what:	What the child did, for the message
- * @mode:	Mode, for the message
+ * @list:	List, for the message
  */
 static void ck_exited(int status, int code, const char *what,
-		      enum passt_mode mode)
+		      enum seccomp_list list)
 {
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == code,
 		      "%s: %s: expected exit status %i, got %s %i",
-		      mode == MODE_PASTA ? "pasta" : "passt", what, code,
+		      list_name[list], what, code,
 		      WIFSIGNALED(status) ? "signal" : "exit status",
 		      WIFSIGNALED(status) ? WTERMSIG(status) :
 					    WEXITSTATUS(status));
@@ -184,19 +201,19 @@ static int call_refused(long nr)
 
 START_TEST(listed_calls_allowed)
 {
-	enum passt_mode mode = modes[_i];
+	enum seccomp_list list = lists[_i];
 	const long *calls;
 	size_t n, i;
 
-	calls = mode_calls(mode, &n);
+	calls = list_calls(list, &n);
 	ck_assert_uint_gt(n, 0);
 	for (i = 0; i < n; i++) {
 		/* Those don't come back, or not to a sane state */
 		if (calls[i] == __NR_exit || calls[i] == __NR_exit_group ||
 		    calls[i] == __NR_rt_sigreturn)
 			continue;
-		ck_exited(in_filtered_child(mode, call_refused, calls[i]), 0,
-			  name_of(calls[i]), mode);
+		ck_exited(in_filtered_child(list, call_refused, calls[i]), 0,
+			  name_of(calls[i]), list);
 	}
 }
 END_TEST
@@ -239,7 +256,7 @@ static int working_set(long arg)
 START_TEST(working_set_works)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 42 };
-	enum passt_mode mode = modes[_i];
+	enum seccomp_list list = daemons[_i];
 	int status;
 
 	ck_assert_int_eq(pipe(pipe_fds), 0);
@@ -250,8 +267,70 @@ START_TEST(working_set_works)
 	sock_fd = socket(AF_INET, SOCK_DGRAM, 0);
 	ck_assert_int_ge(sock_fd, 0);
 
-	status = in_filtered_child(mode, working_set, 0);
-	ck_exited(status, 0, "pipe, epoll, clock, socket option", mode);
+	status = in_filtered_child(list, working_set, 0);
+	ck_exited(status, 0, "pipe, epoll, clock, socket option", list);
+}
+END_TEST
+
+static int pair[2];
+
+/**
+ * broker_once() - Serve one request the way pasta's broker does
+ * @arg:	Unused
+ *
+ * Return: 0 if the socket went out, the step that failed otherwise
+ */
+static int broker_once(long arg)
+{
+	char req[8], cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { req, sizeof(req) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	int fd;
+
+	(void)arg;
+	if (recvmsg(pair[1], &mh, 0) != sizeof(req))
+		return 1;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 2;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(pair[1], &mh, MSG_NOSIGNAL) != sizeof(req))
+		return 3;
+	return close(fd) ? 4 : 0;
+}
+
+START_TEST(broker_works)
+{
+	char req[8] = "request", cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { req, sizeof(req) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	socklen_t sl;
+	int fd, v;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair), 0);
+	ck_assert_int_eq(send(pair[0], req, sizeof(req), 0), sizeof(req));
+	ck_exited(in_filtered_child(SECCOMP_BROKER, broker_once, 0), 0,
+		  "recvmsg, socket, sendmsg with SCM_RIGHTS, close",
+		  SECCOMP_BROKER);
+
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	ck_assert_int_eq(recvmsg(pair[0], &mh, 0), sizeof(req));
+	cm = CMSG_FIRSTHDR(&mh);
+	ck_assert_ptr_nonnull(cm);
+	ck_assert_int_eq(cm->cmsg_type, SCM_RIGHTS);
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	sl = sizeof(v);
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &sl), 0);
+	ck_assert_int_eq(v, SOCK_DGRAM);
 }
 END_TEST
 
@@ -300,15 +379,15 @@ static int call_forbidden(long i)
 
 START_TEST(unlisted_calls_kill)
 {
-	enum passt_mode mode = modes[_i];
+	enum seccomp_list list = lists[_i];
 	size_t i;
 
 	for (i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]); i++) {
-		ck_assert_msg(!listed(mode, forbidden[i].nr),
+		ck_assert_msg(!listed(list, forbidden[i].nr),
 			      "%s is listed: pick another call for this test",
 			      forbidden[i].name);
-		ck_killed_by(in_filtered_child(mode, call_forbidden, (long)i),
-			     SIGSYS, forbidden[i].name, mode);
+		ck_killed_by(in_filtered_child(list, call_forbidden, (long)i),
+			     SIGSYS, forbidden[i].name, list);
 	}
 }
 END_TEST
@@ -316,14 +395,13 @@ END_TEST
 #ifdef __x86_64__
 /**
  * call_x32() - A listed call, made as an x32 call
- * @arg:	Unused
+ * @nr:		Its number
  *
  * Return: 0, if still alive
  */
-static int call_x32(long arg)
+static int call_x32(long nr)
 {
-	(void)arg;
-	syscall(__X32_SYSCALL_BIT | SYS_read, ARG_BAD, NULL, 0);
+	syscall(__X32_SYSCALL_BIT | nr, ARG_BAD, ARG_BAD, ARG_BAD);
 	return 0;
 }
 
@@ -344,13 +422,15 @@ static int call_i386(long arg)
 
 START_TEST(other_abi_kills)
 {
-	enum passt_mode mode = modes[_i];
+	enum seccomp_list list = lists[_i];
+	size_t n;
+	long nr;
 
-	ck_assert(listed(mode, SYS_read));
-	ck_killed_by(in_filtered_child(mode, call_x32, 0), SIGSYS,
-		     "read as an x32 call", mode);
-	ck_killed_by(in_filtered_child(mode, call_i386, 0), SIGSYS,
-		     "getpid through int 0x80", mode);
+	nr = list_calls(list, &n)[0];
+	ck_killed_by(in_filtered_child(list, call_x32, nr), SIGSYS,
+		     "a listed call as an x32 call", list);
+	ck_killed_by(in_filtered_child(list, call_i386, 0), SIGSYS,
+		     "getpid through int 0x80", list);
 }
 END_TEST
 #endif /* __x86_64__ */
@@ -382,14 +462,22 @@ static int call_abort(long arg)
 	abort();
 }
 
-START_TEST(fatal_paths_end_cleanly)
+START_TEST(die_exits)
 {
-	enum passt_mode mode = modes[_i];
+	enum seccomp_list list = lists[_i];
 
-	ck_exited(in_filtered_child(mode, call_die, 0), EXIT_FAILURE,
-		  "die()", mode);
-	ck_killed_by(in_filtered_child(mode, call_abort, 0), SIGABRT,
-		     "abort()", mode);
+	ck_exited(in_filtered_child(list, call_die, 0), EXIT_FAILURE,
+		  "die()", list);
+}
+END_TEST
+
+/* The broker's list doesn't have what abort() needs: it dies of SIGSYS */
+START_TEST(abort_aborts)
+{
+	enum seccomp_list list = daemons[_i];
+
+	ck_killed_by(in_filtered_child(list, call_abort, 0), SIGABRT,
+		     "abort()", list);
 }
 END_TEST
 
@@ -453,14 +541,14 @@ START_TEST(search_matches_list)
 		AUDIT_ARCH_ARM, AUDIT_ARCH_PPC64LE, AUDIT_ARCH_S390X,
 		AUDIT_ARCH_RISCV64,
 	};
-	enum passt_mode mode = modes[_i];
-	const struct sock_fprog *prog = seccomp_prog(mode);
+	enum seccomp_list list = lists[_i];
+	const struct sock_fprog *prog = seccomp_prog(list);
 	struct seccomp_data d = { 0 };
 	uint32_t deny, native;
 	size_t n, i, allowed = 0;
 	long nr;
 
-	mode_calls(mode, &n);
+	list_calls(list, &n);
 
 	/* What the filter returns for a number that is on no list */
 	d.nr = -1;
@@ -469,7 +557,7 @@ START_TEST(search_matches_list)
 	ck_assert_uint_ne(deny, SECCOMP_RET_ALLOW);
 
 	/* The architecture: the one value that lets a listed call in */
-	d.nr = (int)mode_calls(mode, &n)[0];
+	d.nr = (int)list_calls(list, &n)[0];
 	native = 0;
 	for (i = 0; i < sizeof(archs) / sizeof(archs[0]); i++) {
 		d.arch = archs[i];
@@ -486,7 +574,7 @@ START_TEST(search_matches_list)
 
 		d.nr = (int)nr;
 		r = bpf_run(prog, &d);
-		ck_assert_msg(r == (listed(mode, nr) ? SECCOMP_RET_ALLOW :
+		ck_assert_msg(r == (listed(list, nr) ? SECCOMP_RET_ALLOW :
 						       deny),
 			      "call %li (%s): verdict 0x%x", nr, name_of(nr),
 			      r);
@@ -498,7 +586,7 @@ START_TEST(search_matches_list)
 	ck_assert_uint_eq(allowed, n);
 
 	/* A listed call through another architecture */
-	d.nr = (int)mode_calls(mode, &n)[0];
+	d.nr = (int)list_calls(list, &n)[0];
 	d.arch = native ^ __AUDIT_ARCH_64BIT;
 	ck_assert_uint_eq(bpf_run(prog, &d), deny);
 }
@@ -510,14 +598,16 @@ static Suite *seccomp_suite(void)
 	TCase *tc;
 
 	tc = unit_tcase(s, "filter", NULL, NULL, NULL, 0);
-	UNIT_LOOP(tc, search_matches_list, modes);
-	UNIT_LOOP(tc, listed_calls_allowed, modes);
-	UNIT_LOOP(tc, working_set_works, modes);
-	UNIT_LOOP(tc, unlisted_calls_kill, modes);
+	UNIT_LOOP(tc, search_matches_list, lists);
+	UNIT_LOOP(tc, listed_calls_allowed, lists);
+	UNIT_LOOP(tc, working_set_works, daemons);
+	tcase_add_test(tc, broker_works);
+	UNIT_LOOP(tc, unlisted_calls_kill, lists);
 #ifdef __x86_64__
-	UNIT_LOOP(tc, other_abi_kills, modes);
+	UNIT_LOOP(tc, other_abi_kills, lists);
 #endif
-	UNIT_LOOP(tc, fatal_paths_end_cleanly, modes);
+	UNIT_LOOP(tc, die_exits, lists);
+	UNIT_LOOP(tc, abort_aborts, daemons);
 	tcase_set_timeout(tc, 60);
 	return s;
 }

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef BROKER_H
+#define BROKER_H
+
+#include <stdbool.h>
+
+struct ctx;
+
+void nsb_start(struct ctx *c);
+bool nsb_running(void);
+int nsb_socket(int af, int type, int proto);
+
+#endif /* BROKER_H */
