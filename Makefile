@@ -105,8 +105,8 @@ bench: all test/bench_seccomp
 	test/bench_seccomp
 
 # What the seccomp filter costs per system call, with and without it
-test/bench_seccomp: test/bench_seccomp.c seccomp.o log.o $(HDRS)
-	$(CC) $(CFLAGS) -I. -o $@ $< seccomp.o log.o $(LDLIBS)
+test/bench_seccomp: test/bench_seccomp.c $(UNIT_OBJS) $(HDRS)
+	$(CC) $(CFLAGS) -I. -o $@ $< $(UNIT_OBJS) $(LDLIBS)
 
 # Mixed traffic through pasta and passt for SOAK_TIME seconds (600)
 soak: all

@@ -4,7 +4,7 @@
  * A cheap call on both lists, getpid(), made in a loop by a child process,
  * in nanoseconds per call:
  * - without a filter;
- * - under the daemon's filter of each mode, as seccomp_install() loads it:
+ * - under each filter (passt, pasta), as seccomp_install() loads it:
  *   since Linux 5.11 the kernel sees that the verdict for an allowed call
  *   depends on its number only, caches it and doesn't run the filter;
  * - under the same filter preceded by a load of the call's first argument,
@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "passt.h"
 #include "seccomp.h"
 
 #define RUNS		5
@@ -42,16 +42,16 @@ enum bench_filter {
 };
 
 /**
- * filter_load() - Install a mode's filter, cacheable or not
- * @mode:	MODE_PASST or MODE_PASTA
+ * filter_load() - Install a filter, cacheable or not
+ * @list:	SECCOMP_PASST or SECCOMP_PASTA
  * @uncached:	Put a load of the first argument in front of it
  *
  * Return: 0 on success, -1 on failure
  */
-static int filter_load(enum passt_mode mode, bool uncached)
+static int filter_load(enum seccomp_list list, bool uncached)
 {
 	static struct sock_filter insns[PROG_MAX];
-	const struct sock_fprog *p = seccomp_prog(mode);
+	const struct sock_fprog *p = seccomp_prog(list);
 	struct sock_fprog prog = { .filter = insns };
 
 	if (!uncached)
@@ -69,13 +69,13 @@ static int filter_load(enum passt_mode mode, bool uncached)
 
 /**
  * run() - Time @calls getpid() calls in a child under a filter
- * @mode:	Which mode's filter
+ * @list:	Which filter
  * @f:		No filter, the filter, or the filter that can't be cached
  * @calls:	Number of calls
  *
  * Return: nanoseconds per call, negative on failure
  */
-static double run(enum passt_mode mode, enum bench_filter f, long calls)
+static double run(enum seccomp_list list, enum bench_filter f, long calls)
 {
 	int p[2], status;
 	double ns = -1;
@@ -93,7 +93,7 @@ static double run(enum passt_mode mode, enum bench_filter f, long calls)
 		close(p[0]);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 			_exit(1);
-		if (f != FILTER_NONE && filter_load(mode, f == FILTER_UNCACHED))
+		if (f != FILTER_NONE && filter_load(list, f == FILTER_UNCACHED))
 			_exit(1);
 		syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &a);
 		for (i = 0; i < calls; i++)
@@ -129,19 +129,19 @@ static int cmp_double(const void *a, const void *b)
 
 /**
  * median() - Median of RUNS runs of one configuration
- * @mode:	Which mode's filter
+ * @list:	Which filter
  * @f:		Filter configuration
  * @calls:	Calls per run
  *
  * Return: nanoseconds per call, negative on failure
  */
-static double median(enum passt_mode mode, enum bench_filter f, long calls)
+static double median(enum seccomp_list list, enum bench_filter f, long calls)
 {
 	double v[RUNS];
 	int i;
 
 	for (i = 0; i < RUNS; i++) {
-		v[i] = run(mode, f, calls);
+		v[i] = run(list, f, calls);
 		if (v[i] < 0)
 			return -1;
 	}
@@ -158,9 +158,9 @@ static double median(enum passt_mode mode, enum bench_filter f, long calls)
  */
 int main(int argc, char **argv)
 {
-	static const char *const mode_name[] = { "passt", "pasta" };
+	static const char *const list_name[] = { "passt", "pasta" };
 	long calls = argc > 1 ? strtol(argv[1], NULL, 0) : 2000000;
-	enum passt_mode mode;
+	enum seccomp_list list;
 	double none;
 
 	if (calls <= 0) {
@@ -168,28 +168,28 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	none = median(MODE_PASST, FILTER_NONE, calls);
+	none = median(SECCOMP_PASST, FILTER_NONE, calls);
 	if (none < 0)
 		return 1;
 	printf("seccomp: getpid(), median of %i runs of %li calls\n", RUNS,
 	       calls);
 	printf("  %-34s %7.1f ns/call\n", "no filter", none);
 
-	for (mode = MODE_PASST; mode <= MODE_PASTA; mode++) {
-		double cached = median(mode, FILTER_CACHED, calls);
-		double uncached = median(mode, FILTER_UNCACHED, calls);
+	for (list = SECCOMP_PASST; list <= SECCOMP_PASTA; list++) {
+		double cached = median(list, FILTER_CACHED, calls);
+		double uncached = median(list, FILTER_UNCACHED, calls);
 		char label[64];
 
 		if (cached < 0 || uncached < 0) {
 			fprintf(stderr, "%s: can't install the filter\n",
-				mode_name[mode]);
+				list_name[list]);
 			return 1;
 		}
-		snprintf(label, sizeof(label), "%s filter", mode_name[mode]);
+		snprintf(label, sizeof(label), "%s filter", list_name[list]);
 		printf("  %-34s %7.1f ns/call (%+.1f)\n", label, cached,
 		       cached - none);
 		snprintf(label, sizeof(label), "%s filter, kernel cache off",
-			 mode_name[mode]);
+			 list_name[list]);
 		printf("  %-34s %7.1f ns/call (%+.1f)\n", label, uncached,
 		       uncached - none);
 	}
