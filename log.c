@@ -150,17 +150,21 @@ void log_close(void)
  *
  * Return: 0 if the system log took it, -1 if it was dropped
  *
- * syscalls: sendto time|clock_gettime
+ * syscalls: sendto clock_gettime
  */
 static int log_syslog_send(int pri, const char *msg)
 {
 	char buf[BUFSIZ + 128], stamp[32] = "";
-	time_t now = time(NULL);
+	struct timespec ts;
 	struct tm tm;
+	time_t now;
 	int n;
 
 	if (log_syslog_fd < 0)
 		return -1;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = ts.tv_sec;
 
 	if (localtime_r(&now, &tm))
 		strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);

@@ -105,7 +105,7 @@ static size_t tap_backlog_len;
  * tap_sock_unlink() - Remove passt's socket file, if we created one
  * @c:		Execution context
  *
- * syscalls(passt): unlink
+ * syscalls(passt): unlinkat
  */
 void tap_sock_unlink(const struct ctx *c)
 {
@@ -115,7 +115,7 @@ void tap_sock_unlink(const struct ctx *c)
 	if (c->sock_own.kept)
 		isolate_file_remove(&c->sock_own);
 	else
-		unlink(c->sock_path);
+		unlinkat(AT_FDCWD, c->sock_path, 0);
 }
 
 /**

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -84,12 +83,15 @@ static int fd_spare = -1;
 /**
  * fd_spare_init() - Keep one descriptor aside for sock_accept()
  *
- * syscalls: eventfd2
+ * Any descriptor will do: an unbound socket, as it needs no system call
+ * the daemon doesn't make anyway.
+ *
+ * syscalls: socket
  */
 void fd_spare_init(void)
 {
 	if (fd_spare < 0)
-		fd_spare = eventfd(0, EFD_CLOEXEC);
+		fd_spare = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 }
 
 /**
