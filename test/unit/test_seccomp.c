@@ -150,40 +150,31 @@ static int in_filtered_child(enum seccomp_list list, int (*fn)(long arg),
 }
 
 /**
- * ck_killed_by() - Check that a child died of a given signal
+ * ck_ended() - Check how a child ended
  * @status:	Wait status
- * @sig:	Signal expected
+ * @sig:	Signal expected to have killed it, 0 if it should have exited
+ * @code:	Exit status expected, if @sig is 0
  * @what:	What the child did, for the message
  * @list:	List, for the message
  */
-static void ck_killed_by(int status, int sig, const char *what,
-			 enum seccomp_list list)
+static void ck_ended(int status, int sig, int code, const char *what,
+		     enum seccomp_list list)
 {
-	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == sig,
-		      "%s: %s: expected death by signal %i, got %s %i",
-		      list_name[list], what, sig,
+	bool ok = sig ? WIFSIGNALED(status) && WTERMSIG(status) == sig :
+			WIFEXITED(status) && WEXITSTATUS(status) == code;
+
+	ck_assert_msg(ok, "%s: %s: expected %s %i, got %s %i",
+		      list_name[list], what,
+		      sig ? "death by signal" : "exit status", sig ? sig : code,
 		      WIFSIGNALED(status) ? "signal" : "exit status",
 		      WIFSIGNALED(status) ? WTERMSIG(status) :
 					    WEXITSTATUS(status));
 }
 
-/**
- * ck_exited() - Check that a child exited with a given status
- * @status:	Wait status
- * @code:	Exit status expected
- * @what:	What the child did, for the message
- * @list:	List, for the message
- */
-static void ck_exited(int status, int code, const char *what,
-		      enum seccomp_list list)
-{
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == code,
-		      "%s: %s: expected exit status %i, got %s %i",
-		      list_name[list], what, code,
-		      WIFSIGNALED(status) ? "signal" : "exit status",
-		      WIFSIGNALED(status) ? WTERMSIG(status) :
-					    WEXITSTATUS(status));
-}
+#define ck_killed_by(status, sig, what, list)				\
+	ck_ended((status), (sig), 0, (what), (list))
+#define ck_exited(status, code, what, list)				\
+	ck_ended((status), 0, (code), (what), (list))
 
 /* Every call on the list can be made */
 
