@@ -568,6 +568,8 @@ int ns_run(struct ctx *c, ns_call_fn fn, void *arg)
  * @proto:	Protocol
  *
  * Return: the socket, or -1 with errno set
+ *
+ * syscalls: socket
  */
 int sock_open(int af, int type, int proto)
 {
