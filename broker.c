@@ -43,6 +43,7 @@
 #include "isolation.h"
 #include "log.h"
 #include "passt.h"
+#include "seccomp.h"
 #include "util.h"
 
 /**
@@ -180,6 +181,7 @@ void nsb_start(struct ctx *c)
 	}
 
 	isolate_broker(c, sv[1]);
+	seccomp_install(SECCOMP_BROKER);
 	nsb_serve(sv[1]);
 }
 

@@ -577,6 +577,8 @@ static int fwd_open(const void *arg)
  * address of the other family. Sockets already open count as opened.
  *
  * Return: number of sockets for @port now (0 to 2)
+ *
+ * syscalls(pasta): close
  */
 static unsigned int fwd_port_open(struct ctx *c, enum fwd_dir dir,
 				  uint16_t port)
@@ -622,6 +624,8 @@ static unsigned int fwd_port_open(struct ctx *c, enum fwd_dir dir,
  * @c:		Execution context
  * @dir:	Which option
  * @port:	Port
+ *
+ * syscalls(pasta): close
  */
 static void fwd_port_close(struct ctx *c, enum fwd_dir dir, uint16_t port)
 {
@@ -1028,6 +1032,8 @@ static int fwd_scan_open_ns(struct ctx *c, void *fds)
  * @fd:		Descriptor of the file, read from the start
  * @state:	Socket state to look for
  * @map:	Bitmap: set for each local port found
+ *
+ * syscalls(pasta): pread64
  */
 static void fwd_scan(int fd, unsigned int state, uint8_t *map)
 {
@@ -1343,6 +1349,8 @@ bool fwd_sockaddr_from_tap(const struct ctx *c, uint8_t proto, sa_family_t af,
  * @c:		Execution context
  * @s:		Socket
  * @af:		Address family
+ *
+ * syscalls: setsockopt bind
  */
 void fwd_bind_outbound(const struct ctx *c, int s, sa_family_t af)
 {

@@ -64,6 +64,8 @@ struct icmp_echo {
  * @to_lo:	The destination is the host's loopback: don't bind outbound
  *
  * Return: socket, -1 on failure
+ *
+ * syscalls: socket close
  */
 static int icmp_sock_open(const struct ctx *c, sa_family_t af,
 			  union flow *flow, bool to_lo)
@@ -103,6 +105,8 @@ static int icmp_sock_open(const struct ctx *c, sa_family_t af,
  * icmp_flow_close() - Close a ping flow and free its entry
  * @c:		Execution context
  * @flow:	Flow
+ *
+ * syscalls: close
  */
 static void icmp_flow_close(const struct ctx *c, union flow *flow)
 {
@@ -122,6 +126,8 @@ static void icmp_flow_close(const struct ctx *c, union flow *flow)
  * @now:	Current time
  *
  * Return: 1 (the packet is consumed, sent or dropped)
+ *
+ * syscalls: sendto
  */
 int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		     const void *daddr, const struct pool *p,
@@ -183,6 +189,8 @@ int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
  * @c:		Execution context
  * @ref:	epoll reference: flow index in data
  * @now:	Current time
+ *
+ * syscalls: recvfrom
  */
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 		       const struct timespec *now)

@@ -172,6 +172,8 @@ void isolate_file_keep(struct isolate_file *f, const char *path, int fd)
 /**
  * isolate_file_remove() - At exit: remove a file if it's still ours
  * @f:		File
+ *
+ * syscalls: newfstatat|fstatat64 unlinkat
  */
 void isolate_file_remove(const struct isolate_file *f)
 {

@@ -149,16 +149,22 @@ void log_close(void)
  * @msg:	Message
  *
  * Return: 0 if the system log took it, -1 if it was dropped
+ *
+ * syscalls: sendto clock_gettime
  */
 static int log_syslog_send(int pri, const char *msg)
 {
 	char buf[BUFSIZ + 128], stamp[32] = "";
-	time_t now = time(NULL);
+	struct timespec ts;
 	struct tm tm;
+	time_t now;
 	int n;
 
 	if (log_syslog_fd < 0)
 		return -1;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = ts.tv_sec;
 
 	if (localtime_r(&now, &tm))
 		strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
@@ -205,6 +211,8 @@ static void log_syslog_msg(int pri, const char *msg)
  * that begins in it, and the file truncated after it.
  *
  * Return: 0 on success, -1 if the file couldn't be rewritten
+ *
+ * syscalls: pread64 pwrite64 ftruncate
  */
 static int log_file_rotate(void)
 {
@@ -250,6 +258,8 @@ static int log_file_rotate(void)
  * log_file_write() - Append a line to the log file, within its size limit
  * @line:	Line, with its newline
  * @len:	Length of the line, at most half the size limit
+ *
+ * syscalls: pwrite64 ftruncate
  */
 static void log_file_write(const char *line, size_t len)
 {
@@ -274,6 +284,8 @@ static void log_file_write(const char *line, size_t len)
  * @err:	errno value to append as string, or 0
  * @fmt:	Format string
  * @ap:		Arguments
+ *
+ * syscalls: write
  */
 static void vlogmsg(int pri, int err, const char *fmt, va_list ap)
 {
@@ -359,6 +371,8 @@ void logmsg_perror(int pri, const char *fmt, ...)
 /**
  * die() - Log an error and exit with status 1
  * @fmt:	Format string
+ *
+ * syscalls: exit_group
  */
 void die(const char *fmt, ...)
 {
@@ -373,6 +387,8 @@ void die(const char *fmt, ...)
 /**
  * die_perror() - Log an error with the description of errno, exit with 1
  * @fmt:	Format string
+ *
+ * syscalls: exit_group
  */
 void die_perror(const char *fmt, ...)
 {

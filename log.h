@@ -33,13 +33,18 @@ void __attribute__((noreturn)) die_perror(const char *fmt, ...)
 #define warn_perror(...)	logmsg_perror(LOG_WARNING, __VA_ARGS__)
 #define debug_perror(...)	logmsg_perror(LOG_DEBUG, __VA_ARGS__)
 
-/* Rate limited: at most LOG_RATELIMIT_BURST lines per call site and second */
+/* Rate limited: at most LOG_RATELIMIT_BURST lines per call site and second
+ * syscalls: clock_gettime
+ */
 #define LOG_RATELIMIT_BURST	5
 #define logmsg_ratelimit(pri, ...)					\
 	do {								\
 		static time_t rl_sec_;					\
 		static unsigned int rl_count_, rl_supp_;		\
-		time_t rl_now_ = time(NULL);				\
+		struct timespec rl_ts_;					\
+		time_t rl_now_;						\
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &rl_ts_);		\
+		rl_now_ = rl_ts_.tv_sec;				\
 		if (rl_now_ != rl_sec_) {				\
 			if (rl_supp_)					\
 				logmsg(pri, "(%u messages suppressed)",	\

@@ -44,6 +44,7 @@
 #include "passt.h"
 #include "pasta.h"
 #include "pcap.h"
+#include "seccomp.h"
 #include "tap.h"
 #include "tcp.h"
 #include "tcp_splice.h"
@@ -57,6 +58,8 @@ static struct ctx ctx;
  * passt_exit() - Remove our files and exit
  * @c:		Execution context
  * @status:	Exit status
+ *
+ * syscalls: exit_group
  */
 void passt_exit(const struct ctx *c, int status)
 {
@@ -97,6 +100,9 @@ static void signals_init(struct ctx *c)
  * signal_handler() - A quit signal arrived: clean up and exit
  * @c:		Execution context
  * @fd:		signalfd
+ *
+ * syscalls: read
+ * syscalls(pasta): kill
  */
 static void signal_handler(struct ctx *c, int fd)
 {
@@ -312,6 +318,8 @@ int main(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &last_timer);
 	last_flow_timer = last_timer;
+	seccomp_install(c->mode == MODE_PASTA ? SECCOMP_PASTA : SECCOMP_PASST);
+	/* syscalls: epoll_wait|epoll_pwait clock_gettime */
 	for (;;) {
 		bool housekeeping;
 		long elapsed;

@@ -552,6 +552,8 @@ void pasta_release_child(struct ctx *c)
  *
  * Return: exit status we quit with (the command's, 128 + signal if a
  *	   signal ended it), -1 to go on
+ *
+ * syscalls(pasta): wait4
  */
 int pasta_child_handler(struct ctx *c)
 {
@@ -580,6 +582,8 @@ int pasta_child_handler(struct ctx *c)
  * @c:		Execution context
  *
  * Return: true if it's gone and we must exit
+ *
+ * syscalls(pasta): newfstatat|fstatat64
  */
 bool pasta_netns_quit_check(const struct ctx *c)
 {

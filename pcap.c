@@ -13,7 +13,7 @@
 #include <netinet/ip.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/time.h>
+#include <time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -96,20 +96,22 @@ void pcap_init(const char *path)
  * pcap_frame() - Append a frame to the capture, if capturing
  * @frame:	Frame, starting with the Ethernet header
  * @len:	Length of the frame
+ *
+ * syscalls: clock_gettime writev close
  */
 void pcap_frame(const void *frame, size_t len)
 {
 	struct pcap_rec_hdr h;
-	struct timeval tv;
 	struct iovec iov[2];
+	struct timespec ts;
 	ssize_t n;
 
 	if (pcap_fd < 0)
 		return;
 
-	gettimeofday(&tv, NULL);
-	h.ts_sec = (uint32_t)tv.tv_sec;
-	h.ts_usec = (uint32_t)tv.tv_usec;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h.ts_sec = (uint32_t)ts.tv_sec;
+	h.ts_usec = (uint32_t)(ts.tv_nsec / 1000);
 	h.caplen = h.len = (uint32_t)len;
 
 	iov[0].iov_base = &h;

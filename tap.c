@@ -104,6 +104,8 @@ static size_t tap_backlog_len;
 /**
  * tap_sock_unlink() - Remove passt's socket file, if we created one
  * @c:		Execution context
+ *
+ * syscalls(passt): unlinkat
  */
 void tap_sock_unlink(const struct ctx *c)
 {
@@ -113,7 +115,7 @@ void tap_sock_unlink(const struct ctx *c)
 	if (c->sock_own.kept)
 		isolate_file_remove(&c->sock_own);
 	else
-		unlink(c->sock_path);
+		unlinkat(AT_FDCWD, c->sock_path, 0);
 }
 
 /**
@@ -301,6 +303,8 @@ static void tap_passt_reset(void)
  * tap_listen_handler() - passt: a guest connects
  * @c:		Execution context
  * @events:	epoll events
+ *
+ * syscalls(passt): getsockopt close
  */
 void tap_listen_handler(struct ctx *c, uint32_t events)
 {
@@ -339,6 +343,8 @@ void tap_listen_handler(struct ctx *c, uint32_t events)
  * @c:		Execution context
  *
  * Return: true if we must exit now (--one-off or --fd): the caller does
+ *
+ * syscalls(passt): close
  */
 bool tap_passt_close(struct ctx *c)
 {
@@ -407,6 +413,8 @@ int tap_stream_parse(struct pool *frames, char *buf, size_t len,
  *
  * Return: pool of frames, valid until the next call, NULL if none is left
  *	   for now
+ *
+ * syscalls(passt): recvfrom
  */
 const struct pool *tap_passt_read(struct ctx *c, bool *gone)
 {
@@ -470,6 +478,8 @@ const struct pool *tap_passt_read(struct ctx *c, bool *gone)
  * @c:		Execution context
  *
  * Return: pool of frames, valid until the next call
+ *
+ * syscalls(pasta): read
  */
 const struct pool *tap_pasta_read(struct ctx *c)
 {
@@ -630,6 +640,8 @@ void tap_send_frame(struct ctx *c, const void *frame, size_t len)
  * tap_set_epollout() - Ask for (or stop asking for) writability of the tap
  * @c:		Execution context
  * @on:		Whether to watch for EPOLLOUT
+ *
+ * syscalls: epoll_ctl
  */
 static void tap_set_epollout(const struct ctx *c, bool on)
 {
@@ -707,6 +719,8 @@ static void tap_backlog_add(size_t from, size_t skip)
  * What the socket doesn't take is kept in the backlog and written first
  * next time (we're woken up by EPOLLOUT): the framing never breaks, and
  * nothing is lost unless the backlog itself overflows.
+ *
+ * syscalls(passt): sendto sendmsg
  */
 static void tap_flush_passt(struct ctx *c)
 {
@@ -773,6 +787,8 @@ static void tap_flush_passt(struct ctx *c)
 /**
  * tap_flush() - Send every queued frame to the guest
  * @c:		Execution context
+ *
+ * syscalls(pasta): write
  */
 void tap_flush(struct ctx *c)
 {

@@ -86,6 +86,8 @@ static uint8_t udp_bufs[UDP_BATCH][UDP_BUF_SIZE];
  *
  * The default receive buffer holds only a couple of datagrams of 64 KiB.
  * Ask for more, beyond the system limit where we're allowed to.
+ *
+ * syscalls: setsockopt
  */
 static void udp_sock_bufs(int s)
 {
@@ -101,6 +103,8 @@ static void udp_sock_bufs(int s)
  * udp_flow_close() - Close a flow's own socket, free its entry
  * @c:		Execution context
  * @uf:		Flow
+ *
+ * syscalls: close
  */
 static void udp_flow_close(const struct ctx *c, struct udp_flow *uf)
 {
@@ -122,6 +126,8 @@ static void udp_flow_close(const struct ctx *c, struct udp_flow *uf)
  * @now:	Current time
  *
  * Return: flow, NULL on failure
+ *
+ * syscalls: socket setsockopt connect close
  */
 static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 				     sa_family_t af,
@@ -228,6 +234,8 @@ static bool udp_tap_msg(const struct pool *p, size_t i, sa_family_t af,
  * @s:		Socket of the flow
  * @mm:		Message headers
  * @n:		Number of messages
+ *
+ * syscalls: sendmmsg
  */
 static void udp_tap_sendmmsg(int s, struct mmsghdr *mm, size_t n)
 {
@@ -409,6 +417,8 @@ static void udp_icmp_to_tap(struct ctx *c, const struct udp_flow *uf,
  * udp_sock_errors() - Read the error queue of a flow's socket
  * @c:		Execution context
  * @uf:		Flow
+ *
+ * syscalls: recvmsg
  */
 static void udp_sock_errors(struct ctx *c, struct udp_flow *uf)
 {
@@ -485,6 +495,8 @@ static void udp_mmsg_init(struct mmsghdr *mm, struct iovec *iov,
  * @ref:	epoll reference: flow index in data
  * @events:	epoll events
  * @now:	Current time
+ *
+ * syscalls: recvmmsg sendmmsg
  */
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now)
@@ -559,6 +571,8 @@ struct udp_connect_arg {
  * @arg:	struct udp_connect_arg
  *
  * Return: the socket, -1 on failure
+ *
+ * syscalls(pasta): socket connect close
  */
 static int udp_connect_sock(const void *arg)
 {
@@ -588,6 +602,8 @@ static int udp_connect_sock(const void *arg)
  * @now:	Current time
  *
  * Return: index of the first datagram not handled (a different peer)
+ *
+ * syscalls(pasta): sendmmsg close
  */
 static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 				uint16_t port, const union udp_peer *peers,
@@ -695,6 +711,8 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
  * @ref:	epoll reference: port in data
  * @events:	epoll events
  * @now:	Current time
+ *
+ * syscalls: recvmmsg
  */
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			const struct timespec *now)

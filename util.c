@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -35,6 +34,8 @@
  * @ref:	Reference: type, fd and data
  *
  * Return: 0 on success, negative error code on failure
+ *
+ * syscalls: epoll_ctl
  */
 int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref)
 {
@@ -54,6 +55,8 @@ int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref)
  * epoll_del() - Remove a file descriptor from the loop
  * @c:		Execution context
  * @fd:		File descriptor
+ *
+ * syscalls: epoll_ctl
  */
 void epoll_del(const struct ctx *c, int fd)
 {
@@ -63,6 +66,8 @@ void epoll_del(const struct ctx *c, int fd)
 /**
  * sock_close_rst() - Close a TCP socket so that its peer sees a reset
  * @s:		Socket
+ *
+ * syscalls: setsockopt close
  */
 void sock_close_rst(int s)
 {
@@ -77,11 +82,16 @@ static int fd_spare = -1;
 
 /**
  * fd_spare_init() - Keep one descriptor aside for sock_accept()
+ *
+ * Any descriptor will do: an unbound socket, as it needs no system call
+ * the daemon doesn't make anyway.
+ *
+ * syscalls: socket
  */
 void fd_spare_init(void)
 {
 	if (fd_spare < 0)
-		fd_spare = eventfd(0, EFD_CLOEXEC);
+		fd_spare = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 }
 
 /**
@@ -98,6 +108,8 @@ void fd_spare_init(void)
  *
  * Return: the new non-blocking socket, or -1 with errno set (EMFILE or
  *	   ENFILE once the connection was refused)
+ *
+ * syscalls: accept4 close
  */
 int sock_accept(int fd, struct sockaddr *sa, socklen_t *sl)
 {
@@ -556,6 +568,8 @@ int ns_run(struct ctx *c, ns_call_fn fn, void *arg)
  * @proto:	Protocol
  *
  * Return: the socket, or -1 with errno set
+ *
+ * syscalls: socket
  */
 int sock_open(int af, int type, int proto)
 {
@@ -617,6 +631,8 @@ int str_to_ulong(const char *s, unsigned long max, unsigned long *val)
  * @rule:	Forwarding rule: bind address and interface, may be NULL
  *
  * Return: socket, non-blocking, or -1 on failure with errno set
+ *
+ * syscalls(pasta): socket setsockopt bind close
  */
 int sock_bind_port(sa_family_t af, int type, uint16_t port,
 		   const struct fwd_rule *rule)
