@@ -15,18 +15,23 @@ CFLAGS += -Wall -Wextra -std=c11 -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 \
 	  -fstack-protector-strong -DPASST_VERSION='"$(VERSION)"'
 LDLIBS ?=
 
-# libcap-ng is optional: used when its headers are present
-HAVE_CAPNG := $(shell printf '\#include <cap-ng.h>\nint main(void){return 0;}' | \
-	$(CC) -x c - -o /dev/null -lcap-ng >/dev/null 2>&1 && echo 1)
-ifeq ($(HAVE_CAPNG),1)
-CFLAGS += -DHAVE_LIBCAPNG
-LDLIBS += -lcap-ng
+# seccomp: the filter is always built in and installed. For development:
+# SECCOMP_DEBUG=1 traps refused calls and names them before dying;
+# SECCOMP=0 leaves it out, only to measure its cost: never for production
+SECCOMP ?= 1
+ifeq ($(SECCOMP),0)
+CFLAGS += -DSECCOMP_OFF
+endif
+ifneq ($(SECCOMP_DEBUG),)
+CFLAGS += -DSECCOMP_DEBUG
 endif
 
 SRCS := passt.c conf.c log.c util.c netlink.c pasta.c isolation.c tap.c \
 	frame.c dispatch.c packet.c fwd.c pcap.c arp.c checksum.c dhcp.c dhcpv6.c ndp.c icmp.c \
-	flow.c tcp.c tcp_splice.c udp.c broker.c
-HDRS := $(wildcard *.h)
+	flow.c tcp.c tcp_splice.c udp.c broker.c seccomp.c
+# seccomp_filter.h is generated from every source: only seccomp.o needs it
+SECCOMP_H := seccomp_filter.h
+HDRS := $(filter-out $(SECCOMP_H),$(wildcard *.h))
 OBJS := $(SRCS:.c=.o)
 
 UNIT_TESTS := $(patsubst %.c,%,$(wildcard test/unit/test_*.c))
@@ -45,6 +50,13 @@ qrap: qrap.c
 %.o: %.c $(HDRS)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# The allow-lists, from the "syscalls:" annotations: prints the counts
+$(SECCOMP_H): seccomp.sh $(SRCS) $(HDRS)
+	@CC="$(CC)" ./seccomp.sh $@.tmp $(SRCS) $(HDRS)
+	@mv $@.tmp $@
+
+seccomp.o: $(SECCOMP_H)
+
 # Unit tests: each test/unit/test_X.c links with every object but passt.o
 UNIT_OBJS := $(filter-out passt.o,$(OBJS)) test/unit/stubs.o
 test/unit/stubs.o: test/unit/stubs.c $(HDRS)
@@ -57,7 +69,7 @@ $(UNIT_LIB): test/unit/%.o: test/unit/%.c $(UNIT_HDRS) $(HDRS)
 	$(CC) $(CFLAGS) -I. $$(pkg-config --cflags check) -c -o $@ $<
 
 test/unit/test_%: test/unit/test_%.c $(UNIT_HDRS) $(UNIT_LIB) $(UNIT_OBJS) \
-		$(HDRS)
+		$(HDRS) $(SECCOMP_H)
 	$(CC) $(CFLAGS) -I. -o $@ $< $(UNIT_LIB) $(UNIT_OBJS) $(LDLIBS) \
 		$$(pkg-config --cflags --libs check)
 
@@ -97,6 +109,8 @@ test/fuzz/cov/fuzz_%: test/fuzz/cov/test/fuzz/fuzz_%.o $(FUZZ_COV_OBJS)
 	$(FUZZ_CC) -fsanitize=fuzzer -fprofile-instr-generate \
 		$(FUZZ_LDFLAGS_$*) -o $@ $^ $(LDLIBS)
 
+test/fuzz/obj/seccomp.o test/fuzz/cov/seccomp.o: $(SECCOMP_H)
+
 .PRECIOUS: test/fuzz/obj/%.o test/fuzz/cov/%.o
 
 # Each target for FUZZ_SECONDS, from the corpus in the tree; what they
@@ -125,8 +139,13 @@ check: setup
 	$(MAKE) fuzz
 	test/run-integration.sh
 
-bench: all
+bench: all test/bench_seccomp
 	test/bench.sh
+	test/bench_seccomp
+
+# What the seccomp filter costs per system call, with and without it
+test/bench_seccomp: test/bench_seccomp.c $(UNIT_OBJS) $(HDRS)
+	$(CC) $(CFLAGS) -I. -o $@ $< $(UNIT_OBJS) $(LDLIBS)
 
 # Mixed traffic through pasta and passt for SOAK_TIME seconds (600)
 soak: all
@@ -145,7 +164,9 @@ uninstall:
 	      $(DESTDIR)$(MANDIR)/man1/pasta.1 $(DESTDIR)$(MANDIR)/man1/qrap.1
 
 clean:
-	rm -f passt pasta qrap *.o test/unit/*.o $(UNIT_TESTS) $(FUZZ_BINS)
+	rm -f passt pasta qrap *.o test/unit/*.o $(UNIT_TESTS) $(FUZZ_BINS) \
+	      test/bench_seccomp \
+	      $(SECCOMP_H) $(SECCOMP_H).tmp
 	rm -rf test/fuzz/obj test/fuzz/cov test/fuzz/work
 
 .PHONY: all unit fuzz fuzz-merge fuzz-coverage setup check bench soak install uninstall clean

@@ -11,12 +11,12 @@
  * Joining the namespace again for that (setns()) would need CAP_SYS_ADMIN
  * over it for the daemon's whole life. Instead, before the daemon drops
  * its privileges, it forks the broker: a process that joins the target
- * namespaces once, gives up everything it can (see isolate_broker()), and
- * then does one thing: for each request on a SOCK_SEQPACKET socket pair
- * (family, type, protocol), it creates a socket and passes it back with
- * SCM_RIGHTS, or the error number. Binding, connecting and options are
- * done by the daemon on the socket it receives: they act on the socket's
- * own namespace.
+ * namespaces once, gives up everything it can (isolate_broker(): the
+ * daemon's own sandbox), and then does one thing: for each request on a
+ * SOCK_SEQPACKET socket pair (family, type, protocol), it creates a socket
+ * and passes it back with SCM_RIGHTS, or the error number. Binding,
+ * connecting and options are done by the daemon on the socket it
+ * receives: they act on the socket's own namespace.
  *
  * The broker ends when the daemon does: end of file on the pair, and
  * PR_SET_PDEATHSIG for the case the daemon is killed.
@@ -27,24 +27,23 @@
  */
 
 #include <errno.h>
-#include <grp.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "broker.h"
+#include "isolation.h"
 #include "log.h"
 #include "passt.h"
+#include "seccomp.h"
 #include "util.h"
 
 /**
@@ -134,41 +133,6 @@ static void __attribute__((noreturn)) nsb_serve(int s)
 }
 
 /**
- * isolate_broker() - Broker: keep nothing but the socket pair
- * @c:		Execution context
- * @s:		Broker's end of the socket pair
- * @was_root:	Started as root in the initial namespaces
- *
- * Placeholder until isolation.c provides the sandbox for both processes.
- */
-static void isolate_broker(const struct ctx *c, int s, bool was_root)
-{
-	close_open_files(STDERR_FILENO + 1, s);
-	if (was_root && c->uid &&
-	    (setgroups(0, NULL) || setgid(c->gid) || setuid(c->uid))) {
-		err_perror("Broker: can't switch to uid %u", c->uid);
-		_exit(EXIT_FAILURE);
-	}
-	{
-		struct __user_cap_header_struct hdr = {
-			.version = _LINUX_CAPABILITY_VERSION_3,
-		};
-		struct __user_cap_data_struct data[2] = { { 0 } };
-		int cap;
-
-		for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
-			prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
-		prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-		if (syscall(SYS_capset, &hdr, data)) {
-			err_perror("Broker: can't drop capabilities");
-			_exit(EXIT_FAILURE);
-		}
-	}
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-}
-
-/**
  * nsb_start() - Fork the broker into the target namespaces
  * @c:		Execution context
  *
@@ -178,7 +142,6 @@ static void isolate_broker(const struct ctx *c, int s, bool was_root)
  */
 void nsb_start(struct ctx *c)
 {
-	bool was_root;
 	int sv[2];
 	pid_t pid;
 
@@ -204,7 +167,6 @@ void nsb_start(struct ctx *c)
 		return;
 	}
 
-	was_root = !geteuid();
 	close(sv[0]);
 	prctl(PR_SET_NAME, "pasta-broker", 0, 0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -218,7 +180,8 @@ void nsb_start(struct ctx *c)
 		_exit(EXIT_FAILURE);
 	}
 
-	isolate_broker(c, sv[1], was_root);
+	isolate_broker(c, sv[1]);
+	seccomp_install(SECCOMP_BROKER);
 	nsb_serve(sv[1]);
 }
 

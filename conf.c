@@ -84,7 +84,7 @@ usage(const char *name, enum passt_mode mode, int status)
 		"                         default: 1048576\n"
 		"      --runas UID|UID:GID|USER|USER:GROUP\n"
 		"                         Run as this user after set-up\n"
-		"                         default for passt started as root: "
+		"                         default when started as root: "
 		"nobody\n"
 		"  -P, --pid PATH         Write the daemon's PID to a file\n"
 		"  -p, --pcap PATH        Capture every frame to a pcap file\n"
@@ -171,6 +171,10 @@ usage(const char *name, enum passt_mode mode, int status)
 		"      --no-tcp --no-udp --no-icmp\n"
 		"      --no-dhcp --no-ndp --no-dhcpv6 --no-ra\n"
 		"                         Disable the protocol or service\n"
+		"      --forward-multicast\n"
+		"                         Send the guest's UDP to multicast "
+		"groups out\n"
+		"                         from the host (default: dropped)\n"
 		"      --tcp-idle-timeout SECONDS\n"
 		"                         Reset TCP connections idle this "
 		"long (0: never)\n"
@@ -232,6 +236,7 @@ enum {
 	OPT_HOST_LO_TO_NS_LO,
 	OPT_NO_SPLICE,
 	OPT_TCP_IDLE,
+	OPT_FWD_MCAST,
 };
 
 static const struct option options[] = {
@@ -273,6 +278,7 @@ static const struct option options[] = {
 	{ "no-ndp",		no_argument,		NULL, OPT_NO_NDP },
 	{ "no-dhcpv6",		no_argument,		NULL, OPT_NO_DHCPV6 },
 	{ "no-ra",		no_argument,		NULL, OPT_NO_RA },
+	{ "forward-multicast",	no_argument,		NULL, OPT_FWD_MCAST },
 	{ "no-map-gw",		no_argument,		NULL, OPT_NO_MAP_GW },
 	{ "map-host-loopback",	required_argument,	NULL, OPT_MAP_HOST_LO },
 	{ "map-guest-addr",	required_argument,	NULL, OPT_MAP_GUEST },
@@ -581,6 +587,9 @@ static void conf_opt_runas(struct ctx *c, struct conf_state *s)
 			c->gid = gr->gr_gid;
 		}
 	}
+	if (!c->uid || !c->gid)
+		die_opt(s->val, arg, "won't run as root (uid or gid 0) after "
+				     "set-up");
 	c->runas_set = true;
 }
 
@@ -1005,6 +1014,7 @@ static const struct conf_opt conf_opts[] = {
 	{ OPT_NO_NDP,		BOTH,		FLAG(no_ndp) },
 	{ OPT_NO_DHCPV6,	BOTH,		FLAG(no_dhcpv6) },
 	{ OPT_NO_RA,		BOTH,		FLAG(no_ra) },
+	{ OPT_FWD_MCAST,	BOTH,		FLAG(fwd_multicast) },
 
 	/* Port forwarding */
 	{ 't',			BOTH,		PORTS(tcp_in) },

@@ -222,8 +222,7 @@ static bool dispatch_ip4(struct ctx *c, struct dispatch_run *run,
 	if (hlen < sizeof(*iph) || tot < hlen || tot > avail)
 		return false;
 
-	if (iph->saddr && iph->saddr != htonl(INADDR_BROADCAST))
-		fwd_learn_addr4(c, iph->saddr);
+	fwd_learn_addr4(c, iph->saddr);
 
 	if (ntohs(iph->frag_off) & (IP_MF | IP_OFFMASK)) {
 		debug_ratelimit("IPv4 fragment from guest dropped");
@@ -280,10 +279,7 @@ static bool dispatch_ip6(struct ctx *c, struct dispatch_run *run,
 		return false;
 	end = off + plen;
 
-	if (IN6_IS_ADDR_LINKLOCAL(&ip6h->ip6_src))
-		c->ip6.addr_ll_seen = ip6h->ip6_src;
-	else if (!IN6_IS_ADDR_UNSPECIFIED(&ip6h->ip6_src))
-		c->ip6.addr_seen = ip6h->ip6_src;
+	fwd_learn_addr6(c, &ip6h->ip6_src);
 
 	/* Skip extension headers, bounded */
 	nh = ip6h->ip6_nxt;

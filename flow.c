@@ -7,6 +7,17 @@
  * no dynamic memory. When the table is full, flow_alloc() returns NULL and
  * the protocol refuses the new flow in its own way.
  *
+ * Outside traffic must not be able to take the guest's own flows away, so
+ * the table has shares: flows that peers open, through forwarded ports,
+ * take at most FLOW_PEER_MAX() entries, and the rest is kept for the flows
+ * the guest opens. Among the peers' flows, those the guest never answered
+ * (inbound UDP, flow_set_unanswered()) cost an attacker one forged
+ * datagram each: they are kept on a list, oldest first, and when a new flow
+ * finds its share or the table full, the oldest of them is closed to make
+ * room (its protocol's close operation), in constant time. An answer from
+ * the guest (flow_answered()) takes a flow off the list for good, so a
+ * busy service the guest runs keeps its flows.
+ *
  * Flows are found from the guest side by their key (addresses, ports or
  * echo identifier, protocol) through an open addressing hash table with
  * linear probing; removal shifts later entries of a probe sequence back, so
@@ -34,6 +45,24 @@ static unsigned int flow_count;			/* Entries in use */
 static unsigned int flow_first_free = FLOW_MAX;	/* Head of the free list */
 static unsigned int flow_high;			/* Entries above never used */
 static unsigned int flow_limit = FLOW_MAX;	/* Usable entries */
+static unsigned int flow_peer_count;		/* Entries peers opened */
+
+/**
+ * struct flow_link - Place of a flow on the list of unanswered ones
+ * @prev:	Index of the previous (older) flow, FLOW_MAX if none
+ * @next:	Index of the next (newer) flow, FLOW_MAX if none
+ */
+struct flow_link {
+	uint32_t prev;
+	uint32_t next;
+};
+
+/* Unanswered flows, oldest first, linked by index: valid for the entries
+ * whose flow_common.unanswered is set
+ */
+static struct flow_link flow_unanswered_link[FLOW_MAX];
+static uint32_t flow_unanswered_head = FLOW_MAX;	/* Oldest */
+static uint32_t flow_unanswered_tail = FLOW_MAX;	/* Newest */
 
 /* Hash table: flow index + 1, 0 for an empty bucket */
 static uint32_t flow_hashtab[FLOW_HASH_SIZE];
@@ -197,16 +226,116 @@ union flow *flow_next(const union flow *flow, enum flow_type type)
 }
 
 /**
- * flow_alloc() - Take a free entry of the flow table
+ * flow_set_unanswered() - A peer opened this flow and the guest hasn't
+ *			   answered yet: the table may take it back
+ * @flow:	Flow, opened by a peer (flows the guest opens are never taken)
  *
- * Return: zeroed entry, NULL if the table is full
+ * The flow goes to the end of the list: the newest is the last to go.
  */
-union flow *flow_alloc(void)
+void flow_set_unanswered(union flow *flow)
+{
+	uint32_t idx = flow_idx(flow);
+
+	if (flow->f.origin != FLOW_ORIGIN_PEER || flow->f.unanswered)
+		return;
+
+	flow_unanswered_link[idx].prev = flow_unanswered_tail;
+	flow_unanswered_link[idx].next = FLOW_MAX;
+	if (flow_unanswered_tail < FLOW_MAX)
+		flow_unanswered_link[flow_unanswered_tail].next = idx;
+	else
+		flow_unanswered_head = idx;
+	flow_unanswered_tail = idx;
+	flow->f.unanswered = 1;
+}
+
+/**
+ * flow_answered() - The guest answered: the flow stays until it expires
+ * @flow:	Flow, on the list of unanswered flows or not
+ */
+void flow_answered(union flow *flow)
+{
+	const struct flow_link *l;
+
+	if (!flow->f.unanswered)
+		return;
+
+	l = &flow_unanswered_link[flow_idx(flow)];
+	if (l->prev < FLOW_MAX)
+		flow_unanswered_link[l->prev].next = l->next;
+	else
+		flow_unanswered_head = l->next;
+	if (l->next < FLOW_MAX)
+		flow_unanswered_link[l->next].prev = l->prev;
+	else
+		flow_unanswered_tail = l->prev;
+	flow->f.unanswered = 0;
+}
+
+static const struct flow_ops *flow_ops[FLOW_NUM_TYPES];
+
+/**
+ * flow_ops_of() - Operations of a table entry's protocol
+ * @flow:	Table entry
+ *
+ * Return: the operations, NULL for a free entry or an unregistered type
+ */
+static const struct flow_ops *flow_ops_of(const union flow *flow)
+{
+	if (flow->f.type == FLOW_TYPE_NONE || flow->f.type >= FLOW_NUM_TYPES)
+		return NULL;
+	return flow_ops[flow->f.type];
+}
+
+/**
+ * flow_take_unanswered() - Close the oldest flow the guest never answered
+ * @c:		Execution context
+ *
+ * Return: true if a flow was closed and its entry freed
+ */
+static bool flow_take_unanswered(struct ctx *c)
+{
+	unsigned int count = flow_count;
+	const struct flow_ops *ops;
+	union flow *flow;
+
+	if (flow_unanswered_head >= FLOW_MAX)
+		return false;
+
+	flow = &flowtab[flow_unanswered_head];
+	ops = flow_ops_of(flow);
+	if (!ops || !ops->close) {
+		flow_answered(flow);	/* Can't be closed: never again */
+		return false;
+	}
+
+	warn_ratelimit("Flow table short: closing the oldest inbound flow "
+		       "the guest never answered");
+	ops->close(c, flow);
+	return flow_count < count;
+}
+
+/**
+ * flow_alloc() - Take a free entry of the flow table
+ * @c:		Execution context, to close an unanswered flow if needed
+ * @origin:	Who opens the flow: the guest, or a peer
+ *
+ * A flow a peer opens gets an entry only within the peers' share. If the
+ * table, or the peers' share for their flow, is full, the oldest flow the
+ * guest never answered is closed to make room, if there's one.
+ *
+ * Return: zeroed entry with its origin set, NULL if there's no room
+ */
+union flow *flow_alloc(struct ctx *c, enum flow_origin origin)
 {
 	union flow *flow;
 
-	if (flow_count >= flow_limit)
+	if ((flow_count >= flow_limit ||
+	     (origin == FLOW_ORIGIN_PEER &&
+	      flow_peer_count >= FLOW_PEER_MAX(flow_limit))) &&
+	    !flow_take_unanswered(c))
 		return NULL;
+
 	if (flow_first_free < FLOW_MAX) {
 		flow = &flowtab[flow_first_free];
 		flow_first_free = flow->free.next_free;
@@ -217,7 +346,10 @@ union flow *flow_alloc(void)
 	}
 
 	memset(flow, 0, sizeof(*flow));
+	flow->f.origin = (uint8_t)origin;
 	flow_count++;
+	if (origin == FLOW_ORIGIN_PEER)
+		flow_peer_count++;
 	return flow;
 }
 
@@ -227,6 +359,10 @@ union flow *flow_alloc(void)
  */
 void flow_free(union flow *flow)
 {
+	flow_answered(flow);
+	if (flow->f.origin == FLOW_ORIGIN_PEER)
+		flow_peer_count--;
+
 	memset(flow, 0, sizeof(*flow));
 	flow->free.type = FLOW_TYPE_NONE;
 	flow->free.next_free = flow_first_free;
@@ -322,21 +458,6 @@ void flow_hash_remove(const union flow *flow)
 			hole = next;
 		}
 	}
-}
-
-static const struct flow_ops *flow_ops[FLOW_NUM_TYPES];
-
-/**
- * flow_ops_of() - Operations of a table entry's protocol
- * @flow:	Table entry
- *
- * Return: the operations, NULL for a free entry or an unregistered type
- */
-static const struct flow_ops *flow_ops_of(const union flow *flow)
-{
-	if (flow->f.type == FLOW_TYPE_NONE || flow->f.type >= FLOW_NUM_TYPES)
-		return NULL;
-	return flow_ops[flow->f.type];
 }
 
 /**

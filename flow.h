@@ -16,6 +16,11 @@
 #define FLOW_MAX		131072	/* Flows of every protocol, together */
 #define FLOW_HASH_SIZE		(FLOW_MAX * 2)
 
+/* Flows that peers open may take three quarters of a table of @limit
+ * entries: the last quarter is kept for the flows the guest opens
+ */
+#define FLOW_PEER_MAX(limit)	((limit) - (limit) / 4)
+
 /**
  * enum flow_type - What a flow table entry is
  */
@@ -55,12 +60,24 @@ struct flow_key {
 #define PIF_NS		2
 
 /**
+ * enum flow_origin - Who opened a flow: what share of the table it takes
+ */
+enum flow_origin {
+	FLOW_ORIGIN_GUEST = 0,	/* The guest, or pasta's namespace (-U, -T) */
+	FLOW_ORIGIN_PEER,	/* A peer, through a -t or -u port */
+};
+
+/**
  * struct flow_common - Fields every flow starts with
  * @type:	enum flow_type
+ * @origin:	enum flow_origin, set by flow_alloc()
+ * @unanswered:	On the list of flows the table may take back (flow.c)
  * @key:	Guest side identity
  */
 struct flow_common {
 	uint8_t type;
+	uint8_t origin;
+	uint8_t unanswered;
 	struct flow_key key;
 };
 
@@ -98,7 +115,8 @@ struct ctx;
  * @fast:	@timer runs at the fine period too (TCP), not only at
  *		housekeeping
  * @close:	Close the flow at once, resetting what can be reset, and free
- *		it: its guest is gone
+ *		it: its guest is gone, or the table takes back an unanswered
+ *		flow (flow_set_unanswered())
  */
 struct flow_ops {
 	bool (*timer)(struct ctx *c, union flow *flow,
@@ -111,8 +129,10 @@ void flow_register(enum flow_type type, const struct flow_ops *ops);
 void flow_close_all(struct ctx *c);
 void flow_timer(struct ctx *c, const struct timespec *now, bool fast,
 		bool expire);
-union flow *flow_alloc(void);
+union flow *flow_alloc(struct ctx *c, enum flow_origin origin);
 void flow_free(union flow *flow);
+void flow_set_unanswered(union flow *flow);
+void flow_answered(union flow *flow);
 unsigned int flow_idx(const union flow *flow);
 union flow *flow_at(uint32_t idx, enum flow_type type);
 union flow *flow_next(const union flow *flow, enum flow_type type);

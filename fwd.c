@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* fwd.c - Port forwarding specifications
+/* fwd.c - Port forwarding specifications, and where what the guest sends goes
  *
  * A specification, as given to -t, -u, -T and -U, is one of "none", "auto"
  * (pasta: follow what is bound on the other side), "all" (every port outside
@@ -16,6 +16,15 @@
  * The result is kept twice: as a list of rules (what to bind, and where),
  * and as a bitmap with a per-port delta so that the data path finds the
  * target of any port in constant time.
+ *
+ * This file also decides where what the guest sends goes on the host side
+ * (fwd_sockaddr_from_tap(), for every TCP SYN, new UDP flow and echo
+ * request): only between unicast addresses, and to the host's loopback
+ * only through the mapping that stands for it or the DNS redirection.
+ * Loopback, unspecified, multicast (unless --forward-multicast, UDP),
+ * broadcast and reserved addresses, as source or destination, are dropped,
+ * and never taken as the guest's own address (fwd_learn_addr4(),
+ * fwd_learn_addr6()).
  */
 
 #include <arpa/inet.h>
@@ -47,26 +56,34 @@ struct port_range {
 };
 
 /**
- * fwd_ephemeral_range() - Read the kernel's ephemeral port range
+ * fwd_ephemeral_range() - The kernel's ephemeral port range
  * @first:	Set to the first ephemeral port
  * @last:	Set to the last ephemeral port
+ *
+ * Read once, at start-up: the automatic scan asks again later, when the
+ * file is out of reach (see isolation.c).
  */
 void fwd_ephemeral_range(uint16_t *first, uint16_t *last)
 {
+	static uint16_t eph_first = PORT_EPHEMERAL_FIRST_DEFAULT;
+	static uint16_t eph_last = PORT_EPHEMERAL_LAST_DEFAULT;
+	static bool read_once;
 	unsigned int a, b;
 	FILE *f;
 
-	*first = PORT_EPHEMERAL_FIRST_DEFAULT;
-	*last = PORT_EPHEMERAL_LAST_DEFAULT;
-
-	f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
-	if (!f)
-		return;
-	if (fscanf(f, "%u %u", &a, &b) == 2 && a <= b && b < NUM_PORTS) {
-		*first = (uint16_t)a;
-		*last = (uint16_t)b;
+	if (!read_once) {
+		read_once = true;
+		f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+		if (f && fscanf(f, "%u %u", &a, &b) == 2 && a <= b &&
+		    b < NUM_PORTS) {
+			eph_first = (uint16_t)a;
+			eph_last = (uint16_t)b;
+		}
+		if (f)
+			fclose(f);
 	}
-	fclose(f);
+	*first = eph_first;
+	*last = eph_last;
 }
 
 /**
@@ -560,6 +577,8 @@ static int fwd_open(const void *arg)
  * address of the other family. Sockets already open count as opened.
  *
  * Return: number of sockets for @port now (0 to 2)
+ *
+ * syscalls(pasta): close
  */
 static unsigned int fwd_port_open(struct ctx *c, enum fwd_dir dir,
 				  uint16_t port)
@@ -605,6 +624,8 @@ static unsigned int fwd_port_open(struct ctx *c, enum fwd_dir dir,
  * @c:		Execution context
  * @dir:	Which option
  * @port:	Port
+ *
+ * syscalls(pasta): close
  */
 static void fwd_port_close(struct ctx *c, enum fwd_dir dir, uint16_t port)
 {
@@ -685,6 +706,101 @@ void fwd_socks_init(struct ctx *c, bool in_ns)
 	}
 }
 
+/* Names of enum fwd_addr_kind, for messages */
+static const char *const fwd_addr_kind_str[] = {
+	[FWD_ADDR_UNICAST]	= "unicast",
+	[FWD_ADDR_LOOPBACK]	= "loopback",
+	[FWD_ADDR_UNSPECIFIED]	= "unspecified",
+	[FWD_ADDR_MULTICAST]	= "multicast",
+	[FWD_ADDR_BROADCAST]	= "broadcast",
+	[FWD_ADDR_RESERVED]	= "reserved",
+	[FWD_ADDR_V4_IN_V6]	= "IPv4 in IPv6",
+};
+
+/**
+ * fwd_addr4_kind() - What an IPv4 address is, see enum fwd_addr_kind
+ * @c:		Execution context: the guest's subnet, for its broadcast
+ * @a:		Address
+ *
+ * Return: the kind of address
+ */
+static enum fwd_addr_kind fwd_addr4_kind(const struct ctx *c,
+					 struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr);
+	int plen = c->ip4.prefix_len;
+
+	if ((h >> IN_CLASSA_NSHIFT) == IN_LOOPBACKNET)
+		return FWD_ADDR_LOOPBACK;
+	if (!(h >> IN_CLASSA_NSHIFT))	/* "This network", RFC 1122, 3.2.1.3 */
+		return FWD_ADDR_UNSPECIFIED;
+	if (IN_MULTICAST(h))
+		return FWD_ADDR_MULTICAST;
+	if (h == INADDR_BROADCAST)
+		return FWD_ADDR_BROADCAST;
+	if (IN_BADCLASS(h))
+		return FWD_ADDR_RESERVED;
+
+	/* Directed broadcast of the guest's subnet (none for /31, /32) */
+	if (plen > 0 && plen < 31) {
+		uint32_t host = (1U << (32 - plen)) - 1;
+		uint32_t net = ntohl(c->ip4.addr.s_addr) & ~host;
+
+		if ((h & ~host) == net && (h & host) == host)
+			return FWD_ADDR_BROADCAST;
+	}
+	return FWD_ADDR_UNICAST;
+}
+
+/**
+ * fwd_addr6_kind() - What an IPv6 address is, see enum fwd_addr_kind
+ * @a:		Address
+ *
+ * Return: the kind of address
+ */
+static enum fwd_addr_kind fwd_addr6_kind(const struct in6_addr *a)
+{
+	if (IN6_IS_ADDR_UNSPECIFIED(a))
+		return FWD_ADDR_UNSPECIFIED;
+	if (IN6_IS_ADDR_LOOPBACK(a))
+		return FWD_ADDR_LOOPBACK;
+	/* The socket layer would send these over IPv4, or could */
+	if (IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a))
+		return FWD_ADDR_V4_IN_V6;
+	if (IN6_IS_ADDR_MULTICAST(a)) {
+		/* Scope, RFC 4291, 2.7: 0 reserved, 1 interface-local */
+		switch (a->s6_addr[1] & 0x0f) {
+		case 0:
+			return FWD_ADDR_RESERVED;
+		case 1:
+			return FWD_ADDR_LOOPBACK;
+		default:
+			return FWD_ADDR_MULTICAST;
+		}
+	}
+	return FWD_ADDR_UNICAST;
+}
+
+/**
+ * fwd_addr_kind() - What an address from or for the guest is
+ * @c:		Execution context
+ * @af:		Address family
+ * @addr:	Address, struct in_addr or struct in6_addr
+ *
+ * Return: the kind of address, see enum fwd_addr_kind
+ */
+enum fwd_addr_kind fwd_addr_kind(const struct ctx *c, sa_family_t af,
+				 const void *addr)
+{
+	if (af == AF_INET) {
+		struct in_addr a;
+
+		memcpy(&a, addr, sizeof(a));
+		return fwd_addr4_kind(c, a);
+	}
+	return fwd_addr6_kind(addr);
+}
+
 /**
  * fwd_learn_addr4() - Note the IPv4 source address the guest uses
  * @c:		Execution context
@@ -692,22 +808,43 @@ void fwd_socks_init(struct ctx *c, bool in_ns)
  *
  * Replies go to the address the guest uses, which may not be the one we
  * offered; say so in the log when it changes to something unexpected, at
- * most a few times a second.
+ * a bounded rate: the guest may change it with every frame. Only unicast
+ * addresses are taken.
  */
 void fwd_learn_addr4(struct ctx *c, in_addr_t saddr)
 {
 	char buf[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
+	struct in_addr a = { .s_addr = saddr };
 
-	if (saddr == c->ip4.addr_seen.s_addr)
+	if (saddr == c->ip4.addr_seen.s_addr ||
+	    fwd_addr4_kind(c, a) != FWD_ADDR_UNICAST)
 		return;
-	c->ip4.addr_seen.s_addr = saddr;
+	c->ip4.addr_seen = a;
 	if (saddr == c->ip4.addr.s_addr)
 		return;
-	inet_ntop(AF_INET, &saddr, buf, sizeof(buf));
-	inet_ntop(AF_INET, &c->ip4.addr, want, sizeof(want));
-	/* A guest may change it with every frame: don't log each one */
-	logmsg_ratelimit(LOG_INFO, "Guest uses IPv4 address %s, not %s: "
-			 "replies go there", buf, want);
+	info_ratelimit("Guest uses IPv4 address %s, not %s: replies go there",
+		       inet_ntop(AF_INET, &a, buf, sizeof(buf)),
+		       inet_ntop(AF_INET, &c->ip4.addr, want, sizeof(want)));
+}
+
+/**
+ * fwd_learn_addr6() - Note the IPv6 source address the guest uses
+ * @c:		Execution context
+ * @saddr:	Source address
+ *
+ * A link-local address and a global one are kept apart: replies from a
+ * link-local address go to the guest's link-local one. Only unicast
+ * addresses are taken (not the unspecified address of duplicate address
+ * detection, for one).
+ */
+void fwd_learn_addr6(struct ctx *c, const struct in6_addr *saddr)
+{
+	if (fwd_addr6_kind(saddr) != FWD_ADDR_UNICAST)
+		return;
+	if (IN6_IS_ADDR_LINKLOCAL(saddr))
+		c->ip6.addr_ll_seen = *saddr;
+	else
+		c->ip6.addr_seen = *saddr;
 }
 
 /**
@@ -721,7 +858,8 @@ void fwd_learn_addr4(struct ctx *c, in_addr_t saddr)
  * gateway, unless --no-map-gw) becomes the loopback address, and the
  * --map-guest-addr address becomes the host's own address.
  *
- * Return: true if the result is a loopback address
+ * Return: true if @dst stands for the host's loopback and @out is now
+ *	   the loopback address, false otherwise (whatever @out is)
  */
 bool fwd_nat_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
 		      void *out)
@@ -739,7 +877,7 @@ bool fwd_nat_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
 		if (c->ip4.map_guest_addr.s_addr &&
 		    d->s_addr == c->ip4.map_guest_addr.s_addr)
 			*o = c->ip4.addr;
-		return (ntohl(o->s_addr) >> 24) == IN_LOOPBACKNET;
+		return false;
 	} else {
 		const struct in6_addr *d = dst;
 		struct in6_addr *o = out;
@@ -754,7 +892,7 @@ bool fwd_nat_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
 		if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_guest_addr) &&
 		    IN6_ARE_ADDR_EQUAL(d, &c->ip6.map_guest_addr))
 			*o = c->ip6.addr;
-		return IN6_IS_ADDR_LOOPBACK(o);
+		return false;
 	}
 }
 
@@ -894,6 +1032,8 @@ static int fwd_scan_open_ns(struct ctx *c, void *fds)
  * @fd:		Descriptor of the file, read from the start
  * @state:	Socket state to look for
  * @map:	Bitmap: set for each local port found
+ *
+ * syscalls(pasta): pread64
  */
 static void fwd_scan(int fd, unsigned int state, uint8_t *map)
 {
@@ -1088,47 +1228,119 @@ bool fwd_splice_sockaddr(const struct ctx *c, sa_family_t af, uint16_t port,
 }
 
 /**
- * fwd_sockaddr_from_tap() - Host side socket address for a guest destination
- * @c:		Execution context
+ * fwd_proto_str() - Name of a protocol the guest sends, for messages
+ * @proto:	IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6
+ *
+ * Return: the name
+ */
+static const char *fwd_proto_str(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "TCP";
+	case IPPROTO_UDP:
+		return "UDP";
+	case IPPROTO_ICMP:
+		return "ICMP echo";
+	default:
+		return "ICMPv6 echo";
+	}
+}
+
+/**
+ * fwd_drop() - Say why a packet from the guest isn't forwarded
+ * @proto:	Its protocol
  * @af:		Address family
+ * @addr:	The address that stops it
+ * @what:	Which address that is: "source", "destination", ...
+ * @kind:	What the address is
+ *
+ * At debug level and rate limited: the guest decides how often.
+ *
+ * Return: false
+ */
+static bool fwd_drop(uint8_t proto, sa_family_t af, const void *addr,
+		     const char *what, enum fwd_addr_kind kind)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	debug_ratelimit("%s from the guest dropped: %s %s is %s",
+			fwd_proto_str(proto), what,
+			inet_ntop(af, addr, buf, sizeof(buf)),
+			fwd_addr_kind_str[kind]);
+	return false;
+}
+
+/**
+ * fwd_sockaddr_from_tap() - Where a packet from the guest goes on the host
+ *			     side, if anywhere
+ * @c:		Execution context
+ * @proto:	IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP or IPPROTO_ICMPV6
+ * @af:		Address family
+ * @saddr:	Source address as the guest sent it
  * @daddr:	Destination address as the guest sent it
  * @dport:	Destination port, host order (0 for ICMP)
- * @sa:		Filled with the address to connect or send to
- * @sl:		Set to the length of @sa
+ * @t:		Filled with the address to connect or send to
  *
- * Applies fwd_nat_from_tap() and fwd_dns_from_tap(), and gives link-local
- * destinations the scope of the IPv6 interface.
+ * Every packet from the guest that opens a host socket (a TCP SYN, the
+ * first datagram of a UDP flow, each echo request) passes here first.
+ * Only unicast addresses are forwarded: a source or destination that is
+ * loopback, unspecified, multicast, broadcast, reserved or IPv4 dressed
+ * as IPv6 is dropped, except multicast destinations of UDP with
+ * --forward-multicast. Then fwd_nat_from_tap() and fwd_dns_from_tap()
+ * translate the destination, and the result is checked again: it may be
+ * the host's loopback only where the mapping (--map-host-loopback, the
+ * gateway by default) or the DNS redirection put it. Link-local
+ * destinations get the scope of the IPv6 interface.
  *
- * Return: true if the destination is the host's loopback
+ * Return: true if @t is where the packet goes, false if it is dropped
  */
-bool fwd_sockaddr_from_tap(const struct ctx *c, sa_family_t af,
-			   const void *daddr, uint16_t dport,
-			   union sockaddr_inany *sa, socklen_t *sl)
+bool fwd_sockaddr_from_tap(const struct ctx *c, uint8_t proto, sa_family_t af,
+			   const void *saddr, const void *daddr,
+			   uint16_t dport, struct fwd_target *t)
 {
-	bool to_lo;
+	enum fwd_addr_kind k, ok = FWD_ADDR_UNICAST;
+	bool mapped;
+	void *out;
 
-	memset(sa, 0, sizeof(*sa));
+	k = fwd_addr_kind(c, af, saddr);
+	if (k != FWD_ADDR_UNICAST)
+		return fwd_drop(proto, af, saddr, "source", k);
+
+	k = fwd_addr_kind(c, af, daddr);
+	if (k == FWD_ADDR_MULTICAST && proto == IPPROTO_UDP &&
+	    c->fwd_multicast)
+		ok = FWD_ADDR_MULTICAST;
+	if (k != ok)
+		return fwd_drop(proto, af, daddr, "destination", k);
+
+	memset(t, 0, sizeof(*t));
 	if (af == AF_INET) {
-		sa->sa4.sin_family = AF_INET;
-		sa->sa4.sin_port = htons(dport);
-		to_lo = fwd_nat_from_tap(c, AF_INET, daddr, &sa->sa4.sin_addr);
-		if (fwd_dns_from_tap(c, AF_INET, daddr, dport,
-				     &sa->sa4.sin_addr))
-			to_lo = (ntohl(sa->sa4.sin_addr.s_addr) >> 24) ==
-				IN_LOOPBACKNET;
-		*sl = sizeof(sa->sa4);
-		return to_lo;
+		t->sa.sa4.sin_family = AF_INET;
+		t->sa.sa4.sin_port = htons(dport);
+		t->sl = sizeof(t->sa.sa4);
+		out = &t->sa.sa4.sin_addr;
+	} else {
+		t->sa.sa6.sin6_family = AF_INET6;
+		t->sa.sa6.sin6_port = htons(dport);
+		t->sl = sizeof(t->sa.sa6);
+		out = &t->sa.sa6.sin6_addr;
 	}
 
-	sa->sa6.sin6_family = AF_INET6;
-	sa->sa6.sin6_port = htons(dport);
-	to_lo = fwd_nat_from_tap(c, AF_INET6, daddr, &sa->sa6.sin6_addr);
-	if (fwd_dns_from_tap(c, AF_INET6, daddr, dport, &sa->sa6.sin6_addr))
-		to_lo = IN6_IS_ADDR_LOOPBACK(&sa->sa6.sin6_addr);
-	if (IN6_IS_ADDR_LINKLOCAL(&sa->sa6.sin6_addr))
-		sa->sa6.sin6_scope_id = c->ifi6;
-	*sl = sizeof(sa->sa6);
-	return to_lo;
+	mapped = fwd_nat_from_tap(c, af, daddr, out);
+	if (fwd_dns_from_tap(c, af, daddr, dport, out))
+		mapped = true;
+
+	k = fwd_addr_kind(c, af, out);
+	if (k == FWD_ADDR_LOOPBACK && mapped)
+		t->to_lo = true;
+	else if (k != ok)
+		return fwd_drop(proto, af, out, "translated destination", k);
+
+	if (af == AF_INET6 && (IN6_IS_ADDR_LINKLOCAL(out) ||
+			       IN6_IS_ADDR_MC_LINKLOCAL(out)))
+		t->sa.sa6.sin6_scope_id = c->ifi6;
+	return true;
 }
 
 /**
@@ -1137,6 +1349,8 @@ bool fwd_sockaddr_from_tap(const struct ctx *c, sa_family_t af,
  * @c:		Execution context
  * @s:		Socket
  * @af:		Address family
+ *
+ * syscalls: setsockopt bind
  */
 void fwd_bind_outbound(const struct ctx *c, int s, sa_family_t af)
 {

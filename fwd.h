@@ -97,20 +97,57 @@ enum fwd_dir {
 	FWD_DIRS,
 };
 
+/**
+ * enum fwd_addr_kind - What an address the guest uses is, for forwarding
+ * @FWD_ADDR_UNICAST:		An ordinary unicast address
+ * @FWD_ADDR_LOOPBACK:		127.0.0.0/8, ::1, interface-local multicast
+ * @FWD_ADDR_UNSPECIFIED:	0.0.0.0/8, ::
+ * @FWD_ADDR_MULTICAST:		224.0.0.0/4, ff00::/8 (beyond interface-local)
+ * @FWD_ADDR_BROADCAST:		255.255.255.255, the guest subnet's broadcast
+ * @FWD_ADDR_RESERVED:		240.0.0.0/4 (but the limited broadcast)
+ * @FWD_ADDR_V4_IN_V6:		IPv4-mapped (::ffff:0:0/96) or IPv4-compatible
+ *				(::/96) IPv6 address: IPv4 in disguise
+ */
+enum fwd_addr_kind {
+	FWD_ADDR_UNICAST = 0,
+	FWD_ADDR_LOOPBACK,
+	FWD_ADDR_UNSPECIFIED,
+	FWD_ADDR_MULTICAST,
+	FWD_ADDR_BROADCAST,
+	FWD_ADDR_RESERVED,
+	FWD_ADDR_V4_IN_V6,
+};
+
+/**
+ * struct fwd_target - Host side destination of what the guest sends
+ * @sa:		Socket address to connect or send to
+ * @sl:		Length of @sa
+ * @to_lo:	@sa is the host's loopback, as a mapping or the DNS
+ *		redirection defines it: no outbound binding (-o, --outbound-if*)
+ */
+struct fwd_target {
+	union sockaddr_inany sa;
+	socklen_t sl;
+	bool to_lo;
+};
+
 struct ctx;
 typedef int (*fwd_open_fn)(sa_family_t af, uint16_t port,
 			   const struct fwd_rule *rule);
 typedef void (*fwd_drop_fn)(struct ctx *c, int s);
 void fwd_socks_register(enum fwd_dir dir, fwd_open_fn open, fwd_drop_fn drop);
 void fwd_socks_init(struct ctx *c, bool in_ns);
+enum fwd_addr_kind fwd_addr_kind(const struct ctx *c, sa_family_t af,
+				 const void *addr);
 void fwd_learn_addr4(struct ctx *c, in_addr_t saddr);
+void fwd_learn_addr6(struct ctx *c, const struct in6_addr *saddr);
 bool fwd_nat_from_tap(const struct ctx *c, sa_family_t af, const void *dst,
 		      void *out);
 void fwd_nat_to_tap(const struct ctx *c, const union inany_addr *peer,
 		    union inany_addr *remote, union inany_addr *guest);
-bool fwd_sockaddr_from_tap(const struct ctx *c, sa_family_t af,
-			   const void *daddr, uint16_t dport,
-			   union sockaddr_inany *sa, socklen_t *sl);
+bool fwd_sockaddr_from_tap(const struct ctx *c, uint8_t proto, sa_family_t af,
+			   const void *saddr, const void *daddr,
+			   uint16_t dport, struct fwd_target *t);
 bool fwd_splice_sockaddr(const struct ctx *c, sa_family_t af, uint16_t port,
 			 bool lo, union sockaddr_inany *sa, socklen_t *sl);
 void fwd_bind_outbound(const struct ctx *c, int s, sa_family_t af);

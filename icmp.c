@@ -64,6 +64,8 @@ struct icmp_echo {
  * @to_lo:	The destination is the host's loopback: don't bind outbound
  *
  * Return: socket, -1 on failure
+ *
+ * syscalls: socket close
  */
 static int icmp_sock_open(const struct ctx *c, sa_family_t af,
 			  union flow *flow, bool to_lo)
@@ -103,6 +105,8 @@ static int icmp_sock_open(const struct ctx *c, sa_family_t af,
  * icmp_flow_close() - Close a ping flow and free its entry
  * @c:		Execution context
  * @flow:	Flow
+ *
+ * syscalls: close
  */
 static void icmp_flow_close(const struct ctx *c, union flow *flow)
 {
@@ -122,19 +126,20 @@ static void icmp_flow_close(const struct ctx *c, union flow *flow)
  * @now:	Current time
  *
  * Return: 1 (the packet is consumed, sent or dropped)
+ *
+ * syscalls: sendto
  */
 int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		     const void *daddr, const struct pool *p,
 		     const struct timespec *now)
 {
 	uint8_t req_type = af == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
+	uint8_t proto = af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	const struct icmp_echo *ih;
-	union sockaddr_inany to;
+	struct fwd_target to;
 	struct flow_key key;
 	union flow *flow;
-	socklen_t sl;
 	size_t len;
-	bool to_lo;
 
 	ih = packet_get_hdr(p, 0, 0, struct icmp_echo);
 	if (!ih)
@@ -143,13 +148,15 @@ int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		return 1;	/* Only echo requests go out */
 	len = packet_len(p, 0);
 
-	to_lo = fwd_sockaddr_from_tap(c, af, daddr, 0, &to, &sl);
+	if (!fwd_sockaddr_from_tap(c, proto, af, saddr, daddr, 0, &to)) {
+		tap_stats.dropped_addr++;
+		return 1;
+	}
 
-	flow_key_set(&key, af, saddr, daddr, ntohs(ih->id), 0,
-		     af == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	flow_key_set(&key, af, saddr, daddr, ntohs(ih->id), 0, proto);
 	flow = flow_lookup(&key);
 	if (!flow) {
-		flow = flow_alloc();
+		flow = flow_alloc(c, FLOW_ORIGIN_GUEST);
 		if (!flow) {
 			warn_ratelimit("Flow table full, dropping echo "
 				       "request");
@@ -158,7 +165,7 @@ int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		flow->ping.f.type = af == AF_INET ? FLOW_PING4 : FLOW_PING6;
 		flow->ping.f.key = key;
 		flow->ping.seq = -1;
-		flow->ping.sock = icmp_sock_open(c, af, flow, to_lo);
+		flow->ping.sock = icmp_sock_open(c, af, flow, to.to_lo);
 		if (flow->ping.sock < 0) {
 			flow_free(flow);
 			return 1;
@@ -167,7 +174,8 @@ int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		debug("Ping flow %u: id %u", flow_idx(flow), ntohs(ih->id));
 	}
 
-	if (sendto(flow->ping.sock, ih, len, MSG_NOSIGNAL, &to.sa, sl) < 0)
+	if (sendto(flow->ping.sock, ih, len, MSG_NOSIGNAL, &to.sa.sa,
+		   to.sl) < 0)
 		debug_ratelimit("Can't send echo request: %s",
 				strerror(errno));
 
@@ -181,6 +189,8 @@ int icmp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
  * @c:		Execution context
  * @ref:	epoll reference: flow index in data
  * @now:	Current time
+ *
+ * syscalls: recvfrom
  */
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 		       const struct timespec *now)

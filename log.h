@@ -33,13 +33,18 @@ void __attribute__((noreturn)) die_perror(const char *fmt, ...)
 #define warn_perror(...)	logmsg_perror(LOG_WARNING, __VA_ARGS__)
 #define debug_perror(...)	logmsg_perror(LOG_DEBUG, __VA_ARGS__)
 
-/* Rate limited: at most LOG_RATELIMIT_BURST lines per call site and second */
+/* Rate limited: at most LOG_RATELIMIT_BURST lines per call site and second
+ * syscalls: clock_gettime
+ */
 #define LOG_RATELIMIT_BURST	5
 #define logmsg_ratelimit(pri, ...)					\
 	do {								\
 		static time_t rl_sec_;					\
 		static unsigned int rl_count_, rl_supp_;		\
-		time_t rl_now_ = time(NULL);				\
+		struct timespec rl_ts_;					\
+		time_t rl_now_;						\
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &rl_ts_);		\
+		rl_now_ = rl_ts_.tv_sec;				\
 		if (rl_now_ != rl_sec_) {				\
 			if (rl_supp_)					\
 				logmsg(pri, "(%u messages suppressed)",	\
@@ -55,6 +60,7 @@ void __attribute__((noreturn)) die_perror(const char *fmt, ...)
 
 #define err_ratelimit(...)	logmsg_ratelimit(LOG_ERR, __VA_ARGS__)
 #define warn_ratelimit(...)	logmsg_ratelimit(LOG_WARNING, __VA_ARGS__)
+#define info_ratelimit(...)	logmsg_ratelimit(LOG_INFO, __VA_ARGS__)
 #define debug_ratelimit(...)	logmsg_ratelimit(LOG_DEBUG, __VA_ARGS__)
 
 extern bool log_trace;
@@ -64,6 +70,6 @@ extern int log_level;		/* Highest priority value still printed */
 void log_init(const char *ident);
 void log_open_file(const char *path, size_t size);
 void log_to_syslog(void);
-void log_close_file(void);
+void log_close(void);
 
 #endif /* LOG_H */

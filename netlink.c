@@ -76,6 +76,18 @@ int nl_sock_init_ns(void)
 }
 
 /**
+ * nl_sock_close() - Set-up is done: close both netlink sockets
+ */
+void nl_sock_close(void)
+{
+	if (nl_sock >= 0)
+		close(nl_sock);
+	if (nl_sock_ns >= 0)
+		close(nl_sock_ns);
+	nl_sock = nl_sock_ns = -1;
+}
+
+/**
  * typedef nl_cb_t - Called for each message of a dump
  * @nh:		Message
  * @arg:	Caller's data

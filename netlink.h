@@ -10,6 +10,7 @@ extern int nl_sock_ns;
 
 void nl_sock_init(void);
 int nl_sock_init_ns(void);
+void nl_sock_close(void);
 unsigned int nl_get_ext_if(int s, sa_family_t af);
 int nl_route_get_def(int s, unsigned int ifi, sa_family_t af, void *gw);
 int nl_addr_get(int s, unsigned int ifi, sa_family_t af, void *addr,

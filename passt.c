@@ -40,9 +40,11 @@
 #include "ndp.h"
 #include "isolation.h"
 #include "log.h"
+#include "netlink.h"
 #include "passt.h"
 #include "pasta.h"
 #include "pcap.h"
+#include "seccomp.h"
 #include "tap.h"
 #include "tcp.h"
 #include "tcp_splice.h"
@@ -56,12 +58,14 @@ static struct ctx ctx;
  * passt_exit() - Remove our files and exit
  * @c:		Execution context
  * @status:	Exit status
+ *
+ * syscalls: exit_group
  */
 void passt_exit(const struct ctx *c, int status)
 {
 	tap_sock_unlink(c);
 	if (c->pidfile_written)
-		unlink(c->pidfile);
+		isolate_file_remove(&c->pidfile_own);
 	exit(status);
 }
 
@@ -96,6 +100,9 @@ static void signals_init(struct ctx *c)
  * signal_handler() - A quit signal arrived: clean up and exit
  * @c:		Execution context
  * @fd:		signalfd
+ *
+ * syscalls: read
+ * syscalls(pasta): kill
  */
 static void signal_handler(struct ctx *c, int fd)
 {
@@ -114,16 +121,20 @@ static void signal_handler(struct ctx *c, int fd)
 /**
  * pidfile_open() - Create the PID file early, to report errors at start
  * @c:		Execution context
+ *
+ * Mode 0600: whoever reads it (libvirt, podman, systemd, a script) runs as
+ * the user who started us, or as root.
  */
 static void pidfile_open(struct ctx *c)
 {
+	char why[128];
+
 	if (!*c->pidfile)
 		return;
-	c->pidfile_fd = open(c->pidfile, O_WRONLY | O_CREAT | O_TRUNC |
-			     O_CLOEXEC, 0644);
+	c->pidfile_fd = file_open_own(c->pidfile, O_WRONLY, why, sizeof(why));
 	if (c->pidfile_fd < 0) {
 		tap_sock_unlink(c);
-		die_perror("Can't open PID file %s", c->pidfile);
+		die("Can't use PID file %s: %s", c->pidfile, why);
 	}
 }
 
@@ -209,11 +220,12 @@ static void timer_handler(struct ctx *c, const struct timespec *now)
 		ndp_timer(c, now);
 
 	debug_ratelimit("tap: %llu frames in, %llu out, %llu dropped in, "
-			"%llu dropped out",
+			"%llu dropped out, %llu dropped for their address",
 			(unsigned long long)tap_stats.frames_in,
 			(unsigned long long)tap_stats.frames_out,
 			(unsigned long long)tap_stats.dropped_in,
-			(unsigned long long)tap_stats.dropped_out);
+			(unsigned long long)tap_stats.dropped_out,
+			(unsigned long long)tap_stats.dropped_addr);
 }
 
 /**
@@ -238,13 +250,15 @@ int main(int argc, char **argv)
 							    MODE_PASTA;
 	c->pid = getpid();
 	log_init(c->mode == MODE_PASTA ? "pasta" : "passt");
+	signal(SIGPIPE, SIG_IGN);
+
+	conf(c, argc, argv, &r);
+	/* Before we open any descriptor of our own */
+	isolate_initial(c);
 
 	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c->epollfd < 0)
 		die_perror("Can't create epoll descriptor");
-	signal(SIGPIPE, SIG_IGN);
-
-	conf(c, argc, argv, &r);
 
 	if (c->debug)
 		log_level = LOG_DEBUG;
@@ -252,6 +266,8 @@ int main(int argc, char **argv)
 		log_level = LOG_WARNING;
 	if (*c->log_file)
 		log_open_file(c->log_file, c->log_size);
+	/* Before the socket or the namespace are set up: nothing to undo */
+	pcap_init(c->pcap);
 
 	conf_defaults(c);
 	flow_init();
@@ -264,15 +280,19 @@ int main(int argc, char **argv)
 	fwd_socks_init(c, false);
 	if (c->mode == MODE_PASST)
 		tap_sock_init(c);
+	if (c->mode == MODE_PASST && !c->fd_tap_given)
+		isolate_file_keep(&c->sock_own, c->sock_path, -1);
 	pidfile_open(c);
+	if (c->pidfile_fd >= 0)
+		isolate_file_keep(&c->pidfile_own, c->pidfile, c->pidfile_fd);
 	if (c->mode == MODE_PASTA) {
 		pasta_setup(c, &r);
 		fwd_socks_init(c, true);	/* Before the pool takes fds */
 		tcp_splice_init(c);
 		fwd_auto_init(c);
 	}
+	nl_sock_close();		/* Set-up only */
 
-	pcap_init(c->pcap);
 	conf_print(c);
 
 	if (!c->foreground) {
@@ -282,12 +302,12 @@ int main(int argc, char **argv)
 	c->pid = getpid();
 	pidfile_write(c);
 
-	/* pasta: sockets in the namespace come from the broker from now
-	 * on, the daemon won't join the namespace again
+	/* From here on, no path and no privilege: everything the daemon
+	 * needs later is open. pasta's namespace broker goes first, as it
+	 * needs the namespace files; the seccomp filter after.
 	 */
 	nsb_start(c);
-	isolate_user(c);
-	isolate_caps(c);
+	isolate_sandbox(c);
 	/* After going to the background: a signalfd wakes up epoll only
 	 * for the process that registered it
 	 */
@@ -298,6 +318,8 @@ int main(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &last_timer);
 	last_flow_timer = last_timer;
+	seccomp_install(c->mode == MODE_PASTA ? SECCOMP_PASTA : SECCOMP_PASST);
+	/* syscalls: epoll_wait|epoll_pwait clock_gettime */
 	for (;;) {
 		bool housekeeping;
 		long elapsed;

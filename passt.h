@@ -12,6 +12,7 @@
 #include <sys/un.h>
 
 #include "fwd.h"
+#include "isolation.h"
 
 #define MAC_OUR_DEFAULT		{ 0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 }
 
@@ -157,10 +158,12 @@ struct ctx {
 	char pidfile[PATH_MAX];
 	int pidfile_fd;
 	bool pidfile_written;
+	struct isolate_file pidfile_own;	/* To remove it at exit */
 	char pcap[PATH_MAX];
 	uid_t uid;
 	gid_t gid;
 	bool runas_set;
+	bool runas_switch;		/* Started as root: become uid, gid */
 
 	/* Tap side: passt */
 	char sock_path[UNIX_PATH_MAX];
@@ -168,6 +171,7 @@ struct ctx {
 	int fd_tap;
 	bool one_off;
 	bool fd_tap_given;
+	struct isolate_file sock_own;	/* To remove it at exit */
 
 	/* Tap side: pasta */
 	char pasta_ifname[IFNAMSIZ];
@@ -176,7 +180,8 @@ struct ctx {
 	bool pasta_mac_set;
 	char netns_path[PATH_MAX];
 	char userns_path[PATH_MAX];
-	char netns_dir[PATH_MAX];
+	int netns_dirfd;		/* --netns: directory, O_PATH */
+	char netns_name[NAME_MAX + 1];	/* --netns: name in there */
 	pid_t pasta_pid_target;		/* Process whose namespaces we joined */
 	pid_t pasta_child;		/* Command we spawned */
 	int pasta_netns_fd;
@@ -215,6 +220,7 @@ struct ctx {
 	bool no_dhcpv6;
 	bool no_ra;
 	bool no_map_gw;
+	bool fwd_multicast;		/* UDP to multicast groups goes out */
 	bool no_dhcp_dns;
 	bool no_dhcp_dns_search;
 	bool no_splice;

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -126,6 +127,12 @@ static int pasta_spawn_child(void *arg)
 	char buf;
 	ssize_t n;
 
+	/* End with pasta, even if it's killed. The kernel sends this with
+	 * pasta's credentials: started as root, pasta switched user and
+	 * the signal doesn't reach a command running as root (passt.1,
+	 * SIGNALS). If pasta is gone already, the read below sees EOF.
+	 */
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
 	close(a->sync_w);
 	/* One byte: the network is ready. EOF: pasta failed, give up */
 	do
@@ -459,6 +466,26 @@ static int pasta_ns_conf(struct ctx *c, void *arg)
 }
 
 /**
+ * pasta_netns_watch() - --netns: keep the path's directory, to see it go
+ * @c:		Execution context
+ *
+ * Once we run in an empty root no path resolves: pasta_netns_quit_check()
+ * looks the name up from a descriptor of its directory instead.
+ */
+static void pasta_netns_watch(struct ctx *c)
+{
+	if (c->no_netns_quit)
+		return;
+	c->netns_dirfd = path_dir_open(c->netns_path, c->netns_name,
+				       sizeof(c->netns_name));
+	if (c->netns_dirfd < 0) {
+		*c->netns_name = '\0';
+		warn_perror("Can't open the directory of %s, won't quit when "
+			    "it's gone", c->netns_path);
+	}
+}
+
+/**
  * pasta_setup() - Get the namespace, create and configure the tap device
  * @c:		Execution context
  * @r:		Positional arguments: command, or PID
@@ -476,8 +503,7 @@ void pasta_setup(struct ctx *c, const struct conf_result *r)
 
 	if (*c->netns_path) {
 		pasta_open_ns_files(c, c->netns_path, c->userns_path);
-		snprintf(c->netns_dir, sizeof(c->netns_dir), "%s",
-			 c->netns_path);
+		pasta_netns_watch(c);
 	} else if (is_pid) {
 		pasta_join_pid(c, r->argv[0]);
 	} else {
@@ -526,6 +552,8 @@ void pasta_release_child(struct ctx *c)
  *
  * Return: exit status we quit with (the command's, 128 + signal if a
  *	   signal ended it), -1 to go on
+ *
+ * syscalls(pasta): wait4
  */
 int pasta_child_handler(struct ctx *c)
 {
@@ -554,15 +582,19 @@ int pasta_child_handler(struct ctx *c)
  * @c:		Execution context
  *
  * Return: true if it's gone and we must exit
+ *
+ * syscalls(pasta): newfstatat|fstatat64
  */
 bool pasta_netns_quit_check(const struct ctx *c)
 {
 	struct stat st;
 
-	if (c->no_netns_quit || !*c->netns_dir)
+	if (c->no_netns_quit || !*c->netns_name)
 		return false;
-	if (stat(c->netns_dir, &st) && errno == ENOENT) {
-		info("Namespace %s is gone, exiting", c->netns_dir);
+	/* Not following links: an absolute one wouldn't resolve here */
+	if (fstatat(c->netns_dirfd, c->netns_name, &st,
+		    AT_SYMLINK_NOFOLLOW) && errno == ENOENT) {
+		info("Namespace %s is gone, exiting", c->netns_path);
 		return true;
 	}
 	return false;

@@ -13,7 +13,7 @@
 #include <netinet/ip.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/time.h>
+#include <time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -66,6 +66,9 @@ static int pcap_fd = -1;
 /**
  * pcap_init() - Create the capture file and write its header
  * @path:	Path of the file, NULL or empty for no capture
+ *
+ * The file is created with mode 0600, or a stale one of ours emptied: see
+ * file_open_own() for what is refused.
  */
 void pcap_init(const char *path)
 {
@@ -76,13 +79,14 @@ void pcap_init(const char *path)
 		.snaplen = PCAP_SNAPLEN,
 		.linktype = PCAP_LINKTYPE_ETHERNET,
 	};
+	char why[128];
 
 	if (!path || !*path)
 		return;
 
-	pcap_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	pcap_fd = file_open_own(path, O_WRONLY, why, sizeof(why));
 	if (pcap_fd < 0)
-		die_perror("Can't open capture file %s", path);
+		die("Can't use capture file %s: %s", path, why);
 	if (write_all(pcap_fd, &h, sizeof(h)))
 		die_perror("Can't write capture file %s", path);
 	info("Saving packet capture to %s", path);
@@ -92,20 +96,22 @@ void pcap_init(const char *path)
  * pcap_frame() - Append a frame to the capture, if capturing
  * @frame:	Frame, starting with the Ethernet header
  * @len:	Length of the frame
+ *
+ * syscalls: clock_gettime writev close
  */
 void pcap_frame(const void *frame, size_t len)
 {
 	struct pcap_rec_hdr h;
-	struct timeval tv;
 	struct iovec iov[2];
+	struct timespec ts;
 	ssize_t n;
 
 	if (pcap_fd < 0)
 		return;
 
-	gettimeofday(&tv, NULL);
-	h.ts_sec = (uint32_t)tv.tv_sec;
-	h.ts_usec = (uint32_t)tv.tv_usec;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h.ts_sec = (uint32_t)ts.tv_sec;
+	h.ts_usec = (uint32_t)(ts.tv_nsec / 1000);
 	h.caplen = h.len = (uint32_t)len;
 
 	iov[0].iov_base = &h;

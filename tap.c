@@ -13,6 +13,11 @@
  * out of sync or hostile: the connection is closed and logged, and passt
  * listens again, rather than guessing where the next frame starts.
  *
+ * The listening socket's file is created by bind() under a umask that
+ * leaves it 0600, so only its owner (and root) can connect; an existing
+ * file at the path is replaced only if it's a socket of our user that
+ * nobody listens on any more, never followed or removed otherwise.
+ *
  * pasta reads a tap device in the namespace: every read is exactly one
  * frame, and many reads are done per wakeup.
  *
@@ -52,6 +57,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "isolation.h"
 #include "log.h"
 #include "passt.h"
 #include "pcap.h"
@@ -98,29 +104,109 @@ static size_t tap_backlog_len;
 /**
  * tap_sock_unlink() - Remove passt's socket file, if we created one
  * @c:		Execution context
+ *
+ * syscalls(passt): unlinkat
  */
 void tap_sock_unlink(const struct ctx *c)
 {
-	if (c->mode == MODE_PASST && !c->fd_tap_given && *c->sock_path)
-		unlink(c->sock_path);
+	if (c->mode != MODE_PASST || c->fd_tap_given || !*c->sock_path)
+		return;
+	/* Once recorded, through its directory: we may have no root */
+	if (c->sock_own.kept)
+		isolate_file_remove(&c->sock_own);
+	else
+		unlinkat(AT_FDCWD, c->sock_path, 0);
 }
 
 /**
- * tap_sock_try_path() - Bind a UNIX socket to a path if nobody listens there
+ * tap_sock_bind() - Bind a UNIX socket, the file only for us to connect to
+ * @fd:		Socket
+ * @addr:	Address, with the path
+ *
+ * bind() creates the file atomically, failing if the name exists in any
+ * form (a symbolic link isn't followed), and with the mode the umask
+ * leaves of 0777: ours makes it 0600 whatever the caller's umask was.
+ *
+ * Return: 0 on success, -1 on failure with errno set
+ */
+static int tap_sock_bind(int fd, const struct sockaddr_un *addr)
+{
+	mode_t mask = umask(S_IRWXG | S_IRWXO | S_IXUSR);
+	int rc, e;
+
+	rc = bind(fd, (const struct sockaddr *)addr, sizeof(*addr));
+	e = errno;
+	umask(mask);
+	errno = e;
+	return rc;
+}
+
+/**
+ * tap_sock_stale() - Is the file at a socket path a leftover of ours?
+ * @addr:	Address, with the path
+ * @why:	Buffer for the reason why it isn't
+ * @len:	Size of @why
+ *
+ * Only a socket file that belongs to our effective user and that nobody
+ * listens on can be removed to make room: anything else (a symbolic link,
+ * a regular file, another user's socket, a live instance) stays as it is.
+ *
+ * Return: true if it can be replaced, false with the reason in @why
+ */
+static bool tap_sock_stale(const struct sockaddr_un *addr, char *why,
+			   size_t len)
+{
+	struct stat st;
+	int probe;
+
+	if (lstat(addr->sun_path, &st)) {
+		snprintf(why, len, "%s", errno == ENOENT ?
+			 "it disappeared while we looked" : strerror(errno));
+		return false;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		snprintf(why, len, "it is a symbolic link");
+		return false;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(why, len, "it exists and is not a socket");
+		return false;
+	}
+	if (st.st_uid != geteuid()) {
+		snprintf(why, len, "it is a socket of uid %u, not ours",
+			 (unsigned int)st.st_uid);
+		return false;
+	}
+
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe < 0)
+		die_perror("Can't create UNIX socket");
+	if (connect(probe, (const struct sockaddr *)addr, sizeof(*addr)) == 0 ||
+	    errno != ECONNREFUSED) {
+		close(probe);
+		snprintf(why, len, "it is in use by another instance");
+		return false;
+	}
+	close(probe);
+	return true;
+}
+
+/**
+ * tap_sock_try_path() - Bind a UNIX socket to a path, if it's free or stale
  * @fd:		Socket
  * @path:	Path
  * @explicit:	Path given by the user: report problems as fatal
  *
- * Return: 0 if bound, -1 if the path is taken by a live listener
+ * Return: 0 if bound, -1 if the path is taken (or can't be used)
  */
 static int tap_sock_try_path(int fd, const char *path, bool explicit)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int probe;
+	char why[80];
 
 	strncpy(addr.sun_path, path, sizeof(addr.sun_path) - 1);
 
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+	if (!tap_sock_bind(fd, &addr))
 		return 0;
 	if (errno != EADDRINUSE) {
 		if (explicit)
@@ -128,24 +214,15 @@ static int tap_sock_try_path(int fd, const char *path, bool explicit)
 		return -1;
 	}
 
-	/* A leftover socket file from a dead instance can be replaced; a
-	 * live one is somebody else's.
-	 */
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe < 0)
-		die_perror("Can't create UNIX socket");
-	if (connect(probe, (struct sockaddr *)&addr, sizeof(addr)) == 0 ||
-	    errno != ECONNREFUSED) {
-		close(probe);
+	if (!tap_sock_stale(&addr, why, sizeof(why))) {
 		if (explicit)
-			die("Socket path %s is in use by another instance",
-			    path);
+			die("Can't use socket path %s: %s", path, why);
+		debug("Socket path %s skipped: %s", path, why);
 		return -1;
 	}
-	close(probe);
 
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+	if (!tap_sock_bind(fd, &addr))
 		return 0;
 	if (explicit)
 		die_perror("Can't bind UNIX socket %s", path);
@@ -226,6 +303,8 @@ static void tap_passt_reset(void)
  * tap_listen_handler() - passt: a guest connects
  * @c:		Execution context
  * @events:	epoll events
+ *
+ * syscalls(passt): getsockopt close
  */
 void tap_listen_handler(struct ctx *c, uint32_t events)
 {
@@ -242,7 +321,8 @@ void tap_listen_handler(struct ctx *c, uint32_t events)
 
 	if (c->fd_tap >= 0) {
 		/* One guest at a time: tell the newcomer by closing */
-		warn("Another guest is already connected, refusing a new one");
+		warn_ratelimit("Another guest is already connected, "
+			       "refusing a new one");
 		close(fd);
 		return;
 	}
@@ -263,6 +343,8 @@ void tap_listen_handler(struct ctx *c, uint32_t events)
  * @c:		Execution context
  *
  * Return: true if we must exit now (--one-off or --fd): the caller does
+ *
+ * syscalls(passt): close
  */
 bool tap_passt_close(struct ctx *c)
 {
@@ -331,6 +413,8 @@ int tap_stream_parse(struct pool *frames, char *buf, size_t len,
  *
  * Return: pool of frames, valid until the next call, NULL if none is left
  *	   for now
+ *
+ * syscalls(passt): recvfrom
  */
 const struct pool *tap_passt_read(struct ctx *c, bool *gone)
 {
@@ -347,8 +431,8 @@ const struct pool *tap_passt_read(struct ctx *c, bool *gone)
 
 			memcpy(&bad, tap_buf + tap_rd.off + consumed,
 			       sizeof(bad));
-			err("Impossible frame length %u from guest, "
-			    "closing the connection", ntohl(bad));
+			err_ratelimit("Impossible frame length %u from guest, "
+				      "closing the connection", ntohl(bad));
 			tap_rd.bad = true;
 		}
 		tap_rd.off += consumed;
@@ -380,7 +464,8 @@ const struct pool *tap_passt_read(struct ctx *c, bool *gone)
 			return NULL;
 		}
 		if (n < 0)
-			warn_perror("Guest socket read error");
+			warn_ratelimit("Guest socket read error: %s",
+				       strerror(errno));
 		break;
 	}
 
@@ -393,6 +478,8 @@ const struct pool *tap_passt_read(struct ctx *c, bool *gone)
  * @c:		Execution context
  *
  * Return: pool of frames, valid until the next call
+ *
+ * syscalls(pasta): read
  */
 const struct pool *tap_pasta_read(struct ctx *c)
 {
@@ -407,7 +494,8 @@ const struct pool *tap_pasta_read(struct ctx *c)
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				warn_perror("Tap read error");
+				warn_ratelimit("Tap read error: %s",
+					       strerror(errno));
 			break;
 		}
 		if (n == 0)
@@ -552,6 +640,8 @@ void tap_send_frame(struct ctx *c, const void *frame, size_t len)
  * tap_set_epollout() - Ask for (or stop asking for) writability of the tap
  * @c:		Execution context
  * @on:		Whether to watch for EPOLLOUT
+ *
+ * syscalls: epoll_ctl
  */
 static void tap_set_epollout(const struct ctx *c, bool on)
 {
@@ -629,6 +719,8 @@ static void tap_backlog_add(size_t from, size_t skip)
  * What the socket doesn't take is kept in the backlog and written first
  * next time (we're woken up by EPOLLOUT): the framing never breaks, and
  * nothing is lost unless the backlog itself overflows.
+ *
+ * syscalls(passt): sendto sendmsg
  */
 static void tap_flush_passt(struct ctx *c)
 {
@@ -695,6 +787,8 @@ static void tap_flush_passt(struct ctx *c)
 /**
  * tap_flush() - Send every queued frame to the guest
  * @c:		Execution context
+ *
+ * syscalls(pasta): write
  */
 void tap_flush(struct ctx *c)
 {

@@ -54,12 +54,15 @@ union epoll_ref;
  * @frames_out:		Frames sent
  * @dropped_in:		Frames received and dropped as malformed
  * @dropped_out:	Frames we could not send (queue or socket full)
+ * @dropped_addr:	Frames received and dropped for a source or destination
+ *			address we don't forward (see fwd_sockaddr_from_tap())
  */
 struct tap_stats {
 	uint64_t frames_in;
 	uint64_t frames_out;
 	uint64_t dropped_in;
 	uint64_t dropped_out;
+	uint64_t dropped_addr;
 };
 
 extern struct tap_stats tap_stats;

@@ -256,6 +256,8 @@ static uint32_t tcp_isn(const struct flow_key *key, const struct timespec *now)
  * @c:		Execution context
  * @conn:	Connection
  * @events:	New events
+ *
+ * syscalls: epoll_ctl
  */
 static void tcp_epoll_set(const struct ctx *c, struct tcp_conn *conn,
 			  uint32_t events)
@@ -532,6 +534,8 @@ static void tcp_update_sndbuf(struct tcp_conn *conn);
  * queued, so at that point the room we compute (three quarters of the
  * buffer, less what's queued) is always well above the low mark: a
  * writable socket never leaves us waiting for EPOLLOUT again.
+ *
+ * syscalls: ioctl
  */
 static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
 {
@@ -637,6 +641,8 @@ static void tcp_rst_no_conn(struct ctx *c, sa_family_t af, const void *saddr,
  * @c:		Execution context
  * @conn:	Connection
  * @rst:	Reset the peer (SO_LINGER with zero timeout) instead of closing
+ *
+ * syscalls: close
  */
 static void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
 {
@@ -677,6 +683,8 @@ static void tcp_conn_reset(struct ctx *c, struct tcp_conn *conn)
 /**
  * tcp_sock_setup() - Common options for a connection's socket
  * @conn:	Connection
+ *
+ * syscalls: setsockopt getsockopt
  */
 static void tcp_sock_setup(struct tcp_conn *conn)
 {
@@ -701,6 +709,8 @@ static void tcp_sock_setup(struct tcp_conn *conn)
  * tcp_update_sndbuf() - Re-read the send buffer size, autotuned by the
  *			 kernel as the connection grows
  * @conn:	Connection
+ *
+ * syscalls: getsockopt
  */
 static void tcp_update_sndbuf(struct tcp_conn *conn)
 {
@@ -736,33 +746,33 @@ static void tcp_syn_ack_to_tap(struct ctx *c, struct tcp_conn *conn,
  * @c:		Execution context
  * @key:	Four-tuple, guest side
  * @af:		Address family
- * @daddr:	Destination address
+ * @to:		Host side destination, from fwd_sockaddr_from_tap()
  * @th:		TCP header of the SYN
  * @o:		Its options
  * @now:	Current time
  *
  * Return: the new connection, NULL if none could be opened or it was reset
  *	   at once (and freed): the caller answers the SYN with a RST
+ *
+ * syscalls: socket epoll_ctl connect close
  */
 static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 					  const struct flow_key *key,
-					  sa_family_t af, const void *daddr,
+					  sa_family_t af,
+					  const struct fwd_target *to,
 					  const struct tcphdr *th,
 					  const struct tcp_opts *o,
 					  const struct timespec *now)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP };
-	union sockaddr_inany to;
 	struct tcp_conn *conn;
 	union flow *flow;
-	socklen_t sl;
-	bool to_lo;
 	int s;
 
 	if (c->no_tcp)
 		return NULL;
 
-	flow = flow_alloc();
+	flow = flow_alloc(c, FLOW_ORIGIN_GUEST);
 	if (!flow) {
 		warn_ratelimit("Flow table full: refusing a TCP connection "
 			       "from the guest");
@@ -773,8 +783,6 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 	conn->f.key = *key;
 	conn->sock = -1;
 
-	to_lo = fwd_sockaddr_from_tap(c, af, daddr, key->dport, &to, &sl);
-
 	s = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		   IPPROTO_TCP);
 	if (s < 0) {
@@ -783,7 +791,7 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 		return NULL;
 	}
 	conn->sock = s;
-	if (!to_lo)
+	if (!to->to_lo)
 		fwd_bind_outbound(c, s, af);
 	tcp_sock_setup(conn);
 
@@ -814,7 +822,8 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 					  .data.u64 = ref.u64 };
 
 		if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, s, &ev)) {
-			err_perror("TCP: can't add socket to epoll");
+			err_ratelimit("TCP: can't add socket to epoll: %s",
+				      strerror(errno));
 			tcp_conn_close(c, conn, false);
 			return NULL;
 		}
@@ -823,7 +832,7 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 	conn->state = TCPS_CONNECTING;
 	tcp_timer_arm(conn, now);
 
-	if (connect(s, &to.sa, sl) == 0) {
+	if (connect(s, &to->sa.sa, to->sl) == 0) {
 		tcp_syn_ack_to_tap(c, conn, now);
 	} else if (errno != EINPROGRESS) {
 		debug("TCP: connect() failed at once: %s", strerror(errno));
@@ -836,6 +845,8 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 /**
  * tcp_rewind() - Go back to the guest's last acknowledgement, to send again
  * @conn:	Connection
+ *
+ * syscalls: setsockopt
  */
 static void tcp_rewind(struct tcp_conn *conn)
 {
@@ -911,6 +922,8 @@ static uint32_t tcp_resend_room(const struct tcp_conn *conn)
  * @now:	Current time
  *
  * Return: true if the connection was reset and freed: @conn is gone
+ *
+ * syscalls: recvmsg
  */
 static bool tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 			    const struct timespec *now)
@@ -1075,6 +1088,8 @@ static bool tcp_check_done(struct ctx *c, struct tcp_conn *conn)
  * @th:		TCP header
  * @plen:	Payload length
  * @now:	Current time
+ *
+ * syscalls: recvfrom
  */
 static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 			     const struct tcphdr *th, size_t plen,
@@ -1167,6 +1182,8 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
  *
  * Return: 0 if all was written, 1 if the socket took less, -1 if the
  *	   connection was reset, and freed
+ *
+ * syscalls: sendmsg
  */
 static int tcp_wbatch_flush(struct ctx *c)
 {
@@ -1204,6 +1221,8 @@ static int tcp_wbatch_flush(struct ctx *c)
 /**
  * tcp_fin_from_tap() - All the guest's data is written: pass its FIN on
  * @conn:	Connection
+ *
+ * syscalls: shutdown
  */
 static void tcp_fin_from_tap(struct tcp_conn *conn)
 {
@@ -1294,6 +1313,8 @@ static void tcp_ooo_free(struct tcp_conn *conn)
  * If the socket fills up, we wait for EPOLLOUT to go on.
  *
  * Return: true if a kept FIN was reached
+ *
+ * syscalls: sendto
  */
 static bool tcp_ooo_drain(const struct ctx *c, struct tcp_conn *conn)
 {
@@ -1483,8 +1504,15 @@ static bool tcp_segment(struct ctx *c, sa_family_t af, const void *saddr,
 	flow = flow_lookup(&key);
 
 	if (!flow) {
+		struct fwd_target to;
+
+		if (!fwd_sockaddr_from_tap(c, IPPROTO_TCP, af, saddr, daddr,
+					   key.dport, &to)) {
+			tap_stats.dropped_addr++;
+			return false;
+		}
 		if (th->syn && !th->ack && !th->rst && !th->fin &&
-		    tcp_conn_from_tap(c, &key, af, daddr, th, &o, now))
+		    tcp_conn_from_tap(c, &key, af, &to, th, &o, now))
 			return false;
 		tcp_rst_no_conn(c, af, saddr, daddr, th, plen);
 		return false;
@@ -1630,6 +1658,8 @@ int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
  * @ref:	epoll reference: flow index in data
  * @events:	epoll events
  * @now:	Current time
+ *
+ * syscalls: getsockopt
  */
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now)
@@ -1699,6 +1729,8 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
  * @c:		Execution context
  * @ref:	epoll reference: port in data
  * @now:	Current time
+ *
+ * syscalls: epoll_ctl
  */
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 			const struct timespec *now)
@@ -1755,7 +1787,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	key.dport = peer_port;
 	key.proto = IPPROTO_TCP;
 
-	flow = flow_alloc();
+	flow = flow_alloc(c, FLOW_ORIGIN_PEER);
 	if (!flow) {
 		warn_ratelimit("Flow table full: refusing a TCP connection "
 			       "to port %u", port);
@@ -1939,6 +1971,8 @@ static const struct flow_ops tcp_flow_ops = {
  * @rule:	Forwarding rule of the port, NULL if none
  *
  * Return: socket, -1 on failure
+ *
+ * syscalls(pasta): listen close
  */
 static int tcp_listen_open(sa_family_t af, uint16_t port,
 			   const struct fwd_rule *rule)

@@ -89,6 +89,8 @@ static int splice_af_idx(sa_family_t af)
  * @arg:	Unused
  *
  * Return: 0
+ *
+ * syscalls(pasta): socket
  */
 static int ns_pool_fill(struct ctx *c, void *arg)
 {
@@ -143,6 +145,8 @@ static int splice_ns_sock(struct ctx *c, sa_family_t af)
  * while data from it waits for room in the pipe.
  *
  * Return: 0 on success, -1 if epoll_ctl() failed (events unchanged)
+ *
+ * syscalls(pasta): epoll_ctl
  */
 static int splice_epoll(const struct ctx *c, struct tcp_splice_conn *conn,
 			int side, uint32_t events)
@@ -175,6 +179,8 @@ static int splice_epoll(const struct ctx *c, struct tcp_splice_conn *conn,
  * @c:		Execution context
  * @conn:	Connection
  * @rst:	Reset both peers instead of closing gracefully
+ *
+ * syscalls(pasta): close
  */
 static void splice_close(const struct ctx *c, struct tcp_splice_conn *conn,
 			 bool rst)
@@ -237,6 +243,8 @@ static int splice_events_update(const struct ctx *c,
  * @dir:	0: s[0] to s[1], 1: s[1] to s[0]
  *
  * Return: 0, or -1 on an error that ends the connection
+ *
+ * syscalls(pasta): splice shutdown
  */
 static int splice_dir(struct tcp_splice_conn *conn, int dir)
 {
@@ -307,6 +315,8 @@ static int splice_dir(struct tcp_splice_conn *conn, int dir)
  * @c:		Execution context
  * @ref:	epoll reference: flow index and side in data
  * @events:	epoll events
+ *
+ * syscalls(pasta): getsockopt
  */
 void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 			     uint32_t events)
@@ -358,6 +368,8 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
  * @size:	Set to the capacity of the pipe
  *
  * Return: 0 on success, -1 on failure
+ *
+ * syscalls(pasta): pipe2 fcntl
  */
 static int splice_pipe(int p[2], uint32_t *size)
 {
@@ -380,17 +392,21 @@ static int splice_pipe(int p[2], uint32_t *size)
  * @s1:		Socket to connect, not connected yet
  * @to:		Where to connect @s1
  * @sl:		Length of @to
+ * @origin:	Who connected: a peer on the host's loopback, or the namespace
  *
  * Takes ownership of both sockets: they're closed on failure.
+ *
+ * syscalls(pasta): setsockopt connect close
  */
 static void splice_new(struct ctx *c, int s0, int s1,
-		       const struct sockaddr *to, socklen_t sl)
+		       const struct sockaddr *to, socklen_t sl,
+		       enum flow_origin origin)
 {
 	struct tcp_splice_conn *conn;
 	union flow *flow;
 	int i, one = 1;
 
-	flow = flow_alloc();
+	flow = flow_alloc(c, origin);
 	if (!flow) {
 		warn_ratelimit("Flow table full: refusing a connection");
 		sock_close_rst(s0);
@@ -455,7 +471,7 @@ bool tcp_splice_from_host(struct ctx *c, int s, sa_family_t af, uint16_t port)
 	if (ns < 0)
 		return false;
 
-	splice_new(c, s, ns, (struct sockaddr *)&to, sl);
+	splice_new(c, s, ns, (struct sockaddr *)&to, sl, FLOW_ORIGIN_PEER);
 	return true;
 }
 
@@ -464,6 +480,8 @@ bool tcp_splice_from_host(struct ctx *c, int s, sa_family_t af, uint16_t port)
  *				    port: connect to the host's loopback
  * @c:		Execution context
  * @ref:	epoll reference: port and family in data
+ *
+ * syscalls(pasta): socket
  */
 void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
 {
@@ -501,7 +519,7 @@ void tcp_splice_listen_ns_handler(struct ctx *c, union epoll_ref ref)
 		sock_close_rst(s);
 		return;
 	}
-	splice_new(c, s, h, (struct sockaddr *)&to, sl);
+	splice_new(c, s, h, (struct sockaddr *)&to, sl, FLOW_ORIGIN_GUEST);
 }
 
 /**

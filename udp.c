@@ -21,7 +21,9 @@
  * A datagram from a peer makes (or finds) the flow for that peer, with the
  * peer translated as the guest sees it (the host's loopback appears as the
  * gateway), and the guest's replies leave from the same socket, so the
- * peer sees them coming from the port it sent to.
+ * peer sees them coming from the port it sent to. Such a flow costs a peer
+ * one datagram, maybe forged: until the guest answers, it's the first the
+ * flow table closes when it's short of room (flow.c).
  *
  * Errors: sockets of outbound flows ask for extended errors (IP_RECVERR),
  * so an ICMP port unreachable for a datagram we sent is read from the
@@ -84,6 +86,8 @@ static uint8_t udp_bufs[UDP_BATCH][UDP_BUF_SIZE];
  *
  * The default receive buffer holds only a couple of datagrams of 64 KiB.
  * Ask for more, beyond the system limit where we're allowed to.
+ *
+ * syscalls: setsockopt
  */
 static void udp_sock_bufs(int s)
 {
@@ -99,6 +103,8 @@ static void udp_sock_bufs(int s)
  * udp_flow_close() - Close a flow's own socket, free its entry
  * @c:		Execution context
  * @uf:		Flow
+ *
+ * syscalls: close
  */
 static void udp_flow_close(const struct ctx *c, struct udp_flow *uf)
 {
@@ -116,24 +122,24 @@ static void udp_flow_close(const struct ctx *c, struct udp_flow *uf)
  * @c:		Execution context
  * @key:	Guest side four-tuple
  * @af:		Address family
- * @daddr:	Destination address as the guest sent it
+ * @to:		Host side destination, from fwd_sockaddr_from_tap()
  * @now:	Current time
  *
  * Return: flow, NULL on failure
+ *
+ * syscalls: socket setsockopt connect close
  */
 static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
-				     sa_family_t af, const void *daddr,
+				     sa_family_t af,
+				     const struct fwd_target *to,
 				     const struct timespec *now)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_UDP };
-	union sockaddr_inany to;
 	struct udp_flow *uf;
 	union flow *flow;
 	int s, one = 1;
-	socklen_t sl;
-	bool to_lo;
 
-	flow = flow_alloc();
+	flow = flow_alloc(c, FLOW_ORIGIN_GUEST);
 	if (!flow) {
 		warn_ratelimit("Flow table full: dropping UDP from the guest");
 		return NULL;
@@ -143,8 +149,6 @@ static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 	uf->f.key = *key;
 	uf->sock = uf->shared = -1;
 	uf->ts = now->tv_sec;
-
-	to_lo = fwd_sockaddr_from_tap(c, af, daddr, key->dport, &to, &sl);
 
 	s = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (s < 0) {
@@ -160,10 +164,10 @@ static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 		setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
 	udp_sock_bufs(s);
 
-	if (!to_lo)
+	if (!to->to_lo)
 		fwd_bind_outbound(c, s, af);
 
-	if (connect(s, &to.sa, sl)) {
+	if (connect(s, &to->sa.sa, to->sl)) {
 		debug_ratelimit("UDP: can't connect: %s", strerror(errno));
 		close(s);
 		flow_free(flow);
@@ -230,6 +234,8 @@ static bool udp_tap_msg(const struct pool *p, size_t i, sa_family_t af,
  * @s:		Socket of the flow
  * @mm:		Message headers
  * @n:		Number of messages
+ *
+ * syscalls: sendmmsg
  */
 static void udp_tap_sendmmsg(int s, struct mmsghdr *mm, size_t n)
 {
@@ -292,7 +298,18 @@ int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 	flow_key_set(&key, af, saddr, daddr, ntohs(uh->source),
 		     ntohs(uh->dest), IPPROTO_UDP);
 	flow = flow_lookup(&key);
-	uf = flow ? &flow->udp : udp_flow_new(c, &key, af, daddr, now);
+	if (flow) {
+		uf = &flow->udp;
+	} else {
+		struct fwd_target to;
+
+		if (!fwd_sockaddr_from_tap(c, IPPROTO_UDP, af, saddr, daddr,
+					   key.dport, &to)) {
+			tap_stats.dropped_addr += p->count;
+			return (int)p->count;
+		}
+		uf = udp_flow_new(c, &key, af, &to, now);
+	}
 	if (!uf)
 		return (int)p->count;
 
@@ -309,6 +326,8 @@ int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 			udp_tap_sendmmsg(uf->sock, mm, n);
 	}
 
+	/* On a flow a peer opened, that's the guest's answer */
+	flow_answered((union flow *)uf);
 	uf->flags |= UDP_F_TAP_SENT;
 	uf->ts = now->tv_sec;
 	return (int)p->count;
@@ -398,6 +417,8 @@ static void udp_icmp_to_tap(struct ctx *c, const struct udp_flow *uf,
  * udp_sock_errors() - Read the error queue of a flow's socket
  * @c:		Execution context
  * @uf:		Flow
+ *
+ * syscalls: recvmsg
  */
 static void udp_sock_errors(struct ctx *c, struct udp_flow *uf)
 {
@@ -474,6 +495,8 @@ static void udp_mmsg_init(struct mmsghdr *mm, struct iovec *iov,
  * @ref:	epoll reference: flow index in data
  * @events:	epoll events
  * @now:	Current time
+ *
+ * syscalls: recvmmsg sendmmsg
  */
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now)
@@ -506,6 +529,9 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			socklen_t sl = uf->peer.sa4.sin_family == AF_INET ?
 				       sizeof(uf->peer.sa4) :
 				       sizeof(uf->peer.sa6);
+
+			/* From the host's loopback: the namespace answers */
+			flow_answered(flow);
 
 			for (i = 0; i < n; i++) {
 				mm[i].msg_hdr.msg_name = &uf->peer;
@@ -545,6 +571,8 @@ struct udp_connect_arg {
  * @arg:	struct udp_connect_arg
  *
  * Return: the socket, -1 on failure
+ *
+ * syscalls(pasta): socket connect close
  */
 static int udp_connect_sock(const void *arg)
 {
@@ -574,6 +602,8 @@ static int udp_connect_sock(const void *arg)
  * @now:	Current time
  *
  * Return: index of the first datagram not handled (a different peer)
+ *
+ * syscalls(pasta): sendmmsg close
  */
 static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 				uint16_t port, const union udp_peer *peers,
@@ -633,7 +663,8 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 			return last;
 		udp_sock_bufs(s);
 
-		flow = flow_alloc();
+		flow = flow_alloc(c, from_ns ? FLOW_ORIGIN_GUEST :
+					  FLOW_ORIGIN_PEER);
 		if (!flow) {
 			warn_ratelimit("Flow table full: dropping UDP");
 			close(s);
@@ -654,6 +685,8 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 			flow_free(flow);
 			return last;
 		}
+		/* From the host: may go first until the namespace answers */
+		flow_set_unanswered(flow);
 	}
 	uf = &flow->udp;
 
@@ -678,6 +711,8 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
  * @ref:	epoll reference: port in data
  * @events:	epoll events
  * @now:	Current time
+ *
+ * syscalls: recvmmsg
  */
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			const struct timespec *now)
@@ -744,7 +779,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 
 		flow = flow_lookup(&key);
 		if (!flow) {
-			flow = flow_alloc();
+			flow = flow_alloc(c, FLOW_ORIGIN_PEER);
 			if (!flow) {
 				warn_ratelimit("Flow table full: dropping "
 					       "UDP to port %u", port);
@@ -760,6 +795,10 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 				flow_free(flow);
 				continue;
 			}
+			/* One forged datagram made it: first to go, until
+			 * the guest answers
+			 */
+			flow_set_unanswered(flow);
 		}
 		uf = &flow->udp;
 		if (uf->sock != ref.fd) {

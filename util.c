@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +34,8 @@
  * @ref:	Reference: type, fd and data
  *
  * Return: 0 on success, negative error code on failure
+ *
+ * syscalls: epoll_ctl
  */
 int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref)
 {
@@ -42,7 +44,8 @@ int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref)
 	if (epoll_ctl(c->epollfd, EPOLL_CTL_ADD, ref.fd, &ev) < 0) {
 		int ret = -errno;
 
-		err_perror("Can't add fd %i to epoll", ref.fd);
+		err_ratelimit("Can't add fd %i to epoll: %s", ref.fd,
+			      strerror(errno));
 		return ret;
 	}
 	return 0;
@@ -52,6 +55,8 @@ int epoll_add(const struct ctx *c, uint32_t events, union epoll_ref ref)
  * epoll_del() - Remove a file descriptor from the loop
  * @c:		Execution context
  * @fd:		File descriptor
+ *
+ * syscalls: epoll_ctl
  */
 void epoll_del(const struct ctx *c, int fd)
 {
@@ -61,6 +66,8 @@ void epoll_del(const struct ctx *c, int fd)
 /**
  * sock_close_rst() - Close a TCP socket so that its peer sees a reset
  * @s:		Socket
+ *
+ * syscalls: setsockopt close
  */
 void sock_close_rst(int s)
 {
@@ -75,11 +82,16 @@ static int fd_spare = -1;
 
 /**
  * fd_spare_init() - Keep one descriptor aside for sock_accept()
+ *
+ * Any descriptor will do: an unbound socket, as it needs no system call
+ * the daemon doesn't make anyway.
+ *
+ * syscalls: socket
  */
 void fd_spare_init(void)
 {
 	if (fd_spare < 0)
-		fd_spare = eventfd(0, EFD_CLOEXEC);
+		fd_spare = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 }
 
 /**
@@ -96,6 +108,8 @@ void fd_spare_init(void)
  *
  * Return: the new non-blocking socket, or -1 with errno set (EMFILE or
  *	   ENFILE once the connection was refused)
+ *
+ * syscalls: accept4 close
  */
 int sock_accept(int fd, struct sockaddr *sa, socklen_t *sl)
 {
@@ -181,6 +195,113 @@ int write_file(const char *path, const char *buf)
 }
 
 /**
+ * file_refuse() - Tell whether an existing file may be taken as ours
+ * @st:		Status of the file, not following a symbolic link
+ * @why:	Buffer for the reason of a refusal
+ * @len:	Size of @why
+ *
+ * Return: 0 if it's a regular file with one link, owned by our effective
+ *	   user; -1 otherwise, with the reason in @why
+ */
+static int file_refuse(const struct stat *st, char *why, size_t len)
+{
+	if (S_ISLNK(st->st_mode))
+		snprintf(why, len, "it is a symbolic link, not followed");
+	else if (!S_ISREG(st->st_mode))
+		snprintf(why, len, "it is not a regular file");
+	else if (st->st_nlink != 1)
+		snprintf(why, len, "it has %lu hard links, not one",
+			 (unsigned long)st->st_nlink);
+	else if (st->st_uid != geteuid())
+		snprintf(why, len, "it belongs to uid %u, not to us (uid %u)",
+			 (unsigned int)st->st_uid, (unsigned int)geteuid());
+	else
+		return 0;
+	return -1;
+}
+
+/**
+ * file_open_own() - Create a file to write to, or empty a stale one of ours
+ * @path:	Path
+ * @flags:	O_WRONLY or O_RDWR
+ * @why:	Buffer for the reason of a failure
+ * @len:	Size of @why
+ *
+ * The PID, capture and log files are opened at start-up, often as root,
+ * at paths where other users may have left something for us to write
+ * through: a symbolic or hard link to a file they want overwritten. So a
+ * new file is created exclusively (O_EXCL fails on any name that exists,
+ * links included), and an existing one is opened without following a
+ * symbolic link, without truncation, and without blocking on a FIFO; it is
+ * taken, and emptied, only if it's a regular file with a single link that
+ * belongs to our effective user. The file ends up with mode 0600 either
+ * way. The checks are made on the open descriptor; the lstat() before
+ * opening just avoids opening devices and FIFOs at all.
+ *
+ * Return: close-on-exec descriptor of the empty file, or -1 with the
+ *	   reason in @why
+ */
+int file_open_own(const char *path, int flags, char *why, size_t len)
+{
+	int tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		struct stat st;
+		int fd;
+
+		fd = open(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW |
+			  O_NOCTTY | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return fd;
+		if (errno != EEXIST)
+			break;
+
+		if (lstat(path, &st)) {
+			if (errno == ENOENT)
+				continue;	/* Removed meanwhile */
+			break;
+		}
+		if (file_refuse(&st, why, len))
+			return -1;
+
+		fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+			  O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			if (errno == ELOOP) {	/* Swapped for a link */
+				snprintf(why, len, "it is a symbolic link, "
+					 "not followed");
+				return -1;
+			}
+			break;
+		}
+		if (fstat(fd, &st)) {
+			snprintf(why, len, "%s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (file_refuse(&st, why, len)) {
+			close(fd);
+			return -1;
+		}
+		if (ftruncate(fd, 0) || fchmod(fd, S_IRUSR | S_IWUSR) ||
+		    fcntl(fd, F_SETFL, flags)) {
+			snprintf(why, len, "%s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		return fd;
+	}
+
+	if (tries == 3)
+		snprintf(why, len, "it keeps appearing and disappearing");
+	else
+		snprintf(why, len, "%s", strerror(errno));
+	return -1;
+}
+
+/**
  * read_file_uint() - Read an unsigned number from a file, e.g. under /sys
  * @path:	Path
  * @val:	Set to the value
@@ -225,14 +346,28 @@ long timespec_diff_ms(const struct timespec *a, const struct timespec *b)
  * close_open_files() - Close every file descriptor from @from upwards
  * @from:	Lowest descriptor to close
  * @keep:	Descriptor to keep open, -1 for none
+ *
+ * close_range() needs no /proc, and no descriptor of its own; kernels
+ * before 5.9 don't have it: then read the list from /proc/self/fd.
  */
 void close_open_files(int from, int keep)
 {
-	DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
-	int dfd;
+	int dfd, rc;
+	DIR *d;
 
-	if (!d)
+	if (keep < from) {
+		rc = close_range((unsigned int)from, ~0U, 0);
+	} else {
+		rc = keep > from ? close_range((unsigned int)from,
+					       (unsigned int)keep - 1, 0) : 0;
+		if (!rc)
+			rc = close_range((unsigned int)keep + 1, ~0U, 0);
+	}
+	if (!rc)
+		return;
+
+	if (!(d = opendir("/proc/self/fd")))
 		return;
 	dfd = dirfd(d);
 	while ((de = readdir(d))) {
@@ -245,6 +380,45 @@ void close_open_files(int from, int keep)
 		close((int)fd);
 	}
 	closedir(d);
+}
+
+/**
+ * path_dir_open() - Open the directory a path is in, to reach it later
+ * @path:	Path of a file, absolute or relative
+ * @name:	Set to the last component of @path
+ * @size:	Size of @name
+ *
+ * The directory is opened with O_PATH: the descriptor can be used with
+ * fstatat(), unlinkat() and the like, not to read the directory, and it
+ * keeps working once our root is gone.
+ *
+ * Return: descriptor of the directory, -1 with errno set on failure
+ *	   (EINVAL if @path ends with a slash, ENAMETOOLONG if its last
+ *	   component doesn't fit in @name)
+ */
+int path_dir_open(const char *path, char *name, size_t size)
+{
+	const char *slash = strrchr(path, '/'), *base;
+	char dir[PATH_MAX];
+
+	base = slash ? slash + 1 : path;
+	if (!*base) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strlen(base) >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	strcpy(name, base);
+
+	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 /**
@@ -394,6 +568,8 @@ int ns_run(struct ctx *c, ns_call_fn fn, void *arg)
  * @proto:	Protocol
  *
  * Return: the socket, or -1 with errno set
+ *
+ * syscalls: socket
  */
 int sock_open(int af, int type, int proto)
 {
@@ -455,6 +631,8 @@ int str_to_ulong(const char *s, unsigned long max, unsigned long *val)
  * @rule:	Forwarding rule: bind address and interface, may be NULL
  *
  * Return: socket, non-blocking, or -1 on failure with errno set
+ *
+ * syscalls(pasta): socket setsockopt bind close
  */
 int sock_bind_port(sa_family_t af, int type, uint16_t port,
 		   const struct fwd_rule *rule)

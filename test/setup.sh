@@ -9,7 +9,7 @@
 
 set -eu
 
-PKGS="build-essential pkg-config libcap-ng-dev check iproute2 socat
+PKGS="build-essential pkg-config check iproute2 socat
       tcpdump python3 util-linux procps iputils-ping udhcpc isc-dhcp-client
       ndisc6 busybox-static cpio linux-image-amd64 qemu-system-x86
       qemu-utils iperf3 valgrind clang llvm libclang-rt-14-dev"

@@ -57,9 +57,10 @@
  *	- data the peers receive is the guest's, in order, none skipped,
  *	  none twice; UDP payloads either way, and ICMP echo data, are intact
  *	  (not checked once a raw frame, which may carry any data, went in)
- *	- every flow of the table is found by a lookup of its own key, and
- *	  the table's count of entries matches its contents (as many entries
- *	  can be taken as the limit leaves)
+ *	- every flow of the table is found by a lookup of its own key, the
+ *	  table's count of entries matches its contents (as many entries can
+ *	  be taken as the limit leaves), and the flows peers opened stay
+ *	  within their share
  *	- once the input is over and its flows closed: no TCP timer armed,
  *	  no connection blocked, no socket left open, no log flood
  */
@@ -1042,7 +1043,8 @@ static void op_fill(void)
 {
 	union flow *flow;
 
-	while (nheld < ARRAY_SIZE(held) && (flow = flow_alloc()))
+	while (nheld < ARRAY_SIZE(held) &&
+	       (flow = flow_alloc(&c, FLOW_ORIGIN_GUEST)))
 		held[nheld++] = flow;
 }
 
@@ -1060,27 +1062,51 @@ static void op_raw(struct fz_in *in)
 }
 
 /**
- * check_table() - Every flow is found by its key; the count adds up
- * @full:	Also check the count: take the free entries, give them back
+ * count_live() - Count the flows in the table, check each is found by its key
+ * @peers:	Set to how many of them peers opened
+ *
+ * Return: number of flows
  */
-static void check_table(bool full)
+static unsigned int count_live(unsigned int *peers)
 {
-	unsigned int live = 0, taken = 0, type;
-	union flow *flow, *extra[FZ_FLOW_LIMIT + 1];
+	unsigned int live = 0, type;
+	union flow *flow;
 
+	*peers = 0;
 	for (type = FLOW_PING4; type < FLOW_NUM_TYPES; type++) {
 		flow_foreach(flow, type) {
 			if (flow_lookup(&flow->f.key) != flow)
 				fz_fail("flow of type %u not found by its key",
 					type);
+			if (flow->f.origin == FLOW_ORIGIN_PEER)
+				(*peers)++;
 			live++;
 		}
 	}
+	return live;
+}
+
+/**
+ * check_table() - Every flow is found by its key; the counts add up
+ * @full:	Also check the count: take the free entries (which may close
+ *		inbound flows the guest never answered), give them back
+ */
+static void check_table(bool full)
+{
+	unsigned int live, peers, taken = 0;
+	union flow *extra[FZ_FLOW_LIMIT + 1];
+
+	live = count_live(&peers);
+	if (peers > FLOW_PEER_MAX(FZ_FLOW_LIMIT))
+		fz_fail("peers opened %u flows, their share is %u", peers,
+			FLOW_PEER_MAX(FZ_FLOW_LIMIT));
 	if (!full)
 		return;
 
-	while (taken < ARRAY_SIZE(extra) && (extra[taken] = flow_alloc()))
+	while (taken < ARRAY_SIZE(extra) &&
+	       (extra[taken] = flow_alloc(&c, FLOW_ORIGIN_GUEST)))
 		taken++;
+	live = count_live(&peers);
 	if (live + nheld + taken != FZ_FLOW_LIMIT)
 		fz_fail("flow table: %u live, %u held, %u more could be taken, "
 			"limit %u", live, nheld, taken, FZ_FLOW_LIMIT);

@@ -37,8 +37,9 @@
 #    inside the namespace is killed and the namespace deleted (ip netns
 #    del).  pasta must exit within QUIT_TIMEOUT (5) seconds with status 0
 #    (pasta_netns_quit_check(): "Namespace ... is gone, exiting"),
-#    remove its PID file, leave no process (its children included) and no
-#    listening socket on its -t ports behind.
+#    remove its PID file (in a directory of nobody's: started as root,
+#    pasta runs as nobody by then), leave no process (its children
+#    included) and no listening socket on its -t ports behind.
 # 5. (pasta) A reader that stops: two servers in pasta's namespace, one
 #    reached through the tap (host address -> -t) and one spliced (host
 #    loopback -> -t), with a small receive buffer, read 1 MiB and then
@@ -428,7 +429,7 @@ stop "$ppid"
 # ---------------------------------------------------------------- pasta
 
 ns=$(topo_netns_name ns)
-pidfile="$TOPO_TMP/pasta.pid"
+pidfile="$(nobody_dir run)/pasta.pid"
 topo_netns_add "$ns"
 ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
 ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0

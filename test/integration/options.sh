@@ -76,6 +76,11 @@ for tool in passt pasta; do
 	bad_$tool notanaddress -g notanaddress
 	bad_$tool nonexist0 -i nonexist0
 	bad_$tool abc --log-size abc
+	# Started as root, neither keeps running as root
+	bad_$tool 0 --runas 0
+	bad_$tool root --runas root
+	bad_$tool nobody:root --runas nobody:root
+	bad_$tool 65534:0 --runas 65534:0
 done
 
 # passt only: socket path longer than sun_path, "auto" port forwarding

@@ -2,8 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # passt_daemon.sh - passt without -f: the parent returns 0 once the socket
-# listens, -P holds the daemon's PID, SIGTERM removes socket and PID file;
-# -1 / --one-off: exit with status 0 when the client disconnects.
+# listens, -P holds the daemon's PID, SIGTERM removes socket and PID file
+# where the daemon, by then running as nobody, may: in a directory of
+# nobody's; started as root, in a directory only root may write to, or in
+# a sticky one like /tmp, they stay, root's, for whoever started passt to
+# remove (see --runas in passt.1); -1 / --one-off: exit with status 0 when
+# the client disconnects.
 #
 # shellcheck source-path=SCRIPTDIR
 set -eu
@@ -13,13 +17,14 @@ set -eu
 
 test_start
 
-# daemon_case() - LABEL DIR CMD...: CMD -s DIR/daemon.sock -P DIR/daemon.pid
-# returns once the socket listens, leaves a daemon that answers ARP, and
-# SIGTERM removes socket and PID file
+# daemon_case() - LABEL DIR removed|left CMD...: CMD -s DIR/daemon.sock -P
+# DIR/daemon.pid returns once the socket listens, leaves a daemon that
+# answers ARP, and after SIGTERM socket and PID file are removed, or left
+# in place, still root's
 daemon_case() {
-	local label=$1 dir=$2 sock pidfile pid
+	local label=$1 dir=$2 files=$3 sock pidfile pid f
 
-	shift 2
+	shift 3
 	sock="$dir/daemon.sock"
 	pidfile="$dir/daemon.pid"
 	topo_track_pidfile "$pidfile"
@@ -52,19 +57,34 @@ daemon_case() {
 	else
 		fail "$label: daemon still running 5 s after SIGTERM"
 	fi
-	soft assert_not_exists "$sock" "$label: socket removed after SIGTERM"
-	soft assert_not_exists "$pidfile" "$label: PID file removed after SIGTERM"
+	if [ "$files" = removed ]; then
+		soft assert_not_exists "$sock" "$label: socket removed after SIGTERM"
+		soft assert_not_exists "$pidfile" "$label: PID file removed after SIGTERM"
+		return
+	fi
+	for f in "$sock" "$pidfile"; do
+		soft assert_exists "$f" "$label: left in place after SIGTERM"
+		soft assert_eq "$(stat -c %u:%g "$f")" 0:0 \
+			"$label: $f still root's"
+		rm -f "$f"
+	done
 }
 
-# As root, files in a directory owned by root
-daemon_case root "$TOPO_TMP" "$PASST"
+# As root, files in a directory of nobody's, the user passt switches to
+daemon_case "root, nobody's directory" "$(nobody_dir root-nobody)" removed \
+	"$PASST"
+
+# As root, files in a directory only root may write to, and in a sticky
+# directory anybody may write to, like /tmp
+daemon_case "root, root's directory" "$TOPO_TMP" left "$PASST"
+sticky="$TOPO_TMP/sticky"
+mkdir -m 1777 "$sticky"
+daemon_case "root, sticky directory" "$sticky" left "$PASST"
 
 # As nobody, files in a directory owned by nobody
 topo_unpriv_bin
-udir="$TOPO_TMP/nobody-daemon"
-mkdir -m 755 "$udir"
-chown "$NOBODY_UID:$NOBODY_GID" "$udir"
-daemon_case nobody "$udir" "${AS_NOBODY[@]}" "$UPASST"
+daemon_case nobody "$(nobody_dir nobody-daemon)" removed \
+	"${AS_NOBODY[@]}" "$UPASST"
 
 # One-off mode, short and long option
 for opt in -1 --one-off; do

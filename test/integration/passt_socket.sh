@@ -4,7 +4,9 @@
 # passt_socket.sh - the qemu framing on passt's UNIX socket: ARP replies
 # from 9a:55:9a:55:9a:55, a frame split across writes, several frames in
 # one write, a maximum-size frame, one client after the other, impossible
-# frame lengths dropping the client, SIGTERM removing the socket.
+# frame lengths dropping the client, SIGTERM removing the socket (from a
+# directory of nobody's: started as root, passt runs as nobody by then,
+# see passt_daemon.sh).
 #
 # shellcheck source-path=SCRIPTDIR
 set -eu
@@ -14,7 +16,7 @@ set -eu
 
 test_start
 
-sock="$TOPO_TMP/passt.sock"
+sock="$(nobody_dir run)/passt.sock"
 log="$TOPO_TMP/passt.log"
 passt_start "$sock" "$log"
 ppid=$PASST_PID

@@ -280,7 +280,7 @@ rootless_start "rootless" ctr4 --config-net -t 8080-8080:80-80 "${PODMAN_TAIL[@]
 check_started "rootless"
 ppid=$(pasta_pid_for "$udir/netns/ctr4") || fail "rootless: no pasta running"
 topo_track_pid "$ppid"
-assert_eq "$(stat -c %u "/proc/$ppid")" "$NOBODY_UID" "rootless: pasta runs as nobody"
+assert_eq "$(daemon_status "$ppid" Uid)" "$NOBODY_UID" "rootless: pasta runs as nobody"
 assert_eq "$(readlink "/proc/$ppid/ns/user")" "$(readlink "/proc/$HOLDER/ns/user")" \
 	"rootless: pasta runs in the user namespace it was started in"
 check_config "rootless" 65520 rootless

@@ -25,6 +25,8 @@
 #
 # The guest reports on its serial console (GUEST-RESULT key=value), the
 # host side asserts on those values and on what its own servers received.
+# Sockets and PID files are in a directory of nobody's: passt, started as
+# root, runs as nobody when it removes them.
 #
 # shellcheck source-path=SCRIPTDIR
 set -eu
@@ -109,7 +111,8 @@ basic_guest() {
 
 # --- 1. one boot, everything ------------------------------------------------
 
-sock="$TOPO_TMP/passt.sock"
+run=$(nobody_dir run)
+sock="$run/passt.sock"
 plog="$TOPO_TMP/passt.log"
 passt_start "$sock" "$plog" -t "$FWD_TCP:80" -u "$FWD_UDP:5555"
 ppid=$PASST_PID
@@ -203,7 +206,7 @@ assert_not_exists "$sock" "passt removed its socket after SIGTERM"
 
 # --- 3. --one-off -------------------------------------------------------------
 
-sock1="$TOPO_TMP/passt1.sock"
+sock1="$run/passt1.sock"
 plog1="$TOPO_TMP/passt1.log"
 passt_start "$sock1" "$plog1" --one-off
 ppid1=$PASST_PID
@@ -213,7 +216,7 @@ assert_not_exists "$sock1" "passt --one-off removed its socket"
 
 # --- 4. qemu 10: passt --quiet --pid FILE --fd N over a socketpair ----------
 
-pidf="$TOPO_TMP/passt-fd-frames.pid"
+pidf="$run/passt-fd-frames.pid"
 topo_track_pidfile "$pidf"
 capture in_host timeout 60 "$PYTHON" "$FDC" frames --passt "$PASST" --pidfile "$pidf"
 show_capture
@@ -224,7 +227,7 @@ assert_eq "$CAP_OUT" "" "passt --quiet printed nothing on standard output"
 assert_eq "$(printf '%s\n' "$CAP_ERR" | grep -v '^clients_fd: ' || true)" "" \
 	"passt --quiet printed nothing on standard error (only the launcher did)"
 
-pidf="$TOPO_TMP/passt-fd-qemu.pid"
+pidf="$run/passt-fd-qemu.pid"
 qlog="$TOPO_TMP/passt-fd-qemu.log"
 topo_track_pidfile "$pidf"
 wrapper="$TOPO_TMP/qemu10.sh"

@@ -104,7 +104,9 @@ run_guest() {
 
 # --- 1, 2: guests through qrap ----------------------------------------------
 
-sock="$TOPO_TMP/passt.sock"
+# In a directory of nobody's: passt, started as root, runs as nobody when
+# it removes its socket, and the next one mustn't find it there
+sock="$(nobody_dir run)/passt.sock"
 plog="$TOPO_TMP/passt.log"
 passt_start "$sock" "$plog"
 ppid=$PASST_PID

@@ -131,17 +131,8 @@ stop "$PASTA_PID"
 # ------------------------------------------------------------------ passt
 
 if [ "$WITH_PASST" = 1 ]; then
-	# passt runs as nobody: let the guest's echo requests through
-	# (guest_ns_config checks the path with them)
-	in_host sysctl -qw net.ipv4.ping_group_range="0 2147483647"
-	passt_start "$TOPO_TMP/passt.sock" "$TOPO_TMP/passt.log" -t none \
-		-u none
-	DAEMON_LOG="$TOPO_TMP/passt.log"
-	g=$(topo_netns_name guest)
-	guest_ns_tap "$g" 65520
-	bg_ns "$g" "$TOPO_TMP/relay.log" "$PYTHON" "$RELAY" \
-		--sock "$TOPO_TMP/passt.sock" --tap tap0
-	guest_ns_config "$g"
+	passt_guest guest -t none -u none
+	g=$GUEST_NS
 	burst "passt v4, as it comes" "$PASST_PID" "$g" 127.0.0.1 "$GW_IP4" 0
 	burst "passt v4, read at once" "$PASST_PID" "$g" 127.0.0.1 "$GW_IP4" 1
 	pid_alive "$PASST_PID" || tfail "passt (PID $PASST_PID) died"

@@ -14,7 +14,9 @@ Subcommands:
             address, as simple servers do), until --timeout seconds have
             passed, --count datagrams were echoed or, with --stop, the
             datagram "udp_tool: stop" came.  --peers FILE appends
-            "ADDR PORT" for every new peer, at once.
+            "ADDR PORT" for every new peer, at once.  --late FILE: once
+            FILE exists, send every peer seen so far, once, the datagram
+            "udp_tool: late", from the socket it used.
   stop      --connect ADDR --port P: send that datagram.
   ping      --connect ADDR --port P --sizes S,S,...: from one unconnected
             socket, send one datagram of each size (contents from --seed)
@@ -39,6 +41,22 @@ Subcommands:
   silent    --connect ADDR --port P --wait S: send, and expect nothing at
             all back within S seconds (exit 0), an error from the network
             also counts as nothing; a reply is a failure.
+  answered  --connect ADDR --port P --flows N --ready FILE: N sockets, each
+            bound to a port of its own and connected to an echo server,
+            send a datagram and must get it back (the server answers:
+            the flow is answered); then FILE says so, and each waits up
+            to --late-wait seconds for the server's "udp_tool: late", which
+            only arrives from ADDR:P exactly (connected sockets).  A JSON
+            summary on stdout.
+  spoof     --connect ADDR --port P --from A --addrs K --ports N: IPv4
+            datagrams with forged sources, from a raw socket (IP_HDRINCL):
+            every pair of K addresses counting up from A and N source
+            ports counting up from 1024 sends one datagram in turn, pass
+            after pass, until the file --stop names exists or --max-time
+            seconds passed.  --pass-done FILE: write the summary of the
+            first pass there once it's sent, when every datagram came
+            from a different source.  --rate caps datagrams per second.
+            A JSON summary on stdout.
 
 Exit status: 0 when every check held, 1 otherwise.  Standard library only,
 and testlib.py next to this file.
@@ -48,6 +66,7 @@ import argparse
 import errno
 import ipaddress
 import json
+import os
 import random
 import select
 import socket
@@ -128,6 +147,7 @@ def set_sndbuf(s, size):
 
 
 STOP = b"udp_tool: stop"
+LATE = b"udp_tool: late"
 
 
 def cmd_echo(args):
@@ -146,15 +166,22 @@ def cmd_echo(args):
         socks.append(s)
     print("echo: bound to %s port %d" % (", ".join(args.bind), args.port),
           flush=True)
-    peers = set()
+    peers = {}
     echoed = 0
     end = time.monotonic() + args.timeout
+    late_sent = False
     while args.count == 0 or echoed < args.count:
         left = end - time.monotonic()
         if left <= 0:
             print("echo: %d datagrams echoed, time is up" % echoed)
             return 0 if args.count == 0 else 1
-        r, _, _ = select.select(socks, [], [], left)
+        if args.late and not late_sent and os.path.exists(args.late):
+            for s, peer in peers.values():
+                s.sendto(LATE, peer)
+            print("echo: sent %d peers %r" % (len(peers), LATE), flush=True)
+            late_sent = True
+        r, _, _ = select.select(socks, [], [],
+                                min(left, 0.1) if args.late else left)
         for s in r:
             try:
                 data, peer = s.recvfrom(MAX_DGRAM)
@@ -169,7 +196,7 @@ def cmd_echo(args):
                 return 0
             key = fmt_addr(peer)
             if key not in peers:
-                peers.add(key)
+                peers[key] = (s, peer)
                 print("echo: new peer %s" % key, flush=True)
                 if args.peers:
                     with open(args.peers, "a", encoding="ascii") as f:
@@ -500,6 +527,127 @@ def cmd_silent(args):
     return 1
 
 
+def cmd_answered(args):
+    """Flows an echo server answered, waiting for its late datagram"""
+    af = family_of(args.connect)
+    pl = Payloads(args.seed)
+    socks = []
+    for _ in range(args.flows):
+        s = socket.socket(af, socket.SOCK_DGRAM)
+        s.connect((args.connect, args.port))
+        s.setblocking(False)
+        socks.append(s)
+
+    def collect(pending, want, timeout, resend):
+        """Wait for WANT(i) on each socket of PENDING (index: socket),
+        sending datagram i again once a second if RESEND; return what's
+        still pending and an error, if any"""
+        end = time.monotonic() + timeout
+        last = time.monotonic()
+        while pending and time.monotonic() < end:
+            r, _, _ = select.select(list(pending.values()), [], [], 0.2)
+            for i in [i for i, s in pending.items() if s in r]:
+                try:
+                    data = pending[i].recv(MAX_DGRAM)
+                except OSError as e:
+                    return pending, "flow %d: %s" % (i, e)
+                if data != want(i):
+                    return pending, "flow %d got %s" % (
+                        i, Payloads.describe(data))
+                del pending[i]
+            if resend and time.monotonic() - last > 1:
+                for i, s in pending.items():
+                    s.send(pl.make(i, 64))
+                last = time.monotonic()
+        return pending, None
+
+    for i, s in enumerate(socks):
+        s.send(pl.make(i, 64))
+    pending, err = collect(dict(enumerate(socks)), lambda i: pl.make(i, 64),
+                           args.timeout, True)
+    summary = {"flows": args.flows, "echoed": args.flows - len(pending),
+               "ports": [s.getsockname()[1] for s in socks[:3]]}
+    with open(args.ready + ".tmp", "w", encoding="ascii") as f:
+        f.write(json.dumps(summary) + "\n")
+    os.rename(args.ready + ".tmp", args.ready)
+    if err or pending:
+        summary["error"] = err or "%d flows not echoed" % len(pending)
+        print(json.dumps(summary))
+        return 1
+
+    pending, err = collect(dict(enumerate(socks)), lambda i: LATE,
+                           args.late_wait, False)
+    summary["late"] = args.flows - len(pending)
+    if err or pending:
+        summary["error"] = err or ("no late datagram from %s %d on %d "
+                                   "flows" % (args.connect, args.port,
+                                              len(pending)))
+    print(json.dumps(summary))
+    return 1 if "error" in summary else 0
+
+
+def spoofed_datagrams(dst, port, first, addrs, ports):
+    """IPv4 headers and UDP datagrams from every (address, port) pair, the
+    addresses counting up from FIRST, ports from 1024: the kernel fills in
+    the IP identification and checksum; a zero UDP checksum is allowed
+    over IPv4"""
+    payload = b"spoofed datagram"
+    udp_len = 8 + len(payload)
+    base = int(ipaddress.IPv4Address(first))
+    daddr = socket.inet_aton(dst)
+    out = []
+    for a in range(addrs):
+        saddr = socket.inet_aton(str(ipaddress.IPv4Address(base + a)))
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0x4000,
+                         64, socket.IPPROTO_UDP, 0, saddr, daddr)
+        for p in range(1024, 1024 + ports):
+            out.append(ip + struct.pack("!HHHH", p, port, udp_len, 0) +
+                       payload)
+    return out
+
+
+def cmd_spoof(args):
+    """Datagrams from many forged sources, over and over"""
+    pkts = spoofed_datagrams(args.connect, args.port, args.source,
+                             args.addrs, args.ports)
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+    set_sndbuf(s, 4 << 20)
+    dest = (args.connect, 0)
+    sent = passes = dropped = 0
+    t0 = time.monotonic()
+    step = 256        # datagrams between checks of the clock and --stop
+
+    def summary():
+        secs = time.monotonic() - t0
+        return {"sources": len(pkts), "sent": sent, "passes": passes,
+                "send_errors": dropped, "seconds": round(secs, 2),
+                "rate": int(sent / secs) if secs else 0}
+
+    while True:
+        for i in range(0, len(pkts), step):
+            for pkt in pkts[i:i + step]:
+                try:
+                    s.sendto(pkt, dest)
+                except OSError as e:
+                    if e.errno not in (errno.ENOBUFS, errno.EAGAIN):
+                        raise
+                    dropped += 1
+            sent += len(pkts[i:i + step])
+            now = time.monotonic()
+            if args.rate and sent > args.rate * (now - t0):
+                time.sleep(sent / args.rate - (now - t0))
+            if (now - t0 > args.max_time or
+                    (args.stop and os.path.exists(args.stop))):
+                print(json.dumps(summary()))
+                return 0
+        passes += 1
+        if passes == 1 and args.pass_done:
+            with open(args.pass_done + ".tmp", "w", encoding="ascii") as f:
+                f.write(json.dumps(summary()) + "\n")
+            os.rename(args.pass_done + ".tmp", args.pass_done)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -513,7 +661,18 @@ def main():
     p.add_argument("--rcvbuf", type=int, default=0)
     p.add_argument("--stop", action="store_true",
                    help="end when a datagram says '%s'" % STOP.decode())
+    p.add_argument("--late")
     p.set_defaults(fn=cmd_echo)
+
+    p = sub.add_parser("answered")
+    p.add_argument("--connect", required=True)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--flows", type=int, default=50)
+    p.add_argument("--seed", type=int, default=5)
+    p.add_argument("--ready", required=True)
+    p.add_argument("--timeout", type=float, default=10)
+    p.add_argument("--late-wait", type=float, default=60)
+    p.set_defaults(fn=cmd_answered)
 
     p = sub.add_parser("stop")
     p.add_argument("--connect", required=True)
@@ -566,6 +725,18 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--wait", type=float, default=2)
     p.set_defaults(fn=cmd_silent)
+
+    p = sub.add_parser("spoof")
+    p.add_argument("--connect", required=True)
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--from", dest="source", required=True)
+    p.add_argument("--addrs", type=int, default=3)
+    p.add_argument("--ports", type=int, default=50000)
+    p.add_argument("--rate", type=int, default=0)
+    p.add_argument("--stop")
+    p.add_argument("--pass-done")
+    p.add_argument("--max-time", type=float, default=120)
+    p.set_defaults(fn=cmd_spoof)
 
     args = ap.parse_args()
     return args.fn(args)

@@ -133,6 +133,22 @@ assert_not_exists() {
 	fi
 }
 
+# file_state() - PATH: print what is at PATH, for before/after comparisons:
+# type, mode, links, owner and inode, without following a symbolic link
+# (its target instead), and the SHA-256 of a regular file; "missing" if
+# there's nothing
+file_state() {
+	local s
+
+	s=$(stat -c '%F %a %h %u %i' "$1" 2>&1) || s="missing"
+	if [ -L "$1" ]; then
+		s="$s -> $(readlink "$1")"
+	elif [ -f "$1" ]; then
+		s="$s $(sha256sum <"$1" | cut -d' ' -f1)"
+	fi
+	printf '%s\n' "$s"
+}
+
 # line_count() - Print the number of lines of TEXT (0 for empty text)
 line_count() {
 	if [ -z "$1" ]; then
@@ -193,6 +209,21 @@ pid_alive() {
 	state=${stat##*) }
 	state=${state%% *}
 	[ "$state" != "Z" ] && [ "$state" != "X" ]
+}
+
+# proc_status() - PID FIELD: print the value of a /proc/PID/status field,
+# whole (e.g. "65534 65534 65534 65534" for Uid: real, effective, saved and
+# file system user ID)
+proc_status() {
+	awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ +/, ""); print }' \
+		"/proc/$1/status" 2>/dev/null
+}
+
+# daemon_status() - PID FIELD: print the first value of a /proc/PID/status
+# field: in kB for the memory ones, the real ID for Uid and Gid.  Not
+# /proc/PID's owner: a daemon that isn't dumpable shows as root's there
+daemon_status() {
+	proc_status "$1" "$2" | awk '{ print $1 }'
 }
 
 # pid_gone() - PID: negation of pid_alive(), for wait_until

@@ -16,11 +16,16 @@
 # passt_start, pasta_ns and pasta_nobody: a command that execs the rest of
 # its command line, so that the daemon keeps its PID and its name, e.g.
 # DAEMON_WRAP=(prlimit --nofile=64:64).  Empty by default.
+#
+# DAEMON_IN, an array, is how pasta_ns and pasta_nobody enter the host
+# namespace: in_host by default, ("${IN_HOST_NET[@]}") to keep the
+# caller's mount namespace.
 
 PASST_PID=""
 PASTA_PID=""
 DAEMON_LOG=""
 DAEMON_WRAP=()
+DAEMON_IN=(in_host)
 QUIT_TIMEOUT=${QUIT_TIMEOUT:-5}
 
 # passt_start() - SOCK LOG ARGS...: start passt -f -s SOCK ARGS in the host
@@ -82,8 +87,8 @@ pasta_ns() {
 	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
 	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
 	topo_track_pidfile "$pidfile"
-	capture in_host timeout 20 "${DAEMON_WRAP[@]}" "$PASTA" --config-net \
-		--netns "$ns" -P "$pidfile" -l "$log" "$@"
+	capture "${DAEMON_IN[@]}" timeout 20 "${DAEMON_WRAP[@]}" "$PASTA" \
+		--config-net --netns "$ns" -P "$pidfile" -l "$log" "$@"
 	if [ "$CAP_RC" != 0 ]; then
 		show_capture
 		fail "pasta $* attached to $ns: exit status $CAP_RC"
@@ -111,12 +116,10 @@ holder_unshared() {
 # servers and clients there; pasta as nobody attached to it by PID
 HOLDER_PID=""
 pasta_nobody() {
-	local ns=$1 d="$TOPO_TMP/nobody" pidfile log
+	local ns=$1 d pidfile log
 
 	shift
-	mkdir -p "$d"
-	chmod 755 "$d"
-	chown "$NOBODY_UID:$NOBODY_GID" "$d"
+	d=$(nobody_dir nobody)
 	pidfile="$d/pasta-$ns.pid"
 	log="$d/pasta-$ns.log"
 	bg_host /dev/null "${AS_NOBODY[@]}" unshare -Urn sleep 600
@@ -133,7 +136,7 @@ pasta_nobody() {
 	ns_run "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0
 	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
 	topo_track_pidfile "$pidfile"
-	capture in_host timeout 20 "${AS_NOBODY[@]}" "${DAEMON_WRAP[@]}" \
+	capture "${DAEMON_IN[@]}" timeout 20 "${AS_NOBODY[@]}" "${DAEMON_WRAP[@]}" \
 		"$UPASTA" --config-net -P "$pidfile" -l "$log" "$@" "$HOLDER_PID"
 	if [ "$CAP_RC" != 0 ]; then
 		show_capture

@@ -148,7 +148,13 @@ tcp_xfer() {
 		ip netns exec "$cns" timeout "$XFER_TIMEOUT" socat -u -b 262144 \
 			"OPEN:$src,rdonly" "$cli" </dev/null >"$clog" 2>&1 || crc=$?
 	fi
-	reap "$spid" 30
+	if [ "$crc" = 0 ]; then
+		reap "$spid" 30
+	else
+		# The transfer failed already: don't wait for the server
+		stop "$spid"
+		REAP_RC=killed
+	fi
 	t1=$(date +%s%N)
 	ms=$(((t1 - t0) / 1000000))
 
@@ -291,6 +297,35 @@ guest_ns_tap() {
 	ip -n "$ns" link set tap0 address 02:00:00:00:00:02 mtu "$mtu" up
 }
 
+# passt_guest() - NAME ARGS...: passt ARGS on $TOPO_TMP/passt.sock, and a
+# "guest" namespace behind it, see guest_behind; sets PASST_PID,
+# DAEMON_LOG, GUEST_NS and RELAY_PID
+passt_guest() {
+	local sock="$TOPO_TMP/passt.sock"
+
+	# passt runs as nobody: let the guest's echo requests through
+	# (guest_ns_config checks the path with them)
+	in_host sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+	passt_start "$sock" "$TOPO_TMP/passt.log" "${@:2}"
+	DAEMON_LOG="$TOPO_TMP/passt.log"
+	guest_behind "$sock" "$1"
+}
+
+# guest_behind() - SOCK NAME: a "guest" namespace (topo_netns_name NAME)
+# whose tap0 relay.py (log: $TOPO_TMP/relay-NAME.log) attaches to the passt
+# listening on SOCK, configured by guest_ns_config; sets GUEST_NS and
+# RELAY_PID
+GUEST_NS=""
+RELAY_PID=""
+guest_behind() {
+	GUEST_NS=$(topo_netns_name "$2")
+	guest_ns_tap "$GUEST_NS" 65520
+	bg_ns "$GUEST_NS" "$TOPO_TMP/relay-$2.log" "$PYTHON" "$RELAY" \
+		--sock "$1" --tap tap0
+	RELAY_PID=$BG_PID
+	guest_ns_config "$GUEST_NS"
+}
+
 # guest_ns_config() - NS: addresses and default routes on tap0, as DHCP and
 # NDP from passt would give them; then one echo request to each gateway so
 # that passt knows the guest's MAC address before any port forward
@@ -307,11 +342,6 @@ guest_ns_config() {
 		info "guest $ns: no echo reply from $GW_IP4 (carrying on)"
 	ns_run "$ns" ping -6 -c 1 -W 3 "$GW_IP6" >/dev/null 2>&1 ||
 		info "guest $ns: no echo reply from $GW_IP6 (carrying on)"
-}
-
-# daemon_status() - PID FIELD: print a /proc/PID/status value in kB
-daemon_status() {
-	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null
 }
 
 # daemon_fds() - PID: descriptors PID holds

@@ -102,6 +102,13 @@ in_host() {
 	ip netns exec "$HOST_NS" "$@"
 }
 
+# IN_HOST_NET - command prefix: run in the host network namespace and
+# nothing else, unlike in_host (ip netns exec also gives the command a
+# mount namespace of its own, with the host namespace's /etc/resolv.conf
+# and /sys): for a daemon whose namespaces are compared with the caller's.
+# An array, usable with capture and bg_run
+IN_HOST_NET=(nsenter "--net=/run/netns/$HOST_NS" --)
+
 # in_router() - CMD...: run CMD in the router namespace
 in_router() {
 	ip netns exec "$ROUTER_NS" "$@"
@@ -219,6 +226,18 @@ topo_unpriv_bin() {
 	ln -sf passt "$dir/pasta"
 	UPASST="$dir/passt"
 	UPASTA="$dir/pasta"
+}
+
+# nobody_dir() - NAME: create the directory $TOPO_TMP/NAME, of nobody's,
+# mode 755, and print its path: where a daemon started as root, which runs
+# as nobody by the time it exits, can remove its socket and PID files
+nobody_dir() {
+	local d="$TOPO_TMP/$1"
+
+	mkdir -p "$d"
+	chmod 755 "$d"
+	chown "$NOBODY_UID:$NOBODY_GID" "$d"
+	printf '%s\n' "$d"
 }
 
 # AS_NOBODY - command prefix: run as uid/gid 65534 without supplementary

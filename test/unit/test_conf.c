@@ -612,11 +612,13 @@ START_TEST(flags_set)
 {
 	passt("-q", "-e", "-1", "--no-tcp", "--no-udp", "--no-icmp",
 	      "--no-dhcp", "--no-ndp", "--no-dhcpv6", "--no-ra",
-	      "--no-dhcp-dns", "--no-dhcp-search", "--no-map-gw");
+	      "--no-dhcp-dns", "--no-dhcp-search", "--no-map-gw",
+	      "--forward-multicast");
 	ck_assert(c.quiet && c.stderr_log && c.one_off);
 	ck_assert(c.no_tcp && c.no_udp && c.no_icmp);
 	ck_assert(c.no_dhcp && c.no_ndp && c.no_dhcpv6 && c.no_ra);
 	ck_assert(c.no_dhcp_dns && c.no_dhcp_dns_search && c.no_map_gw);
+	ck_assert(c.fwd_multicast);
 	ck_assert(!c.debug && !c.foreground && !c.no_splice);
 }
 END_TEST

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* test_flow.c - The flow table (flow.c): SipHash, allocation, hash table
+/* test_flow.c - The flow table (flow.c): SipHash, allocation, shares,
+ * hash table
  *
  * SipHash-2-4 is checked against the reference vector of its paper. The
  * table is filled completely (allocation must then fail, not overflow),
  * and the hash table must find every flow after arbitrary removals, which
- * exercises the backward shift of linear probing.
+ * exercises the backward shift of linear probing. Flows peers open stay
+ * within their share, the guest's quarter stays free for the guest, and
+ * when room is short the flows the guest never answered are closed,
+ * oldest first, and only those.
  */
 
 #include <check.h>
@@ -58,17 +62,17 @@ START_TEST(alloc_until_full_then_refuse)
 
 	flow_init();
 	for (i = 0; i < FLOW_MAX; i++) {
-		flow = flow_alloc();
+		flow = flow_alloc(NULL, FLOW_ORIGIN_GUEST);
 		ck_assert_ptr_nonnull(flow);
 		ck_assert_uint_eq(flow_idx(flow), i);
 		if (i == 1234)
 			freed = flow;
 	}
-	ck_assert_ptr_null(flow_alloc());
+	ck_assert_ptr_null(flow_alloc(NULL, FLOW_ORIGIN_GUEST));
 
 	flow_free(freed);
-	ck_assert_ptr_eq(flow_alloc(), freed);
-	ck_assert_ptr_null(flow_alloc());
+	ck_assert_ptr_eq(flow_alloc(NULL, FLOW_ORIGIN_GUEST), freed);
+	ck_assert_ptr_null(flow_alloc(NULL, FLOW_ORIGIN_GUEST));
 }
 END_TEST
 
@@ -81,7 +85,7 @@ START_TEST(lookup_after_removals)
 
 	flow_init();
 	for (i = 0; i < N; i++) {
-		f[i] = flow_alloc();
+		f[i] = flow_alloc(NULL, FLOW_ORIGIN_GUEST);
 		ck_assert_ptr_nonnull(f[i]);
 		f[i]->f.type = FLOW_PING4;
 		key_for(&f[i]->f.key, i);
@@ -92,7 +96,7 @@ START_TEST(lookup_after_removals)
 	key_for(&k, 5);
 	ck_assert_ptr_eq(flow_lookup(&k), f[5]);
 	{
-		union flow *dup = flow_alloc();
+		union flow *dup = flow_alloc(NULL, FLOW_ORIGIN_GUEST);
 
 		dup->f.key = k;
 		ck_assert_int_ne(flow_hash_insert(dup), 0);
@@ -123,8 +127,8 @@ START_TEST(at_checks_range_and_type)
 	union flow *ping, *udp;
 
 	flow_init();
-	ping = flow_alloc();
-	udp = flow_alloc();
+	ping = flow_alloc(NULL, FLOW_ORIGIN_GUEST);
+	udp = flow_alloc(NULL, FLOW_ORIGIN_GUEST);
 	ping->f.type = FLOW_PING4;
 	udp->f.type = FLOW_UDP;
 
@@ -149,7 +153,7 @@ START_TEST(foreach_survives_free)
 
 	flow_init();
 	for (i = 0; i < N; i++) {
-		flow = flow_alloc();
+		flow = flow_alloc(NULL, FLOW_ORIGIN_GUEST);
 		flow->f.type = i % 2 ? FLOW_UDP : FLOW_TCP;
 	}
 
@@ -170,6 +174,225 @@ START_TEST(foreach_survives_free)
 }
 END_TEST
 
+#define CLOSED_KEPT	16
+static unsigned int closed[CLOSED_KEPT];	/* The first ones closed */
+static unsigned int last_closed;
+static unsigned int nclosed;
+
+/**
+ * record_close() - Close operation of the shares tests: note, then free
+ * @c:		Execution context, unused
+ * @flow:	Flow the table takes back
+ */
+static void record_close(struct ctx *c, union flow *flow)
+{
+	(void)c;
+	last_closed = flow_idx(flow);
+	if (nclosed < CLOSED_KEPT)
+		closed[nclosed] = last_closed;
+	nclosed++;
+	flow_free(flow);
+}
+
+/**
+ * shares_setup() - Fresh table (each test runs in its own process) whose
+ *		    UDP flows are closed by record_close()
+ */
+static void shares_setup(void)
+{
+	static const struct flow_ops ops = { .close = record_close };
+
+	flow_init();
+	flow_register(FLOW_UDP, &ops);
+	nclosed = 0;
+}
+
+/**
+ * peer_udp() - A flow a peer opened, unanswered: inbound UDP
+ *
+ * Return: flow, NULL if the table refused it
+ */
+static union flow *peer_udp(void)
+{
+	union flow *flow = flow_alloc(NULL, FLOW_ORIGIN_PEER);
+
+	if (flow) {
+		flow->f.type = FLOW_UDP;
+		flow_set_unanswered(flow);
+	}
+	return flow;
+}
+
+/* Peers get three quarters, the guest keeps the last quarter for itself */
+START_TEST(peers_stay_in_their_share)
+{
+	unsigned int i, peer_max = FLOW_PEER_MAX(FLOW_MAX);
+	union flow *flow;
+
+	unsigned int bad = 0;
+
+	ck_assert_uint_eq(peer_max, FLOW_MAX / 4 * 3);
+	for (i = 0; i < peer_max; i++) {
+		flow = flow_alloc(NULL, FLOW_ORIGIN_PEER);
+		if (!flow)
+			break;
+		flow->f.type = FLOW_TCP;	/* Accepted: never taken back */
+	}
+	ck_assert_uint_eq(i, peer_max);
+	ck_assert_ptr_null(flow_alloc(NULL, FLOW_ORIGIN_PEER));
+
+	for (i = 0; i < FLOW_MAX - peer_max; i++)
+		bad += !flow_alloc(NULL, FLOW_ORIGIN_GUEST);
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_ptr_null(flow_alloc(NULL, FLOW_ORIGIN_GUEST));
+	ck_assert_ptr_null(flow_alloc(NULL, FLOW_ORIGIN_PEER));
+
+	/* A peer's flow freed gives room to a peer again */
+	flow_free(flow);
+	ck_assert_ptr_eq(flow_alloc(NULL, FLOW_ORIGIN_PEER), flow);
+	ck_assert_uint_eq(nclosed, 0);
+}
+END_TEST
+
+/* The guest may fill the whole table: a peer then gets nothing */
+START_TEST(guest_may_take_everything)
+{
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < FLOW_MAX; i++)
+		bad += !flow_alloc(NULL, FLOW_ORIGIN_GUEST);
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_ptr_null(flow_alloc(NULL, FLOW_ORIGIN_PEER));
+	ck_assert_ptr_null(flow_alloc(NULL, FLOW_ORIGIN_GUEST));
+}
+END_TEST
+
+/* A flood of unanswered flows: each new one takes the oldest one's entry,
+ * the answered ones and the guest's are never touched
+ */
+START_TEST(unanswered_go_first_oldest_first)
+{
+	enum { ANSWERED = 1000 };
+	unsigned int i, bad = 0, peer_max = FLOW_PEER_MAX(FLOW_MAX);
+	union flow *flow;
+
+	/* (Check's assertions are slow: loops count what's wrong, once) */
+
+	/* Peers' flows the guest answered, then a flood of unanswered ones */
+	for (i = 0; i < ANSWERED; i++) {
+		flow = peer_udp();
+		ck_assert_ptr_nonnull(flow);
+		flow_answered(flow);
+	}
+	for (i = ANSWERED; i < peer_max; i++)
+		bad += flow_idx(peer_udp()) != i;
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_uint_eq(nclosed, 0);
+
+	/* The share is full: the oldest unanswered goes, and its entry is
+	 * the new flow's, over and over, in constant time
+	 */
+	for (i = 0; i < 3 * peer_max; i++) {
+		flow = peer_udp();
+		bad += !flow || nclosed != i + 1 ||
+		       last_closed != ANSWERED + i % (peer_max - ANSWERED) ||
+		       flow_idx(flow) != last_closed;
+	}
+	ck_assert_uint_eq(bad, 0);
+
+	/* The guest's quarter was never touched: all of it is there */
+	for (i = 0; i < FLOW_MAX - peer_max; i++) {
+		flow = flow_alloc(NULL, FLOW_ORIGIN_GUEST);
+		bad += !flow || flow_idx(flow) < peer_max;
+	}
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_uint_eq(nclosed, 3 * peer_max);
+
+	/* Beyond it, the guest takes unanswered flows' entries, still the
+	 * oldest first, then none
+	 */
+	for (i = 0; i < peer_max - ANSWERED; i++) {
+		flow = flow_alloc(NULL, FLOW_ORIGIN_GUEST);
+		bad += !flow || last_closed != ANSWERED +
+		       (3 * peer_max + i) % (peer_max - ANSWERED);
+	}
+	ck_assert_uint_eq(bad, 0);
+	ck_assert_ptr_null(flow_alloc(NULL, FLOW_ORIGIN_GUEST));
+	ck_assert_ptr_null(flow_alloc(NULL, FLOW_ORIGIN_PEER));
+
+	/* Every answered flow is still there, untouched */
+	for (i = 0; i < ANSWERED; i++)
+		bad += !flow_at(i, FLOW_UDP);
+	ck_assert_uint_eq(bad, 0);
+}
+END_TEST
+
+/* Flows leave the list when answered or freed: the order of the others
+ * holds, and the guest's flows are never on it
+ */
+START_TEST(answered_and_freed_leave_the_list)
+{
+	enum { N = 10 };
+	unsigned int i, peer_max = FLOW_PEER_MAX(FLOW_MAX);
+	union flow *f[N], *guest;
+
+	guest = flow_alloc(NULL, FLOW_ORIGIN_GUEST);
+	guest->f.type = FLOW_UDP;
+	flow_set_unanswered(guest);		/* Not a peer's: ignored */
+	ck_assert_uint_eq(guest->f.unanswered, 0);
+
+	for (i = 0; i < N; i++)
+		f[i] = peer_udp();
+	flow_answered(f[0]);			/* Head */
+	flow_answered(f[4]);			/* Middle */
+	flow_free(f[9]);			/* Tail */
+	flow_free(f[6]);			/* Middle */
+	flow_answered(f[4]);			/* Twice: no harm */
+
+	/* Fill the peers' share with answered flows */
+	for (i = N - 2; i < peer_max; i++) {
+		union flow *flow = flow_alloc(NULL, FLOW_ORIGIN_PEER);
+
+		ck_assert_ptr_nonnull(flow);
+		flow->f.type = FLOW_UDP;
+	}
+
+	/* Left, oldest first: 1 2 3 5 7 8 */
+	for (i = 0; i < 6; i++)
+		ck_assert_ptr_nonnull(peer_udp());
+	ck_assert_uint_eq(nclosed, 6);
+	ck_assert_uint_eq(closed[0], flow_idx(f[1]));
+	ck_assert_uint_eq(closed[1], flow_idx(f[2]));
+	ck_assert_uint_eq(closed[2], flow_idx(f[3]));
+	ck_assert_uint_eq(closed[3], flow_idx(f[5]));
+	ck_assert_uint_eq(closed[4], flow_idx(f[7]));
+	ck_assert_uint_eq(closed[5], flow_idx(f[8]));
+
+	/* Then the six new ones, in their turn */
+	for (i = 0; i < 6; i++)
+		ck_assert_ptr_nonnull(peer_udp());
+	ck_assert_uint_eq(closed[6], closed[0]);
+	ck_assert_uint_eq(closed[11], closed[5]);
+	ck_assert_ptr_eq(flow_at(flow_idx(guest), FLOW_UDP), guest);
+}
+END_TEST
+
+/* The test knob shrinks the shares with the table */
+START_TEST(shares_follow_the_test_limit)
+{
+	unsigned int i;
+
+	setenv("PASST_FLOW_MAX_TEST", "64", 1);
+	shares_setup();
+	for (i = 0; i < 48; i++)
+		ck_assert_ptr_nonnull(flow_alloc(NULL, FLOW_ORIGIN_PEER));
+	ck_assert_ptr_null(flow_alloc(NULL, FLOW_ORIGIN_PEER));
+	for (i = 0; i < 16; i++)
+		ck_assert_ptr_nonnull(flow_alloc(NULL, FLOW_ORIGIN_GUEST));
+	ck_assert_ptr_null(flow_alloc(NULL, FLOW_ORIGIN_GUEST));
+}
+END_TEST
+
 static Suite *flow_suite(void)
 {
 	Suite *s = suite_create("flow");
@@ -181,6 +404,13 @@ static Suite *flow_suite(void)
 		alloc_until_full_then_refuse, lookup_after_removals,
 		at_checks_range_and_type, foreach_survives_free));
 	tcase_set_timeout(tc, 30);
+	tc = unit_tcase(s, "shares", shares_setup, NULL, TESTS(
+		peers_stay_in_their_share, guest_may_take_everything,
+		unanswered_go_first_oldest_first,
+		answered_and_freed_leave_the_list));
+	tcase_set_timeout(tc, 30);
+	unit_tcase(s, "test limit", NULL, NULL, TESTS(
+		shares_follow_the_test_limit));
 	return s;
 }
 
