@@ -32,7 +32,6 @@
 #include "harness.h"
 #include "icmp.h"
 #include "passt.h"
-#include "pcap.h"
 #include "tap.h"
 #include "tcp.h"
 #include "udp.h"
@@ -81,7 +80,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_setup(&c, MODE_PASTA);
 	guest_fd = fz_pasta_tap(&c);
 	tap_backend_init(&c);
-	pcap_init("/dev/null");
 	fz_daemon_init(&c);
 	fz_ready();
 	return 0;

@@ -320,6 +320,7 @@ void fz_daemon_init(struct ctx *c)
  */
 void fz_ready(void)
 {
+	log_stderr = false;
 	fz_log_check();
 	fz_fds_baseline();
 }
@@ -340,7 +341,7 @@ void fz_log_init(void)
 		perror(path);
 		exit(1);
 	}
-	log_stderr = false;
+	/* Messages also go to stderr until fz_ready(): set-up may die */
 	log_level = LOG_INFO;
 }
 
