@@ -5,7 +5,8 @@
 #
 # Each target fuzzes for FUZZ_SECONDS (default 15), at the lowest CPU
 # priority, from its corpus in the tree (test/fuzz/corpus/TARGET) with
-# its dictionary (test/fuzz/dict/TARGET.dict) if there is one. New inputs
+# its dictionary (test/fuzz/dict/TARGET.dict, frames.dict for every target
+# fed frames) if there is one. New inputs
 # go to test/fuzz/work/TARGET, never to the tree; a crash or a failed
 # invariant leaves its input as test/fuzz/work/TARGET-crash-* and fails the
 # run, after the other targets ran. FUZZ_JOBS (default 1) runs that many
@@ -37,6 +38,14 @@ max_len() {
 	esac
 }
 
+# dict_of() - Dictionary of a target: frames' for every target fed frames
+dict_of() {
+	case "$1" in
+	stream|services)	echo frames ;;
+	*)			echo "$1" ;;
+	esac
+}
+
 # count() - Files in a directory
 count() {
 	find "$1" -type f | wc -l
@@ -65,7 +74,8 @@ for t in "$@"; do
 	dict=""
 	par=""
 	[ "$JOBS" -gt 1 ] && par="-jobs=$JOBS -workers=$JOBS"
-	[ -f "test/fuzz/dict/$t.dict" ] && dict="-dict=test/fuzz/dict/$t.dict"
+	d=$(dict_of "$t")
+	[ -f "test/fuzz/dict/$d.dict" ] && dict="-dict=test/fuzz/dict/$d.dict"
 	rc=0
 	# shellcheck disable=SC2086
 	nice -n 19 "$bin" -max_total_time="$SECONDS_EACH" \
