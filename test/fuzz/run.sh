@@ -6,10 +6,10 @@
 # Each target fuzzes for FUZZ_SECONDS (default 15), at the lowest CPU
 # priority, from its corpus in the tree (test/fuzz/corpus/TARGET) with
 # its dictionary (test/fuzz/dict/TARGET.dict, frames.dict for every target
-# fed frames) if there is one. New inputs
-# go to test/fuzz/work/TARGET, never to the tree; a crash or a failed
-# invariant leaves its input as test/fuzz/work/TARGET-crash-* and fails the
-# run, after the other targets ran. FUZZ_JOBS (default 1) runs that many
+# fed frames) if there is one. New inputs go to test/fuzz/work/TARGET,
+# never to the tree; a crash or a failed invariant leaves its input as
+# test/fuzz/work/TARGET-crash-* and fails the run, after the other targets
+# ran. FUZZ_JOBS (default 1) runs that many
 # fuzzing processes per target in parallel, for long runs.
 #
 # With --merge, nothing is fuzzed: what test/fuzz/work/ holds that adds
