@@ -12,7 +12,10 @@
  * 7 and 53; nothing on 9) answer datagrams, ping sockets answer echo
  * requests, and clients connect to the forwarded ports (TCP 8080, UDP
  * 8053). The guest sends to the gateway, which the daemon maps to the
- * loopback.
+ * loopback. pasta's namespace also has a network namespace of its own
+ * (the daemon's splice path goes there, for UDP between loopbacks):
+ * there, UDP 8053 answers what's spliced from the host, and clients send
+ * to 8054, spliced to the same port on the host, which answers too.
  *
  * So that inputs reach established connections, the harness builds the
  * guest's segments: the input picks the four-tuple, flags, options,
@@ -41,7 +44,9 @@
  *	3 time		milliseconds (2), flags: bit 0 housekeeping,
  *			bit 1 past the idle timeout, bit 2 out of
  *			descriptors from now on (no time passes then)
- *	4 inbound	what: TCP or UDP, IPv4 or IPv6
+ *	4 inbound	what: TCP or UDP, IPv4 or IPv6; UDP spliced (pasta):
+ *			from the host's loopback to the namespace's, or
+ *			the other way around; payload length / 4 (UDP)
  *	5 ICMP echo	IPv4 or IPv6, identifier (2), sequence (2), length
  *	6 table full	every free entry of the flow table taken until the
  *			end of the input
@@ -55,7 +60,8 @@
  *	  a FIN only once the peer shut down, after all its data; an ACK
  *	  never past what the guest sent
  *	- data the peers receive is the guest's, in order, none skipped,
- *	  none twice; UDP payloads either way, and ICMP echo data, are intact
+ *	  none twice; UDP payloads either way, spliced ones too, and ICMP
+ *	  echo data, are intact
  *	  (not checked once a raw frame, which may carry any data, went in)
  *	- every flow of the table is found by a lookup of its own key, the
  *	  table's count of entries matches its contents (as many entries can
@@ -68,6 +74,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
@@ -78,6 +85,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -105,6 +113,7 @@
 #define FZ_PAYLOAD_MAX		(TAP_FRAME_MAX - ETH_HLEN - 40 - 60)
 #define FZ_TCP_FWD		8080
 #define FZ_UDP_FWD		8053
+#define FZ_UDP_FWD_NS		8054	/* -U: namespace to host */
 #define FZ_GUEST_PORT		40000
 
 /* 9: closed; 79: accept queue full, connections never complete */
@@ -165,6 +174,8 @@ static struct rec recs[FZ_RECS];
 static const uint16_t listen_ports[3] = { 7, 19, FZ_PORT_STUCK };
 static int tcp_listeners[6], udp_servers[4];
 static int udp_clients[2] = { -1, -1 };
+static int ns_servers[2], ns_clients[2];	/* In the namespace */
+static int host_ns_servers[2];			/* Host side of -U */
 static union flow *held[FLOW_MAX];	/* Taken by "table full" */
 static unsigned int nheld;
 
@@ -562,25 +573,63 @@ static void peer_recv(int i)
  */
 static int udp_serve(void)
 {
+	const int *srv[3] = { udp_servers, ns_servers, host_ns_servers };
+	const unsigned int cnt[3] = { ARRAY_SIZE(udp_servers), 2, 2 };
 	static uint8_t buf[1 << 16];
-	unsigned int i;
+	unsigned int i, k;
 	int done = 0;
 
-	for (i = 0; i < ARRAY_SIZE(udp_servers); i++) {
-		union sockaddr_inany sa;
-		socklen_t sl = sizeof(sa);
-		ssize_t n;
+	for (k = 0; k < ARRAY_SIZE(srv); k++) {
+		for (i = 0; i < cnt[k]; i++) {
+			union sockaddr_inany sa;
+			socklen_t sl = sizeof(sa);
+			int s = srv[k][i];
+			ssize_t n;
 
-		while ((n = recvfrom(udp_servers[i], buf, sizeof(buf),
-				     MSG_DONTWAIT, &sa.sa, &sl)) >= 0) {
-			size_t j = differs(buf, (size_t)n, 0, gpat);
+			while ((n = recvfrom(s, buf, sizeof(buf), MSG_DONTWAIT,
+					     &sa.sa, &sl)) >= 0) {
+				size_t j = differs(buf, (size_t)n, 0, gpat);
 
-			if (j < (size_t)n && !raw)
-				fz_fail("UDP datagram damaged at %zu", j);
-			sendto(udp_servers[i], buf, (size_t)n, MSG_DONTWAIT,
-			       &sa.sa, sl);
-			sl = sizeof(sa);
-			done++;
+				if (j < (size_t)n && !raw)
+					fz_fail("UDP datagram damaged at %zu",
+						j);
+				sendto(s, buf, (size_t)n, MSG_DONTWAIT, &sa.sa,
+				       sl);
+				sl = sizeof(sa);
+				done++;
+			}
+		}
+	}
+	return done;
+}
+
+/**
+ * udp_clients_read() - Read what came back to the UDP clients, check it
+ *
+ * Return: number of datagrams read
+ */
+static int udp_clients_read(void)
+{
+	const int *cl[2] = { udp_clients, ns_clients };
+	static uint8_t buf[1 << 16];
+	unsigned int i, k;
+	int done = 0;
+
+	for (k = 0; k < ARRAY_SIZE(cl); k++) {
+		for (i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (cl[k][i] < 0)
+				continue;
+			while ((n = recv(cl[k][i], buf, sizeof(buf),
+					 MSG_DONTWAIT)) >= 0) {
+				size_t j = differs(buf, (size_t)n, 0, gpat);
+
+				if (j < (size_t)n && !raw)
+					fz_fail("UDP datagram to a client "
+						"damaged at %zu", j);
+				done++;
+			}
 		}
 	}
 	return done;
@@ -619,7 +668,7 @@ static int accept_all(bool stuck)
 /**
  * events() - Handle the daemon's socket events, as its loop would
  */
-static void events(void)
+static void events(bool udp_only)
 {
 	struct epoll_event ev[64];
 	int round, n, i;
@@ -628,6 +677,11 @@ static void events(void)
 		n = epoll_wait(c.epollfd, ev, ARRAY_SIZE(ev), 0);
 		for (i = 0; i < n; i++) {
 			union epoll_ref ref = { .u64 = ev[i].data.u64 };
+
+			if (udp_only && ref.type != EPOLL_TYPE_UDP &&
+			    ref.type != EPOLL_TYPE_UDP_LISTEN &&
+			    ref.type != EPOLL_TYPE_UDP_LISTEN_NS)
+				continue;	/* Next time, level-triggered */
 
 			switch (ref.type) {
 			case EPOLL_TYPE_PING:
@@ -643,6 +697,7 @@ static void events(void)
 				udp_sock_handler(&c, ref, ev[i].events, &now);
 				break;
 			case EPOLL_TYPE_UDP_LISTEN:
+			case EPOLL_TYPE_UDP_LISTEN_NS:
 				udp_listen_handler(&c, ref, ev[i].events, &now);
 				break;
 			default:
@@ -653,6 +708,7 @@ static void events(void)
 		read_back();
 		n += accept_all(false);
 		n += udp_serve();
+		n += udp_clients_read();
 		recs_update();
 		if (n <= 0)
 			break;
@@ -967,6 +1023,69 @@ static void op_time(struct fz_in *in)
 }
 
 /**
+ * ns_addrs() - Give the namespace's loopback the guest's addresses
+ *
+ * Datagrams spliced from the host's loopback go to the namespace's own
+ * address, as the guest has it.
+ */
+static void ns_addrs(void)
+{
+	struct in6_ifreq {
+		struct in6_addr addr;
+		uint32_t prefixlen;
+		int ifindex;
+	} r6 = { c.ip6.addr, 128, (int)if_nametoindex("lo") };
+	struct ifreq r4 = { .ifr_name = "lo:1" };
+	struct sockaddr_in *sa = (struct sockaddr_in *)&r4.ifr_addr;
+	int s4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	sa->sin_family = AF_INET;
+	sa->sin_addr = c.ip4.addr_seen;
+	if (s4 < 0 || s6 < 0 || ioctl(s4, SIOCSIFADDR, &r4) ||
+	    ioctl(s6, SIOCSIFADDR, &r6))
+		fz_fail("addresses in the namespace: %s", strerror(errno));
+	close(s4);
+	close(s6);
+}
+
+/**
+ * op_splice() - pasta: a datagram between the loopbacks, answered
+ * @in:		Input: payload length / 4
+ * @v6:		IPv6, not IPv4
+ * @from_ns:	From the namespace's loopback to the host's, not the reverse
+ * @sa:		Loopback address of the family, port to be set
+ * @sl:		Its length
+ *
+ * Splicing is on only while these datagrams are handled: the TCP peers
+ * of the other operations connect from the host's loopback too, and
+ * expect to reach the guest.
+ */
+static void op_splice(struct fz_in *in, bool v6, bool from_ns,
+		      union sockaddr_inany *sa, socklen_t sl)
+{
+	static uint8_t buf[1 << 10];
+	size_t len = fz_u8(in) * 4U;
+	int s;
+
+	if (c.mode != MODE_PASTA)
+		return;
+
+	sa->sa4.sin_port = htons(from_ns ? FZ_UDP_FWD_NS : FZ_UDP_FWD);
+	if (!from_ns && udp_clients[v6] < 0)
+		udp_clients[v6] = socket(v6 ? AF_INET6 : AF_INET,
+					 SOCK_DGRAM | SOCK_NONBLOCK |
+					 SOCK_CLOEXEC, 0);
+	s = from_ns ? ns_clients[v6] : udp_clients[v6];
+	fill(buf, len, 0, gpat);
+	sendto(s, buf, len, 0, &sa->sa, sl);
+
+	c.no_splice = false;
+	events(true);
+	c.no_splice = true;
+}
+
+/**
  * op_inbound() - A client on the host connects or sends to a forwarded port
  * @in:		Input
  */
@@ -986,6 +1105,11 @@ static void op_inbound(struct fz_in *in)
 		sa.sa4.sin_family = AF_INET;
 		sa.sa4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		sl = sizeof(sa.sa4);
+	}
+
+	if ((what & 6) == 6) {
+		op_splice(in, v6, what & 8, &sa, sl);
+		return;
 	}
 
 	if (what & 2) {
@@ -1123,9 +1247,9 @@ static void check_table(bool full)
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	int small = 16384, host_ns;
 	unsigned int i;
 	char err[128];
-	int small = 16384;
 
 	(void)argc;
 	(void)argv;
@@ -1160,6 +1284,29 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			fz_fail("can't bind UDP port %u", port);
 	}
 
+	/* pasta's namespace: answers on 8053, clients for 8054 */
+	host_ns = fz_netns_enter(-1);
+	ns_addrs();
+	for (i = 0; i < 2; i++) {
+		sa_family_t af = i ? AF_INET6 : AF_INET;
+
+		ns_servers[i] = sock_bind_port(af, SOCK_DGRAM, FZ_UDP_FWD,
+					       NULL);
+		ns_clients[i] = socket(af, SOCK_DGRAM | SOCK_NONBLOCK |
+				       SOCK_CLOEXEC, 0);
+		if (ns_servers[i] < 0 || ns_clients[i] < 0)
+			fz_fail("UDP sockets in the namespace");
+	}
+	c.pasta_netns_fd = fz_netns_enter(host_ns);	/* Back, keep it */
+	close(host_ns);
+	for (i = 0; i < 2; i++) {
+		host_ns_servers[i] = sock_bind_port(i ? AF_INET6 : AF_INET,
+						    SOCK_DGRAM, FZ_UDP_FWD_NS,
+						    NULL);
+		if (host_ns_servers[i] < 0)
+			fz_fail("can't bind UDP port %u", FZ_UDP_FWD_NS);
+	}
+
 	setenv("PASST_FLOW_MAX_TEST", FZ_FLOW_LIMIT_STR, 1);
 	fz_daemon_init(&c);
 	c.tcp_in.mode = c.udp_in.mode = FWD_SPEC;
@@ -1168,7 +1315,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    fwd_parse_spec(&c.udp_in, STR(FZ_UDP_FWD), false, false, err,
 			   sizeof(err)))
 		fz_fail("port forwarding: %s", err);
+	c.udp_out.mode = FWD_SPEC;
+	if (fwd_parse_spec(&c.udp_out, STR(FZ_UDP_FWD_NS), false, false, err,
+			   sizeof(err)))
+		fz_fail("port forwarding: %s", err);
 	fwd_socks_init(&c, false);
+	fwd_socks_init(&c, true);
 
 	for (i = 0; i < FZ_PEERS; i++)
 		peers[i].fd = -1;
@@ -1223,7 +1375,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		default:
 			op_raw(&in);
 		}
-		events();
+		events(false);
 		check_table(false);
 	}
 	check_table(true);
@@ -1241,13 +1393,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			close(udp_clients[i]);
 		udp_clients[i] = -1;
 	}
-	events();		/* Inbound connections not yet accepted */
+	events(false);		/* Inbound connections not yet accepted */
 	flow_close_all(&c);
 	read_back();
 	accept_all(true);
 	for (i = 0; i < FZ_PEERS; i++)
 		peer_close((int)i, false);
 	udp_serve();
+	udp_clients_read();
 	memset(recs, 0, sizeof(recs));
 	noread = false;		/* What the socket holds, then the backlog */
 	read_back();

@@ -166,11 +166,9 @@ static void fz_write_file(const char *path, const char *s)
  */
 void fz_netns_setup(void)
 {
-	struct ifreq ifr = { .ifr_name = "lo" };
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 	char map[64];
-	int s;
 
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNET)) {
 		perror("unshare (user and network namespaces)");
@@ -181,6 +179,18 @@ void fz_netns_setup(void)
 	fz_write_file("/proc/self/uid_map", map);
 	snprintf(map, sizeof(map), "0 %u 1", gid);
 	fz_write_file("/proc/self/gid_map", map);
+
+	fz_lo_up();
+	fz_write_file("/proc/sys/net/ipv4/ping_group_range", "0 0");
+}
+
+/**
+ * fz_lo_up() - Bring up the loopback interface of our network namespace
+ */
+void fz_lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s;
 
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr)) {
@@ -193,8 +203,26 @@ void fz_netns_setup(void)
 		exit(1);
 	}
 	close(s);
+}
 
-	fz_write_file("/proc/sys/net/ipv4/ping_group_range", "0 0");
+/**
+ * fz_netns_enter() - Enter a network namespace, or a new one
+ * @fd:		Descriptor of the namespace, -1 for a new one, loopback up
+ *
+ * Return: descriptor of the namespace we were in
+ */
+int fz_netns_enter(int fd)
+{
+	int old = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	if (old < 0 || (fd >= 0 ? setns(fd, CLONE_NEWNET) :
+				 unshare(CLONE_NEWNET))) {
+		perror("entering a network namespace");
+		exit(1);
+	}
+	if (fd < 0)
+		fz_lo_up();
+	return old;
 }
 
 /**

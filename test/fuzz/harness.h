@@ -56,6 +56,8 @@ void fz_fail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 
 void fz_netns_setup(void);
+void fz_lo_up(void);
+int fz_netns_enter(int fd);
 void fz_fds_run_out(bool out);
 void fz_ctx_init(struct ctx *c, int mode);
 void fz_setup(struct ctx *c, int mode);
