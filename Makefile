@@ -73,19 +73,58 @@ test/unit/test_%: test/unit/test_%.c $(UNIT_HDRS) $(UNIT_LIB) $(UNIT_OBJS) \
 	$(CC) $(CFLAGS) -I. -o $@ $< $(UNIT_LIB) $(UNIT_OBJS) $(LDLIBS) \
 		$$(pkg-config --cflags --libs check)
 
-# Fuzzing: every parser under AddressSanitizer and UBSan, hostile frames
-FUZZ_SRCS := $(filter-out passt.c,$(SRCS)) test/unit/stubs.c
-FUZZ_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize=alignment \
-	       -fno-sanitize-recover=all \
-	       -fno-omit-frame-pointer -Wall -Wextra -std=c11 -D_GNU_SOURCE \
-	       -DPASST_VERSION='"fuzz"' -I.
-test/fuzz/fuzz_tap: test/fuzz/fuzz_tap.c $(FUZZ_SRCS) $(HDRS) $(SECCOMP_H)
-	$(CC) $(FUZZ_CFLAGS) -o $@ \
-		test/fuzz/fuzz_tap.c $(FUZZ_SRCS) $(LDLIBS)
+# Fuzzing: libFuzzer targets (test/fuzz/fuzz_*.c) under AddressSanitizer and
+# UBSan, built with clang; the daemon's objects are built again for them,
+# with the fuzzer's coverage instrumentation (test/fuzz/obj/), and once more
+# with llvm's source coverage for the report (test/fuzz/cov/)
+FUZZ_CC ?= clang
+FUZZ_TARGETS := frames stream flow services conf ports
+FUZZ_BINS := $(FUZZ_TARGETS:%=test/fuzz/fuzz_%)
+FUZZ_SRCS := $(filter-out passt.c,$(SRCS)) test/unit/stubs.c \
+	     test/fuzz/harness.c
+FUZZ_BASE_CFLAGS := -O1 -g -fno-omit-frame-pointer -Wall -Wextra -std=c11 \
+		    -D_GNU_SOURCE -DPASST_VERSION='"fuzz"' -I. \
+		    $(filter -DHAVE_LIBCAPNG,$(CFLAGS))
+FUZZ_CFLAGS := $(FUZZ_BASE_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+	       -fno-sanitize=alignment -fno-sanitize-recover=all
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+FUZZ_COV_CFLAGS := $(FUZZ_BASE_CFLAGS) -fprofile-instr-generate \
+		   -fcoverage-mapping
+FUZZ_OBJS := $(FUZZ_SRCS:%.c=test/fuzz/obj/%.o)
+FUZZ_COV_OBJS := $(FUZZ_SRCS:%.c=test/fuzz/cov/%.o)
+FUZZ_HDRS := $(HDRS) test/fuzz/harness.h
+# The command-line target turns exit() into a return to the harness
+FUZZ_LDFLAGS_conf := -Wl,--wrap=exit
 
-FUZZ_ITERATIONS ?= 200000
-fuzz: test/fuzz/fuzz_tap
-	./test/fuzz/fuzz_tap $(FUZZ_ITERATIONS)
+test/fuzz/obj/%.o: %.c $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+test/fuzz/cov/%.o: %.c $(FUZZ_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_COV_CFLAGS) -c -o $@ $<
+
+test/fuzz/fuzz_%: test/fuzz/obj/test/fuzz/fuzz_%.o $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) $(FUZZ_LDFLAGS_$*) -o $@ $^ $(LDLIBS)
+test/fuzz/cov/fuzz_%: test/fuzz/cov/test/fuzz/fuzz_%.o $(FUZZ_COV_OBJS)
+	$(FUZZ_CC) -fsanitize=fuzzer -fprofile-instr-generate \
+		$(FUZZ_LDFLAGS_$*) -o $@ $^ $(LDLIBS)
+
+test/fuzz/obj/seccomp.o test/fuzz/cov/seccomp.o: $(SECCOMP_H)
+
+.PRECIOUS: test/fuzz/obj/%.o test/fuzz/cov/%.o
+
+# Each target for FUZZ_SECONDS, from the corpus in the tree; what they
+# find goes to test/fuzz/work/ (fuzz-merge folds it into the corpus)
+FUZZ_SECONDS ?= 15
+fuzz: $(FUZZ_BINS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) test/fuzz/run.sh $(FUZZ_TARGETS)
+
+fuzz-merge: $(FUZZ_BINS)
+	test/fuzz/run.sh --merge $(FUZZ_TARGETS)
+
+# Line coverage per file over the corpus (and test/fuzz/work/)
+fuzz-coverage: $(FUZZ_TARGETS:%=test/fuzz/cov/fuzz_%)
+	test/fuzz/coverage.sh $(FUZZ_TARGETS)
 
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t || rc=1; done; \
@@ -125,8 +164,9 @@ uninstall:
 	      $(DESTDIR)$(MANDIR)/man1/pasta.1 $(DESTDIR)$(MANDIR)/man1/qrap.1
 
 clean:
-	rm -f passt pasta qrap *.o test/unit/*.o $(UNIT_TESTS) test/fuzz/fuzz_tap \
+	rm -f passt pasta qrap *.o test/unit/*.o $(UNIT_TESTS) $(FUZZ_BINS) \
 	      test/bench_seccomp \
 	      $(SECCOMP_H) $(SECCOMP_H).tmp
+	rm -rf test/fuzz/obj test/fuzz/cov test/fuzz/work
 
-.PHONY: all unit fuzz setup check bench soak install uninstall clean
+.PHONY: all unit fuzz fuzz-merge fuzz-coverage setup check bench soak install uninstall clean

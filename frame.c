@@ -8,7 +8,7 @@
  * functions build a whole UDP or ICMP frame (headers on the stack, payload
  * where it lies) and queue it for the guest with tap_send_iov(), which
  * copies it: the link services (DHCP, DHCPv6, NDP) and udp.c and icmp.c
- * use those.
+ * use those. A packet larger than the guest's MTU goes in fragments.
  *
  * Layering: this file calls down into tap.c's output queue only.
  */
@@ -26,6 +26,7 @@
 #include "frame.h"
 #include "passt.h"
 #include "tap.h"
+#include "util.h"
 
 /**
  * frame_eth() - Write the Ethernet header of a frame to the guest
@@ -107,6 +108,37 @@ void frame_ip6(struct ip6_hdr *ip6h, const struct in6_addr *src,
 }
 
 /**
+ * frame_slice() - Point iovecs at a byte range of a packet given in pieces
+ * @piece:	Pieces of the packet
+ * @n:		Number of pieces
+ * @off:	Offset of the range in the packet
+ * @len:	Length of the range
+ * @iov:	Filled with the parts of pieces the range covers, at most @n
+ *
+ * Return: number of iovecs filled
+ */
+static size_t frame_slice(const struct iovec *piece, size_t n, size_t off,
+			  size_t len, struct iovec *iov)
+{
+	size_t i, cnt = 0;
+
+	for (i = 0; i < n && len; i++) {
+		size_t take;
+
+		if (off >= piece[i].iov_len) {
+			off -= piece[i].iov_len;
+			continue;
+		}
+		take = MIN(len, piece[i].iov_len - off);
+		iov[cnt].iov_base = (uint8_t *)piece[i].iov_base + off;
+		iov[cnt++].iov_len = take;
+		len -= take;
+		off = 0;
+	}
+	return cnt;
+}
+
+/**
  * frame_ip_send() - Build an IP frame around a layer 4 packet, queue it
  * @c:		Execution context
  * @af:		Address family
@@ -117,44 +149,99 @@ void frame_ip6(struct ip6_hdr *ip6h, const struct in6_addr *src,
  * @hlen:	Length of @l4
  * @data:	Payload, if not in @l4: NULL if none
  * @dlen:	Length of @data
+ *
+ * A packet that doesn't fit the guest's MTU goes in fragments, as the
+ * host's kernel would send it on a link of that MTU: we are its source on
+ * the guest's link (IPv4 fragments, or an IPv6 Fragment header, RFC 8200,
+ * 4.5). The guest reassembles them.
  */
 static void frame_ip_send(struct ctx *c, sa_family_t af, const void *src,
 			  const void *dst, uint8_t proto, const void *l4,
 			  size_t hlen, const void *data, size_t dlen)
 {
+	static uint32_t frag_id;
 	struct {
 		uint8_t pad[2];		/* So that the IP header is aligned */
 		struct ethhdr eh;
 		union {
 			struct iphdr v4;
-			struct ip6_hdr v6;
+			struct {
+				struct ip6_hdr hdr;
+				struct ip6_frag frag;
+			} v6;
 		} ip;
 	} h;
-	size_t l4len = hlen + dlen, iplen;
+	size_t l4len = hlen + dlen, iplen, mtu, step, off;
+	const struct iovec piece[2] = {
+		{ .iov_base = (void *)(uintptr_t)l4, .iov_len = hlen },
+		{ .iov_base = (void *)(uintptr_t)data, .iov_len = dlen },
+	};
 	struct iovec iov[3];
 
 	if (af == AF_INET) {
 		iplen = sizeof(h.ip.v4);
 		if (l4len > IP_MAXPACKET - iplen)
 			return;
-		frame_ip4(&h.ip.v4, *(const struct in_addr *)src,
-			  *(const struct in_addr *)dst, proto, l4len,
-			  FRAME_HLIM_LINK);
 	} else {
-		iplen = sizeof(h.ip.v6);
+		iplen = sizeof(h.ip.v6.hdr);
 		if (l4len > IP_MAXPACKET)
 			return;
-		frame_ip6(&h.ip.v6, src, dst, proto, l4len, FRAME_HLIM_LINK);
 	}
 	frame_eth(c, &h.eh, af, dst);
-
 	iov[0].iov_base = &h.eh;
-	iov[0].iov_len = sizeof(h.eh) + iplen;
-	iov[1].iov_base = (void *)(uintptr_t)l4;
-	iov[1].iov_len = hlen;
-	iov[2].iov_base = (void *)(uintptr_t)data;
-	iov[2].iov_len = dlen;
-	tap_send_iov(c, iov, dlen ? 3 : 2);
+
+	mtu = (size_t)(c->mtu ? c->mtu : MTU_DEFAULT);
+	if (iplen + l4len <= mtu) {
+		if (af == AF_INET)
+			frame_ip4(&h.ip.v4, *(const struct in_addr *)src,
+				  *(const struct in_addr *)dst, proto, l4len,
+				  FRAME_HLIM_LINK);
+		else
+			frame_ip6(&h.ip.v6.hdr, src, dst, proto, l4len,
+				  FRAME_HLIM_LINK);
+		iov[0].iov_len = sizeof(h.eh) + iplen;
+		tap_send_iov(c, iov, 1 + frame_slice(piece, 2, 0, l4len,
+						     iov + 1));
+		return;
+	}
+
+	/* Fragments: all but the last carry a multiple of 8 bytes */
+	if (af == AF_INET6)
+		iplen += sizeof(h.ip.v6.frag);
+	if (mtu < iplen + 8)
+		return;
+	step = (mtu - iplen) & ~(size_t)7;
+	frag_id++;
+	for (off = 0; off < l4len; off += step) {
+		size_t len = MIN(step, l4len - off);
+		bool more = off + len < l4len;
+
+		if (af == AF_INET) {
+			struct iphdr *iph = &h.ip.v4;
+
+			frame_ip4(iph, *(const struct in_addr *)src,
+				  *(const struct in_addr *)dst, proto, len,
+				  FRAME_HLIM_LINK);
+			iph->id = htons((uint16_t)frag_id);
+			iph->frag_off = htons((uint16_t)((off / 8) |
+							 (more ? IP_MF : 0)));
+			iph->check = 0;
+			iph->check = csum_ip4_header(iph, sizeof(*iph));
+		} else {
+			struct ip6_frag *fh = &h.ip.v6.frag;
+
+			frame_ip6(&h.ip.v6.hdr, src, dst, IPPROTO_FRAGMENT,
+				  sizeof(*fh) + len, FRAME_HLIM_LINK);
+			fh->ip6f_nxt = proto;
+			fh->ip6f_reserved = 0;
+			fh->ip6f_offlg = htons((uint16_t)off) |
+					 (more ? IP6F_MORE_FRAG : 0);
+			fh->ip6f_ident = htonl(frag_id);
+		}
+		iov[0].iov_len = sizeof(h.eh) + iplen;
+		tap_send_iov(c, iov, 1 + frame_slice(piece, 2, off, len,
+						     iov + 1));
+	}
 }
 
 /**

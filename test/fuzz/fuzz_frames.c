@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* fuzz_frames.c - libFuzzer target: pasta's tap device, a sequence of frames
+ *
+ * The input is a sequence of records, each one frame the guest writes to
+ * its tap device:
+ *
+ *	flags (1 byte)	bit 0: fix length fields and checksums first
+ *			bit 1: the daemon reads what was written so far
+ *			       before this frame (a new batch)
+ *			bit 2: advance the clock by a second and run the
+ *			       flow timers after this batch
+ *	length (2 bytes, big-endian), frame (that many bytes, or what's left)
+ *
+ * The tap device is a datagram socket pair: the daemon's end reads one
+ * frame per read() (tap_pasta_read()) and writes one per write(), the
+ * other end is the guest. Frames go through dispatch_pasta_handler() as
+ * when the tap is readable, so consecutive frames of one flow form runs.
+ * Every frame the daemon sends back is checked (fz_frame_check()). Flows
+ * don't outlive an input: they're closed after it, and no descriptor may
+ * be left over.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "flow.h"
+#include "harness.h"
+#include "icmp.h"
+#include "passt.h"
+#include "tap.h"
+#include "tcp.h"
+#include "udp.h"
+
+#define FZ_F_FIX	0x01
+#define FZ_F_BATCH	0x02
+#define FZ_F_TIMER	0x04
+
+static struct ctx c;
+static int guest_fd;		/* The guest's end of the tap */
+static struct timespec now;
+
+/**
+ * fz_read_back() - Read and check every frame the daemon sent the guest
+ */
+static void fz_read_back(void)
+{
+	static uint8_t buf[1 << 17];
+	size_t whole;
+	ssize_t n;
+
+	while ((n = recv(guest_fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
+		fz_frame_check(&c, buf, (size_t)n, &whole);
+}
+
+/**
+ * fz_batch() - The daemon reads what the guest wrote, answers, we check
+ */
+static void fz_batch(void)
+{
+	dispatch_pasta_handler(&c, EPOLLIN, &now);
+	fz_read_back();
+}
+
+/**
+ * LLVMFuzzerInitialize() - Namespaces, context, tap, log: once
+ * @argc:	Unused
+ * @argv:	Unused
+ *
+ * Return: 0
+ */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fz_setup(&c, MODE_PASTA);
+	guest_fd = fz_pasta_tap(&c);
+	tap_backend_init(&c);
+	fz_daemon_init(&c);
+	fz_ready();
+	return 0;
+}
+
+/**
+ * LLVMFuzzerTestOneInput() - One sequence of frames
+ * @data:	Input
+ * @size:	Its size
+ *
+ * Return: 0
+ */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uint8_t frame[TAP_FRAME_MAX];
+	struct fz_in in = { data, size };
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	while (in.len) {
+		uint8_t flags = fz_u8(&in);
+		size_t len = fz_bytes(&in, frame, fz_u16(&in));
+
+		if (flags & FZ_F_BATCH) {
+			fz_batch();
+			if (flags & FZ_F_TIMER) {
+				now.tv_sec++;
+				flow_timer(&c, &now, true, true);
+				tap_flush(&c);
+				fz_read_back();
+			}
+		}
+		if (!len)
+			continue;	/* A tap device has no empty reads */
+		if (flags & FZ_F_FIX)
+			fz_frame_fix(frame, len);
+		if (send(guest_fd, frame, len, MSG_DONTWAIT) < 0 &&
+		    errno == EAGAIN) {
+			fz_batch();
+			send(guest_fd, frame, len, MSG_DONTWAIT);
+		}
+	}
+	fz_batch();
+
+	flow_close_all(&c);
+	tap_flush(&c);
+	fz_read_back();
+	if (tcp_timer_pending() || tcp_tap_blocked())
+		fz_fail("TCP timers or blocked connections without flows");
+	fz_log_check();
+	fz_fds_check();
+	return 0;
+}

@@ -1,0 +1,886 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* harness.c - What the libFuzzer targets share
+ *
+ * Namespaces: each target runs in new user and network namespaces of its
+ * own, made at start, whose only interface is a loopback we bring up:
+ * whatever the daemon's code connects to or sends on behalf of the fuzzed
+ * guest ends there, and nothing leaves the machine. Ping sockets are
+ * allowed in that namespace (for our one group), so ICMP echo works as on
+ * a configured host.
+ *
+ * Set-up: fz_setup(), fz_pasta_tap() (a datagram socket pair standing for
+ * pasta's tap device), fz_daemon_init() and fz_ready() do what the daemon
+ * does at start, in that order. fz_fds_run_out() makes every new socket
+ * fail for a while, to reach the daemon's error paths.
+ *
+ * Frames: fz_frame_fix() sets the length fields and checksums of a frame
+ * the fuzzer made, so that mutations reach past them (the daemon doesn't
+ * verify the guest's checksums, but the guest's kernel would have made
+ * them right, and length fields that agree reach further).
+ * fz_frame_check() checks a frame the daemon sent to the guest: within the
+ * MTU, IP and layer 4 length fields that agree with the frame, checksums
+ * right. It computes them itself, not with checksum.c.
+ *
+ * Log: the daemon logs to a file at its default level (info); after each
+ * input, fz_log_check() reads it and fails if one message, digits aside,
+ * came more often than rate limiting allows: a guest that can make us
+ * write a line per frame can fill a disk.
+ */
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/tcp.h>
+#include <netinet/udp.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "flow.h"
+#include "harness.h"
+#include "icmp.h"
+#include "log.h"
+#include "passt.h"
+#include "tcp.h"
+#include "udp.h"
+#include "util.h"
+
+const uint8_t fz_guest_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x42 };
+const uint8_t fz_our_mac[6] = MAC_OUR_DEFAULT;
+
+/* The same message more often than this in one input is a flood: rate
+ * limiting allows LOG_RATELIMIT_BURST and a summary per second, and an
+ * input may span a second boundary
+ */
+#define FZ_LOG_SAME_MAX		(2 * (LOG_RATELIMIT_BURST + 1))
+#define FZ_LOG_DISTINCT		256
+
+static int fz_log_fd = -1;
+static int fz_fds_base = -1;
+
+/**
+ * fz_u8() - Take one byte of input, 0 once it's used up
+ * @in:		Input
+ *
+ * Return: the byte
+ */
+uint8_t fz_u8(struct fz_in *in)
+{
+	uint8_t v = 0;
+
+	fz_bytes(in, &v, 1);
+	return v;
+}
+
+/**
+ * fz_u16() - Take two bytes of input, big-endian
+ * @in:		Input
+ *
+ * Return: the value
+ */
+uint16_t fz_u16(struct fz_in *in)
+{
+	return (uint16_t)(fz_u8(in) << 8 | fz_u8(in));
+}
+
+/**
+ * fz_u32() - Take four bytes of input, big-endian
+ * @in:		Input
+ *
+ * Return: the value
+ */
+uint32_t fz_u32(struct fz_in *in)
+{
+	return (uint32_t)fz_u16(in) << 16 | fz_u16(in);
+}
+
+/**
+ * fz_bytes() - Take up to @len bytes of input
+ * @in:		Input
+ * @dst:	Copy them here, if not NULL
+ * @len:	Bytes wanted
+ *
+ * Return: bytes taken, fewer than @len at the end of the input
+ */
+size_t fz_bytes(struct fz_in *in, void *dst, size_t len)
+{
+	if (len > in->len)
+		len = in->len;
+	if (dst)
+		memcpy(dst, in->p, len);
+	in->p += len;
+	in->len -= len;
+	return len;
+}
+
+/**
+ * fz_fail() - An invariant doesn't hold: say which, and abort
+ * @fmt:	Format string
+ */
+void fz_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "INVARIANT FAILED: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	abort();
+}
+
+/**
+ * fz_write_file() - Write a string to a file, or fail
+ * @path:	File
+ * @s:		String
+ */
+static void fz_write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, s, strlen(s)) != (ssize_t)strlen(s)) {
+		perror(path);
+		exit(1);
+	}
+	close(fd);
+}
+
+/**
+ * fz_netns_setup() - New user and network namespaces, loopback up, ping
+ *		      sockets allowed
+ */
+void fz_netns_setup(void)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	char map[64];
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET)) {
+		perror("unshare (user and network namespaces)");
+		exit(1);
+	}
+	fz_write_file("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof(map), "0 %u 1", uid);
+	fz_write_file("/proc/self/uid_map", map);
+	snprintf(map, sizeof(map), "0 %u 1", gid);
+	fz_write_file("/proc/self/gid_map", map);
+
+	fz_lo_up();
+	fz_write_file("/proc/sys/net/ipv4/ping_group_range", "0 0");
+}
+
+/**
+ * fz_lo_up() - Bring up the loopback interface of our network namespace
+ */
+void fz_lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr)) {
+		perror("loopback flags");
+		exit(1);
+	}
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr)) {
+		perror("loopback up");
+		exit(1);
+	}
+	close(s);
+}
+
+/**
+ * fz_netns_enter() - Enter a network namespace, or a new one
+ * @fd:		Descriptor of the namespace, -1 for a new one, loopback up
+ *
+ * Return: descriptor of the namespace we were in
+ */
+int fz_netns_enter(int fd)
+{
+	int old = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	if (old < 0 || (fd >= 0 ? setns(fd, CLONE_NEWNET) :
+				 unshare(CLONE_NEWNET))) {
+		perror("entering a network namespace");
+		exit(1);
+	}
+	if (fd < 0)
+		fz_lo_up();
+	return old;
+}
+
+/**
+ * fz_fds_run_out() - No more descriptors from now on, or as many as before
+ * @out:	Run out, not back to normal
+ *
+ * The soft limit goes down to the lowest free descriptor: every socket()
+ * and accept() fails with EMFILE until it's restored.
+ */
+void fz_fds_run_out(bool out)
+{
+	static struct rlimit saved;
+	static bool low;
+	struct rlimit r;
+	int fd;
+
+	if (out == low)
+		return;
+	if (!out) {
+		setrlimit(RLIMIT_NOFILE, &saved);
+		low = false;
+		return;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &saved) || (fd = dup(0)) < 0)
+		return;
+	close(fd);
+	r = saved;
+	r.rlim_cur = (rlim_t)fd;
+	if (!setrlimit(RLIMIT_NOFILE, &r))
+		low = true;
+}
+
+/**
+ * fz_ctx_init() - A context like the daemon's after start-up
+ * @c:		Execution context, zeroed
+ * @mode:	MODE_PASST or MODE_PASTA
+ *
+ * The guest has 198.51.100.2/24 and 2001:db8::2/64, the gateway is mapped
+ * to the host's loopback; nothing is forwarded. The caller sets the tap.
+ */
+void fz_ctx_init(struct ctx *c, int mode)
+{
+	c->mode = mode;
+	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
+	c->fd_tap = c->fd_tap_listen = c->pidfile_fd = -1;
+	c->pasta_netns_fd = c->pasta_userns_fd = -1;
+	c->mtu = FZ_MTU;
+	c->ifi4 = c->ifi6 = 1;
+	memcpy(c->our_tap_mac, fz_our_mac, ETH_ALEN);
+	memcpy(c->guest_mac, fz_guest_mac, ETH_ALEN);
+	inet_pton(AF_INET, FZ_GUEST4, &c->ip4.addr);
+	c->ip4.addr_seen = c->ip4.addr;
+	c->ip4.prefix_len = 24;
+	inet_pton(AF_INET, FZ_GW4, &c->ip4.gw);
+	c->ip4.our_tap_addr = c->ip4.gw;
+	c->ip4.map_host_loopback = c->ip4.gw;
+	inet_pton(AF_INET, FZ_DNS4, &c->ip4.dns[0]);
+	inet_pton(AF_INET6, FZ_GUEST6, &c->ip6.addr);
+	c->ip6.addr_seen = c->ip6.addr;
+	inet_pton(AF_INET6, FZ_GUEST_LL6, &c->ip6.addr_ll_seen);
+	c->ip6.prefix_len = 64;
+	inet_pton(AF_INET6, FZ_GW6, &c->ip6.gw);
+	inet_pton(AF_INET6, FZ_LL6, &c->ip6.our_tap_ll);
+	c->ip6.map_host_loopback = c->ip6.gw;
+	inet_pton(AF_INET6, FZ_DNS6, &c->ip6.dns[0]);
+	strcpy(c->dns_search[0], "example.com");
+	strcpy(c->dns_search[1], "fuzz.example.org");
+	strcpy(c->hostname, "fuzzguest");
+	strcpy(c->fqdn, "fuzzguest.example.com");
+	c->tcp_idle_timeout = 7200;
+	c->tcp_in.mode = c->udp_in.mode = FWD_NONE;
+	c->tcp_out.mode = c->udp_out.mode = FWD_NONE;
+}
+
+/**
+ * fz_setup() - Namespaces, log, a context like the daemon's: at start
+ * @c:		Execution context, zeroed
+ * @mode:	MODE_PASST or MODE_PASTA
+ */
+void fz_setup(struct ctx *c, int mode)
+{
+	fz_netns_setup();
+	fz_log_init();
+	fz_ctx_init(c, mode);
+}
+
+/**
+ * fz_pasta_tap() - pasta's tap device: a datagram socket pair, large buffers
+ * @c:		Execution context: the daemon's end becomes its tap
+ *
+ * Return: the guest's end
+ */
+int fz_pasta_tap(struct ctx *c)
+{
+	int sv[2], sz = 1 << 20;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv)) {
+		perror("socketpair");
+		exit(1);
+	}
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	fd_set_nonblock(sv[0]);
+	c->fd_tap = sv[0];
+	return sv[1];
+}
+
+/**
+ * fz_daemon_init() - Flow table and protocols, as the daemon starts them
+ * @c:		Execution context
+ */
+void fz_daemon_init(struct ctx *c)
+{
+	flow_init();
+	tcp_init(c);
+	udp_init(c);
+	icmp_init();
+}
+
+/**
+ * fz_ready() - Set-up done: forget its log lines, count its sockets
+ */
+void fz_ready(void)
+{
+	log_stderr = false;
+	fz_log_check();
+	fz_fds_baseline();
+}
+
+/**
+ * fz_log_init() - Log to an unlinked file at the default level
+ */
+void fz_log_init(void)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/fuzz-log-%i", getpid());
+	log_open_file(path, (size_t)1 << 40);
+	/* Ours to read and empty: the daemon's is write-only */
+	fz_log_fd = open(path, O_RDWR | O_CLOEXEC);
+	unlink(path);
+	if (fz_log_fd < 0) {
+		perror(path);
+		exit(1);
+	}
+	/* Messages also go to stderr until fz_ready(): set-up may die */
+	log_level = LOG_INFO;
+}
+
+/**
+ * fz_log_norm() - A log line without its time stamp and digits
+ * @line:	Line, changed in place
+ * @len:	Its length, without the newline
+ *
+ * Return: start of the message
+ */
+static FZ_NOCOV char *fz_log_norm(char *line, size_t len)
+{
+	char *msg = memchr(line, ' ', len), *w, *r;
+
+	msg = msg ? msg + 1 : line;
+	line[len] = '\0';
+	for (r = w = msg; *r; r++) {
+		if (*r < '0' || *r > '9')
+			*w++ = *r;
+	}
+	*w = '\0';
+	return msg;
+}
+
+/**
+ * fz_log_check() - Fail on a flood of one message, start the log afresh
+ */
+FZ_NOCOV void fz_log_check(void)
+{
+	static char buf[1 << 20];
+	static struct { char msg[96]; unsigned int n; } seen[FZ_LOG_DISTINCT];
+	unsigned int nseen = 0, i;
+	char *p, *end;
+	ssize_t n;
+
+	n = pread(fz_log_fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0)
+		fz_fail("can't read the log: %s", strerror(errno));
+	if (!n)
+		return;
+	if (ftruncate(fz_log_fd, 0))
+		fz_fail("can't truncate the log: %s", strerror(errno));
+	end = buf + n;
+
+	for (p = buf; p < end; ) {
+		char *nl = memchr(p, '\n', (size_t)(end - p)), *msg;
+
+		if (!nl)
+			break;
+		msg = fz_log_norm(p, (size_t)(nl - p));
+		if (getenv("FZ_DEBUG"))
+			fprintf(stderr, "log: %s\n", msg);
+		for (i = 0; i < nseen; i++) {
+			if (!strncmp(seen[i].msg, msg, sizeof(seen[i].msg) - 1))
+				break;
+		}
+		if (i == nseen && nseen < FZ_LOG_DISTINCT) {
+			snprintf(seen[i].msg, sizeof(seen[i].msg), "%s", msg);
+			seen[i].n = 0;
+			nseen++;
+		}
+		if (i < nseen && ++seen[i].n > FZ_LOG_SAME_MAX)
+			fz_fail("log flood: \"%s\" more than %u times in one "
+				"input", msg, FZ_LOG_SAME_MAX);
+		p = nl + 1;
+	}
+}
+
+/**
+ * fz_stream_rx() - Read passt's stream to the guest, hand on whole frames
+ * @rx:		What was read before and not handed on: a partial frame
+ * @fd:		Guest's end of the socket
+ * @fn:		Called for each frame
+ *
+ * The harness's own parser of the length-prefixed stream: a length no
+ * frame can have means the daemon broke the framing.
+ */
+void fz_stream_rx(struct fz_rx *rx, int fd, fz_frame_fn fn)
+{
+	ssize_t n;
+
+	while ((n = recv(fd, rx->buf + rx->len, sizeof(rx->buf) - rx->len,
+			 MSG_DONTWAIT)) > 0) {
+		size_t off = 0;
+
+		rx->len += (size_t)n;
+		for (;;) {
+			uint32_t flen;
+
+			if (rx->len - off < sizeof(flen))
+				break;
+			memcpy(&flen, rx->buf + off, sizeof(flen));
+			flen = ntohl(flen);
+			if (flen < ETH_HLEN || flen > ETH_HLEN + IP_MAXPACKET)
+				fz_fail("frame length %u in the stream to the "
+					"guest", flen);
+			if (rx->len - off - sizeof(flen) < flen)
+				break;
+			fn(rx->buf + off + sizeof(flen), flen);
+			off += sizeof(flen) + flen;
+		}
+		memmove(rx->buf, rx->buf + off, rx->len - off);
+		rx->len -= off;
+	}
+}
+
+/**
+ * fz_fds_count() - Count our open sockets
+ *
+ * Only those: libFuzzer keeps files and pipes (to its symbolizer) open.
+ *
+ * @print:	Print each
+ *
+ * Return: number of them, -1 if /proc/self/fd can't be read
+ */
+static FZ_NOCOV int fz_fds_count(bool print)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char path[64], target[64];
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		if (!strncmp(target, "socket:", strlen("socket:"))) {
+			if (print)
+				fprintf(stderr, "fd %s: %s\n", e->d_name,
+					target);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/**
+ * fz_fds_baseline() - Remember how many descriptors are open between inputs
+ */
+void fz_fds_baseline(void)
+{
+	fz_fds_base = fz_fds_count(false);
+}
+
+/**
+ * fz_fds_check() - Fail if descriptors leaked since fz_fds_baseline()
+ */
+void fz_fds_check(void)
+{
+	int n = fz_fds_count(false);
+
+	if (n != fz_fds_base && fz_fds_count(true) >= 0)
+		fz_fail("%i sockets open between inputs, %i at start",
+			n, fz_fds_base);
+}
+
+/**
+ * fz_csum() - Internet checksum (RFC 1071), written for the harness
+ * @buf:	Data
+ * @len:	Length
+ * @sum:	Sum so far (pseudo-header), unfolded
+ *
+ * Return: the checksum, ready for the header
+ */
+FZ_NOCOV uint16_t fz_csum(const void *buf, size_t len, uint32_t sum)
+{
+	const uint8_t *b = buf;
+	uint64_t s = sum;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (len & 1)
+		s += (uint32_t)b[len - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return htons((uint16_t)~s);
+}
+
+/**
+ * fz_pseudo() - Sum of an IPv4 or IPv6 pseudo-header
+ * @af:		AF_INET or AF_INET6
+ * @src:	Source address
+ * @dst:	Destination address
+ * @proto:	Protocol
+ * @len:	Layer 4 length
+ *
+ * Return: unfolded sum, host order
+ */
+FZ_NOCOV uint32_t fz_pseudo(int af, const void *src, const void *dst,
+			    uint8_t proto, size_t len)
+{
+	size_t alen = af == AF_INET ? 4 : 16, i;
+	const uint8_t *s = src, *d = dst;
+	uint32_t sum = proto + (uint32_t)(len & 0xffff) + (uint32_t)(len >> 16);
+
+	for (i = 0; i < alen; i += 2)
+		sum += (uint32_t)(s[i] << 8 | s[i + 1]) +
+		       (uint32_t)(d[i] << 8 | d[i + 1]);
+	return sum;
+}
+
+/**
+ * fz_l4_csum_off() - Where the checksum of a layer 4 protocol is
+ * @proto:	Protocol
+ *
+ * Return: offset in its header, -1 for a protocol we don't check
+ */
+static int fz_l4_csum_off(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return offsetof(struct tcphdr, check);
+	case IPPROTO_UDP:
+		return offsetof(struct udphdr, check);
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return 2;
+	default:
+		return -1;
+	}
+}
+
+/**
+ * fz_frame_fix() - Set the lengths and checksums of a frame from the fuzzer
+ * @f:		Frame
+ * @len:	Its length
+ *
+ * Only headers that are there in full are touched; IPv6 extension headers
+ * are left alone (and so is the layer 4 header after them).
+ */
+void fz_frame_fix(uint8_t *f, size_t len)
+{
+	uint16_t proto;
+	uint8_t *l4, nxt;
+	size_t l4len;
+	uint32_t sum;
+	int off;
+
+	if (len < ETH_HLEN)
+		return;
+	proto = (uint16_t)(f[12] << 8 | f[13]);
+
+	if (proto == ETH_P_IP && len >= ETH_HLEN + sizeof(struct iphdr)) {
+		struct iphdr *iph = (struct iphdr *)(f + ETH_HLEN);
+		size_t hlen = (size_t)iph->ihl * 4;
+
+		if (hlen < sizeof(*iph) || ETH_HLEN + hlen > len)
+			return;
+		iph->tot_len = htons((uint16_t)MIN(len - ETH_HLEN, 65535));
+		iph->check = 0;
+		iph->check = fz_csum(iph, hlen, 0);
+		l4 = f + ETH_HLEN + hlen;
+		l4len = ntohs(iph->tot_len) - hlen;
+		nxt = iph->protocol;
+		sum = nxt == IPPROTO_ICMP ? 0 :
+		      fz_pseudo(AF_INET, &iph->saddr, &iph->daddr, nxt, l4len);
+	} else if (proto == ETH_P_IPV6 &&
+		   len >= ETH_HLEN + sizeof(struct ip6_hdr)) {
+		struct ip6_hdr *ip6h = (struct ip6_hdr *)(f + ETH_HLEN);
+
+		l4len = MIN(len - ETH_HLEN - sizeof(*ip6h), 65535);
+		ip6h->ip6_plen = htons((uint16_t)l4len);
+		l4 = (uint8_t *)(ip6h + 1);
+		nxt = ip6h->ip6_nxt;
+		sum = fz_pseudo(AF_INET6, &ip6h->ip6_src, &ip6h->ip6_dst, nxt,
+				l4len);
+	} else {
+		return;
+	}
+
+	off = fz_l4_csum_off(nxt);
+	if (off < 0 || l4len < (size_t)off + 2)
+		return;
+	if (nxt == IPPROTO_UDP && l4len >= sizeof(struct udphdr))
+		((struct udphdr *)l4)->len = htons((uint16_t)l4len);
+	l4[off] = l4[off + 1] = 0;
+	memcpy(l4 + off, &(uint16_t){ fz_csum(l4, l4len, sum) }, 2);
+}
+
+/**
+ * fz_l4_check() - Check the layer 4 header and checksum of a frame to the
+ *		   guest
+ * @af:		AF_INET or AF_INET6
+ * @src:	Source address
+ * @dst:	Destination address
+ * @proto:	Protocol
+ * @l4:		Layer 4 header and payload
+ * @l4len:	Their length, from the IP header
+ */
+static void fz_l4_check(int af, const void *src, const void *dst,
+			uint8_t proto, const uint8_t *l4, size_t l4len)
+{
+	int off = fz_l4_csum_off(proto);
+	uint32_t sum;
+
+	if (off < 0)
+		fz_fail("frame to the guest with protocol %u", proto);
+	if (l4len < (size_t)off + 2)
+		fz_fail("protocol %u header truncated: %zu bytes", proto,
+			l4len);
+
+	if (proto == IPPROTO_TCP) {
+		const struct tcphdr *th = (const struct tcphdr *)l4;
+
+		if (l4len < sizeof(*th) || th->doff < 5 ||
+		    (size_t)th->doff * 4 > l4len)
+			fz_fail("TCP header length %u in %zu bytes", th->doff,
+				l4len);
+	}
+	if (proto == IPPROTO_UDP) {
+		const struct udphdr *uh = (const struct udphdr *)l4;
+
+		if (l4len < sizeof(*uh) || ntohs(uh->len) != l4len)
+			fz_fail("UDP length %u, IP says %zu", ntohs(uh->len),
+				l4len);
+	}
+
+	sum = proto == IPPROTO_ICMP ? 0 :
+	      fz_pseudo(af, src, dst, proto, l4len);
+	if (fz_csum(l4, l4len, sum) != 0 &&
+	    !(proto == IPPROTO_UDP && af == AF_INET && !l4[6] && !l4[7]))
+		fz_fail("bad checksum, protocol %u, %zu bytes", proto, l4len);
+}
+
+/**
+ * struct fz_reasm - A datagram the daemon sends in fragments, as it comes
+ * @buf:	Ethernet and IP header of the first fragment, then the data
+ * @hlen:	Length of those headers (no Fragment header for IPv6)
+ * @len:	Data so far
+ * @id:		Identification of the fragments
+ * @active:	A datagram is being put together
+ */
+static struct fz_reasm {
+	uint8_t buf[ETH_HLEN + 40 + IP_MAXPACKET];
+	size_t hlen;
+	size_t len;
+	uint32_t id;
+	bool active;
+} fz_reasm;
+
+/**
+ * fz_frag() - Check a fragment, put the datagram together
+ * @f:		Frame
+ * @hlen:	Length of the Ethernet and IP header (IPv6: without the
+ *		Fragment header)
+ * @data:	Fragment data
+ * @dlen:	Its length
+ * @off:	Its offset in the datagram
+ * @more:	More fragments follow
+ * @id:		Identification
+ *
+ * The daemon sends the fragments of a datagram one after the other, in
+ * order, each but the last with a multiple of 8 bytes.
+ *
+ * Return: length of the whole datagram's frame in fz_reasm.buf once the
+ *	   last fragment came, 0 before
+ */
+static size_t fz_frag(const uint8_t *f, size_t hlen, const uint8_t *data,
+		      size_t dlen, size_t off, bool more, uint32_t id)
+{
+	struct fz_reasm *r = &fz_reasm;
+
+	if (more && dlen % 8)
+		fz_fail("fragment of %zu bytes, not the last", dlen);
+	if (!off) {
+		if (r->active)
+			fz_fail("new datagram before the last fragment of "
+				"the previous one");
+		memcpy(r->buf, f, hlen);
+		r->hlen = hlen;
+		r->len = 0;
+		r->id = id;
+		r->active = true;
+	}
+	if (!r->active || id != r->id || off != r->len)
+		fz_fail("fragment at %zu out of order (%zu so far)", off,
+			r->len);
+	if (r->hlen + off + dlen > sizeof(r->buf))
+		fz_fail("fragments past the largest datagram");
+	memcpy(r->buf + r->hlen + off, data, dlen);
+	r->len += dlen;
+	if (more)
+		return 0;
+	r->active = false;
+	return r->hlen + r->len;
+}
+
+/**
+ * fz_frame_check() - Check a frame the daemon sent to the guest
+ * @c:		Execution context
+ * @f:		Frame
+ * @len:	Its length
+ * @whole:	Set to the length of the frame to look into further: @len,
+ *		or, after the last fragment of a datagram, the frame the
+ *		fragments make up; 0 while fragments are missing
+ *
+ * Return: that frame (@f, or the one the fragments made up), NULL if none
+ */
+const uint8_t *fz_frame_check(const struct ctx *c, const uint8_t *f,
+			      size_t len, size_t *whole)
+{
+	uint16_t proto;
+
+	*whole = len;
+	if (len < ETH_HLEN)
+		fz_fail("frame to the guest of %zu bytes", len);
+	if (memcmp(f + ETH_ALEN, c->our_tap_mac, ETH_ALEN))
+		fz_fail("frame to the guest not from our MAC address");
+	proto = (uint16_t)(f[12] << 8 | f[13]);
+
+	if (proto == ETH_P_ARP) {
+		if (len < ETH_HLEN + 28)
+			fz_fail("ARP frame of %zu bytes", len);
+		return f;
+	}
+	if (len > (size_t)c->mtu + ETH_HLEN) {
+		const uint8_t *l3 = f + ETH_HLEN;
+		size_t l4off = proto == ETH_P_IPV6 ? 40 : 20;
+		uint8_t l4proto = len < ETH_HLEN + 40 ? 0 :
+				  proto == ETH_P_IPV6 ? l3[6] : l3[9];
+
+		fz_fail("frame of %zu bytes, beyond MTU %i: EtherType 0x%04x, "
+			"protocol %u, ports %u to %u", len, c->mtu, proto,
+			l4proto, l3[l4off] << 8 | l3[l4off + 1],
+			l3[l4off + 2] << 8 | l3[l4off + 3]);
+	}
+
+	if (proto == ETH_P_IP) {
+		struct iphdr iph;
+		uint16_t frag;
+
+		if (len < ETH_HLEN + sizeof(iph))
+			fz_fail("IPv4 frame of %zu bytes", len);
+		memcpy(&iph, f + ETH_HLEN, sizeof(iph));
+		if (iph.version != 4 || iph.ihl != 5)
+			fz_fail("IPv4 version %u, header length %u",
+				iph.version, iph.ihl);
+		if (ntohs(iph.tot_len) != len - ETH_HLEN)
+			fz_fail("IPv4 total length %u in a frame of %zu",
+				ntohs(iph.tot_len), len);
+		if (fz_csum(f + ETH_HLEN, sizeof(iph), 0))
+			fz_fail("IPv4 header checksum wrong");
+
+		frag = ntohs(iph.frag_off);
+		if (frag & (IP_MF | IP_OFFMASK)) {
+			struct iphdr *wh;
+
+			*whole = fz_frag(f, ETH_HLEN + sizeof(iph),
+					 f + ETH_HLEN + sizeof(iph),
+					 len - ETH_HLEN - sizeof(iph),
+					 (size_t)(frag & IP_OFFMASK) * 8,
+					 frag & IP_MF, ntohs(iph.id));
+			if (!*whole)
+				return NULL;
+			f = fz_reasm.buf;
+			len = *whole;
+			wh = (struct iphdr *)(fz_reasm.buf + ETH_HLEN);
+			wh->frag_off = 0;
+			wh->tot_len = htons((uint16_t)(len - ETH_HLEN));
+		}
+		fz_l4_check(AF_INET, &iph.saddr, &iph.daddr, iph.protocol,
+			    f + ETH_HLEN + sizeof(iph),
+			    len - ETH_HLEN - sizeof(iph));
+	} else if (proto == ETH_P_IPV6) {
+		struct ip6_hdr ip6h;
+		uint8_t nxt;
+
+		if (len < ETH_HLEN + sizeof(ip6h))
+			fz_fail("IPv6 frame of %zu bytes", len);
+		memcpy(&ip6h, f + ETH_HLEN, sizeof(ip6h));
+		if ((ip6h.ip6_vfc >> 4) != 6)
+			fz_fail("IPv6 version %u", ip6h.ip6_vfc >> 4);
+		if (ntohs(ip6h.ip6_plen) != len - ETH_HLEN - sizeof(ip6h))
+			fz_fail("IPv6 payload length %u in a frame of %zu",
+				ntohs(ip6h.ip6_plen), len);
+		nxt = ip6h.ip6_nxt;
+
+		if (nxt == IPPROTO_FRAGMENT) {
+			size_t hl = ETH_HLEN + sizeof(ip6h);
+			struct ip6_frag fh;
+			struct ip6_hdr *wh;
+
+			if (len < hl + sizeof(fh))
+				fz_fail("IPv6 fragment of %zu bytes", len);
+			memcpy(&fh, f + hl, sizeof(fh));
+			*whole = fz_frag(f, hl, f + hl + sizeof(fh),
+					 len - hl - sizeof(fh),
+					 ntohs(fh.ip6f_offlg & IP6F_OFF_MASK),
+					 fh.ip6f_offlg & IP6F_MORE_FRAG,
+					 ntohl(fh.ip6f_ident));
+			if (!*whole)
+				return NULL;
+			f = fz_reasm.buf;
+			len = *whole;
+			wh = (struct ip6_hdr *)(fz_reasm.buf + ETH_HLEN);
+			wh->ip6_nxt = nxt = fh.ip6f_nxt;
+			wh->ip6_plen = htons((uint16_t)(len - hl));
+		}
+		fz_l4_check(AF_INET6, &ip6h.ip6_src, &ip6h.ip6_dst, nxt,
+			    f + ETH_HLEN + sizeof(ip6h),
+			    len - ETH_HLEN - sizeof(ip6h));
+	} else {
+		fz_fail("frame to the guest with EtherType 0x%04x", proto);
+	}
+	return f;
+}
