@@ -124,12 +124,34 @@ static void hostwatch_resolv_init(const struct ctx *c)
 		warn_perror("Can't follow %s: watch", path);
 		return;
 	}
+	if (hw_wd_file) {
+		/* Never opened again by name */
+		close(hw_dirfd);
+		hw_dirfd = -1;
+	}
 
 	ref.fd = hw_ino;
 	if (epoll_add(c, EPOLLIN, ref))
 		warn("Can't follow %s: epoll", path);
 	debug("Following %s (%s)", path, hw_wd_file ? "the file, mounted"
 						    : "its directory");
+}
+
+/**
+ * hostwatch_resolv_start() - Read resolv.conf by path, as conf.c did
+ *
+ * What an update uses if resolv.conf can't be followed.
+ */
+static void hostwatch_resolv_start(void)
+{
+	int fd = open(RESOLV_CONF_PATH, O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = read(fd, hw_resolv, sizeof(hw_resolv) - 1);
+		close(fd);
+	}
+	hw_resolv[MAX(n, 0)] = '\0';
 }
 
 /**
@@ -151,6 +173,7 @@ void hostwatch_init(const struct ctx *c)
 		if (epoll_add(c, EPOLLIN, ref))
 			warn("Can't follow the host's network: epoll");
 	}
+	hostwatch_resolv_start();
 	hostwatch_resolv_init(c);
 	hostwatch_resolv_read();
 }
@@ -241,9 +264,9 @@ void hostwatch_resolv_read(void)
 {
 	ssize_t n = -1;
 
-	if (hw_dirfd < 0)
-		return;
-	if (hw_reopen || hw_fd < 0) {
+	if (hw_dirfd < 0 && hw_fd < 0)
+		return;		/* Not followed: as read at start */
+	if (hw_dirfd >= 0 && (hw_reopen || hw_fd < 0)) {
 		if (hw_fd >= 0)
 			close(hw_fd);
 		hw_fd = openat(hw_dirfd, hw_name, O_RDONLY | O_CLOEXEC);
