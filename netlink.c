@@ -809,9 +809,7 @@ int nl_route_set_onlink(int s, unsigned int ifi, sa_family_t af,
 int nl_relay(int s, void *buf, size_t size, unsigned int ifi)
 {
 	struct nlmsghdr *nh = buf;
-	const struct rtattr *rta;
 	unsigned int oif = 0;
-	int len;
 
 	if (size < NLMSG_LENGTH(sizeof(struct rtmsg)) ||
 	    nh->nlmsg_len > size ||
@@ -830,6 +828,8 @@ int nl_relay(int s, void *buf, size_t size, unsigned int ifi)
 	case RTM_NEWROUTE:
 	case RTM_DELROUTE: {
 		const struct rtmsg *rtm = NLMSG_DATA(nh);
+		const struct rtattr *rta;
+		int len;
 
 		if (rtm->rtm_table != RT_TABLE_MAIN)
 			return -EPERM;

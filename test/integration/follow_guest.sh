@@ -112,7 +112,7 @@ if wait_until $((LEASE * 3)) grep -q "^bound ip=$NEW_IP4 " "$LEASES"; then
 	ok "udhcpc renewed to $NEW_IP4 on its own (took $(took) ms)"
 else
 	sed 's/^/#   /' "$LEASES" "$LOG" "$TOPO_TMP/udhcpc.log"
-	tfail "udhcpc: no lease for $NEW_IP4 within $((LEASE + 5)) s"
+	tfail "udhcpc: no lease for $NEW_IP4 within $((LEASE * 3)) s"
 fi
 sed 's/^/#   /' "$TOPO_TMP/udhcpc.log"
 last=$(grep "^bound ip=$NEW_IP4 " "$LEASES" | tail -n 1)

@@ -9,7 +9,8 @@
 #   seconds, a TCP connection the namespace had open from the old address
 #   ends with a reset (seen by the client), a new one leaves from the new
 #   address (the remote server says which)
-# - the default route moves to another gateway: so does the namespace's
+# - the default route moves to another gateway: so does the namespace's,
+#   and the new gateway address reaches the host's loopback
 # - the IPv6 prefix changes (2001:db8::2/64 -> 2001:db8:2::2/64)
 # - resolv.conf gets another name server: DNS sent to the --dns-forward
 #   address reaches the new one (its answer differs)
@@ -46,6 +47,8 @@ in_router ip addr add "$NEW_DNS4/32" dev lo
 srv_start "$ROUTER_NS" dns2 dns --bind "$NEW_DNS4" --port 53 \
 	--a "$NAME=$NEW_A"
 in_router ip addr add "$NEW_GW4/24" dev rt0
+srv_start "$HOST_NS" hostlo banner --bind 127.0.0.1 --port 7072 \
+	--text hello-from-host-lo
 in_router ip addr add "$NEW_GW6/64" dev rt0 nodad
 
 NS=$(topo_netns_name ns)
@@ -142,6 +145,9 @@ assert_contains "$(cat "$LOG")" "IPv4 default route via $NEW_GW4" \
 capture ns_run "$NS" "$PYTHON" "$SRV" get --connect "$REMOTE_IP4:7070"
 assert_contains "$CAP_OUT" "hello-from-remote peer=$NEW_IP4:" \
 	"new gateway: the remote host still reached"
+capture ns_run "$NS" "$PYTHON" "$SRV" get --connect "$NEW_GW4:7072"
+assert_contains "$CAP_OUT" "hello-from-host-lo" \
+	"new gateway: $NEW_GW4 maps to the host's loopback"
 
 # IPv6 prefix
 change eval "in_host ip -6 addr add $NEW_IP6/64 dev eth0 nodad;
