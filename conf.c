@@ -15,6 +15,9 @@
  * prefix length and gateway (netlink), and DNS servers and search domains
  * (resolv.conf). A family without a default route is disabled; with no
  * default route at all we run in local mode, with link-local addresses.
+ * What the command line gave is recorded (struct conf_pins): when the host
+ * changes, conf_refresh() applies the same rules again to the rest, for
+ * hostwatch.c.
  */
 
 #include <arpa/inet.h>

@@ -3,11 +3,15 @@
  * namespace's
  *
  * Two sockets: nl_sock in the namespace we were started in, used to find
- * the host's default routes, addresses and links; nl_sock_ns, opened inside
- * pasta's target namespace, used for --config-net. Requests are made one at
- * a time and their answers read to completion (NLMSG_DONE for dumps, the
- * acknowledgement for changes); every attribute is walked with the RTA_*
- * macros, which check lengths against the message.
+ * the host's default routes, addresses and links (kept after set-up while
+ * following the host, see hostwatch.c, which also opens a subscribed one,
+ * nl_sock_watch()); nl_sock_ns, opened inside pasta's target namespace,
+ * used for --config-net. After set-up, changes to the namespace go through
+ * pasta's broker (nl_sock_ns is NL_SOCK_BROKER, nsb_netlink()), which
+ * relays them with nl_relay() if they concern the tap only. Requests are
+ * made one at a time and their answers read to completion (NLMSG_DONE for
+ * dumps, the acknowledgement for changes); every attribute is walked with
+ * the RTA_* macros, which check lengths against the message.
  */
 
 #include <arpa/inet.h>
