@@ -18,6 +18,8 @@
 #   the IPv4 one comes back: normal mode, IPv4 only; then the IPv6 one:
 #   IPv6 appears in the namespace
 # - --no-follow, in a second namespace: still the address read at start
+# - rootless: pasta as nobody, in user and network namespaces of its own,
+#   follows the address change too
 #
 # How long each change took to reach the namespace is printed ("took").
 #
@@ -53,7 +55,10 @@ in_router ip addr add "$NEW_GW6/64" dev rt0 nodad
 
 NS=$(topo_netns_name ns)
 NS_FIXED=$(topo_netns_name fixed)
+NS_USER=$(topo_netns_name user)
 pasta_ns "$NS_FIXED" --no-follow -t none -u none -T none -U none
+topo_unpriv_bin
+pasta_nobody "$NS_USER" -t none -u none -T none -U none
 pasta_ns "$NS" --dns-forward "$FWD4" -t none -u none -T none -U none
 LOG=$DAEMON_LOG
 TAP=eth0
@@ -121,6 +126,8 @@ change eval "in_host ip addr del $HOST_IP4/24 dev eth0;
 	in_host ip route add default via $GW_IP4 dev eth0"
 followed "IPv4 address: the namespace has $NEW_IP4/25" 10 \
 	ns_has_addr "$NS" "$NEW_IP4/25"
+followed "IPv4 address, rootless pasta: $NEW_IP4/25" 10 \
+	ns_has_addr "$NS_USER" "$NEW_IP4/25"
 assert_eq "$(ns_addrs "$NS" | grep -c '^198\.51\.100\.')" 1 \
 	"IPv4 address: the old one is gone from the namespace"
 followed "IPv4 address: default route via $GW_IP4 again" 5 \
