@@ -13,7 +13,9 @@
 #   and the new gateway address reaches the host's loopback
 # - the IPv6 prefix changes (2001:db8::2/64 -> 2001:db8:2::2/64)
 # - resolv.conf gets another name server: DNS sent to the --dns-forward
-#   address reaches the new one (its answer differs)
+#   address reaches the new one (its answer differs); rewritten in place
+#   (ip netns exec binds it on /etc/resolv.conf), and, for another pasta,
+#   a link to a file in another directory that's replaced by rename()
 # - both default routes go: local mode (169.254.2.1/16 via 169.254.2.2);
 #   the IPv4 one comes back: normal mode, IPv4 only; then the IPv6 one:
 #   IPv6 appears in the namespace
@@ -59,6 +61,30 @@ NS_USER=$(topo_netns_name user)
 pasta_ns "$NS_FIXED" --no-follow -t none -u none -T none -U none
 topo_unpriv_bin
 pasta_nobody "$NS_USER" -t none -u none -T none -U none
+
+# A resolv.conf that is a link to a file in another directory, replaced by
+# rename() there, as systemd-resolved does: pasta runs with a directory of
+# ours bound on /etc, in a mount namespace of its own
+NS_LINK=$(topo_netns_name link)
+ETC="$TOPO_TMP/etc"
+RESOLVE="$TOPO_TMP/resolve"
+mkdir -p "$ETC" "$RESOLVE"
+cp /etc/passwd /etc/group "$ETC/"
+printf 'nameserver %s\n' "$REMOTE_IP4" >"$RESOLVE/stub-resolv.conf"
+ln -s "$RESOLVE/stub-resolv.conf" "$ETC/resolv.conf"
+WRAP="$TOPO_TMP/etc-wrap"
+cat >"$WRAP" <<'EOF'
+#!/bin/sh
+# etc-wrap DIR CMD...: CMD with DIR bound on /etc, in a mount namespace of
+# its own
+exec unshare -m --propagation private sh -c \
+	'mount --bind "$0" /etc && exec "$@"' "$@"
+EOF
+chmod 755 "$WRAP"
+DAEMON_WRAP=("$WRAP" "$ETC")
+pasta_ns "$NS_LINK" --dns-forward "$FWD4" -t none -u none -T none -U none
+DAEMON_WRAP=()
+LOG_LINK=$DAEMON_LOG
 pasta_ns "$NS" --dns-forward "$FWD4" -t none -u none -T none -U none
 LOG=$DAEMON_LOG
 TAP=eth0
@@ -170,15 +196,26 @@ capture ns_run "$NS" "$PYTHON" "$SRV" dnsq --server "$FWD4" --name "$NAME"
 assert_contains "$CAP_OUT" "dnsq answer $OLD_A" \
 	"DNS before the change: the first resolver answers"
 change eval "printf 'nameserver %s\n' $NEW_DNS4 >/etc/netns/$HOST_NS/resolv.conf"
-# dnsq_from() - ADDR: the answer through the forwarder is ADDR
+# dnsq_from() - ADDR [NS]: the answer through the forwarder is ADDR
 dnsq_from() {
-	ns_run "$NS" "$PYTHON" "$SRV" dnsq --server "$FWD4" --name "$NAME" \
-		--retries 1 | grep -q "dnsq answer $1"
+	ns_run "${2:-$NS}" "$PYTHON" "$SRV" dnsq --server "$FWD4" \
+		--name "$NAME" --retries 1 | grep -q "dnsq answer $1"
 }
 followed "resolv.conf: DNS reaches the new resolver $NEW_DNS4" 10 \
 	dnsq_from "$NEW_A"
 assert_contains "$(cat "$LOG")" "DNS server $NEW_DNS4" \
 	"pasta logged the new DNS server"
+
+# resolv.conf, a link, its target replaced by rename()
+dnsq_from "$OLD_A" "$NS_LINK" ||
+	tfail "resolv.conf link: DNS before the change not answered by $OLD_A"
+change eval "printf 'nameserver %s\n' $NEW_DNS4 >$RESOLVE/new &&
+	mv $RESOLVE/new $RESOLVE/stub-resolv.conf"
+LOG_SAVED=$LOG
+LOG=$LOG_LINK
+followed "resolv.conf link, target renamed over: DNS reaches $NEW_DNS4" 10 \
+	dnsq_from "$NEW_A" "$NS_LINK"
+LOG=$LOG_SAVED
 
 # No default route at all: local mode, and back
 change eval "in_host ip route del default; in_host ip -6 route del default"
