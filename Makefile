@@ -28,7 +28,7 @@ endif
 
 SRCS := passt.c conf.c log.c util.c netlink.c pasta.c isolation.c tap.c \
 	frame.c dispatch.c packet.c fwd.c pcap.c arp.c checksum.c dhcp.c dhcpv6.c ndp.c icmp.c \
-	flow.c tcp.c tcp_splice.c udp.c broker.c seccomp.c
+	flow.c tcp.c tcp_splice.c udp.c broker.c seccomp.c hostwatch.c
 # seccomp_filter.h is generated from every source: only seccomp.o needs it
 SECCOMP_H := seccomp_filter.h
 HDRS := $(filter-out $(SECCOMP_H),$(wildcard *.h))

@@ -27,6 +27,8 @@
  */
 
 #include <errno.h>
+#include <linux/netlink.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -42,20 +44,38 @@
 #include "broker.h"
 #include "isolation.h"
 #include "log.h"
+#include "netlink.h"
 #include "passt.h"
 #include "seccomp.h"
 #include "util.h"
 
+/* Room for a netlink request relayed to the namespace */
+#define NSB_NL_MAX	512
+
 /**
- * struct nsb_req - A socket to open in the namespace
+ * enum nsb_op - What the daemon asks the broker for
+ * @NSB_SOCKET:		A socket
+ * @NSB_NETLINK:	A netlink change, to the tap interface only
+ */
+enum nsb_op {
+	NSB_SOCKET,
+	NSB_NETLINK,
+};
+
+/**
+ * struct nsb_req - A socket to open in the namespace, or a netlink request
+ * @op:		enum nsb_op
  * @af:		Address family
  * @type:	Socket type, with SOCK_NONBLOCK and SOCK_CLOEXEC if wanted
  * @proto:	Protocol
+ * @nl:		NSB_NETLINK: the request, nlmsg_len bytes of it
  */
 struct nsb_req {
+	int op;
 	int af;
 	int type;
 	int proto;
+	char nl[NSB_NL_MAX] __attribute__((aligned(4)));
 };
 
 static int nsb_fd = -1;		/* Our end of the pair, -1: no broker */
@@ -80,13 +100,36 @@ static bool nsb_req_valid(const struct nsb_req *req)
 }
 
 /**
+ * nsb_netlink_do() - Broker: make a netlink change the daemon asked for
+ * @req:	Request, as received
+ * @n:		Bytes received
+ * @ifi:	The tap interface: the only one changes may concern
+ *
+ * Return: 0 or a positive error number, the kernel's or EINVAL
+ */
+static int nsb_netlink_do(struct nsb_req *req, size_t n, unsigned int ifi)
+{
+	static int nl = -1;
+	int rc;
+
+	if (n != sizeof(*req))
+		return EINVAL;
+	if (nl < 0 && (nl = nl_open()) < 0)
+		return errno;
+	rc = nl_relay(nl, req->nl, sizeof(req->nl), ifi);
+	return -rc;
+}
+
+/**
  * nsb_serve() - Broker: answer requests until the daemon goes away
  * @s:		Broker's end of the socket pair
+ * @ifi:	The tap interface, for netlink changes
  *
  * Return: doesn't return
  */
 /* syscalls(broker): recvmsg sendmsg socket close exit_group */
-static void __attribute__((noreturn)) nsb_serve(int s)
+/* syscalls(broker): bind setsockopt sendto recvfrom */
+static void __attribute__((noreturn)) nsb_serve(int s, unsigned int ifi)
 {
 	for (;;) {
 		char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
@@ -100,10 +143,13 @@ static void __attribute__((noreturn)) nsb_serve(int s)
 		n = recvmsg(s, &mh, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n != sizeof(req))
+		if (n < (ssize_t)offsetof(struct nsb_req, nl))
 			_exit(n ? EXIT_FAILURE : EXIT_SUCCESS);
 
-		if (!nsb_req_valid(&req)) {
+		if (req.op == NSB_NETLINK) {
+			fd = -1;
+			errno = nsb_netlink_do(&req, (size_t)n, ifi);
+		} else if (req.op != NSB_SOCKET || !nsb_req_valid(&req)) {
 			fd = -1;
 			errno = EINVAL;
 		} else {
@@ -111,6 +157,8 @@ static void __attribute__((noreturn)) nsb_serve(int s)
 				    req.proto);
 		}
 		err = fd < 0 ? errno : 0;
+		if (req.op == NSB_NETLINK && !err)
+			err = -1;	/* Done: no descriptor follows */
 
 		iov.iov_base = &err;
 		iov.iov_len = sizeof(err);
@@ -180,9 +228,9 @@ void nsb_start(struct ctx *c)
 		_exit(EXIT_FAILURE);
 	}
 
-	isolate_broker(c, sv[1]);
+	isolate_broker(c, sv[1], c->pasta_conf_ns && !c->no_follow);
 	seccomp_install(SECCOMP_BROKER);
-	nsb_serve(sv[1]);
+	nsb_serve(sv[1], c->pasta_ifi);
 }
 
 /**
@@ -206,7 +254,7 @@ bool nsb_running(void)
 /* syscalls(pasta): sendmsg recvmsg */
 int nsb_socket(int af, int type, int proto)
 {
-	struct nsb_req req = { .af = af, .type = type, .proto = proto };
+	static struct nsb_req req;
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { &req, sizeof(req) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -219,10 +267,15 @@ int nsb_socket(int af, int type, int proto)
 		return -1;
 	}
 
+	req.op = NSB_SOCKET;
+	req.af = af;
+	req.type = type;
+	req.proto = proto;
+	iov.iov_len = offsetof(struct nsb_req, nl);
 	do
 		n = sendmsg(nsb_fd, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
-	if (n != sizeof(req))
+	if (n != (ssize_t)offsetof(struct nsb_req, nl))
 		goto gone;
 
 	iov.iov_base = &err;
@@ -253,4 +306,46 @@ gone:
 	err_ratelimit("Namespace broker is gone: no new sockets there");
 	errno = EIO;
 	return -1;
+}
+
+/**
+ * nsb_netlink() - Have the broker make a netlink change in the namespace
+ * @nh:		Request, complete, at most NSB_NL_MAX bytes
+ *
+ * Only address and route changes on the tap interface are accepted
+ * (nl_relay()): the broker keeps CAP_NET_ADMIN there for this alone.
+ *
+ * Return: 0 on success, negative error number otherwise
+ */
+/* syscalls(pasta): sendmsg recvmsg */
+int nsb_netlink(const struct nlmsghdr *nh)
+{
+	static struct nsb_req req;
+	struct iovec iov = { &req, sizeof(req) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+	int err;
+
+	if (nsb_fd < 0)
+		return -ENOTCONN;
+	if (nh->nlmsg_len > sizeof(req.nl))
+		return -EMSGSIZE;
+
+	memset(&req, 0, sizeof(req));
+	req.op = NSB_NETLINK;
+	memcpy(req.nl, nh, nh->nlmsg_len);
+	do
+		n = sendmsg(nsb_fd, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(req))
+		return -EIO;
+
+	iov.iov_base = &err;
+	iov.iov_len = sizeof(err);
+	do
+		n = recv(nsb_fd, &err, sizeof(err), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(err))
+		return -EIO;
+	return err < 0 ? 0 : -err;
 }

@@ -9,5 +9,7 @@ struct ctx;
 void nsb_start(struct ctx *c);
 bool nsb_running(void);
 int nsb_socket(int af, int type, int proto);
+struct nlmsghdr;
+int nsb_netlink(const struct nlmsghdr *nh);
 
 #endif /* BROKER_H */

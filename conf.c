@@ -15,11 +15,15 @@
  * prefix length and gateway (netlink), and DNS servers and search domains
  * (resolv.conf). A family without a default route is disabled; with no
  * default route at all we run in local mode, with link-local addresses.
+ * What the command line gave is recorded (struct conf_pins): when the host
+ * changes, conf_refresh() applies the same rules again to the rest, for
+ * hostwatch.c.
  */
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
@@ -40,6 +44,16 @@
 #include "util.h"
 
 #define RESOLV_CONF	"/etc/resolv.conf"
+
+/* Re-reading the host's configuration (conf_refresh()): no info lines */
+static bool conf_quiet;
+static unsigned int conf_ifi_lo;	/* Index of "lo", looked up once */
+
+#define conf_info(...)							\
+	do {								\
+		if (!conf_quiet)					\
+			info(__VA_ARGS__);				\
+	} while (0)
 #define NETNS_RUN_DIR	"/run/netns"
 
 /**
@@ -175,6 +189,15 @@ usage(const char *name, enum passt_mode mode, int status)
 		"                         Send the guest's UDP to multicast "
 		"groups out\n"
 		"                         from the host (default: dropped)\n"
+		"      --dhcp-lease SECONDS\n"
+		"                         DHCP lease time; renewals pick up "
+		"host changes\n"
+		"                         default: " STR(DHCP_LEASE_DEFAULT)
+		", infinite with --no-follow\n"
+		"      --no-follow        Read the host's addresses, routes "
+		"and DNS once,\n"
+		"                         at start, and don't follow their "
+		"changes\n"
 		"      --tcp-idle-timeout SECONDS\n"
 		"                         Reset TCP connections idle this "
 		"long (0: never)\n"
@@ -237,6 +260,8 @@ enum {
 	OPT_NO_SPLICE,
 	OPT_TCP_IDLE,
 	OPT_FWD_MCAST,
+	OPT_NO_FOLLOW,
+	OPT_DHCP_LEASE,
 };
 
 static const struct option options[] = {
@@ -279,6 +304,8 @@ static const struct option options[] = {
 	{ "no-dhcpv6",		no_argument,		NULL, OPT_NO_DHCPV6 },
 	{ "no-ra",		no_argument,		NULL, OPT_NO_RA },
 	{ "forward-multicast",	no_argument,		NULL, OPT_FWD_MCAST },
+	{ "no-follow",		no_argument,		NULL, OPT_NO_FOLLOW },
+	{ "dhcp-lease",		required_argument,	NULL, OPT_DHCP_LEASE },
 	{ "no-map-gw",		no_argument,		NULL, OPT_NO_MAP_GW },
 	{ "map-host-loopback",	required_argument,	NULL, OPT_MAP_HOST_LO },
 	{ "map-guest-addr",	required_argument,	NULL, OPT_MAP_GUEST },
@@ -516,6 +543,21 @@ static void conf_opt_tcp_idle(struct ctx *c, struct conf_state *s)
 		die_opt(s->val, s->arg, "not a number of seconds from 0 to "
 			STR(TCP_IDLE_TIMEOUT_MAX));
 	c->tcp_idle_timeout = (uint32_t)v;
+}
+
+/**
+ * conf_opt_dhcp_lease() - --dhcp-lease: seconds, DHCP_LEASE_MIN or more
+ * @c:		Execution context
+ * @s:		Parsing state
+ */
+static void conf_opt_dhcp_lease(struct ctx *c, struct conf_state *s)
+{
+	unsigned long v;
+
+	if (str_to_ulong(s->arg, DHCP_LEASE_MAX, &v) || v < DHCP_LEASE_MIN)
+		die_opt(s->val, s->arg, "not a number of seconds from "
+			STR(DHCP_LEASE_MIN) " to " STR(DHCP_LEASE_MAX));
+	c->dhcp_lease = (uint32_t)v;
 }
 
 /**
@@ -1015,6 +1057,8 @@ static const struct conf_opt conf_opts[] = {
 	{ OPT_NO_DHCPV6,	BOTH,		FLAG(no_dhcpv6) },
 	{ OPT_NO_RA,		BOTH,		FLAG(no_ra) },
 	{ OPT_FWD_MCAST,	BOTH,		FLAG(fwd_multicast) },
+	{ OPT_NO_FOLLOW,	BOTH,		FLAG(no_follow) },
+	{ OPT_DHCP_LEASE,	BOTH,		FUNC(conf_opt_dhcp_lease) },
 
 	/* Port forwarding */
 	{ 't',			BOTH,		PORTS(tcp_in) },
@@ -1165,10 +1209,25 @@ static void conf_check(const struct ctx *c, const struct conf_state *s,
  */
 static void conf_derive(struct ctx *c, const struct conf_state *s)
 {
+	/* What's given now stays as given when the host changes */
+	c->pins.ifi = c->ifi4;		/* Only -i sets it by now */
 	if (s->v4_only)
 		c->ifi6 = (unsigned int)-1;	/* Marked: disabled later */
 	if (s->v6_only)
 		c->ifi4 = (unsigned int)-1;
+
+	c->pins.addr4 = !!c->ip4.addr.s_addr;
+	c->pins.prefix4 = !!c->ip4.prefix_len;
+	c->pins.gw4 = !!c->ip4.gw.s_addr;
+	c->pins.addr6 = !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr);
+	c->pins.gw6 = !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.gw);
+	c->pins.off4 = s->v6_only;
+	c->pins.off6 = s->v4_only;
+	c->pins.search = *c->dns_search[0] || c->no_dhcp_dns_search;
+	c->pins.dns_host4 = !!c->ip4.dns_host.s_addr;
+	c->pins.dns_host6 = !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.dns_host);
+	c->pins.map_lo4 = !!c->ip4.map_host_loopback.s_addr;
+	c->pins.map_lo6 = !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.map_host_loopback);
 
 	if (c->mode == MODE_PASST) {
 		if (c->tcp_in.mode == FWD_UNSET)
@@ -1199,6 +1258,7 @@ static void conf_init(struct ctx *c)
 	c->mtu = MTU_DEFAULT;
 	c->log_size = LOGFILE_SIZE_DEFAULT;
 	c->tcp_idle_timeout = TCP_IDLE_TIMEOUT_DEFAULT;
+	c->dhcp_lease = DHCP_LEASE_DEFAULT;
 	c->fd_tap = c->fd_tap_listen = c->pidfile_fd = -1;
 	c->pasta_netns_fd = c->pasta_userns_fd = -1;
 	c->uid = geteuid();
@@ -1227,26 +1287,27 @@ void conf(struct ctx *c, int argc, char **argv, struct conf_result *r)
 }
 
 /**
- * conf_resolv() - Read DNS servers and search domains from resolv.conf
+ * conf_resolv_parse() - Take DNS servers and search domains from the text
+ *			 of resolv.conf, where the command line gave none
  * @c:		Execution context
+ * @text:	Contents of resolv.conf, NUL-terminated
  */
-static void conf_resolv(struct ctx *c)
+static void conf_resolv_parse(struct ctx *c, const char *text)
 {
-	bool read_dns = !c->dns_set_by_user, read_search = !*c->dns_search[0];
+	bool read_dns = !c->dns_set_by_user, read_search = !c->pins.search;
 	int dns4 = 0, dns6 = 0, nsearch = 0;
+	const char *p = text;
 	char line[BUFSIZ];
-	FILE *f;
 
-	if (!read_dns && !read_search)
-		return;
-	f = fopen(RESOLV_CONF, "re");
-	if (!f) {
-		debug("Can't read " RESOLV_CONF ", no DNS defaults");
-		return;
-	}
-
-	while (fgets(line, sizeof(line), f)) {
+	while (*p) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
 		char *kw, *arg, *save;
+
+		/* An over-long line is cut: nothing valid is that long */
+		snprintf(line, sizeof(line), "%.*s", (int)MIN(len,
+			 sizeof(line) - 1), p);
+		p += len + (end ? 1 : 0);
 
 		kw = strtok_r(line, " \t\r\n", &save);
 		if (!kw)
@@ -1282,7 +1343,27 @@ static void conf_resolv(struct ctx *c)
 			}
 		}
 	}
-	fclose(f);
+}
+
+/**
+ * conf_resolv_read() - Read resolv.conf at start
+ * @buf:	Buffer for its contents, NUL-terminated on return
+ * @size:	Size of @buf
+ */
+static void conf_resolv_read(char *buf, size_t size)
+{
+	int fd = open(RESOLV_CONF, O_RDONLY | O_CLOEXEC);
+	ssize_t n = -1;
+
+	if (fd >= 0) {
+		n = read(fd, buf, size - 1);
+		close(fd);
+	}
+	if (n < 0) {
+		debug("Can't read " RESOLV_CONF ", no DNS defaults");
+		n = 0;
+	}
+	buf[n] = '\0';
 }
 
 /**
@@ -1352,11 +1433,11 @@ static bool conf_ip4(struct ctx *c)
 	if (!c->ifi4) {
 		c->ifi4 = nl_get_ext_if(nl_sock, AF_INET);
 		if (!c->ifi4) {
-			info("No default IPv4 route on the host: IPv4 "
+			conf_info("No default IPv4 route on the host: IPv4 "
 			     "disabled");
 			return false;
 		}
-		if_indextoname(c->ifi4, c->ifname4);
+		nl_link_get_name(nl_sock, c->ifi4, c->ifname4);
 	}
 
 	if (!c->ip4.gw.s_addr)
@@ -1367,7 +1448,7 @@ static bool conf_ip4(struct ctx *c)
 
 		if (nl_addr_get(nl_sock, c->ifi4, AF_INET, &c->ip4.addr,
 				&len, NULL)) {
-			info("No IPv4 address on %s: IPv4 disabled",
+			conf_info("No IPv4 address on %s: IPv4 disabled",
 			     c->ifname4);
 			return false;
 		}
@@ -1382,7 +1463,7 @@ static bool conf_ip4(struct ctx *c)
 	}
 
 	if (!c->ip4.gw.s_addr) {
-		info("No IPv4 gateway found on %s: IPv4 disabled",
+		conf_info("No IPv4 gateway found on %s: IPv4 disabled",
 		     c->ifname4);
 		return false;
 	}
@@ -1405,11 +1486,11 @@ static bool conf_ip6(struct ctx *c)
 	if (!c->ifi6) {
 		c->ifi6 = nl_get_ext_if(nl_sock, AF_INET6);
 		if (!c->ifi6) {
-			info("No default IPv6 route on the host: IPv6 "
+			conf_info("No default IPv6 route on the host: IPv6 "
 			     "disabled");
 			return false;
 		}
-		if_indextoname(c->ifi6, c->ifname6);
+		nl_link_get_name(nl_sock, c->ifi6, c->ifname6);
 	}
 
 	if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.gw))
@@ -1420,7 +1501,7 @@ static bool conf_ip6(struct ctx *c)
 
 		if (nl_addr_get(nl_sock, c->ifi6, AF_INET6, &c->ip6.addr,
 				&len, &ll)) {
-			info("No IPv6 address on %s: IPv6 disabled",
+			conf_info("No IPv6 address on %s: IPv6 disabled",
 			     c->ifname6);
 			return false;
 		}
@@ -1432,7 +1513,7 @@ static bool conf_ip6(struct ctx *c)
 		c->ip6.prefix_len = 64;
 
 	if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.gw)) {
-		info("No IPv6 gateway found on %s: IPv6 disabled",
+		conf_info("No IPv6 gateway found on %s: IPv6 disabled",
 		     c->ifname6);
 		return false;
 	}
@@ -1454,14 +1535,12 @@ static bool conf_ip6(struct ctx *c)
  */
 static void conf_local_mode(struct ctx *c, bool v4, bool v6)
 {
-	unsigned int lo = if_nametoindex("lo");
-
-	info("No default route on the host: local mode, the guest reaches "
-	     "only this host");
+	conf_info("No default route on the host: local mode, the guest "
+		  "reaches only this host");
 	c->local_mode = true;
 
 	if (v4) {
-		c->ifi4 = lo;
+		c->ifi4 = conf_ifi_lo;
 		strcpy(c->ifname4, "lo");
 		if (!c->ip4.addr.s_addr)
 			inet_pton(AF_INET, IP4_LOCAL_ADDR, &c->ip4.addr);
@@ -1471,7 +1550,7 @@ static void conf_local_mode(struct ctx *c, bool v4, bool v6)
 			c->ip4.prefix_len = IP4_LOCAL_PREFIX_LEN;
 	}
 	if (v6) {
-		c->ifi6 = lo;
+		c->ifi6 = conf_ifi_lo;
 		strcpy(c->ifname6, "lo");
 		if (IN6_IS_ADDR_UNSPECIFIED(&c->ip6.gw))
 			inet_pton(AF_INET6, IP6_LOCAL_GW, &c->ip6.gw);
@@ -1482,16 +1561,16 @@ static void conf_local_mode(struct ctx *c, bool v4, bool v6)
 }
 
 /**
- * conf_defaults() - Fill in what the command line didn't give, from the host
- * @c:		Execution context, after conf()
+ * conf_addrs() - Addresses, prefixes, gateways from the host, local mode
+ * @c:		Execution context, with what the user gave
+ *
+ * Return: false if neither family is left
  */
-void conf_defaults(struct ctx *c)
+static bool conf_addrs(struct ctx *c)
 {
 	bool v4_allowed = c->ifi4 != (unsigned int)-1;
 	bool v6_allowed = c->ifi6 != (unsigned int)-1;
 	bool v4, v6;
-
-	nl_sock_init();
 
 	v4 = conf_ip4(c);
 	v6 = conf_ip6(c);
@@ -1511,11 +1590,11 @@ void conf_defaults(struct ctx *c)
 		c->ifi6 = 0;
 
 	if (!c->ifi4 && !c->ifi6)
-		die("Both IPv4 and IPv6 are disabled: nothing to do");
+		return false;
 
 	if (c->mtu && c->mtu < MTU_MIN_IPV6 && c->ifi6) {
-		info("MTU %i is below the IPv6 minimum of " STR(MTU_MIN_IPV6)
-		     ": IPv6 disabled", c->mtu);
+		conf_info("MTU %i is below the IPv6 minimum of "
+			  STR(MTU_MIN_IPV6) ": IPv6 disabled", c->mtu);
 		c->ifi6 = 0;
 	}
 
@@ -1527,11 +1606,39 @@ void conf_defaults(struct ctx *c)
 	}
 
 	c->ip4.our_tap_addr = c->ip4.gw;
+	return true;
+}
+
+/**
+ * conf_dns() - DNS servers, resolvers and search domains
+ * @c:		Execution context, addresses set
+ * @resolv:	Contents of resolv.conf, NUL-terminated
+ */
+static void conf_dns(struct ctx *c, const char *resolv)
+{
+	conf_resolv_parse(c, resolv);
+	conf_dns_loopback(c);
+}
+
+/**
+ * conf_defaults() - Fill in what the command line didn't give, from the host
+ * @c:		Execution context, after conf()
+ */
+void conf_defaults(struct ctx *c)
+{
+	static char resolv[CONF_RESOLV_MAX];
+
+	nl_sock_init();
+	conf_ifi_lo = if_nametoindex("lo");
+
+	if (!conf_addrs(c))
+		die("Both IPv4 and IPv6 are disabled: nothing to do");
+
 	c->ip4.addr_seen = c->ip4.addr;
 	c->ip6.addr_seen = c->ip6.addr;
 
-	conf_resolv(c);
-	conf_dns_loopback(c);
+	conf_resolv_read(resolv, sizeof(resolv));
+	conf_dns(c, resolv);
 
 	if (c->mode == MODE_PASTA && !*c->pasta_ifname) {
 		const char *n = c->ifi4 ? c->ifname4 : c->ifname6;
@@ -1540,6 +1647,60 @@ void conf_defaults(struct ctx *c)
 			n = "tap0";
 		strcpy(c->pasta_ifname, n);
 	}
+}
+
+/**
+ * conf_refresh() - Read the host's configuration again, where not pinned
+ * @c:		Copy of the execution context, changed to what the host has
+ *		now: the caller compares and applies
+ * @resolv:	Contents of resolv.conf, NUL-terminated
+ *
+ * Same rules as conf_defaults(), on the values the user didn't give, and
+ * without a message for each: hostwatch.c logs what changes.
+ *
+ * syscalls: sendto recvfrom
+ */
+void conf_refresh(struct ctx *c, const char *resolv)
+{
+	struct conf_pins *p = &c->pins;
+
+	c->ifi4 = p->off4 ? (unsigned int)-1 : p->ifi;
+	c->ifi6 = p->off6 ? (unsigned int)-1 : p->ifi;
+	if (!p->ifi)
+		*c->ifname4 = *c->ifname6 = '\0';
+	c->local_mode = false;
+	if (!p->addr4)
+		c->ip4.addr.s_addr = 0;
+	if (!p->prefix4)
+		c->ip4.prefix_len = 0;
+	if (!p->gw4)
+		c->ip4.gw.s_addr = 0;
+	if (!p->addr6)
+		c->ip6.addr = in6addr_any;
+	c->ip6.prefix_len = 0;
+	if (!p->gw6)
+		c->ip6.gw = in6addr_any;
+	c->ip6.our_tap_ll = in6addr_any;
+	if (!p->map_lo4)
+		c->ip4.map_host_loopback.s_addr = 0;
+	if (!p->map_lo6)
+		c->ip6.map_host_loopback = in6addr_any;
+
+	conf_quiet = true;
+	conf_addrs(c);
+	conf_quiet = false;
+
+	if (!c->dns_set_by_user) {
+		memset(c->ip4.dns, 0, sizeof(c->ip4.dns));
+		memset(c->ip6.dns, 0, sizeof(c->ip6.dns));
+	}
+	if (!p->search)
+		memset(c->dns_search, 0, sizeof(c->dns_search));
+	if (!p->dns_host4)
+		c->ip4.dns_host.s_addr = 0;
+	if (!p->dns_host6)
+		c->ip6.dns_host = in6addr_any;
+	conf_dns(c, resolv);
 }
 
 /**

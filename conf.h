@@ -4,6 +4,9 @@
 
 struct ctx;
 
+/* Room for resolv.conf: what's beyond is ignored */
+#define CONF_RESOLV_MAX		8192
+
 /**
  * struct conf_result - What the command line asks pasta to do beyond ctx
  * @argc:	Number of positional arguments (command, or PID)
@@ -16,6 +19,7 @@ struct conf_result {
 
 void conf(struct ctx *c, int argc, char **argv, struct conf_result *r);
 void conf_defaults(struct ctx *c);
+void conf_refresh(struct ctx *c, const char *resolv);
 void conf_print(const struct ctx *c);
 
 #endif /* CONF_H */

@@ -5,8 +5,11 @@
  *
  * The guest has exactly one IPv4 address to get: c->ip4.addr, normally the
  * host's own. There is no address pool and no lease table: every request is
- * answered from the configuration alone, with an infinite lease, so nothing
- * is remembered between messages and nothing can run out.
+ * answered from the configuration alone, so nothing is remembered between
+ * messages and nothing can run out. The lease is --dhcp-lease seconds: the
+ * guest renews at half of it, and once the host's address has changed
+ * (hostwatch.c) the renewal asks for the old one, gets a NAK and starts
+ * again with the new one. With --no-follow the lease is infinite.
  *
  * Parsing. tap.c hands us one UDP datagram to port 67, UDP header first.
  * It is hostile input: every byte is read through packet_get(), bounded
@@ -830,7 +833,8 @@ static void dhcp_reply(struct ctx *c, const struct dhcp_req *r, uint8_t type,
 		dhcp_opt_add(o, &n, OPT_SERVER_ID, PRIO_CORE, &v.server_id,
 			     sizeof(v.server_id));
 		if (yiaddr.s_addr) {
-			v.lease = htonl(DHCP_LEASE_INFINITE);
+			v.lease = htonl(c->no_follow ? DHCP_LEASE_INFINITE :
+					c->dhcp_lease);
 			dhcp_opt_add(o, &n, OPT_LEASE_TIME, PRIO_CORE,
 				     &v.lease, sizeof(v.lease));
 		}

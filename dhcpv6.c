@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* dhcpv6.c - DHCPv6 server for the guest: one address, DNS, names
  *
- * The guest gets the host's own IPv6 address, the one in c->ip6.addr, and
- * keeps it for as long as we run: whatever IA_NA it asks with, the first
- * one is answered with that address, infinite lifetimes and T1/T2, so the
- * guest has no reason to come back. There is no lease table: every answer
+ * The guest gets the host's own IPv6 address, the one in c->ip6.addr:
+ * whatever IA_NA it asks with, the first one is answered with that address,
+ * lifetimes of --dhcp-lease, T1 at half and T2 at four fifths of it, so that
+ * a renewal picks up a new address once the host has one (hostwatch.c);
+ * with --no-follow, infinite lifetimes and T1/T2, and the guest has no
+ * reason to come back. There is no lease table: every answer
  * follows from the configuration and the request alone. Addresses the
  * client lists that aren't ours are returned with zero lifetimes in replies
  * to Request, Renew and Rebind, so a stale one is dropped; further IA_NAs
@@ -508,14 +510,16 @@ static bool dhcpv6_put_ia_na(const struct ctx *c, struct dhcpv6_out *o,
 			     const struct dhcpv6_ia *ia, bool assign,
 			     bool drop_others)
 {
-	uint32_t t = htonl(DHCPV6_INFINITY);
+	uint32_t life = c->no_follow ? DHCPV6_INFINITY : c->dhcp_lease;
+	uint32_t t1 = c->no_follow ? DHCPV6_INFINITY : htonl(life / 2);
+	uint32_t t2 = c->no_follow ? DHCPV6_INFINITY : htonl(life / 5 * 4);
 	uint8_t fixed[DHCPV6_IA_NA_LEN];
 	size_t start = o->len, len;
 	unsigned int i;
 
 	memcpy(fixed, ia->iaid, sizeof(ia->iaid));
-	memcpy(fixed + 4, &t, sizeof(t));	/* T1 */
-	memcpy(fixed + 8, &t, sizeof(t));	/* T2 */
+	memcpy(fixed + 4, &t1, sizeof(t1));
+	memcpy(fixed + 8, &t2, sizeof(t2));
 	if (!dhcpv6_put(o, DHCPV6_OPT_IA_NA, fixed, sizeof(fixed)))
 		return false;
 
@@ -526,7 +530,7 @@ static bool dhcpv6_put_ia_na(const struct ctx *c, struct dhcpv6_out *o,
 		goto done;
 	}
 
-	if (!dhcpv6_put_iaaddr(o, &c->ip6.addr, DHCPV6_INFINITY))
+	if (!dhcpv6_put_iaaddr(o, &c->ip6.addr, life))
 		return false;
 
 	for (i = 0; drop_others && i < ia->n_addr; i++) {

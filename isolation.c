@@ -273,11 +273,16 @@ static void isolate_mounts(const struct ctx *c)
 /**
  * isolate_user() - Started as root: switch to the --runas user, once
  * @c:		Execution context
+ * @keep:	Capability to keep across the switch, -1 for none
  */
-static void isolate_user(const struct ctx *c)
+static void isolate_user(const struct ctx *c, int keep)
 {
 	if (!c->runas_switch || (c->uid == geteuid() && c->gid == getegid()))
 		return;
+
+	/* Keep the permitted set across setuid(): isolate_caps() trims it */
+	if (keep >= 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
+		isolate_fail(c, "can't keep capabilities");
 
 	if (setgroups(0, NULL))
 		isolate_fail(c, "can't clear supplementary groups");
@@ -289,16 +294,17 @@ static void isolate_user(const struct ctx *c)
 /**
  * isolate_bounding() - Clear the capability bounding set
  * @c:		Execution context
+ * @keep:	Capability to leave in it, -1 for none
  *
  * Needs CAP_SETPCAP: before we switch user. The last capability the
  * kernel knows is found by reading the set until EINVAL.
  */
-static void isolate_bounding(const struct ctx *c)
+static void isolate_bounding(const struct ctx *c, int keep)
 {
 	int cap;
 
 	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
+		if (cap != keep && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
 			isolate_fail(c, "can't clear the bounding set");
 	}
 }
@@ -306,13 +312,19 @@ static void isolate_bounding(const struct ctx *c)
 /**
  * isolate_caps() - Drop every capability left, forbid regaining any
  * @c:		Execution context
+ * @keep:	Capability to keep, effective and permitted, -1 for none
  */
-static void isolate_caps(const struct ctx *c)
+static void isolate_caps(const struct ctx *c, int keep)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	if (keep >= 0) {
+		data[CAP_TO_INDEX(keep)].effective = CAP_TO_MASK(keep);
+		data[CAP_TO_INDEX(keep)].permitted = CAP_TO_MASK(keep);
+	}
 
 	/* EINVAL: no ambient capabilities before Linux 4.3 */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) &&
@@ -345,40 +357,57 @@ static bool isolate_have_sys_admin(void)
 }
 
 /**
- * isolate_sandbox() - Set-up is complete: detach, switch user, drop all
+ * isolate_sandbox_keep() - Set-up is complete: detach, switch user, drop
+ *			    all capabilities, or all but one
  * @c:		Execution context
+ * @keep:	Capability to keep, -1 for none
  *
  * Called once set-up is done, the PID file written and the log file open,
  * after pasta's namespace broker is started (it must see the namespace
  * files), before the seccomp filter is installed. On any failure the
  * daemon exits: it doesn't run with less isolation than documented.
  */
-void isolate_sandbox(const struct ctx *c)
+static void isolate_sandbox_keep(const struct ctx *c, int keep)
 {
 	if (!isolate_have_sys_admin()) {
 		/* Root without CAP_SYS_ADMIN: switch first, or the user
-		 * namespace would be root's
+		 * namespace would be root's; nothing to keep in that case,
+		 * our capabilities would be over our own namespace only
 		 */
-		isolate_user(c);
+		isolate_user(c, -1);
 		isolate_userns(c);
+		keep = -1;
 	}
 	isolate_mounts(c);
-	isolate_bounding(c);
-	isolate_user(c);
-	isolate_caps(c);
+	isolate_bounding(c, keep);
+	isolate_user(c, keep);
+	isolate_caps(c, keep);
+}
+
+/**
+ * isolate_sandbox() - Set-up is complete: detach, switch user, drop all
+ * @c:		Execution context
+ *
+ * See isolate_sandbox_keep().
+ */
+void isolate_sandbox(const struct ctx *c)
+{
+	isolate_sandbox_keep(c, -1);
 }
 
 /**
  * isolate_broker() - pasta's broker, in the target namespaces: the same
  * @c:		Execution context
  * @keep:	The one descriptor it needs: its end of the socket pair
+ * @net_admin:	Keep CAP_NET_ADMIN, over the target namespace, to change
+ *		its addresses and routes as the host's change
  *
  * The broker logs to standard error only (/dev/null, in the background):
  * the numbers of the log descriptors would soon be sockets it makes.
  */
-void isolate_broker(const struct ctx *c, int keep)
+void isolate_broker(const struct ctx *c, int keep, bool net_admin)
 {
 	log_close();
 	close_open_files(STDERR_FILENO + 1, keep);
-	isolate_sandbox(c);
+	isolate_sandbox_keep(c, net_admin ? CAP_NET_ADMIN : -1);
 }

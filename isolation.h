@@ -30,6 +30,6 @@ void isolate_initial(struct ctx *c);
 void isolate_file_keep(struct isolate_file *f, const char *path, int fd);
 void isolate_file_remove(const struct isolate_file *f);
 void isolate_sandbox(const struct ctx *c);
-void isolate_broker(const struct ctx *c, int keep);
+void isolate_broker(const struct ctx *c, int keep, bool net_admin);
 
 #endif /* ISOLATION_H */

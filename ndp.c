@@ -379,13 +379,43 @@ static void ndp_prefix(const struct in6_addr *addr, int prefix_len,
 }
 
 /**
+ * ndp_opt_prefix() - Write a prefix information option
+ * @buf:	Where to write it
+ * @addr:	Any address of the prefix
+ * @prefix_len:	Prefix length
+ * @lifetime:	Valid and preferred lifetime, seconds, host order
+ *
+ * Return: length of the option
+ */
+static size_t ndp_opt_prefix(uint8_t *buf, const struct in6_addr *addr,
+			     int prefix_len, uint32_t lifetime)
+{
+	struct nd_opt_prefix_info pi;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.nd_opt_pi_type = ND_OPT_PREFIX_INFORMATION;
+	pi.nd_opt_pi_len = sizeof(pi) / NDP_OPT_UNIT;
+	pi.nd_opt_pi_prefix_len = (uint8_t)prefix_len;
+	pi.nd_opt_pi_flags_reserved = ND_OPT_PI_FLAG_ONLINK |
+				      ND_OPT_PI_FLAG_AUTO;
+	pi.nd_opt_pi_valid_time = htonl(lifetime);
+	pi.nd_opt_pi_preferred_time = htonl(lifetime);
+	ndp_prefix(addr, prefix_len, &pi.nd_opt_pi_prefix);
+	memcpy(buf, &pi, sizeof(pi));
+	return sizeof(pi);
+}
+
+/**
  * ndp_ra_build() - Build a router advertisement
  * @c:		Execution context
  * @buf:	Buffer, at least RA_MAX_LEN bytes
+ * @old:	Prefix the host lost, announced with lifetime 0, or NULL
+ * @old_len:	Its prefix length
  *
  * Return: length of the advertisement
  */
-static size_t ndp_ra_build(const struct ctx *c, uint8_t *buf)
+static size_t ndp_ra_build(const struct ctx *c, uint8_t *buf,
+			   const struct in6_addr *old, int old_len)
 {
 	bool addr = !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr);
 	struct ndp_opt_lla slla = {
@@ -426,22 +456,11 @@ static size_t ndp_ra_build(const struct ctx *c, uint8_t *buf)
 		len += sizeof(mtu);
 	}
 
-	if (addr) {
-		struct nd_opt_prefix_info pi;
-
-		memset(&pi, 0, sizeof(pi));
-		pi.nd_opt_pi_type = ND_OPT_PREFIX_INFORMATION;
-		pi.nd_opt_pi_len = sizeof(pi) / NDP_OPT_UNIT;
-		pi.nd_opt_pi_prefix_len = (uint8_t)c->ip6.prefix_len;
-		pi.nd_opt_pi_flags_reserved = ND_OPT_PI_FLAG_ONLINK |
-					      ND_OPT_PI_FLAG_AUTO;
-		pi.nd_opt_pi_valid_time = htonl(NDP_LIFETIME_INFINITE);
-		pi.nd_opt_pi_preferred_time = htonl(NDP_LIFETIME_INFINITE);
-		ndp_prefix(&c->ip6.addr, c->ip6.prefix_len,
-			   &pi.nd_opt_pi_prefix);
-		memcpy(buf + len, &pi, sizeof(pi));
-		len += sizeof(pi);
-	}
+	if (addr)
+		len += ndp_opt_prefix(buf + len, &c->ip6.addr,
+				      c->ip6.prefix_len, NDP_LIFETIME_INFINITE);
+	if (old)
+		len += ndp_opt_prefix(buf + len, old, old_len, 0);
 
 	if (!c->no_dhcp_dns)
 		len += ndp_opt_rdnss(c, buf + len, RA_MAX_LEN - len);
@@ -459,9 +478,36 @@ static size_t ndp_ra_build(const struct ctx *c, uint8_t *buf)
 static void ndp_ra_send(struct ctx *c, const struct in6_addr *dst)
 {
 	static uint8_t buf[RA_MAX_LEN] __attribute__((aligned(8)));
-	size_t len = ndp_ra_build(c, buf);
+	size_t len = ndp_ra_build(c, buf, NULL, 0);
 
 	frame_icmp6_send(c, &c->ip6.our_tap_ll, dst, buf, len);
+}
+
+/**
+ * ndp_prefix_changed() - The host's IPv6 prefix changed: tell the guest now
+ * @c:		Execution context, new configuration
+ * @old:	Address of the prefix the guest had, unspecified if none
+ * @old_len:	Its prefix length
+ * @now:	Current time
+ *
+ * An unsolicited advertisement at once, with the new prefix and the old one
+ * at lifetime 0 so that the guest stops using addresses from it, then the
+ * quick ones again, in case that one was lost.
+ */
+void ndp_prefix_changed(struct ctx *c, const struct in6_addr *old,
+			int old_len, const struct timespec *now)
+{
+	static uint8_t buf[RA_MAX_LEN] __attribute__((aligned(8)));
+	bool gone = !IN6_IS_ADDR_UNSPECIFIED(old);
+	size_t len;
+
+	if (!c->ifi6 || c->no_ndp || c->no_ra || c->fd_tap < 0)
+		return;
+
+	len = ndp_ra_build(c, buf, gone ? old : NULL, old_len);
+	frame_icmp6_send(c, &c->ip6.our_tap_ll, &ndp_all_nodes, buf, len);
+	ndp_ra_schedule.sent = 1;
+	ndp_ra_schedule.next = now->tv_sec + RA_INITIAL_INTERVAL;
 }
 
 /**

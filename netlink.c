@@ -3,11 +3,15 @@
  * namespace's
  *
  * Two sockets: nl_sock in the namespace we were started in, used to find
- * the host's default routes, addresses and links; nl_sock_ns, opened inside
- * pasta's target namespace, used for --config-net. Requests are made one at
- * a time and their answers read to completion (NLMSG_DONE for dumps, the
- * acknowledgement for changes); every attribute is walked with the RTA_*
- * macros, which check lengths against the message.
+ * the host's default routes, addresses and links (kept after set-up while
+ * following the host, see hostwatch.c, which also opens a subscribed one,
+ * nl_sock_watch()); nl_sock_ns, opened inside pasta's target namespace,
+ * used for --config-net. After set-up, changes to the namespace go through
+ * pasta's broker (nl_sock_ns is NL_SOCK_BROKER, nsb_netlink()), which
+ * relays them with nl_relay() if they concern the tap only. Requests are
+ * made one at a time and their answers read to completion (NLMSG_DONE for
+ * dumps, the acknowledgement for changes); every attribute is walked with
+ * the RTA_* macros, which check lengths against the message.
  */
 
 #include <arpa/inet.h>
@@ -23,6 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "log.h"
 #include "netlink.h"
 #include "util.h"
@@ -38,7 +43,7 @@ static uint32_t nl_seq = 1;
  *
  * Return: socket, -1 on failure
  */
-static int nl_open(void)
+int nl_open(void)
 {
 	struct sockaddr_nl addr = { .nl_family = AF_NETLINK };
 	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
@@ -76,15 +81,52 @@ int nl_sock_init_ns(void)
 }
 
 /**
- * nl_sock_close() - Set-up is done: close both netlink sockets
+ * nl_sock_close() - Set-up is done: close the netlink sockets not needed
+ * @keep:	Keep nl_sock, to read the host's configuration again
+ * @via_broker:	Changes to the namespace go through pasta's broker now
+ *		(nsb_netlink()): our own socket there would act with our
+ *		capabilities, none once sandboxed
  */
-void nl_sock_close(void)
+void nl_sock_close(bool keep, bool via_broker)
 {
-	if (nl_sock >= 0)
+	if (nl_sock >= 0 && !keep) {
 		close(nl_sock);
+		nl_sock = -1;
+	}
 	if (nl_sock_ns >= 0)
 		close(nl_sock_ns);
-	nl_sock = nl_sock_ns = -1;
+	nl_sock_ns = via_broker ? NL_SOCK_BROKER : -1;
+}
+
+/**
+ * nl_sock_watch() - Open a non-blocking socket for host changes
+ *
+ * Subscribed to links, addresses and routes of both families. Its large
+ * receive buffer makes overruns (ENOBUFS) rare; the reader re-reads
+ * everything then anyway.
+ *
+ * Return: socket, -1 on failure
+ */
+int nl_sock_watch(void)
+{
+	struct sockaddr_nl addr = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
+			     RTMGRP_IPV6_IFADDR | RTMGRP_IPV4_ROUTE |
+			     RTMGRP_IPV6_ROUTE,
+	};
+	int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		       NETLINK_ROUTE);
+	int size = NL_BUFSIZE * 4;
+
+	if (s < 0)
+		return -1;
+	setsockopt(s, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (bind(s, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(s);
+		return -1;
+	}
+	return s;
 }
 
 /**
@@ -104,6 +146,8 @@ typedef int (*nl_cb_t)(const struct nlmsghdr *nh, void *arg);
  * @arg:	Data for @cb
  *
  * Return: 0 on success, negative error code from the kernel on failure
+ *
+ * syscalls: sendto recvfrom
  */
 static int nl_do(int s, struct nlmsghdr *req, nl_cb_t cb, void *arg)
 {
@@ -112,6 +156,8 @@ static int nl_do(int s, struct nlmsghdr *req, nl_cb_t cb, void *arg)
 	uint32_t seq;
 	int ret = 0;
 
+	if (s == NL_SOCK_BROKER && !cb)
+		return nsb_netlink(req);
 	if (s < 0)
 		return -EBADF;
 
@@ -447,11 +493,13 @@ int nl_addr_get(int s, unsigned int ifi, sa_family_t af, void *addr,
  * struct link_q - Query for link attributes
  * @mac:	Hardware address, if not NULL
  * @mtu:	MTU, if not NULL
+ * @name:	Name, IFNAMSIZ bytes, if not NULL
  * @found:	Set when the link answered
  */
 struct link_q {
 	uint8_t *mac;
 	unsigned int *mtu;
+	char *name;
 	bool found;
 };
 
@@ -481,6 +529,11 @@ static int link_cb(const struct nlmsghdr *nh, void *arg)
 		else if (rta->rta_type == IFLA_MTU && q->mtu &&
 			 RTA_PAYLOAD(rta) >= sizeof(uint32_t))
 			memcpy(q->mtu, RTA_DATA(rta), sizeof(uint32_t));
+		else if (rta->rta_type == IFLA_IFNAME && q->name &&
+			 RTA_PAYLOAD(rta) > 0)
+			snprintf(q->name, IFNAMSIZ, "%.*s",
+				 (int)MIN(RTA_PAYLOAD(rta), IFNAMSIZ - 1),
+				 (const char *)RTA_DATA(rta));
 	}
 	q->found = true;
 	return 1;
@@ -517,6 +570,21 @@ static int nl_link_get(int s, unsigned int ifi, struct link_q *q)
 int nl_link_get_mac(int s, unsigned int ifi, uint8_t *mac)
 {
 	struct link_q q = { .mac = mac };
+
+	return nl_link_get(s, ifi, &q);
+}
+
+/**
+ * nl_link_get_name() - Name of a link, without an ioctl() socket
+ * @s:		Netlink socket
+ * @ifi:	Interface index
+ * @name:	Set to the name, IFNAMSIZ bytes
+ *
+ * Return: 0 on success, -1 on failure
+ */
+int nl_link_get_name(int s, unsigned int ifi, char *name)
+{
+	struct link_q q = { .name = name };
 
 	return nl_link_get(s, ifi, &q);
 }
@@ -617,6 +685,57 @@ int nl_addr_set(int s, unsigned int ifi, sa_family_t af, const void *addr,
 }
 
 /**
+ * nl_addr_del() - Remove an address from an interface
+ * @s:		Netlink socket
+ * @ifi:	Interface index
+ * @af:		AF_INET or AF_INET6
+ * @addr:	Address
+ * @prefix_len:	Prefix length
+ *
+ * Return: 0 on success (or if it wasn't there), negative error code
+ *
+ * syscalls(pasta): sendto recvfrom
+ */
+int nl_addr_del(int s, unsigned int ifi, sa_family_t af, const void *addr,
+		int prefix_len)
+{
+	struct nl_req req;
+	int rc;
+
+	nl_req_init(&req, RTM_DELADDR, 0, sizeof(struct ifaddrmsg));
+	req.u.ifa.ifa_family = af;
+	req.u.ifa.ifa_prefixlen = (unsigned char)prefix_len;
+	req.u.ifa.ifa_index = ifi;
+	nl_add_attr(&req, IFA_LOCAL, addr, af_len(af));
+
+	rc = nl_do(s, &req.nh, NULL, NULL);
+	return rc == -EADDRNOTAVAIL ? 0 : rc;
+}
+
+/**
+ * nl_route_del_def() - Remove the default route of a family via a link
+ * @s:		Netlink socket
+ * @ifi:	Output interface
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: 0 on success (or if there was none), negative error code
+ */
+int nl_route_del_def(int s, unsigned int ifi, sa_family_t af)
+{
+	struct nl_req req;
+	int rc;
+
+	nl_req_init(&req, RTM_DELROUTE, 0, sizeof(struct rtmsg));
+	req.u.rtm.rtm_family = af;
+	req.u.rtm.rtm_table = RT_TABLE_MAIN;
+	req.u.rtm.rtm_scope = RT_SCOPE_NOWHERE;
+	nl_add_attr(&req, RTA_OIF, &ifi, sizeof(ifi));
+
+	rc = nl_do(s, &req.nh, NULL, NULL);
+	return rc == -ESRCH ? 0 : rc;
+}
+
+/**
  * nl_route_add() - Add a route in the main table
  * @s:		Netlink socket
  * @ifi:	Output interface
@@ -679,4 +798,63 @@ int nl_route_set_onlink(int s, unsigned int ifi, sa_family_t af,
 			const void *dst, int prefix_len)
 {
 	return nl_route_add(s, ifi, af, dst, prefix_len, NULL);
+}
+
+/**
+ * nl_relay() - pasta's broker: make a change the daemon asked for, if it
+ *		concerns the tap interface, addresses and routes only
+ * @s:		Netlink socket in the namespace
+ * @buf:	Request, as the daemon sent it
+ * @size:	Size of @buf
+ * @ifi:	Tap interface
+ *
+ * Return: 0 on success, negative error code otherwise
+ */
+int nl_relay(int s, void *buf, size_t size, unsigned int ifi)
+{
+	struct nlmsghdr *nh = buf;
+	unsigned int oif = 0;
+
+	if (size < NLMSG_LENGTH(sizeof(struct rtmsg)) ||
+	    nh->nlmsg_len > size ||
+	    nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct rtmsg)))
+		return -EINVAL;
+
+	switch (nh->nlmsg_type) {
+	case RTM_NEWADDR:
+	case RTM_DELADDR: {
+		const struct ifaddrmsg *ifa = NLMSG_DATA(nh);
+
+		if (ifa->ifa_index != ifi)
+			return -EPERM;
+		break;
+	}
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE: {
+		const struct rtmsg *rtm = NLMSG_DATA(nh);
+		const struct rtattr *rta;
+		int len;
+
+		if (rtm->rtm_table != RT_TABLE_MAIN)
+			return -EPERM;
+		len = (int)RTM_PAYLOAD(nh);
+		for (rta = RTM_RTA(rtm); RTA_OK(rta, len);
+		     rta = RTA_NEXT(rta, len)) {
+			if (rta->rta_type == RTA_TABLE)
+				return -EPERM;
+			if (rta->rta_type == RTA_OIF &&
+			    RTA_PAYLOAD(rta) >= sizeof(oif))
+				memcpy(&oif, RTA_DATA(rta), sizeof(oif));
+		}
+		if (oif != ifi)
+			return -EPERM;
+		break;
+	}
+	default:
+		return -EPERM;
+	}
+
+	nh->nlmsg_flags &= NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE |
+			   NLM_F_EXCL | NLM_F_REPLACE;
+	return nl_do(s, nh, NULL, NULL);
 }

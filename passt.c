@@ -36,6 +36,7 @@
 #include "dispatch.h"
 #include "flow.h"
 #include "fwd.h"
+#include "hostwatch.h"
 #include "icmp.h"
 #include "ndp.h"
 #include "isolation.h"
@@ -291,7 +292,13 @@ int main(int argc, char **argv)
 		tcp_splice_init(c);
 		fwd_auto_init(c);
 	}
-	nl_sock_close();		/* Set-up only */
+	/* Following the host: its configuration is read again, and, with
+	 * --config-net, the namespace's changed
+	 */
+	hostwatch_init(c);
+	nl_sock_close(!c->no_follow,
+		      !c->no_follow && c->mode == MODE_PASTA &&
+		      c->pasta_conf_ns);
 
 	conf_print(c);
 
@@ -335,6 +342,8 @@ int main(int argc, char **argv)
 
 			timeout = MIN(timeout, (int)MAX(t, 0L));
 		}
+		if (hostwatch_timeout(&now) >= 0)
+			timeout = MIN(timeout, hostwatch_timeout(&now));
 
 		n = epoll_wait(c->epollfd, events, EPOLL_EVENTS, timeout);
 		if (n < 0 && errno != EINTR)
@@ -390,6 +399,12 @@ int main(int argc, char **argv)
 			case EPOLL_TYPE_TCP_LISTEN_NS:
 				tcp_splice_listen_ns_handler(c, ref);
 				break;
+			case EPOLL_TYPE_HOSTWATCH_NL:
+				hostwatch_nl_handler(&now);
+				break;
+			case EPOLL_TYPE_HOSTWATCH_INOTIFY:
+				hostwatch_inotify_handler(&now);
+				break;
 			default:
 				debug("Unexpected epoll reference type %u",
 				      ref.type);
@@ -407,6 +422,7 @@ int main(int argc, char **argv)
 			timer_handler(c, &now);
 			last_timer = now;
 		}
+		hostwatch_timer(c, &now);
 
 		tap_flush(c);
 

@@ -27,6 +27,13 @@
 
 #define TIMER_INTERVAL_MS	1000	/* Housekeeping period */
 
+/* DHCP lease while following the host: a renewal, at half of it, picks up
+ * a new address
+ */
+#define DHCP_LEASE_DEFAULT	120
+#define DHCP_LEASE_MIN		10
+#define DHCP_LEASE_MAX		604800
+
 #define UNIX_SOCK_MAX		100	/* /tmp/passt_N.socket, N < this */
 #define UNIX_PATH_MAX		sizeof(((struct sockaddr_un *)0)->sun_path)
 
@@ -59,6 +66,8 @@ enum epoll_type {
 	EPOLL_TYPE_TCP_SPLICE,		/* pasta: spliced TCP socket */
 	EPOLL_TYPE_TCP_LISTEN_NS,	/* pasta: listening in the namespace (-T) */
 	EPOLL_TYPE_UDP_LISTEN_NS,	/* pasta: bound in the namespace (-U) */
+	EPOLL_TYPE_HOSTWATCH_NL,	/* rtnetlink events of the host */
+	EPOLL_TYPE_HOSTWATCH_INOTIFY,	/* resolv.conf changes */
 	EPOLL_TYPE_MAX,
 };
 
@@ -141,6 +150,38 @@ struct ip6_ctx {
 };
 
 /**
+ * struct conf_pins - What the command line fixed: it doesn't follow the host
+ * @ifi:		-i: index of the host interface, 0 if not given
+ * @addr4:	-a, IPv4 address
+ * @prefix4:	-n: IPv4 prefix length
+ * @gw4:	-g, IPv4 gateway
+ * @addr6:	-a, IPv6 address
+ * @gw6:	-g, IPv6 gateway
+ * @off4:	-6: no IPv4
+ * @off6:	-4: no IPv6
+ * @search:	-S: search domains
+ * @dns_host4:	--dns-host, IPv4
+ * @dns_host6:	--dns-host, IPv6
+ * @map_lo4:	--map-host-loopback, IPv4
+ * @map_lo6:	--map-host-loopback, IPv6
+ */
+struct conf_pins {
+	unsigned int ifi;
+	bool addr4;
+	bool prefix4;
+	bool gw4;
+	bool addr6;
+	bool gw6;
+	bool off4;
+	bool off6;
+	bool search;
+	bool dns_host4;
+	bool dns_host6;
+	bool map_lo4;
+	bool map_lo6;
+};
+
+/**
  * struct ctx - Execution context
  */
 struct ctx {
@@ -208,6 +249,9 @@ struct ctx {
 	char dns_search[MAXDNSRCH][DNSRCH_LEN + 1];
 	char hostname[HOST_NAME_MAX + 1];
 	char fqdn[DNSRCH_LEN + 1];
+	struct conf_pins pins;		/* Given by the user: not followed */
+	bool no_follow;			/* --no-follow: host read once */
+	uint32_t dhcp_lease;		/* Seconds, DHCP lease while following */
 
 	uint32_t tcp_idle_timeout;	/* Seconds, 0: none */
 

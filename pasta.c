@@ -402,7 +402,7 @@ static int pasta_ns_conf(struct ctx *c, void *arg)
 		err_perror("Can't set MTU %i on %s", c->mtu, c->pasta_ifname);
 		return -1;
 	}
-	if (c->ifi6) {
+	if (c->ifi6 || !c->no_follow) {
 		char path[PATH_MAX];
 
 		/* We assign the address: an extra one from SLAAC would make
@@ -463,6 +463,96 @@ static int pasta_ns_conf(struct ctx *c, void *arg)
 		}
 	}
 	return 0;
+}
+
+/**
+ * pasta_ns_follow4() - Move the namespace's IPv4 configuration
+ * @c:		Execution context, new configuration
+ * @o:		Old configuration
+ * @on:		IPv4 was configured
+ */
+static void pasta_ns_follow4(const struct ctx *c, const struct ip4_ctx *o,
+			     bool on)
+{
+	unsigned int ifi = c->pasta_ifi;
+	int s = nl_sock_ns, rc;
+
+	if (on == !!c->ifi4 && o->addr.s_addr == c->ip4.addr.s_addr &&
+	    o->prefix_len == c->ip4.prefix_len &&
+	    o->gw.s_addr == c->ip4.gw.s_addr)
+		return;
+
+	if (on) {
+		nl_route_del_def(s, ifi, AF_INET);
+		nl_addr_del(s, ifi, AF_INET, &o->addr, o->prefix_len);
+	}
+	if (!c->ifi4)
+		return;
+
+	rc = nl_addr_set(s, ifi, AF_INET, &c->ip4.addr, c->ip4.prefix_len);
+	if (!prefix_contains4(c->ip4.addr, c->ip4.prefix_len, c->ip4.gw))
+		nl_route_set_onlink(s, ifi, AF_INET, &c->ip4.gw, 32);
+	if (!rc)
+		rc = nl_route_set_def(s, ifi, AF_INET, &c->ip4.gw);
+	if (rc) {
+		errno = -rc;
+		warn_perror("Can't update IPv4 on %s", c->pasta_ifname);
+	}
+}
+
+/**
+ * pasta_ns_follow6() - Move the namespace's IPv6 configuration
+ * @c:		Execution context, new configuration
+ * @o:		Old configuration
+ * @on:		IPv6 was configured
+ */
+static void pasta_ns_follow6(const struct ctx *c, const struct ip6_ctx *o,
+			     bool on)
+{
+	unsigned int ifi = c->pasta_ifi;
+	int s = nl_sock_ns, rc = 0;
+
+	if (on == !!c->ifi6 && IN6_ARE_ADDR_EQUAL(&o->addr, &c->ip6.addr) &&
+	    o->prefix_len == c->ip6.prefix_len &&
+	    IN6_ARE_ADDR_EQUAL(&o->gw, &c->ip6.gw))
+		return;
+
+	if (on) {
+		nl_route_del_def(s, ifi, AF_INET6);
+		if (!IN6_IS_ADDR_UNSPECIFIED(&o->addr))
+			nl_addr_del(s, ifi, AF_INET6, &o->addr, o->prefix_len);
+	}
+	if (!c->ifi6)
+		return;
+
+	if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr))
+		rc = nl_addr_set(s, ifi, AF_INET6, &c->ip6.addr,
+				 c->ip6.prefix_len);
+	if (!rc)
+		rc = nl_route_set_def(s, ifi, AF_INET6, &c->ip6.gw);
+	if (rc) {
+		errno = -rc;
+		warn_perror("Can't update IPv6 on %s", c->pasta_ifname);
+	}
+}
+
+/**
+ * pasta_ns_follow() - --config-net: the host changed, change the namespace
+ * @c:		Execution context, new configuration
+ * @o4:		Old IPv4 configuration
+ * @on4:	IPv4 was configured
+ * @o6:		Old IPv6 configuration
+ * @on6:	IPv6 was configured
+ *
+ * Through pasta's broker (nl_sock_ns is NL_SOCK_BROKER by then), which
+ * keeps CAP_NET_ADMIN over the namespace for this: a netlink request acts
+ * with the capabilities of the process that sends it, and ours are gone.
+ */
+void pasta_ns_follow(const struct ctx *c, const struct ip4_ctx *o4, bool on4,
+		     const struct ip6_ctx *o6, bool on6)
+{
+	pasta_ns_follow4(c, o4, on4);
+	pasta_ns_follow6(c, o6, on6);
 }
 
 /**

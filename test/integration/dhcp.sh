@@ -6,7 +6,8 @@
 # starts without --config-net, and each records what it received through
 # a script of ours.  Checked: address, netmask, router, MTU, DNS servers,
 # search list, domain, host name and FQDN, server identifier and the
-# infinite lease; with the host's defaults, with -a/-n/-g, with a gateway
+# lease (--dhcp-lease: 120 s by default, as given, infinite with
+# --no-follow); with the host's defaults, with -a/-n/-g, with a gateway
 # outside the guest's subnet (classless static routes, option 121), with
 # --no-dhcp-dns/--no-dhcp-search, and as an unprivileged user; dhclient
 # starting from a stale lease gets a NAK first.  Then passt: a client of
@@ -142,7 +143,7 @@ assert_line "$LEASE" "router=$GW_IP4" "udhcpc defaults: router"
 assert_line "$LEASE" "dns=$REMOTE_IP4" "udhcpc defaults: DNS from resolv.conf"
 assert_line "$LEASE" "mtu=65520" "udhcpc defaults: MTU"
 assert_line "$LEASE" "serverid=$GW_IP4" "udhcpc defaults: server identifier"
-assert_line "$LEASE" "lease=4294967295" "udhcpc defaults: infinite lease"
+assert_line "$LEASE" "lease=120" "udhcpc defaults: 120 s lease, following the host"
 assert_line "$LEASE" "search=" "udhcpc defaults: no search list"
 assert_line "$LEASE" "hostname=" "udhcpc defaults: no host name"
 assert_line "$LEASE" "staticroutes=" "udhcpc defaults: no static routes"
@@ -154,7 +155,12 @@ assert_line "$LEASE" "new_routers=$GW_IP4" "dhclient defaults: router"
 assert_line "$LEASE" "new_domain_name_servers=$REMOTE_IP4" "dhclient defaults: DNS"
 assert_line "$LEASE" "new_interface_mtu=65520" "dhclient defaults: MTU"
 assert_line "$LEASE" "new_dhcp_server_identifier=$GW_IP4" "dhclient defaults: server identifier"
-assert_line "$LEASE" "new_dhcp_lease_time=4294967295" "dhclient defaults: infinite lease"
+assert_line "$LEASE" "new_dhcp_lease_time=120" "dhclient defaults: 120 s lease"
+
+run_udhcpc "udhcpc --no-follow" "$PASTA" --no-follow
+assert_line "$LEASE" "lease=4294967295" "udhcpc --no-follow: infinite lease"
+run_udhcpc "udhcpc --dhcp-lease 30" "$PASTA" --dhcp-lease 30
+assert_line "$LEASE" "lease=30" "udhcpc --dhcp-lease 30: 30 s lease"
 
 # A lease for another address, still valid: dhclient asks for it again
 # (INIT-REBOOT), gets a NAK, starts over and gets the right one
@@ -253,7 +259,8 @@ ppid=$BG_PID
 wait_until 5 test -S "$sock" || fail "passt did not create $sock"
 capture "$PYTHON" "$TOPO_ROOT/test/integration/dhcp_passt.py" \
 	--sock "$sock" --ip "$HOST_IP4" --gw "$GW_IP4" --mask 255.255.255.0 \
-	--dns "$REMOTE_IP4" --hostname guest-three --search "${SEARCH[@]}"
+	--dns "$REMOTE_IP4" --hostname guest-three --search "${SEARCH[@]}" \
+	--lease 120
 show_capture
 if [ "$CAP_RC" != 0 ]; then
 	info "passt log:"

@@ -8,17 +8,20 @@ checked on the reply's fields and option values, decoded here without
 help from the daemon's code:
 
   1. DISCOVER: OFFER to the offered address at the guest's MAC address,
-     with the expected address, mask, router, DNS, MTU, lease, server id
+     with the expected address, mask, router, DNS, MTU, lease (--lease,
+     default infinite), server id
   2. malformed requests (truncated header, hlen 200, no magic cookie, an
      option running past the end, no END): no reply, and passt still
      answers the next valid request
-  3. REQUEST for another address: NAK, broadcast
+  3. REQUEST for another address (--other-ip): NAK, broadcast
   4. REQUEST for the right address: ACK
   5. INFORM: ACK without yiaddr and without lease time
   6. DISCOVER with Rapid Commit: ACK carrying option 80
   7. no maximum message size: the reply fits 576 bytes and leaves the
      (long) search list out; maximum size 1500: the search list is there,
      split in several option 119 pieces, and decodes to --search
+
+With --quick, only 1. to 4.
 
 Prints "ok - ..." for each check that holds; exits 1 at the first one that
 doesn't.  Standard library only.
@@ -202,7 +205,8 @@ def run(g, args):
     check(r.opts.get(1) == mask, "OFFER: subnet mask %s" % args.mask)
     check(r.opts.get(3) == addr_opt(gw), "OFFER: router %s" % gw)
     check(r.opts.get(54) == addr_opt(gw), "OFFER: server identifier %s" % gw)
-    check(r.opts.get(51) == b"\xff" * 4, "OFFER: infinite lease")
+    check(r.opts.get(51) == struct.pack("!I", args.lease),
+          "OFFER: lease %d" % args.lease)
     check(r.opts.get(6) == dns, "OFFER: DNS %s" % " ".join(args.dns))
     check(r.opts.get(26) == struct.pack("!H", args.mtu),
           "OFFER: MTU %d" % args.mtu)
@@ -223,9 +227,9 @@ def run(g, args):
     check(r.type == OFFER, "after malformed requests: still answered")
 
     # 3., 4. REQUEST
-    r = g.exchange(REQUEST, option(50, addr_opt("198.51.100.99")) +
+    r = g.exchange(REQUEST, option(50, addr_opt(args.other_ip)) +
                    option(54, addr_opt(gw)))
-    check(r.type == NAK, "REQUEST for 198.51.100.99: NAK")
+    check(r.type == NAK, "REQUEST for %s: NAK" % args.other_ip)
     check(r.ip_dst == "255.255.255.255" and r.eth_dst == BCAST_MAC,
           "NAK: broadcast")
     check(51 not in r.opts and 1 not in r.opts and r.yiaddr == "0.0.0.0",
@@ -233,7 +237,10 @@ def run(g, args):
     r = g.exchange(REQUEST, option(50, addr_opt(ip)) +
                    option(54, addr_opt(gw)))
     check(r.type == ACK and r.yiaddr == ip, "REQUEST for %s: ACK" % ip)
-    check(r.opts.get(51) == b"\xff" * 4, "ACK: infinite lease")
+    check(r.opts.get(51) == struct.pack("!I", args.lease),
+          "ACK: lease %d" % args.lease)
+    if args.quick:
+        return
 
     # 5. INFORM
     r = g.exchange(INFORM, ciaddr=ip)
@@ -278,6 +285,12 @@ def main():
     p.add_argument("--search", nargs="*", default=[])
     p.add_argument("--hostname")
     p.add_argument("--mtu", type=int, default=65520)
+    p.add_argument("--lease", type=int, default=0xffffffff,
+                   help="lease time expected, seconds")
+    p.add_argument("--quick", action="store_true",
+                   help="stop after 4.: the configuration only")
+    p.add_argument("--other-ip", default="198.51.100.99",
+                   help="an address REQUESTed that must get a NAK")
     p.add_argument("--timeout", type=float, default=5.0)
     p.add_argument("--grace", type=float, default=0.3,
                    help="how long to wait for a reply that must not come")

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # dhcpv6.sh - dhclient -6 in a pasta namespace (no --config-net) gets the
-# host's address, 2001:db8::2, with infinite lifetimes, the DNS server
+# host's address, 2001:db8::2, with lifetimes of --dhcp-lease (default
+# 120 s, T1 at half, T2 at four fifths) or, with --no-follow, infinite
+# lifetimes (the root run), the DNS server
 # given with -D, the search list given with -S and the name given with
 # --fqdn, from our link-local address, with our DUID-LL as server ID.
 #
@@ -25,6 +27,10 @@ SEARCH2=sub.example.net
 FQDN=guest.example.org
 SERVER_DUID=0:3:0:1:9a:55:9a:55:9a:55		# DUID-LL, our MAC
 INFINITE=4294967295
+# Lifetimes expected, per run: set before check_clients
+LIFE=$INFINITE
+T1=$INFINITE
+T2=$INFINITE
 
 # Runs inside pasta's namespace: $1 the test directory (configurations and
 # recording scripts are there), $2 the tap's name. Each dhclient run is
@@ -122,10 +128,10 @@ check_lease() {
 	vars=$(env_block "$d" "$run" "$reason")
 	printf '%s\n' "$vars" | sed 's/^/#   /'
 	assert_line "$vars" "new_ip6_address=$HOST_IP6" "$label $run: address"
-	assert_line "$vars" "new_preferred_life=$INFINITE" "$label $run: preferred lifetime infinite"
-	assert_line "$vars" "new_max_life=$INFINITE" "$label $run: valid lifetime infinite"
-	assert_line "$vars" "new_renew=$INFINITE" "$label $run: T1 infinite"
-	assert_line "$vars" "new_rebind=$INFINITE" "$label $run: T2 infinite"
+	assert_line "$vars" "new_preferred_life=$LIFE" "$label $run: preferred lifetime $LIFE"
+	assert_line "$vars" "new_max_life=$LIFE" "$label $run: valid lifetime $LIFE"
+	assert_line "$vars" "new_renew=$T1" "$label $run: T1 $T1"
+	assert_line "$vars" "new_rebind=$T2" "$label $run: T2 $T2"
 	check_info "$label" "$run" "$vars"
 }
 
@@ -200,15 +206,20 @@ info "host link-local address: $HOST_LL"
 
 PASTA_OPTS=(-D "$DNS6" -S "$SEARCH1,$SEARCH2" --fqdn "$FQDN")
 
-# As root
+# As root, --no-follow: infinite lifetimes
 d=$(dhcpv6_dir root)
-capture in_host timeout 120 "$PASTA" "${PASTA_OPTS[@]}" -p "$d/dhcpv6.pcap" \
+capture in_host timeout 120 "$PASTA" "${PASTA_OPTS[@]}" --no-follow \
+	-p "$d/dhcpv6.pcap" \
 	-- sh -c "$DHCPV6_NS_SH" sh "$d" eth0
 show_capture
 assert_eq "$CAP_RC" 0 "root: pasta with the clients as command exits"
 check_clients root "$d"
 
-# As nobody: pasta in a user namespace of its own
+# As nobody: pasta in a user namespace of its own; following the host,
+# so lifetimes of the default --dhcp-lease
+LIFE=120
+T1=60
+T2=96
 topo_unpriv_bin
 d=$(dhcpv6_dir nobody)
 capture in_host timeout 120 "${AS_NOBODY[@]}" "$UPASTA" "${PASTA_OPTS[@]}" \

@@ -14,14 +14,17 @@
 #     namespace of its own where uid and gid 65534 map to themselves
 #   - root: an empty directory; ns/mnt, ns/ipc, ns/uts: not this script's
 #   - fd: besides 0 to 2, only the daemon's own kinds: epoll, eventfd,
-#     signalfd, pidfd, sockets, pipes (splicing), the tap (/dev/net/tun),
-#     the /proc/net files the automatic port scan reads, and the files and
-#     directories named for it: its log file, the directories of its
-#     socket and PID file (to remove them at exit) and of the --netns path
-#     (to see it go); fd 7 is gone
+#     signalfd, pidfd, inotify (resolv.conf), sockets, pipes (splicing),
+#     the tap (/dev/net/tun), the /proc/net files the automatic port scan
+#     reads, resolv.conf and its directory (to follow the host's DNS), and
+#     the files and directories named for it: its log file, the
+#     directories of its socket and PID file (to remove them at exit) and
+#     of the --netns path (to see it go); fd 7 is gone
 #
 # and so do pasta's namespace brokers, but for the user namespace (they
-# join the target's, if any) and the descriptors (a socket to pasta); no
+# join the target's, if any), the descriptors (a socket to pasta) and,
+# with --config-net, CAP_NET_ADMIN (over the target namespace, to change
+# its addresses and routes as the host's change); no
 # process running our binary as root is left among the daemons, their
 # children and the processes in this test's network namespaces.
 #
@@ -97,6 +100,12 @@ fetch_check() {
 	fi
 }
 
+# What the daemons keep to follow the host's resolv.conf, and the broker's
+# capability set with --config-net: CAP_NET_ADMIN (12) alone
+RESOLV=$(readlink -f /etc/resolv.conf)
+RESOLV_DIR=$(dirname "$RESOLV")
+CAP_NET_ADMIN_ONLY=0000000000001000
+
 # sandbox_check() - PID LABEL root|user|broker PATH...: what /proc/PID
 # shows of a running daemon, see the top of this file; PATH: files and
 # directories it may hold descriptors of, besides its own kinds.  root:
@@ -104,12 +113,18 @@ fetch_check() {
 # the user namespace of pasta's target, if any
 sandbox_check() {
 	local pid=$1 label=$2 who=$3 ids n fd t bad="" inherited=no p listed
+	local want
 
 	shift 3
 	soft assert_eq "$(proc_status "$pid" NoNewPrivs)" 1 \
 		"$label: NoNewPrivs"
 	for n in CapInh CapPrm CapEff CapBnd CapAmb; do
-		soft assert_eq "$(proc_status "$pid" "$n")" 0000000000000000 \
+		want=0000000000000000
+		if [ "$who" = broker ] && [ "$n" != CapInh ] &&
+		   [ "$n" != CapAmb ]; then
+			want=$CAP_NET_ADMIN_ONLY
+		fi
+		soft assert_eq "$(proc_status "$pid" "$n")" "$want" \
 			"$label: $n"
 	done
 	soft assert_eq "$(proc_status "$pid" Seccomp)" 2 \
@@ -155,6 +170,7 @@ sandbox_check() {
 		case "$t" in
 		"anon_inode:[eventpoll]" | "anon_inode:[eventfd]" | \
 		"anon_inode:[signalfd]" | "anon_inode:[pidfd]" | pidfd:* | \
+		anon_inode:inotify | "$RESOLV" | "$RESOLV_DIR" | \
 		socket:* | pipe:* | /dev/net/tun | /proc/[0-9]*/net/tcp | \
 		/proc/[0-9]*/net/tcp6 | /proc/[0-9]*/net/udp | \
 		/proc/[0-9]*/net/udp6)

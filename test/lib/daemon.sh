@@ -20,12 +20,17 @@
 # DAEMON_IN, an array, is how pasta_ns and pasta_nobody enter the host
 # namespace: in_host by default, ("${IN_HOST_NET[@]}") to keep the
 # caller's mount namespace.
+#
+# PASTA_NS_CONF, an array, is how pasta_ns configures the namespace:
+# (--config-net) by default, () to leave it to clients in there (DHCP,
+# SLAAC).
 
 PASST_PID=""
 PASTA_PID=""
 DAEMON_LOG=""
 DAEMON_WRAP=()
 DAEMON_IN=(in_host)
+PASTA_NS_CONF=(--config-net)
 QUIT_TIMEOUT=${QUIT_TIMEOUT:-5}
 
 # passt_start() - SOCK LOG ARGS...: start passt -f -s SOCK ARGS in the host
@@ -75,7 +80,8 @@ pasta_wait_pid() {
 }
 
 # pasta_ns() - NS ARGS...: create the network namespace NS and attach pasta
-# --config-net to it from the host namespace, with ARGS; the PID must be
+# (--config-net, or PASTA_NS_CONF) to it from the host namespace, with
+# ARGS; the PID must be
 # in the PID file by the time pasta returns (a failed check if not)
 pasta_ns() {
 	local ns=$1 pidfile log
@@ -88,7 +94,7 @@ pasta_ns() {
 	ns_run "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
 	topo_track_pidfile "$pidfile"
 	capture "${DAEMON_IN[@]}" timeout 20 "${DAEMON_WRAP[@]}" "$PASTA" \
-		--config-net --netns "$ns" -P "$pidfile" -l "$log" "$@"
+		"${PASTA_NS_CONF[@]}" --netns "$ns" -P "$pidfile" -l "$log" "$@"
 	if [ "$CAP_RC" != 0 ]; then
 		show_capture
 		fail "pasta $* attached to $ns: exit status $CAP_RC"

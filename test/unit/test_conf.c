@@ -148,6 +148,8 @@ static const struct conf_case conf_refused[] = {
 	{ "MTU below minimum",		PASST, ARGS("-m", "10") },
 	{ "MTU above maximum",		PASST, ARGS("-m", "70000") },
 	{ "MTU not a number",		PASST, ARGS("-m", "abc") },
+	{ "DHCP lease too short",	PASST, ARGS("--dhcp-lease", "9") },
+	{ "DHCP lease too long",	PASST, ARGS("--dhcp-lease", "604801") },
 	{ "missing option value",	PASST, ARGS("-m") },
 	{ "bad IPv4 address",		PASST, ARGS("-a", "300.1.1.1") },
 	{ "loopback address",		PASST, ARGS("-a", "127.0.0.1") },
@@ -563,6 +565,56 @@ START_TEST(dns_none_clears_servers)
 }
 END_TEST
 
+START_TEST(follow_defaults_and_options)
+{
+	passt("-a", "192.0.2.2");
+	ck_assert(!c.no_follow);
+	ck_assert_uint_eq(c.dhcp_lease, DHCP_LEASE_DEFAULT);
+	passt("--no-follow", "--dhcp-lease", "30");
+	ck_assert(c.no_follow);
+	ck_assert_uint_eq(c.dhcp_lease, 30);
+}
+END_TEST
+
+START_TEST(given_values_are_pinned)
+{
+	passt("-a", "192.0.2.2", "-g", "192.0.2.1", "-S", "a.example",
+	      "--dns-host", "2001:db8::53", "-4");
+	ck_assert(c.pins.addr4 && c.pins.gw4 && c.pins.search);
+	ck_assert(c.pins.dns_host6 && !c.pins.dns_host4);
+	ck_assert(!c.pins.prefix4 && !c.pins.addr6 && !c.pins.gw6);
+	ck_assert(c.pins.off6 && !c.pins.off4);
+	ck_assert_uint_eq(c.pins.ifi, 0);
+}
+END_TEST
+
+START_TEST(refresh_keeps_what_was_given)
+{
+	static const char resolv[] = "nameserver 203.0.113.9\n"
+				     "nameserver 2001:db8::9\n"
+				     "search new.example\n";
+
+	/* Given: address, gateway and DNS servers; the search list isn't */
+	passt("-a", "192.0.2.2", "-n", "24", "-g", "192.0.2.1",
+	      "-D", "198.51.100.53");
+	conf_refresh(&c, resolv);
+	ck_assert_uint_eq(c.ip4.addr.s_addr, inet_addr("192.0.2.2"));
+	ck_assert_int_eq(c.ip4.prefix_len, 24);
+	ck_assert_uint_eq(c.ip4.gw.s_addr, inet_addr("192.0.2.1"));
+	ck_assert_uint_eq(c.ip4.dns[0].s_addr, inet_addr("198.51.100.53"));
+	ck_assert_uint_eq(c.ip4.dns[1].s_addr, 0);
+	ck_assert_str_eq(c.dns_search[0], "new.example");
+
+	/* Nothing given: resolv.conf's servers, and the resolver */
+	passt("-S", "old.example");
+	conf_refresh(&c, resolv);
+	ck_assert_uint_eq(c.ip4.dns[0].s_addr, inet_addr("203.0.113.9"));
+	ck_assert_uint_eq(c.ip4.dns_host.s_addr, inet_addr("203.0.113.9"));
+	ck_assert_str_eq(c.dns_search[0], "old.example");
+	ck_assert_str_eq(c.dns_search[1], "");
+}
+END_TEST
+
 START_TEST(search_domains_split_on_spaces)
 {
 	passt("-S", "a.example b.example");
@@ -743,7 +795,9 @@ static Suite *conf_suite(void)
 		ipv6_only_disables_ipv4, socket_path_set, log_size_set, tcp_idle_timeout_default_and_set,
 		search_domains_split_on_spaces,
 		dns_servers_for_both_families,
-		dns_servers_kept_in_order, dns_none_clears_servers));
+		dns_servers_kept_in_order, dns_none_clears_servers,
+		follow_defaults_and_options, given_values_are_pinned,
+		refresh_keeps_what_was_given));
 
 	unit_tcase(s, "ports", NULL, NULL, TESTS(
 		tcp_ports_forwarded_and_mapped,

@@ -89,6 +89,8 @@ static struct reply {
 static void setup(void)
 {
 	fixture_pasta();
+	c.no_follow = true;	/* Infinite leases: see request_lease_following */
+	c.dhcp_lease = DHCP_LEASE_DEFAULT;
 	c.ifi4 = 1;
 	c.ip4.addr.s_addr = addr4(GUEST);
 	c.ip4.prefix_len = 24;
@@ -554,6 +556,17 @@ START_TEST(request_renewing_acked_to_ciaddr)
 	assert_reply_to(ACK, GUEST, guest_mac, 68);
 	assert_addrs(addr4(GUEST), addr4(GUEST));
 	assert_opt(51, lease_infinite, 4);
+}
+END_TEST
+
+START_TEST(request_lease_following)
+{
+	static const uint8_t lease_120[] = { 0, 0, 0, 120 };
+
+	c.no_follow = false;
+	exchange_bound(REQUEST);
+	assert_reply_to(ACK, GUEST, guest_mac, 68);
+	assert_opt(51, lease_120, 4);
 }
 END_TEST
 
@@ -1285,6 +1298,7 @@ static Suite *dhcp_suite(void)
 		request_selecting_gets_ack,
 		request_init_reboot_gets_ack,
 		request_renewing_acked_to_ciaddr,
+		request_lease_following,
 		request_wrong_address_gets_nak,
 		request_for_other_server_unanswered,
 		inform_gets_ack_without_lease, rapid_commit_gets_ack,
