@@ -491,8 +491,8 @@ static void ndp_ra_send(struct ctx *c, const struct in6_addr *dst)
  * @now:	Current time
  *
  * An unsolicited advertisement at once, with the new prefix and the old one
- * at lifetime 0 so that the guest stops using addresses from it, then the
- * quick ones again, in case that one was lost.
+ * (if it's another) at lifetime 0 so that the guest stops using addresses
+ * from it, then the quick ones again, in case that one was lost.
  */
 void ndp_prefix_changed(struct ctx *c, const struct in6_addr *old,
 			int old_len, const struct timespec *now)
@@ -503,6 +503,14 @@ void ndp_prefix_changed(struct ctx *c, const struct in6_addr *old,
 
 	if (!c->ifi6 || c->no_ndp || c->no_ra || c->fd_tap < 0)
 		return;
+
+	if (gone && old_len == c->ip6.prefix_len) {
+		struct in6_addr a, b;
+
+		ndp_prefix(old, old_len, &a);
+		ndp_prefix(&c->ip6.addr, old_len, &b);
+		gone = !IN6_ARE_ADDR_EQUAL(&a, &b);
+	}
 
 	len = ndp_ra_build(c, buf, gone ? old : NULL, old_len);
 	frame_icmp6_send(c, &c->ip6.our_tap_ll, &ndp_all_nodes, buf, len);

@@ -120,13 +120,18 @@ assert_contains "$last" "subnet=255.255.255.128" "new lease: the new prefix"
 assert_contains "$last" "dns=$NEW_DNS4" "new lease: the new DNS server"
 assert_contains "$(cat "$LEASES")" "nak" "the renewal of $HOST_IP4 got a NAK"
 
-# IPv6 prefix: an advertisement at once, the old prefix at lifetime 0
+# IPv6 prefix: an advertisement at once, the old prefix at lifetime 0. The
+# host goes without IPv6 for a moment first (its default route goes with
+# the old address), long enough for the daemon to see that: the guest must
+# still hear that the old prefix is gone once IPv6 is back.
 bg_ns "$NS" "$TOPO_TMP/ra.out" "$PYTHON" -u "$LISTEN" eth0 20 \
 	2001:db8:2::/64
 RA_PID=$BG_PID
 sleep 0.5
+in_host ip -6 addr del $HOST_IP6/64 dev eth0
+in_host ip -6 route del default 2>/dev/null || true
+sleep 1
 change eval "in_host ip -6 addr add $NEW_IP6/64 dev eth0 nodad;
-	in_host ip -6 addr del $HOST_IP6/64 dev eth0;
 	in_host ip -6 route replace default via $NEW_GW6 dev eth0"
 rc=0
 wait "$RA_PID" || rc=$?
