@@ -1,0 +1,24 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test/clients/lib/trees.sh - which Debian trees the real-client tests use,
+# from which suite, with which packages: the one list, read by
+# test/clients/setup.sh (which builds them before the tests, as that may
+# take minutes) and by the tests (which only look them up: tree.sh
+# reuses a tree whose stamp matches).
+
+CLIENTS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# Debian 13: podman 5, rootlesskit 2.  busybox-static and socat (for a UDP
+# server, which busybox lacks) make the image.
+# Debian's own passt is there on purpose: on $PATH, where podman would
+# find it, so that the tests prove the pasta that runs is ours.
+TREE_TRIXIE=(trixie trixie podman rootlesskit uidmap busybox-static passt
+	     iproute2 procps socat)
+
+# tree_path() - NAME: print the path of a tree (built if it isn't yet)
+tree_path() {
+	local -n spec="TREE_${1^^}"
+
+	"$CLIENTS_LIB_DIR/tree.sh" "${spec[@]}"
+}
