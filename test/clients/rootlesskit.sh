@@ -21,8 +21,9 @@
 #   - clean exit: once the child exits, rootlesskit exits with the
 #     child's status (3) and pasta is gone
 # Then with pastas broken on purpose: one that exits 1 at once
-# (rootlesskit fails, the child never runs) and one without the UDP
-# forwarding options (the UDP check fails).
+# (rootlesskit does not notice, but the child's outbound TCP and the
+# forwarding checks fail) and one with the UDP forwarding options turned
+# to none (the UDP check fails, TCP still works).
 #
 # shellcheck source-path=SCRIPTDIR
 set -eu
@@ -69,14 +70,15 @@ start_rlk() {
 	fi
 }
 
-# stop_rlk() - NAME: let the child exit; print rootlesskit's exit status
+# stop_rlk() - NAME: let the child exit; set RLK_RC to rootlesskit's exit
+# status ("timeout" if it is still running 20 s later)
+RLK_RC=""
 stop_rlk() {
-	local rc=0
-
 	touch "$W/$1.done"
-	wait_pid_exit "$RLK_PID" 20 || { echo timeout; return 0; }
-	wait "$RLK_PID" || rc=$?
-	echo "$rc"
+	RLK_RC=timeout
+	wait_pid_exit "$RLK_PID" 20 || return 0
+	RLK_RC=0
+	wait "$RLK_PID" || RLK_RC=$?
 }
 
 # fwd_tcp() - NS ADDR: download from the child's server through ADDR:9090
@@ -172,8 +174,8 @@ else
 fi
 
 stop_servers
-rc=$(stop_rlk ours)
-assert_eq "$rc" 3 "rootlesskit exits with the child's status"
+stop_rlk ours
+assert_eq "$RLK_RC" 3 "rootlesskit exits with the child's status"
 for pid in $PASTA_PIDS; do
 	expect_quit "$pid" "after rootlesskit"
 done
@@ -181,13 +183,26 @@ assert_eq "$(pastas_in_host)" "" "no pasta left after rootlesskit exited"
 
 # --- 2. broken on purpose ---------------------------------------------------------
 
+# rootlesskit starts pasta --foreground and does not wait for it: the
+# child runs all the same, without a network
 start_rlk exit1 /work/exit1/pasta
-if [ -z "$CHILD" ] && pid_gone "$RLK_PID"; then
+if [ -z "$CHILD" ]; then
 	ok "broken (pasta exits 1): rootlesskit fails, the child never runs"
 	show_log "$TOPO_TMP/exit1.log" rootlesskit 5
 else
-	tfail "broken (pasta exits 1): rootlesskit went on (child PID $CHILD)"
-	stop_rlk exit1 >/dev/null
+	show_log "$TOPO_TMP/exit1.log" rootlesskit 5
+	capture nsenter -t "$CHILD" -n timeout 20 "$PYTHON" "$SRV" get \
+		--connect "$REMOTE_IP4:7070" --timeout 3
+	soft assert_not_contains "$CAP_OUT" "hello-from-remote" \
+		"broken (pasta exits 1): the child's outbound TCP check fails"
+	child_servers
+	if wait_until 5 fwd_tcp "$HOST_NS" 127.0.0.1; then
+		tfail "broken (pasta exits 1): the forwarding check passed"
+	else
+		ok "broken (pasta exits 1): the forwarding check fails, as it must"
+	fi
+	stop_servers
+	stop_rlk exit1
 fi
 
 start_rlk noudp /work/noudp/pasta
@@ -204,6 +219,6 @@ else
 	ok "broken (no UDP): the UDP check fails, as it must"
 fi
 stop_servers
-stop_rlk noudp >/dev/null
+stop_rlk noudp
 
 soft_finish

@@ -79,8 +79,9 @@ tree_user() {
 
 # broken_pastas() - make two pastas broken on purpose, for the clients to
 # fail with, in $CLIENTS_WORK (/work in the tree): exit1/pasta exits 1 at
-# once; noudp/pasta is ours without the UDP port forwarding options the
-# client gives (-u SPEC, --udp-ports=SPEC)
+# once; noudp/pasta is ours with the UDP port forwarding options the
+# client gives (-u SPEC, --udp-ports=SPEC) turned to none (left out, they
+# would be pasta's default, auto)
 broken_pastas() {
 	local w=$CLIENTS_WORK
 
@@ -93,8 +94,8 @@ for a do
 	shift
 	if [ "$skip" = 1 ]; then skip=0; continue; fi
 	case "$a" in
-	-u) skip=1; continue ;;
-	--udp-ports=*) continue ;;
+	-u) skip=1; set -- "$@" -u none; continue ;;
+	--udp-ports=*) set -- "$@" --udp-ports=none; continue ;;
 	esac
 	set -- "$@" "$a"
 done
