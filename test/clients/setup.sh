@@ -23,7 +23,7 @@ if ! command -v debootstrap >/dev/null; then
 	apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 fi
 
-for t in trixie; do
+for t in trixie bpo; do
 	start=$SECONDS
 	path=$(tree_path "$t")
 	echo "tree $t: $path ($((SECONDS - start)) s)"

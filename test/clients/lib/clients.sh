@@ -26,10 +26,17 @@ TREE_DIR=""
 # Our binaries as the clients see them
 OUR_PASTA=/opt/passt/pasta
 
+# TREE_SAME - directories bound at the same path in the tree (tree_start)
+TREE_SAME=()
+
 # tree_start() - NAME [BINDIR]: enter tree NAME with BINDIR (default
 # $PASST_BIN_DIR) on /opt/passt; sets TREE_PID, TREE_DIR, CLIENTS_WORK
 tree_start() {
-	local bindir=${2:-$PASST_BIN_DIR}
+	local bindir=${2:-$PASST_BIN_DIR} same=() p
+
+	for p in "${TREE_SAME[@]}"; do
+		same+=(--same "$p")
+	done
 
 	TREE_DIR=$(tree_path "$1") || fail "tree $1: cannot build it (see $1.log under /var/cache/passt-clients)"
 	CLIENTS_WORK="$TOPO_TMP/work"
@@ -38,7 +45,7 @@ tree_start() {
 	chmod 755 "$CLIENTS_WORK"
 	bg_host "$TOPO_TMP/tree-$1.log" unshare -m \
 		"$CLIENTS_LIB_DIR/enter.sh" "$TREE_DIR" "$bindir" "$CLIENTS_WORK" \
-		sleep infinity
+		"${same[@]}" sleep infinity
 	TREE_PID=$BG_PID
 	if ! wait_until 10 is_sleep "$TREE_PID"; then
 		show_log "$TOPO_TMP/tree-$1.log" "enter.sh" all

@@ -4,14 +4,14 @@
 # test/clients/lib/enter.sh - Enter a client tree (tree.sh) the way rootless
 # podman can run in it: run as root in the test's host network namespace,
 #
-#   enter.sh TREE BINDIR WORKDIR CMD...
+#   enter.sh TREE BINDIR WORKDIR [--same PATH]... CMD...
 #
 # makes a private mount namespace (the caller runs it under unshare -m),
 # mounts proc, sysfs, a cgroup2 hierarchy, /dev (bound from outside),
 # tmpfs /run and /tmp, binds BINDIR (our passt and pasta) read-only on
 # /opt/passt, WORKDIR on /work, the network namespace's /etc/resolv.conf
-# and /etc/hosts over the tree's, then pivot_root(2)s into TREE and
-# execs CMD.  chroot(2) would not do: the kernel refuses a chrooted
+# and /etc/hosts over the tree's, each --same PATH (a directory) at the
+# same path in the tree, then pivot_root(2)s into TREE and execs CMD.  chroot(2) would not do: the kernel refuses a chrooted
 # process a new user namespace, which rootless podman needs.  Everything
 # mounted here goes away with the mount namespace.
 
@@ -19,6 +19,11 @@ set -eu
 
 tree=$1 bindir=$2 workdir=$3
 shift 3
+same=""
+while [ "$1" = --same ]; do
+	same="$same $2"
+	shift 2
+done
 
 mount --make-rprivate /
 mount --bind "$tree" "$tree"
@@ -34,6 +39,10 @@ mount -o remount,bind,ro "$tree/opt/passt"
 mount --bind "$workdir" "$tree/work"
 mount --bind /etc/resolv.conf "$tree/etc/resolv.conf"
 mount --bind /etc/hosts "$tree/etc/hosts"
+for p in $same; do
+	mkdir -p "$tree$p"
+	mount --bind "$p" "$tree$p"
+done
 
 cd "$tree"
 mkdir -p .oldroot

@@ -16,6 +16,11 @@ CLIENTS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TREE_TRIXIE=(trixie trixie podman rootlesskit uidmap busybox-static passt
 	     iproute2 procps socat)
 
+# Debian 12 with bookworm-backports: qemu 10 (-netdev stream reconnect-ms),
+# libvirt 11 (passt backend)
+TREE_BPO=(bpo bookworm-backports qemu-system-x86 libvirt-daemon
+	  libvirt-daemon-driver-qemu libvirt-clients)
+
 # tree_path() - NAME: print the path of a tree (built if it isn't yet)
 tree_path() {
 	local -n spec="TREE_${1^^}"
