@@ -139,11 +139,12 @@ check: setup
 	$(MAKE) fuzz
 	test/run-integration.sh
 
-# The real clients (podman 5, rootlesskit 2) from Debian trees built once
-# per machine under /var/cache/passt-clients (test/clients/setup.sh)
+# The real clients (podman 5, rootlesskit 2, qemu 10, libvirt 11) from
+# Debian trees built once per machine under /var/cache/passt-clients
+# (test/clients/lib/setup.sh)
 check-clients: setup
 	$(MAKE) all
-	test/clients/setup.sh
+	test/clients/lib/setup.sh
 	TEST_DIR=test/clients test/run-integration.sh
 
 bench: all test/bench_seccomp

@@ -101,6 +101,7 @@ capture tree_user podman import /work/bb.tar localhost/bb:test
 ok "podman import: busybox image"
 
 # run_ctr() - NAME: start the container, TCP 8080 and UDP 8053 published
+# shellcheck disable=SC2016 # expanded by the container's shell
 run_ctr() {
 	capture tree_user podman run -d --name "$1" --network pasta \
 		--cap-add NET_RAW \

@@ -16,15 +16,13 @@
 #
 # Needs common.sh (test_start done).
 
-# shellcheck source=trees.sh
+# shellcheck source=test/clients/lib/trees.sh
 . "$(dirname "${BASH_SOURCE[0]}")/trees.sh"
 
 CTEST_UID=1000
 CLIENTS_WORK=""
 TREE_PID=""
 TREE_DIR=""
-# Our binaries as the clients see them
-OUR_PASTA=/opt/passt/pasta
 
 # TREE_SAME - directories bound at the same path in the tree (tree_start)
 TREE_SAME=()

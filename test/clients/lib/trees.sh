@@ -1,9 +1,10 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the lists are read by tree_path, by name
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # test/clients/lib/trees.sh - which Debian trees the real-client tests use,
 # from which suite, with which packages: the one list, read by
-# test/clients/setup.sh (which builds them before the tests, as that may
+# test/clients/lib/setup.sh (which builds them before the tests, as that may
 # take minutes) and by the tests (which only look them up: tree.sh
 # reuses a tree whose stamp matches).
 
