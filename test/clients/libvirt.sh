@@ -101,16 +101,7 @@ show_capture
 [ "$CAP_RC" = 0 ] || fail "virsh start failed"
 ok "virsh start: the domain runs"
 
-pids=$(pastas_in_host)
-[ -n "$pids" ] || fail "no passt running in the host namespace"
-for pid in $pids; do
-	info "passt PID $pid argv: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
-	if exe_is_ours "$pid"; then
-		ok "PID $pid runs our binary"
-	else
-		tfail "PID $pid runs $(readlink "/proc/$pid/exe"), not our $PASST"
-	fi
-done
+check_ours libvirt
 
 if ! wait_until 120 guest_said "$GLOG" listening=1; then
 	guest_show_log "$GLOG"
@@ -138,7 +129,7 @@ fi
 
 capture tree_user "${VIRSH[@]}" destroy ptest
 show_capture
-for pid in $pids; do
+for pid in $OURS_PIDS; do
 	expect_quit "$pid" "virsh destroy"
 done
 

@@ -164,17 +164,8 @@ show_capture
 [ "$CAP_RC" = 0 ] || fail "podman run --network pasta failed"
 ok "podman run -d --network pasta -p 8080:80 -p 8053:53/udp"
 
-pids=$(pastas_in_host)
-[ -n "$pids" ] || fail "no pasta running in the host namespace after podman run"
-for pid in $pids; do
-	info "pasta PID $pid argv: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
-	if exe_is_ours "$pid"; then
-		ok "PID $pid runs our binary ($(nsenter -t "$TREE_PID" -m -r readlink "/proc/$pid/exe") in the tree)"
-	else
-		tfail "PID $pid runs $(readlink "/proc/$pid/exe"), not our $PASST"
-	fi
-done
-PASTA_PIDS=$pids
+check_ours podman
+PASTA_PIDS=$OURS_PIDS
 
 cpid=$(tree_user podman inspect -f '{{.State.Pid}}' c1)
 d=$(netinfo_dir ctr)

@@ -122,17 +122,8 @@ start_rlk ours /opt/passt/pasta
 [ -n "$CHILD" ] || { show_log "$TOPO_TMP/ours.log" rootlesskit all; fail "rootlesskit: the child never ran"; }
 ok "rootlesskit runs the child (PID $CHILD)"
 
-pids=$(pastas_in_host)
-[ -n "$pids" ] || fail "no pasta running in the host namespace"
-for pid in $pids; do
-	info "pasta PID $pid argv: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
-	if exe_is_ours "$pid"; then
-		ok "PID $pid runs our binary"
-	else
-		tfail "PID $pid runs $(readlink "/proc/$pid/exe"), not our $PASST"
-	fi
-done
-PASTA_PIDS=$pids
+check_ours rootlesskit
+PASTA_PIDS=$OURS_PIDS
 
 d=$(netinfo_dir child)
 netinfo_dump "$d" nsenter -t "$CHILD" -n || fail "cannot read the child's configuration"

@@ -129,6 +129,26 @@ pastas_in_host() {
 	done
 }
 
+# check_ours() - LABEL: every pasta or passt in the host namespace (the
+# ones the client started) runs our binary; show their argv.  Sets
+# OURS_PIDS; fails the test if there is none
+OURS_PIDS=""
+check_ours() {
+	local pid
+
+	OURS_PIDS=$(pastas_in_host)
+	[ -n "$OURS_PIDS" ] || fail "$1: no pasta or passt running in the host namespace"
+	for pid in $OURS_PIDS; do
+		info "$1: PID $pid argv: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
+		if exe_is_ours "$pid"; then
+			ok "$1: PID $pid runs our binary ($(nsenter -t "$TREE_PID" -m -r \
+				readlink "/proc/$pid/exe") in the tree)"
+		else
+			tfail "$1: PID $pid runs $(readlink "/proc/$pid/exe"), not our $PASST"
+		fi
+	done
+}
+
 # busybox_image() - DIR TAR [PROG...]: a container image rootfs in DIR from
 # the tree's busybox-static with its applet links, plus each PROG (a path
 # in the tree) with the shared libraries ldd lists for it there, packed
