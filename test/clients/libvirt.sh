@@ -87,6 +87,8 @@ domain_xml >"$CLIENTS_WORK/domain.xml"
 
 VIRSH=(virsh -q -c qemu:///session)
 TREE_ENV=(PATH=/opt/passt:/usr/sbin:/usr/bin:/sbin:/bin)
+tree_user_cmd
+tree_on_exit "${TREE_USER[*]} ${VIRSH[*]} destroy ptest"
 
 capture tree_user "${VIRSH[@]}" version
 show_capture

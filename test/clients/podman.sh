@@ -90,6 +90,8 @@ TREE_ENV=(CONTAINERS_STORAGE_CONF=/work/storage.conf
 mkdir -p "$TOPO_TMP/rootfs/www"
 head -c 262144 /dev/urandom >"$TOPO_TMP/rootfs/www/dl.bin"
 DL_SHA=$(sha256sum <"$TOPO_TMP/rootfs/www/dl.bin" | cut -d' ' -f1)
+tree_user_cmd
+tree_on_exit "${TREE_USER[*]} podman rm -a -f -t 0"
 busybox_image "$TOPO_TMP/rootfs" "$W/bb.tar" /usr/bin/socat
 chmod 644 "$W/bb.tar"
 

@@ -67,6 +67,7 @@ start_rlk() {
 	CHILD=""
 	if wait_until 20 read_pidfile "$W/home/$1.state/child_pid" >/dev/null; then
 		CHILD=$(read_pidfile "$W/home/$1.state/child_pid")
+		tree_on_exit "kill -KILL $CHILD"
 	fi
 }
 

@@ -24,6 +24,26 @@ CLIENTS_WORK=""
 TREE_PID=""
 TREE_DIR=""
 
+# TREE_ON_EXIT - clean-up commands (strings, run by eval) for what lives
+# outside the host namespace and so outside topo.sh's clean-up:
+# containers, a rootlesskit child, a domain.  tree_start installs an EXIT
+# trap that runs them, then topo.sh's clean-up, keeping the exit status
+TREE_ON_EXIT=()
+
+# tree_on_exit() - CMD: run CMD (a string, for eval) before the clean-up
+tree_on_exit() {
+	TREE_ON_EXIT+=("$1")
+}
+
+# tree_cleanup() - run TREE_ON_EXIT, each bounded, failures ignored
+tree_cleanup() {
+	local c
+
+	for c in "${TREE_ON_EXIT[@]}"; do
+		eval "timeout 30 $c" >/dev/null 2>&1 || true
+	done
+}
+
 # TREE_SAME - directories bound at the same path in the tree (tree_start)
 TREE_SAME=()
 
@@ -36,6 +56,8 @@ tree_start() {
 		same+=(--same "$p")
 	done
 
+	# shellcheck disable=SC2154 # rc is set in the trap itself
+	trap 'rc=$?; tree_cleanup; (exit $rc); topo_cleanup' EXIT
 	TREE_DIR=$(tree_path "$1") || fail "tree $1: cannot build it (see $1.log under /var/cache/passt-clients)"
 	CLIENTS_WORK="$TOPO_TMP/work"
 	mkdir -p "$CLIENTS_WORK/home"

@@ -57,7 +57,19 @@ fi
 command -v debootstrap >/dev/null ||
 	{ echo "$0: debootstrap missing (make check-clients installs it)" >&2; exit 1; }
 
+# unmount_below() - DIR: unmount whatever a failed build left mounted in
+# DIR (debootstrap mounts proc and sys in the target), deepest first, so
+# that removing DIR cannot reach into them
+unmount_below() {
+	[ -d "$1" ] || return 0
+	findmnt -rn -o TARGET | grep -F "$1/" | sort -r | while read -r m; do
+		umount -l "$m" || true
+	done
+}
+
 mkdir -p "$CLIENTS_CACHE"
+unmount_below "$tree.new"
+unmount_below "$tree"
 rm -rf "$tree" "$tree.new"
 echo "tree.sh: building $tree: debootstrap $base from $MIRROR" >&2
 debootstrap --variant=minbase "$base" "$tree.new" "$MIRROR" >"$CLIENTS_CACHE/$name.log" 2>&1 ||
@@ -75,6 +87,7 @@ printf '#!/bin/sh\nexit 101\n' >"$tree.new/usr/sbin/policy-rc.d"
 chmod 0755 "$tree.new/usr/sbin/policy-rc.d"
 
 mount -t proc proc "$tree.new/proc"
+trap 'unmount_below "$tree.new"' EXIT
 rc=0
 # shellcheck disable=SC2086
 chroot "$tree.new" sh -c "export DEBIAN_FRONTEND=noninteractive;
