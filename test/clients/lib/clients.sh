@@ -57,7 +57,7 @@ tree_start() {
 	done
 
 	# shellcheck disable=SC2154 # rc is set in the trap itself
-	trap 'rc=$?; tree_cleanup; (exit $rc); topo_cleanup' EXIT
+	trap 'rc=$?; set +e; tree_cleanup; (exit $rc); topo_cleanup' EXIT
 	TREE_DIR=$(tree_path "$1") || fail "tree $1: cannot build it (see $1.log under /var/cache/passt-clients)"
 	CLIENTS_WORK="$TOPO_TMP/work"
 	mkdir -p "$CLIENTS_WORK/home"
