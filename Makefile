@@ -139,6 +139,14 @@ check: setup
 	$(MAKE) fuzz
 	test/run-integration.sh
 
+# The real clients (podman 5, rootlesskit 2, qemu 10, libvirt 11) from
+# Debian trees built once per machine under /var/cache/passt-clients
+# (test/clients/lib/setup.sh)
+check-clients: setup
+	$(MAKE) all
+	test/clients/lib/setup.sh
+	TEST_DIR=test/clients test/run-integration.sh
+
 bench: all test/bench_seccomp
 	test/bench.sh
 	test/bench_seccomp
@@ -169,4 +177,4 @@ clean:
 	      $(SECCOMP_H) $(SECCOMP_H).tmp
 	rm -rf test/fuzz/obj test/fuzz/cov test/fuzz/work
 
-.PHONY: all unit fuzz fuzz-merge fuzz-coverage setup check bench soak install uninstall clean
+.PHONY: all unit fuzz fuzz-merge fuzz-coverage setup check check-clients bench soak install uninstall clean

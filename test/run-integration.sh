@@ -13,6 +13,8 @@
 # Environment:
 #   PASST_BIN_DIR   directory holding passt and pasta (default: repo root)
 #   TEST_TIMEOUT    seconds one test may take (default: 300)
+#   TEST_DIR        directory of the tests (default: test/integration;
+#                   make check-clients gives test/clients)
 set -eu
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,6 +28,7 @@ fi
 PASST_BIN_DIR=$(cd "${PASST_BIN_DIR:-$root}" && pwd)
 export PASST_BIN_DIR
 timeout_s=${TEST_TIMEOUT:-300}
+test_dir=$(cd "${TEST_DIR:-$here/integration}" && pwd)
 
 for b in passt pasta; do
 	if [ ! -x "$PASST_BIN_DIR/$b" ]; then
@@ -58,7 +61,7 @@ leftover_netns() {
 	ip netns list 2>/dev/null | awk '{ print $1 }' | grep -E "^$1_" || true
 }
 
-for t in "$here"/integration/*.sh; do
+for t in "$test_dir"/*.sh; do
 	name=$(basename "$t" .sh)
 	selected "$name" "$@" || continue
 	index=$((index + 1))

@@ -27,6 +27,13 @@
 # host's resolver; TCP to 203.0.113.1 leaves from the host's address;
 # pasta exits once the child is gone.
 #
+#   3. the options Debian 13's rootlesskit 2.0.2 really gives (seen by
+#      test/clients/rootlesskit.sh): --foreground --stderr --ns-ifname=tap0
+#      --mtu=65520 --no-dhcp --no-ra --address=10.0.2.100 --netmask=24
+#      --gateway=10.0.2.2 --dns-forward=10.0.2.3 --ipv4-only
+#      --tcp-ports=auto --udp-ports=auto PID; rootlesskit configures tap0
+#      itself; outbound TCP, DNS, an automatic forward, pasta's exit
+#
 # shellcheck source-path=SCRIPTDIR
 set -eu
 
@@ -161,6 +168,49 @@ wait_until 5 is_sleep "$child" || fail "nobody: unshare ... sleep did not start"
 assert_ne "$(readlink "/proc/$child/ns/user")" "$(readlink /proc/self/ns/user)" \
 	"nobody: the child has its own user namespace"
 run_child nobody "$child" "${AS_NOBODY[@]}" "$UPASTA"
+
+# --- 3. Debian 13's rootlesskit 2.0.2, as test/clients/rootlesskit.sh saw it --
+#
+# That release runs pasta with --foreground (pasta stays its child, no
+# CombinedOutput) and without --config-net: rootlesskit configures tap0
+# in the child itself, as done here with ip
+
+RLK2_OPTS=(--foreground --stderr --ns-ifname=tap0 --mtu=65520 --no-dhcp
+	   --no-ra --address=10.0.2.100 --netmask=24 --gateway=10.0.2.2
+	   --dns-forward=10.0.2.3 --ipv4-only --tcp-ports=auto --udp-ports=auto)
+l=rootlesskit-2.0.2
+bg_host /dev/null unshare -n sleep 600
+child=$BG_PID
+wait_until 5 is_sleep "$child" || fail "$l: unshare -n sleep did not start"
+C=(nsenter -t "$child" -n)
+bg_host "$TOPO_TMP/rlk2.log" "$PASTA" "${RLK2_OPTS[@]}" "$child"
+ppid=$BG_PID
+wait_until 10 "${C[@]}" ip link show tap0 >/dev/null 2>&1 ||
+	{ show_log "$TOPO_TMP/rlk2.log" pasta all; fail "$l: no tap0 in the child"; }
+"${C[@]}" ip link set lo up
+"${C[@]}" ip link set tap0 up
+"${C[@]}" ip addr add 10.0.2.100/24 dev tap0
+"${C[@]}" ip route add default via 10.0.2.2 dev tap0
+ok "$l: pasta --foreground (PID $ppid) made tap0; configured as rootlesskit does"
+capture "${C[@]}" timeout 20 "$PYTHON" "$SRV" get --connect "$REMOTE_IP4:7070"
+show_capture
+soft assert_contains "$CAP_OUT" "hello-from-remote peer=$HOST_IP4:" \
+	"$l: outbound TCP to $REMOTE_IP4 leaves from the host's address"
+capture "${C[@]}" timeout 20 "$PYTHON" "$SRV" dnsq --server 10.0.2.3 --name "$DNS_NAME"
+show_capture
+soft assert_line "$CAP_OUT" "dnsq answer $DNS_ANSWER" "$l: DNS via 10.0.2.3 answered by the host's resolver"
+bg_run "$TOPO_TMP/rlk2-tcp.log" "${C[@]}" "$PYTHON" -u "$SRV" banner \
+	--bind 0.0.0.0 --port 9092 --text "child-rlk2"
+srv=$BG_PID
+if wait_secs 15 tcp_banner 127.0.0.1 9092 "child-rlk2"; then
+	ok "$l: host 127.0.0.1:9092 reaches the child's 0.0.0.0:9092 (auto-forwarded)"
+else
+	soft fail "$l: host 127.0.0.1:9092 never reached the child's server"
+fi
+topo_kill_pid "$srv"
+kill -TERM "$child"
+wait "$child" 2>/dev/null || true
+expect_quit "$ppid" "$l, after the child ended"
 
 info "configuration, per run:"
 printf '%s' "$CONFIG_SHOWN" | sed 's/^/#   /'

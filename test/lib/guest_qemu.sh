@@ -63,6 +63,7 @@
 #			cached, keyed by the hash of their content (default
 #			${TMPDIR:-/tmp}/passt-guest-cache); "" to disable
 #	QEMU		qemu binary (default qemu-system-x86_64)
+#	GUEST_NETDEV	more -netdev stream options, e.g. reconnect-ms=500
 
 GUEST_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GUEST_DIR=$(cd "$GUEST_LIB_DIR/../guest" && pwd)
@@ -440,7 +441,7 @@ guest_start() {
 		-serial stdio -no-reboot \
 		-kernel "$GUEST_BOOT_IMAGE" -initrd "$initrd" \
 		-append "console=ttyS0 quiet panic=-1 $GUEST_APPEND" \
-		-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$sock" \
+		-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$sock${GUEST_NETDEV:+,$GUEST_NETDEV}" \
 		-device "virtio-net-pci,netdev=n0,mac=$GUEST_MAC,romfile=" \
 		</dev/null >"$log" 2>&1 &
 	GUEST_PID=$!
