@@ -21,6 +21,11 @@ set -eu
 
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${FUZZ_SECONDS:-15}
+# libFuzzer's temporary files (the merge's control file), where fuzz_stream,
+# which gets a /tmp of its own, sees them too
+TMPDIR="$(pwd)/test/fuzz/work/tmp"
+export TMPDIR
+mkdir -p "$TMPDIR"
 JOBS=${FUZZ_JOBS:-1}
 MERGE=0
 if [ "${1:-}" = "--merge" ]; then
