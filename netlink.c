@@ -840,7 +840,12 @@ int nl_relay(int s, void *buf, size_t size, unsigned int ifi)
 		len = (int)RTM_PAYLOAD(nh);
 		for (rta = RTM_RTA(rtm); RTA_OK(rta, len);
 		     rta = RTA_NEXT(rta, len)) {
-			if (rta->rta_type == RTA_TABLE)
+			/* Only what a route of ours has: no other table, no
+			 * multipath or nexthop object leading elsewhere
+			 */
+			if (rta->rta_type != RTA_DST &&
+			    rta->rta_type != RTA_GATEWAY &&
+			    rta->rta_type != RTA_OIF)
 				return -EPERM;
 			if (rta->rta_type == RTA_OIF &&
 			    RTA_PAYLOAD(rta) >= sizeof(oif))
