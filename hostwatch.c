@@ -294,69 +294,51 @@ int hostwatch_timeout(const struct timespec *now)
 }
 
 /**
- * hostwatch_log4() - Log a change of the IPv4 configuration
- * @o:		Old configuration
- * @on_o:	IPv4 was in use
- * @n:		New configuration
- * @on_n:	IPv4 is in use now
- *
- * Return: true if the address or prefix changed
+ * struct hw_fam - One family's configuration, as hostwatch_log() compares it
+ * @on:		The family is in use
+ * @addr:	Address, struct in_addr or struct in6_addr
+ * @prefix_len:	Its prefix length
+ * @gw:		Default gateway, same type as @addr
  */
-static bool hostwatch_log4(const struct ip4_ctx *o, bool on_o,
-			   const struct ip4_ctx *n, bool on_n)
-{
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-	bool addr = on_o != on_n || o->addr.s_addr != n->addr.s_addr ||
-		    o->prefix_len != n->prefix_len;
-
-	inet_ntop(AF_INET, &o->addr, a, sizeof(a));
-	inet_ntop(AF_INET, &n->addr, b, sizeof(b));
-	if (on_o && !on_n)
-		info("IPv4 address %s/%i gone: IPv4 disabled", a,
-		     o->prefix_len);
-	else if (!on_o && on_n)
-		info("IPv4 address %s/%i: IPv4 enabled", b, n->prefix_len);
-	else if (addr)
-		info("IPv4 address %s/%i -> %s/%i", a, o->prefix_len, b,
-		     n->prefix_len);
-
-	if (on_n && (!on_o || o->gw.s_addr != n->gw.s_addr))
-		info("IPv4 default route via %s",
-		     inet_ntop(AF_INET, &n->gw, b, sizeof(b)));
-	return addr;
-}
+struct hw_fam {
+	bool on;
+	const void *addr;
+	int prefix_len;
+	const void *gw;
+};
 
 /**
- * hostwatch_log6() - Log a change of the IPv6 configuration
+ * hostwatch_log() - Log a change of one family's configuration
+ * @af:		AF_INET or AF_INET6
  * @o:		Old configuration
- * @on_o:	IPv6 was in use
  * @n:		New configuration
- * @on_n:	IPv6 is in use now
  *
  * Return: true if the address or prefix changed
  */
-static bool hostwatch_log6(const struct ip6_ctx *o, bool on_o,
-			   const struct ip6_ctx *n, bool on_n)
+static bool hostwatch_log(sa_family_t af, const struct hw_fam *o,
+			  const struct hw_fam *n)
 {
+	const char *v = af == AF_INET ? "IPv4" : "IPv6";
+	size_t alen = af == AF_INET ? sizeof(struct in_addr) :
+				      sizeof(struct in6_addr);
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	bool addr = on_o != on_n ||
-		    !IN6_ARE_ADDR_EQUAL(&o->addr, &n->addr) ||
+	bool addr = o->on != n->on || memcmp(o->addr, n->addr, alen) ||
 		    o->prefix_len != n->prefix_len;
 
-	inet_ntop(AF_INET6, &o->addr, a, sizeof(a));
-	inet_ntop(AF_INET6, &n->addr, b, sizeof(b));
-	if (on_o && !on_n)
-		info("IPv6 address %s/%i gone: IPv6 disabled", a,
-		     o->prefix_len);
-	else if (!on_o && on_n)
-		info("IPv6 address %s/%i: IPv6 enabled", b, n->prefix_len);
+	inet_ntop(af, o->addr, a, sizeof(a));
+	inet_ntop(af, n->addr, b, sizeof(b));
+	if (o->on && !n->on)
+		info("%s address %s/%i gone: %s disabled", v, a,
+		     o->prefix_len, v);
+	else if (!o->on && n->on)
+		info("%s address %s/%i: %s enabled", v, b, n->prefix_len, v);
 	else if (addr)
-		info("IPv6 address %s/%i -> %s/%i", a, o->prefix_len, b,
+		info("%s address %s/%i -> %s/%i", v, a, o->prefix_len, b,
 		     n->prefix_len);
 
-	if (on_n && (!on_o || !IN6_ARE_ADDR_EQUAL(&o->gw, &n->gw)))
-		info("IPv6 default route via %s",
-		     inet_ntop(AF_INET6, &n->gw, b, sizeof(b)));
+	if (n->on && (!o->on || memcmp(o->gw, n->gw, alen)))
+		info("%s default route via %s", v,
+		     inet_ntop(af, n->gw, b, sizeof(b)));
 	return addr;
 }
 
@@ -421,8 +403,18 @@ static void hostwatch_apply(struct ctx *c, const struct timespec *now)
 		info(hw_next.local_mode ?
 		     "No default route on the host: local mode" :
 		     "Default route on the host: local mode ends");
-	ch4 = hostwatch_log4(&o4, on4, &hw_next.ip4, hw_next.ifi4);
-	ch6 = hostwatch_log6(&o6, on6, &hw_next.ip6, hw_next.ifi6);
+	ch4 = hostwatch_log(AF_INET,
+			    &(struct hw_fam){ on4, &o4.addr, o4.prefix_len,
+					      &o4.gw },
+			    &(struct hw_fam){ hw_next.ifi4, &hw_next.ip4.addr,
+					      hw_next.ip4.prefix_len,
+					      &hw_next.ip4.gw });
+	ch6 = hostwatch_log(AF_INET6,
+			    &(struct hw_fam){ on6, &o6.addr, o6.prefix_len,
+					      &o6.gw },
+			    &(struct hw_fam){ hw_next.ifi6, &hw_next.ip6.addr,
+					      hw_next.ip6.prefix_len,
+					      &hw_next.ip6.gw });
 	hostwatch_log_dns(c, &hw_next);
 
 	c->ifi4 = hw_next.ifi4;
