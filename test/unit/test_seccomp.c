@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "log.h"
 #include "passt.h"
 #include "seccomp.h"
@@ -274,10 +275,9 @@ static int pair[2];
  */
 static int broker_once(long arg)
 {
-	char req[8], cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char req[8];
 	struct iovec iov = { req, sizeof(req) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
 	int fd;
 
 	(void)arg;
@@ -286,14 +286,7 @@ static int broker_once(long arg)
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return 2;
-	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(pair[1], &mh, MSG_NOSIGNAL) != sizeof(req))
+	if (nsb_reply(pair[1], 0, fd) != sizeof(int))
 		return 3;
 	return close(fd) ? 4 : 0;
 }
@@ -301,11 +294,11 @@ static int broker_once(long arg)
 START_TEST(broker_works)
 {
 	char req[8] = "request", cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { req, sizeof(req) };
+	int fd, v, err = -1;
+	struct iovec iov = { &err, sizeof(err) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cm;
 	socklen_t sl;
-	int fd, v;
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair), 0);
 	ck_assert_int_eq(send(pair[0], req, sizeof(req), 0), sizeof(req));
@@ -315,7 +308,8 @@ START_TEST(broker_works)
 
 	mh.msg_control = cbuf;
 	mh.msg_controllen = sizeof(cbuf);
-	ck_assert_int_eq(recvmsg(pair[0], &mh, 0), sizeof(req));
+	ck_assert_int_eq(recvmsg(pair[0], &mh, 0), sizeof(err));
+	ck_assert_int_eq(err, 0);
 	cm = CMSG_FIRSTHDR(&mh);
 	ck_assert_ptr_nonnull(cm);
 	ck_assert_int_eq(cm->cmsg_type, SCM_RIGHTS);
