@@ -121,22 +121,48 @@ static int nsb_netlink_do(struct nsb_req *req, size_t n, unsigned int ifi)
 }
 
 /**
+ * nsb_reply() - Broker: send an answer, with the socket if there is one
+ * @s:		Broker's end of the socket pair
+ * @err:	Error number, 0 if a socket follows, -1 if done without one
+ * @fd:		Socket to pass with SCM_RIGHTS, or -1
+ *
+ * Return: what sendmsg() returns
+ */
+/* syscalls(broker): sendmsg */
+ssize_t nsb_reply(int s, int err, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &err, sizeof(err) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (fd >= 0) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	return sendmsg(s, &mh, MSG_NOSIGNAL);
+}
+
+/**
  * nsb_serve() - Broker: answer requests until the daemon goes away
  * @s:		Broker's end of the socket pair
  * @ifi:	The tap interface, for netlink changes
  *
  * Return: doesn't return
  */
-/* syscalls(broker): recvmsg sendmsg socket close exit_group */
+/* syscalls(broker): recvmsg socket close exit_group */
 /* syscalls(broker): bind setsockopt sendto recvfrom */
 static void __attribute__((noreturn)) nsb_serve(int s, unsigned int ifi)
 {
 	for (;;) {
-		char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 		struct nsb_req req;
 		struct iovec iov = { &req, sizeof(req) };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		struct cmsghdr *cm;
 		ssize_t n;
 		int fd, err;
 
@@ -160,19 +186,7 @@ static void __attribute__((noreturn)) nsb_serve(int s, unsigned int ifi)
 		if (req.op == NSB_NETLINK && !err)
 			err = -1;	/* Done: no descriptor follows */
 
-		iov.iov_base = &err;
-		iov.iov_len = sizeof(err);
-		mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
-		if (fd >= 0) {
-			mh.msg_control = cbuf;
-			mh.msg_controllen = sizeof(cbuf);
-			cm = CMSG_FIRSTHDR(&mh);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-		}
-		n = sendmsg(s, &mh, MSG_NOSIGNAL);
+		n = nsb_reply(s, err, fd);
 		if (fd >= 0)
 			close(fd);
 		if (n < 0)

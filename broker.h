@@ -3,12 +3,14 @@
 #define BROKER_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct ctx;
 
 void nsb_start(struct ctx *c);
 bool nsb_running(void);
 int nsb_socket(int af, int type, int proto);
+ssize_t nsb_reply(int s, int err, int fd);
 struct nlmsghdr;
 int nsb_netlink(const struct nlmsghdr *nh);
 

@@ -788,6 +788,30 @@ static void conf_opt_mac(struct ctx *c, struct conf_state *s)
 }
 
 /**
+ * parse_unicast() - Parse an address that can be a single host's
+ * @str:	Address as given
+ * @a4:		Set to it, if it's IPv4
+ * @a6:		Set to it, if it's IPv6
+ *
+ * Return: its family, 0 if it isn't an address, or is unspecified,
+ *	   broadcast or multicast
+ */
+static sa_family_t parse_unicast(const char *str, struct in_addr *a4,
+				 struct in6_addr *a6)
+{
+	sa_family_t af = parse_addr(str, a4, a6);
+
+	if (af == AF_INET && (a4->s_addr == INADDR_ANY ||
+			      a4->s_addr == INADDR_BROADCAST ||
+			      IN_MULTICAST(ntohl(a4->s_addr))))
+		return 0;
+	if (af == AF_INET6 && (IN6_IS_ADDR_UNSPECIFIED(a6) ||
+			       IN6_IS_ADDR_MULTICAST(a6)))
+		return 0;
+	return af;
+}
+
+/**
  * conf_opt_gateway() - -g: default gateway for the guest, either family
  * @c:		Execution context
  * @s:		Parsing state
@@ -798,15 +822,10 @@ static void conf_opt_gateway(struct ctx *c, struct conf_state *s)
 	struct in_addr a4;
 	sa_family_t af;
 
-	af = parse_addr(s->arg, &a4, &a6);
-	if (af == AF_INET &&
-	    a4.s_addr != INADDR_ANY &&
-	    a4.s_addr != INADDR_BROADCAST &&
-	    !IN_MULTICAST(ntohl(a4.s_addr)))
+	af = parse_unicast(s->arg, &a4, &a6);
+	if (af == AF_INET)
 		c->ip4.gw = a4;
-	else if (af == AF_INET6 &&
-		 !IN6_IS_ADDR_UNSPECIFIED(&a6) &&
-		 !IN6_IS_ADDR_MULTICAST(&a6))
+	else if (af == AF_INET6)
 		c->ip6.gw = a6;
 	else
 		die_opt(s->val, s->arg, "not a usable gateway address");
@@ -842,9 +861,9 @@ static void conf_opt_dns(struct ctx *c, struct conf_state *s)
 		return;
 	}
 
-	af = parse_addr(s->arg, &a4, &a6);
+	af = parse_unicast(s->arg, &a4, &a6);
 	if (!af)
-		die_opt(s->val, s->arg, "not an IP address");
+		die_opt(s->val, s->arg, "not a unicast IP address");
 	if ((af == AF_INET && s->dns4 >= MAXNS) ||
 	    (af == AF_INET6 && s->dns6 >= MAXNS))
 		die_opt(s->val, s->arg, "too many DNS servers (at most "

@@ -302,34 +302,6 @@ int file_open_own(const char *path, int flags, char *why, size_t len)
 }
 
 /**
- * read_file_uint() - Read an unsigned number from a file, e.g. under /sys
- * @path:	Path
- * @val:	Set to the value
- *
- * Return: 0 on success, -1 on error
- */
-int read_file_uint(const char *path, unsigned long *val)
-{
-	char buf[32], *end;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	errno = 0;
-	*val = strtoul(buf, &end, 10);
-	if (errno || end == buf)
-		return -1;
-	return 0;
-}
-
-/**
  * timespec_diff_ms() - Milliseconds from @b to @a
  * @a:		Later time
  * @b:		Earlier time
@@ -419,17 +391,6 @@ int path_dir_open(const char *path, char *name, size_t size)
 	strcpy(name, base);
 
 	return open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-}
-
-/**
- * ns_enter() - Move the calling thread into a network namespace
- * @netns_fd:	Namespace file descriptor
- *
- * Return: 0 on success, -1 on failure
- */
-int ns_enter(int netns_fd)
-{
-	return setns(netns_fd, CLONE_NEWNET);
 }
 
 /**

@@ -43,11 +43,9 @@ int fd_set_nonblock(int fd);
 int write_all(int fd, const void *buf, size_t len);
 int write_file(const char *path, const char *buf);
 int file_open_own(const char *path, int flags, char *why, size_t len);
-int read_file_uint(const char *path, unsigned long *val);
 long timespec_diff_ms(const struct timespec *a, const struct timespec *b);
 void close_open_files(int from, int keep);
 int path_dir_open(const char *path, char *name, size_t size);
-int ns_enter(int netns_fd);
 
 #define NS_CALL_STACK_SIZE	(256 * 1024)
 typedef int (*ns_call_fn)(struct ctx *c, void *arg);
