@@ -211,8 +211,13 @@ static void message(uint8_t sel, uint8_t *body, size_t len)
 			fz_fds_run_out(true);
 	}
 	read_back();
-	ping_events();
-	read_back();
+	/* Echo replies come back on ping sockets, opened by ICMP messages and
+	 * closed by timers: no need to look for them after other messages
+	 */
+	if ((sel & 7) >= 4 && (sel & 7) <= 6) {
+		ping_events();
+		read_back();
+	}
 }
 
 /**
