@@ -45,25 +45,12 @@ static int guest_fd;		/* The guest's end of the tap */
 static struct timespec now;
 
 /**
- * fz_read_back() - Read and check every frame the daemon sent the guest
- */
-static void fz_read_back(void)
-{
-	static uint8_t buf[1 << 17];
-	size_t whole;
-	ssize_t n;
-
-	while ((n = recv(guest_fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
-		fz_frame_check(&c, buf, (size_t)n, &whole);
-}
-
-/**
  * fz_batch() - The daemon reads what the guest wrote, answers, we check
  */
 static void fz_batch(void)
 {
 	dispatch_pasta_handler(&c, EPOLLIN, &now);
-	fz_read_back();
+	fz_tap_read_back(&c, guest_fd);
 }
 
 /**
@@ -107,8 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (flags & FZ_F_TIMER) {
 				now.tv_sec++;
 				flow_timer(&c, &now, true, true);
-				tap_flush(&c);
-				fz_read_back();
+				fz_tap_read_back(&c, guest_fd);
 			}
 		}
 		if (!len)
@@ -124,8 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_batch();
 
 	flow_close_all(&c);
-	tap_flush(&c);
-	fz_read_back();
+	fz_tap_read_back(&c, guest_fd);
 	if (tcp_timer_pending() || tcp_tap_blocked())
 		fz_fail("TCP timers or blocked connections without flows");
 	fz_log_check();

@@ -62,20 +62,6 @@ static const char *const dst4[4] = {
 };
 
 /**
- * read_back() - Flush the output, read and check every frame
- */
-static void read_back(void)
-{
-	static uint8_t buf[1 << 17];
-	size_t whole;
-	ssize_t n;
-
-	tap_flush(&c);
-	while ((n = recv(guest_fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
-		fz_frame_check(&c, buf, (size_t)n, &whole);
-}
-
-/**
  * ping_events() - Replies on ping sockets go to the guest
  */
 static void ping_events(void)
@@ -210,13 +196,13 @@ static void message(uint8_t sel, uint8_t *body, size_t len)
 		if (len > 1 && (body[1] & 1))
 			fz_fds_run_out(true);
 	}
-	read_back();
+	fz_tap_read_back(&c, guest_fd);
 	/* Echo replies come back on ping sockets, opened by ICMP messages and
 	 * closed by timers: no need to look for them after other messages
 	 */
 	if ((sel & 7) >= 4 && (sel & 7) <= 6) {
 		ping_events();
-		read_back();
+		fz_tap_read_back(&c, guest_fd);
 	}
 }
 
@@ -260,7 +246,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		message(sel, buf + 64, len);
 	}
 	flow_close_all(&c);
-	read_back();
+	fz_tap_read_back(&c, guest_fd);
 	fz_fds_run_out(false);
 	now.tv_sec += 1;
 	fz_log_check();

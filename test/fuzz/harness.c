@@ -19,7 +19,8 @@
  * them right, and length fields that agree reach further).
  * fz_frame_check() checks a frame the daemon sent to the guest: within the
  * MTU, IP and layer 4 length fields that agree with the frame, checksums
- * right. It computes them itself, not with checksum.c.
+ * right. It computes them itself, not with checksum.c. fz_tap_read_back()
+ * flushes pasta's tap and checks every frame in it.
  *
  * Log: the daemon logs to a file at its default level (info); after each
  * input, fz_log_check() reads it and fails if one message, digits aside,
@@ -56,6 +57,7 @@
 #include "icmp.h"
 #include "log.h"
 #include "passt.h"
+#include "tap.h"
 #include "tcp.h"
 #include "udp.h"
 #include "util.h"
@@ -783,6 +785,30 @@ static size_t fz_frag(const uint8_t *f, size_t hlen, const uint8_t *data,
 		return 0;
 	r->active = false;
 	return r->hlen + r->len;
+}
+
+/**
+ * fz_tap_read_back() - Flush the tap's output, read and check every frame
+ * @c:		Execution context
+ * @fd:		The guest's end of the tap (fz_pasta_tap())
+ *
+ * The tap is only read if the daemon wrote to it since the last call: a
+ * system call is most of what an input costs, and most messages get no
+ * answer.
+ */
+void fz_tap_read_back(struct ctx *c, int fd)
+{
+	static uint8_t buf[1 << 17];
+	static uint64_t seen;
+	size_t whole;
+	ssize_t n;
+
+	tap_flush(c);
+	if (tap_stats.frames_out == seen)
+		return;
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
+		fz_frame_check(c, buf, (size_t)n, &whole);
+	seen = tap_stats.frames_out;
 }
 
 /**

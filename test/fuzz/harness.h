@@ -68,6 +68,7 @@ void fz_log_init(void);
 void fz_log_check(void);
 
 void fz_frame_fix(uint8_t *f, size_t len);
+void fz_tap_read_back(struct ctx *c, int fd);
 const uint8_t *fz_frame_check(const struct ctx *c, const uint8_t *f,
 			      size_t len, size_t *whole);
 uint16_t fz_csum(const void *buf, size_t len, uint32_t sum);
