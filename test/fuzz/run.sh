@@ -87,8 +87,10 @@ for t in "$@"; do
 		-max_len="$(max_len "$t")" -timeout=20 -print_final_stats=1 \
 		-artifact_prefix="test/fuzz/work/$t-" $dict $par \
 		"$work" "$corpus" >"$log" 2>&1 || rc=$?
+	# With jobs, libFuzzer copies each job's log (fuzz-N.log) into its
+	# own output as the job ends: don't add them again, or every
+	# execution is counted twice
 	if [ "$JOBS" -gt 1 ]; then
-		cat fuzz-*.log >>"$log" 2>/dev/null || true
 		rm -f fuzz-*.log
 	fi
 
