@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 #include <netinet/ip6.h>
 #include <netinet/udp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -238,7 +239,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t buf[64 + (1 << 16)];
 	struct fz_in in = { data, size };
 
-	c = c_start;
+	/* Settings back as they were; not the port forwarding tables at the
+	 * end (most of the 900 KiB), which nothing here changes: copying
+	 * them took a fifth of the time
+	 */
+	memcpy(&c, &c_start, offsetof(struct ctx, tcp_in));
 	while (in.len) {
 		uint8_t sel = fz_u8(&in);
 		size_t len = fz_bytes(&in, buf + 64, fz_u16(&in));
