@@ -103,9 +103,7 @@ declare -A NSOF=([tap]=$ns_tap [spl]=$ns_spl [pst]=$guest)
 # and ping sockets (the soak's ping keeps its flow for the whole run; others
 # come and go on their own timer)
 held() {
-	echo $(($(daemon_fds "${PID[$1]}") -
-		$(daemon_pool_socks "${PID[$1]}" "${NSOF[$1]}") -
-		$(daemon_socks "${PID[$1]}" ping "${NSOF[$1]}")))
+	daemon_socks "${PID[$1]}" held "${NSOF[$1]}"
 }
 
 # ------------------------------------------------------------- servers
@@ -289,7 +287,9 @@ for d in $DAEMONS; do
 		  -v conns="${CONNS[$d]}" '
 		NR == 1 { t0 = $1; k0 = $4 }
 		{ t = $1; k = $4 }
-		$1 < w {
+		# The first sample is in the first window even if a slow
+		# machine took it late
+		$1 < w || NR == 1 {
 			if (!f++) { fr = $2; fmin = $3; fmax = $3; ft0 = $1; fk0 = $4 }
 			if ($2 > fr) fr = $2
 			if ($3 < fmin) fmin = $3

@@ -359,33 +359,46 @@ daemon_fds() {
 #             closed and the daemon hasn't yet
 #   ping      ping sockets (listed in icmp, icmp6): echo flows, which
 #             close on their own 60 s after their last request
+#   held      all of PID's descriptors but those two kinds, counted from
+#             the same reading (counts taken one after the other can
+#             disagree while the pool is refilled)
+# One process reads a namespace's tables: on a loaded machine, one per
+# table made a reading take many seconds.
 daemon_socks() {
-	local pid=$1 which=$2 ns f
+	local pid=$1 which=$2 ns f tables=()
 
 	shift 2
+	for f in tcp tcp6 udp udp6 raw raw6 icmp icmp6 netlink unix packet; do
+		[ -e "/proc/net/$f" ] && tables+=("/proc/net/$f")
+	done
 	{
-		find "/proc/$pid/fd" -lname 'socket:*' -printf '%l\n' \
+		find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 -printf '%l\n' \
 			2>/dev/null |
-			sed 's/^socket:\[\(.*\)\]$/fd \1/'
+			sed -e 's/^socket:\[\(.*\)\]$/fd \1/' -e '/^fd /!s/.*/other/'
 		for ns in "$HOST_NS" "$@"; do
-			for f in tcp tcp6 udp udp6 raw raw6 icmp icmp6 netlink; do
-				ns_run "$ns" cat "/proc/net/$f" 2>/dev/null |
-					awk -v f="$f" 'NR > 1 { print f, $10 }'
-			done
-			ns_run "$ns" cat /proc/net/unix |
-				awk 'NR > 1 { print "unix", $7 }'
-			ns_run "$ns" cat /proc/net/packet |
-				awk 'NR > 1 { print "packet", $9 }'
+			# The inode is field 10, 7 in unix, 9 in packet
+			# shellcheck disable=SC2016 # awk's, not ours
+			ns_run "$ns" awk 'FNR > 1 {
+				n = split(FILENAME, p, "/")
+				c = p[n] == "unix" ? 7 : p[n] == "packet" ? 9 : 10
+				print p[n], $c
+			}' "${tables[@]}" 2>/dev/null
 		done
 	} | awk -v which="$which" '
+		$1 == "other" { other++; next }
 		$1 == "fd" { fd[$2] = 1; next }
 		{ t[$2] = 1 }
 		$1 == "icmp" || $1 == "icmp6" { ping[$2] = 1 }
 		END {
-			n = 0
-			for (i in fd)
-				if (which == "unlisted" ? !(i in t) : (i in ping))
-					n++
+			n = which == "held" ? other : 0
+			for (i in fd) {
+				if (which == "unlisted")
+					n += !(i in t)
+				else if (which == "ping")
+					n += i in ping
+				else
+					n += (i in t) && !(i in ping)
+			}
 			print n
 		}'
 }
