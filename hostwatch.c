@@ -15,8 +15,8 @@
  * for every answer (DHCP, DHCPv6, NDP, DNS forwarding, address mapping),
  * pasta's namespace with --config-net (pasta_ns_follow()), an unsolicited
  * router advertisement when the IPv6 prefix changes (ndp_prefix_changed()),
- * and TCP connections whose host socket has an address that's gone
- * (tcp_addr_gone()).
+ * and flows whose host socket has an address that's gone
+ * (flow_addr_gone(): TCP connections are reset, UDP flows closed).
  *
  * A full netlink receive queue (ENOBUFS) loses events, not state: the
  * update reads everything again anyway. resolv.conf is watched where it
@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "flow.h"
 #include "hostwatch.h"
 #include "log.h"
 #include "ndp.h"
@@ -49,7 +50,6 @@
 #include "passt.h"
 #include "pasta.h"
 #include "tap.h"
-#include "tcp.h"
 #include "util.h"
 
 #define RESOLV_CONF_PATH	"/etc/resolv.conf"
@@ -431,10 +431,10 @@ static void hostwatch_apply(struct ctx *c, const struct timespec *now)
 	 * were never the host's.
 	 */
 	if (on4 && !local && o4.addr.s_addr != c->ip4.addr.s_addr)
-		tcp_addr_gone(c, AF_INET, &o4.addr);
+		flow_addr_gone(c, AF_INET, &o4.addr);
 	if (on6 && !local && !IN6_IS_ADDR_UNSPECIFIED(&o6.addr) &&
 	    !IN6_ARE_ADDR_EQUAL(&o6.addr, &c->ip6.addr))
-		tcp_addr_gone(c, AF_INET6, &o6.addr);
+		flow_addr_gone(c, AF_INET6, &o6.addr);
 	tap_flush(c);
 
 	if (c->mode == MODE_PASTA && c->pasta_conf_ns) {
