@@ -56,6 +56,7 @@ assert_contains "$(cat "$LOG")" "No default IPv6 route on the host" \
 RA_OUT="$TOPO_TMP/ra.out"
 RA_PID=""
 listen() {
+	: >"$RA_OUT"	# Not the last one's "listening"
 	bg_ns "$NS" "$RA_OUT" "$PYTHON" -u "$LISTEN" eth0 10 "$1"
 	RA_PID=$BG_PID
 	wait_until 10 grep -qx listening "$RA_OUT" ||
