@@ -512,7 +512,7 @@ void flow_addr_gone(struct ctx *c, sa_family_t af, const void *addr)
 	inany_from_af(&gone, af, addr);
 	for (i = 0; i < flow_high; i++) {
 		const struct flow_ops *ops = flow_ops_of(&flowtab[i]);
-		union sockaddr_inany sa;
+		union sockaddr_inany sa = { 0 };
 		socklen_t sl = sizeof(sa);
 		union inany_addr local;
 		int s;

@@ -606,7 +606,6 @@ static void ndp_ra_send(struct ctx *c, const struct in6_addr *dst)
  */
 void ndp_host_changed(struct ctx *c, const struct timespec *now)
 {
-	static uint8_t buf[RA_MAX_LEN] __attribute__((aligned(8)));
 	struct ndp_adv adv;
 
 	if (c->no_ndp || c->no_ra || c->fd_tap < 0)
@@ -618,6 +617,7 @@ void ndp_host_changed(struct ctx *c, const struct timespec *now)
 
 	if (!IN6_IS_ADDR_UNSPECIFIED(&ndp_told.ll) && !ndp_told_final &&
 	    !IN6_ARE_ADDR_EQUAL(&ndp_told.ll, &adv.ll)) {
+		static uint8_t buf[RA_MAX_LEN] __attribute__((aligned(8)));
 		size_t len = ndp_ra_build(c, buf, &adv, true);
 
 		frame_icmp6_send(c, &ndp_told.ll, &ndp_all_nodes, buf, len);
