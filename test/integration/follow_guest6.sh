@@ -19,6 +19,8 @@
 #   lifetime 0; the namespace's kernel drops its default route through us
 #   and deprecates its address; IPv6 comes back: an advertisement with the
 #   prefix and a router lifetime again, and the default route is back
+# - passt, a guest of ours on its socket (ra_passt.py) that's there when
+#   IPv6 disappears: the same final advertisement
 #
 # How long each change took to reach the guest is printed ("took").
 #
@@ -42,6 +44,9 @@ for b in "$RDISC6" "$DHCLIENT"; do
 done
 in_host ip -6 addr del "$HOST_IP6/64" dev eth0
 in_router ip addr add "$NEW_GW6/64" dev rt0 nodad
+
+PASST_SOCK="$TOPO_TMP/passt.sock"
+passt_start "$PASST_SOCK" "$TOPO_TMP/passt.log"
 
 NS=$(topo_netns_name ns)
 PASTA_NS_CONF=()
@@ -185,6 +190,12 @@ wait_until 5 eval '! ns_route6_is' ||
 ll=$(ns_route6)
 info "namespace's default route: $ll; addresses: $(ns_slaac 2001:db8:2:)"
 listen "router lifetime 0"
+PASST_RA="$TOPO_TMP/passt-ra.out"
+bg_run "$PASST_RA" "$PYTHON" -u "$TOPO_ROOT/test/integration/ra_passt.py" \
+	"$PASST_SOCK" 15 "router lifetime 0"
+PASST_RA_PID=$BG_PID
+wait_until 10 grep -qx listening "$PASST_RA" ||
+	fail "ra_passt.py: not connected ($(cat "$PASST_RA"))"
 change eval "in_host ip -6 route del default;
 	in_host ip -6 addr del $NEW_IP6/64 dev eth0"
 heard "IPv6 gone: an advertisement with router lifetime 0"
@@ -199,6 +210,13 @@ else
 fi
 soft assert_contains "$(ns_slaac 2001:db8:2:)" "deprecated" \
 	"IPv6 gone: the namespace's address from the prefix is deprecated"
+rc=0
+wait "$PASST_RA_PID" || rc=$?
+sed 's/^/#   /' "$PASST_RA"
+soft assert_eq "$rc" 0 "passt: an advertisement with router lifetime 0 too"
+soft assert_contains "$(cat "$PASST_RA")" \
+	"prefix 2001:db8:2::/64 valid 0 preferred 0" \
+	"passt: the last prefix, lifetime 0"
 
 # And back
 listen "prefix 2001:db8:2::/64"

@@ -66,6 +66,14 @@ def options(ra):
     return out
 
 
+def wanted(lines, want):
+    """Does an advertisement printed as LINES have a line starting with the
+    words WANT, or "prefix WANT"?  Any does, if WANT is None"""
+    return not want or any((line + " ").startswith(w + " ")
+                           for line in lines
+                           for w in (want, "prefix " + want))
+
+
 def main():
     if len(sys.argv) not in (3, 4):
         print("usage: ndp_listen.py IFNAME SECONDS [WANT]",
@@ -113,9 +121,7 @@ def main():
         lines = options(data)
         for line in lines:
             print(line, flush=True)
-        if dst == "ff02::1" and (not want or any(
-                (line + " ").startswith(w + " ")
-                for line in lines for w in (want, "prefix " + want))):
+        if dst == "ff02::1" and wanted(lines, want):
             return 0
 
 
