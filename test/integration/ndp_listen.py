@@ -74,6 +74,17 @@ def wanted(lines, want):
                            for w in (want, "prefix " + want))
 
 
+def report(src, dst, hlim, ra, want):
+    """Print an advertisement RA from SRC to DST; True if it's the one
+    awaited: to all nodes, and wanted() if WANT is given"""
+    print("ra from %s to %s hlim %d len %d" % (src, dst, hlim, len(ra)),
+          flush=True)
+    lines = options(ra)
+    for line in lines:
+        print(line, flush=True)
+    return dst == "ff02::1" and wanted(lines, want)
+
+
 def main():
     if len(sys.argv) not in (3, 4):
         print("usage: ndp_listen.py IFNAME SECONDS [WANT]",
@@ -116,12 +127,7 @@ def main():
                 hlim = struct.unpack("i", cdata[:4])[0]
         if not data or data[0] != ND_ROUTER_ADVERT or idx != ifindex:
             continue
-        print("ra from %s to %s hlim %d len %d"
-              % (src[0].split("%")[0], dst, hlim, len(data)), flush=True)
-        lines = options(data)
-        for line in lines:
-            print(line, flush=True)
-        if dst == "ff02::1" and wanted(lines, want):
+        if report(src[0].split("%")[0], dst, hlim, data, want):
             return 0
 
 

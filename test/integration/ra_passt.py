@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # pylint: disable=wrong-import-position
-from ndp_listen import ND_ROUTER_ADVERT, options, wanted  # noqa: E402
+from ndp_listen import ND_ROUTER_ADVERT, report  # noqa: E402
 from passt_client import Conn  # noqa: E402
 
 ETH_P_IPV6 = 0x86DD
@@ -57,12 +57,7 @@ def main():
             continue
         src = socket.inet_ntop(socket.AF_INET6, ip6[8:24])
         dst = socket.inet_ntop(socket.AF_INET6, ip6[24:40])
-        print("ra from %s to %s hlim %d len %d"
-              % (src, dst, ip6[7], len(msg)), flush=True)
-        lines = options(msg)
-        for line in lines:
-            print(line, flush=True)
-        if dst == "ff02::1" and wanted(lines, want):
+        if report(src, dst, ip6[7], msg, want):
             return 0
 
 
