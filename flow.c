@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -485,6 +486,51 @@ void flow_close_all(struct ctx *c)
 
 		if (ops && ops->close)
 			ops->close(c, &flowtab[i]);
+	}
+}
+
+/**
+ * flow_addr_gone() - The host lost an address: end the flows that use it
+ * @c:		Execution context
+ * @af:		AF_INET or AF_INET6
+ * @addr:	Address that's gone
+ *
+ * A socket whose local address is gone can neither send nor receive again,
+ * and a connected UDP socket keeps the source address connect() picked,
+ * even if bound to no address: TCP connections get a reset now rather
+ * than hang until they time out, UDP and ping flows are closed, so that
+ * the guest's next datagram makes a new one, from an address the host
+ * has. Flows from other addresses go on.
+ *
+ * syscalls: getsockname
+ */
+void flow_addr_gone(struct ctx *c, sa_family_t af, const void *addr)
+{
+	union inany_addr gone;
+	unsigned int i;
+
+	inany_from_af(&gone, af, addr);
+	for (i = 0; i < flow_high; i++) {
+		const struct flow_ops *ops = flow_ops_of(&flowtab[i]);
+		union sockaddr_inany sa = { 0 };
+		socklen_t sl = sizeof(sa);
+		union inany_addr local;
+		int s;
+
+		if (!ops || !ops->sock || !ops->gone)
+			continue;
+		s = ops->sock(&flowtab[i]);
+		if (s < 0 || getsockname(s, &sa.sa, &sl) ||
+		    sa.sa.sa_family != af)
+			continue;
+		if (af == AF_INET)
+			inany_from_af(&local, af, &sa.sa4.sin_addr);
+		else
+			inany_from_af(&local, af, &sa.sa6.sin6_addr);
+		if (!inany_equals(&local, &gone))
+			continue;
+		debug("Flow %u used a vanished address: ended", i);
+		ops->gone(c, &flowtab[i]);
 	}
 }
 

@@ -117,16 +117,23 @@ struct ctx;
  * @close:	Close the flow at once, resetting what can be reset, and free
  *		it: its guest is gone, or the table takes back an unanswered
  *		flow (flow_set_unanswered())
+ * @sock:	The flow's own socket on the host side, whose local address
+ *		it keeps using, -1 if none (shared, or spliced): or NULL
+ * @gone:	That address is gone from the host: end the flow, and free
+ *		it, telling the guest what can be told (a TCP reset)
  */
 struct flow_ops {
 	bool (*timer)(struct ctx *c, union flow *flow,
 		      const struct timespec *now);
 	bool fast;
 	void (*close)(struct ctx *c, union flow *flow);
+	int (*sock)(const union flow *flow);
+	void (*gone)(struct ctx *c, union flow *flow);
 };
 
 void flow_register(enum flow_type type, const struct flow_ops *ops);
 void flow_close_all(struct ctx *c);
+void flow_addr_gone(struct ctx *c, sa_family_t af, const void *addr);
 void flow_timer(struct ctx *c, const struct timespec *now, bool fast,
 		bool expire);
 union flow *flow_alloc(struct ctx *c, enum flow_origin origin);

@@ -14,9 +14,10 @@
  * (one info line per change) and applied: the context the protocols read
  * for every answer (DHCP, DHCPv6, NDP, DNS forwarding, address mapping),
  * pasta's namespace with --config-net (pasta_ns_follow()), an unsolicited
- * router advertisement when the IPv6 prefix changes (ndp_prefix_changed()),
- * and TCP connections whose host socket has an address that's gone
- * (tcp_addr_gone()).
+ * router advertisement when the IPv6 prefix, DNS servers or IPv6 itself
+ * come or go (ndp_host_changed()), and flows whose host socket has an
+ * address that's gone (flow_addr_gone(): TCP connections are reset, UDP
+ * flows closed).
  *
  * A full netlink receive queue (ENOBUFS) loses events, not state: the
  * update reads everything again anyway. resolv.conf is watched where it
@@ -42,6 +43,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "flow.h"
 #include "hostwatch.h"
 #include "log.h"
 #include "ndp.h"
@@ -49,7 +51,6 @@
 #include "passt.h"
 #include "pasta.h"
 #include "tap.h"
-#include "tcp.h"
 #include "util.h"
 
 #define RESOLV_CONF_PATH	"/etc/resolv.conf"
@@ -381,20 +382,11 @@ static void hostwatch_log_dns(const struct ctx *o, const struct ctx *n)
  */
 static void hostwatch_apply(struct ctx *c, const struct timespec *now)
 {
-	/* The prefix the guest last heard of: kept while IPv6 is gone, so
-	 * that it's withdrawn when IPv6 comes back with another one
-	 */
-	static struct in6_addr adv6;
-	static int adv6_len;
 	struct ip4_ctx o4 = c->ip4;
 	struct ip6_ctx o6 = c->ip6;
 	bool on4 = c->ifi4, on6 = c->ifi6, local = c->local_mode;
 	bool ch4, ch6;
 
-	if (on6) {
-		adv6 = c->ip6.addr;
-		adv6_len = c->ip6.prefix_len;
-	}
 	hostwatch_resolv_read();
 	hw_next = *c;
 	conf_refresh(&hw_next, hw_resolv);
@@ -431,10 +423,10 @@ static void hostwatch_apply(struct ctx *c, const struct timespec *now)
 	 * were never the host's.
 	 */
 	if (on4 && !local && o4.addr.s_addr != c->ip4.addr.s_addr)
-		tcp_addr_gone(c, AF_INET, &o4.addr);
+		flow_addr_gone(c, AF_INET, &o4.addr);
 	if (on6 && !local && !IN6_IS_ADDR_UNSPECIFIED(&o6.addr) &&
 	    !IN6_ARE_ADDR_EQUAL(&o6.addr, &c->ip6.addr))
-		tcp_addr_gone(c, AF_INET6, &o6.addr);
+		flow_addr_gone(c, AF_INET6, &o6.addr);
 	tap_flush(c);
 
 	if (c->mode == MODE_PASTA && c->pasta_conf_ns) {
@@ -444,8 +436,7 @@ static void hostwatch_apply(struct ctx *c, const struct timespec *now)
 		if (ch6 && !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr))
 			c->ip6.addr_seen = c->ip6.addr;
 	}
-	if (c->ifi6 && (ch6 || !on6))
-		ndp_prefix_changed(c, &adv6, adv6_len, now);
+	ndp_host_changed(c, now);
 }
 
 /**

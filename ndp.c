@@ -22,6 +22,13 @@
  * mode (no global address for the guest) they carry no prefix: the guest
  * keeps link-local addresses and routes through us.
  *
+ * When the host's network changes (hostwatch.c), one goes out at once if
+ * the guest would hear something new. What the guest last heard is noted
+ * (ndp_told), and an advertisement also withdraws what it heard and the
+ * configuration no longer has: the old prefix at lifetime 0, old DNS
+ * servers at lifetime 0. If IPv6 is gone from the host, a final one with
+ * router lifetime 0 tells the guest to stop routing through us.
+ *
  * Received messages are checked as RFC 4861 requires (sections 6.1 and
  * 7.1): ICMPv6 code 0, length, every option of non-zero length within the
  * message, no source link-layer address option with an unspecified source,
@@ -105,6 +112,26 @@ static struct ndp_ra_schedule {
 	unsigned int sent;
 	time_t next;
 } ndp_ra_schedule;
+
+/**
+ * struct ndp_adv - What an advertisement tells the guest, to compare
+ * @ll:		Our link-local address, its source: unspecified for none
+ * @prefix:	An address of the prefix, unspecified for none
+ * @prefix_len:	Prefix length
+ * @dns:	DNS servers (RDNSS), unspecified ones unused
+ *
+ * ndp_told is what the guest last heard: the next advertisement withdraws
+ * what's in there and not in the configuration any more (lifetime 0).
+ */
+struct ndp_adv {
+	struct in6_addr ll;
+	struct in6_addr prefix;
+	int prefix_len;
+	struct in6_addr dns[MAXNS];
+};
+
+static struct ndp_adv ndp_told;
+static bool ndp_told_final;	/* ...and the router lifetime 0 after it */
 
 static const struct in6_addr ndp_all_nodes = {
 	.s6_addr = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }
@@ -276,25 +303,51 @@ static void ndp_ns(struct ctx *c, const struct in6_addr *saddr,
 }
 
 /**
- * ndp_opt_rdnss() - Write the RDNSS option (RFC 8106, 5.1)
- * @c:		Execution context
+ * ndp_has_addr() - Is an address in a list of MAXNS?
+ * @list:	List, unspecified entries unused
+ * @a:		Address
+ *
+ * Return: true if it is
+ */
+static bool ndp_has_addr(const struct in6_addr *list, const struct in6_addr *a)
+{
+	int i;
+
+	for (i = 0; i < MAXNS; i++) {
+		if (IN6_ARE_ADDR_EQUAL(&list[i], a))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * ndp_opt_rdnss() - Write an RDNSS option (RFC 8106, 5.1)
  * @buf:	Where to write it
  * @size:	Room at @buf
+ * @dns:	DNS servers, MAXNS, unspecified entries unused
+ * @except:	Leave out the servers in here, MAXNS, or NULL
+ * @lifetime:	Lifetime, seconds, host order: 0 withdraws them
  *
  * Return: length written, 0 if there's no DNS server to advertise
  */
-static size_t ndp_opt_rdnss(const struct ctx *c, uint8_t *buf, size_t size)
+static size_t ndp_opt_rdnss(uint8_t *buf, size_t size,
+			    const struct in6_addr *dns,
+			    const struct in6_addr *except, uint32_t lifetime)
 {
 	struct ndp_opt_dns hdr = {
 		.type = ND_OPT_RDNSS,
-		.lifetime = htonl(NDP_LIFETIME_INFINITE),
+		.lifetime = htonl(lifetime),
 	};
 	size_t len = sizeof(hdr), i;
 
-	for (i = 0; i < MAXNS; i++) {
-		const struct in6_addr *a = &c->ip6.dns[i];
+	if (size < sizeof(hdr))
+		return 0;
 
-		if (IN6_IS_ADDR_UNSPECIFIED(a))
+	for (i = 0; i < MAXNS; i++) {
+		const struct in6_addr *a = &dns[i];
+
+		if (IN6_IS_ADDR_UNSPECIFIED(a) ||
+		    (except && ndp_has_addr(except, a)))
 			continue;
 		if (size - len < sizeof(*a))
 			break;
@@ -406,18 +459,61 @@ static size_t ndp_opt_prefix(uint8_t *buf, const struct in6_addr *addr,
 }
 
 /**
+ * ndp_adv_now() - What an advertisement would tell the guest now
+ * @c:		Execution context
+ * @a:		Filled in: all unspecified if IPv6 is off
+ */
+static void ndp_adv_now(const struct ctx *c, struct ndp_adv *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (!c->ifi6)
+		return;
+	a->ll = c->ip6.our_tap_ll;
+	if (!IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr)) {
+		ndp_prefix(&c->ip6.addr, c->ip6.prefix_len, &a->prefix);
+		a->prefix_len = c->ip6.prefix_len;
+	}
+	if (!c->no_dhcp_dns)
+		memcpy(a->dns, c->ip6.dns, sizeof(a->dns));
+}
+
+/**
+ * ndp_adv_same() - Would the guest hear the same thing twice?
+ * @a:		One advertisement's contents
+ * @b:		The other's
+ *
+ * Return: true if they're the same
+ */
+static bool ndp_adv_same(const struct ndp_adv *a, const struct ndp_adv *b)
+{
+	return IN6_ARE_ADDR_EQUAL(&a->ll, &b->ll) &&
+	       IN6_ARE_ADDR_EQUAL(&a->prefix, &b->prefix) &&
+	       a->prefix_len == b->prefix_len &&
+	       !memcmp(a->dns, b->dns, sizeof(a->dns));
+}
+
+/**
  * ndp_ra_build() - Build a router advertisement
  * @c:		Execution context
  * @buf:	Buffer, at least RA_MAX_LEN bytes
- * @old:	Prefix the host lost, announced with lifetime 0, or NULL
- * @old_len:	Its prefix length
+ * @now:	What it advertises (ndp_adv_now())
+ * @final:	Router lifetime 0, nothing advertised (RFC 4861, 6.2.5):
+ *		we stop being the guest's router, or stop being it from
+ *		this link-local address
+ *
+ * What the guest last heard (ndp_told) and @now doesn't have goes in too,
+ * withdrawn: the prefix at valid and preferred lifetime 0 (RFC 4862,
+ * 5.5.3: the guest's addresses in it are deprecated at once), DNS servers
+ * at lifetime 0 (RFC 8106, 5.1: no longer to be used). A final one
+ * withdraws every DNS server it had: clients keep them per router.
  *
  * Return: length of the advertisement
  */
 static size_t ndp_ra_build(const struct ctx *c, uint8_t *buf,
-			   const struct in6_addr *old, int old_len)
+			   const struct ndp_adv *now, bool final)
 {
-	bool addr = !IN6_IS_ADDR_UNSPECIFIED(&c->ip6.addr);
+	bool addr = !final && !IN6_IS_ADDR_UNSPECIFIED(&now->prefix);
+	const struct ndp_adv *old = &ndp_told;
 	struct ndp_opt_lla slla = {
 		.type = ND_OPT_SOURCE_LINKADDR,
 		.len = sizeof(slla) / NDP_OPT_UNIT,
@@ -429,13 +525,13 @@ static size_t ndp_ra_build(const struct ctx *c, uint8_t *buf,
 	ra.nd_ra_type = ND_ROUTER_ADVERT;
 	ra.nd_ra_code = 0;
 	ra.nd_ra_curhoplimit = 0;		/* Unspecified: guest's own */
-	if (!c->no_dhcpv6) {
+	if (!c->no_dhcpv6 && !final) {
 		/* The address from DHCPv6, other configuration too */
 		if (addr)
 			ra.nd_ra_flags_reserved |= ND_RA_FLAG_MANAGED;
 		ra.nd_ra_flags_reserved |= ND_RA_FLAG_OTHER;
 	}
-	ra.nd_ra_router_lifetime = htons(RA_ROUTER_LIFETIME);
+	ra.nd_ra_router_lifetime = final ? 0 : htons(RA_ROUTER_LIFETIME);
 	ra.nd_ra_reachable = 0;			/* Unspecified */
 	ra.nd_ra_retransmit = 0;		/* Unspecified */
 	memcpy(buf, &ra, sizeof(ra));
@@ -457,14 +553,20 @@ static size_t ndp_ra_build(const struct ctx *c, uint8_t *buf,
 	}
 
 	if (addr)
-		len += ndp_opt_prefix(buf + len, &c->ip6.addr,
-				      c->ip6.prefix_len, NDP_LIFETIME_INFINITE);
-	if (old)
-		len += ndp_opt_prefix(buf + len, old, old_len, 0);
+		len += ndp_opt_prefix(buf + len, &now->prefix, now->prefix_len,
+				      NDP_LIFETIME_INFINITE);
+	if (!IN6_IS_ADDR_UNSPECIFIED(&old->prefix) &&
+	    (!IN6_ARE_ADDR_EQUAL(&old->prefix, &now->prefix) ||
+	     old->prefix_len != now->prefix_len))
+		len += ndp_opt_prefix(buf + len, &old->prefix, old->prefix_len,
+				      0);
 
-	if (!c->no_dhcp_dns)
-		len += ndp_opt_rdnss(c, buf + len, RA_MAX_LEN - len);
-	if (!c->no_dhcp_dns_search)
+	if (!final)
+		len += ndp_opt_rdnss(buf + len, RA_MAX_LEN - len, now->dns,
+				     NULL, NDP_LIFETIME_INFINITE);
+	len += ndp_opt_rdnss(buf + len, RA_MAX_LEN - len, old->dns,
+			     final ? NULL : now->dns, 0);
+	if (!c->no_dhcp_dns_search && !final)
 		len += ndp_opt_dnssl(c, buf + len, RA_MAX_LEN - len);
 
 	return len;
@@ -478,42 +580,53 @@ static size_t ndp_ra_build(const struct ctx *c, uint8_t *buf,
 static void ndp_ra_send(struct ctx *c, const struct in6_addr *dst)
 {
 	static uint8_t buf[RA_MAX_LEN] __attribute__((aligned(8)));
-	size_t len = ndp_ra_build(c, buf, NULL, 0);
+	struct ndp_adv now;
+	size_t len;
 
+	ndp_adv_now(c, &now);
+	len = ndp_ra_build(c, buf, &now, false);
 	frame_icmp6_send(c, &c->ip6.our_tap_ll, dst, buf, len);
+	ndp_told = now;
+	ndp_told_final = false;
 }
 
 /**
- * ndp_prefix_changed() - The host's IPv6 prefix changed: tell the guest now
+ * ndp_host_changed() - The host's IPv6 changed: tell the guest now
  * @c:		Execution context, new configuration
- * @old:	Address of the prefix the guest had, unspecified if none
- * @old_len:	Its prefix length
  * @now:	Current time
  *
- * An unsolicited advertisement at once, with the new prefix and the old one
- * (if it's another) at lifetime 0 so that the guest stops using addresses
- * from it, then the quick ones again, in case that one was lost.
+ * If what the guest last heard from us differs from what it would hear now
+ * (prefix, DNS servers, our link-local address, IPv6 at all), one
+ * unsolicited advertisement at once, withdrawing what's gone, then the
+ * quick ones again, in case that one was lost. If IPv6 is gone, or our
+ * link-local address changed, first a final one from the old address with
+ * router lifetime 0 (RFC 4861, 6.2.5), so that the guest stops routing
+ * through it; what it withdraws stays noted, and goes out again, at
+ * lifetime 0, with the advertisement that comes once IPv6 is back.
  */
-void ndp_prefix_changed(struct ctx *c, const struct in6_addr *old,
-			int old_len, const struct timespec *now)
+void ndp_host_changed(struct ctx *c, const struct timespec *now)
 {
-	static uint8_t buf[RA_MAX_LEN] __attribute__((aligned(8)));
-	bool gone = !IN6_IS_ADDR_UNSPECIFIED(old);
-	size_t len;
+	struct ndp_adv adv;
 
-	if (!c->ifi6 || c->no_ndp || c->no_ra || c->fd_tap < 0)
+	if (c->no_ndp || c->no_ra || c->fd_tap < 0)
 		return;
 
-	if (gone && old_len == c->ip6.prefix_len) {
-		struct in6_addr a, b;
+	ndp_adv_now(c, &adv);
+	if (!ndp_told_final && ndp_adv_same(&adv, &ndp_told))
+		return;
 
-		ndp_prefix(old, old_len, &a);
-		ndp_prefix(&c->ip6.addr, old_len, &b);
-		gone = !IN6_ARE_ADDR_EQUAL(&a, &b);
+	if (!IN6_IS_ADDR_UNSPECIFIED(&ndp_told.ll) && !ndp_told_final &&
+	    !IN6_ARE_ADDR_EQUAL(&ndp_told.ll, &adv.ll)) {
+		static uint8_t buf[RA_MAX_LEN] __attribute__((aligned(8)));
+		size_t len = ndp_ra_build(c, buf, &adv, true);
+
+		frame_icmp6_send(c, &ndp_told.ll, &ndp_all_nodes, buf, len);
+		ndp_told_final = true;
 	}
+	if (!c->ifi6)
+		return;
 
-	len = ndp_ra_build(c, buf, gone ? old : NULL, old_len);
-	frame_icmp6_send(c, &c->ip6.our_tap_ll, &ndp_all_nodes, buf, len);
+	ndp_ra_send(c, &ndp_all_nodes);
 	ndp_ra_schedule.sent = 1;
 	ndp_ra_schedule.next = now->tv_sec + RA_INITIAL_INTERVAL;
 }
@@ -604,14 +717,18 @@ void ndp_timer(struct ctx *c, const struct timespec *now)
 	struct ndp_ra_schedule *s = &ndp_ra_schedule;
 	time_t interval;
 
-	if (!c->ifi6 || c->no_ndp || c->no_ra)
-		return;
-
 	if (c->fd_tap < 0) {
-		/* No guest: a new one gets the quick ones again */
+		/* No guest: a new one gets the quick ones again, and has
+		 * heard nothing it should forget
+		 */
 		s->sent = 0;
+		memset(&ndp_told, 0, sizeof(ndp_told));
+		ndp_told_final = false;
 		return;
 	}
+
+	if (!c->ifi6 || c->no_ndp || c->no_ra)
+		return;
 
 	if (s->sent && now->tv_sec < s->next)
 		return;

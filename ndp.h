@@ -26,7 +26,6 @@ struct ctx;
 int ndp(struct ctx *c, const struct in6_addr *saddr,
 	const struct in6_addr *daddr, const struct pool *p);
 void ndp_timer(struct ctx *c, const struct timespec *now);
-void ndp_prefix_changed(struct ctx *c, const struct in6_addr *old,
-			int old_len, const struct timespec *now);
+void ndp_host_changed(struct ctx *c, const struct timespec *now);
 
 #endif /* NDP_H */

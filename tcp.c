@@ -1961,46 +1961,29 @@ static void tcp_flow_drop(struct ctx *c, union flow *flow)
 }
 
 /**
- * tcp_addr_gone() - The host lost an address: reset connections using it
- * @c:		Execution context
- * @af:		AF_INET or AF_INET6
- * @addr:	Address that's gone
+ * tcp_flow_sock() - A connection's socket, for flow_addr_gone()
+ * @flow:	The connection's flow entry
  *
- * A socket whose local address is gone can neither send nor receive
- * again: the guest gets a reset now rather than a connection that hangs
- * until it times out. Connections from other addresses go on.
- *
- * syscalls: getsockname
+ * Return: the socket, -1 if it has none
  */
-void tcp_addr_gone(struct ctx *c, sa_family_t af, const void *addr)
+static int tcp_flow_sock(const union flow *flow)
 {
-	union inany_addr gone;
-	union flow *flow;
+	return flow->tcp.sock;
+}
 
-	inany_from_af(&gone, af, addr);
-	flow_foreach(flow, FLOW_TCP) {
-		struct tcp_conn *conn = &flow->tcp;
-		union sockaddr_inany sa;
-		socklen_t sl = sizeof(sa);
-		union inany_addr local;
-
-		if (conn->sock < 0 || tcp_af(conn) != af ||
-		    getsockname(conn->sock, &sa.sa, &sl))
-			continue;
-		if (af == AF_INET)
-			inany_from_af(&local, af, &sa.sa4.sin_addr);
-		else
-			inany_from_af(&local, af, &sa.sa6.sin6_addr);
-		if (!inany_equals(&local, &gone))
-			continue;
-		debug("TCP: flow %u used a vanished address: reset",
-		      flow_idx(flow));
-		tcp_conn_reset(c, conn);
-	}
+/**
+ * tcp_flow_gone() - The host lost the connection's local address: reset
+ * @c:		Execution context
+ * @flow:	The connection's flow entry
+ */
+static void tcp_flow_gone(struct ctx *c, union flow *flow)
+{
+	tcp_conn_reset(c, &flow->tcp);
 }
 
 static const struct flow_ops tcp_flow_ops = {
 	.timer = tcp_flow_timer, .fast = true, .close = tcp_flow_drop,
+	.sock = tcp_flow_sock, .gone = tcp_flow_gone,
 };
 
 /**

@@ -22,7 +22,6 @@ struct ctx;
 union epoll_ref;
 
 void tcp_init(struct ctx *c);
-void tcp_addr_gone(struct ctx *c, sa_family_t af, const void *addr);
 int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		    const void *daddr, const struct pool *p,
 		    const struct timespec *now);

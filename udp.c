@@ -884,6 +884,23 @@ static void udp_flow_drop(struct ctx *c, union flow *flow)
 }
 
 /**
+ * udp_flow_sock() - An outbound flow's own socket, for flow_addr_gone()
+ * @flow:	Flow
+ *
+ * connect() gave it the source address the host had then, bound or not:
+ * flows from a -u or -U socket have the bound socket's address (or none)
+ * or live between loopbacks.
+ *
+ * Return: the socket, -1 for inbound and spliced flows
+ */
+static int udp_flow_sock(const union flow *flow)
+{
+	if (flow->udp.flags & (UDP_F_INBOUND | UDP_F_SPLICE))
+		return -1;
+	return flow->udp.sock;
+}
+
+/**
  * udp_init() - The flow timer and closing of flows, how to open -u and -U
  *		sockets
  * @c:		Execution context
@@ -892,6 +909,7 @@ void udp_init(struct ctx *c)
 {
 	static const struct flow_ops ops = {
 		.timer = udp_flow_timer, .close = udp_flow_drop,
+		.sock = udp_flow_sock, .gone = udp_flow_drop,
 	};
 
 	(void)c;

@@ -88,18 +88,6 @@ HOLD_PID=$BG_PID
 wait_until 5 grep -qs "tcpx connected" "$TOPO_TMP/hold.out" ||
 	fail "held connection: not connected"
 
-T0=0
-# change() - CMD...: change the host namespace, note the time
-change() {
-	"$@"
-	T0=$(date +%s%N)
-}
-
-# took() - Milliseconds since the last change()
-took() {
-	echo $((($(date +%s%N) - T0) / 1000000))
-}
-
 change eval "printf 'nameserver %s\n' $NEW_DNS4 >/etc/netns/$HOST_NS/resolv.conf;
 	in_host ip addr del $HOST_IP4/24 dev eth0;
 	in_host ip addr add $NEW_IP4/25 dev eth0;
@@ -127,7 +115,8 @@ assert_contains "$(cat "$LEASES")" "nak" "the renewal of $HOST_IP4 got a NAK"
 bg_ns "$NS" "$TOPO_TMP/ra.out" "$PYTHON" -u "$LISTEN" eth0 20 \
 	2001:db8:2::/64
 RA_PID=$BG_PID
-sleep 0.5
+wait_until 10 grep -qx listening "$TOPO_TMP/ra.out" ||
+	fail "ndp_listen.py: not listening ($(cat "$TOPO_TMP/ra.out"))"
 in_host ip -6 addr del $HOST_IP6/64 dev eth0
 in_host ip -6 route del default 2>/dev/null || true
 sleep 1

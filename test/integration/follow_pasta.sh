@@ -111,22 +111,14 @@ ns_default_is() {
 	[ "$(ns_default "$1" "$2")" = "via $3" ]
 }
 
-T0=0
-# change() - CMD...: change the host namespace, note the time
-change() {
-	"$@"
-	T0=$(date +%s%N)
-}
-
 # followed() - LABEL TIMEOUT CMD...: CMD succeeds within TIMEOUT seconds of
 # the last change(), and say how long that took
 followed() {
-	local label=$1 t=$2 ms
+	local label=$1 t=$2
 
 	shift 2
 	if wait_until "$t" "$@"; then
-		ms=$((($(date +%s%N) - T0) / 1000000))
-		ok "$label (took $ms ms)"
+		ok "$label (took $(took) ms)"
 	else
 		show_log "$LOG" "pasta log" all
 		tfail "$label: not within $t s"

@@ -2,20 +2,27 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """ndp_listen.py - wait for an unsolicited router advertisement.
 
-  ndp_listen.py IFNAME SECONDS [PREFIX/LEN]
+  ndp_listen.py IFNAME SECONDS [WANT]
 
 Listens on a raw ICMPv6 socket, without soliciting anything, for router
-advertisements arriving on IFNAME.  For each one it prints
+advertisements arriving on IFNAME.  It prints "listening" once the socket
+is ready, then for each one
 
       ra from SRC to DST hlim N len N
+      router lifetime SECONDS
 
-and a line for each prefix information option in it
+a line for each prefix information option in it
 
       prefix PREFIX/LEN valid SECONDS preferred SECONDS
 
+and one for each address of its RDNSS options (RFC 8106)
+
+      rdnss ADDR lifetime SECONDS
+
 and it exits 0 as soon as one to the all-nodes group (ff02::1) arrived
-(with PREFIX/LEN among its prefixes, if given), 1 if none did within
-SECONDS.  Standard library only.
+(with a line of it starting with the words WANT, or "prefix WANT", if
+given: a bare PREFIX/LEN is a prefix), 1 if none did within SECONDS.  Standard
+library only.
 """
 
 import socket
@@ -30,11 +37,15 @@ IPV6_RECVHOPLIMIT = getattr(socket, "IPV6_RECVHOPLIMIT", 51)
 IPV6_HOPLIMIT = getattr(socket, "IPV6_HOPLIMIT", 52)
 ICMP6_FILTER = 1
 ND_OPT_PREFIX_INFORMATION = 3
+ND_OPT_RDNSS = 25
 
 
-def prefixes(ra):
-    """Prefix information options of an advertisement, as text lines"""
+def options(ra):
+    """Router lifetime, prefix information and RDNSS options of an
+    advertisement, as text lines"""
     out = []
+    if len(ra) >= 8:
+        out.append("router lifetime %d" % struct.unpack("!H", ra[6:8]))
     off = 16            # ICMPv6 header, hop limit, flags, lifetimes
     while off + 2 <= len(ra):
         otype, olen = ra[off], ra[off + 1] * 8
@@ -46,13 +57,37 @@ def prefixes(ra):
             pfx = socket.inet_ntop(socket.AF_INET6, ra[off + 16:off + 32])
             out.append("prefix %s/%d valid %d preferred %d"
                        % (pfx, plen, valid, pref))
+        if otype == ND_OPT_RDNSS and olen >= 24:
+            life = struct.unpack("!I", ra[off + 4:off + 8])[0]
+            for a in range(off + 8, off + olen - 15, 16):
+                out.append("rdnss %s lifetime %d" % (socket.inet_ntop(
+                    socket.AF_INET6, ra[a:a + 16]), life))
         off += olen
     return out
 
 
+def wanted(lines, want):
+    """Does an advertisement printed as LINES have a line starting with the
+    words WANT, or "prefix WANT"?  Any does, if WANT is None"""
+    return not want or any((line + " ").startswith(w + " ")
+                           for line in lines
+                           for w in (want, "prefix " + want))
+
+
+def report(src, dst, hlim, ra, want):
+    """Print an advertisement RA from SRC to DST; True if it's the one
+    awaited: to all nodes, and wanted() if WANT is given"""
+    print("ra from %s to %s hlim %d len %d" % (src, dst, hlim, len(ra)),
+          flush=True)
+    lines = options(ra)
+    for line in lines:
+        print(line, flush=True)
+    return dst == "ff02::1" and wanted(lines, want)
+
+
 def main():
     if len(sys.argv) not in (3, 4):
-        print("usage: ndp_listen.py IFNAME SECONDS [PREFIX/LEN]",
+        print("usage: ndp_listen.py IFNAME SECONDS [WANT]",
               file=sys.stderr)
         return 2
     ifname, timeout = sys.argv[1], float(sys.argv[2])
@@ -69,6 +104,7 @@ def main():
     blocked[ND_ROUTER_ADVERT >> 5] &= ~(1 << (ND_ROUTER_ADVERT & 31))
     s.setsockopt(socket.IPPROTO_ICMPV6, ICMP6_FILTER,
                  struct.pack("8I", *blocked))
+    print("listening", flush=True)
 
     end = time.monotonic() + timeout
     while True:
@@ -91,13 +127,7 @@ def main():
                 hlim = struct.unpack("i", cdata[:4])[0]
         if not data or data[0] != ND_ROUTER_ADVERT or idx != ifindex:
             continue
-        print("ra from %s to %s hlim %d len %d"
-              % (src[0].split("%")[0], dst, hlim, len(data)), flush=True)
-        pfx = prefixes(data)
-        for line in pfx:
-            print(line, flush=True)
-        if dst == "ff02::1" and (not want or any(
-                line.split()[1] == want for line in pfx)):
+        if report(src[0].split("%")[0], dst, hlim, data, want):
             return 0
 
 

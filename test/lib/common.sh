@@ -50,3 +50,16 @@ remote_servers() {
 	srv_start "$ROUTER_NS" remote banner --bind "$REMOTE_IP4" --port 7070 \
 		--text hello-from-remote
 }
+
+# change() - CMD...: run CMD (a change to the host namespace, for the tests
+# that follow it), note the time in T0 for took()
+T0=0
+change() {
+	"$@"
+	T0=$(date +%s%N)
+}
+
+# took() - Milliseconds since the last change()
+took() {
+	echo $((($(date +%s%N) - T0) / 1000000))
+}

@@ -11,10 +11,13 @@
  * oldest first, and only those.
  */
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "flow.h"
 #include "unit.h"
@@ -206,6 +209,81 @@ static void shares_setup(void)
 	flow_register(FLOW_UDP, &ops);
 	nclosed = 0;
 }
+
+/**
+ * udp_sock_of() - Socket operation of the addr_gone test: the UDP one
+ * @flow:	Flow
+ *
+ * Return: its socket, -1 if none
+ */
+static int udp_sock_of(const union flow *flow)
+{
+	return flow->udp.sock;
+}
+
+/**
+ * bound_flow() - A UDP flow whose socket is bound to an address
+ * @af:		Address family
+ * @addr:	Address, text, NULL for none (no socket)
+ *
+ * Return: the flow
+ */
+static union flow *bound_flow(sa_family_t af, const char *addr)
+{
+	union flow *flow = flow_alloc(NULL, FLOW_ORIGIN_GUEST);
+	union sockaddr_inany sa = { 0 };
+
+	ck_assert_ptr_nonnull(flow);
+	flow->f.type = FLOW_UDP;
+	flow->udp.sock = -1;
+	if (!addr)
+		return flow;
+
+	flow->udp.sock = socket(af, SOCK_DGRAM, 0);
+	ck_assert_int_ge(flow->udp.sock, 0);
+	sa.sa.sa_family = af;
+	if (af == AF_INET)
+		ck_assert_int_eq(inet_pton(af, addr, &sa.sa4.sin_addr), 1);
+	else
+		ck_assert_int_eq(inet_pton(af, addr, &sa.sa6.sin6_addr), 1);
+	ck_assert_int_eq(bind(flow->udp.sock, &sa.sa,
+			      af == AF_INET ? sizeof(sa.sa4) : sizeof(sa.sa6)),
+			 0);
+	return flow;
+}
+
+/* Only flows whose socket has the vanished local address are ended */
+START_TEST(addr_gone_ends_flows_bound_to_it)
+{
+	static const struct flow_ops ops = {
+		.close = record_close, .sock = udp_sock_of,
+		.gone = record_close,
+	};
+	union flow *gone, *other, *none, *any6;
+	struct in_addr a;
+	int s1, s2;
+
+	flow_register(FLOW_UDP, &ops);
+	gone = bound_flow(AF_INET, "127.0.0.1");
+	other = bound_flow(AF_INET, "127.0.0.2");
+	none = bound_flow(AF_INET, NULL);
+	any6 = bound_flow(AF_INET6, "::");
+	s1 = gone->udp.sock;
+	s2 = other->udp.sock;
+
+	inet_pton(AF_INET, "127.0.0.1", &a);
+	flow_addr_gone(NULL, AF_INET, &a);
+	ck_assert_uint_eq(nclosed, 1);
+	ck_assert_uint_eq(closed[0], flow_idx(gone));
+	ck_assert_ptr_eq(flow_at(flow_idx(other), FLOW_UDP), other);
+	ck_assert_ptr_eq(flow_at(flow_idx(none), FLOW_UDP), none);
+	ck_assert_ptr_eq(flow_at(flow_idx(any6), FLOW_UDP), any6);
+
+	close(s1);
+	close(s2);
+	close(any6->udp.sock);
+}
+END_TEST
 
 /**
  * peer_udp() - A flow a peer opened, unanswered: inbound UDP
@@ -407,7 +485,8 @@ static Suite *flow_suite(void)
 	tc = unit_tcase(s, "shares", shares_setup, NULL, TESTS(
 		peers_stay_in_their_share, guest_may_take_everything,
 		unanswered_go_first_oldest_first,
-		answered_and_freed_leave_the_list));
+		answered_and_freed_leave_the_list,
+		addr_gone_ends_flows_bound_to_it));
 	tcase_set_timeout(tc, 30);
 	unit_tcase(s, "test limit", NULL, NULL, TESTS(
 		shares_follow_the_test_limit));

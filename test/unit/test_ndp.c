@@ -50,6 +50,33 @@ static size_t msg_len;
 static struct frame r;		/* What the guest received */
 
 /**
+ * at() - A monotonic timestamp
+ * @sec:	Seconds
+ *
+ * Return: the timestamp, with some nanoseconds
+ */
+static struct timespec at(time_t sec)
+{
+	struct timespec ts = { .tv_sec = sec, .tv_nsec = 123456789 };
+
+	return ts;
+}
+
+/**
+ * timer_reset() - Forget the schedule of earlier tests, and what they
+ *		   advertised (no fork mode): as if the guest went away
+ */
+static void timer_reset(void)
+{
+	int fd = c.fd_tap;
+	struct timespec now = at(0);
+
+	c.fd_tap = -1;
+	ndp_timer(&c, &now);
+	c.fd_tap = fd;
+}
+
+/**
  * ndp_setup() - Checked fixture: pasta context with a pipe as tap device
  */
 static void ndp_setup(void)
@@ -58,6 +85,7 @@ static void ndp_setup(void)
 	msg_len = 0;
 
 	fixture_pasta_ip6();
+	timer_reset();
 }
 
 /**
@@ -798,19 +826,6 @@ END_TEST
 /* Unsolicited advertisements */
 
 /**
- * at() - A monotonic timestamp
- * @sec:	Seconds
- *
- * Return: the timestamp, with some nanoseconds
- */
-static struct timespec at(time_t sec)
-{
-	struct timespec ts = { .tv_sec = sec, .tv_nsec = 123456789 };
-
-	return ts;
-}
-
-/**
  * ra_sent() - Did the timer send an unsolicited advertisement?
  *
  * Return: true if exactly one RA to all nodes went out
@@ -825,25 +840,10 @@ static bool ra_sent(void)
 	return true;
 }
 
-/**
- * timer_reset() - Forget the schedule of earlier tests (no fork mode)
- */
-static void timer_reset(void)
-{
-	int fd = c.fd_tap;
-	struct timespec now = at(0);
-
-	c.fd_tap = -1;
-	ndp_timer(&c, &now);
-	c.fd_tap = fd;
-}
-
 START_TEST(timer_sends_quick_then_slow_advertisements)
 {
 	struct timespec now;
 	time_t t = 1000, next;
-
-	timer_reset();
 
 	now = at(t);
 	ndp_timer(&c, &now);
@@ -887,8 +887,6 @@ START_TEST(timer_waits_for_a_guest)
 	struct timespec now;
 	int fd = c.fd_tap;
 
-	timer_reset();
-
 	/* Quick ones, then the guest goes away */
 	now = at(10);
 	ndp_timer(&c, &now);
@@ -920,6 +918,116 @@ START_TEST(timer_silent_with_no_ra)
 	c.no_ndp = true;
 	ndp_timer(&c, &now);
 	assert_no_reply();
+}
+END_TEST
+
+/**
+ * assert_ra_nth() - The advertisement has a second (or further) option of
+ *		     @type, as @expect says
+ * @type:	Option type
+ * @nth:	Which one of that type, from 0
+ * @expect:	Expected option, byte for byte, header included
+ * @len:	Length of @expect
+ */
+static void assert_ra_nth(uint8_t type, unsigned int nth,
+			  const uint8_t *expect, size_t len)
+{
+	size_t olen, off = opt_walk(&opt_ndp, r.l4,
+				    sizeof(struct nd_router_advert), r.l4_len,
+				    type, nth, &olen);
+
+	ck_assert_msg(off, "option %u number %u missing", type, nth);
+	ck_assert_uint_eq(olen + 2, len);
+	ck_assert_mem_eq(r.l4 + off, expect + 2, len - 2);
+}
+
+/**
+ * host_changed() - Tell ndp.c the host changed; the guest gets one
+ *		    advertisement to all nodes, from @src, or nothing
+ * @src:	Source expected, text, NULL if nothing may be sent
+ */
+static void host_changed(const char *src)
+{
+	struct timespec now = at(100);
+
+	ndp_host_changed(&c, &now);
+	if (src)
+		assert_icmp6_frame(ND_ROUTER_ADVERT, src, "ff02::1",
+				   all_nodes_mac);
+	else
+		assert_no_reply();
+}
+
+START_TEST(host_change_already_heard_sends_nothing)
+{
+	solicit_ra();
+	host_changed(NULL);
+}
+END_TEST
+
+START_TEST(host_change_of_dns_withdraws_old_server)
+{
+	static const uint8_t rdnss[40] = {
+		25, 5, 0, 0, 0xff, 0xff, 0xff, 0xff,
+		0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53,
+		0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53,
+	};
+	static const uint8_t gone[24] = {
+		25, 3, 0, 0, 0, 0, 0, 0,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53,
+	};
+	size_t len;
+
+	solicit_ra();
+	c.ip6.dns[0] = addr6(DNS6_2);
+	c.ip6.dns[1] = addr6("2001:db8:2::53");
+	host_changed(OUR_LL6);
+	ck_assert_uint_eq(r.l4[6], 0xff);		/* Still a router */
+	assert_ra_nth(25, 0, rdnss, sizeof(rdnss));
+	assert_ra_nth(25, 1, gone, sizeof(gone));
+	assert_ra_option(ND_OPT_PREFIX_INFORMATION, ra_expect + 32, 32);
+
+	/* Withdrawn once: the next one has the servers only */
+	solicit_ra();
+	assert_ra_option(25, rdnss, sizeof(rdnss));
+	ck_assert(!opt_walk(&opt_ndp, r.l4, sizeof(struct nd_router_advert),
+			    r.l4_len, 25, 1, &len));
+}
+END_TEST
+
+START_TEST(host_without_ipv6_final_advertisement)
+{
+	static const uint8_t pio[32] = {
+		3, 4, 64, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	static const uint8_t gone[40] = {
+		25, 5, 0, 0, 0, 0, 0, 0,
+		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53,
+		0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53,
+	};
+
+	solicit_ra();
+
+	/* As conf_refresh() leaves it: IPv6 off */
+	c.ifi6 = 0;
+	memset(&c.ip6.our_tap_ll, 0, sizeof(c.ip6.our_tap_ll));
+	host_changed(OUR_LL6);
+	ck_assert_uint_eq(r.l4[5], 0);			/* No M, no O */
+	ck_assert_uint_eq(r.l4[6], 0);			/* Router lifetime 0 */
+	ck_assert_uint_eq(r.l4[7], 0);
+	assert_ra_option(ND_OPT_PREFIX_INFORMATION, pio, sizeof(pio));
+	assert_ra_option(25, gone, sizeof(gone));
+	assert_no_ra_option(31);
+
+	/* Once */
+	host_changed(NULL);
+
+	/* IPv6 back, the same prefix: the usual advertisement */
+	c.ifi6 = 1;
+	c.ip6.our_tap_ll = addr6(OUR_LL6);
+	host_changed(OUR_LL6);
+	assert_ra_full();
 }
 END_TEST
 
@@ -964,6 +1072,11 @@ static Suite *ndp_suite(void)
 		   fixture_teardown, TESTS(
 		timer_sends_quick_then_slow_advertisements,
 		timer_waits_for_a_guest, timer_silent_with_no_ra));
+
+	unit_tcase(s, "host changes", ndp_setup, fixture_teardown, TESTS(
+		host_change_already_heard_sends_nothing,
+		host_change_of_dns_withdraws_old_server,
+		host_without_ipv6_final_advertisement));
 
 	return s;
 }
