@@ -300,6 +300,20 @@ static void tcp_epoll_drained(const struct ctx *c, struct tcp_conn *conn)
 }
 
 /**
+ * tcp_epoll_established() - Watch a connection just established for input
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * Edge-triggered from the start, as tcp_epoll_drained() would make it: the
+ * caller peeks right after (tcp_tap_handler()), and data already there is
+ * reported once anyway (epoll checks readiness on EPOLL_CTL_MOD).
+ */
+static void tcp_epoll_established(const struct ctx *c, struct tcp_conn *conn)
+{
+	tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP | EPOLLET);
+}
+
+/**
  * tcp_epoll_off() - Stop watching a socket that hung up
  * @c:		Execution context
  * @conn:	Connection
@@ -646,8 +660,11 @@ static void tcp_rst_no_conn(struct ctx *c, sa_family_t af, const void *saddr,
  */
 static void tcp_conn_close(struct ctx *c, struct tcp_conn *conn, bool rst)
 {
+	/* The socket leaves the epoll set as it's closed: we hold its only
+	 * descriptor, no EPOLL_CTL_DEL needed (see epoll(7))
+	 */
+	(void)c;
 	if (conn->sock >= 0) {
-		epoll_del(c, conn->sock);
 		if (rst)
 			sock_close_rst(conn->sock);
 		else
@@ -684,12 +701,11 @@ static void tcp_conn_reset(struct ctx *c, struct tcp_conn *conn)
  * tcp_sock_setup() - Common options for a connection's socket
  * @conn:	Connection
  *
- * syscalls: setsockopt getsockopt
+ * syscalls: setsockopt
  */
 static void tcp_sock_setup(struct tcp_conn *conn)
 {
-	int one = 1, zero = 0, sndbuf = 0;
-	socklen_t sl = sizeof(sndbuf);
+	int one = 1, zero = 0;
 
 	setsockopt(conn->sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (tcp_peek_off_ok &&
@@ -698,11 +714,10 @@ static void tcp_sock_setup(struct tcp_conn *conn)
 		tcp_peek_off_ok = false;
 		info("TCP: no SO_PEEK_OFF on this kernel, re-reading sent data");
 	}
-	if (getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) ||
-	    sndbuf <= 0)
-		sndbuf = 65536;
-	/* The kernel reports twice the payload room: keep a margin */
-	conn->sndbuf = (uint32_t)sndbuf / 2;
+	/* tcp_wnd_update() reads the size before each use: this is only
+	 * what it keeps if that fails
+	 */
+	conn->sndbuf = 65536 / 2;
 }
 
 /**
@@ -732,7 +747,6 @@ static void tcp_syn_ack_to_tap(struct ctx *c, struct tcp_conn *conn,
 			       const struct timespec *now)
 {
 	conn->state = TCPS_SYN_ACK_SENT;
-	tcp_update_sndbuf(conn);
 	tcp_send_ctl(c, conn, TH_SYN | TH_ACK, conn->seq_init_to_tap);
 	conn->seq_to_tap = conn->seq_init_to_tap + 1;
 	conn->seq_max_to_tap = conn->seq_to_tap;
@@ -1550,7 +1564,7 @@ static bool tcp_segment(struct ctx *c, sa_family_t af, const void *saddr,
 		conn->seq_ack_from_tap = conn->seq_init_to_tap + 1;
 		conn->retrans = 0;
 		tcp_timer_disarm(conn);
-		tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP);
+		tcp_epoll_established(c, conn);
 		break;
 	case TCPS_SYN_SENT:
 		if (th->ack &&
@@ -1587,7 +1601,7 @@ static bool tcp_segment(struct ctx *c, sa_family_t af, const void *saddr,
 		conn->state = TCPS_ESTABLISHED;
 		tcp_timer_disarm(conn);
 		tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
-		tcp_epoll_set(c, conn, EPOLLIN | EPOLLRDHUP);
+		tcp_epoll_established(c, conn);
 		*due = conn;
 		return false;
 	default:
@@ -1706,21 +1720,23 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		if (conn->ooo_held && !(conn->flags & TCP_F_TAP_FIN_RCVD) &&
 		    tcp_ooo_drain(c, conn))
 			tcp_fin_from_tap(conn);
-		tcp_update_sndbuf(conn);
 		tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
 	}
 
 	if (events & (EPOLLRDHUP | EPOLLHUP))
 		conn->flags |= TCP_F_SOCK_EOF;
+	/* Before sending: whatever events that would ask for, hung up, the
+	 * socket leaves the set
+	 */
+	if (events & EPOLLHUP)
+		tcp_epoll_off(c, conn);
 
 	if (conn->state == TCPS_ESTABLISHED &&
 	    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) &&
 	    tcp_data_to_tap(c, conn, now))
 		return;		/* Reset on the way */
 
-	if (events & EPOLLHUP)
-		tcp_epoll_off(c, conn);
-	else
+	if (!(events & EPOLLHUP))
 		tcp_epoll_set(c, conn, conn->epoll_events);
 }
 

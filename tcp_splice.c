@@ -26,7 +26,11 @@
  * into the pipe and from the pipe into the destination socket, both
  * non-blocking. When the destination can't take more, the pipe fills up
  * and we stop reading the source (back-pressure), waiting for EPOLLOUT on
- * the destination. End of file on a source, once its pipe is empty,
+ * the destination. A socket is read when epoll reports input on it, or
+ * when we weren't watching it for input (pipe full, just connected); a
+ * read that got less than asked emptied it, and level-triggered epoll
+ * tells us when more comes. Empty pipes of closed connections are kept
+ * for new ones, and closed once no connection came or went for a second. End of file on a source, once its pipe is empty,
  * becomes shutdown(SHUT_WR) on the destination; when both directions are
  * shut, or on an error or reset on either side (passed on as a reset),
  * the connection is closed. A socket shut both ways (EPOLLHUP: its peer's
@@ -66,6 +70,16 @@
 #define SPLICE_F_FULL1		0x0040	/* Pipe 1 taken as full until empty */
 
 static int splice_pipe_size = SPLICE_PIPE_SIZE;
+
+/* Empty pipes of closed connections, kept for the next ones (no pipe2(),
+ * fcntl() and close() for each), and closed once we're idle
+ */
+#define SPLICE_PIPE_POOL	8
+static int pipe_pool[SPLICE_PIPE_POOL][2];
+static uint32_t pipe_pool_cap[SPLICE_PIPE_POOL];
+static int pipe_pool_count;
+static int pipe_pool_max = SPLICE_PIPE_POOL;	/* See tcp_splice_init() */
+static bool pipe_pool_used;		/* Since the last timer */
 
 /* Sockets opened in the namespace, ready to connect */
 static int ns_pool[2][SPLICE_POOL_SIZE];	/* [0] IPv4, [1] IPv6 */
@@ -175,10 +189,35 @@ static int splice_epoll(const struct ctx *c, struct tcp_splice_conn *conn,
 }
 
 /**
+ * splice_pipe_put() - Done with a pipe: keep it for the next connection
+ *		       if it's empty and the pool has room, close it otherwise
+ * @p:		Pipe's ends
+ * @cap:	Its capacity
+ * @pending:	Bytes still in it
+ *
+ * syscalls(pasta): close
+ */
+static void splice_pipe_put(const int p[2], uint32_t cap, uint32_t pending)
+{
+	if (!pending && pipe_pool_count < pipe_pool_max) {
+		pipe_pool[pipe_pool_count][0] = p[0];
+		pipe_pool[pipe_pool_count][1] = p[1];
+		pipe_pool_cap[pipe_pool_count++] = cap;
+		pipe_pool_used = true;
+		return;
+	}
+	close(p[0]);
+	close(p[1]);
+}
+
+/**
  * splice_close() - Close everything of a connection, free it
  * @c:		Execution context
  * @conn:	Connection
  * @rst:	Reset both peers instead of closing gracefully
+ *
+ * The sockets leave the epoll set as they're closed: we hold the only
+ * descriptor of each, no EPOLL_CTL_DEL needed (see epoll(7)).
  *
  * syscalls(pasta): close
  */
@@ -187,19 +226,17 @@ static void splice_close(const struct ctx *c, struct tcp_splice_conn *conn,
 {
 	int i;
 
+	(void)c;
 	for (i = 0; i < 2; i++) {
 		if (conn->s[i] >= 0) {
-			if (conn->events[i])
-				epoll_del(c, conn->s[i]);
 			if (rst)
 				sock_close_rst(conn->s[i]);
 			else
 				close(conn->s[i]);
 		}
-		if (conn->pipe[i][0] >= 0) {
-			close(conn->pipe[i][0]);
-			close(conn->pipe[i][1]);
-		}
+		if (conn->pipe[i][0] >= 0)
+			splice_pipe_put(conn->pipe[i], conn->pipe_size[i],
+					conn->pending[i]);
 	}
 	flow_free((union flow *)conn);
 }
@@ -241,12 +278,13 @@ static int splice_events_update(const struct ctx *c,
  * splice_dir() - Move data one way, as far as it goes without blocking
  * @conn:	Connection
  * @dir:	0: s[0] to s[1], 1: s[1] to s[0]
+ * @rd:		Read from the source socket, not only empty the pipe
  *
  * Return: 0, or -1 on an error that ends the connection
  *
  * syscalls(pasta): splice shutdown
  */
-static int splice_dir(struct tcp_splice_conn *conn, int dir)
+static int splice_dir(struct tcp_splice_conn *conn, int dir, bool rd)
 {
 	uint16_t eof = dir ? SPLICE_F_EOF1 : SPLICE_F_EOF0;
 	uint16_t shut = dir ? SPLICE_F_SHUT1 : SPLICE_F_SHUT0;
@@ -261,11 +299,18 @@ static int splice_dir(struct tcp_splice_conn *conn, int dir)
 
 		if (!conn->pending[dir])
 			conn->flags &= (uint16_t)~full;
-		if (!(conn->flags & eof) && !(conn->flags & full) &&
+		if (rd && !(conn->flags & eof) && !(conn->flags & full) &&
 		    conn->pending[dir] < conn->pipe_size[dir]) {
-			n = splice(from, NULL, p[1], NULL,
-				   conn->pipe_size[dir] - conn->pending[dir],
+			size_t want = conn->pipe_size[dir] - conn->pending[dir];
+
+			n = splice(from, NULL, p[1], NULL, want,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			/* Less than asked: the socket was empty just now (or
+			 * the pipe full). Level-triggered EPOLLIN calls us
+			 * again if more comes: no read just to see EAGAIN.
+			 */
+			if (n < (ssize_t)want)
+				rd = false;
 			if (n > 0) {
 				conn->pending[dir] += (uint32_t)n;
 				progress = true;
@@ -324,6 +369,7 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 	unsigned int idx = ref.data >> 1, side = ref.data & 1;
 	union flow *flow = flow_at(idx, FLOW_TCP_SPLICE);
 	struct tcp_splice_conn *conn;
+	bool rd[2];
 
 	if (!flow || flow->splice.s[side] != ref.fd)
 		return;
@@ -349,7 +395,15 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 		return;
 	}
 
-	if (splice_dir(conn, 0) || splice_dir(conn, 1)) {
+	/* Read from a socket only if it reported input now, or if we
+	 * weren't watching it for input (its pipe was full, or it's just
+	 * connected): one we watch tells us when it has something.
+	 */
+	rd[side] = !!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP));
+	rd[!side] = !(conn->events[!side] & EPOLLIN);
+	if (!(conn->events[side] & EPOLLIN))
+		rd[side] = true;
+	if (splice_dir(conn, 0, rd[0]) || splice_dir(conn, 1, rd[1])) {
 		splice_close(c, conn, true);
 		return;
 	}
@@ -363,7 +417,8 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 }
 
 /**
- * splice_pipe() - Open a non-blocking pipe, sized for the fast path
+ * splice_pipe() - Take an empty pipe from the pool, or open a non-blocking
+ *		   one sized for the fast path
  * @p:		Set to the pipe's ends
  * @size:	Set to the capacity of the pipe
  *
@@ -375,12 +430,25 @@ static int splice_pipe(int p[2], uint32_t *size)
 {
 	int sz;
 
+	if (pipe_pool_count) {
+		pipe_pool_count--;
+		p[0] = pipe_pool[pipe_pool_count][0];
+		p[1] = pipe_pool[pipe_pool_count][1];
+		*size = pipe_pool_cap[pipe_pool_count];
+		pipe_pool_used = true;
+		return 0;
+	}
+
 	if (pipe2(p, O_NONBLOCK | O_CLOEXEC))
 		return -1;
-	if (fcntl(p[0], F_SETPIPE_SZ, splice_pipe_size) < 0)
+	/* Success returns the capacity set; over the per-user limit, pipes
+	 * may get much less than asked, or stay at the default
+	 */
+	sz = fcntl(p[0], F_SETPIPE_SZ, splice_pipe_size);
+	if (sz < 0) {
 		debug("splice: pipe size stays at the default");
-	/* Over the per-user limit, pipes may get much less than asked */
-	sz = fcntl(p[0], F_GETPIPE_SZ);
+		sz = fcntl(p[0], F_GETPIPE_SZ);
+	}
 	*size = sz > 0 ? (uint32_t)sz : 4096;
 	return 0;
 }
@@ -530,23 +598,39 @@ void tcp_splice_init(struct ctx *c)
 {
 	struct rlimit r;
 
-	/* Under a low descriptor limit, the pool mustn't take what
-	 * connections need: at most 1/32 of the limit per family
+	/* Under a low descriptor limit, the pools mustn't take what
+	 * connections need: sockets, at most 1/32 of the limit per family,
+	 * pipes (two descriptors each), at most 1/32 too
 	 */
-	if (!getrlimit(RLIMIT_NOFILE, &r) && r.rlim_cur != RLIM_INFINITY &&
-	    r.rlim_cur / 32 < SPLICE_POOL_SIZE)
-		ns_pool_size = MAX((int)(r.rlim_cur / 32), 1);
+	if (!getrlimit(RLIMIT_NOFILE, &r) && r.rlim_cur != RLIM_INFINITY) {
+		if (r.rlim_cur / 32 < SPLICE_POOL_SIZE)
+			ns_pool_size = MAX((int)(r.rlim_cur / 32), 1);
+		if (r.rlim_cur / 64 < SPLICE_PIPE_POOL)
+			pipe_pool_max = (int)(r.rlim_cur / 64);
+	}
 
 	if (c->mode == MODE_PASTA && !c->no_tcp && !c->no_splice)
 		ns_run(c, ns_pool_fill, NULL);
 }
 
 /**
- * tcp_splice_timer() - Refill the namespace socket pool
+ * tcp_splice_timer() - Refill the namespace socket pool, close pooled pipes
+ *			if no connection came or went since the last time
  * @c:		Execution context
+ *
+ * syscalls(pasta): close
  */
 void tcp_splice_timer(struct ctx *c)
 {
+	if (!pipe_pool_used) {
+		while (pipe_pool_count) {
+			pipe_pool_count--;
+			close(pipe_pool[pipe_pool_count][0]);
+			close(pipe_pool[pipe_pool_count][1]);
+		}
+	}
+	pipe_pool_used = false;
+
 	if (c->mode != MODE_PASTA || c->no_splice || c->no_tcp)
 		return;
 	if (ns_pool_count[0] < ns_pool_size / 2 ||
