@@ -22,10 +22,19 @@ set -eu
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${FUZZ_SECONDS:-15}
 # libFuzzer's temporary files (the merge's control file), where fuzz_stream,
-# which gets a /tmp of its own, sees them too
-TMPDIR="$(pwd)/test/fuzz/work/tmp"
+# which gets a /tmp of its own, sees them too: under test/fuzz/work, or
+# under /var/tmp for a tree that is itself under /tmp
+case "$(pwd)/" in
+/tmp/*)
+	TMPDIR=$(mktemp -d /var/tmp/passt-fuzz.XXXXXX)
+	trap 'rm -rf "$TMPDIR"' EXIT
+	;;
+*)
+	TMPDIR="$(pwd)/test/fuzz/work/tmp"
+	mkdir -p "$TMPDIR"
+	;;
+esac
 export TMPDIR
-mkdir -p "$TMPDIR"
 JOBS=${FUZZ_JOBS:-1}
 MERGE=0
 if [ "${1:-}" = "--merge" ]; then
