@@ -16,6 +16,8 @@
 #   address reaches the new one (its answer differs); rewritten in place
 #   (ip netns exec binds it on /etc/resolv.conf), and, for another pasta,
 #   a link to a file in another directory that's replaced by rename()
+# - --map-guest-addr: the mapped address reaches the host's address of the
+#   moment, before and after the change (the host's server sees it)
 # - both default routes go: local mode (169.254.2.1/16 via 169.254.2.2);
 #   the IPv4 one comes back: normal mode, IPv4 only; then the IPv6 one:
 #   IPv6 appears in the namespace
@@ -40,6 +42,7 @@ FWD4=169.254.1.1
 NAME=test.example
 OLD_A=192.0.2.78
 NEW_A=192.0.2.99
+MAP4=169.254.1.2
 
 test_start
 remote_servers "$NAME" "$OLD_A"
@@ -53,6 +56,8 @@ srv_start "$ROUTER_NS" dns2 dns --bind "$NEW_DNS4" --port 53 \
 in_router ip addr add "$NEW_GW4/24" dev rt0
 srv_start "$HOST_NS" hostlo banner --bind 127.0.0.1 --port 7072 \
 	--text hello-from-host-lo
+srv_start "$HOST_NS" hostany banner --bind 0.0.0.0 --port 7073 \
+	--text hello-from-host
 in_router ip addr add "$NEW_GW6/64" dev rt0 nodad
 
 NS=$(topo_netns_name ns)
@@ -85,7 +90,7 @@ DAEMON_WRAP=("$WRAP" "$ETC")
 pasta_ns "$NS_LINK" --dns-forward "$FWD4" -t none -u none -T none -U none
 DAEMON_WRAP=()
 LOG_LINK=$DAEMON_LOG
-pasta_ns "$NS" --dns-forward "$FWD4" -t none -u none -T none -U none
+pasta_ns "$NS" --dns-forward "$FWD4" --map-guest-addr "$MAP4" -t none -u none -T none -U none
 LOG=$DAEMON_LOG
 TAP=eth0
 
@@ -129,6 +134,11 @@ followed() {
 assert_eq "$(ns_addrs "$NS" | sort | tr '\n' ' ')" \
 	"198.51.100.2/24 2001:db8::2/64 " "start: the host's addresses"
 
+# --map-guest-addr: the host's address of the moment, as seen by the host
+capture ns_run "$NS" "$PYTHON" "$SRV" get --connect "$MAP4:7073"
+assert_contains "$CAP_OUT" "hello-from-host peer=$HOST_IP4:" \
+	"--map-guest-addr $MAP4: the host's server reached at $HOST_IP4"
+
 # A connection from the old address, held open
 bg_ns "$NS" "$TOPO_TMP/hold.out" "$PYTHON" -u "$SRV" tcpx \
 	--connect "$REMOTE_IP4:7071" --expect-size 1 --timeout 40
@@ -160,6 +170,9 @@ assert_contains "$CAP_OUT" "hello-from-remote peer=$NEW_IP4:" \
 	"new connection leaves from $NEW_IP4"
 assert_contains "$(cat "$LOG")" "IPv4 address $HOST_IP4/24 -> $NEW_IP4/25" \
 	"pasta logged the address change"
+capture ns_run "$NS" "$PYTHON" "$SRV" get --connect "$MAP4:7073"
+assert_contains "$CAP_OUT" "hello-from-host peer=$NEW_IP4:" \
+	"--map-guest-addr $MAP4 after the change: the host reached at $NEW_IP4"
 
 # Default route to another gateway
 change in_host ip route replace default via "$NEW_GW4" dev eth0
