@@ -23,8 +23,15 @@
  *			no search list, no RA, a small MTU, no host name,
  *			long search lists... until the end of the input; bit 0
  *			of the second byte: out of descriptors
+ *	7, bit 3 set	the host's network changes, as the body says
+ *			(fz_host_change()): new addresses, prefixes,
+ *			gateways, DNS servers and search domains, a family
+ *			or both gone (local mode), and back; a few times per
+ *			input, then as it was at start again
  *
- * Every frame sent back is checked (fz_frame_check()).
+ * Every frame sent back is checked (fz_frame_check()): lengths and
+ * checksums, and what DHCP and NDP give is what the context has, also
+ * after the host changed.
  */
 
 #include <arpa/inet.h>
@@ -38,6 +45,7 @@
 #include <unistd.h>
 
 #include "arp.h"
+#include "conf.h"
 #include "dhcp.h"
 #include "dhcpv6.h"
 #include "flow.h"
@@ -193,6 +201,12 @@ static void message(uint8_t sel, uint8_t *body, size_t len)
 		ndp_timer(&c, &now);
 		break;
 	default:
+		if (sel & 0x08) {
+			struct fz_in h = { body, len };
+
+			fz_host_change(&c, &h, &now);
+			break;
+		}
 		settings(len ? body[0] : 0);
 		if (len > 1 && (body[1] & 1))
 			fz_fds_run_out(true);
@@ -221,6 +235,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_setup(&c, MODE_PASTA);
 	guest_fd = fz_pasta_tap(&c);
 	fz_daemon_init(&c);
+	conf_host_open();
 	c_start = c;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	fz_ready();
@@ -250,6 +265,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		message(sel, buf + 64, len);
 	}
+	fz_host_back(&c, &now);
 	flow_close_all(&c);
 	fz_tap_read_back(&c, guest_fd);
 	fz_fds_run_out(false);

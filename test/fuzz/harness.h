@@ -67,6 +67,10 @@ void fz_ready(void);
 void fz_log_init(void);
 void fz_log_check(void);
 
+void fz_host_change(struct ctx *c, struct fz_in *in,
+		    const struct timespec *now);
+void fz_host_back(struct ctx *c, const struct timespec *now);
+
 void fz_frame_fix(uint8_t *f, size_t len);
 void fz_tap_read_back(struct ctx *c, int fd);
 const uint8_t *fz_frame_check(const struct ctx *c, const uint8_t *f,
