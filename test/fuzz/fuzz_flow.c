@@ -1130,23 +1130,7 @@ static void op_time(struct fz_in *in)
  */
 static void ns_addrs(void)
 {
-	struct in6_ifreq {
-		struct in6_addr addr;
-		uint32_t prefixlen;
-		int ifindex;
-	} r6 = { c.ip6.addr, 128, (int)if_nametoindex("lo") };
-	struct ifreq r4 = { .ifr_name = "lo:1" };
-	struct sockaddr_in *sa = (struct sockaddr_in *)&r4.ifr_addr;
-	int s4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	sa->sin_family = AF_INET;
-	sa->sin_addr = c.ip4.addr_seen;
-	if (s4 < 0 || s6 < 0 || ioctl(s4, SIOCSIFADDR, &r4) ||
-	    ioctl(s6, SIOCSIFADDR, &r6))
-		fz_fail("addresses in the namespace: %s", strerror(errno));
-	close(s4);
-	close(s6);
+	fz_lo_addrs(&c.ip4.addr_seen, &c.ip6.addr, 128);
 }
 
 /**

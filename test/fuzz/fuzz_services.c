@@ -29,7 +29,8 @@
  *			or both gone (local mode), and back; a few times per
  *			input, then as it was at start again
  *
- * Every frame sent back is checked (fz_frame_check()): lengths and
+ * Each input starts with a new guest, as far as NDP knows. Every frame
+ * sent back is checked (fz_frame_check()): lengths and
  * checksums, and what DHCP and NDP give is what the context has, also
  * after the host changed.
  */
@@ -55,6 +56,9 @@
 #include "passt.h"
 #include "tap.h"
 #include "util.h"
+
+/* On our loopback, what the host has where the input gives no address */
+#define FZ_HOST6_LO	"2001:db8:3::2"
 
 static struct ctx c, c_start;
 static int guest_fd;
@@ -230,12 +234,19 @@ static void message(uint8_t sel, uint8_t *body, size_t len)
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	struct in6_addr a6;
+
 	(void)argc;
 	(void)argv;
 	fz_setup(&c, MODE_PASTA);
 	guest_fd = fz_pasta_tap(&c);
 	fz_daemon_init(&c);
 	conf_host_open();
+	/* What the host reads as its IPv6 address, where the input doesn't
+	 * give one: a prefix length that isn't a multiple of 8
+	 */
+	inet_pton(AF_INET6, FZ_HOST6_LO, &a6);
+	fz_lo_addrs(NULL, &a6, 60);
 	c_start = c;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	fz_ready();
@@ -259,6 +270,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * them took a fifth of the time
 	 */
 	memcpy(&c, &c_start, offsetof(struct ctx, tcp_in));
+	/* A new guest: NDP forgets what it told the last one (the daemon
+	 * does so while no guest is connected)
+	 */
+	c.fd_tap = -1;
+	ndp_timer(&c, &now);
+	c.fd_tap = c_start.fd_tap;
 	while (in.len) {
 		uint8_t sel = fz_u8(&in);
 		size_t len = fz_bytes(&in, buf + 64, fz_u16(&in));

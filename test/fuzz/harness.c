@@ -230,6 +230,38 @@ void fz_lo_up(void)
 }
 
 /**
+ * fz_lo_addrs() - Give our loopback more addresses
+ * @a4:		IPv4 address, as lo:1, or NULL
+ * @a6:		IPv6 address, or NULL
+ * @prefix6:	Prefix length of @a6
+ */
+void fz_lo_addrs(const struct in_addr *a4, const struct in6_addr *a6,
+		 int prefix6)
+{
+	struct in6_ifreq {
+		struct in6_addr addr;
+		uint32_t prefixlen;
+		int ifindex;
+	} r6 = { .prefixlen = (uint32_t)prefix6,
+		 .ifindex = (int)if_nametoindex("lo") };
+	struct ifreq r4 = { .ifr_name = "lo:1" };
+	struct sockaddr_in *sa = (struct sockaddr_in *)&r4.ifr_addr;
+	int s4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	sa->sin_family = AF_INET;
+	if (a4)
+		sa->sin_addr = *a4;
+	if (a6)
+		r6.addr = *a6;
+	if (s4 < 0 || s6 < 0 || (a4 && ioctl(s4, SIOCSIFADDR, &r4)) ||
+	    (a6 && ioctl(s6, SIOCSIFADDR, &r6)))
+		fz_fail("addresses on the loopback: %s", strerror(errno));
+	close(s4);
+	close(s6);
+}
+
+/**
  * fz_netns_enter() - Enter a network namespace, or a new one
  * @fd:		Descriptor of the namespace, -1 for a new one, loopback up
  *
