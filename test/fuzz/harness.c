@@ -49,6 +49,7 @@
 #include <netinet/udp.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,12 @@ const uint8_t fz_our_mac[6] = MAC_OUR_DEFAULT;
  * guest's doing, and a change happens at most every HOSTWATCH_DELAY_MS
  */
 #define FZ_HOST_CHANGES_MAX	4
+
+/* What conf_refresh() and hostwatch_change() use of a context: all but
+ * the port forwarding tables at its end (most of its 900 KiB), which is all
+ * a host change copies
+ */
+#define FZ_CTX_HOST		offsetof(struct ctx, tcp_in)
 
 /* The loopback interface is the first of every network namespace */
 #define FZ_LO_IFINDEX		1
@@ -1018,12 +1025,12 @@ void fz_host_change(struct ctx *c, struct fz_in *in,
 	if (fz_host_changes >= FZ_HOST_CHANGES_MAX)
 		return;
 	if (!fz_host_changes++) {
-		fz_host_was = *c;
+		memcpy(&fz_host_was, c, FZ_CTX_HOST);
 		fz_host_nhist = 0;
 	}
 
 	resolv[len] = '\0';
-	next = *c;
+	memcpy(&next, c, FZ_CTX_HOST);
 	memset(p, 0, sizeof(*p));
 	p->off4 = what & 0x01;
 	p->off6 = what & 0x02;
