@@ -1640,6 +1640,19 @@ static void conf_dns(struct ctx *c, const char *resolv)
 }
 
 /**
+ * conf_host_open() - Open what reading the host's configuration takes: the
+ *		      netlink socket, and the index of its loopback interface
+ *		      (local mode), looked up once as it can't be in the sandbox
+ *
+ * Called by conf_defaults(); the fuzzers call it to reach conf_refresh().
+ */
+void conf_host_open(void)
+{
+	nl_sock_init();
+	conf_ifi_lo = if_nametoindex("lo");
+}
+
+/**
  * conf_defaults() - Fill in what the command line didn't give, from the host
  * @c:		Execution context, after conf()
  */
@@ -1647,8 +1660,7 @@ void conf_defaults(struct ctx *c)
 {
 	static char resolv[CONF_RESOLV_MAX];
 
-	nl_sock_init();
-	conf_ifi_lo = if_nametoindex("lo");
+	conf_host_open();
 
 	if (!conf_addrs(c))
 		die("Both IPv4 and IPv6 are disabled: nothing to do");

@@ -18,6 +18,7 @@ struct conf_result {
 };
 
 void conf(struct ctx *c, int argc, char **argv, struct conf_result *r);
+void conf_host_open(void);
 void conf_defaults(struct ctx *c);
 void conf_refresh(struct ctx *c, const char *resolv);
 void conf_print(const struct ctx *c);

@@ -11,13 +11,13 @@
  * messages, makes one update. Then conf_refresh() re-reads everything on
  * a copy of the context, with the same rules as at start and leaving what
  * the user gave on the command line alone, and what differs is logged
- * (one info line per change) and applied: the context the protocols read
- * for every answer (DHCP, DHCPv6, NDP, DNS forwarding, address mapping),
- * pasta's namespace with --config-net (pasta_ns_follow()), an unsolicited
- * router advertisement when the IPv6 prefix, DNS servers or IPv6 itself
- * come or go (ndp_host_changed()), and flows whose host socket has an
- * address that's gone (flow_addr_gone(): TCP connections are reset, UDP
- * flows closed).
+ * (one info line per change) and applied (hostwatch_change()): the
+ * context the protocols read for every answer (DHCP, DHCPv6, NDP, DNS
+ * forwarding, address mapping), pasta's namespace with --config-net
+ * (pasta_ns_follow()), an unsolicited router advertisement when the IPv6
+ * prefix, DNS servers or IPv6 itself come or go (ndp_host_changed()), and
+ * flows whose host socket has an address that's gone (flow_addr_gone():
+ * TCP connections are reset, UDP flows closed).
  *
  * A full netlink receive queue (ENOBUFS) loses events, not state: the
  * update reads everything again anyway. resolv.conf is watched where it
@@ -376,47 +376,50 @@ static void hostwatch_log_dns(const struct ctx *o, const struct ctx *n)
 }
 
 /**
- * hostwatch_apply() - Read the host's configuration, apply what changed
+ * hostwatch_change() - Apply what the host's configuration now is
  * @c:		Execution context
+ * @next:	Copy of it, as conf_refresh() left it
  * @now:	Current time
+ *
+ * Logs what changed, takes the new addresses, routes and DNS into @c, ends
+ * flows bound to an address that's gone, follows in pasta's namespace and
+ * tells the guest (ndp_host_changed()). Only the fields conf_refresh()
+ * updates are taken from @next.
  */
-static void hostwatch_apply(struct ctx *c, const struct timespec *now)
+void hostwatch_change(struct ctx *c, const struct ctx *next,
+		      const struct timespec *now)
 {
 	struct ip4_ctx o4 = c->ip4;
 	struct ip6_ctx o6 = c->ip6;
 	bool on4 = c->ifi4, on6 = c->ifi6, local = c->local_mode;
 	bool ch4, ch6;
 
-	hostwatch_resolv_read();
-	hw_next = *c;
-	conf_refresh(&hw_next, hw_resolv);
-
-	if (local != hw_next.local_mode)
-		info(hw_next.local_mode ?
+	if (local != next->local_mode)
+		info(next->local_mode ?
 		     "No default route on the host: local mode" :
 		     "Default route on the host: local mode ends");
 	ch4 = hostwatch_log(AF_INET,
 			    &(struct hw_fam){ on4, &o4.addr, o4.prefix_len,
 					      &o4.gw },
-			    &(struct hw_fam){ hw_next.ifi4, &hw_next.ip4.addr,
-					      hw_next.ip4.prefix_len,
-					      &hw_next.ip4.gw });
+			    &(struct hw_fam){ next->ifi4, &next->ip4.addr,
+					      next->ip4.prefix_len,
+					      &next->ip4.gw });
 	ch6 = hostwatch_log(AF_INET6,
 			    &(struct hw_fam){ on6, &o6.addr, o6.prefix_len,
 					      &o6.gw },
-			    &(struct hw_fam){ hw_next.ifi6, &hw_next.ip6.addr,
-					      hw_next.ip6.prefix_len,
-					      &hw_next.ip6.gw });
-	hostwatch_log_dns(c, &hw_next);
+			    &(struct hw_fam){ next->ifi6, &next->ip6.addr,
+					      next->ip6.prefix_len,
+					      &next->ip6.gw });
+	hostwatch_log_dns(c, next);
 
-	c->ifi4 = hw_next.ifi4;
-	c->ifi6 = hw_next.ifi6;
-	memcpy(c->ifname4, hw_next.ifname4, sizeof(c->ifname4));
-	memcpy(c->ifname6, hw_next.ifname6, sizeof(c->ifname6));
-	c->local_mode = hw_next.local_mode;
-	c->ip4 = hw_next.ip4;
-	c->ip6 = hw_next.ip6;
-	memcpy(c->dns_search, hw_next.dns_search, sizeof(c->dns_search));
+	c->ifi4 = next->ifi4;
+	c->ifi6 = next->ifi6;
+	memcpy(c->ifname4, next->ifname4, sizeof(c->ifname4));
+	memcpy(c->ifname6, next->ifname6, sizeof(c->ifname6));
+	c->local_mode = next->local_mode;
+	c->ip4 = next->ip4;
+	c->ip6 = next->ip6;
+	memcpy(c->dns_search, next->dns_search, sizeof(c->dns_search));
 
 	/* Resets first, and out, while the guest still has the old address:
 	 * pasta's namespace drops them once it's gone. Local mode addresses
@@ -437,6 +440,19 @@ static void hostwatch_apply(struct ctx *c, const struct timespec *now)
 			c->ip6.addr_seen = c->ip6.addr;
 	}
 	ndp_host_changed(c, now);
+}
+
+/**
+ * hostwatch_apply() - Read the host's configuration, apply what changed
+ * @c:		Execution context
+ * @now:	Current time
+ */
+static void hostwatch_apply(struct ctx *c, const struct timespec *now)
+{
+	hostwatch_resolv_read();
+	hw_next = *c;
+	conf_refresh(&hw_next, hw_resolv);
+	hostwatch_change(c, &hw_next, now);
 }
 
 /**

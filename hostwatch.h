@@ -14,6 +14,8 @@ void hostwatch_nl_handler(const struct timespec *now);
 void hostwatch_inotify_handler(const struct timespec *now);
 void hostwatch_resolv_read(void);
 int hostwatch_timeout(const struct timespec *now);
+void hostwatch_change(struct ctx *c, const struct ctx *next,
+		      const struct timespec *now);
 void hostwatch_timer(struct ctx *c, const struct timespec *now);
 
 #endif /* HOSTWATCH_H */

@@ -43,7 +43,9 @@
  *			daemon's socket
  *	3 time		milliseconds (2), flags: bit 0 housekeeping,
  *			bit 1 past the idle timeout, bit 2 out of
- *			descriptors from now on (no time passes then)
+ *			descriptors from now on (no time passes then),
+ *			bit 3: then the host's network changes, as the
+ *			fields that follow say (fz_host_change())
  *	4 inbound	what: TCP or UDP, IPv4 or IPv6; UDP spliced (pasta):
  *			from the host's loopback to the namespace's, or
  *			the other way around; payload length / 4 (UDP)
@@ -63,6 +65,8 @@
  *	  none twice; UDP payloads either way, spliced ones too, and ICMP
  *	  echo data, are intact
  *	  (not checked once a raw frame, which may carry any data, went in)
+ *	- after the host's network changed, no TCP connection or UDP flow is
+ *	  left bound to an address the host lost (reset and closed)
  *	- every flow of the table is found by a lookup of its own key, the
  *	  table's count of entries matches its contents (as many entries can
  *	  be taken as the limit leaves), and the flows peers opened stay
@@ -89,11 +93,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "dispatch.h"
 #include "flow.h"
 #include "fwd.h"
 #include "harness.h"
 #include "icmp.h"
+#include "inany.h"
 #include "passt.h"
 #include "tap.h"
 #include "tcp.h"
@@ -115,6 +121,8 @@
 #define FZ_UDP_FWD		8053
 #define FZ_UDP_FWD_NS		8054	/* -U: namespace to host */
 #define FZ_GUEST_PORT		40000
+#define FZ_MAP_GUEST4		"192.0.2.2"	/* --map-guest-addr */
+#define FZ_MAP_GUEST6		"2001:db8:2::2"
 
 /* 9: closed; 79: accept queue full, connections never complete */
 static const uint16_t tcp_ports[4] = { 7, 9, 19, 79 };
@@ -737,10 +745,11 @@ static void send_frame(uint8_t *f, size_t len)
  * @f:		Frame
  * @v6:		IPv6, not IPv4
  * @proto:	Layer 4 protocol
+ * @host:	To the --map-guest-addr address (the host's), not the gateway
  *
  * Return: offset of the layer 4 header
  */
-static size_t put_l3(uint8_t *f, bool v6, uint8_t proto)
+static size_t put_l3(uint8_t *f, bool v6, uint8_t proto, bool host)
 {
 	memcpy(f, fz_our_mac, ETH_ALEN);
 	memcpy(f + ETH_ALEN, fz_guest_mac, ETH_ALEN);
@@ -754,7 +763,8 @@ static size_t put_l3(uint8_t *f, bool v6, uint8_t proto)
 		h->ip6_nxt = proto;
 		h->ip6_hlim = 64;
 		inet_pton(AF_INET6, FZ_GUEST6, &h->ip6_src);
-		inet_pton(AF_INET6, FZ_GW6, &h->ip6_dst);
+		inet_pton(AF_INET6, host ? FZ_MAP_GUEST6 : FZ_GW6,
+			  &h->ip6_dst);
 		return ETH_HLEN + sizeof(*h);
 	} else {
 		struct iphdr *h = (struct iphdr *)(f + ETH_HLEN);
@@ -767,7 +777,7 @@ static size_t put_l3(uint8_t *f, bool v6, uint8_t proto)
 		h->ttl = 64;
 		h->protocol = proto;
 		inet_pton(AF_INET, FZ_GUEST4, &h->saddr);
-		inet_pton(AF_INET, FZ_GW4, &h->daddr);
+		inet_pton(AF_INET, host ? FZ_MAP_GUEST4 : FZ_GW4, &h->daddr);
 		return ETH_HLEN + sizeof(*h);
 	}
 }
@@ -810,7 +820,7 @@ static void op_tcp(struct fz_in *in)
 		dport = tcp_ports[(target >> 2) & 3];
 	}
 
-	off = put_l3(f, v6, IPPROTO_TCP);
+	off = put_l3(f, v6, IPPROTO_TCP, !r && (target & 0x40));
 	th = (struct tcphdr *)(f + off);
 	if (v6)
 		flow_key_set(&key, AF_INET6,
@@ -925,7 +935,9 @@ static void op_udp(struct fz_in *in)
 	bool v6 = target & 0x20;
 	struct udphdr *uh;
 
-	off = put_l3(f, v6, IPPROTO_UDP);
+	off = put_l3(f, v6, IPPROTO_UDP,
+		     !((target & 0x10) && udp_clients[v6] >= 0) &&
+		     (target & 0x40));
 	uh = (struct udphdr *)(f + off);
 	if ((target & 0x10) && udp_clients[v6] >= 0) {
 		/* Reply to the client of the forwarded port */
@@ -1003,6 +1015,90 @@ static void op_peer(struct fz_in *in)
 }
 
 /**
+ * netns_cookie() - Which network namespace a socket is in
+ * @s:		Socket
+ *
+ * Return: the namespace's cookie, 0 if unknown
+ */
+static uint64_t netns_cookie(int s)
+{
+	socklen_t sl = sizeof(uint64_t);
+	uint64_t cookie = 0;
+
+	if (getsockopt(s, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &sl))
+		return 0;
+	return cookie;
+}
+
+/**
+ * check_gone() - No connection or flow left bound to an address that's gone
+ * @af:		Address family
+ * @addr:	Address the host lost
+ *
+ * Sockets in pasta's namespace (spliced flows) have the guest's addresses,
+ * not the host's: they stay.
+ */
+static void check_gone(sa_family_t af, const void *addr)
+{
+	static const uint8_t types[2] = { FLOW_TCP, FLOW_UDP };
+	uint64_t host = netns_cookie(tcp_listeners[0]);
+	union inany_addr gone, local;
+	union flow *flow;
+	unsigned int i;
+
+	if (!host)
+		fz_fail("no SO_NETNS_COOKIE: can't tell the host's sockets");
+	inany_from_af(&gone, af, addr);
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		flow_foreach(flow, types[i]) {
+			int s = types[i] == FLOW_TCP ? flow->tcp.sock :
+						       flow->udp.sock;
+			union sockaddr_inany sa;
+			socklen_t sl = sizeof(sa);
+
+			if (s < 0 || netns_cookie(s) != host ||
+			    getsockname(s, &sa.sa, &sl))
+				continue;
+			if (sa.sa.sa_family == AF_INET)
+				inany_from_af(&local, AF_INET,
+					      &sa.sa4.sin_addr);
+			else if (sa.sa.sa_family == AF_INET6)
+				inany_from_af(&local, AF_INET6,
+					      &sa.sa6.sin6_addr);
+			else
+				continue;
+			if (inany_equals(&local, &gone))
+				fz_fail("flow %u (type %u, flags 0x%x) still "
+					"bound to an address the host lost",
+					flow_idx(flow), types[i],
+					types[i] == FLOW_UDP ?
+					flow->udp.flags : flow->tcp.flags);
+		}
+	}
+}
+
+/**
+ * op_host() - The host's network changes
+ * @in:		Input, see fz_host_change()
+ *
+ * Connections and flows bound to the host's address, if that's gone, end:
+ * the guest's connections are reset.
+ */
+static void op_host(struct fz_in *in)
+{
+	bool on4 = c.ifi4 && !c.local_mode, on6 = c.ifi6 && !c.local_mode;
+	struct in_addr o4 = c.ip4.addr;
+	struct in6_addr o6 = c.ip6.addr;
+
+	fz_host_change(&c, in, &now);
+	read_back();
+	if (on4 && o4.s_addr != c.ip4.addr.s_addr)
+		check_gone(AF_INET, &o4);
+	if (on6 && !IN6_ARE_ADDR_EQUAL(&o6, &c.ip6.addr))
+		check_gone(AF_INET6, &o6);
+}
+
+/**
  * op_time() - Time passes: the flow timers run
  * @in:		Input
  */
@@ -1020,33 +1116,21 @@ static void op_time(struct fz_in *in)
 		fz_fds_run_out(true);
 	flow_timer(&c, &now, true, flags & 3);
 	read_back();
+	if (flags & 8)
+		op_host(in);
 }
 
 /**
- * ns_addrs() - Give the namespace's loopback the guest's addresses
+ * ns_addrs() - Give the loopback of the namespace we're in the guest's
+ *		addresses
  *
  * Datagrams spliced from the host's loopback go to the namespace's own
- * address, as the guest has it.
+ * address, as the guest has it. The host has them too: they're the
+ * host's addresses the guest is given (see op_host()).
  */
 static void ns_addrs(void)
 {
-	struct in6_ifreq {
-		struct in6_addr addr;
-		uint32_t prefixlen;
-		int ifindex;
-	} r6 = { c.ip6.addr, 128, (int)if_nametoindex("lo") };
-	struct ifreq r4 = { .ifr_name = "lo:1" };
-	struct sockaddr_in *sa = (struct sockaddr_in *)&r4.ifr_addr;
-	int s4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	sa->sin_family = AF_INET;
-	sa->sin_addr = c.ip4.addr_seen;
-	if (s4 < 0 || s6 < 0 || ioctl(s4, SIOCSIFADDR, &r4) ||
-	    ioctl(s6, SIOCSIFADDR, &r6))
-		fz_fail("addresses in the namespace: %s", strerror(errno));
-	close(s4);
-	close(s6);
+	fz_lo_addrs(&c.ip4.addr_seen, &c.ip6.addr, 128);
 }
 
 /**
@@ -1149,7 +1233,7 @@ static void op_icmp(struct fz_in *in)
 	uint16_t id = fz_u16(in), seq = fz_u16(in);
 	size_t len = fz_u8(in) * 4U, off;
 
-	off = put_l3(f, v6, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	off = put_l3(f, v6, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, false);
 	f[off] = v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
 	f[off + 1] = 0;
 	f[off + 4] = (uint8_t)(id >> 8);
@@ -1299,6 +1383,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	c.pasta_netns_fd = fz_netns_enter(host_ns);	/* Back, keep it */
 	close(host_ns);
+	ns_addrs();
+	inet_pton(AF_INET, FZ_MAP_GUEST4, &c.ip4.map_guest_addr);
+	inet_pton(AF_INET6, FZ_MAP_GUEST6, &c.ip6.map_guest_addr);
+	conf_host_open();
 	for (i = 0; i < 2; i++) {
 		host_ns_servers[i] = sock_bind_port(i ? AF_INET6 : AF_INET,
 						    SOCK_DGRAM, FZ_UDP_FWD_NS,
@@ -1380,8 +1468,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	check_table(true);
 
-	/* Over: give back what we held, close everything */
+	/* Over: give back what we held, the host as it was, close everything */
 	fz_fds_run_out(false);
+	fz_host_back(&c, &now);
 	while (nheld)
 		flow_free(held[--nheld]);
 	flow_close_all(&c);

@@ -23,8 +23,16 @@
  *			no search list, no RA, a small MTU, no host name,
  *			long search lists... until the end of the input; bit 0
  *			of the second byte: out of descriptors
+ *	7, bit 3 set	the host's network changes, as the body says
+ *			(fz_host_change()): new addresses, prefixes,
+ *			gateways, DNS servers and search domains, a family
+ *			or both gone (local mode), and back; a few times per
+ *			input, then as it was at start again
  *
- * Every frame sent back is checked (fz_frame_check()).
+ * Each input starts with a new guest, as far as NDP knows. Every frame
+ * sent back is checked (fz_frame_check()): lengths and
+ * checksums, and what DHCP and NDP give is what the context has, also
+ * after the host changed.
  */
 
 #include <arpa/inet.h>
@@ -38,6 +46,7 @@
 #include <unistd.h>
 
 #include "arp.h"
+#include "conf.h"
 #include "dhcp.h"
 #include "dhcpv6.h"
 #include "flow.h"
@@ -47,6 +56,9 @@
 #include "passt.h"
 #include "tap.h"
 #include "util.h"
+
+/* On our loopback, what the host has where the input gives no address */
+#define FZ_HOST6_LO	"2001:db8:3::2"
 
 static struct ctx c, c_start;
 static int guest_fd;
@@ -193,6 +205,12 @@ static void message(uint8_t sel, uint8_t *body, size_t len)
 		ndp_timer(&c, &now);
 		break;
 	default:
+		if (sel & 0x08) {
+			struct fz_in h = { body, len };
+
+			fz_host_change(&c, &h, &now);
+			break;
+		}
 		settings(len ? body[0] : 0);
 		if (len > 1 && (body[1] & 1))
 			fz_fds_run_out(true);
@@ -216,11 +234,19 @@ static void message(uint8_t sel, uint8_t *body, size_t len)
  */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	struct in6_addr a6;
+
 	(void)argc;
 	(void)argv;
 	fz_setup(&c, MODE_PASTA);
 	guest_fd = fz_pasta_tap(&c);
 	fz_daemon_init(&c);
+	conf_host_open();
+	/* What the host reads as its IPv6 address, where the input doesn't
+	 * give one: a prefix length that isn't a multiple of 8
+	 */
+	inet_pton(AF_INET6, FZ_HOST6_LO, &a6);
+	fz_lo_addrs(NULL, &a6, 60);
 	c_start = c;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	fz_ready();
@@ -244,12 +270,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * them took a fifth of the time
 	 */
 	memcpy(&c, &c_start, offsetof(struct ctx, tcp_in));
+	/* A new guest: NDP forgets what it told the last one (the daemon
+	 * does so while no guest is connected)
+	 */
+	c.fd_tap = -1;
+	ndp_timer(&c, &now);
+	c.fd_tap = c_start.fd_tap;
 	while (in.len) {
 		uint8_t sel = fz_u8(&in);
 		size_t len = fz_bytes(&in, buf + 64, fz_u16(&in));
 
 		message(sel, buf + 64, len);
 	}
+	fz_host_back(&c, &now);
 	flow_close_all(&c);
 	fz_tap_read_back(&c, guest_fd);
 	fz_fds_run_out(false);

@@ -273,6 +273,22 @@ def op_icmp(v6, ident, seq, n):
     return struct.pack('!BBHHB', 5, v6, ident, seq, n)
 
 
+def host(what=0, v4=0, gw=0, v6=0, resolv=b''):
+    """Host change fields (fz_host_change()): bits of what, table indices"""
+    return struct.pack('!BBBBB', what, v4, gw, v6, len(resolv)) + resolv
+
+
+def op_host(*args, **kw):
+    """fuzz_flow: the host changes (time, no time passing, flag 8)"""
+    return op_time(0, 8) + host(*args, **kw)
+
+
+RESOLV = b'nameserver 198.51.100.53\nnameserver 2001:db8::53\n' \
+    b'search example.com\n'
+RESOLV_NEW = b'nameserver 203.0.113.53\nnameserver 127.0.0.53\n' \
+    b'nameserver ::1\nnameserver fd00::53%eth0\nsearch new.example\n'
+
+
 SYN_M = 0x30	# MSS and window scale options
 
 
@@ -341,6 +357,26 @@ def flow_seeds():
         op_tcp(1, SYN, SYN_M) + op_udp(0, 10) + op_inbound(0)
     s['many'] = b''.join(op_tcp(i & 0x2f, SYN, SYN_M) for i in range(48)) + \
         b''.join(op_udp(i & 0x2f, 10) for i in range(48))
+    # The host loses the address its connections and flows are bound to
+    # (to the --map-guest-addr address, target bit 6): reset, closed
+    for fam, name in ((0, '4'), (0x20, '6')):
+        t = 0x40 | fam
+        hs = op_tcp(t, SYN, SYN_M, delta=1460, adelta=7) + op_tcp(t, ACK)
+        new = {'v6': 2} if fam else {'v4': 1}
+        s['host_gone' + name] = hs + op_tcp(t, ACK | PSH, plen=100) + \
+            op_peer(0, 0, 200) + op_udp(t, 50) + \
+            op_host(resolv=RESOLV, **new) + \
+            op_tcp(t, ACK) + op_tcp(t, SYN, SYN_M) + op_udp(t, 20)
+        s['host_same' + name] = hs + op_host(resolv=RESOLV_NEW) + \
+            op_tcp(t, ACK | PSH, plen=100) + op_peer(0, 1)
+        s['host_off' + name] = hs + op_udp(t, 50) + \
+            op_host(what=1 if not fam else 2, resolv=RESOLV) + \
+            op_tcp(t, ACK) + op_host(resolv=RESOLV)
+    s['host_local'] = op_tcp(0x40, SYN, SYN_M, delta=1460, adelta=7) + \
+        op_tcp(0x40, ACK) + op_host(what=0x40) + op_tcp(0, SYN, SYN_M) + \
+        op_host()
+    s['host_from_host'] = op_udp(0x40, 10) + op_udp(0x60, 10) + \
+        op_host(what=0x3c) + op_host(what=0x14, v6=7)
     return s
 
 
@@ -364,6 +400,32 @@ def services():
     s['icmp4'] = msg(4, echo4(1, 1)) + msg(4, echo4(1, 2))
     s['icmp6'] = msg(5 | 0x20, echo6(1, 1))
     s['icmp_no_fds'] = msg(7, b'\x00\x01') + msg(4, echo4(2, 1))
+    # The host's network changes (selector 7 with bit 3), then the guest
+    # asks again
+    rs = msg(3, NDP_MSGS['rs'][2])
+    disc = msg(1, DHCP_MSGS['discover'])
+    req6 = msg(2 | 0x60, DHCPV6_MSGS['request'])
+    ns_gw = msg(0x23, NDP_MSGS['ns_gw'][2])
+    hc = 0x0f
+    s['host_v4'] = disc + msg(hc, host(v4=1 | 8, resolv=RESOLV)) + disc + \
+        msg(1, DHCP_MSGS['request']) + msg(hc, host(v4=3 | 16))
+    s['host_v6_prefix'] = rs + req6 + \
+        msg(hc, host(v6=2, resolv=RESOLV_NEW)) + rs + req6 + \
+        msg(6, b'\0\x05') + msg(hc, host(v6=4)) + rs
+    s['host_gw'] = ns_gw + msg(hc, host(gw=0x11, resolv=RESOLV)) + ns_gw + \
+        disc + rs + msg(hc, host(gw=0x32)) + rs + msg(6, b'\0\x10')
+    s['host_dns'] = msg(hc, host(resolv=RESOLV_NEW)) + disc + req6 + rs + \
+        msg(hc, host(what=0x80)) + disc + req6 + rs + \
+        msg(2 | 0x60, DHCPV6_MSGS['info'])
+    s['host_v6_off_on'] = rs + msg(hc, host(what=2, resolv=RESOLV)) + rs + \
+        req6 + msg(6, b'\0\x05') + msg(hc, host(v6=1, resolv=RESOLV)) + \
+        rs + req6
+    s['host_v4_off_on'] = disc + msg(hc, host(what=1)) + disc + \
+        msg(0, ARP_REQ) + msg(hc, host(resolv=RESOLV)) + disc
+    s['host_local'] = disc + rs + msg(hc, host(what=0x40)) + disc + rs + \
+        req6 + msg(4, echo4(3, 1)) + msg(hc, host(resolv=RESOLV)) + disc + rs
+    s['host_from_host'] = msg(hc, host(what=0x3c)) + disc + rs + \
+        msg(hc, host(what=0x14, v6=7)) + rs + req6
     return s
 
 

@@ -20,7 +20,14 @@
  * fz_frame_check() checks a frame the daemon sent to the guest: within the
  * MTU, IP and layer 4 length fields that agree with the frame, checksums
  * right. It computes them itself, not with checksum.c. fz_tap_read_back()
- * flushes pasta's tap and checks every frame in it.
+ * flushes pasta's tap and checks every frame in it. What DHCP and router
+ * advertisements give is checked too (fz_link_check()): the context's
+ * address and prefix, from our link-local address.
+ *
+ * Host changes: fz_host_change() changes the host's network as an input
+ * says, through conf_refresh() and hostwatch_change(), as the daemon does
+ * when it follows the host; fz_host_back() restores it at the end of the
+ * input.
  *
  * Log: the daemon logs to a file at its default level (info); after each
  * input, fz_log_check() reads it and fails if one message, digits aside,
@@ -42,6 +49,7 @@
 #include <netinet/udp.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +60,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "flow.h"
 #include "harness.h"
+#include "hostwatch.h"
 #include "icmp.h"
 #include "log.h"
 #include "passt.h"
@@ -75,6 +85,20 @@ const uint8_t fz_our_mac[6] = MAC_OUR_DEFAULT;
  */
 #define FZ_LOG_SAME_MAX		(2 * (LOG_RATELIMIT_BURST + 1))
 #define FZ_LOG_DISTINCT		256
+
+/* Changes of the host per input: each is logged, in lines that aren't the
+ * guest's doing, and a change happens at most every HOSTWATCH_DELAY_MS
+ */
+#define FZ_HOST_CHANGES_MAX	4
+
+/* What conf_refresh() and hostwatch_change() use of a context: all but
+ * the port forwarding tables at its end (most of its 900 KiB), which is all
+ * a host change copies
+ */
+#define FZ_CTX_HOST		offsetof(struct ctx, tcp_in)
+
+/* The loopback interface is the first of every network namespace */
+#define FZ_LO_IFINDEX		1
 
 static int fz_log_fd = -1;
 static int fz_fds_base = -1;
@@ -210,6 +234,38 @@ void fz_lo_up(void)
 		exit(1);
 	}
 	close(s);
+}
+
+/**
+ * fz_lo_addrs() - Give our loopback more addresses
+ * @a4:		IPv4 address, as lo:1, or NULL
+ * @a6:		IPv6 address, or NULL
+ * @prefix6:	Prefix length of @a6
+ */
+void fz_lo_addrs(const struct in_addr *a4, const struct in6_addr *a6,
+		 int prefix6)
+{
+	struct in6_ifreq {
+		struct in6_addr addr;
+		uint32_t prefixlen;
+		int ifindex;
+	} r6 = { .prefixlen = (uint32_t)prefix6,
+		 .ifindex = (int)if_nametoindex("lo") };
+	struct ifreq r4 = { .ifr_name = "lo:1" };
+	struct sockaddr_in *sa = (struct sockaddr_in *)&r4.ifr_addr;
+	int s4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	sa->sin_family = AF_INET;
+	if (a4)
+		sa->sin_addr = *a4;
+	if (a6)
+		r6.addr = *a6;
+	if (s4 < 0 || s6 < 0 || (a4 && ioctl(s4, SIOCSIFADDR, &r4)) ||
+	    (a6 && ioctl(s6, SIOCSIFADDR, &r6)))
+		fz_fail("addresses on the loopback: %s", strerror(errno));
+	close(s4);
+	close(s6);
 }
 
 /**
@@ -725,6 +781,290 @@ static void fz_l4_check(int af, const void *src, const void *dst,
 }
 
 /**
+ * fz_prefix_has() - Whether an IPv6 address is in a prefix
+ * @a:		Address
+ * @p:		An address of the prefix
+ * @len:	Prefix length
+ *
+ * Return: true if it is
+ */
+static bool fz_prefix_has(const uint8_t *a, const struct in6_addr *p, int len)
+{
+	int i;
+
+	for (i = 0; i < len && i < 128; i++) {
+		uint8_t m = (uint8_t)(0x80 >> (i % 8));
+
+		if ((a[i / 8] & m) != (p->s6_addr[i / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * struct fz_addrs - What DHCP and NDP give the guest, as fz_link_ok() checks
+ * @addr4:	IPv4 address
+ * @addr6:	IPv6 address
+ * @prefix_len:	IPv6 prefix length
+ * @on6:	IPv6 enabled
+ * @ll:		Our link-local address
+ */
+struct fz_addrs {
+	struct in_addr addr4;
+	struct in6_addr addr6;
+	int prefix_len;
+	bool on6;
+	struct in6_addr ll;
+};
+
+/* What the context had before each host change of this input, for frames
+ * a passt guest reads late
+ */
+static struct fz_addrs fz_host_hist[FZ_HOST_CHANGES_MAX + 1];
+static unsigned int fz_host_nhist;
+
+/**
+ * fz_addrs_of() - What DHCP and NDP give the guest with this context
+ * @c:		Execution context
+ * @a:		Filled in
+ */
+static void fz_addrs_of(const struct ctx *c, struct fz_addrs *a)
+{
+	a->addr4 = c->ip4.addr;
+	a->addr6 = c->ip6.addr;
+	a->prefix_len = c->ip6.prefix_len;
+	a->on6 = c->ifi6;
+	a->ll = c->ip6.our_tap_ll;
+}
+
+/**
+ * fz_link_ok() - Is what DHCP or NDP told the guest what we have?
+ * @a:		What we have
+ * @af:		Address family
+ * @src:	Source address
+ * @proto:	Layer 4 protocol
+ * @l4:		Layer 4 header and data
+ * @l4len:	Their length
+ * @why:	Set to what's wrong, if something is
+ * @size:	Size of @why
+ *
+ * A DHCP reply offers our address, or none. A router advertisement that
+ * makes us the guest's router (lifetime not 0) comes from our link-local
+ * address, and a prefix it gives (valid lifetime not 0) is ours: after the
+ * host changed, the old ones only go out withdrawn.
+ *
+ * Return: true if it is, or it's something else
+ */
+static bool fz_link_ok(const struct fz_addrs *a, int af, const void *src,
+		       uint8_t proto, const uint8_t *l4, size_t l4len,
+		       char *why, size_t size)
+{
+	char x[INET6_ADDRSTRLEN], y[INET6_ADDRSTRLEN];
+	size_t off;
+
+	if (af == AF_INET && proto == IPPROTO_UDP && l4len >= 8 + 20 &&
+	    l4[0] == 0 && l4[1] == 67) {
+		struct in_addr yi;
+
+		memcpy(&yi, l4 + 8 + 16, sizeof(yi));
+		if (!yi.s_addr || yi.s_addr == a->addr4.s_addr)
+			return true;
+		snprintf(why, size, "DHCP reply gives %s, we have %s",
+			 inet_ntop(AF_INET, &yi, x, sizeof(x)),
+			 inet_ntop(AF_INET, &a->addr4, y, sizeof(y)));
+		return false;
+	}
+	if (af != AF_INET6 || proto != IPPROTO_ICMPV6 || l4len < 16 ||
+	    l4[0] != ND_ROUTER_ADVERT)
+		return true;
+
+	if ((l4[6] || l4[7]) && memcmp(src, &a->ll, 16)) {
+		snprintf(why, size, "router advertisement, lifetime %u, from "
+			 "%s, not from our link-local address %s",
+			 l4[6] << 8 | l4[7],
+			 inet_ntop(AF_INET6, src, x, sizeof(x)),
+			 inet_ntop(AF_INET6, &a->ll, y, sizeof(y)));
+		return false;
+	}
+	for (off = 16; off + 2 <= l4len && l4[off + 1];
+	     off += l4[off + 1] * 8U) {
+		const uint8_t *o = l4 + off;
+
+		if (o[0] != ND_OPT_PREFIX_INFORMATION || o[1] != 4 ||
+		    off + 32 > l4len)
+			continue;
+		if (!(o[4] | o[5] | o[6] | o[7]))
+			continue;		/* Withdrawn */
+		if (a->on6 && o[2] == a->prefix_len &&
+		    fz_prefix_has(o + 16, &a->addr6, o[2]))
+			continue;
+		snprintf(why, size, "router advertisement gives %s/%u, we "
+			 "have %s/%i%s",
+			 inet_ntop(AF_INET6, o + 16, x, sizeof(x)), o[2],
+			 inet_ntop(AF_INET6, &a->addr6, y, sizeof(y)),
+			 a->prefix_len, a->on6 ? "" : ", IPv6 off");
+		return false;
+	}
+	return true;
+}
+
+/**
+ * fz_link_check() - What DHCP and NDP tell the guest is what we have now
+ * @c:		Execution context
+ * @af:		Address family
+ * @src:	Source address
+ * @proto:	Layer 4 protocol
+ * @l4:		Layer 4 header and data
+ * @l4len:	Their length
+ *
+ * See fz_link_ok(). A passt guest may read a frame late, after the host
+ * changed: what the context had before any change of this input is fine
+ * then. pasta's guest reads every frame before the next change.
+ */
+static void fz_link_check(const struct ctx *c, int af, const void *src,
+			  uint8_t proto, const uint8_t *l4, size_t l4len)
+{
+	char why[256];
+	struct fz_addrs a;
+	unsigned int i;
+
+	fz_addrs_of(c, &a);
+	if (fz_link_ok(&a, af, src, proto, l4, l4len, why, sizeof(why)))
+		return;
+	for (i = 0; c->mode == MODE_PASST && i < fz_host_nhist; i++) {
+		char other[256];
+
+		if (fz_link_ok(&fz_host_hist[i], af, src, proto, l4, l4len,
+			       other, sizeof(other)))
+			return;
+	}
+	fz_fail("%s", why);
+}
+
+/* What the host may change to: the addresses of each kind, the first
+ * the one fz_ctx_init() starts with, the last none (read from the host,
+ * which has none)
+ */
+static const char *const fz_host_addr4[8] = {
+	FZ_GUEST4, "198.51.100.3", "203.0.113.5", "192.0.2.77",
+	"10.0.0.2", IP4_LOCAL_ADDR, "198.51.100.255", "0.0.0.0",
+};
+static const int fz_host_prefix4[8] = { 24, 16, 8, 30, 32, 0, 25, 31 };
+static const char *const fz_host_gw4[8] = {
+	FZ_GW4, "198.51.100.254", "203.0.113.1", "192.0.2.1",
+	"10.0.0.1", IP4_LOCAL_GW, FZ_GUEST4, "0.0.0.0",
+};
+static const char *const fz_host_addr6[8] = {
+	FZ_GUEST6, "2001:db8::3", "2001:db8:1::2", "2001:db8:ffff::1",
+	"fd00::2", "2001:db8:1:2:3:4:5:6", "2001:db8::1", "::",
+};
+static const char *const fz_host_gw6[8] = {
+	FZ_GW6, FZ_LL6, "fe80::2", "2001:db8:1::1",
+	"fd00::1", "fe80::42", "2001:db8::2", "::",
+};
+
+
+static struct ctx fz_host_was;		/* Before this input changed it */
+static unsigned int fz_host_changes;	/* Changes in this input */
+
+/**
+ * fz_host_apply() - Apply what the host has now, leave its log lines out
+ * @c:		Execution context
+ * @next:	As conf_refresh() left it
+ * @now:	Current time
+ *
+ * What was logged before is checked for floods first.
+ */
+static void fz_host_apply(struct ctx *c, const struct ctx *next,
+			  const struct timespec *now)
+{
+	fz_log_check();
+	if (fz_host_nhist < ARRAY_SIZE(fz_host_hist))
+		fz_addrs_of(c, &fz_host_hist[fz_host_nhist++]);
+	hostwatch_change(c, next, now);
+	if (ftruncate(fz_log_fd, 0))
+		fz_fail("can't truncate the log: %s", strerror(errno));
+}
+
+/**
+ * fz_host_change() - The host's network changes, as hostwatch.c applies it
+ * @c:		Execution context
+ * @in:		Input: what the host has now, see below
+ * @now:	Current time
+ *
+ * The host is our namespace, whose only interface is the loopback, with no
+ * default route: what the host's interface would have comes from the
+ * input, given to conf_refresh() as the command line would pin it, and
+ * conf_refresh() applies its rules to that and to the rest, which it reads
+ * from the namespace (nothing: a family with nothing given is gone, both
+ * gone is local mode). hostwatch_change() then applies the result, as the
+ * daemon does after reading the host again. The input:
+ *
+ *	what (1 byte)	bit 0: no IPv4 (-6), bit 1: no IPv6 (-4), bits 2-5:
+ *			IPv4 address, IPv4 gateway, IPv6 address, IPv6
+ *			gateway not given (from the host: none), bit 6:
+ *			interface not given (no default route), bit 7:
+ *			search domains given (kept as they are)
+ *	IPv4 (1 byte)	bits 0-2: address, bits 3-5: prefix length
+ *	gateways (1)	bits 0-2: IPv4, bits 4-6: IPv6
+ *	IPv6 (1 byte)	bits 0-2: address
+ *	length (1 byte), and that many bytes of resolv.conf
+ *
+ * fz_host_back() puts the host back as it was before the input.
+ */
+void fz_host_change(struct ctx *c, struct fz_in *in,
+		    const struct timespec *now)
+{
+	static char resolv[CONF_RESOLV_MAX];
+	static struct ctx next;
+	uint8_t what = fz_u8(in), v4 = fz_u8(in), gw = fz_u8(in);
+	uint8_t v6 = fz_u8(in);
+	size_t len = fz_bytes(in, resolv, fz_u8(in));
+	struct conf_pins *p = &next.pins;
+
+	if (fz_host_changes >= FZ_HOST_CHANGES_MAX)
+		return;
+	if (!fz_host_changes++) {
+		memcpy(&fz_host_was, c, FZ_CTX_HOST);
+		fz_host_nhist = 0;
+	}
+
+	resolv[len] = '\0';
+	memcpy(&next, c, FZ_CTX_HOST);
+	memset(p, 0, sizeof(*p));
+	p->off4 = what & 0x01;
+	p->off6 = what & 0x02;
+	p->addr4 = p->prefix4 = !(what & 0x04);
+	p->gw4 = !(what & 0x08);
+	p->addr6 = !(what & 0x10);
+	p->gw6 = !(what & 0x20);
+	p->ifi = what & 0x40 ? 0 : FZ_LO_IFINDEX;
+	p->search = what & 0x80;
+
+	inet_pton(AF_INET, fz_host_addr4[v4 & 7], &next.ip4.addr);
+	next.ip4.prefix_len = fz_host_prefix4[(v4 >> 3) & 7];
+	inet_pton(AF_INET, fz_host_gw4[gw & 7], &next.ip4.gw);
+	inet_pton(AF_INET6, fz_host_addr6[v6 & 7], &next.ip6.addr);
+	inet_pton(AF_INET6, fz_host_gw6[(gw >> 4) & 7], &next.ip6.gw);
+
+	conf_refresh(&next, resolv);
+	fz_host_apply(c, &next, now);
+}
+
+/**
+ * fz_host_back() - The host back as it was before this input changed it
+ * @c:		Execution context
+ * @now:	Current time
+ */
+void fz_host_back(struct ctx *c, const struct timespec *now)
+{
+	if (!fz_host_changes)
+		return;
+	fz_host_changes = 0;
+	fz_host_apply(c, &fz_host_was, now);
+}
+
+/**
  * struct fz_reasm - A datagram the daemon sends in fragments, as it comes
  * @buf:	Ethernet and IP header of the first fragment, then the data
  * @hlen:	Length of those headers (no Fragment header for IPv6)
@@ -887,6 +1227,9 @@ const uint8_t *fz_frame_check(const struct ctx *c, const uint8_t *f,
 		fz_l4_check(AF_INET, &iph.saddr, &iph.daddr, iph.protocol,
 			    f + ETH_HLEN + sizeof(iph),
 			    len - ETH_HLEN - sizeof(iph));
+		fz_link_check(c, AF_INET, &iph.saddr, iph.protocol,
+			      f + ETH_HLEN + sizeof(iph),
+			      len - ETH_HLEN - sizeof(iph));
 	} else if (proto == ETH_P_IPV6) {
 		struct ip6_hdr ip6h;
 		uint8_t nxt;
@@ -925,6 +1268,9 @@ const uint8_t *fz_frame_check(const struct ctx *c, const uint8_t *f,
 		fz_l4_check(AF_INET6, &ip6h.ip6_src, &ip6h.ip6_dst, nxt,
 			    f + ETH_HLEN + sizeof(ip6h),
 			    len - ETH_HLEN - sizeof(ip6h));
+		fz_link_check(c, AF_INET6, &ip6h.ip6_src, nxt,
+			      f + ETH_HLEN + sizeof(ip6h),
+			      len - ETH_HLEN - sizeof(ip6h));
 	} else {
 		fz_fail("frame to the guest with EtherType 0x%04x", proto);
 	}

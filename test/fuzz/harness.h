@@ -17,6 +17,8 @@
 #include <time.h>
 
 struct ctx;
+struct in_addr;
+struct in6_addr;
 
 /* Harness code that loops over data: no coverage feedback wanted from it,
  * and instrumenting it would slow every input down
@@ -57,6 +59,8 @@ void fz_fail(const char *fmt, ...)
 
 void fz_netns_setup(void);
 void fz_lo_up(void);
+void fz_lo_addrs(const struct in_addr *a4, const struct in6_addr *a6,
+		 int prefix6);
 int fz_netns_enter(int fd);
 void fz_fds_run_out(bool out);
 void fz_ctx_init(struct ctx *c, int mode);
@@ -66,6 +70,10 @@ void fz_daemon_init(struct ctx *c);
 void fz_ready(void);
 void fz_log_init(void);
 void fz_log_check(void);
+
+void fz_host_change(struct ctx *c, struct fz_in *in,
+		    const struct timespec *now);
+void fz_host_back(struct ctx *c, const struct timespec *now);
 
 void fz_frame_fix(uint8_t *f, size_t len);
 void fz_tap_read_back(struct ctx *c, int fd);
