@@ -156,6 +156,8 @@ enum tcp_state {
 #define TCP_F_EPOLL_OFF		0x0200	/* Socket hung up, no longer watched */
 #define TCP_F_RECOVERY		0x0400	/* Fast retransmit done, until new ACK */
 #define TCP_F_TAP_FIN_MAX	0x0800	/* FIN went out after seq_max_to_tap */
+#define TCP_F_SOCK_DRAINED	0x1000	/* Last peek found nothing: new data
+					 * comes with an epoll event */
 
 #define TCP_RESEND_SHIFT_MAX	6	/* Up to 64 segments sent again at once */
 
@@ -537,6 +539,19 @@ static uint8_t *tcp_fill_headers(const struct ctx *c,
 static void tcp_update_sndbuf(struct tcp_conn *conn);
 
 /**
+ * tcp_outq_add() - Count bytes written to the socket in @outq_bound
+ * @conn:	Connection
+ * @n:		Bytes written
+ */
+static void tcp_outq_add(struct tcp_conn *conn, size_t n)
+{
+	if (UINT32_MAX - conn->outq_bound > n)
+		conn->outq_bound += (uint32_t)n;
+	else
+		conn->outq_bound = UINT32_MAX;
+}
+
+/**
  * tcp_wnd_update() - Compute the window to advertise to the guest
  * @c:		Execution context
  * @conn:	Connection
@@ -549,22 +564,33 @@ static void tcp_update_sndbuf(struct tcp_conn *conn);
  * buffer, less what's queued) is always well above the low mark: a
  * writable socket never leaves us waiting for EPOLLOUT again.
  *
+ * What's queued is read (SIOCOUTQ), with the buffer size, only once the
+ * bound we keep, @outq_bound (the last reading plus what we wrote since),
+ * passes an eighth of the room: a connection with little in flight, as
+ * request/response traffic has, makes no system call here for most
+ * segments, and the window it's offered is at most an eighth smaller.
+ *
  * syscalls: ioctl
  */
 static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
 {
 	uint32_t max = 65535U << conn->ws_to_guest;
 	uint32_t room, limit;
-	int outq = 0;
 
-	tcp_update_sndbuf(conn);
-	if (ioctl(conn->sock, SIOCOUTQ, &outq) < 0 || outq < 0)
-		outq = 0;
 	/* The buffer size counts the kernel's overhead too: keep a margin,
 	 * a segment the socket can't take costs a retransmission.
 	 */
 	limit = conn->sndbuf / 4 * 3;
-	room = limit > (uint32_t)outq ? limit - (uint32_t)outq : 0;
+	if (conn->outq_bound > limit / 8) {
+		int outq = 0;
+
+		tcp_update_sndbuf(conn);
+		limit = conn->sndbuf / 4 * 3;
+		if (ioctl(conn->sock, SIOCOUTQ, &outq) < 0 || outq < 0)
+			outq = 0;
+		conn->outq_bound = (uint32_t)outq;
+	}
+	room = limit > conn->outq_bound ? limit - conn->outq_bound : 0;
 	conn->wnd_to_tap = MIN(room, max);
 
 	if (conn->state != TCPS_ESTABLISHED)
@@ -714,10 +740,11 @@ static void tcp_sock_setup(struct tcp_conn *conn)
 		tcp_peek_off_ok = false;
 		info("TCP: no SO_PEEK_OFF on this kernel, re-reading sent data");
 	}
-	/* tcp_wnd_update() reads the size before each use: this is only
+	/* tcp_wnd_update() reads the size at its first use: this is only
 	 * what it keeps if that fails
 	 */
 	conn->sndbuf = 65536 / 2;
+	conn->outq_bound = UINT32_MAX;
 }
 
 /**
@@ -865,7 +892,7 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 static void tcp_rewind(struct tcp_conn *conn)
 {
 	conn->seq_to_tap = conn->seq_ack_from_tap;
-	conn->flags &= (uint16_t)~TCP_F_TAP_FIN_SENT;
+	conn->flags &= (uint16_t)~(TCP_F_TAP_FIN_SENT | TCP_F_SOCK_DRAINED);
 	conn->resend_shift = 0;
 	if (tcp_peek_off_ok) {
 		int zero = 0;
@@ -961,6 +988,7 @@ static bool tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 		if (!(conn->flags & TCP_F_TAP_BLOCKED))
 			tcp_tap_blocked_count++;
 		conn->flags |= TCP_F_TAP_BLOCKED;
+		conn->flags &= (uint16_t)~TCP_F_SOCK_DRAINED;
 		tcp_epoll_set(c, conn, EPOLLRDHUP | tcp_epollout(conn));
 		return false;
 	}
@@ -975,6 +1003,7 @@ static bool tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 		 * that opens it gets lost (RFC 9293, 3.8.6.1).
 		 */
 		tcp_epoll_set(c, conn, EPOLLRDHUP | tcp_epollout(conn));
+		conn->flags &= (uint16_t)~TCP_F_SOCK_DRAINED;
 		if (!wnd && !in_flight) {
 			conn->flags |= TCP_F_ZERO_WND;
 			tcp_timer_arm(conn, now);
@@ -1016,6 +1045,7 @@ static bool tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	if (n < 0) {
 		tap_frames_put(nframes);
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			conn->flags |= TCP_F_SOCK_DRAINED;
 			tcp_epoll_drained(c, conn);
 			return false;
 		}
@@ -1043,10 +1073,17 @@ static bool tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 			tcp_timer_arm(conn, now);
 			tcp_epoll_set(c, conn, tcp_epollout(conn));
 		} else {
+			conn->flags |= TCP_F_SOCK_DRAINED;
 			tcp_epoll_drained(c, conn);
 		}
 		return false;
 	}
+
+	/* Less than we asked for doesn't make it drained: a peek also stops
+	 * short at urgent data (MSG_OOB) with more behind it, and no event
+	 * would tell us about that again
+	 */
+	conn->flags &= (uint16_t)~TCP_F_SOCK_DRAINED;
 
 	tcp_wnd_update(c, conn);
 	for (i = 0; i < nframes && n > 0; i++) {
@@ -1222,6 +1259,7 @@ static int tcp_wbatch_flush(struct ctx *c)
 		}
 		n = 0;
 	}
+	tcp_outq_add(conn, (size_t)n);
 	if ((size_t)n == len)
 		return 0;
 
@@ -1359,8 +1397,10 @@ static bool tcp_ooo_drain(const struct ctx *c, struct tcp_conn *conn)
 
 			n = send(conn->sock, tcp_ooo_data(i) + skip,
 				 o->len - skip, MSG_DONTWAIT | MSG_NOSIGNAL);
-			if (n > 0)
+			if (n > 0) {
 				conn->seq_from_tap += (uint32_t)n;
+				tcp_outq_add(conn, (size_t)n);
+			}
 			if (n < (ssize_t)(o->len - skip)) {
 				/* Full: go on once there's room */
 				conn->flags |= TCP_F_SOCK_FULL;
@@ -1659,7 +1699,16 @@ int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 	if (tcp_wbatch_flush(c) < 0 || !conn)
 		return (int)p->count;
 
-	if (tcp_data_to_tap(c, conn, now))
+	/* Room the guest's ACKs made, or data to send again after a rewind.
+	 * If we peeked all the socket had, new data comes with an event, but
+	 * an answer may be there already: with an ACK due, look, to send it
+	 * along (a request and its response make two frames, not three).
+	 * After the socket's end of file, no event comes: the FIN goes once
+	 * the guest acknowledged everything before it.
+	 */
+	if ((!(conn->flags & TCP_F_SOCK_DRAINED) ||
+	     (conn->flags & (TCP_F_ACK_DUE | TCP_F_SOCK_EOF))) &&
+	    tcp_data_to_tap(c, conn, now))
 		return (int)p->count;
 	if (conn->flags & TCP_F_ACK_DUE)
 		tcp_send_ctl(c, conn, TH_ACK, conn->seq_to_tap);
@@ -1731,6 +1780,8 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	if (events & EPOLLHUP)
 		tcp_epoll_off(c, conn);
 
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		conn->flags &= (uint16_t)~TCP_F_SOCK_DRAINED;
 	if (conn->state == TCPS_ESTABLISHED &&
 	    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) &&
 	    tcp_data_to_tap(c, conn, now))

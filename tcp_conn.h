@@ -36,6 +36,8 @@
  * @wnd_max_from_tap:	Largest window the guest advertised, bytes
  * @wnd_to_tap:		Window last advertised to the guest, bytes
  * @sndbuf:		Send buffer size of @sock, bytes (cached)
+ * @outq_bound:		At least what @sock has queued: its last SIOCOUTQ
+ *			reading plus what was written since, bytes
  * @ts_rto:		Time the retransmission timer started, ms
  * @ts_activity:	Time of the last segment from either side, s
  */
@@ -62,6 +64,7 @@ struct tcp_conn {
 	uint32_t wnd_max_from_tap;
 	uint32_t wnd_to_tap;
 	uint32_t sndbuf;
+	uint32_t outq_bound;
 	int64_t ts_rto;
 	time_t ts_activity;
 };
