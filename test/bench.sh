@@ -27,15 +27,19 @@
 #     server on the host's loopback)
 # - MTU 1500: a second pasta instance with -m 1500 in a namespace of its
 #   own, next to a second veth pair with MTU 1500: TCP both ways, UDP
-#   16 KiB datagrams namespace -> host
+#   namespace -> host with 16 KiB datagrams (IP fragments on the link) and
+#   with 1472 B ones (the largest without)
 # - pasta's CPU seconds per GB moved (utime + stime of the daemon from
 #   /proc/PID/stat around each iperf3 run, over the bytes that arrived)
 #   and its peak RSS (VmHWM)
 #
 # With BENCH_OTHER_PASTA, every pasta row is measured with that binary too
-# (its own instances, namespaces and ports; options common to both only),
-# in columns "other", "other/ref" and "ours/other": a comparison with
-# another implementation, e.g. Debian's (test/bench_other.sh fetches it).
+# (its own instances, namespaces and ports; options common to both only,
+# and BENCH_OTHER_ARGS), in columns "other", "other/REF" and "ours/other":
+# a comparison with another implementation, e.g. Debian's 2023 pasta
+# (test/bench_other.sh fetches it).  BENCH_JSON writes every figure and
+# ratio, keyed IMPL.PATH.FIGURE_UNIT (IMPL: ours, other, ref) and
+# ratio.A_B.PATH.FIGURE_UNIT, for test/bench_compare.py.
 #
 # A benchmark, not a test: slowness is reported, never a failure.  It exits
 # non-zero only when a measurement could not be made at all.
@@ -47,6 +51,7 @@
 #              BENCH_PASTA_ARGS  extra options for our pasta instances
 #                           (split on white space)
 #              BENCH_OTHER_PASTA  another pasta binary to compare with
+#              BENCH_OTHER_ARGS  extra options for it (default: --runas 0)
 #              BENCH_JSON   write every figure and ratio to this file, a
 #                           flat JSON object (test/bench_compare.py
 #                           compares two of them)
@@ -74,6 +79,9 @@ RR_SIZE=${BENCH_RR_SIZE:-64}
 CPS_TIME=${BENCH_CPS_TIME:-3}
 read -ra OUR_ARGS <<<"${BENCH_PASTA_ARGS:-}"
 OTHER=${BENCH_OTHER_PASTA:-}
+# Debian's 2023 pasta, started as root, drops to nobody before it joins a
+# namespace it didn't create, and then can't: it stays root
+read -ra OTHER_ARGS <<<"${BENCH_OTHER_ARGS---runas 0}"
 if [ -n "$OTHER" ] && [ ! -x "$OTHER" ]; then
 	echo "bench.sh: BENCH_OTHER_PASTA=$OTHER is not executable" >&2
 	exit 2
@@ -141,7 +149,7 @@ bench_pasta() {
 }
 
 bench_pasta ours "$PASTA" 5300 "${OUR_ARGS[@]}"
-[ -n "$OTHER" ] && bench_pasta other "$OTHER" 5400
+[ -n "$OTHER" ] && bench_pasta other "$OTHER" 5400 "${OTHER_ARGS[@]}"
 
 # R[IMPL.KEY]: the figures, IMPL "ours", "other" or "ref" (the kernel's
 # path); the unit ends KEY
@@ -211,7 +219,7 @@ each() {
 # iperf_run() - IMPL KEY PID SNS SBIND CNS CADDR PORT [IPERF3 ARGS]: one
 # iperf3 run against a one-off server; sets CAP_OUT (the client's JSON
 # report) and IPERF_TICKS, the CPU ticks PID used meanwhile; records an
-# error for IMPL.KEY and returns 1 if it failed
+# error for IMPL.KEY_gbps and returns 1 if it failed
 IPERF_TICKS=0
 iperf_run() {
 	local k=$1.$2 pid=$3 sns=$4 sbind=$5 cns=$6 caddr=$7 spid t0=0 t1=0
@@ -223,7 +231,7 @@ iperf_run() {
 	spid=$BG_PID
 	if ! wait_listen "$sns" "$port" 10; then
 		stop "$spid"
-		bad "$k" "no iperf3 server on $sbind port $port"
+		bad "${k}_gbps" "no iperf3 server on $sbind port $port"
 		return 1
 	fi
 	if [ -n "$pid" ]; then t0=$(daemon_cpu_ticks "$pid"); fi
@@ -233,7 +241,7 @@ iperf_run() {
 	IPERF_TICKS=$((t1 - t0))
 	reap "$spid" 10
 	if [ "$CAP_RC" != 0 ]; then
-		bad "$k" "iperf3 -c $caddr -p $port $* (exit $CAP_RC):
+		bad "${k}_gbps" "iperf3 -c $caddr -p $port $* (exit $CAP_RC):
 $(json_get "$CAP_OUT" error)
 $(printf '%s\n' "$CAP_ERR" | head -n 5)"
 		return 1
@@ -248,6 +256,11 @@ cpu_per_gb() {
 		'BEGIN { printf "%.2f", (t / hz) / (b / 1e9) }')
 }
 
+# gbps() - BITS_PER_SECOND: Gbit/s, three decimals below 1
+gbps() {
+	awk -v b="$1" 'BEGIN { printf (b < 1e9 ? "%.3f" : "%.2f"), b / 1e9 }'
+}
+
 # tcp() - IMPL KEY PID SNS SBIND CNS CADDR PORT [IPERF3 ARGS]: TCP
 # throughput in R[IMPL.KEY_gbps], pasta's CPU cost in ..._cpu_s_per_gb
 tcp() {
@@ -260,7 +273,7 @@ tcp() {
 		bad "${k}_gbps" "iperf3: nothing received"
 		return 0
 	fi
-	R[${k}_gbps]=$(awk -v b="$bps" 'BEGIN { printf "%.2f", b / 1e9 }')
+	R[${k}_gbps]=$(gbps "$bps")
 	cpu_per_gb "$k" "$pid" "$bytes"
 }
 
@@ -288,7 +301,7 @@ udp() {
 		return 0
 	fi
 	[ "$got" -ge 0 ] || got=0
-	R[${k}_gbps]=$(awk -v b="${bps:-0}" 'BEGIN { printf "%.2f", b / 1e9 }')
+	R[${k}_gbps]=$(gbps "${bps:-0}")
 	R[${k}_pps]=$(awk -v g="$got" -v s="$secs" \
 		'BEGIN { r = s > 0 ? g / s : 0; printf "%.0f", r }')
 	R[${k}_loss_pct]=$(awk -v g="$got" -v n="$sent" \
@@ -440,45 +453,41 @@ row() {
 	fi
 }
 
+# rr_rows() - PATH DIR LABEL: request/response and connections/s rows
+rr_rows() {
+	row "$1.rr_${2}_p50_us" "RR $RR_SIZE B $3, median us"
+	row "$1.rr_${2}_p99_us" "RR $RR_SIZE B $3, 99th pct us"
+	row "$1.cps_${2}_per_s" "connections/s $3"
+}
+
+# udp_rows() - KEY LABEL: packets/s, Gbit/s and loss rows
+udp_rows() {
+	row "${1}_pps" "$2, packets/s"
+	row "${1}_gbps" "$2, Gbit/s"
+	row "${1}_loss_pct" "$2, loss %"
+}
+
 table_head "TCP and UDP, tap path" veth
 row tap.tcp_up_gbps "TCP ns -> host, Gbit/s"
 row tap.tcp_down_gbps "TCP host -> ns, Gbit/s"
-for d in up down; do
-	if [ $d = up ]; then dl="ns -> host"; else dl="host -> ns"; fi
-	for s in 64 16k; do
-		sl="$s B"
-		[ $s = 16k ] && sl="16 KiB"
-		row "tap.udp${s}_${d}_pps" "UDP $dl, $sl, packets/s"
-		row "tap.udp${s}_${d}_gbps" "UDP $dl, $sl, Gbit/s"
-		row "tap.udp${s}_${d}_loss_pct" "UDP $dl, $sl, loss %"
-	done
-done
-for d in out in; do
-	if [ $d = out ]; then dl="ns -> host"; else dl="host -> ns (-t)"; fi
-	row "tap.rr_${d}_p50_us" "RR $RR_SIZE B $dl, median us"
-	row "tap.rr_${d}_p99_us" "RR $RR_SIZE B $dl, 99th pct us"
-	row "tap.cps_${d}_per_s" "connections/s $dl"
-done
+udp_rows tap.udp64_up "UDP ns -> host, 64 B"
+udp_rows tap.udp16k_up "UDP ns -> host, 16 KiB"
+udp_rows tap.udp64_down "UDP host -> ns, 64 B"
+udp_rows tap.udp16k_down "UDP host -> ns, 16 KiB"
+rr_rows tap out "ns -> host"
+rr_rows tap in "host -> ns (-t)"
 
 table_head "spliced path (loopback)" lo
 row splice.tcp_down_gbps "TCP host -> ns (-t), Gbit/s"
 row splice.tcp_up_gbps "TCP ns -> host (-t, -R), Gbit/s"
-for d in in out; do
-	if [ $d = out ]; then dl="ns -> host (-T)"; else dl="host -> ns (-t)"; fi
-	row "splice.rr_${d}_p50_us" "RR $RR_SIZE B $dl, median us"
-	row "splice.rr_${d}_p99_us" "RR $RR_SIZE B $dl, 99th pct us"
-	row "splice.cps_${d}_per_s" "connections/s $dl"
-done
+rr_rows splice in "host -> ns (-t)"
+rr_rows splice out "ns -> host (-T)"
 
-table_head "MTU 1500, tap path" veth1500
+table_head "MTU 1500, tap path (and veth)" veth
 row m1500.tcp_up_gbps "TCP ns -> host, Gbit/s"
 row m1500.tcp_down_gbps "TCP host -> ns, Gbit/s"
-row m1500.udp16k_up_pps "UDP ns -> host, 16 KiB, packets/s"
-row m1500.udp16k_up_gbps "UDP ns -> host, 16 KiB, Gbit/s"
-row m1500.udp16k_up_loss_pct "UDP ns -> host, 16 KiB, loss %"
-row m1500.udp1472_up_pps "UDP ns -> host, 1472 B, packets/s"
-row m1500.udp1472_up_gbps "UDP ns -> host, 1472 B, Gbit/s"
-row m1500.udp1472_up_loss_pct "UDP ns -> host, 1472 B, loss %"
+udp_rows m1500.udp16k_up "UDP ns -> host, 16 KiB"
+udp_rows m1500.udp1472_up "UDP ns -> host, 1472 B"
 
 table_head "pasta's cost" ""
 row tap.tcp_up_cpu_s_per_gb "CPU s/GB, TCP ns -> host"
