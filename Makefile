@@ -147,6 +147,9 @@ check-clients: setup
 	test/clients/lib/setup.sh
 	TEST_DIR=test/clients test/run-integration.sh
 
+# Benchmarks against the kernel's own paths; settings (BENCH_TIME,
+# BENCH_PASTA_ARGS, BENCH_OTHER_PASTA, BENCH_JSON, ...) from the environment,
+# see test/bench.sh
 bench: all test/bench_seccomp
 	test/bench.sh
 	test/bench_seccomp
