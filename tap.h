@@ -47,6 +47,7 @@ struct tap_frame {
 
 struct ctx;
 union epoll_ref;
+struct virtio_net_hdr;
 
 /**
  * struct tap_stats - Counters of the tap path, for the debug log
@@ -69,6 +70,7 @@ extern struct tap_stats tap_stats;
 
 void tap_sock_init(struct ctx *c);
 void tap_backend_init(struct ctx *c);
+int tap_vnet_init(struct ctx *c);
 void tap_listen_handler(struct ctx *c, uint32_t events);
 const struct pool *tap_passt_read(struct ctx *c, bool *gone);
 bool tap_passt_close(struct ctx *c);
@@ -76,7 +78,8 @@ const struct pool *tap_pasta_read(struct ctx *c);
 int tap_stream_parse(struct pool *frames, char *buf, size_t len,
 		     size_t *consumed);
 void tap_send_frame(struct ctx *c, const void *frame, size_t len);
-bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len);
+bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len,
+			const struct virtio_net_hdr *vh);
 struct tap_frame *tap_frames_get(struct ctx *c, unsigned int n);
 void tap_frames_put(unsigned int n);
 void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt);

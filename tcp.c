@@ -1057,7 +1057,8 @@ static bool tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 					 TH_ACK | (len < mss ? TH_PUSH : 0),
 					 conn->seq_to_tap, NULL, 0);
 		tap_send_frame_ref(c, frame,
-				   (size_t)(frames[i].payload + len - frame));
+				   (size_t)(frames[i].payload + len - frame),
+				   NULL);
 		conn->seq_to_tap += (uint32_t)len;
 		n -= (ssize_t)len;
 	}

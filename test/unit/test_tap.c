@@ -1130,8 +1130,8 @@ START_TEST(ref_frames_survive_a_full_queue)
 	 * second one pointing into a buffer handed out again
 	 */
 	f = tap_frames_get(&c, 2);
-	ck_assert(tap_send_frame_ref(&c, ref_fill(&f[0], 'b'), REF_LEN));
-	ck_assert(tap_send_frame_ref(&c, ref_fill(&f[1], 'b'), REF_LEN));
+	ck_assert(tap_send_frame_ref(&c, ref_fill(&f[0], 'b'), REF_LEN, NULL));
+	ck_assert(tap_send_frame_ref(&c, ref_fill(&f[1], 'b'), REF_LEN, NULL));
 
 	/* The next batch, built before anything is written */
 	next = tap_frames_get(&c, 2);
