@@ -79,6 +79,9 @@ struct tap_stats tap_stats;
 /* Receive side: frames land here, the pool describes them */
 static char tap_buf[TAP_BUF_BYTES];
 PACKET_POOL_DECL(tap_pool, TAP_POOL_FRAMES, tap_buf, sizeof(tap_buf));
+/* pasta, UDP segmentation offload: datagram size of each UDP frame */
+static uint16_t tap_seg[TAP_POOL_FRAMES];
+static size_t tap_seg_count;
 
 /**
  * struct tap_rd - passt: state of the stream read by tap_passt_read()
@@ -431,6 +434,7 @@ int tap_stream_parse(struct pool *frames, char *buf, size_t len,
 const struct pool *tap_passt_read(struct ctx *c, bool *gone)
 {
 	pool_flush(&tap_pool);
+	tap_seg_count = 0;
 
 	for (;;) {
 		size_t consumed = 0;
@@ -502,6 +506,7 @@ const struct pool *tap_passt_read(struct ctx *c, bool *gone)
 int tap_vnet_init(struct ctx *c)
 {
 	static const unsigned int sets[] = {
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6,
 		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
 		TUN_F_CSUM,
 		0,
@@ -528,10 +533,11 @@ int tap_vnet_init(struct ctx *c)
 		}
 		if (!ioctl(c->fd_tap, TUNSETOFFLOAD, (unsigned long)f)) {
 			c->tap_offloads = f;
-			info("Tap offloads:%s%s%s%s",
+			info("Tap offloads:%s%s%s%s%s",
 			     f & TUN_F_CSUM ? " checksum" : "",
 			     f & TUN_F_TSO4 ? " TSO4" : "",
-			     f & TUN_F_TSO6 ? " TSO6" : "", f ? "" : " none");
+			     f & TUN_F_TSO6 ? " TSO6" : "",
+			     f & TUN_F_USO4 ? " USO" : "", f ? "" : " none");
 			return 0;
 		}
 		if (errno != EINVAL) {
@@ -543,6 +549,45 @@ int tap_vnet_init(struct ctx *c)
 
 	err("The kernel refuses even tap offloads 0");
 	return -1;
+}
+
+/**
+ * tap_vnet_seg() - Datagram size of a UDP frame the kernel left us to split
+ * @c:		Execution context
+ * @vh:		Its virtio-net header, as received
+ *
+ * Only the segment size of a header for UDP segmentation (USO), if we
+ * enabled it, is used. Nothing else in the header matters to us: received
+ * checksums aren't verified (whether complete or left partial), and a TCP
+ * segment of any size is taken whole. The rest of the frame is checked as
+ * usual: a header that doesn't fit what follows it can't do harm.
+ *
+ * Return: datagram size, 0 if the frame is one datagram (or isn't UDP)
+ */
+static uint16_t tap_vnet_seg(const struct ctx *c,
+			     const struct virtio_net_hdr *vh)
+{
+	if (!(c->tap_offloads & (TUN_F_USO4 | TUN_F_USO6)))
+		return 0;
+	if ((vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) !=
+	    VIRTIO_NET_HDR_GSO_UDP_L4)
+		return 0;
+	return vh->gso_size;
+}
+
+/**
+ * tap_udp_seg() - Size of the datagrams a UDP frame from the tap stands for
+ * @p:		Pool of frames, from tap_pasta_read() or elsewhere
+ * @idx:	Index of the frame
+ *
+ * Return: datagram size to split the frame's payload at (see
+ *	   tap_vnet_seg()), 0 if it's one datagram
+ */
+uint16_t tap_udp_seg(const struct pool *p, size_t idx)
+{
+	if (p != &tap_pool || idx >= tap_seg_count)
+		return 0;
+	return tap_seg[idx];
 }
 
 /**
@@ -559,6 +604,7 @@ const struct pool *tap_pasta_read(struct ctx *c)
 	size_t used = 0;
 
 	pool_flush(&tap_pool);
+	tap_seg_count = 0;
 	while (sizeof(tap_buf) - used >= TAP_FRAME_MAX + hlen &&
 	       !pool_full(&tap_pool)) {
 		ssize_t n = read(c->fd_tap, tap_buf + used,
@@ -578,10 +624,13 @@ const struct pool *tap_pasta_read(struct ctx *c)
 			tap_stats.dropped_in++;
 			continue;
 		}
-		/* The header isn't needed: checksums the kernel left to do
-		 * are not ours to verify, and a TCP segment of any size is
-		 * handled as one
-		 */
+		if (hlen) {
+			struct virtio_net_hdr vh;
+
+			memcpy(&vh, tap_buf + used, sizeof(vh));
+			tap_seg[tap_pool.count] = tap_vnet_seg(c, &vh);
+			tap_seg_count = tap_pool.count + 1;
+		}
 		packet_add(&tap_pool, (size_t)n - hlen, tap_buf + used + hlen);
 		used += ROUND_UP((size_t)n, 8);
 	}

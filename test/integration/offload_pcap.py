@@ -7,10 +7,10 @@ Usage: offload_pcap.py FILE OUR_MAC MTU
 Reads a classic libpcap file (as written by pasta -p) and prints one JSON
 object with, for each direction ("to_ns": frames whose source MAC address
 is OUR_MAC, pasta's own; "from_ns": the others), counts of TCP segments
-carrying data:
+carrying data, and of UDP datagrams larger than the MTU:
 
   {"data": N, "over_mtu": N, "csum_ok": N, "csum_partial": N,
-   "csum_bad": N}
+   "csum_bad": N, "udp_over_mtu": N}
 
 "over_mtu" counts IP packets longer than MTU (super-segments, which only
 segmentation offload can carry). "csum_partial" counts segments whose
@@ -27,11 +27,9 @@ import json
 import struct
 import sys
 
-from splice_pcap import pcap_frames
+from splice_pcap import ETH_P_IP, ETH_P_IPV6, IPPROTO_TCP, pcap_frames
 
-ETH_P_IP = 0x0800
-ETH_P_IPV6 = 0x86dd
-IPPROTO_TCP = 6
+IPPROTO_UDP = 17
 
 
 def ones_sum(data):
@@ -48,8 +46,9 @@ def fold(s):
     return s
 
 
-def tcp_of(frame):
-    """(pseudo-header, TCP segment, IP packet length) or None"""
+def l4_of(frame):
+    """(protocol, pseudo-header, TCP or UDP packet, IP packet length), or
+    None"""
     if len(frame) < 14:
         return None
     (ethertype,) = struct.unpack_from("!H", frame, 12)
@@ -57,18 +56,19 @@ def tcp_of(frame):
     if ethertype == ETH_P_IP and len(ip) >= 20:
         ihl = (ip[0] & 0xf) * 4
         (tot,) = struct.unpack_from("!H", ip, 2)
-        if ip[9] != IPPROTO_TCP or tot > len(ip) or tot < ihl:
+        if ip[9] not in (IPPROTO_TCP, IPPROTO_UDP) or tot > len(ip) or \
+                tot < ihl:
             return None
         seg = ip[ihl:tot]
-        ph = ip[12:20] + struct.pack("!BBH", 0, IPPROTO_TCP, len(seg))
-        return ph, seg, tot
+        ph = ip[12:20] + struct.pack("!BBH", 0, ip[9], len(seg))
+        return ip[9], ph, seg, tot
     if ethertype == ETH_P_IPV6 and len(ip) >= 40:
         (plen,) = struct.unpack_from("!H", ip, 4)
-        if ip[6] != IPPROTO_TCP or 40 + plen > len(ip):
+        if ip[6] not in (IPPROTO_TCP, IPPROTO_UDP) or 40 + plen > len(ip):
             return None
         seg = ip[40:40 + plen]
-        ph = ip[8:40] + struct.pack("!IxxxB", len(seg), IPPROTO_TCP)
-        return ph, seg, 40 + plen
+        ph = ip[8:40] + struct.pack("!IxxxB", len(seg), ip[6])
+        return ip[6], ph, seg, 40 + plen
     return None
 
 
@@ -77,20 +77,24 @@ def main():
     path, mac, mtu = sys.argv[1], sys.argv[2], int(sys.argv[3])
     ours = bytes(int(x, 16) for x in mac.split(":"))
     res = {d: {"data": 0, "over_mtu": 0, "csum_ok": 0, "csum_partial": 0,
-               "csum_bad": 0} for d in ("to_ns", "from_ns")}
+               "csum_bad": 0, "udp_over_mtu": 0}
+           for d in ("to_ns", "from_ns")}
     try:
         frames, _ = pcap_frames(path)
     except ValueError as e:
         print(f"offload_pcap: {e}", file=sys.stderr)
         sys.exit(2)
     for fr in frames:
-        t = tcp_of(fr)
+        t = l4_of(fr)
         if not t:
             continue
-        ph, seg, iplen = t
+        proto, ph, seg, iplen = t
+        r = res["to_ns" if fr[6:12] == ours else "from_ns"]
+        if proto == IPPROTO_UDP:
+            r["udp_over_mtu"] += iplen > mtu
+            continue
         if len(seg) < 20 or len(seg) <= (seg[12] >> 4) * 4:
             continue
-        r = res["to_ns" if fr[6:12] == ours else "from_ns"]
         r["data"] += 1
         if iplen > mtu:
             r["over_mtu"] += 1

@@ -10,7 +10,10 @@
 # - offloads on (default): the log names them; a capture (-p) shows that
 #   the namespace's kernel sent us TCP segments larger than the MTU with
 #   their checksum left partial, and that it took ours, also larger than
-#   the MTU and with partial checksums (the data arrived intact)
+#   the MTU and with partial checksums (the data arrived intact); UDP
+#   segmentation offload (USO): 40 datagrams the namespace sends with one
+#   send() (UDP_SEGMENT) cross the tap as one frame and reach an echo
+#   server on the host as 40 datagrams, each echoed back intact
 #
 # shellcheck source-path=SCRIPTDIR
 set -eu
@@ -23,14 +26,37 @@ set -eu
 test_start
 
 P_OUT=10201
+P_UDP=10202
 OUR_MAC=9a:55:9a:55:9a:55
 PCAP_TOOL="$TOPO_ROOT/test/integration/offload_pcap.py"
+UDP_TOOL="$TOPO_ROOT/test/integration/udp_tool.py"
+
+for a in 127.0.0.1 ::1; do
+	bg_host "$TOPO_TMP/echo.$a.log" "$PYTHON" "$UDP_TOOL" echo \
+		--bind "$a" --port "$P_UDP" --timeout 280
+	wait_until 10 bound "$HOST_NS" udp "$P_UDP" "$a" ||
+		fail "UDP echo server on $a did not start"
+done
 
 f=$(tcp_mkfile data "${TAP_OFFLOAD_SIZE:-4M}")
 info "test file: $(stat -c %s "$f") bytes"
 
 RUN=0
 PCAP_JSON=""
+
+# udp_gso() - LABEL NS ADDR: datagrams sent with UDP_SEGMENT from NS to the
+# echo server at ADDR, all echoed intact
+udp_gso() {
+	local out
+
+	if out=$(ip netns exec "$2" timeout 30 "$PYTHON" "$UDP_TOOL" gso \
+		 --connect "$3" --port "$P_UDP" --segment 1200 --count 40 2>&1)
+	then
+		ok "$1: $out"
+	else
+		fail "$1: UDP_SEGMENT datagrams: $out"
+	fi
+}
 
 # mode_run() - LABEL MTU OFFLOADS PASTA_ARGS...: pasta on a new namespace
 # with a capture, OFFLOADS the log must name ("" for no header at all),
@@ -63,6 +89,8 @@ mode_run() {
 		"$P_OUT" "$ns" "$GW_IP6" "$P_OUT" "$f"
 	tcp_check tcp_xfer "$label v6 host->ns" down "$HOST_NS" ::1 \
 		"$P_OUT" "$ns" "$GW_IP6" "$P_OUT" "$f"
+	udp_gso "$label v4" "$ns" "$GW_IP4"
+	udp_gso "$label v6" "$ns" "$GW_IP6"
 
 	topo_kill_pid "$PASTA_PID"
 	PCAP_JSON=$("$PYTHON" "$PCAP_TOOL" "$pcap" "$OUR_MAC" "$mtu") ||
@@ -84,10 +112,14 @@ pcap_is() {
 }
 
 # offloaded() - LABEL MTU: super-segments (at MTU 1500) and partial
-# checksums both ways, nothing else wrong
+# checksums both ways, nothing else wrong; UDP super-datagrams from the
+# namespace (at MTU 1500)
 offloaded() {
 	local d
 
+	if [ "$2" -lt 65000 ]; then
+		pcap_is "$1" "from_ns.udp_over_mtu" -gt 0
+	fi
 	for d in to_ns from_ns; do
 		pcap_is "$1" "$d.csum_partial" -gt 0
 		pcap_is "$1" "$d.csum_bad" -eq 0
@@ -98,7 +130,7 @@ offloaded() {
 }
 
 for mtu in 1500 65520; do
-	mode_run "offloads, MTU $mtu" "$mtu" "checksum TSO4 TSO6"
+	mode_run "offloads, MTU $mtu" "$mtu" "checksum TSO4 TSO6 USO"
 	offloaded "offloads, MTU $mtu" "$mtu"
 done
 

@@ -1167,13 +1167,7 @@ END_TEST
  */
 static void vnet_setup(void)
 {
-	int sv[2];
-
-	fixture_ctx(MODE_PASTA);
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK |
-				    SOCK_CLOEXEC, 0, sv), 0);
-	c.fd_tap = sv[0];
-	peer_fd = sv[1];
+	fixture_socketpair(MODE_PASTA, SOCK_DGRAM);
 	c.tap_vnet = true;
 }
 
