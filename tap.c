@@ -27,8 +27,10 @@
  * That lets the namespace's kernel hand us TCP segments of up to 64 KiB
  * at any MTU, with the checksum left to do, and take the same from us
  * (see tap_vnet_init()): the cost per byte no longer depends on the MTU.
- * The header is stripped on reading, and written from a per-frame copy
- * (all zeroes: a plain, fully checksummed frame) on tap_flush().
+ * The header is stripped on reading (only a UDP segment size is kept, see
+ * tap_vnet_seg()), and written from a per-frame copy on tap_flush(): all
+ * zeroes for a plain, fully checksummed frame, or what tcp.c gave with a
+ * frame queued by reference.
  *
  * Either way, received frames are described by a packet pool (packet.c)
  * that tap_passt_read() and tap_pasta_read() return to dispatch.c, which
