@@ -40,6 +40,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "passt.h"
+#include "tap.h"
 #include "tcp.h"
 #include "util.h"
 
@@ -221,7 +222,13 @@ usage(const char *name, enum passt_mode mode, int status)
 			"loopback come from\n"
 			"                         the namespace's loopback\n"
 			"      --no-splice        Don't use the loopback fast "
-			"path\n");
+			"path\n"
+			"      --no-tap-offload[=LIST]  No virtio-net header "
+			"and offloads on the tap,\n"
+			"                         or, with LIST (csum, tso4, "
+			"tso6, uso), act as if\n"
+			"                         the "
+			"kernel refused those offload flags\n");
 	else
 		fprintf(f, "                         default: none\n");
 
@@ -258,6 +265,7 @@ enum {
 	OPT_CONFIG_NET,
 	OPT_HOST_LO_TO_NS_LO,
 	OPT_NO_SPLICE,
+	OPT_NO_TAP_OFFLOAD,
 	OPT_TCP_IDLE,
 	OPT_FWD_MCAST,
 	OPT_NO_FOLLOW,
@@ -327,6 +335,7 @@ static const struct option options[] = {
 	{ "fqdn",		required_argument,	NULL, OPT_FQDN },
 	{ "host-lo-to-ns-lo",	no_argument,		NULL, OPT_HOST_LO_TO_NS_LO },
 	{ "no-splice",		no_argument,		NULL, OPT_NO_SPLICE },
+	{ "no-tap-offload",	optional_argument,	NULL, OPT_NO_TAP_OFFLOAD },
 	{ 0 },
 };
 
@@ -927,6 +936,51 @@ static void conf_opt_map(struct ctx *c, struct conf_state *s)
 }
 
 /**
+ * conf_opt_no_offload() - --no-tap-offload: none at all, or refuse some
+ * @c:		Execution context
+ * @s:		Parsing state: no value, or a list of csum, tso4, tso6, uso
+ *
+ * With a list, the tap keeps its virtio-net header and we behave as if the
+ * kernel refused those TUNSETOFFLOAD flags (see tap_vnet_init()): to test
+ * the fallback, and to compare.
+ */
+static void conf_opt_no_offload(struct ctx *c, struct conf_state *s)
+{
+	static const struct {
+		const char *name;
+		unsigned int flag;
+	} flags[] = {
+		{ "csum", TUN_F_CSUM }, { "tso4", TUN_F_TSO4 },
+		{ "tso6", TUN_F_TSO6 }, { "uso", TUN_F_USO4 | TUN_F_USO6 },
+	};
+	char buf[64], *tok, *save;
+	unsigned int i;
+
+	if (!s->arg) {
+		c->no_tap_offload = true;
+		return;
+	}
+	if (strlen(s->arg) >= sizeof(buf))
+		die_opt(s->val, s->arg, "too long");
+	strcpy(buf, s->arg);
+
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < ARRAY_SIZE(flags); i++) {
+			if (!strcmp(tok, flags[i].name))
+				break;
+		}
+		if (i == ARRAY_SIZE(flags))
+			die_opt(s->val, s->arg, "not a list of csum, tso4, "
+				"tso6, uso");
+		c->tap_offload_refuse |= flags[i].flag;
+	}
+	if (!c->tap_offload_refuse)
+		die_opt(s->val, s->arg, "not a list of csum, tso4, tso6, "
+			"uso");
+}
+
+/**
  * conf_opt_ip_only() - -4 or -6: one family only, checked in conf_check()
  * @c:		Execution context
  * @s:		Parsing state
@@ -1086,6 +1140,7 @@ static const struct conf_opt conf_opts[] = {
 	{ 'U',			PASTA_ONLY,	PORTS(udp_out) },
 	{ OPT_HOST_LO_TO_NS_LO,	PASTA_ONLY,	FLAG(host_lo_to_ns_lo) },
 	{ OPT_NO_SPLICE,	PASTA_ONLY,	FLAG(no_splice) },
+	{ OPT_NO_TAP_OFFLOAD,	PASTA_ONLY,	FUNC(conf_opt_no_offload) },
 };
 
 #undef FUNC

@@ -54,6 +54,8 @@
  * struct dispatch_run - Consecutive TCP or UDP packets of one flow
  * @pool:	The packets: layer 4 header and payload, in the frames' buffer
  * @pkt:	Storage for @pool
+ * @seg:	UDP: per packet, the datagram size it's to be split at, 0 for
+ *		none (see tap_udp_seg())
  * @proto:	IPPROTO_TCP or IPPROTO_UDP, 0 if no run is open
  * @af:		Address family
  * @saddr:	Source address
@@ -63,6 +65,7 @@
 struct dispatch_run {
 	struct pool pool;
 	struct iovec pkt[DISPATCH_RUN_MAX];
+	uint16_t seg[DISPATCH_RUN_MAX];
 	uint8_t proto;
 	sa_family_t af;
 	struct in6_addr saddr;
@@ -94,7 +97,7 @@ static void dispatch_run_flush(struct ctx *c, struct dispatch_run *run,
 				&run->pool, now);
 	else if (run->proto == IPPROTO_UDP)
 		udp_tap_handler(c, run->af, &run->saddr, &run->daddr,
-				&run->pool, now);
+				&run->pool, run->seg, now);
 
 	pool_flush(&run->pool);
 	run->proto = 0;
@@ -111,12 +114,13 @@ static void dispatch_run_flush(struct ctx *c, struct dispatch_run *run,
  * @frames:	Pool of frames the packet lies in
  * @l4:		Layer 4 header and payload, checked to lie in @frames
  * @l4len:	Its length, at least 4 bytes (the ports)
+ * @seg:	UDP: datagram size to split it at, 0 for none
  * @now:	Current time
  */
 static void dispatch_run_add(struct ctx *c, struct dispatch_run *run,
 			     uint8_t proto, sa_family_t af, const void *saddr,
 			     const void *daddr, const struct pool *frames,
-			     const char *l4, size_t l4len,
+			     const char *l4, size_t l4len, uint16_t seg,
 			     const struct timespec *now)
 {
 	size_t alen = af == AF_INET ? sizeof(struct in_addr) :
@@ -129,6 +133,7 @@ static void dispatch_run_add(struct ctx *c, struct dispatch_run *run,
 	    !memcmp(&run->saddr, saddr, alen) &&
 	    !memcmp(&run->daddr, daddr, alen) &&
 	    run->pool.buf == frames->buf && !pool_full(&run->pool)) {
+		run->seg[run->pool.count] = seg;
 		packet_add(&run->pool, l4len, l4);
 		return;
 	}
@@ -143,6 +148,7 @@ static void dispatch_run_add(struct ctx *c, struct dispatch_run *run,
 	memcpy(&run->daddr, daddr, alen);
 	run->pool.buf = frames->buf;
 	run->pool.buf_size = frames->buf_size;
+	run->seg[0] = seg;
 	packet_add(&run->pool, l4len, l4);
 }
 
@@ -155,6 +161,7 @@ static void dispatch_run_add(struct ctx *c, struct dispatch_run *run,
  * @saddr:	Source address
  * @daddr:	Destination address
  * @frames:	Pool of frames the packet lies in
+ * @idx:	Index of its frame in @frames
  * @l4:		Pool holding just the packet (layer 4 header and payload)
  * @now:	Current time
  *
@@ -163,8 +170,10 @@ static void dispatch_run_add(struct ctx *c, struct dispatch_run *run,
 static bool dispatch_l4(struct ctx *c, struct dispatch_run *run,
 			uint8_t proto, sa_family_t af, const void *saddr,
 			const void *daddr, const struct pool *frames,
-			const struct pool *l4, const struct timespec *now)
+			size_t idx, const struct pool *l4,
+			const struct timespec *now)
 {
+	uint16_t seg = 0;
 	size_t l4len = packet_len(l4, 0);
 	const char *l4h = packet_get(l4, 0, 0, l4len, NULL);
 
@@ -187,10 +196,11 @@ static bool dispatch_l4(struct ctx *c, struct dispatch_run *run,
 			dhcpv6(c, saddr, daddr, l4);
 			return true;
 		}
+		seg = tap_udp_seg(frames, idx);
 	}
 
 	dispatch_run_add(c, run, proto, af, saddr, daddr, frames, l4h, l4len,
-			 now);
+			 seg, now);
 	return true;
 }
 
@@ -239,7 +249,7 @@ static bool dispatch_ip4(struct ctx *c, struct dispatch_run *run,
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
 		return dispatch_l4(c, run, iph->protocol, AF_INET, &saddr,
-				   &daddr, frames, &l4, now);
+				   &daddr, frames, idx, &l4, now);
 	case IPPROTO_ICMP:
 		if (!c->no_icmp)
 			icmp_tap_handler(c, AF_INET, &saddr, &daddr, &l4, now);
@@ -328,7 +338,7 @@ static bool dispatch_ip6(struct ctx *c, struct dispatch_run *run,
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
 		return dispatch_l4(c, run, nh, AF_INET6, &ip6h->ip6_src,
-				   &ip6h->ip6_dst, frames, &l4, now);
+				   &ip6h->ip6_dst, frames, idx, &l4, now);
 	default:
 		dispatch_unhandled("IPv6 (other)", 1);
 	}

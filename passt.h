@@ -232,6 +232,10 @@ struct ctx {
 	bool no_netns_quit;
 	bool pasta_conf_ns;
 	bool pasta_spawned;		/* We created the namespaces */
+	bool tap_vnet;			/* Tap frames carry virtio_net_hdr */
+	unsigned int tap_offloads;	/* TUN_F_* the kernel took */
+	bool no_tap_offload;		/* --no-tap-offload */
+	unsigned int tap_offload_refuse; /* --no-tap-offload=LIST */
 
 	/* Addresses, as handed to the guest */
 	uint8_t our_tap_mac[ETH_ALEN];

@@ -301,6 +301,10 @@ static void pasta_join_pid(struct ctx *c, const char *arg)
  * @c:		Execution context
  * @arg:	Unused
  *
+ * We create it with a virtio-net header in front of frames (IFF_VNET_HDR)
+ * unless --no-tap-offload is given; a descriptor given with --fd carries
+ * one if it was opened that way (TUNGETIFF tells). See tap_vnet_init().
+ *
  * Return: 0 on success, -1 on failure
  */
 static int pasta_tap_open(struct ctx *c, void *arg)
@@ -322,7 +326,10 @@ static int pasta_tap_open(struct ctx *c, void *arg)
 		}
 		snprintf(c->pasta_ifname, sizeof(c->pasta_ifname), "%s",
 			 ifr.ifr_name);
+		c->tap_vnet = !!(ifr.ifr_flags & IFF_VNET_HDR);
 	} else {
+		if (!c->no_tap_offload)
+			ifr.ifr_flags |= IFF_VNET_HDR;
 		fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0) {
 			err_perror("Can't open /dev/net/tun");
@@ -337,7 +344,11 @@ static int pasta_tap_open(struct ctx *c, void *arg)
 		}
 		memcpy(c->pasta_ifname, ifr.ifr_name, IFNAMSIZ);
 		c->fd_tap = fd;
+		c->tap_vnet = !c->no_tap_offload;
 	}
+
+	if (tap_vnet_init(c))
+		return -1;
 
 	c->pasta_ifi = if_nametoindex(c->pasta_ifname);
 	if (!c->pasta_ifi) {

@@ -19,7 +19,18 @@
  * nobody listens on any more, never followed or removed otherwise.
  *
  * pasta reads a tap device in the namespace: every read is exactly one
- * frame, and many reads are done per wakeup.
+ * frame, and many reads are done per wakeup. Unless --no-tap-offload is
+ * given, the tap is opened with IFF_VNET_HDR: every frame, both ways, is
+ * preceded by a virtio-net header (struct virtio_net_hdr, the 10-byte
+ * kind: it puts the IP header of frames we read on a 4-byte boundary, and
+ * its num_buffers field, in the 12-byte kind, means nothing on a tap).
+ * That lets the namespace's kernel hand us TCP segments of up to 64 KiB
+ * at any MTU, with the checksum left to do, and take the same from us
+ * (see tap_vnet_init()): the cost per byte no longer depends on the MTU.
+ * The header is stripped on reading (only a UDP segment size is kept, see
+ * tap_vnet_seg()), and written from a per-frame copy on tap_flush(): all
+ * zeroes for a plain, fully checksummed frame, or what tcp.c gave with a
+ * frame queued by reference.
  *
  * Either way, received frames are described by a packet pool (packet.c)
  * that tap_passt_read() and tap_pasta_read() return to dispatch.c, which
@@ -41,6 +52,7 @@
 #include <fcntl.h>
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip.h>
@@ -69,6 +81,9 @@ struct tap_stats tap_stats;
 /* Receive side: frames land here, the pool describes them */
 static char tap_buf[TAP_BUF_BYTES];
 PACKET_POOL_DECL(tap_pool, TAP_POOL_FRAMES, tap_buf, sizeof(tap_buf));
+/* pasta, UDP segmentation offload: datagram size of each UDP frame */
+static uint16_t tap_seg[TAP_POOL_FRAMES];
+static size_t tap_seg_count;
 
 /**
  * struct tap_rd - passt: state of the stream read by tap_passt_read()
@@ -94,6 +109,8 @@ static size_t tap_out_used;
 static struct iovec tap_out_iov[TAP_OUT_FRAMES * 2];
 static uint32_t tap_out_len[TAP_OUT_FRAMES];
 static size_t tap_out_frames;
+/* pasta with IFF_VNET_HDR: the header written in front of each frame */
+static struct virtio_net_hdr tap_out_vnet[TAP_OUT_FRAMES];
 
 /* passt: bytes the socket didn't take yet, whole frames (but the first,
  * which may have been started), with their length prefixes
@@ -419,6 +436,7 @@ int tap_stream_parse(struct pool *frames, char *buf, size_t len,
 const struct pool *tap_passt_read(struct ctx *c, bool *gone)
 {
 	pool_flush(&tap_pool);
+	tap_seg_count = 0;
 
 	for (;;) {
 		size_t consumed = 0;
@@ -474,6 +492,107 @@ const struct pool *tap_passt_read(struct ctx *c, bool *gone)
 }
 
 /**
+ * tap_vnet_init() - pasta: size the virtio-net header, enable offloads
+ * @c:		Execution context, with the tap open: @tap_vnet set if its
+ *		frames carry the header
+ *
+ * The richest set of offloads the kernel takes wins: TUNSETOFFLOAD fails
+ * with EINVAL on a flag the running kernel doesn't know, so we try the
+ * next set, down to none. With --no-tap-offload=LIST, a set holding one
+ * of the flags in LIST is skipped as if the kernel had refused it. With
+ * offloads off, the header stays (a descriptor given with --fd may carry
+ * it), all zeroes on output.
+ *
+ * Return: 0 on success, -1 on failure
+ */
+int tap_vnet_init(struct ctx *c)
+{
+	static const unsigned int sets[] = {
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6,
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+		TUN_F_CSUM,
+		0,
+	};
+	int hlen = (int)sizeof(struct virtio_net_hdr);
+	unsigned int i;
+
+	c->tap_offloads = 0;
+	if (!c->tap_vnet)
+		return 0;
+
+	if (ioctl(c->fd_tap, TUNSETVNETHDRSZ, &hlen) < 0) {
+		err_perror("Can't set the virtio-net header size of the tap");
+		return -1;
+	}
+
+	for (i = 0; i < ARRAY_SIZE(sets); i++) {
+		unsigned int f = c->no_tap_offload ? 0 : sets[i];
+
+		if (f & c->tap_offload_refuse) {
+			debug("Tap offloads 0x%x: refused (--no-tap-offload)",
+			      f);
+			continue;
+		}
+		if (!ioctl(c->fd_tap, TUNSETOFFLOAD, (unsigned long)f)) {
+			c->tap_offloads = f;
+			info("Tap offloads:%s%s%s%s%s",
+			     f & TUN_F_CSUM ? " checksum" : "",
+			     f & TUN_F_TSO4 ? " TSO4" : "",
+			     f & TUN_F_TSO6 ? " TSO6" : "",
+			     f & TUN_F_USO4 ? " USO" : "", f ? "" : " none");
+			return 0;
+		}
+		if (errno != EINVAL) {
+			err_perror("Can't set tap offloads 0x%x", f);
+			return -1;
+		}
+		debug("Tap offloads 0x%x: refused by the kernel", f);
+	}
+
+	err("The kernel refuses even tap offloads 0");
+	return -1;
+}
+
+/**
+ * tap_vnet_seg() - Datagram size of a UDP frame the kernel left us to split
+ * @c:		Execution context
+ * @vh:		Its virtio-net header, as received
+ *
+ * Only the segment size of a header for UDP segmentation (USO), if we
+ * enabled it, is used. Nothing else in the header matters to us: received
+ * checksums aren't verified (whether complete or left partial), and a TCP
+ * segment of any size is taken whole. The rest of the frame is checked as
+ * usual: a header that doesn't fit what follows it can't do harm.
+ *
+ * Return: datagram size, 0 if the frame is one datagram (or isn't UDP)
+ */
+static uint16_t tap_vnet_seg(const struct ctx *c,
+			     const struct virtio_net_hdr *vh)
+{
+	if (!(c->tap_offloads & (TUN_F_USO4 | TUN_F_USO6)))
+		return 0;
+	if ((vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) !=
+	    VIRTIO_NET_HDR_GSO_UDP_L4)
+		return 0;
+	return vh->gso_size;
+}
+
+/**
+ * tap_udp_seg() - Size of the datagrams a UDP frame from the tap stands for
+ * @p:		Pool of frames, from tap_pasta_read() or elsewhere
+ * @idx:	Index of the frame
+ *
+ * Return: datagram size to split the frame's payload at (see
+ *	   tap_vnet_seg()), 0 if it's one datagram
+ */
+uint16_t tap_udp_seg(const struct pool *p, size_t idx)
+{
+	if (p != &tap_pool || idx >= tap_seg_count)
+		return 0;
+	return tap_seg[idx];
+}
+
+/**
  * tap_pasta_read() - pasta: frames waiting on the tap device
  * @c:		Execution context
  *
@@ -483,12 +602,15 @@ const struct pool *tap_passt_read(struct ctx *c, bool *gone)
  */
 const struct pool *tap_pasta_read(struct ctx *c)
 {
+	size_t hlen = c->tap_vnet ? sizeof(struct virtio_net_hdr) : 0;
 	size_t used = 0;
 
 	pool_flush(&tap_pool);
-	while (sizeof(tap_buf) - used >= TAP_FRAME_MAX &&
+	tap_seg_count = 0;
+	while (sizeof(tap_buf) - used >= TAP_FRAME_MAX + hlen &&
 	       !pool_full(&tap_pool)) {
-		ssize_t n = read(c->fd_tap, tap_buf + used, TAP_FRAME_MAX);
+		ssize_t n = read(c->fd_tap, tap_buf + used,
+				 TAP_FRAME_MAX + hlen);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -500,11 +622,18 @@ const struct pool *tap_pasta_read(struct ctx *c)
 		}
 		if (n == 0)
 			die("Tap device closed, exiting");
-		if (n < TAP_FRAME_MIN) {
+		if ((size_t)n < hlen + TAP_FRAME_MIN) {
 			tap_stats.dropped_in++;
 			continue;
 		}
-		packet_add(&tap_pool, (size_t)n, tap_buf + used);
+		if (hlen) {
+			struct virtio_net_hdr vh;
+
+			memcpy(&vh, tap_buf + used, sizeof(vh));
+			tap_seg[tap_pool.count] = tap_vnet_seg(c, &vh);
+			tap_seg_count = tap_pool.count + 1;
+		}
+		packet_add(&tap_pool, (size_t)n - hlen, tap_buf + used + hlen);
 		used += ROUND_UP((size_t)n, 8);
 	}
 
@@ -556,6 +685,7 @@ void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt)
 	tap_out_iov[tap_out_frames * 2].iov_len = sizeof(uint32_t);
 	tap_out_iov[tap_out_frames * 2 + 1].iov_base = tap_out + tap_out_used;
 	tap_out_iov[tap_out_frames * 2 + 1].iov_len = len;
+	memset(&tap_out_vnet[tap_out_frames], 0, sizeof(tap_out_vnet[0]));
 	tap_out_frames++;
 	tap_out_used += ROUND_UP(len, 8);
 }
@@ -566,10 +696,13 @@ void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt)
  * @frame:	Frame, starting with the Ethernet header, in a buffer from
  *		tap_frames_get(): it must stay unchanged until it's sent
  * @len:	Length of the frame
+ * @vh:		virtio-net header for pasta's tap (segmentation, checksum),
+ *		NULL for a plain frame; ignored unless the tap carries it
  *
  * Return: true if queued, false if dropped
  */
-bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len)
+bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len,
+			const struct virtio_net_hdr *vh)
 {
 	if (len < TAP_FRAME_MIN || len > TAP_FRAME_MAX || c->fd_tap < 0) {
 		tap_stats.dropped_out++;
@@ -583,6 +716,11 @@ bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len)
 	tap_out_iov[tap_out_frames * 2].iov_len = sizeof(uint32_t);
 	tap_out_iov[tap_out_frames * 2 + 1].iov_base = (void *)(uintptr_t)frame;
 	tap_out_iov[tap_out_frames * 2 + 1].iov_len = len;
+	if (vh)
+		tap_out_vnet[tap_out_frames] = *vh;
+	else
+		memset(&tap_out_vnet[tap_out_frames], 0,
+		       sizeof(tap_out_vnet[0]));
 	tap_out_frames++;
 	return true;
 }
@@ -788,7 +926,10 @@ static void tap_flush_passt(struct ctx *c)
  * tap_flush() - Send every queued frame to the guest
  * @c:		Execution context
  *
- * syscalls(pasta): write
+ * A segment the guest's kernel is to split (pasta, with offloads) is
+ * captured as it is written, one frame, its checksum possibly partial.
+ *
+ * syscalls(pasta): write writev
  */
 void tap_flush(struct ctx *c)
 {
@@ -811,8 +952,16 @@ void tap_flush(struct ctx *c)
 
 	for (i = 0; i < tap_out_frames; i++) {
 		const struct iovec *iov = &tap_out_iov[i * 2 + 1];
+		struct iovec v[2] = {
+			{ &tap_out_vnet[i], sizeof(tap_out_vnet[i]) }, *iov,
+		};
+		ssize_t n;
 
-		if (write(c->fd_tap, iov->iov_base, iov->iov_len) < 0) {
+		if (c->tap_vnet)
+			n = writev(c->fd_tap, v, 2);
+		else
+			n = write(c->fd_tap, iov->iov_base, iov->iov_len);
+		if (n < 0) {
 			tap_stats.dropped_out++;
 			debug_ratelimit("Tap write error: %s", strerror(errno));
 		} else {

@@ -9,11 +9,22 @@
 #include <sys/uio.h>
 
 #include <linux/if_ether.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 #include <netinet/tcp.h>
 
 #include "packet.h"
+
+/* UDP segmentation offload (Linux 6.2), for older headers */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4		0x20
+#define TUN_F_USO6		0x40
+#endif
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4	5
+#endif
 
 /* Largest frame: an IPv4/IPv6 packet of 65535 bytes plus Ethernet header */
 #define TAP_FRAME_MAX		(IP_MAXPACKET + ETH_HLEN)
@@ -69,14 +80,17 @@ extern struct tap_stats tap_stats;
 
 void tap_sock_init(struct ctx *c);
 void tap_backend_init(struct ctx *c);
+int tap_vnet_init(struct ctx *c);
 void tap_listen_handler(struct ctx *c, uint32_t events);
 const struct pool *tap_passt_read(struct ctx *c, bool *gone);
 bool tap_passt_close(struct ctx *c);
 const struct pool *tap_pasta_read(struct ctx *c);
+uint16_t tap_udp_seg(const struct pool *p, size_t idx);
 int tap_stream_parse(struct pool *frames, char *buf, size_t len,
 		     size_t *consumed);
 void tap_send_frame(struct ctx *c, const void *frame, size_t len);
-bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len);
+bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len,
+			const struct virtio_net_hdr *vh);
 struct tap_frame *tap_frames_get(struct ctx *c, unsigned int n);
 void tap_frames_put(unsigned int n);
 void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt);

@@ -97,7 +97,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_ether.h>
+#include <linux/if_tun.h>
 #include <linux/sockios.h>
+#include <linux/virtio_net.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 #include <netinet/tcp.h>
@@ -472,15 +474,19 @@ static int tcp_mss_ours(const struct ctx *c, sa_family_t af)
  * @seq:	Sequence number
  * @opts:	TCP options, or NULL
  * @optlen:	Length of @opts, a multiple of 4
+ * @vh:		If not NULL, the checksum is left to the guest's kernel: set
+ *		to the pseudo-header's sum only, and @vh says where it goes
  *
- * The checksum covers the payload, which must be in place already.
+ * Otherwise, the checksum covers the payload, which must be in place
+ * already.
  *
  * Return: pointer to the start of the frame (before @buf)
  */
 static uint8_t *tcp_fill_headers(const struct ctx *c,
 				 const struct tcp_conn *conn, uint8_t *buf,
 				 size_t plen, uint8_t flags, uint32_t seq,
-				 const uint8_t *opts, size_t optlen)
+				 const uint8_t *opts, size_t optlen,
+				 struct virtio_net_hdr *vh)
 {
 	const struct flow_key *k = &conn->f.key;
 	size_t l4len = sizeof(struct tcphdr) + optlen + plen;
@@ -532,7 +538,16 @@ static uint8_t *tcp_fill_headers(const struct ctx *c,
 	}
 
 	th->check = 0;
-	th->check = csum(th, l4len, sum);
+	if (vh) {
+		/* What the kernel adds the rest to (virtio 1.2, 5.1.6.2) */
+		th->check = (uint16_t)~csum_fold(sum);
+		vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		vh->csum_start = (uint16_t)((uint8_t *)th - (uint8_t *)eh);
+		vh->csum_offset = offsetof(struct tcphdr, check);
+		vh->hdr_len = (uint16_t)(buf - (uint8_t *)eh);
+	} else {
+		th->check = csum(th, l4len, sum);
+	}
 	return (uint8_t *)eh;
 }
 
@@ -636,7 +651,7 @@ static void tcp_send_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 	if (!(flags & TH_RST))
 		tcp_wnd_update(c, conn);
 	frame = tcp_fill_headers(c, conn, buf + sizeof(buf), 0, flags, seq,
-				 opts, optlen);
+				 opts, optlen, NULL);
 	tap_send_frame(c, frame, (size_t)(buf + sizeof(buf) - frame));
 	if (flags & TH_ACK)
 		conn->seq_ack_to_tap = conn->seq_from_tap;
@@ -928,6 +943,41 @@ static size_t tcp_seg_max(const struct tcp_conn *conn)
 }
 
 /**
+ * tcp_gso_seg() - Payload per frame towards the guest, with segmentation
+ *		   offload where the tap has it
+ * @c:		Execution context
+ * @conn:	Connection
+ * @mss:	Segment size the guest takes, see tcp_seg_max()
+ *
+ * With TSO on pasta's tap (see tap_vnet_init()), one frame carries as many
+ * segments of @mss as fit in the largest IP packet (and frame), and the
+ * guest's kernel takes it like a GRO-merged one: it counts and ACKs the
+ * bytes, not the frames, and its rounding of the window to the largest
+ * segment seen uses @mss, the segment size we give it in the header.
+ *
+ * Return: bytes of payload per frame, @mss without offload
+ */
+static size_t tcp_gso_seg(const struct ctx *c, const struct tcp_conn *conn,
+			  size_t mss)
+{
+	size_t max = TAP_FRAME_MAX - ETH_HLEN - sizeof(struct tcphdr);
+
+	if (tcp_af(conn) == AF_INET) {
+		if (!(c->tap_offloads & TUN_F_TSO4))
+			return mss;
+		max -= sizeof(struct iphdr);
+	} else {
+		if (!(c->tap_offloads & TUN_F_TSO6))
+			return mss;
+		max -= sizeof(struct ip6_hdr);
+	}
+	max = MIN(max, (size_t)TAP_PAYLOAD_MAX);
+	if (mss >= max)
+		return mss;
+	return max / mss * mss;
+}
+
+/**
  * tcp_resend_room() - How much more we may send again, after a rewind
  * @conn:	Connection
  *
@@ -974,7 +1024,8 @@ static bool tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	uint32_t in_flight, wnd, avail, room;
 	struct msghdr mh = { 0 };
 	unsigned int nframes, i, skip_iov = 0;
-	size_t mss = tcp_seg_max(conn);
+	size_t mss = tcp_seg_max(conn), seg = tcp_gso_seg(c, conn, mss);
+	bool partial = !!(c->tap_offloads & TUN_F_CSUM);
 	ssize_t n;
 
 	if (conn->state != TCPS_ESTABLISHED ||
@@ -1013,7 +1064,7 @@ static bool tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	conn->flags &= (uint16_t)~TCP_F_ZERO_WND;
 	avail = MIN(wnd - in_flight, room);
 
-	nframes = (unsigned int)MIN((avail + mss - 1) / mss,
+	nframes = (unsigned int)MIN((avail + seg - 1) / seg,
 				    (uint32_t)TCP_READ_FRAMES_MAX);
 	if (!nframes)
 		return false;
@@ -1033,7 +1084,7 @@ static bool tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	 */
 	frames = tap_frames_get(c, nframes);
 	for (i = 0; i < nframes; i++) {
-		size_t len = MIN(mss, (size_t)avail - i * mss);
+		size_t len = MIN(seg, (size_t)avail - i * seg);
 
 		iov[skip_iov + i].iov_base = frames[i].payload;
 		iov[skip_iov + i].iov_len = len;
@@ -1088,13 +1139,25 @@ static bool tcp_data_to_tap(struct ctx *c, struct tcp_conn *conn,
 	tcp_wnd_update(c, conn);
 	for (i = 0; i < nframes && n > 0; i++) {
 		size_t len = MIN((size_t)n, iov[skip_iov + i].iov_len);
+		struct virtio_net_hdr vh = { 0 };
 		uint8_t *frame;
 
+		/* With checksum offload, the guest's kernel takes the
+		 * checksum as good (CHECKSUM_PARTIAL): none computed here
+		 */
 		frame = tcp_fill_headers(c, conn, frames[i].payload, len,
-					 TH_ACK | (len < mss ? TH_PUSH : 0),
-					 conn->seq_to_tap, NULL, 0);
+					 TH_ACK | (len < seg ? TH_PUSH : 0),
+					 conn->seq_to_tap, NULL, 0,
+					 partial ? &vh : NULL);
+		if (len > mss) {
+			vh.gso_type = tcp_af(conn) == AF_INET ?
+				      VIRTIO_NET_HDR_GSO_TCPV4 :
+				      VIRTIO_NET_HDR_GSO_TCPV6;
+			vh.gso_size = (uint16_t)mss;
+		}
 		tap_send_frame_ref(c, frame,
-				   (size_t)(frames[i].payload + len - frame));
+				   (size_t)(frames[i].payload + len - frame),
+				   &vh);
 		conn->seq_to_tap += (uint32_t)len;
 		n -= (ssize_t)len;
 	}

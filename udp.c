@@ -68,6 +68,7 @@
 #include "util.h"
 
 #define UDP_BATCH		64	/* Datagrams per sendmmsg/recvmmsg */
+#define UDP_SEGS_MAX		128	/* In one USO frame, as Linux allows */
 #define UDP_BUF_SIZE		65536
 #define UDP_READ_ROUNDS		4	/* recvmmsg() calls per wakeup */
 #define UDP_ICMP_QUOTE_MAX	512	/* Bytes of payload quoted in errors */
@@ -272,13 +273,16 @@ static void udp_tap_sendmmsg(int s, struct mmsghdr *mm, size_t n)
  * @saddr:	Source address
  * @daddr:	Destination address
  * @p:		Pool of datagrams: UDP header and payload each
+ * @seg:	Per datagram of @p, the size of the datagrams it is to be split
+ *		into (UDP segmentation offload on pasta's tap), 0 for none;
+ *		NULL if none is
  * @now:	Current time
  *
  * Return: number of datagrams consumed (all)
  */
 int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		    const void *daddr, const struct pool *p,
-		    const struct timespec *now)
+		    const uint16_t *seg, const struct timespec *now)
 {
 	struct mmsghdr mm[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
@@ -314,17 +318,42 @@ int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		return (int)p->count;
 
 	/* The run may hold more datagrams than one sendmmsg() takes: send
-	 * them all, UDP_BATCH at a time.
+	 * them all, UDP_BATCH at a time. A frame the guest's kernel left us
+	 * to split (USO) stands for datagrams of @seg[i] bytes (the last one
+	 * shorter), back to back after one header.
 	 */
-	for (i = 0; i < p->count; ) {
-		memset(mm, 0, sizeof(mm));
-		for (n = 0; i < p->count && n < UDP_BATCH; i++) {
-			if (udp_tap_msg(p, i, af, uf, &mm[n], &iov[n]))
-				n++;
+	for (i = 0, n = 0; i < p->count; i++) {
+		size_t len, off = 0, step;
+		struct iovec whole;
+		struct mmsghdr one;
+
+		memset(&one, 0, sizeof(one));
+		if (!udp_tap_msg(p, i, af, uf, &one, &whole))
+			continue;
+		len = whole.iov_len;
+		step = seg && seg[i] && seg[i] < len ? seg[i] : len;
+		if (step && (len + step - 1) / step > UDP_SEGS_MAX) {
+			debug_ratelimit("UDP: %zu bytes in segments of %zu from "
+					"the guest: too many, dropped",
+					len, step);
+			continue;
 		}
-		if (n)
-			udp_tap_sendmmsg(uf->sock, mm, n);
+
+		do {
+			if (n == UDP_BATCH) {
+				udp_tap_sendmmsg(uf->sock, mm, n);
+				n = 0;
+			}
+			mm[n] = one;
+			iov[n].iov_base = (char *)whole.iov_base + off;
+			iov[n].iov_len = MIN(step, len - off);
+			mm[n].msg_hdr.msg_iov = &iov[n];
+			n++;
+			off += step;
+		} while (off < len);
 	}
+	if (n)
+		udp_tap_sendmmsg(uf->sock, mm, n);
 
 	/* On a flow a peer opened, that's the guest's answer */
 	flow_answered((union flow *)uf);

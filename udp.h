@@ -18,7 +18,7 @@ union epoll_ref;
 void udp_init(struct ctx *c);
 int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 		    const void *daddr, const struct pool *p,
-		    const struct timespec *now);
+		    const uint16_t *seg, const struct timespec *now);
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now);
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,

@@ -81,6 +81,41 @@ def tcp_ports(frame):
     return fam, struct.unpack_from("!HH", frame, off)
 
 
+def pcap_frames(path):
+    """Frames of a pcap file, and whether it ends in the middle of one
+
+    Raises ValueError if it isn't a pcap file of Ethernet frames.
+    """
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24:
+        raise ValueError("%s: too short for a pcap header" % path)
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        endian = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        endian = ">"
+    else:
+        raise ValueError("%s: not a pcap file (magic %s)" %
+                         (path, magic.hex()))
+    (linktype,) = struct.unpack_from(endian + "I", data, 20)
+    if linktype != 1:
+        raise ValueError("link type %d, expected 1 (Ethernet)" % linktype)
+
+    frames = []
+    off = 24
+    while off < len(data):
+        if off + 16 > len(data):
+            return frames, True
+        _, _, incl, _ = struct.unpack_from(endian + "IIII", data, off)
+        off += 16
+        if off + incl > len(data):
+            return frames, True
+        frames.append(data[off:off + incl])
+        off += incl
+    return frames, False
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -89,39 +124,14 @@ def main():
     res = {"frames": 0, "ipv4": 0, "ipv6": 0, "tcp": 0, "match": 0,
            "match_ports": {}, "truncated": False}
 
-    with open(sys.argv[1], "rb") as f:
-        data = f.read()
-    if len(data) < 24:
-        print("splice_pcap: %s: too short for a pcap header" % sys.argv[1],
-              file=sys.stderr)
+    try:
+        frames, truncated = pcap_frames(sys.argv[1])
+    except ValueError as e:
+        print("splice_pcap: %s" % e, file=sys.stderr)
         return 2
-    magic = data[:4]
-    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
-        endian = "<"
-    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
-        endian = ">"
-    else:
-        print("splice_pcap: %s: not a pcap file (magic %s)" %
-              (sys.argv[1], magic.hex()), file=sys.stderr)
-        return 2
-    (linktype,) = struct.unpack_from(endian + "I", data, 20)
-    if linktype != 1:
-        print("splice_pcap: link type %d, expected 1 (Ethernet)" % linktype,
-              file=sys.stderr)
-        return 2
+    res["truncated"] = truncated
 
-    off = 24
-    while off < len(data):
-        if off + 16 > len(data):
-            res["truncated"] = True
-            break
-        _, _, incl, _ = struct.unpack_from(endian + "IIII", data, off)
-        off += 16
-        if off + incl > len(data):
-            res["truncated"] = True
-            break
-        frame = data[off:off + incl]
-        off += incl
+    for frame in frames:
         res["frames"] += 1
 
         fam, tp = tcp_ports(frame)

@@ -22,6 +22,10 @@ Subcommands:
             socket, send one datagram of each size (contents from --seed)
             and wait for each echo: it must come from ADDR:P exactly and
             hold the same bytes.  --repeat N goes through the sizes N times.
+  gso       --connect ADDR --port P --segment S --count N: one send()
+            of N datagrams of S bytes each, with UDP_SEGMENT (the kernel
+            splits it, or leaves that to the device: pasta with USO), and
+            every one must come back from an echo server, intact, alone.
   flood     --connect ADDR --port P --count N --max-size S: N datagrams of
             assorted sizes (0 to S bytes) to an echo server, at most
             --window datagrams and --window-bytes bytes in flight (0: no
@@ -79,6 +83,7 @@ import testlib
 
 BLOCK_SEED = 0x5eed
 MAX_DGRAM = 65535
+UDP_SEGMENT = getattr(socket, "UDP_SEGMENT", 103)  # linux/udp.h
 
 
 def same_addr(sockaddr, addr, port):
@@ -278,6 +283,35 @@ def cmd_ping(args):
     print("ping: %d datagrams (sizes %s) echoed intact from %s %d, "
           "local port %d" % (seq, args.sizes, args.connect, args.port,
                              local[1]))
+    return 0
+
+
+def cmd_gso(args):
+    """One send() of many datagrams (UDP_SEGMENT), check each echo"""
+    s = client_socket(args)
+    s.setsockopt(socket.IPPROTO_UDP, UDP_SEGMENT, args.segment)
+    pl = Payloads(args.seed)
+    want = [pl.make(seq, args.segment) for seq in range(args.count)]
+    s.sendto(b"".join(want), (args.connect, args.port))
+    got_all = {}
+    for _ in want:
+        got, why = recv_checked(s, args.timeout, args.connect, args.port)
+        if got is None:
+            print("gso: %d of %d datagrams echoed, then: %s" %
+                  (len(got_all), args.count, why))
+            return 1
+        if got not in want:
+            print("gso: echo isn't one of the datagrams sent: %s" %
+                  Payloads.describe(got))
+            return 1
+        got_all[want.index(got)] = True
+    if len(got_all) != args.count:
+        print("gso: %d distinct datagrams of %d echoed" %
+              (len(got_all), args.count))
+        return 1
+    print("gso: %d datagrams of %d bytes, sent with one send(), echoed "
+          "intact from %s %d" % (args.count, args.segment, args.connect,
+                                 args.port))
     return 0
 
 
@@ -679,7 +713,8 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.set_defaults(fn=cmd_stop)
 
-    for name, fn in (("ping", cmd_ping), ("flood", cmd_flood)):
+    for name, fn in (("ping", cmd_ping), ("flood", cmd_flood),
+                     ("gso", cmd_gso)):
         p = sub.add_parser(name)
         p.add_argument("--connect", required=True)
         p.add_argument("--port", type=int, required=True)
@@ -691,6 +726,9 @@ def main():
         if name == "ping":
             p.add_argument("--sizes", default="0,1,100,1400,8000")
             p.add_argument("--repeat", type=int, default=1)
+        elif name == "gso":
+            p.add_argument("--segment", type=int, default=1400)
+            p.add_argument("--count", type=int, default=40)
         else:
             p.add_argument("--count", type=int, default=10000)
             p.add_argument("--max-size", type=int, default=65000)

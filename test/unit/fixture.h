@@ -117,17 +117,27 @@ static inline void fixture_pasta_ip6(void)
 }
 
 /**
+ * fixture_socketpair() - Context whose tap is one end of a UNIX socketpair
+ * @mode:	MODE_PASST or MODE_PASTA
+ * @type:	SOCK_STREAM (qemu's stream) or SOCK_DGRAM (a tap device)
+ */
+static inline void fixture_socketpair(enum passt_mode mode, int type)
+{
+	int sv[2];
+
+	fixture_ctx(mode);
+	ck_assert_int_eq(socketpair(AF_UNIX, type | SOCK_NONBLOCK |
+				    SOCK_CLOEXEC, 0, sv), 0);
+	c.fd_tap = sv[0];
+	peer_fd = sv[1];
+}
+
+/**
  * fixture_passt() - Passt context on one end of a stream socketpair
  */
 static inline void fixture_passt(void)
 {
-	int sv[2];
-
-	fixture_ctx(MODE_PASST);
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-				    SOCK_CLOEXEC, 0, sv), 0);
-	c.fd_tap = sv[0];
-	peer_fd = sv[1];
+	fixture_socketpair(MODE_PASST, SOCK_STREAM);
 }
 
 /**

@@ -22,6 +22,14 @@
  * Frames queued by reference (TCP's) must reach the guest as they were
  * when queued, even when the output queue fills up in the middle of a
  * batch and the next batch takes buffers at once.
+ *
+ * pasta's tap with the virtio-net header: a datagram socketpair stands for
+ * it (one frame per read). The header of a received frame is stripped and
+ * nothing in it is trusted: whatever it claims (segmentation of a frame
+ * that isn't TCP, a segment size of 0, a checksum position past the end),
+ * the frame is handed on as received; a read too short for the header and
+ * an Ethernet header is dropped. Every frame written carries a header: all
+ * zeroes, or the one given with a frame queued by reference.
  */
 
 #include <arpa/inet.h>
@@ -30,6 +38,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/if_ether.h>
+#include <linux/virtio_net.h>
 #include <net/if_arp.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1130,8 +1139,8 @@ START_TEST(ref_frames_survive_a_full_queue)
 	 * second one pointing into a buffer handed out again
 	 */
 	f = tap_frames_get(&c, 2);
-	ck_assert(tap_send_frame_ref(&c, ref_fill(&f[0], 'b'), REF_LEN));
-	ck_assert(tap_send_frame_ref(&c, ref_fill(&f[1], 'b'), REF_LEN));
+	ck_assert(tap_send_frame_ref(&c, ref_fill(&f[0], 'b'), REF_LEN, NULL));
+	ck_assert(tap_send_frame_ref(&c, ref_fill(&f[1], 'b'), REF_LEN, NULL));
 
 	/* The next batch, built before anything is written */
 	next = tap_frames_get(&c, 2);
@@ -1150,6 +1159,102 @@ START_TEST(ref_frames_survive_a_full_queue)
 	ck_assert_uint_eq(x, 0);
 	ck_assert_uint_eq(b, 2);
 	ck_assert_uint_eq(n, TAP_OUT_FRAMES + 1);
+}
+END_TEST
+
+/**
+ * vnet_setup() - Checked fixture: pasta, tap with the virtio-net header
+ */
+static void vnet_setup(void)
+{
+	fixture_socketpair(MODE_PASTA, SOCK_DGRAM);
+	c.tap_vnet = true;
+}
+
+/**
+ * vnet_write() - The guest writes a virtio-net header and a frame
+ * @vh:		Header
+ * @frame:	Frame
+ * @len:	Its length
+ */
+static void vnet_write(const struct virtio_net_hdr *vh, const void *frame,
+		       size_t len)
+{
+	struct iovec iov[2] = { { (void *)vh, sizeof(*vh) },
+				{ (void *)frame, len } };
+
+	ck_assert_int_eq(writev(peer_fd, iov, 2),
+			 (ssize_t)(sizeof(*vh) + len));
+}
+
+/* Headers no frame of ours matches: handed on as plain frames regardless */
+static const struct virtio_net_hdr vnet_hostile[] = {
+	{ .gso_type = VIRTIO_NET_HDR_GSO_TCPV4, .gso_size = 0 },
+	{ .gso_type = VIRTIO_NET_HDR_GSO_UDP, .gso_size = 1 },
+	{ .gso_type = 0xff, .gso_size = 0xffff, .hdr_len = 0xffff },
+	{ .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 0xfff0,
+	  .csum_offset = 0xffff },
+	{ .flags = 0xff, .gso_type = VIRTIO_NET_HDR_GSO_TCPV6,
+	  .gso_size = 1, .csum_start = 59, .csum_offset = 1 },
+};
+
+START_TEST(vnet_header_stripped_whatever_it_claims)
+{
+	const struct pool *p;
+	uint8_t frame[60];
+	size_t i;
+
+	for (i = 0; i < sizeof(frame); i++)
+		frame[i] = (uint8_t)i;
+	vnet_write(&vnet_hostile[_i], frame, sizeof(frame));
+
+	p = tap_pasta_read(&c);
+	ck_assert_uint_eq(p->count, 1);
+	ck_assert_uint_eq(packet_len(p, 0), sizeof(frame));
+	ck_assert_mem_eq(packet_get(p, 0, 0, sizeof(frame), NULL), frame,
+			 sizeof(frame));
+}
+END_TEST
+
+START_TEST(vnet_short_read_dropped)
+{
+	struct virtio_net_hdr vh = { 0 };
+	uint64_t dropped = tap_stats.dropped_in;
+	const struct pool *p;
+	uint8_t frame[ETH_HLEN - 1] = { 0 };
+
+	vnet_write(&vh, frame, sizeof(frame));
+	ck_assert_int_eq(write(peer_fd, &vh, sizeof(vh) - 1),
+			 (ssize_t)sizeof(vh) - 1);
+
+	p = tap_pasta_read(&c);
+	ck_assert_uint_eq(p->count, 0);
+	ck_assert_uint_eq(tap_stats.dropped_in, dropped + 2);
+}
+END_TEST
+
+START_TEST(vnet_output_carries_header)
+{
+	struct virtio_net_hdr vh = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+				     .gso_type = VIRTIO_NET_HDR_GSO_TCPV4,
+				     .hdr_len = 54, .gso_size = 1460,
+				     .csum_start = 34, .csum_offset = 16 };
+	struct virtio_net_hdr zero = { 0 };
+	uint8_t frame[REF_LEN], got[sizeof(vh) + REF_LEN];
+	struct tap_frame *f;
+
+	memset(frame, 'a', sizeof(frame));
+	tap_send_frame(&c, frame, sizeof(frame));
+	f = tap_frames_get(&c, 1);
+	ck_assert(tap_send_frame_ref(&c, ref_fill(f, 'b'), REF_LEN, &vh));
+	tap_flush(&c);
+
+	ck_assert_int_eq(read(peer_fd, got, sizeof(got)), (ssize_t)sizeof(got));
+	ck_assert_mem_eq(got, &zero, sizeof(zero));
+	ck_assert_mem_eq(got + sizeof(zero), frame, sizeof(frame));
+	ck_assert_int_eq(read(peer_fd, got, sizeof(got)), (ssize_t)sizeof(got));
+	ck_assert_mem_eq(got, &vh, sizeof(vh));
+	ck_assert_uint_eq(got[sizeof(vh)], 'b');
 }
 END_TEST
 
@@ -1203,6 +1308,12 @@ static Suite *tap_suite(void)
 
 	tc = unit_tcase(s, "frames by reference", ref_setup, fixture_teardown,
 			TESTS(ref_frames_survive_a_full_queue));
+
+	tc = unit_tcase(s, "virtio-net header", vnet_setup, fixture_teardown,
+			TESTS(vnet_short_read_dropped,
+			      vnet_output_carries_header));
+	tcase_add_loop_test(tc, vnet_header_stripped_whatever_it_claims, 0,
+			    (int)ARRAY_SIZE(vnet_hostile));
 
 	return s;
 }

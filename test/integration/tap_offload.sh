@@ -1,0 +1,180 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# tap_offload.sh - pasta's tap with the virtio-net header and offloads
+# (checksum, TSO), checked on data: a file of a few MiB (TAP_OFFLOAD_SIZE)
+# through the tap, IPv4 and IPv6, namespace -> host and host -> namespace
+# (a client in the namespace connecting to the gateway, which reaches the
+# host namespace's loopback), its SHA-256 compared, at MTU 1500 and 65520:
+#
+# - offloads on (default): the log names them; a capture (-p) shows that
+#   the namespace's kernel sent us TCP segments larger than the MTU with
+#   their checksum left partial, and that it took ours, also larger than
+#   the MTU and with partial checksums (the data arrived intact); UDP
+#   segmentation offload (USO): 40 datagrams the namespace sends with one
+#   send() (UDP_SEGMENT) cross the tap as one frame and reach an echo
+#   server on the host as 40 datagrams, each echoed back intact
+# - --no-tap-offload: no header at all: every frame within the MTU, every
+#   checksum complete
+# - a kernel that refuses some flags, simulated with --no-tap-offload=LIST:
+#   uso (as before Linux 6.2): TCP as with all offloads, UDP_SEGMENT
+#   datagrams split by the namespace's kernel; tso4,tso6: checksum offload
+#   only, frames within the MTU; csum: nothing left
+#
+# shellcheck source-path=SCRIPTDIR
+set -eu
+
+# shellcheck source=../lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source=../lib/tcp.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tcp.sh"
+
+test_start
+
+P_OUT=10201
+P_UDP=10202
+OUR_MAC=9a:55:9a:55:9a:55
+PCAP_TOOL="$TOPO_ROOT/test/integration/offload_pcap.py"
+UDP_TOOL="$TOPO_ROOT/test/integration/udp_tool.py"
+
+for a in 127.0.0.1 ::1; do
+	bg_host "$TOPO_TMP/echo.$a.log" "$PYTHON" "$UDP_TOOL" echo \
+		--bind "$a" --port "$P_UDP" --timeout 280
+	wait_until 10 bound "$HOST_NS" udp "$P_UDP" "$a" ||
+		fail "UDP echo server on $a did not start"
+done
+
+f=$(tcp_mkfile data "${TAP_OFFLOAD_SIZE:-4M}")
+info "test file: $(stat -c %s "$f") bytes"
+
+RUN=0
+PCAP_JSON=""
+
+# udp_gso() - LABEL NS ADDR: datagrams sent with UDP_SEGMENT from NS to the
+# echo server at ADDR, all echoed intact
+udp_gso() {
+	local out
+
+	if out=$(ip netns exec "$2" timeout 30 "$PYTHON" "$UDP_TOOL" gso \
+		 --connect "$3" --port "$P_UDP" --segment 1200 --count 40 2>&1)
+	then
+		ok "$1: $out"
+	else
+		fail "$1: UDP_SEGMENT datagrams: $out"
+	fi
+}
+
+# mode_run() - LABEL MTU OFFLOADS PASTA_ARGS...: pasta on a new namespace
+# with a capture, OFFLOADS the log must name ("" for no header at all),
+# transfers both ways in both families; the capture's counts (see
+# offload_pcap.py) in PCAP_JSON
+mode_run() {
+	local label=$1 mtu=$2 want=$3 ns pcap log
+
+	shift 3
+	RUN=$((RUN + 1))
+	ns=$(topo_netns_name "off$RUN")
+	pcap="$TOPO_TMP/off$RUN.pcap"
+	pasta_ns "$ns" -m "$mtu" -p "$pcap" -t none -u none -T none -U none \
+		"$@"
+	log=$DAEMON_LOG
+
+	if [ -n "$want" ]; then
+		if grep -q "Tap offloads: $want\$" "$log"; then
+			ok "$label: offloads: $want"
+		else
+			fail "$label: offloads not '$want': $(grep offload "$log")"
+		fi
+	else
+		assert_not_contains "$(cat "$log")" "Tap offloads" \
+			"$label: no virtio-net header"
+	fi
+
+	tcp_check tcp_xfer "$label v4 ns->host" up "$HOST_NS" 127.0.0.1 \
+		"$P_OUT" "$ns" "$GW_IP4" "$P_OUT" "$f"
+	tcp_check tcp_xfer "$label v4 host->ns" down "$HOST_NS" 127.0.0.1 \
+		"$P_OUT" "$ns" "$GW_IP4" "$P_OUT" "$f"
+	tcp_check tcp_xfer "$label v6 ns->host" up "$HOST_NS" ::1 \
+		"$P_OUT" "$ns" "$GW_IP6" "$P_OUT" "$f"
+	tcp_check tcp_xfer "$label v6 host->ns" down "$HOST_NS" ::1 \
+		"$P_OUT" "$ns" "$GW_IP6" "$P_OUT" "$f"
+	udp_gso "$label v4" "$ns" "$GW_IP4"
+	udp_gso "$label v6" "$ns" "$GW_IP6"
+
+	topo_kill_pid "$PASTA_PID"
+	PCAP_JSON=$("$PYTHON" "$PCAP_TOOL" "$pcap" "$OUR_MAC" "$mtu") ||
+		fail "$label: can't read the capture $pcap"
+	info "$label: capture: $PCAP_JSON"
+	rm -f "$pcap"
+}
+
+# pcap_is() - LABEL KEY OP VALUE: compare a count of PCAP_JSON
+pcap_is() {
+	local v
+
+	v=$(json_get "$PCAP_JSON" "$2")
+	case "$3" in
+	-gt) [ "$v" -gt "$4" ] && ok "$1: $2 = $v, > $4" && return ;;
+	-eq) [ "$v" -eq "$4" ] && ok "$1: $2 = $v" && return ;;
+	esac
+	fail "$1: $2 = $v, expected $3 $4"
+}
+
+# offloaded() - LABEL MTU [USO]: super-segments (at MTU 1500) and partial
+# checksums both ways, nothing else wrong; UDP super-datagrams from the
+# namespace (at MTU 1500) if USO is 1 (default), none if it is 0
+offloaded() {
+	local d
+
+	if [ "${3:-1}" = 0 ]; then
+		pcap_is "$1" "from_ns.udp_over_mtu" -eq 0
+	elif [ "$2" -lt 65000 ]; then
+		pcap_is "$1" "from_ns.udp_over_mtu" -gt 0
+	fi
+	for d in to_ns from_ns; do
+		pcap_is "$1" "$d.csum_partial" -gt 0
+		pcap_is "$1" "$d.csum_bad" -eq 0
+		if [ "$2" -lt 65000 ]; then
+			pcap_is "$1" "$d.over_mtu" -gt 0
+		fi
+	done
+}
+
+# within_mtu() - LABEL PARTIAL: every frame within the MTU, checksums
+# complete (PARTIAL: 0), or some partial (PARTIAL: 1)
+within_mtu() {
+	local d
+
+	pcap_is "$1" "from_ns.udp_over_mtu" -eq 0
+	for d in to_ns from_ns; do
+		pcap_is "$1" "$d.data" -gt 0
+		pcap_is "$1" "$d.over_mtu" -eq 0
+		pcap_is "$1" "$d.csum_bad" -eq 0
+		if [ "$2" = 1 ]; then
+			pcap_is "$1" "$d.csum_partial" -gt 0
+		else
+			pcap_is "$1" "$d.csum_partial" -eq 0
+		fi
+	done
+}
+
+for mtu in 1500 65520; do
+	mode_run "offloads, MTU $mtu" "$mtu" "checksum TSO4 TSO6 USO"
+	offloaded "offloads, MTU $mtu" "$mtu"
+
+	mode_run "--no-tap-offload, MTU $mtu" "$mtu" "" --no-tap-offload
+	within_mtu "--no-tap-offload, MTU $mtu" 0
+done
+
+mode_run "USO refused, MTU 1500" 1500 "checksum TSO4 TSO6" \
+	--no-tap-offload=uso
+offloaded "USO refused, MTU 1500" 1500 0
+
+mode_run "TSO refused, MTU 1500" 1500 "checksum" --no-tap-offload=tso4,tso6
+within_mtu "TSO refused, MTU 1500" 1
+
+mode_run "checksum refused, MTU 1500" 1500 "none" --no-tap-offload=csum
+within_mtu "checksum refused, MTU 1500" 0
+
+[ "${SOFT_FAILS:-0}" = 0 ] || fail "$SOFT_FAILS transfer(s) failed"
+echo "tap_offload: all checks passed"
