@@ -29,7 +29,11 @@
  * the tap device, or, if the first byte of the input is odd, a passt guest
  * over a stream socket with small buffers, which may stop reading for a
  * while (the daemon's backlog, connections held back). Bits 1 and 2 of
- * that byte pick the MTU: 65520, 1500, 1280 or 9000.
+ * that byte pick the MTU: 65520, 1500, 1280 or 9000. For pasta, bits 3
+ * and 4 pick the virtio-net header on the tap and its offloads (see
+ * fz_vnet_set()): none (--no-tap-offload), the header alone, checksum,
+ * checksum with TSO and USO: TCP data then goes to the guest in segments
+ * of up to 64 KiB, with the checksum left partial.
  *
  * Operations, one byte to say which, then its fields:
  *
@@ -56,7 +60,8 @@
  *
  * After every operation the harness handles socket events as the daemon's
  * loop would, reads and checks every frame the guest gets, and checks:
- *	- each frame: MTU, length fields, checksums (fz_frame_check())
+ *	- each frame: MTU, length fields, checksums (fz_frame_check()),
+ *	  and, with the virtio-net header, what that says (fz_vnet_frame())
  *	- TCP data to the guest lies within what the peer socket gave the
  *	  daemon (never past it), and is what the peer sent at that position;
  *	  a FIN only once the peer shut down, after all its data; an ACK
@@ -427,8 +432,9 @@ static void check_data(const uint8_t *p, size_t len, const char *what)
  * check_frame() - Check a frame the daemon sent to the guest
  * @f:		Frame
  * @len:	Length
+ * @max:	Longest it may be (see fz_vnet_frame()), 0 for the MTU
  */
-static void check_frame(const uint8_t *f, size_t len)
+static void check_frame(const uint8_t *f, size_t len, size_t max)
 {
 	union inany_addr guest, remote;
 	uint16_t proto = (uint16_t)(f[12] << 8 | f[13]);
@@ -439,7 +445,7 @@ static void check_frame(const uint8_t *f, size_t len)
 	if (getenv("FZ_DEBUG"))
 		fprintf(stderr, "frame to the guest: %zu bytes, type %04x\n",
 			len, proto);
-	f = fz_frame_check(&c, f, len, &len);
+	f = fz_frame_check(&c, f, len, max, &len);
 	if (!f)
 		return;		/* A fragment, more to come */
 	if (proto == ETH_P_IP) {
@@ -475,6 +481,16 @@ static void check_frame(const uint8_t *f, size_t len)
 }
 
 /**
+ * check_stream_frame() - Check a frame the daemon sent to a passt guest
+ * @f:		Frame
+ * @len:	Length
+ */
+static void check_stream_frame(const uint8_t *f, size_t len)
+{
+	check_frame(f, len, 0);
+}
+
+/**
  * read_back() - Flush the daemon's output, read and check every frame
  *
  * passt: what the guest's socket didn't take stays in the daemon's
@@ -489,23 +505,28 @@ static void read_back(void)
 	tap_flush(&c);
 	if (c.mode == MODE_PASTA) {
 		while ((n = recv(guest_fd, buf, sizeof(buf),
-				 MSG_DONTWAIT)) >= 0)
-			check_frame(buf, (size_t)n);
+				 MSG_DONTWAIT)) >= 0) {
+			size_t len, max;
+			uint8_t *f = fz_vnet_frame(&c, buf, (size_t)n, &len,
+						   &max);
+
+			check_frame(f, len, max);
+		}
 		return;
 	}
 	if (noread)
 		return;
-	fz_stream_rx(&rx, guest_fd, check_frame);
+	fz_stream_rx(&rx, guest_fd, check_stream_frame);
 	if (tap_backlogged()) {
 		tap_flush(&c);
-		fz_stream_rx(&rx, guest_fd, check_frame);
+		fz_stream_rx(&rx, guest_fd, check_stream_frame);
 	}
 	if (!tap_backlogged() && !rx.len)
 		stale = false;	/* All out: frames are current again */
 	if (tcp_tap_blocked() && !tap_backlogged()) {
 		tcp_tap_resume(&c, &now);
 		tap_flush(&c);
-		fz_stream_rx(&rx, guest_fd, check_frame);
+		fz_stream_rx(&rx, guest_fd, check_stream_frame);
 	}
 }
 
@@ -1431,9 +1452,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	static const int mtus[4] = { FZ_MTU, 1500, 1280, 9000 };
 
-	/* First byte: bit 0, passt over a stream socket; bits 1-2, MTU */
+	/* First byte: bit 0, passt over a stream socket; bits 1-2, MTU;
+	 * bits 3-4, pasta's virtio-net header and offloads
+	 */
 	c.mode = size && (data[0] & 1) ? MODE_PASST : MODE_PASTA;
 	c.mtu = mtus[size ? (data[0] >> 1) & 3 : 0];
+	fz_vnet_set(&c, c.mode == MODE_PASTA && size ? (data[0] >> 3) & 3 : 0);
 	c.fd_tap = c.mode == MODE_PASST ? passt_fds[0] : pasta_fds[0];
 	guest_fd = c.mode == MODE_PASST ? passt_fds[1] : pasta_fds[1];
 	noread = stale = raw = false;
