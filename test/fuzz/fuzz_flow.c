@@ -33,14 +33,18 @@
  * and 4 pick the virtio-net header on the tap and its offloads (see
  * fz_vnet_set()): none (--no-tap-offload), the header alone, checksum,
  * checksum with TSO and USO: TCP data then goes to the guest in segments
- * of up to 64 KiB, with the checksum left partial.
+ * of up to 64 KiB, with the checksum left partial, and the guest's UDP
+ * datagrams may come as one frame for the daemon to split.
  *
  * Operations, one byte to say which, then its fields:
  *
  *	0 TCP segment	target, flags, modes, delta (2), ack delta (2),
  *			window (2), payload length (2) [, raw seq (4)]
  *			[, raw ack (4)] [, options: length (1) and bytes]
- *	1 UDP datagram	target, payload length (2)
+ *	1 UDP datagram	target, payload length (2) [, with USO: segment
+ *			size (2), 0 for none: the datagrams, each filled
+ *			from the start of the pattern, go in one frame with
+ *			a virtio-net header, through the tap's read path]
  *	2 peer action	peer, action, count (2): send, read, shut down,
  *			close, reset, small receive buffer, the guest stops
  *			or starts reading (passt), small send buffer of the
@@ -83,6 +87,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip.h>
@@ -945,6 +950,35 @@ static void op_tcp(struct fz_in *in)
 }
 
 /**
+ * send_frame_uso() - Send a UDP frame from pasta's guest for the daemon to
+ *		      split, through the tap's read path
+ * @f:		Frame
+ * @len:	Length
+ * @l4off:	Offset of the UDP header
+ * @seg:	Datagram size
+ */
+static void send_frame_uso(uint8_t *f, size_t len, size_t l4off,
+			   uint16_t seg)
+{
+	struct virtio_net_hdr vh = {
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4,
+		.hdr_len = (uint16_t)(l4off + sizeof(struct udphdr)),
+		.gso_size = seg,
+		.csum_start = (uint16_t)l4off,
+		.csum_offset = offsetof(struct udphdr, check),
+	};
+	struct iovec iov[2] = { { &vh, sizeof(vh) }, { f, len } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	fz_frame_fix(f, len);
+	if (sendmsg(guest_fd, &mh, MSG_DONTWAIT) < 0)
+		fz_fail("can't write to the tap: %s", strerror(errno));
+	dispatch_pasta_handler(&c, EPOLLIN, &now);
+	read_back();
+}
+
+/**
  * op_udp() - A UDP datagram from the guest
  * @in:		Input
  */
@@ -952,9 +986,13 @@ static void op_udp(struct fz_in *in)
 {
 	static uint8_t f[TAP_FRAME_MAX];
 	uint8_t target = fz_u8(in);
-	size_t plen = fz_u16(in) % (FZ_PAYLOAD_MAX + 1), off;
+	size_t plen = fz_u16(in) % (FZ_PAYLOAD_MAX + 1), off, i;
 	bool v6 = target & 0x20;
 	struct udphdr *uh;
+	uint16_t seg = 0;
+
+	if (c.mode == MODE_PASTA && (c.tap_offloads & TUN_F_USO4))
+		seg = fz_u16(in);
 
 	off = put_l3(f, v6, IPPROTO_UDP,
 		     !((target & 0x10) && udp_clients[v6] >= 0) &&
@@ -969,8 +1007,14 @@ static void op_udp(struct fz_in *in)
 		uh->dest = htons(udp_ports[(target >> 2) & 3]);
 	}
 	off += sizeof(*uh);
-	fill(f + off, plen, 0, gpat);
-	send_frame(f, off + plen);
+	if (!seg) {
+		fill(f + off, plen, 0, gpat);
+		send_frame(f, off + plen);
+		return;
+	}
+	for (i = 0; i < plen; i += seg)
+		fill(f + off + i, MIN(seg, plen - i), 0, gpat);
+	send_frame_uso(f, off + plen, off - sizeof(*uh), seg);
 }
 
 /**
@@ -1448,7 +1492,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_in in = { data, size };
-	unsigned int i;
+	unsigned int i, vnet;
 
 	static const int mtus[4] = { FZ_MTU, 1500, 1280, 9000 };
 
@@ -1457,7 +1501,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 */
 	c.mode = size && (data[0] & 1) ? MODE_PASST : MODE_PASTA;
 	c.mtu = mtus[size ? (data[0] >> 1) & 3 : 0];
-	fz_vnet_set(&c, c.mode == MODE_PASTA && size ? (data[0] >> 3) & 3 : 0);
+	vnet = c.mode == MODE_PASTA && size ? (data[0] >> 3) & 3 : 0;
+	fz_vnet_set(&c, vnet == 3 ? 4 : vnet);	/* 3: TSO and USO */
 	c.fd_tap = c.mode == MODE_PASST ? passt_fds[0] : pasta_fds[0];
 	guest_fd = c.mode == MODE_PASST ? passt_fds[1] : pasta_fds[1];
 	noread = stale = raw = false;

@@ -453,7 +453,7 @@ def flow_seeds():
     s['host_from_host'] = op_udp(0x40, 10) + op_udp(0x60, 10) + \
         op_host(what=0x3c) + op_host(what=0x14, v6=7)
     # pasta with the virtio-net header (first byte, bits 3-4: checksum
-    # offload alone, or with TSO) at MTU 1500 (bits 1-2), so that data to
+    # offload alone, or with TSO and USO) at MTU 1500 (bits 1-2), so data to
     # the guest goes in segments the guest's kernel splits: the first
     # operation a peer's read, of no peer yet
     for sel in (2, 3):
@@ -462,6 +462,14 @@ def flow_seeds():
             for fam in '46':
                 s['vnet%u_tcp%s_%s' % (sel, fam, name)] = \
                     pre + s['tcp%s_%s' % (fam, name)]
+    # USO too (sel 3): 40 datagrams of 1200 bytes in one frame to the echo
+    # server, one of 7 and 3 more bytes, and one not split, IPv4 and IPv6
+    pre = struct.pack('!BBBH', 0x02 | 3 << 3, 0, 1, 0)
+    for fam, name in ((0, '4'), (0x20, '6')):
+        s['vnet3_uso' + name] = pre + \
+            op_udp(fam, 48000) + struct.pack('!H', 1200) + \
+            op_udp(fam, 10) + struct.pack('!H', 7) + \
+            op_udp(fam, 100) + struct.pack('!H', 0) + op_time(31000, 1)
     return s
 
 
