@@ -29,14 +29,22 @@
  * the tap device, or, if the first byte of the input is odd, a passt guest
  * over a stream socket with small buffers, which may stop reading for a
  * while (the daemon's backlog, connections held back). Bits 1 and 2 of
- * that byte pick the MTU: 65520, 1500, 1280 or 9000.
+ * that byte pick the MTU: 65520, 1500, 1280 or 9000. For pasta, bits 3
+ * and 4 pick the virtio-net header on the tap and its offloads (see
+ * fz_vnet_set()): none (--no-tap-offload), the header alone, checksum,
+ * checksum with TSO and USO: TCP data then goes to the guest in segments
+ * of up to 64 KiB, with the checksum left partial, and the guest's UDP
+ * datagrams may come as one frame for the daemon to split.
  *
  * Operations, one byte to say which, then its fields:
  *
  *	0 TCP segment	target, flags, modes, delta (2), ack delta (2),
  *			window (2), payload length (2) [, raw seq (4)]
  *			[, raw ack (4)] [, options: length (1) and bytes]
- *	1 UDP datagram	target, payload length (2)
+ *	1 UDP datagram	target, payload length (2) [, with USO: segment
+ *			size (2), 0 for none: the datagrams, each filled
+ *			from the start of the pattern, go in one frame with
+ *			a virtio-net header, through the tap's read path]
  *	2 peer action	peer, action, count (2): send, read, shut down,
  *			close, reset, small receive buffer, the guest stops
  *			or starts reading (passt), small send buffer of the
@@ -56,7 +64,8 @@
  *
  * After every operation the harness handles socket events as the daemon's
  * loop would, reads and checks every frame the guest gets, and checks:
- *	- each frame: MTU, length fields, checksums (fz_frame_check())
+ *	- each frame: MTU, length fields, checksums (fz_frame_check()),
+ *	  and, with the virtio-net header, what that says (fz_vnet_frame())
  *	- TCP data to the guest lies within what the peer socket gave the
  *	  daemon (never past it), and is what the peer sent at that position;
  *	  a FIN only once the peer shut down, after all its data; an ACK
@@ -78,6 +87,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip.h>
@@ -427,8 +437,9 @@ static void check_data(const uint8_t *p, size_t len, const char *what)
  * check_frame() - Check a frame the daemon sent to the guest
  * @f:		Frame
  * @len:	Length
+ * @max:	Longest it may be (see fz_vnet_frame()), 0 for the MTU
  */
-static void check_frame(const uint8_t *f, size_t len)
+static void check_frame(const uint8_t *f, size_t len, size_t max)
 {
 	union inany_addr guest, remote;
 	uint16_t proto = (uint16_t)(f[12] << 8 | f[13]);
@@ -439,7 +450,7 @@ static void check_frame(const uint8_t *f, size_t len)
 	if (getenv("FZ_DEBUG"))
 		fprintf(stderr, "frame to the guest: %zu bytes, type %04x\n",
 			len, proto);
-	f = fz_frame_check(&c, f, len, &len);
+	f = fz_frame_check(&c, f, len, max, &len);
 	if (!f)
 		return;		/* A fragment, more to come */
 	if (proto == ETH_P_IP) {
@@ -475,6 +486,16 @@ static void check_frame(const uint8_t *f, size_t len)
 }
 
 /**
+ * check_stream_frame() - Check a frame the daemon sent to a passt guest
+ * @f:		Frame
+ * @len:	Length
+ */
+static void check_stream_frame(const uint8_t *f, size_t len)
+{
+	check_frame(f, len, 0);
+}
+
+/**
  * read_back() - Flush the daemon's output, read and check every frame
  *
  * passt: what the guest's socket didn't take stays in the daemon's
@@ -489,23 +510,28 @@ static void read_back(void)
 	tap_flush(&c);
 	if (c.mode == MODE_PASTA) {
 		while ((n = recv(guest_fd, buf, sizeof(buf),
-				 MSG_DONTWAIT)) >= 0)
-			check_frame(buf, (size_t)n);
+				 MSG_DONTWAIT)) >= 0) {
+			size_t len, max;
+			uint8_t *f = fz_vnet_frame(&c, buf, (size_t)n, &len,
+						   &max);
+
+			check_frame(f, len, max);
+		}
 		return;
 	}
 	if (noread)
 		return;
-	fz_stream_rx(&rx, guest_fd, check_frame);
+	fz_stream_rx(&rx, guest_fd, check_stream_frame);
 	if (tap_backlogged()) {
 		tap_flush(&c);
-		fz_stream_rx(&rx, guest_fd, check_frame);
+		fz_stream_rx(&rx, guest_fd, check_stream_frame);
 	}
 	if (!tap_backlogged() && !rx.len)
 		stale = false;	/* All out: frames are current again */
 	if (tcp_tap_blocked() && !tap_backlogged()) {
 		tcp_tap_resume(&c, &now);
 		tap_flush(&c);
-		fz_stream_rx(&rx, guest_fd, check_frame);
+		fz_stream_rx(&rx, guest_fd, check_stream_frame);
 	}
 }
 
@@ -924,6 +950,35 @@ static void op_tcp(struct fz_in *in)
 }
 
 /**
+ * send_frame_uso() - Send a UDP frame from pasta's guest for the daemon to
+ *		      split, through the tap's read path
+ * @f:		Frame
+ * @len:	Length
+ * @l4off:	Offset of the UDP header
+ * @seg:	Datagram size
+ */
+static void send_frame_uso(uint8_t *f, size_t len, size_t l4off,
+			   uint16_t seg)
+{
+	struct virtio_net_hdr vh = {
+		.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+		.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4,
+		.hdr_len = (uint16_t)(l4off + sizeof(struct udphdr)),
+		.gso_size = seg,
+		.csum_start = (uint16_t)l4off,
+		.csum_offset = offsetof(struct udphdr, check),
+	};
+	struct iovec iov[2] = { { &vh, sizeof(vh) }, { f, len } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	fz_frame_fix(f, len);
+	if (sendmsg(guest_fd, &mh, MSG_DONTWAIT) < 0)
+		fz_fail("can't write to the tap: %s", strerror(errno));
+	dispatch_pasta_handler(&c, EPOLLIN, &now);
+	read_back();
+}
+
+/**
  * op_udp() - A UDP datagram from the guest
  * @in:		Input
  */
@@ -931,9 +986,13 @@ static void op_udp(struct fz_in *in)
 {
 	static uint8_t f[TAP_FRAME_MAX];
 	uint8_t target = fz_u8(in);
-	size_t plen = fz_u16(in) % (FZ_PAYLOAD_MAX + 1), off;
+	size_t plen = fz_u16(in) % (FZ_PAYLOAD_MAX + 1), off, i;
 	bool v6 = target & 0x20;
 	struct udphdr *uh;
+	uint16_t seg = 0;
+
+	if (c.mode == MODE_PASTA && (c.tap_offloads & TUN_F_USO4))
+		seg = fz_u16(in);
 
 	off = put_l3(f, v6, IPPROTO_UDP,
 		     !((target & 0x10) && udp_clients[v6] >= 0) &&
@@ -948,8 +1007,14 @@ static void op_udp(struct fz_in *in)
 		uh->dest = htons(udp_ports[(target >> 2) & 3]);
 	}
 	off += sizeof(*uh);
-	fill(f + off, plen, 0, gpat);
-	send_frame(f, off + plen);
+	if (!seg) {
+		fill(f + off, plen, 0, gpat);
+		send_frame(f, off + plen);
+		return;
+	}
+	for (i = 0; i < plen; i += seg)
+		fill(f + off + i, MIN(seg, plen - i), 0, gpat);
+	send_frame_uso(f, off + plen, off - sizeof(*uh), seg);
 }
 
 /**
@@ -1427,13 +1492,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz_in in = { data, size };
-	unsigned int i;
+	unsigned int i, vnet;
 
 	static const int mtus[4] = { FZ_MTU, 1500, 1280, 9000 };
 
-	/* First byte: bit 0, passt over a stream socket; bits 1-2, MTU */
+	/* First byte: bit 0, passt over a stream socket; bits 1-2, MTU;
+	 * bits 3-4, pasta's virtio-net header and offloads
+	 */
 	c.mode = size && (data[0] & 1) ? MODE_PASST : MODE_PASTA;
 	c.mtu = mtus[size ? (data[0] >> 1) & 3 : 0];
+	vnet = c.mode == MODE_PASTA && size ? (data[0] >> 3) & 3 : 0;
+	fz_vnet_set(&c, vnet == 3 ? 4 : vnet);	/* 3: TSO and USO */
 	c.fd_tap = c.mode == MODE_PASST ? passt_fds[0] : pasta_fds[0];
 	guest_fd = c.mode == MODE_PASST ? passt_fds[1] : pasta_fds[1];
 	noread = stale = raw = false;

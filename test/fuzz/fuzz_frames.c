@@ -11,16 +11,27 @@
  *			       flow timers after this batch
  *	length (2 bytes, big-endian), frame (that many bytes, or what's left)
  *
+ * Bits 4 to 6 of the first record's flags say whether the tap carries the
+ * virtio-net header, and which offloads are on (fz_vnet_set()): 0, as
+ * with --no-tap-offload; 1, the header but no offloads; 2, checksum; 3,
+ * and TSO; 4 to 7, and USO, as pasta enables them on a recent kernel.
+ * With the header, each record's bytes are the header (10 bytes) and the
+ * frame, as the namespace's kernel writes them, or anything shorter: the
+ * header comes from the input, whatever it says; fixing up (bit 0) is
+ * done on the frame after it.
+ *
  * The tap device is a datagram socket pair: the daemon's end reads one
  * frame per read() (tap_pasta_read()) and writes one per write(), the
  * other end is the guest. Frames go through dispatch_pasta_handler() as
  * when the tap is readable, so consecutive frames of one flow form runs.
- * Every frame the daemon sends back is checked (fz_frame_check()). Flows
+ * Every frame the daemon sends back is checked (fz_vnet_frame(),
+ * fz_frame_check()). Flows
  * don't outlive an input: they're closed after it, and no descriptor may
  * be left over.
  */
 
 #include <errno.h>
+#include <linux/virtio_net.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -81,9 +92,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t frame[TAP_FRAME_MAX];
+	static uint8_t frame[sizeof(struct virtio_net_hdr) + TAP_FRAME_MAX];
 	struct fz_in in = { data, size };
+	size_t hl;
 
+	fz_vnet_set(&c, size ? (data[0] >> 4) & 7 : 0);
+	hl = c.tap_vnet ? sizeof(struct virtio_net_hdr) : 0;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	while (in.len) {
 		uint8_t flags = fz_u8(&in);
@@ -99,8 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (!len)
 			continue;	/* A tap device has no empty reads */
-		if (flags & FZ_F_FIX)
-			fz_frame_fix(frame, len);
+		if ((flags & FZ_F_FIX) && len > hl)
+			fz_frame_fix(frame + hl, len - hl);
 		if (send(guest_fd, frame, len, MSG_DONTWAIT) < 0 &&
 		    errno == EAGAIN) {
 			fz_batch();

@@ -82,7 +82,7 @@ static void fz_check(const uint8_t *f, size_t len)
 {
 	size_t whole;
 
-	fz_frame_check(&c, f, len, &whole);
+	fz_frame_check(&c, f, len, 0, &whole);
 }
 
 /**

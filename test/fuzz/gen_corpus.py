@@ -240,6 +240,43 @@ def rec_frames(frs, flags=1):
     return b''.join(struct.pack('!BH', flags, len(f)) + f for f in frs)
 
 
+# virtio-net header (struct virtio_net_hdr) on pasta's tap
+VNET_NEEDS_CSUM = 1
+GSO_NONE, GSO_TCPV4, GSO_UDP_L4, GSO_TCPV6 = 0, 1, 5, 4
+
+
+def vnet(flags=0, gso_type=GSO_NONE, hdr_len=0, gso_size=0, csum_start=0,
+         csum_offset=0):
+    """struct virtio_net_hdr, host order as on the tap (little-endian)"""
+    return struct.pack('<BBHHHH', flags, gso_type, hdr_len, gso_size,
+                       csum_start, csum_offset)
+
+
+def vnet_of(f, gso_size=0):
+    """The header the namespace's kernel writes for frame f: checksum left
+    partial for TCP and UDP, segmentation at gso_size if given"""
+    v6 = f[12:14] == b'\x86\xdd'
+    l4off = 14 + (40 if v6 else 20)
+    proto = f[14 + 6] if v6 else f[14 + 9]
+    if proto == TCP:
+        hl, off = l4off + (f[l4off + 12] >> 4) * 4, 16
+        gso = GSO_TCPV6 if v6 else GSO_TCPV4
+    elif proto == UDP:
+        hl, off, gso = l4off + 8, 6, GSO_UDP_L4
+    else:
+        return vnet()
+    return vnet(VNET_NEEDS_CSUM, gso if gso_size else GSO_NONE, hl,
+                gso_size, l4off, off)
+
+
+def rec_vnet(recs, sel=4, flags=1):
+    """fuzz_frames records with the header: (header, frame) pairs, the
+    offloads of sel (bits 4-6 of the first record's flags)"""
+    return b''.join(struct.pack('!BH', flags | (sel << 4 if not i else 0),
+                                len(h + f)) + h + f
+                    for i, (h, f) in enumerate(recs))
+
+
 def stream(frs, cuts=(), flags=0):
     """fuzz_stream input"""
     s = b''.join(struct.pack('!I', len(f)) + f for f in frs)
@@ -290,6 +327,44 @@ RESOLV_NEW = b'nameserver 203.0.113.53\nnameserver 127.0.0.53\n' \
 
 
 SYN_M = 0x30	# MSS and window scale options
+
+
+def vnet_seeds(frs):
+    """fuzz_frames inputs with the virtio-net header"""
+    s = {}
+    allf = list(frs.values())
+    s['vnet_all'] = rec_vnet([(vnet_of(f), f) for f in allf])
+    s['vnet_plain'] = rec_vnet([(vnet(), f) for f in allf], 1)
+    s['vnet_csum'] = rec_vnet([(vnet_of(f), f) for f in allf], 2)
+    # USO: 40 datagrams of 1200 bytes in one frame, IPv4 and IPv6
+    for name, ipf, fam in (('4', ip4, ''), ('6', ip6, '')):
+        f = ipf(UDP, udp(40000, 7, bytes(range(200)) * 240))
+        s['vnet_uso' + name] = rec_vnet([(vnet_of(f, 1200), f)])
+    # TSO: a handshake's SYN, then a 60000-byte segment of 1448 each
+    for name, ipf in (('4', ip4), ('6', ip6)):
+        syn = ipf(TCP, tcp(40000, 7, 1000, 0, SYN, SYN_OPTS))
+        big = ipf(TCP, tcp(40000, 7, 1001, 1, ACK | PSH,
+                           payload=bytes(range(250)) * 240))
+        s['vnet_tso' + name] = rec_vnet([(vnet_of(syn), syn),
+                                         (vnet_of(big, 1448), big)])
+    # Headers that lie: UDP segmentation on TCP, sizes 0, 1 and huge,
+    # unknown flags and types, checksum past the end, records shorter
+    # than the header
+    u, t = frs['udp4_big'], frs['tcp4_data']
+    s['vnet_hostile'] = rec_vnet([
+        (vnet(1, GSO_UDP_L4, 54, 100, 34, 6), t),
+        (vnet(1, GSO_UDP_L4, 42, 0, 34, 6), u),
+        (vnet(1, GSO_UDP_L4, 42, 1, 34, 6), u),
+        (vnet(1, GSO_UDP_L4, 42, 65535, 34, 6), u),
+        (vnet(1, GSO_UDP_L4, 42, 7, 34, 6), u),
+        (vnet(0xff, 0xff, 0xffff, 0xffff, 0xffff, 0xffff), u),
+        (vnet(1, GSO_TCPV6, 54, 1, 60000, 60000), t),
+        (vnet(1, GSO_UDP_L4 | 0x80, 42, 100, 34, 6), u),
+        (b'\x01\x05\x2a', b''),
+        (vnet(1, GSO_UDP_L4, 42, 100, 34, 6), u[:20]),
+        (vnet(), b''),
+    ])
+    return s
 
 
 def flow_seeds():
@@ -377,6 +452,24 @@ def flow_seeds():
         op_host()
     s['host_from_host'] = op_udp(0x40, 10) + op_udp(0x60, 10) + \
         op_host(what=0x3c) + op_host(what=0x14, v6=7)
+    # pasta with the virtio-net header (first byte, bits 3-4: checksum
+    # offload alone, or with TSO and USO) at MTU 1500 (bits 1-2), so data to
+    # the guest goes in segments the guest's kernel splits: the first
+    # operation a peer's read, of no peer yet
+    for sel in (2, 3):
+        pre = struct.pack('!BBBH', 0x02 | sel << 3, 0, 1, 0)
+        for name in ('data', 'retrans', 'zero_window', 'full_sock'):
+            for fam in '46':
+                s['vnet%u_tcp%s_%s' % (sel, fam, name)] = \
+                    pre + s['tcp%s_%s' % (fam, name)]
+    # USO too (sel 3): 40 datagrams of 1200 bytes in one frame to the echo
+    # server, one of 7 and 3 more bytes, and one not split, IPv4 and IPv6
+    pre = struct.pack('!BBBH', 0x02 | 3 << 3, 0, 1, 0)
+    for fam, name in ((0, '4'), (0x20, '6')):
+        s['vnet3_uso' + name] = pre + \
+            op_udp(fam, 48000) + struct.pack('!H', 1200) + \
+            op_udp(fam, 10) + struct.pack('!H', 7) + \
+            op_udp(fam, 100) + struct.pack('!H', 0) + op_time(31000, 1)
     return s
 
 
@@ -488,6 +581,8 @@ def main():
     write(d, 'stream', 'noread', stream(allf * 4, (), 1))
     write(d, 'stream', 'one_off_second', stream(allf[:3], (), 6))
     write(d, 'stream', 'bad_len', stream(allf[:2])[:-10] + b'\xff' * 8)
+    for name, data in vnet_seeds(frs).items():
+        write(d, 'frames', name, data)
     for name, data in flow_seeds().items():
         write(d, 'flow', name, data)
     for name, data in services().items():

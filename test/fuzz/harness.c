@@ -20,7 +20,11 @@
  * fz_frame_check() checks a frame the daemon sent to the guest: within the
  * MTU, IP and layer 4 length fields that agree with the frame, checksums
  * right. It computes them itself, not with checksum.c. fz_tap_read_back()
- * flushes pasta's tap and checks every frame in it. What DHCP and router
+ * flushes pasta's tap and checks every frame in it. With the virtio-net
+ * header on the tap (fz_vnet_set()), fz_vnet_frame() checks each frame's
+ * header first and does what the guest's kernel would: it completes a
+ * checksum left partial, and lets a TCP segment to be split (TSO) exceed
+ * the MTU, within what its segment size allows. What DHCP and router
  * advertisements give is checked too (fz_link_check()): the context's
  * address and prefix, from our link-local address.
  *
@@ -40,6 +44,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_ether.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
 #include <netinet/ip.h>
@@ -1128,6 +1134,125 @@ static size_t fz_frag(const uint8_t *f, size_t hlen, const uint8_t *data,
 }
 
 /**
+ * fz_vnet_set() - Whether pasta's tap carries the virtio-net header, and
+ *		   with which offloads, as an input says
+ * @c:		Execution context
+ * @sel:	0: no header; 1: header, no offloads; 2: checksum; 3: and
+ *		TSO; 4 and more: and USO (the sets tap_vnet_init() tries)
+ */
+void fz_vnet_set(struct ctx *c, unsigned int sel)
+{
+	static const unsigned int sets[] = {
+		0, TUN_F_CSUM, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6,
+	};
+
+	c->tap_vnet = sel > 0;
+	c->tap_offloads = sel ? sets[MIN(sel - 1, ARRAY_SIZE(sets) - 1)] : 0;
+}
+
+/**
+ * fz_vnet_frame() - Check the virtio-net header of a frame to the guest,
+ *		     do with it what the guest's kernel does
+ * @c:		Execution context
+ * @buf:	What was read from the tap: header (if the tap has it), frame
+ * @n:		Its length
+ * @len:	Set to the length of the frame
+ * @max:	Set to the longest the frame may be, for fz_frame_check()
+ *
+ * The header must be there, in front of every frame. A checksum left to
+ * the guest (NEEDS_CSUM, only with checksum offload) must be TCP's, within
+ * the frame: it's completed here, as the kernel would, and fz_frame_check()
+ * then finds it right or not. A segment to be split (only with TSO) must
+ * be TCP of the IP version its type says, with a segment size that gives
+ * frames within the MTU and more than one of them; anything else must be
+ * within the MTU.
+ *
+ * Return: the frame
+ */
+uint8_t *fz_vnet_frame(const struct ctx *c, uint8_t *buf, size_t n,
+		       size_t *len, size_t *max)
+{
+	size_t hl = sizeof(struct virtio_net_hdr), l4off = 0, thl = 0;
+	struct virtio_net_hdr vh;
+	uint8_t *f = buf + hl;
+	uint16_t proto;
+
+	*len = n;
+	*max = (size_t)c->mtu + ETH_HLEN;
+	if (!c->tap_vnet)
+		return buf;
+	if (n < hl + ETH_HLEN)
+		fz_fail("frame of %zu bytes with the virtio-net header", n);
+	memcpy(&vh, buf, hl);
+	*len = n -= hl;
+
+	proto = (uint16_t)(f[12] << 8 | f[13]);
+	if (proto == ETH_P_IP && n >= ETH_HLEN + 20 &&
+	    f[ETH_HLEN + 9] == IPPROTO_TCP)
+		l4off = ETH_HLEN + 20;
+	else if (proto == ETH_P_IPV6 && n >= ETH_HLEN + 40 &&
+		 f[ETH_HLEN + 6] == IPPROTO_TCP)
+		l4off = ETH_HLEN + 40;
+	if (l4off && n >= l4off + sizeof(struct tcphdr))
+		thl = (size_t)(f[l4off + 12] >> 4) * 4;
+
+	if (vh.flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		fz_fail("virtio-net header flags 0x%x", vh.flags);
+	if (vh.hdr_len > n)
+		fz_fail("virtio-net header length %u, frame of %zu",
+			vh.hdr_len, n);
+	if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		uint16_t sum;
+
+		if (!(c->tap_offloads & TUN_F_CSUM))
+			fz_fail("partial checksum without checksum offload");
+		if (!l4off || vh.csum_start != l4off ||
+		    vh.csum_offset != offsetof(struct tcphdr, check) ||
+		    n < l4off + sizeof(struct tcphdr))
+			fz_fail("partial checksum at %u + %u, not TCP's (%zu) "
+				"in a frame of %zu", vh.csum_start,
+				vh.csum_offset, l4off, n);
+		sum = fz_csum(f + l4off, n - l4off, 0);
+		memcpy(f + l4off + vh.csum_offset, &sum, sizeof(sum));
+	} else if (vh.csum_start || vh.csum_offset) {
+		fz_fail("checksum at %u + %u, but none partial",
+			vh.csum_start, vh.csum_offset);
+	}
+
+	switch (vh.gso_type) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		if (vh.gso_size)
+			fz_fail("segment size %u without segmentation",
+				vh.gso_size);
+		return f;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		if (!(c->tap_offloads & TUN_F_TSO4) || proto != ETH_P_IP)
+			fz_fail("TSO4 frame, EtherType 0x%04x, offloads 0x%x",
+				proto, c->tap_offloads);
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		if (!(c->tap_offloads & TUN_F_TSO6) || proto != ETH_P_IPV6)
+			fz_fail("TSO6 frame, EtherType 0x%04x, offloads 0x%x",
+				proto, c->tap_offloads);
+		break;
+	default:
+		fz_fail("virtio-net segmentation type %u", vh.gso_type);
+	}
+
+	if (!thl || !(vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		fz_fail("TSO frame not TCP, or without partial checksum");
+	if (!vh.gso_size || l4off + thl + vh.gso_size > *max)
+		fz_fail("TSO segment size %u, headers %zu, MTU %i",
+			vh.gso_size, l4off + thl, c->mtu);
+	if (n <= l4off + thl + vh.gso_size)
+		fz_fail("TSO frame of %zu bytes, one segment of %u",
+			n, vh.gso_size);
+	*max = TAP_FRAME_MAX;
+	return f;
+}
+
+/**
  * fz_tap_read_back() - Flush the tap's output, read and check every frame
  * @c:		Execution context
  * @fd:		The guest's end of the tap (fz_pasta_tap())
@@ -1146,8 +1271,12 @@ void fz_tap_read_back(struct ctx *c, int fd)
 	tap_flush(c);
 	if (tap_stats.frames_out == seen)
 		return;
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0)
-		fz_frame_check(c, buf, (size_t)n, &whole);
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
+		size_t len, max;
+		uint8_t *f = fz_vnet_frame(c, buf, (size_t)n, &len, &max);
+
+		fz_frame_check(c, f, len, max, &whole);
+	}
 	seen = tap_stats.frames_out;
 }
 
@@ -1156,6 +1285,7 @@ void fz_tap_read_back(struct ctx *c, int fd)
  * @c:		Execution context
  * @f:		Frame
  * @len:	Its length
+ * @max:	Longest it may be, 0 for the MTU and the Ethernet header
  * @whole:	Set to the length of the frame to look into further: @len,
  *		or, after the last fragment of a datagram, the frame the
  *		fragments make up; 0 while fragments are missing
@@ -1163,7 +1293,7 @@ void fz_tap_read_back(struct ctx *c, int fd)
  * Return: that frame (@f, or the one the fragments made up), NULL if none
  */
 const uint8_t *fz_frame_check(const struct ctx *c, const uint8_t *f,
-			      size_t len, size_t *whole)
+			      size_t len, size_t max, size_t *whole)
 {
 	uint16_t proto;
 
@@ -1179,15 +1309,17 @@ const uint8_t *fz_frame_check(const struct ctx *c, const uint8_t *f,
 			fz_fail("ARP frame of %zu bytes", len);
 		return f;
 	}
-	if (len > (size_t)c->mtu + ETH_HLEN) {
+	if (!max)
+		max = (size_t)c->mtu + ETH_HLEN;
+	if (len > max) {
 		const uint8_t *l3 = f + ETH_HLEN;
 		size_t l4off = proto == ETH_P_IPV6 ? 40 : 20;
 		uint8_t l4proto = len < ETH_HLEN + 40 ? 0 :
 				  proto == ETH_P_IPV6 ? l3[6] : l3[9];
 
-		fz_fail("frame of %zu bytes, beyond MTU %i: EtherType 0x%04x, "
-			"protocol %u, ports %u to %u", len, c->mtu, proto,
-			l4proto, l3[l4off] << 8 | l3[l4off + 1],
+		fz_fail("frame of %zu bytes, beyond %zu (MTU %i): EtherType "
+			"0x%04x, protocol %u, ports %u to %u", len, max, c->mtu,
+			proto, l4proto, l3[l4off] << 8 | l3[l4off + 1],
 			l3[l4off + 2] << 8 | l3[l4off + 3]);
 	}
 

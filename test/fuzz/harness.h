@@ -78,7 +78,10 @@ void fz_host_back(struct ctx *c, const struct timespec *now);
 void fz_frame_fix(uint8_t *f, size_t len);
 void fz_tap_read_back(struct ctx *c, int fd);
 const uint8_t *fz_frame_check(const struct ctx *c, const uint8_t *f,
-			      size_t len, size_t *whole);
+			      size_t len, size_t max, size_t *whole);
+void fz_vnet_set(struct ctx *c, unsigned int sel);
+uint8_t *fz_vnet_frame(const struct ctx *c, uint8_t *buf, size_t n,
+		       size_t *len, size_t *max);
 uint16_t fz_csum(const void *buf, size_t len, uint32_t sum);
 uint32_t fz_pseudo(int af, const void *src, const void *dst, uint8_t proto,
 		   size_t len);
