@@ -69,7 +69,14 @@ stop rapid
 client stateless plain.conf -S
 stop stateless
 
-# Release what the first run got: this also ends its daemon
+# Release what the first run got: this also ends its daemon. Its lease
+# must be in the file first, or dhclient -r has nothing to release: under
+# load, the daemon may not have written it yet when we get here
+n=50
+while [ "$n" -gt 0 ]; do
+	grep -qs iaaddr "$d/stateful.lease" && break
+	sleep 0.1; n=$((n - 1))
+done
 timeout 20 dhclient -6 -r -v -cf "$d/fqdn.conf" -sf "$d/record_release" \
 	-lf "$d/stateful.lease" -pf "$d/stateful.pid" "$ifc" \
 	>"$d/release.out" 2>&1
