@@ -567,6 +567,19 @@ static void tcp_outq_add(struct tcp_conn *conn, size_t n)
 }
 
 /**
+ * tcp_sndbuf_limit() - What the guest may have queued in the socket
+ * @conn:	Connection
+ *
+ * Return: three quarters of the send buffer: its size counts the kernel's
+ * overhead too, so keep a margin (a segment the socket can't take costs a
+ * retransmission)
+ */
+static uint32_t tcp_sndbuf_limit(const struct tcp_conn *conn)
+{
+	return conn->sndbuf / 4 * 3;
+}
+
+/**
  * tcp_wnd_update() - Compute the window to advertise to the guest
  * @c:		Execution context
  * @conn:	Connection
@@ -592,19 +605,15 @@ static void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
 	uint32_t max = 65535U << conn->ws_to_guest;
 	uint32_t room, limit;
 
-	/* The buffer size counts the kernel's overhead too: keep a margin,
-	 * a segment the socket can't take costs a retransmission.
-	 */
-	limit = conn->sndbuf / 4 * 3;
-	if (conn->outq_bound > limit / 8) {
+	if (conn->outq_bound > tcp_sndbuf_limit(conn) / 8) {
 		int outq = 0;
 
 		tcp_update_sndbuf(conn);
-		limit = conn->sndbuf / 4 * 3;
 		if (ioctl(conn->sock, SIOCOUTQ, &outq) < 0 || outq < 0)
 			outq = 0;
 		conn->outq_bound = (uint32_t)outq;
 	}
+	limit = tcp_sndbuf_limit(conn);
 	room = limit > conn->outq_bound ? limit - conn->outq_bound : 0;
 	conn->wnd_to_tap = MIN(room, max);
 
@@ -1843,12 +1852,12 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 	if (events & EPOLLHUP)
 		tcp_epoll_off(c, conn);
 
-	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
 		conn->flags &= (uint16_t)~TCP_F_SOCK_DRAINED;
-	if (conn->state == TCPS_ESTABLISHED &&
-	    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) &&
-	    tcp_data_to_tap(c, conn, now))
-		return;		/* Reset on the way */
+		if (conn->state == TCPS_ESTABLISHED &&
+		    tcp_data_to_tap(c, conn, now))
+			return;		/* Reset on the way */
+	}
 
 	if (!(events & EPOLLHUP))
 		tcp_epoll_set(c, conn, conn->epoll_events);
