@@ -119,6 +119,7 @@ static struct ndp_ra_schedule {
  * @prefix:	An address of the prefix, unspecified for none
  * @prefix_len:	Prefix length
  * @dns:	DNS servers (RDNSS), unspecified ones unused
+ * @search:	Search domains (DNSSL), empty ones unused
  *
  * ndp_told is what the guest last heard: the next advertisement withdraws
  * what's in there and not in the configuration any more (lifetime 0).
@@ -128,6 +129,7 @@ struct ndp_adv {
 	struct in6_addr prefix;
 	int prefix_len;
 	struct in6_addr dns[MAXNS];
+	char search[MAXDNSRCH][DNSRCH_LEN + 1];
 };
 
 static struct ndp_adv ndp_told;
@@ -363,20 +365,42 @@ static size_t ndp_opt_rdnss(uint8_t *buf, size_t size,
 }
 
 /**
- * ndp_opt_dnssl() - Write the DNSSL option (RFC 8106, 5.2)
- * @c:		Execution context
+ * ndp_has_domain() - Is a search domain in a list?
+ * @list:	Search domains, MAXDNSRCH, the first empty one ends them
+ * @d:		Domain
+ *
+ * Return: true if it's there
+ */
+static bool ndp_has_domain(char (*list)[DNSRCH_LEN + 1], const char *d)
+{
+	int i;
+
+	for (i = 0; i < MAXDNSRCH && *list[i]; i++) {
+		if (!strcmp(list[i], d))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * ndp_opt_dnssl() - Write a DNSSL option (RFC 8106, 5.2)
  * @buf:	Where to write it
  * @size:	Room at @buf
+ * @search:	Search domains, MAXDNSRCH, the first empty one ends them
+ * @except:	Leave out the domains in here, MAXDNSRCH, or NULL
+ * @lifetime:	Lifetime, seconds, host order: 0 withdraws them
  *
  * Domains that don't fit in @size (after the others) are left out.
  *
  * Return: length written, padding included, 0 if there's no domain
  */
-static size_t ndp_opt_dnssl(const struct ctx *c, uint8_t *buf, size_t size)
+static size_t ndp_opt_dnssl(uint8_t *buf, size_t size,
+			    char (*search)[DNSRCH_LEN + 1],
+			    char (*except)[DNSRCH_LEN + 1], uint32_t lifetime)
 {
 	struct ndp_opt_dns hdr = {
 		.type = ND_OPT_DNSSL,
-		.lifetime = htonl(NDP_LIFETIME_INFINITE),
+		.lifetime = htonl(lifetime),
 	};
 	/* Room for the names, rounded down so that padding always fits */
 	size_t room = size / NDP_OPT_UNIT * NDP_OPT_UNIT;
@@ -385,13 +409,15 @@ static size_t ndp_opt_dnssl(const struct ctx *c, uint8_t *buf, size_t size)
 	if (room <= sizeof(hdr))
 		return 0;
 
-	for (i = 0; i < MAXDNSRCH && *c->dns_search[i]; i++) {
-		size_t n = dns_name_encode(buf + len, room - len,
-					   c->dns_search[i]);
+	for (i = 0; i < MAXDNSRCH && *search[i]; i++) {
+		size_t n;
 
+		if (except && ndp_has_domain(except, search[i]))
+			continue;
+		n = dns_name_encode(buf + len, room - len, search[i]);
 		if (!n) {
 			debug("NDP: search domain %s left out of DNSSL",
-			      c->dns_search[i]);
+			      search[i]);
 			continue;
 		}
 		len += n;
@@ -475,6 +501,8 @@ static void ndp_adv_now(const struct ctx *c, struct ndp_adv *a)
 	}
 	if (!c->no_dhcp_dns)
 		memcpy(a->dns, c->ip6.dns, sizeof(a->dns));
+	if (!c->no_dhcp_dns_search)
+		memcpy(a->search, c->dns_search, sizeof(a->search));
 }
 
 /**
@@ -489,7 +517,8 @@ static bool ndp_adv_same(const struct ndp_adv *a, const struct ndp_adv *b)
 	return IN6_ARE_ADDR_EQUAL(&a->ll, &b->ll) &&
 	       IN6_ARE_ADDR_EQUAL(&a->prefix, &b->prefix) &&
 	       a->prefix_len == b->prefix_len &&
-	       !memcmp(a->dns, b->dns, sizeof(a->dns));
+	       !memcmp(a->dns, b->dns, sizeof(a->dns)) &&
+	       !memcmp(a->search, b->search, sizeof(a->search));
 }
 
 /**
@@ -504,16 +533,17 @@ static bool ndp_adv_same(const struct ndp_adv *a, const struct ndp_adv *b)
  * What the guest last heard (ndp_told) and @now doesn't have goes in too,
  * withdrawn: the prefix at valid and preferred lifetime 0 (RFC 4862,
  * 5.5.3: the guest's addresses in it are deprecated at once), DNS servers
- * at lifetime 0 (RFC 8106, 5.1: no longer to be used). A final one
- * withdraws every DNS server it had: clients keep them per router.
+ * and search domains at lifetime 0 (RFC 8106, 5.1 and 5.2: no longer to be
+ * used). A final one withdraws every DNS server and search domain it had:
+ * clients keep them per router.
  *
  * Return: length of the advertisement
  */
 static size_t ndp_ra_build(const struct ctx *c, uint8_t *buf,
-			   const struct ndp_adv *now, bool final)
+			   struct ndp_adv *now, bool final)
 {
 	bool addr = !final && !IN6_IS_ADDR_UNSPECIFIED(&now->prefix);
-	const struct ndp_adv *old = &ndp_told;
+	struct ndp_adv *old = &ndp_told;
 	struct ndp_opt_lla slla = {
 		.type = ND_OPT_SOURCE_LINKADDR,
 		.len = sizeof(slla) / NDP_OPT_UNIT,
@@ -566,8 +596,11 @@ static size_t ndp_ra_build(const struct ctx *c, uint8_t *buf,
 				     NULL, NDP_LIFETIME_INFINITE);
 	len += ndp_opt_rdnss(buf + len, RA_MAX_LEN - len, old->dns,
 			     final ? NULL : now->dns, 0);
-	if (!c->no_dhcp_dns_search && !final)
-		len += ndp_opt_dnssl(c, buf + len, RA_MAX_LEN - len);
+	if (!final)
+		len += ndp_opt_dnssl(buf + len, RA_MAX_LEN - len, now->search,
+				     NULL, NDP_LIFETIME_INFINITE);
+	len += ndp_opt_dnssl(buf + len, RA_MAX_LEN - len, old->search,
+			     final ? NULL : now->search, 0);
 
 	return len;
 }

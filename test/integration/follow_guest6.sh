@@ -8,6 +8,9 @@
 # - the host starts without IPv6 (no global address, no default route);
 #   it gets both: an unsolicited advertisement with the prefix comes at
 #   once, rdisc6 sees it, dhclient -6 gets the host's address
+# - resolv.conf's search domain changes (and nothing else): an unsolicited
+#   advertisement at once with the new domain in its DNSSL option and the
+#   old one at lifetime 0
 # - resolv.conf gets another IPv6 name server: an unsolicited
 #   advertisement at once with the new server in its RDNSS option and the
 #   old one at lifetime 0; rdisc6 sees only the new one; dhclient's
@@ -15,7 +18,7 @@
 # - the host's IPv6 prefix changes: dhclient's renewal brings the new
 #   address, and the old one at lifetime 0
 # - IPv6 disappears from the host: an advertisement at once with router
-#   lifetime 0, the last prefix at lifetime 0 and the DNS server at
+#   lifetime 0, the last prefix, the DNS server and the search domain at
 #   lifetime 0; the namespace's kernel drops its default route through us
 #   and deprecates its address; IPv6 comes back: an advertisement with the
 #   prefix and a router lifetime again, and the default route is back
@@ -44,6 +47,13 @@ for b in "$RDISC6" "$DHCLIENT"; do
 done
 in_host ip -6 addr del "$HOST_IP6/64" dev eth0
 in_router ip addr add "$NEW_GW6/64" dev rt0 nodad
+# resolv_conf() - SERVER...: the host's resolv.conf, search domain $SEARCH
+SEARCH=old.example
+resolv_conf() {
+	{ printf 'search %s\n' "$SEARCH"; printf 'nameserver %s\n' "$@"; } \
+		>"/etc/netns/$HOST_NS/resolv.conf"
+}
+resolv_conf "$REMOTE_IP4" "$REMOTE_IP6"
 
 PASST_SOCK="$TOPO_TMP/passt.sock"
 passt_start "$PASST_SOCK" "$TOPO_TMP/passt.log"
@@ -96,6 +106,8 @@ change eval "in_host ip -6 addr add $HOST_IP6/64 dev eth0 nodad;
 heard "IPv6 appears: an advertisement with the prefix 2001:db8::/64"
 soft assert_contains "$RA" "prefix 2001:db8::/64 valid 4294967295" \
 	"the advertisement: the host's prefix, infinite lifetime"
+soft assert_contains "$RA" "dnssl old.example lifetime 4294967295" \
+	"the advertisement: the search domain, infinite lifetime"
 rdisc
 soft assert_contains "$CAP_OUT" "2001:db8::/64" "rdisc6: the host's prefix"
 
@@ -128,10 +140,19 @@ fi
 soft assert_line "$(cat "$D/env")" "new_dhcp6_name_servers=$REMOTE_IP6" \
 	"dhclient -6: the host's DNS server $REMOTE_IP6"
 
+# Another search domain, nothing else changes
+listen "dnssl new.example"
+SEARCH=new.example
+change resolv_conf "$REMOTE_IP4" "$REMOTE_IP6"
+heard "search domain change: an advertisement with new.example"
+soft assert_contains "$RA" "dnssl new.example lifetime 4294967295" \
+	"the advertisement: the new search domain, infinite lifetime"
+soft assert_contains "$RA" "dnssl old.example lifetime 0" \
+	"the advertisement: the old search domain, lifetime 0"
+
 # Another IPv6 name server
 listen "rdnss $NEW_DNS6"
-change eval "printf 'nameserver %s\nnameserver %s\n' $REMOTE_IP4 $NEW_DNS6 \
-	>/etc/netns/$HOST_NS/resolv.conf"
+change resolv_conf "$REMOTE_IP4" "$NEW_DNS6"
 heard "DNS change: an advertisement with the new server $NEW_DNS6"
 soft assert_contains "$RA" "rdnss $NEW_DNS6 lifetime 4294967295" \
 	"the advertisement: the new server, infinite lifetime"
@@ -206,6 +227,8 @@ soft assert_contains "$RA" "prefix 2001:db8:2::/64 valid 0 preferred 0" \
 	"the advertisement: the last prefix, lifetime 0"
 soft assert_contains "$RA" "rdnss $NEW_DNS6 lifetime 0" \
 	"the advertisement: the DNS server, lifetime 0"
+soft assert_contains "$RA" "dnssl new.example lifetime 0" \
+	"the advertisement: the search domain, lifetime 0"
 if wait_until 5 ns_route6_is; then
 	ok "IPv6 gone: the namespace's default route through us is gone"
 else

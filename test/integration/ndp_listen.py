@@ -19,6 +19,10 @@ and one for each address of its RDNSS options (RFC 8106)
 
       rdnss ADDR lifetime SECONDS
 
+and one for each domain of its DNSSL options (RFC 8106, 5.2)
+
+      dnssl DOMAIN lifetime SECONDS
+
 and it exits 0 as soon as one to the all-nodes group (ff02::1) arrived
 (with a line of it starting with the words WANT, or "prefix WANT", if
 given: a bare PREFIX/LEN is a prefix), 1 if none did within SECONDS.  Standard
@@ -38,10 +42,29 @@ IPV6_HOPLIMIT = getattr(socket, "IPV6_HOPLIMIT", 52)
 ICMP6_FILTER = 1
 ND_OPT_PREFIX_INFORMATION = 3
 ND_OPT_RDNSS = 25
+ND_OPT_DNSSL = 31
+
+
+def domains(data):
+    """Domain names in DNSSL option data (RFC 1035, 3.1 encoding, no
+    compression), up to the padding"""
+    names, labels, i = [], [], 0
+    while i < len(data):
+        n = data[i]
+        i += 1
+        if not n:
+            if not labels:
+                break           # Padding
+            names.append(".".join(labels))
+            labels = []
+            continue
+        labels.append(data[i:i + n].decode("ascii", "replace"))
+        i += n
+    return names
 
 
 def options(ra):
-    """Router lifetime, prefix information and RDNSS options of an
+    """Router lifetime, prefix information, RDNSS and DNSSL options of an
     advertisement, as text lines"""
     out = []
     if len(ra) >= 8:
@@ -62,6 +85,10 @@ def options(ra):
             for a in range(off + 8, off + olen - 15, 16):
                 out.append("rdnss %s lifetime %d" % (socket.inet_ntop(
                     socket.AF_INET6, ra[a:a + 16]), life))
+        if otype == ND_OPT_DNSSL and olen >= 16:
+            life = struct.unpack("!I", ra[off + 4:off + 8])[0]
+            for name in domains(ra[off + 8:off + olen]):
+                out.append("dnssl %s lifetime %d" % (name, life))
         off += olen
     return out
 

@@ -995,6 +995,40 @@ START_TEST(host_change_of_dns_withdraws_old_server)
 }
 END_TEST
 
+START_TEST(host_change_of_search_withdraws_old_domain)
+{
+	static const uint8_t dnssl[32] = {
+		31, 4, 0, 0, 0xff, 0xff, 0xff, 0xff,
+		3, 'n', 'e', 'w', 4, 't', 'e', 's', 't', 0,
+		7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'o', 'r', 'g', 0,
+		0,
+	};
+	/* example.org stays, sub.example.net is gone */
+	static const uint8_t gone[32] = {
+		31, 4, 0, 0, 0, 0, 0, 0,
+		3, 's', 'u', 'b', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+		3, 'n', 'e', 't', 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	size_t len;
+
+	solicit_ra();
+	memset(c.dns_search, 0, sizeof(c.dns_search));
+	strcpy(c.dns_search[0], "new.test");
+	strcpy(c.dns_search[1], "example.org");
+	host_changed(OUR_LL6);
+	ck_assert_uint_eq(r.l4[6], 0xff);		/* Still a router */
+	assert_ra_nth(31, 0, dnssl, sizeof(dnssl));
+	assert_ra_nth(31, 1, gone, sizeof(gone));
+
+	/* Withdrawn once: nothing more to tell, then the new list only */
+	host_changed(NULL);
+	solicit_ra();
+	assert_ra_nth(31, 0, dnssl, sizeof(dnssl));
+	ck_assert(!opt_walk(&opt_ndp, r.l4, sizeof(struct nd_router_advert),
+			    r.l4_len, 31, 1, &len));
+}
+END_TEST
+
 START_TEST(host_without_ipv6_final_advertisement)
 {
 	static const uint8_t pio[32] = {
@@ -1006,6 +1040,11 @@ START_TEST(host_without_ipv6_final_advertisement)
 		0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53,
 		0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53,
 	};
+	uint8_t dnssl_gone[40];
+
+	/* The search list as it was, at lifetime 0 */
+	memcpy(dnssl_gone, ra_expect + 104, sizeof(dnssl_gone));
+	memset(dnssl_gone + 4, 0, 4);
 
 	solicit_ra();
 
@@ -1018,7 +1057,7 @@ START_TEST(host_without_ipv6_final_advertisement)
 	ck_assert_uint_eq(r.l4[7], 0);
 	assert_ra_option(ND_OPT_PREFIX_INFORMATION, pio, sizeof(pio));
 	assert_ra_option(25, gone, sizeof(gone));
-	assert_no_ra_option(31);
+	assert_ra_option(31, dnssl_gone, sizeof(dnssl_gone));
 
 	/* Once */
 	host_changed(NULL);
@@ -1076,6 +1115,7 @@ static Suite *ndp_suite(void)
 	unit_tcase(s, "host changes", ndp_setup, fixture_teardown, TESTS(
 		host_change_already_heard_sends_nothing,
 		host_change_of_dns_withdraws_old_server,
+		host_change_of_search_withdraws_old_domain,
 		host_without_ipv6_final_advertisement));
 
 	return s;
