@@ -9,7 +9,8 @@
 # - tap path, next to a veth pair between two namespaces with pasta's MTU
 #   (65520): client in pasta's namespace, server on the host namespace's
 #   loopback reached through the gateway address
-#   - iperf3 TCP, namespace -> host and host -> namespace (-R)
+#   - iperf3 TCP, namespace -> host and host -> namespace (-R), one
+#     stream and four (-P 4)
 #   - iperf3 UDP, both directions, 64 B and 16 KiB datagrams at full speed
 #     (-b 0): packets/s and Gbit/s that arrived at the receiver, and the
 #     loss there
@@ -36,7 +37,7 @@
 #   with 1472 B ones (the largest without)
 # - pasta's CPU seconds per GB moved (utime + stime of the daemon from
 #   /proc/PID/stat around each iperf3 run, over the bytes that arrived)
-#   and its peak RSS (VmHWM)
+#   (also for four TCP streams) and its peak RSS (VmHWM)
 #
 # With BENCH_OTHER_PASTA, every pasta row is measured with that binary too
 # (its own instances, namespaces and ports; options common to both only,
@@ -372,6 +373,8 @@ done
 
 each tcp tap.tcp_up tap_out
 each tcp tap.tcp_down tap_out -R
+each tcp tap.tcp4_up tap_out -P 4
+each tcp tap.tcp4_down tap_out -R -P 4
 each udp tap.udp64_up tap_out 64
 each udp tap.udp64_down tap_out 64 -R
 each udp tap.udp16k_up tap_out 16384
@@ -487,6 +490,8 @@ udp_rows() {
 table_head "TCP and UDP, tap path" veth
 row tap.tcp_up_gbps "TCP ns -> host, Gbit/s"
 row tap.tcp_down_gbps "TCP host -> ns, Gbit/s"
+row tap.tcp4_up_gbps "TCP ns -> host, 4 streams, Gbit/s"
+row tap.tcp4_down_gbps "TCP host -> ns, 4 streams, Gbit/s"
 udp_rows tap.udp64_up "UDP ns -> host, 64 B"
 udp_rows tap.udp16k_up "UDP ns -> host, 16 KiB"
 udp_rows tap.udp64_down "UDP host -> ns, 64 B"
@@ -509,6 +514,8 @@ udp_rows m1500.udp1472_up "UDP ns -> host, 1472 B"
 table_head "pasta's cost" ""
 row tap.tcp_up_cpu_s_per_gb "CPU s/GB, TCP ns -> host"
 row tap.tcp_down_cpu_s_per_gb "CPU s/GB, TCP host -> ns"
+row tap.tcp4_up_cpu_s_per_gb "CPU s/GB, TCP ns -> host, 4 streams"
+row tap.tcp4_down_cpu_s_per_gb "CPU s/GB, TCP host -> ns, 4 streams"
 row tap.udp16k_up_cpu_s_per_gb "CPU s/GB, UDP 16 KiB ns -> host"
 row tap.udp16k_down_cpu_s_per_gb "CPU s/GB, UDP 16 KiB host -> ns"
 row splice.tcp_down_cpu_s_per_gb "CPU s/GB, spliced TCP host -> ns"
