@@ -150,13 +150,17 @@ check-clients: setup
 # Benchmarks against the kernel's own paths; settings (BENCH_TIME,
 # BENCH_PASTA_ARGS, BENCH_OTHER_PASTA, BENCH_JSON, ...) from the environment,
 # see test/bench.sh
-bench: all test/bench_seccomp
+bench: all test/bench_seccomp test/bench_rr
 	test/bench.sh
 	test/bench_seccomp
 
 # What the seccomp filter costs per system call, with and without it
 test/bench_seccomp: test/bench_seccomp.c $(UNIT_OBJS) $(HDRS)
 	$(CC) $(CFLAGS) -I. -o $@ $< $(UNIT_OBJS) $(LDLIBS)
+
+# The request/response and connections/s client and echo server of bench.sh
+test/bench_rr: test/bench_rr.c
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 # Mixed traffic through pasta and passt for SOAK_TIME seconds (600)
 soak: all
@@ -176,7 +180,7 @@ uninstall:
 
 clean:
 	rm -f passt pasta qrap *.o test/unit/*.o $(UNIT_TESTS) $(FUZZ_BINS) \
-	      test/bench_seccomp \
+	      test/bench_seccomp test/bench_rr \
 	      $(SECCOMP_H) $(SECCOMP_H).tmp
 	rm -rf test/fuzz/obj test/fuzz/cov test/fuzz/work
 

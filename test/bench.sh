@@ -9,15 +9,21 @@
 # - tap path, next to a veth pair between two namespaces with pasta's MTU
 #   (65520): client in pasta's namespace, server on the host namespace's
 #   loopback reached through the gateway address
-#   - iperf3 TCP, namespace -> host and host -> namespace (-R)
+#   - iperf3 TCP, namespace -> host and host -> namespace (-R), one
+#     stream and four (-P 4)
 #   - iperf3 UDP, both directions, 64 B and 16 KiB datagrams at full speed
 #     (-b 0): packets/s and Gbit/s that arrived at the receiver, and the
 #     loss there
 #   - request/response (BENCH_RR_SIZE bytes back and forth over one TCP
 #     connection, median and 99th percentile) and connections per second
-#     (connect, echo, close), outbound (namespace -> host) and inbound: a
-#     client in the host namespace to the host's own address on a -t port
-#     (not loopback: tap path); the veth the other way round
+#     (connect, BENCH_RR_SIZE bytes echoed, close), outbound (namespace
+#     -> host) and inbound: a client in the host namespace to the host's
+#     own address on a -t port (not loopback: tap path); the veth the
+#     other way round.  Both measured by test/bench_rr (C: a client that
+#     costs little next to the path); in every namespace of the run,
+#     local ports from 10000 and TIME_WAIT reuse (net.ipv4.tcp_tw_reuse
+#     1), or the client's TIME_WAIT sockets fill the port range within
+#     seconds and connect() then spends its time looking for a free one
 # - spliced path, next to plain loopback TCP in the host namespace:
 #   - iperf3 TCP over a -t port from the host's loopback (host ->
 #     namespace, and -R)
@@ -31,7 +37,7 @@
 #   with 1472 B ones (the largest without)
 # - pasta's CPU seconds per GB moved (utime + stime of the daemon from
 #   /proc/PID/stat around each iperf3 run, over the bytes that arrived)
-#   and its peak RSS (VmHWM)
+#   (also for four TCP streams) and its peak RSS (VmHWM)
 #
 # With BENCH_OTHER_PASTA, every pasta row is measured with that binary too
 # (its own instances, namespaces and ports; options common to both only,
@@ -87,6 +93,11 @@ if [ -n "$OTHER" ] && [ ! -x "$OTHER" ]; then
 	exit 2
 fi
 HZ=$(getconf CLK_TCK)
+RR_TOOL=$TOPO_ROOT/test/bench_rr
+if [ ! -x "$RR_TOOL" ]; then
+	echo "bench.sh: no $RR_TOOL: make bench builds it" >&2
+	exit 2
+fi
 ERRORS=0
 BENCH_T0=$SECONDS
 
@@ -150,6 +161,14 @@ bench_pasta() {
 
 bench_pasta ours "$PASTA" 5300 "${OUR_ARGS[@]}"
 [ -n "$OTHER" ] && bench_pasta other "$OTHER" 5400 "${OTHER_ARGS[@]}"
+
+# Connections per second: a client (and pasta, where it closes a host socket
+# first) keeps a TIME_WAIT socket per connection; room for them, above the
+# ports the run binds.  Per namespace: the machine's own stay as they are
+for ns in "$va" "$vb" "$va15" "$vb15" "$HOST_NS" "${NS[@]}" "${NS15[@]}"; do
+	ns_run "$ns" sysctl -qw net.ipv4.ip_local_port_range="10000 65535" \
+		net.ipv4.tcp_tw_reuse=1
+done
 
 # R[IMPL.KEY]: the figures, IMPL "ours", "other" or "ref" (the kernel's
 # path); the unit ends KEY
@@ -309,33 +328,32 @@ udp() {
 	[ "${bytes:-0}" = 0 ] || cpu_per_gb "$k" "$pid" "$bytes"
 }
 
-# rr() - IMPL KEY PID SNS SBIND CNS CADDR PORT DIR: against an echo server,
-# request/response median and 99th percentile in R[IMPL.KEY.rr_DIR_p50_us]
-# and ..._p99_us, connections per second in R[IMPL.KEY.cps_DIR_per_s]
+# rr() - IMPL KEY PID SNS SBIND CNS CADDR PORT DIR: against test/bench_rr's
+# echo server, request/response median and 99th percentile in
+# R[IMPL.KEY.rr_DIR_p50_us] and ..._p99_us, connections per second in
+# R[IMPL.KEY.cps_DIR_per_s]
 rr() {
 	local k=$1.$2 sns=$4 sbind=$5 cns=$6 caddr=$7 dir=$9 spid
 
 	use_port "$8"
-	bg_ns "$sns" "$TOPO_TMP/echo-$k.$dir.log" "$PYTHON" "$TCP_TOOL" \
-		server --bind "$sbind" --port "$port" --mode echo --timeout 300
+	bg_ns "$sns" "$TOPO_TMP/echo-$k.$dir.log" "$RR_TOOL" server "$sbind" \
+		"$port"
 	spid=$BG_PID
 	if ! wait_listen "$sns" "$port" 10; then
 		stop "$spid"
 		bad "$k.rr_${dir}_p50_us" "no echo server on $sbind port $port"
 		return 0
 	fi
-	capture ns_run "$cns" timeout 120 "$PYTHON" "$TCP_TOOL" pingpong \
-		--connect "$caddr" --port "$port" --count "$RR" \
-		--size "$RR_SIZE" --timeout 100
+	capture ns_run "$cns" timeout 120 "$RR_TOOL" rr "$caddr" "$port" \
+		"$RR" "$RR_SIZE"
 	if [ "$CAP_RC" = 0 ]; then
-		R[$k.rr_${dir}_p50_us]=$(json_get "$CAP_OUT" median_us)
+		R[$k.rr_${dir}_p50_us]=$(json_get "$CAP_OUT" p50_us)
 		R[$k.rr_${dir}_p99_us]=$(json_get "$CAP_OUT" p99_us)
 	else
 		bad "$k.rr_${dir}_p50_us" "request/response: $CAP_ERR"
 	fi
-	capture ns_run "$cns" timeout $((CPS_TIME + 30)) "$PYTHON" "$TCP_TOOL" \
-		cps --connect "$caddr" --port "$port" --duration "$CPS_TIME" \
-		--timeout 5
+	capture ns_run "$cns" timeout $((CPS_TIME + 30)) "$RR_TOOL" cps \
+		"$caddr" "$port" "$CPS_TIME" "$RR_SIZE"
 	if [ "$CAP_RC" = 0 ]; then
 		R[$k.cps_${dir}_per_s]=$(json_get "$CAP_OUT" per_s)
 	else
@@ -355,6 +373,8 @@ done
 
 each tcp tap.tcp_up tap_out
 each tcp tap.tcp_down tap_out -R
+each tcp tap.tcp4_up tap_out -P 4
+each tcp tap.tcp4_down tap_out -R -P 4
 each udp tap.udp64_up tap_out 64
 each udp tap.udp64_down tap_out 64 -R
 each udp tap.udp16k_up tap_out 16384
@@ -470,6 +490,8 @@ udp_rows() {
 table_head "TCP and UDP, tap path" veth
 row tap.tcp_up_gbps "TCP ns -> host, Gbit/s"
 row tap.tcp_down_gbps "TCP host -> ns, Gbit/s"
+row tap.tcp4_up_gbps "TCP ns -> host, 4 streams, Gbit/s"
+row tap.tcp4_down_gbps "TCP host -> ns, 4 streams, Gbit/s"
 udp_rows tap.udp64_up "UDP ns -> host, 64 B"
 udp_rows tap.udp16k_up "UDP ns -> host, 16 KiB"
 udp_rows tap.udp64_down "UDP host -> ns, 64 B"
@@ -492,6 +514,8 @@ udp_rows m1500.udp1472_up "UDP ns -> host, 1472 B"
 table_head "pasta's cost" ""
 row tap.tcp_up_cpu_s_per_gb "CPU s/GB, TCP ns -> host"
 row tap.tcp_down_cpu_s_per_gb "CPU s/GB, TCP host -> ns"
+row tap.tcp4_up_cpu_s_per_gb "CPU s/GB, TCP ns -> host, 4 streams"
+row tap.tcp4_down_cpu_s_per_gb "CPU s/GB, TCP host -> ns, 4 streams"
 row tap.udp16k_up_cpu_s_per_gb "CPU s/GB, UDP 16 KiB ns -> host"
 row tap.udp16k_down_cpu_s_per_gb "CPU s/GB, UDP 16 KiB host -> ns"
 row splice.tcp_down_cpu_s_per_gb "CPU s/GB, spliced TCP host -> ns"
@@ -513,6 +537,7 @@ if [ -n "${BENCH_JSON:-}" ]; then
 	R[meta.bench_time_s]=$T
 	R[meta.rr_count]=$RR
 	R[meta.rr_size_b]=$RR_SIZE
+	R[meta.rr_tool]=test/bench_rr
 	R[meta.ours_version]=${VER[ours]:-}
 	R[meta.ours_args]=${OUR_ARGS[*]:-}
 	R[meta.other]=$OTHER

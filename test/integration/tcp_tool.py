@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""tcp_tool.py - TCP clients and servers for the TCP tests and the benchmark.
+"""tcp_tool.py - TCP clients and servers for the TCP tests.
 
 Every check is on data: the bytes each side sends are derived from a seed,
 and the receiving side compares what it got with what it expected, byte for
@@ -37,9 +37,6 @@ Subcommands:
             bytes over the first and the last connection held and close
   storm     --count N attempts, --parallel P at a time: JSON counts of
             refused / reset / timeout / success
-  pingpong  request/response latency against an echo server: JSON with
-            the median, 90th and 99th percentile in microseconds
-  cps       connections per second against an echo server for --duration
 
 Exit status: 0 when every check held, 1 otherwise (storm: always 0, the
 counts are the result).  Standard library only, and testlib.py next to
@@ -53,7 +50,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import sys
 import time
 
@@ -447,53 +443,6 @@ def cmd_storm(args):
     return asyncio.run(storm(args))
 
 
-# ---------------------------------------------------------------- bench
-
-def cmd_pingpong(args):
-    s = connect(args.connect, args.port, args.timeout)
-    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    msg = b"p" * args.size
-    deadline = time.monotonic() + args.timeout
-    samples = []
-    for i in range(args.warmup + args.count):
-        t0 = time.perf_counter_ns()
-        s.sendall(msg)
-        recv_exact(s, args.size, deadline)
-        if i >= args.warmup:
-            samples.append((time.perf_counter_ns() - t0) / 1000.0)
-    s.close()
-    samples.sort()
-    n = len(samples)
-    print(json.dumps({"count": n,
-                      "median_us": round(statistics.median(samples), 1),
-                      "p90_us": round(samples[int(n * 0.9)], 1),
-                      "p99_us": round(samples[min(n - 1, int(n * 0.99))], 1),
-                      "min_us": round(samples[0], 1)}), flush=True)
-    return 0
-
-
-def cmd_cps(args):
-    n = 0
-    fails = 0
-    t0 = time.monotonic()
-    end = t0 + args.duration
-    while time.monotonic() < end:
-        try:
-            s = connect(args.connect, args.port, args.timeout)
-            s.sendall(b"c")
-            recv_exact(s, 1, time.monotonic() + args.timeout)
-            s.close()
-            n += 1
-        except (OSError, EOFError, TimeoutError):
-            fails += 1
-            if fails > 100:
-                break
-    dt = time.monotonic() - t0
-    print(json.dumps({"connections": n, "failed": fails,
-                      "per_s": round(n / dt, 1)}), flush=True)
-    return 0 if n else 1
-
-
 def main():
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -551,20 +500,10 @@ def main():
     sp.add_argument("--parallel", type=int, default=50)
     sp.add_argument("--conn-timeout", type=float, default=3)
 
-    sp = sub.add_parser("pingpong")
-    common(sp)
-    sp.add_argument("--count", type=int, default=2000)
-    sp.add_argument("--warmup", type=int, default=100)
-    sp.set_defaults(size=1)
-
-    sp = sub.add_parser("cps")
-    common(sp)
-    sp.add_argument("--duration", type=float, default=3)
-
     args = p.parse_args()
     fn = {"server": cmd_server, "client": cmd_client, "many": cmd_many,
-          "refused": cmd_refused, "hold": cmd_hold, "storm": cmd_storm,
-          "pingpong": cmd_pingpong, "cps": cmd_cps}[args.cmd]
+          "refused": cmd_refused, "hold": cmd_hold,
+          "storm": cmd_storm}[args.cmd]
     return fn(args)
 
 
