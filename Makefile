@@ -134,7 +134,7 @@ setup:
 	test/setup.sh
 
 check: setup
-	$(MAKE) all
+	$(MAKE) all test/bench_rr
 	$(MAKE) unit
 	$(MAKE) fuzz
 	test/run-integration.sh

@@ -24,8 +24,15 @@
  * there are no tombstones and lookups stay short. The hash is SipHash-2-4
  * with a key drawn at start-up, so a guest can't choose keys that collide.
  * Sockets find their flow directly: the flow index is in the epoll
- * reference, and flow_at() gives the entry only if the index is in the
- * table and the entry is of the type the caller handles. The table itself
+ * reference, with the entry's generation (flow_ref()), and
+ * flow_from_ref() gives the entry only if the index is in the table, the
+ * entry is of the type the caller handles and it is still the same flow.
+ * The generation counts the times an entry was freed: one epoll_wait()
+ * can return an event for a socket whose flow a handler before it in the
+ * same batch closed, and the free list gives that entry, and close() the
+ * descriptor number, to the next new flow at once, so that index and
+ * descriptor alone would hand that event, a hangup say, to a flow it was
+ * never about. The table itself
  * and its bookkeeping are private to this file: scans go through
  * flow_foreach().
  */
@@ -47,6 +54,11 @@ static unsigned int flow_first_free = FLOW_MAX;	/* Head of the free list */
 static unsigned int flow_high;			/* Entries above never used */
 static unsigned int flow_limit = FLOW_MAX;	/* Usable entries */
 static unsigned int flow_peer_count;		/* Entries peers opened */
+static uint16_t flow_gen[FLOW_MAX];		/* Times each entry was freed */
+
+#define FLOW_GEN_SHIFT		(FLOW_IDX_BITS + 1)
+#define FLOW_GEN_MASK		((1U << (32 - FLOW_GEN_SHIFT)) - 1)
+_Static_assert(FLOW_MAX <= 1U << FLOW_IDX_BITS, "FLOW_IDX_BITS too small");
 
 /**
  * struct flow_link - Place of a flow on the list of unanswered ones
@@ -203,6 +215,38 @@ union flow *flow_at(uint32_t idx, enum flow_type type)
 	if (idx >= FLOW_MAX || flowtab[idx].f.type != type)
 		return NULL;
 	return &flowtab[idx];
+}
+
+/**
+ * flow_ref() - The data of an epoll reference for a socket of a flow
+ * @flow:	Flow
+ *
+ * Return: its index and its generation; FLOW_REF_SIDE is clear, for the
+ * caller to set
+ */
+uint32_t flow_ref(const union flow *flow)
+{
+	unsigned int idx = flow_idx(flow);
+
+	return idx | (flow_gen[idx] & FLOW_GEN_MASK) << FLOW_GEN_SHIFT;
+}
+
+/**
+ * flow_from_ref() - The flow of an epoll reference, if it's still there
+ * @ref:	Data of the reference, from flow_ref(), FLOW_REF_SIDE ignored
+ * @type:	Type the caller handles
+ *
+ * Return: flow, NULL if the entry holds another type, or was freed since
+ * the reference was made (an event left over from the flow it was)
+ */
+union flow *flow_from_ref(uint32_t ref, enum flow_type type)
+{
+	uint32_t idx = ref & (FLOW_REF_SIDE - 1);
+	union flow *flow = flow_at(idx, type);
+
+	if (!flow || (flow_gen[idx] & FLOW_GEN_MASK) != ref >> FLOW_GEN_SHIFT)
+		return NULL;
+	return flow;
 }
 
 /**
@@ -363,6 +407,7 @@ void flow_free(union flow *flow)
 	flow_answered(flow);
 	if (flow->f.origin == FLOW_ORIGIN_PEER)
 		flow_peer_count--;
+	flow_gen[flow_idx(flow)]++;
 
 	memset(flow, 0, sizeof(*flow));
 	flow->free.type = FLOW_TYPE_NONE;

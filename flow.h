@@ -14,6 +14,11 @@
 #include "inany.h"
 
 #define FLOW_MAX		131072	/* Flows of every protocol, together */
+#define FLOW_IDX_BITS		17	/* FLOW_MAX fits */
+/* In an epoll reference of a flow (flow_ref()): a bit for the protocol's
+ * own use, the side of a spliced connection
+ */
+#define FLOW_REF_SIDE		(1U << FLOW_IDX_BITS)
 #define FLOW_HASH_SIZE		(FLOW_MAX * 2)
 
 /* Flows that peers open may take three quarters of a table of @limit
@@ -142,6 +147,8 @@ void flow_set_unanswered(union flow *flow);
 void flow_answered(union flow *flow);
 unsigned int flow_idx(const union flow *flow);
 union flow *flow_at(uint32_t idx, enum flow_type type);
+uint32_t flow_ref(const union flow *flow);
+union flow *flow_from_ref(uint32_t ref, enum flow_type type);
 union flow *flow_next(const union flow *flow, enum flow_type type);
 
 /**

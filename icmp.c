@@ -71,7 +71,7 @@ static int icmp_sock_open(const struct ctx *c, sa_family_t af,
 			  union flow *flow, bool to_lo)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_PING,
-				.data = flow_idx(flow) };
+				.data = flow_ref(flow) };
 	static bool warned;
 	int s;
 
@@ -199,9 +199,9 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref,
 	union flow *flow;
 	int i;
 
-	flow = flow_at(ref.data, FLOW_PING4);
+	flow = flow_from_ref(ref.data, FLOW_PING4);
 	if (!flow)
-		flow = flow_at(ref.data, FLOW_PING6);
+		flow = flow_from_ref(ref.data, FLOW_PING6);
 	if (!flow || flow->ping.sock != ref.fd)
 		return;
 

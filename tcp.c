@@ -267,7 +267,7 @@ static void tcp_epoll_set(const struct ctx *c, struct tcp_conn *conn,
 			  uint32_t events)
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP, .fd = conn->sock,
-				.data = flow_idx((union flow *)conn) };
+				.data = flow_ref((union flow *)conn) };
 	struct epoll_event ev;
 
 	/* After end of file, input and hangup events are level-triggered
@@ -880,7 +880,7 @@ static struct tcp_conn *tcp_conn_from_tap(struct ctx *c,
 	}
 
 	ref.fd = s;
-	ref.data = flow_idx(flow);
+	ref.data = flow_ref(flow);
 	conn->epoll_events = EPOLLOUT | EPOLLRDHUP;
 	{
 		struct epoll_event ev = { .events = conn->epoll_events,
@@ -1799,7 +1799,7 @@ int tcp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now)
 {
-	union flow *flow = flow_at(ref.data, FLOW_TCP);
+	union flow *flow = flow_from_ref(ref.data, FLOW_TCP);
 	struct tcp_conn *conn;
 
 	if (!flow || flow->tcp.sock != ref.fd)
@@ -1954,7 +1954,7 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref,
 	conn->state = TCPS_SYN_SENT;
 
 	cref.fd = s;
-	cref.data = flow_idx(flow);
+	cref.data = flow_ref(flow);
 	conn->epoll_events = EPOLLRDHUP;
 	{
 		struct epoll_event ev = { .events = conn->epoll_events,

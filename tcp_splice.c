@@ -167,8 +167,8 @@ static int splice_epoll(const struct ctx *c, struct tcp_splice_conn *conn,
 {
 	union epoll_ref ref = { .type = EPOLL_TYPE_TCP_SPLICE,
 				.fd = conn->s[side],
-				.data = flow_idx((union flow *)conn) << 1 |
-					(uint32_t)side };
+				.data = flow_ref((union flow *)conn) |
+					(side ? FLOW_REF_SIDE : 0) };
 	struct epoll_event ev = { .events = events, .data.u64 = ref.u64 };
 	int op;
 
@@ -366,8 +366,8 @@ static int splice_dir(struct tcp_splice_conn *conn, int dir, bool rd)
 void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 			     uint32_t events)
 {
-	unsigned int idx = ref.data >> 1, side = ref.data & 1;
-	union flow *flow = flow_at(idx, FLOW_TCP_SPLICE);
+	union flow *flow = flow_from_ref(ref.data, FLOW_TCP_SPLICE);
+	unsigned int side = !!(ref.data & FLOW_REF_SIDE);
 	struct tcp_splice_conn *conn;
 	bool rd[2];
 

@@ -176,7 +176,7 @@ static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 	}
 
 	ref.fd = s;
-	ref.data = flow_idx(flow);
+	ref.data = flow_ref(flow);
 	if (epoll_add(c, EPOLLIN, ref) || flow_hash_insert(flow)) {
 		close(s);
 		flow_free(flow);
@@ -530,7 +530,7 @@ static void udp_mmsg_init(struct mmsghdr *mm, struct iovec *iov,
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 		      const struct timespec *now)
 {
-	union flow *flow = flow_at(ref.data, FLOW_UDP);
+	union flow *flow = flow_from_ref(ref.data, FLOW_UDP);
 	struct mmsghdr mm[UDP_BATCH];
 	struct iovec iov[UDP_BATCH];
 	struct udp_flow *uf;
@@ -708,7 +708,7 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 		memcpy(&uf->peer, peer, af == AF_INET ?
 		       sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
 		ref.fd = s;
-		ref.data = flow_idx(flow);
+		ref.data = flow_ref(flow);
 		if (epoll_add(c, EPOLLIN, ref) || flow_hash_insert(flow)) {
 			close(s);
 			flow_free(flow);

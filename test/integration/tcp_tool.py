@@ -18,6 +18,10 @@ Subcommands:
                         (--seed), shut down writing, read until EOF, check
                         that the client replied "<sha256>\\n" + derived
                         bytes, close
+            echo-close  server closes first: read --size bytes, send them
+                        back, close; every connection, until --timeout
+                        passes without one; "FAIL: ..." for each that
+                        failed (reset before its data came, say)
             --peers FILE appends "ADDR PORT" of every accepted client
             --backlog N: listen() backlog (default 4096); echo only:
             --accept-delay S: don't accept for S seconds (the accept
@@ -148,10 +152,42 @@ def hc_server_conn(conn, args):
     return err
 
 
+def echo_close_server(args):
+    """Server closes first: --size bytes echoed, then close, forever"""
+    sock = listen_socket(args.bind, args.port, args.backlog)
+    sock.settimeout(args.timeout)
+    say("echo-close server on %s port %d" % (args.bind, args.port))
+    n = 0
+    while True:
+        try:
+            conn, _ = sock.accept()
+        except socket.timeout:
+            say("%d connections" % n)
+            return 0
+        n += 1
+        try:
+            conn.settimeout(10)
+            data = b""
+            while len(data) < args.size:
+                chunk = conn.recv(args.size - len(data))
+                if not chunk:
+                    break
+                data += chunk
+            if len(data) < args.size:
+                say("FAIL: connection %d: %d of %d bytes"
+                    % (n, len(data), args.size))
+            conn.sendall(data)
+        except OSError as e:
+            say("FAIL: connection %d: %s" % (n, e))
+        conn.close()
+
+
 def cmd_server(args):
     raise_nofile()
     if args.mode == "echo":
         return asyncio.run(echo_server(args))
+    if args.mode == "echo-close":
+        return echo_close_server(args)
 
     sock = listen_socket(args.bind, args.port)
     sock.settimeout(args.timeout)
@@ -461,7 +497,8 @@ def main():
     sp = sub.add_parser("server")
     common(sp, server=True)
     sp.add_argument("--mode", required=True,
-                    choices=("echo", "hc-client", "hc-server"))
+                    choices=("echo", "echo-close", "hc-client",
+                             "hc-server"))
     sp.add_argument("--count", type=int, default=0)
     sp.add_argument("--reply-size", type=int, default=100000)
     sp.add_argument("--peers")

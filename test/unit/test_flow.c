@@ -147,6 +147,40 @@ START_TEST(at_checks_range_and_type)
 }
 END_TEST
 
+/* An epoll reference outlives its flow: once the entry is freed, and even
+ * once it holds the next flow, the reference gives nothing (an event for the
+ * old socket, in the same epoll_wait() batch as the new flow)
+ */
+START_TEST(ref_of_a_freed_flow_gives_nothing)
+{
+	union flow *tcp, *next;
+	uint32_t ref, side;
+
+	flow_init();
+	tcp = flow_alloc(NULL, FLOW_ORIGIN_GUEST);
+	tcp->f.type = FLOW_TCP;
+	ref = flow_ref(tcp);
+	side = ref | FLOW_REF_SIDE;
+	ck_assert_ptr_eq(flow_from_ref(ref, FLOW_TCP), tcp);
+	ck_assert_ptr_eq(flow_from_ref(side, FLOW_TCP), tcp);
+	ck_assert_ptr_null(flow_from_ref(ref, FLOW_UDP));
+
+	flow_free(tcp);
+	ck_assert_ptr_null(flow_from_ref(ref, FLOW_TCP));
+
+	next = flow_alloc(NULL, FLOW_ORIGIN_GUEST);
+	ck_assert_ptr_eq(next, tcp);			/* The same entry */
+	next->f.type = FLOW_TCP;
+	ck_assert_ptr_null(flow_from_ref(ref, FLOW_TCP));
+	ck_assert_ptr_null(flow_from_ref(side, FLOW_TCP));
+	ck_assert_uint_ne(flow_ref(next), ref);
+	ck_assert_ptr_eq(flow_from_ref(flow_ref(next), FLOW_TCP), next);
+	ck_assert_ptr_eq(flow_from_ref(flow_ref(next) | FLOW_REF_SIDE,
+				       FLOW_TCP), next);
+	ck_assert_ptr_null(flow_from_ref(UINT32_MAX, FLOW_TCP));
+}
+END_TEST
+
 /* A scan visits each flow of its type once, also if the body frees it */
 START_TEST(foreach_survives_free)
 {
@@ -480,7 +514,8 @@ static Suite *flow_suite(void)
 		siphash_reference_vector, siphash_empty_message));
 	tc = unit_tcase(s, "table", NULL, NULL, TESTS(
 		alloc_until_full_then_refuse, lookup_after_removals,
-		at_checks_range_and_type, foreach_survives_free));
+		at_checks_range_and_type, ref_of_a_freed_flow_gives_nothing,
+		foreach_survives_free));
 	tcase_set_timeout(tc, 30);
 	tc = unit_tcase(s, "shares", shares_setup, NULL, TESTS(
 		peers_stay_in_their_share, guest_may_take_everything,
