@@ -21,8 +21,9 @@ segments that fill it without acknowledging them, and then:
 Each phase is over well before passt's retransmission timeout could
 fire (200 ms after the ACK that moved, TCP_RTO_MIN_MS in tcp.c): what
 comes again within --within seconds came for the ACKs.  A machine too
-slow for that makes a try inconclusive, and the guest tries again, on a
-new connection, at most --tries times.
+slow for that (the data not there in time, or sent again from before
+the ACK that moved: a timeout came first) makes a try inconclusive, and
+the guest tries again, on a new connection, at most --tries times.
 
   --passt SOCK --guest4 A --guest6 A --gw4 A --gw6 A [--port P]
       [--size N] [--wnd N] [--within S] [--tries N] [--af 4|6]...
@@ -196,6 +197,9 @@ def window_updates(g, wnd, within):
                         "again" % (g.top - wnd))
             raise Inconclusive("passt sent up to %d of %d in %.0f ms" %
                                (g.top, want, within * 1000))
+        if r[2] and r[0] < ack:
+            raise Inconclusive("%d sent again: a timeout before our ACKs"
+                               % r[0])
         if r[2]:
             raise Failed("window updates taken as duplicate ACKs: %d bytes "
                          "at %d sent again after %.1f ms (ACK %d)" %
@@ -205,12 +209,16 @@ def window_updates(g, wnd, within):
 def dup_acks(g, wnd, within):
     """Phase 2: three true duplicate ACKs: the segment at the ACK again"""
     ack = g.segs[1][0] + g.segs[1][1]
+    want = g.top + g.segs[1][1]	# The first ACK opens the window by that
     wnd *= 4
     t0 = time.monotonic()
     g.send([(TH_ACK, ack, wnd)] * 4)
     until = t0 + within
     while True:
         r = g.data(until)
+        if r is None and g.top < want:
+            raise Inconclusive("passt sent up to %d of %d in %.0f ms" %
+                               (g.top, want, within * 1000))
         if r is None:
             raise Failed("no fast retransmit at %d within %.0f ms of three "
                          "duplicate ACKs" % (ack, within * 1000))
@@ -218,13 +226,16 @@ def dup_acks(g, wnd, within):
             return ("%d bytes at %d sent again %.1f ms after three "
                     "duplicate ACKs" % (r[1], ack,
                                         (time.monotonic() - t0) * 1000))
+        if r[2] and r[0] < ack:
+            raise Inconclusive("%d sent again: a timeout before our ACKs"
+                               % r[0])
         if r[2]:
             raise Failed("%d bytes at %d sent again, expected %d" %
                          (r[1], r[0], ack))
 
 
-def run(link, args, af, sport):
-    """One try over one family: a list of what held"""
+def run(link, args, af, sport, held):
+    """One try over one family, what held appended to HELD"""
     src, dst = (args.guest4, args.gw4) if af == 4 else (args.guest6,
                                                         args.gw6)
     fam = socket.AF_INET if af == 4 else socket.AF_INET6
@@ -232,8 +243,8 @@ def run(link, args, af, sport):
     g.open(args.wnd, 1460 if af == 4 else 1440)
     try:
         fill(g, args.wnd)
-        return [window_updates(g, args.wnd, args.within),
-                dup_acks(g, args.wnd, args.within)]
+        held.append(window_updates(g, args.wnd, args.within))
+        held.append(dup_acks(g, args.wnd, args.within))
     finally:
         g.close()
 
@@ -259,17 +270,19 @@ def main():
     for af in args.af or (4, 6):
         for t in range(1, args.tries + 1):
             sport += 1
+            held = []
             try:
-                held = run(link, args, af, sport)
+                run(link, args, af, sport, held)
             except Inconclusive as e:
                 say("# IPv%d, try %d: inconclusive: %s" % (af, t, e))
                 continue
             except Failed as e:
-                say("FAIL - IPv%d: %s" % (af, e))
                 fails += 1
-                break
+                held.append(None)
+                failed = e
             for h in held:
-                say("ok - IPv%d: %s" % (af, h))
+                say("ok - IPv%d: %s" % (af, h) if h else
+                    "FAIL - IPv%d: %s" % (af, failed))
             break
         else:
             say("FAIL - IPv%d: inconclusive %d times in a row" %
