@@ -65,7 +65,10 @@
  * twice as many with each ACK, until it reaches what was sent before: a
  * guest holding the rest out of order, or one that lacked nothing (a
  * spurious timeout), acknowledges past it, and we go on from there. A FIN
- * we had sent counts as sent before. When the guest's window
+ * we had sent counts as sent before. A duplicate ACK, as RFC 5681 has it,
+ * carries no data and the same acknowledgement and window as the one
+ * before: one that opens the window is an update, from a guest whose
+ * application reads slowly, and no sign of loss. When the guest's window
  * is full, we stop watching the socket for input (EPOLLIN), and resume
  * when an acknowledgement opens it.
  *
@@ -1266,10 +1269,12 @@ static void tcp_ack_from_tap(struct ctx *c, struct tcp_conn *conn,
 		else
 			tcp_timer_arm(conn, now);
 	} else if (ack == conn->seq_ack_from_tap && !plen && !th->fin &&
-		   !th->syn && conn->seq_to_tap != conn->seq_ack_from_tap &&
+		   !th->syn && wnd == conn->wnd_from_tap &&
+		   conn->seq_to_tap != conn->seq_ack_from_tap &&
 		   !(conn->flags & TCP_F_RECOVERY)) {
-		/* RFC 5681 also asks for an unchanged window, but a guest
-		 * queueing out-of-order data may well change it
+		/* RFC 5681, 2: a duplicate leaves the window as it was. One
+		 * that changes it is a window update, from a guest whose
+		 * application reads slowly: nothing was lost
 		 */
 		if (++conn->dup_acks == 3) {	/* RFC 5681, 3.2 */
 			debug("TCP: fast retransmit from %u", ack);

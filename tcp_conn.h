@@ -20,7 +20,7 @@
  * @ws_to_guest:	Window scale we announced: guest shifts our windows
  * @ws_from_guest:	Window scale the guest announced
  * @retrans:		Retransmissions since the last progress
- * @dup_acks:		Duplicate ACKs seen in a row
+ * @dup_acks:		Duplicate ACKs since the acknowledgement moved
  * @resend_shift:	After a rewind: log2 of the segments in flight allowed
  * @mss:		Largest payload of a segment to the guest
  * @ooo_held:		Slots of the out-of-order store holding our segments

@@ -218,9 +218,13 @@ def ip_frame(link, af, src, dst, proto, seg):
     return link.ours + link.mac + struct.pack("!H", ethertype) + ip + seg
 
 
-def tcp_seg(sport, dport, seq, ack, flags, payload=b""):
-    return struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags,
-                       65535, 0, 0) + payload
+def tcp_seg(sport, dport, seq, ack, flags, payload=b"", window=65535,
+            opts=b""):
+    """TCP header and payload, zero checksum; OPTS padded to 4 bytes"""
+    opts += bytes(-len(opts) % 4)
+    return struct.pack("!HHIIBBHHH", sport, dport, seq, ack,
+                       (5 + len(opts) // 4) << 4, flags, window, 0,
+                       0) + opts + payload
 
 
 def udp_dgram(sport, dport, payload):
