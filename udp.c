@@ -25,6 +25,14 @@
  * one datagram, maybe forged: until the guest answers, it's the first the
  * flow table closes when it's short of room (flow.c).
  *
+ * To the guest: datagrams read with one recvmmsg() go out one frame each,
+ * but on pasta's tap with UDP segmentation offload (USO, see tap.c) a run
+ * of them from one sender, all of one size but the last, which may be
+ * shorter, and each within the guest's MTU, goes in one frame of up to
+ * 64 KiB, as one send() with UDP_SEGMENT would make it. The guest's kernel
+ * splits it back into the same datagrams (see udp_run_to_tap()): one
+ * write() to the tap instead of one per datagram, no checksum computed.
+ *
  * Errors: sockets of outbound flows ask for extended errors (IP_RECVERR),
  * so an ICMP port unreachable for a datagram we sent is read from the
  * error queue and passed on to the guest as ICMP (or ICMPv6) port
@@ -383,6 +391,93 @@ static void udp_to_tap(struct ctx *c, const struct udp_flow *uf,
 }
 
 /**
+ * union udp_peer - Sender of a datagram, IPv4 or IPv6
+ * @sa4:	IPv4 address and port
+ * @sa6:	IPv6 address and port
+ */
+union udp_peer {
+	struct sockaddr_in sa4;
+	struct sockaddr_in6 sa6;
+};
+
+/**
+ * udp_peer_eq() - Do two datagrams come from the same sender?
+ * @a:		Sender of one, as recvmmsg() wrote it
+ * @b:		Sender of the other
+ *
+ * Return: true if family, address and port (and IPv6 scope) are the same
+ */
+static bool udp_peer_eq(const union udp_peer *a, const union udp_peer *b)
+{
+	return !memcmp(a, b, a->sa4.sin_family == AF_INET ?
+		       sizeof(struct sockaddr_in) :
+		       sizeof(struct sockaddr_in6));
+}
+
+/**
+ * udp_run_to_tap() - Send datagrams of a flow to the guest, a run of them
+ *		      in one frame where the tap takes UDP segmentation offload
+ * @c:		Execution context
+ * @uf:		Flow
+ * @mm:		Datagrams received into udp_bufs
+ * @peers:	Their senders, NULL if all come from the flow's peer
+ * @first:	Index of the first datagram to send
+ * @n:		Number of datagrams in @mm
+ *
+ * A run is what one send() with UDP_SEGMENT could have made: datagrams in
+ * a row from the same sender, all as large as the first, but the last,
+ * which may be shorter (and not empty), as many as frame_udp_gso_max()
+ * lets into one frame. The guest's kernel splits it back into the same
+ * datagrams, with their boundaries. A run of one, or without USO, goes
+ * alone, as always.
+ *
+ * Return: index of the first datagram not sent, after @first
+ */
+static int udp_run_to_tap(struct ctx *c, const struct udp_flow *uf,
+			  const struct mmsghdr *mm, const union udp_peer *peers,
+			  int first, int n)
+{
+	const struct flow_key *k = &uf->f.key;
+	sa_family_t af = inany_is_v4(&k->src) ? AF_INET : AF_INET6;
+	size_t seg = mm[first].msg_len, total = seg, max;
+	struct iovec data[FRAME_UDP_SEGS_MAX];
+	int i, cnt = 1;
+
+	max = frame_udp_gso_max(c, af, seg);
+	for (i = first + 1; max && i < n && cnt < FRAME_UDP_SEGS_MAX; i++) {
+		size_t len = mm[i].msg_len;
+
+		if (!len || len > seg || total + len > max ||
+		    (peers && !udp_peer_eq(&peers[i], &peers[first])))
+			break;
+		data[cnt].iov_base = udp_bufs[i];
+		data[cnt++].iov_len = len;
+		total += len;
+		if (len < seg) {
+			i++;
+			break;
+		}
+	}
+
+	if (cnt == 1) {
+		udp_to_tap(c, uf, udp_bufs[first], seg);
+		return first + 1;
+	}
+
+	data[0].iov_base = udp_bufs[first];
+	data[0].iov_len = seg;
+	if (af == AF_INET)
+		frame_udp_gso_send(c, AF_INET, &k->dst.v4mapped.a4, k->dport,
+				   &k->src.v4mapped.a4, k->sport, data,
+				   (size_t)cnt, seg);
+	else
+		frame_udp_gso_send(c, AF_INET6, &k->dst.a6, k->dport,
+				   &k->src.a6, k->sport, data, (size_t)cnt,
+				   seg);
+	return first + cnt;
+}
+
+/**
  * udp_icmp_to_tap() - Pass an ICMP error for a datagram on to the guest
  * @c:		Execution context
  * @uf:		Flow
@@ -485,16 +580,6 @@ static void udp_sock_errors(struct ctx *c, struct udp_flow *uf)
 }
 
 /**
- * union udp_peer - Sender of a datagram, IPv4 or IPv6
- * @sa4:	IPv4 address and port
- * @sa6:	IPv6 address and port
- */
-union udp_peer {
-	struct sockaddr_in sa4;
-	struct sockaddr_in6 sa6;
-};
-
-/**
  * udp_mmsg_init() - Prepare headers for a recvmmsg() into udp_bufs
  * @mm:		UDP_BATCH message headers
  * @iov:	UDP_BATCH buffer descriptors
@@ -572,8 +657,8 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 				debug_ratelimit("UDP: splice send failed: %s",
 						strerror(errno));
 		} else {
-			for (i = 0; i < n; i++)
-				udp_to_tap(c, uf, udp_bufs[i], mm[i].msg_len);
+			for (i = 0; i < n; )
+				i = udp_run_to_tap(c, uf, mm, NULL, i, n);
 		}
 
 		uf->flags |= UDP_F_SOCK_SENT;
@@ -659,9 +744,7 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 
 	/* The run: consecutive datagrams from the same peer */
 	for (last = first + 1; last < n; last++)
-		if (memcmp(&peers[last], peer, af == AF_INET ?
-			   sizeof(struct sockaddr_in) :
-			   sizeof(struct sockaddr_in6)))
+		if (!udp_peer_eq(&peers[last], peer))
 			break;
 
 	memset(&key, 0, sizeof(key));
@@ -836,7 +919,8 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			 */
 			continue;
 		}
-		udp_to_tap(c, uf, udp_bufs[i], mm[i].msg_len);
+		/* Those after it from the same peer may go along */
+		i = udp_run_to_tap(c, uf, mm, peers, i, n) - 1;
 		uf->flags |= UDP_F_SOCK_SENT;
 		uf->ts = now->tv_sec;
 	}

@@ -13,12 +13,18 @@
 #   the MTU and with partial checksums (the data arrived intact); UDP
 #   segmentation offload (USO): 40 datagrams the namespace sends with one
 #   send() (UDP_SEGMENT) cross the tap as one frame and reach an echo
-#   server on the host as 40 datagrams, each echoed back intact
+#   server on the host as 40 datagrams, each echoed back intact; the other
+#   way, bursts of datagrams from the host (UDP_BURST_PLAN: runs of equal
+#   sizes, a shorter last one, a larger one after a smaller, datagrams
+#   larger than the MTU) reach the namespace in order, each intact and
+#   alone, and runs of them cross the tap as frames larger than the MTU
+#   with their checksum left partial
 # - --no-tap-offload: no header at all: every frame within the MTU, every
-#   checksum complete
+#   checksum complete, the same datagrams arriving the same way
 # - a kernel that refuses some flags, simulated with --no-tap-offload=LIST:
-#   uso (as before Linux 6.2): TCP as with all offloads, UDP_SEGMENT
-#   datagrams split by the namespace's kernel; tso4,tso6: checksum offload
+#   uso (as before Linux 6.2): TCP as with all offloads, UDP datagrams
+#   one a frame both ways (UDP_SEGMENT ones split by the namespace's
+#   kernel); tso4,tso6: checksum offload
 #   only, frames within the MTU; csum: nothing left
 #
 # shellcheck source-path=SCRIPTDIR
@@ -64,6 +70,24 @@ udp_gso() {
 	fi
 }
 
+# Sends of the host's burst, see udp_tool.py burst: the boundaries that a
+# run of datagrams in one frame must keep
+UDP_BURST_PLAN=64x40,100x10+20,100x10,200x10,1x1,1200x40,3000x3,1400x20+7,64x5
+
+# udp_burst() - LABEL NS ADDR: the echo server at ADDR sends the datagrams
+# of UDP_BURST_PLAN to NS, which gets each intact, alone and in order
+udp_burst() {
+	local out
+
+	if out=$(ip netns exec "$2" timeout 30 "$PYTHON" "$UDP_TOOL" burst \
+		 --connect "$3" --port "$P_UDP" --plan "$UDP_BURST_PLAN" 2>&1)
+	then
+		ok "$1: $out"
+	else
+		fail "$1: burst from the host: $out"
+	fi
+}
+
 # mode_run() - LABEL MTU OFFLOADS PASTA_ARGS...: pasta on a new namespace
 # with a capture, OFFLOADS the log must name ("" for no header at all),
 # transfers both ways in both families; the capture's counts (see
@@ -100,6 +124,8 @@ mode_run() {
 		"$P_OUT" "$ns" "$GW_IP6" "$P_OUT" "$f"
 	udp_gso "$label v4" "$ns" "$GW_IP4"
 	udp_gso "$label v6" "$ns" "$GW_IP6"
+	udp_burst "$label v4" "$ns" "$GW_IP4"
+	udp_burst "$label v6" "$ns" "$GW_IP6"
 
 	topo_kill_pid "$PASTA_PID"
 	PCAP_JSON=$("$PYTHON" "$PCAP_TOOL" "$pcap" "$OUR_MAC" "$mtu") ||
@@ -121,19 +147,28 @@ pcap_is() {
 }
 
 # offloaded() - LABEL MTU [USO]: super-segments (at MTU 1500) and partial
-# checksums both ways, nothing else wrong; UDP super-datagrams from the
-# namespace (at MTU 1500) if USO is 1 (default), none if it is 0
+# checksums both ways, nothing else wrong; UDP super-datagrams both ways (at
+# MTU 1500), those to the namespace with partial checksums, if USO is 1
+# (default), none if it is 0
 offloaded() {
 	local d
 
+	for d in to_ns from_ns; do
+		if [ "${3:-1}" = 0 ]; then
+			pcap_is "$1" "$d.udp_over_mtu" -eq 0
+		elif [ "$2" -lt 65000 ]; then
+			pcap_is "$1" "$d.udp_over_mtu" -gt 0
+		fi
+	done
 	if [ "${3:-1}" = 0 ]; then
-		pcap_is "$1" "from_ns.udp_over_mtu" -eq 0
-	elif [ "$2" -lt 65000 ]; then
-		pcap_is "$1" "from_ns.udp_over_mtu" -gt 0
+		pcap_is "$1" "to_ns.udp_csum_partial" -eq 0
+	else
+		pcap_is "$1" "to_ns.udp_csum_partial" -gt 0
 	fi
 	for d in to_ns from_ns; do
 		pcap_is "$1" "$d.csum_partial" -gt 0
 		pcap_is "$1" "$d.csum_bad" -eq 0
+		pcap_is "$1" "$d.udp_csum_bad" -eq 0
 		if [ "$2" -lt 65000 ]; then
 			pcap_is "$1" "$d.over_mtu" -gt 0
 		fi
@@ -145,11 +180,13 @@ offloaded() {
 within_mtu() {
 	local d
 
-	pcap_is "$1" "from_ns.udp_over_mtu" -eq 0
+	pcap_is "$1" "to_ns.udp_csum_partial" -eq 0
 	for d in to_ns from_ns; do
 		pcap_is "$1" "$d.data" -gt 0
 		pcap_is "$1" "$d.over_mtu" -eq 0
+		pcap_is "$1" "$d.udp_over_mtu" -eq 0
 		pcap_is "$1" "$d.csum_bad" -eq 0
+		pcap_is "$1" "$d.udp_csum_bad" -eq 0
 		if [ "$2" = 1 ]; then
 			pcap_is "$1" "$d.csum_partial" -gt 0
 		else
