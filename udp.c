@@ -77,6 +77,7 @@
 
 #define UDP_BATCH		64	/* Datagrams per sendmmsg/recvmmsg */
 #define UDP_SEGS_MAX		128	/* In one USO frame, as Linux allows */
+#define UDP_GSO_SEGS_MAX	64	/* With UDP_SEGMENT, in older kernels */
 #define UDP_BUF_SIZE		65536
 #define UDP_READ_ROUNDS		4	/* recvmmsg() calls per wakeup */
 #define UDP_ICMP_QUOTE_MAX	512	/* Bytes of payload quoted in errors */
@@ -86,6 +87,7 @@
 #define UDP_F_TAP_SENT		0x02	/* The guest sent something */
 #define UDP_F_SOCK_SENT		0x04	/* The host side sent something */
 #define UDP_F_SPLICE		0x08	/* Loopback to loopback, no tap */
+#define UDP_F_NO_GSO		0x10	/* The socket refused UDP_SEGMENT */
 
 static uint8_t udp_bufs[UDP_BATCH][UDP_BUF_SIZE];
 
@@ -275,6 +277,64 @@ static void udp_tap_sendmmsg(int s, struct mmsghdr *mm, size_t n)
 }
 
 /**
+ * udp_tap_gso() - Send datagrams the guest's kernel left us to split (USO)
+ *		   with one sendmsg() and UDP_SEGMENT: the host's kernel splits
+ * @uf:		Flow
+ * @mh:		Message header of the whole payload (and address, if any)
+ * @seg:	Datagram size
+ *
+ * A socket may refuse the segment size (larger than the route's MTU:
+ * EMSGSIZE, EINVAL in older kernels), or the kernel the option, or the
+ * route segmentation (EIO): then the flow splits such payloads itself from
+ * now on (UDP_F_NO_GSO). On any other error, the caller sends the
+ * datagrams one by one, as if we hadn't tried.
+ *
+ * Return: true if sent, or dropped for a full buffer; false if the caller
+ *	   is to split the payload into datagrams instead
+ *
+ * syscalls: sendmsg
+ */
+static bool udp_tap_gso(struct udp_flow *uf, struct msghdr *mh, uint16_t seg)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} u;
+	struct cmsghdr *cm;
+	ssize_t r;
+
+	memset(&u, 0, sizeof(u));
+	mh->msg_control = u.buf;
+	mh->msg_controllen = sizeof(u.buf);
+	cm = CMSG_FIRSTHDR(mh);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+
+	do
+		r = sendmsg(uf->sock, mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	mh->msg_control = NULL;
+	mh->msg_controllen = 0;
+
+	if (r >= 0)
+		return true;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+		debug_ratelimit("UDP: buffer full, datagrams of %u bytes "
+				"dropped", seg);
+		return true;
+	}
+	if (errno == EINVAL || errno == EMSGSIZE || errno == EIO ||
+	    errno == ENOPROTOOPT || errno == EOPNOTSUPP) {
+		debug_ratelimit("UDP: no UDP_SEGMENT (%u bytes) on this flow: "
+				"%s", seg, strerror(errno));
+		uf->flags |= UDP_F_NO_GSO;
+	}
+	return false;
+}
+
+/**
  * udp_tap_handler() - A run of UDP datagrams of one flow from the guest
  * @c:		Execution context
  * @af:		Address family
@@ -328,7 +388,9 @@ int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 	/* The run may hold more datagrams than one sendmmsg() takes: send
 	 * them all, UDP_BATCH at a time. A frame the guest's kernel left us
 	 * to split (USO) stands for datagrams of @seg[i] bytes (the last one
-	 * shorter), back to back after one header.
+	 * shorter), back to back after one header: it goes whole, with
+	 * UDP_SEGMENT, unless the socket doesn't take that, and then as those
+	 * datagrams.
 	 */
 	for (i = 0, n = 0; i < p->count; i++) {
 		size_t len, off = 0, step;
@@ -345,6 +407,15 @@ int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 					"the guest: too many, dropped",
 					len, step);
 			continue;
+		}
+		if (step < len && !(uf->flags & UDP_F_NO_GSO) &&
+		    (len + step - 1) / step <= UDP_GSO_SEGS_MAX) {
+			if (n) {
+				udp_tap_sendmmsg(uf->sock, mm, n);
+				n = 0;
+			}
+			if (udp_tap_gso(uf, &one.msg_hdr, (uint16_t)step))
+				continue;
 		}
 
 		do {

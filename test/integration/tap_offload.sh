@@ -13,7 +13,10 @@
 #   the MTU and with partial checksums (the data arrived intact); UDP
 #   segmentation offload (USO): 40 datagrams the namespace sends with one
 #   send() (UDP_SEGMENT) cross the tap as one frame and reach an echo
-#   server on the host as 40 datagrams, each echoed back intact; the other
+#   server on the host as 40 datagrams, each echoed back intact (pasta
+#   sends them on with one sendmsg() and UDP_SEGMENT, or one by one where
+#   the host's kernel refuses that: 3000-byte datagrams to the router's far
+#   address, beyond the host's link of MTU 1500); the other
 #   way, bursts of datagrams from the host (UDP_BURST_PLAN: runs of equal
 #   sizes, a shorter last one, a larger one after a smaller, datagrams
 #   larger than the MTU) reach the namespace in order, each intact and
@@ -49,6 +52,14 @@ for a in 127.0.0.1 ::1; do
 	wait_until 10 bound "$HOST_NS" udp "$P_UDP" "$a" ||
 		fail "UDP echo server on $a did not start"
 done
+# Beyond the host's link (MTU 1500): datagrams the host's kernel refuses to
+# send with UDP_SEGMENT, if their size is over that MTU
+for a in "$REMOTE_IP4" "$REMOTE_IP6"; do
+	bg_ns "$ROUTER_NS" "$TOPO_TMP/echo.$a.log" "$PYTHON" "$UDP_TOOL" echo \
+		--bind "$a" --port "$P_UDP" --timeout 280
+	wait_until 10 bound "$ROUTER_NS" udp "$P_UDP" "$a" ||
+		fail "UDP echo server on $a did not start"
+done
 
 f=$(tcp_mkfile data "${TAP_OFFLOAD_SIZE:-4M}")
 info "test file: $(stat -c %s "$f") bytes"
@@ -56,13 +67,15 @@ info "test file: $(stat -c %s "$f") bytes"
 RUN=0
 PCAP_JSON=""
 
-# udp_gso() - LABEL NS ADDR: datagrams sent with UDP_SEGMENT from NS to the
-# echo server at ADDR, all echoed intact
+# udp_gso() - LABEL NS ADDR [SEGMENT COUNT]: COUNT datagrams (default 40)
+# sent with UDP_SEGMENT (SEGMENT bytes each, 1200 by default) from NS to
+# the echo server at ADDR, all echoed intact
 udp_gso() {
 	local out
 
 	if out=$(ip netns exec "$2" timeout 30 "$PYTHON" "$UDP_TOOL" gso \
-		 --connect "$3" --port "$P_UDP" --segment 1200 --count 40 2>&1)
+		 --connect "$3" --port "$P_UDP" --segment "${4:-1200}" \
+		 --count "${5:-40}" 2>&1)
 	then
 		ok "$1: $out"
 	else
@@ -126,6 +139,12 @@ mode_run() {
 	udp_gso "$label v6" "$ns" "$GW_IP6"
 	udp_burst "$label v4" "$ns" "$GW_IP4"
 	udp_burst "$label v6" "$ns" "$GW_IP6"
+	if [ "$mtu" -gt 3100 ]; then
+		udp_gso "$label v4, over the host's MTU" "$ns" \
+			"$REMOTE_IP4" 3000 20
+		udp_gso "$label v6, over the host's MTU" "$ns" \
+			"$REMOTE_IP6" 3000 20
+	fi
 
 	topo_kill_pid "$PASTA_PID"
 	PCAP_JSON=$("$PYTHON" "$PCAP_TOOL" "$pcap" "$OUR_MAC" "$mtu") ||
