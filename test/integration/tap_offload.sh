@@ -21,7 +21,9 @@
 #   sizes, a shorter last one, a larger one after a smaller, datagrams
 #   larger than the MTU) reach the namespace in order, each intact and
 #   alone, and runs of them cross the tap as frames larger than the MTU
-#   with their checksum left partial
+#   with their checksum left partial: replies on the namespace's own
+#   socket, and datagrams to a -u port, which an echo server in the
+#   namespace sends back as it got them
 # - --no-tap-offload: no header at all: every frame within the MTU, every
 #   checksum complete, the same datagrams arriving the same way
 # - a kernel that refuses some flags, simulated with --no-tap-offload=LIST:
@@ -42,6 +44,7 @@ test_start
 
 P_OUT=10201
 P_UDP=10202
+P_UDP_IN=10203	# -u: echo server in the namespace
 OUR_MAC=9a:55:9a:55:9a:55
 PCAP_TOOL="$TOPO_ROOT/test/integration/offload_pcap.py"
 UDP_TOOL="$TOPO_ROOT/test/integration/udp_tool.py"
@@ -86,6 +89,9 @@ udp_gso() {
 # Sends of the host's burst, see udp_tool.py burst: the boundaries that a
 # run of datagrams in one frame must keep
 UDP_BURST_PLAN=64x40,100x10+20,100x10,200x10,1x1,1200x40,3000x3,1400x20+7,64x5
+# The same within MTU 1500, for an echo from the namespace: we take no
+# fragments from it
+UDP_BURST_IN_PLAN=64x40,100x10+20,100x10,200x10,1x1,1200x40,1400x20+7,64x5
 
 # udp_burst() - LABEL NS ADDR: the echo server at ADDR sends the datagrams
 # of UDP_BURST_PLAN to NS, which gets each intact, alone and in order
@@ -101,20 +107,42 @@ udp_burst() {
 	fi
 }
 
+# udp_burst_in() - LABEL NS ADDR: the host sends the datagrams of
+# UDP_BURST_IN_PLAN to ADDR, its own address, port P_UDP_IN forwarded (-u) to
+# an echo server in NS, which echoes each datagram as it got it
+udp_burst_in() {
+	local out
+
+	if out=$(ns_run "$HOST_NS" timeout 30 "$PYTHON" "$UDP_TOOL" burst \
+		 --send --connect "$3" --port "$P_UDP_IN" \
+		 --plan "$UDP_BURST_IN_PLAN" 2>&1)
+	then
+		ok "$1: $out"
+	else
+		fail "$1: burst to -u $P_UDP_IN: $out"
+	fi
+}
+
 # mode_run() - LABEL MTU OFFLOADS PASTA_ARGS...: pasta on a new namespace
 # with a capture, OFFLOADS the log must name ("" for no header at all),
 # transfers both ways in both families; the capture's counts (see
 # offload_pcap.py) in PCAP_JSON
 mode_run() {
-	local label=$1 mtu=$2 want=$3 ns pcap log
+	local label=$1 mtu=$2 want=$3 ns pcap log echo_pid
 
 	shift 3
 	RUN=$((RUN + 1))
 	ns=$(topo_netns_name "off$RUN")
 	pcap="$TOPO_TMP/off$RUN.pcap"
-	pasta_ns "$ns" -m "$mtu" -p "$pcap" -t none -u none -T none -U none \
-		"$@"
+	pasta_ns "$ns" -m "$mtu" -p "$pcap" -t none -u "$P_UDP_IN" -T none \
+		-U none "$@"
 	log=$DAEMON_LOG
+	bg_ns "$ns" "$TOPO_TMP/echo-in$RUN.log" "$PYTHON" "$UDP_TOOL" echo \
+		--bind 0.0.0.0 --bind :: --port "$P_UDP_IN" --timeout 120 \
+		--rcvbuf 4194304
+	echo_pid=$BG_PID
+	wait_until 10 bound "$ns" udp "$P_UDP_IN" ||
+		fail "$label: UDP echo server in the namespace did not start"
 
 	if [ -n "$want" ]; then
 		if grep -q "Tap offloads: $want\$" "$log"; then
@@ -139,6 +167,8 @@ mode_run() {
 	udp_gso "$label v6" "$ns" "$GW_IP6"
 	udp_burst "$label v4" "$ns" "$GW_IP4"
 	udp_burst "$label v6" "$ns" "$GW_IP6"
+	udp_burst_in "$label v4, -u" "$ns" "$HOST_IP4"
+	udp_burst_in "$label v6, -u" "$ns" "$HOST_IP6"
 	if [ "$mtu" -gt 3100 ]; then
 		udp_gso "$label v4, over the host's MTU" "$ns" \
 			"$REMOTE_IP4" 3000 20
@@ -146,6 +176,7 @@ mode_run() {
 			"$REMOTE_IP6" 3000 20
 	fi
 
+	topo_kill_pid "$echo_pid"
 	topo_kill_pid "$PASTA_PID"
 	PCAP_JSON=$("$PYTHON" "$PCAP_TOOL" "$pcap" "$OUR_MAC" "$mtu") ||
 		fail "$label: can't read the capture $pcap"

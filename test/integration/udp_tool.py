@@ -35,7 +35,8 @@ Subcommands:
             single datagram), back to back; contents from --seed and a
             sequence number over the whole plan.  Every datagram must come
             from ADDR:P, in order, intact and alone (no two merged, none
-            split).
+            split).  --send: send those datagrams to an echo server
+            instead, which must echo each as it came.
   flood     --connect ADDR --port P --count N --max-size S: N datagrams of
             assorted sizes (0 to S bytes) to an echo server, at most
             --window datagrams and --window-bytes bytes in flight (0: no
@@ -372,8 +373,11 @@ def cmd_burst(args):
     set_rcvbuf(s, 4 << 20)
     pl = Payloads(args.seed)
     want = [n for sizes in burst_plan(args.plan) for n in sizes]
-    s.sendto(BURST + b"%d %s" % (args.seed, args.plan.encode()),
-             (args.connect, args.port))
+    if args.send:
+        burst_send(s, args.seed, args.plan, (args.connect, args.port))
+    else:
+        s.sendto(BURST + b"%d %s" % (args.seed, args.plan.encode()),
+                 (args.connect, args.port))
     for seq, size in enumerate(want):
         got, why = recv_checked(s, args.timeout, args.connect, args.port)
         if got is None:
@@ -805,6 +809,7 @@ def main():
             p.add_argument("--count", type=int, default=40)
         elif name == "burst":
             p.add_argument("--plan", required=True)
+            p.add_argument("--send", action="store_true")
         else:
             p.add_argument("--count", type=int, default=10000)
             p.add_argument("--max-size", type=int, default=65000)
