@@ -285,7 +285,7 @@ static void udp_tap_sendmmsg(int s, struct mmsghdr *mm, size_t n)
  *
  * A socket may refuse the segment size (larger than the route's MTU:
  * EMSGSIZE, EINVAL in older kernels), or the kernel the option, or the
- * route segmentation (EIO): then the flow splits such payloads itself from
+ * route (EIO, e.g. IPsec): then the flow splits such payloads itself from
  * now on (UDP_F_NO_GSO). On any other error, the caller sends the
  * datagrams one by one, as if we hadn't tried.
  *
