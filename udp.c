@@ -32,6 +32,10 @@
  * 64 KiB, as one send() with UDP_SEGMENT would make it. The guest's kernel
  * splits it back into the same datagrams (see udp_run_to_tap()): one
  * write() to the tap instead of one per datagram, no checksum computed.
+ * Outbound flows' sockets ask for UDP_GRO: datagrams the host's kernel
+ * coalesced (a peer's send() with UDP_SEGMENT over loopback, or GRO on a
+ * device) come as one message, and go on in such frames, or one by one
+ * without USO, split at the size the kernel gives (udp_gro_to_tap()).
  *
  * Errors: sockets of outbound flows ask for extended errors (IP_RECVERR),
  * so an ICMP port unreachable for a datagram we sent is read from the
@@ -90,6 +94,11 @@
 #define UDP_F_NO_GSO		0x10	/* The socket refused UDP_SEGMENT */
 
 static uint8_t udp_bufs[UDP_BATCH][UDP_BUF_SIZE];
+/* UDP_GRO on outbound flows' sockets: segment size of a coalesced arrival */
+static union {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+} udp_gro_cmsg[UDP_BATCH];
 
 /**
  * udp_sock_bufs() - Large buffers: a burst of big datagrams must fit
@@ -173,6 +182,8 @@ static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 		setsockopt(s, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 	else
 		setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	/* Datagrams coalesced by the host's kernel stay so: see udp_gro() */
+	setsockopt(s, SOL_UDP, UDP_GRO, &one, sizeof(one));
 	udp_sock_bufs(s);
 
 	if (!to->to_lo)
@@ -486,6 +497,95 @@ static bool udp_peer_eq(const union udp_peer *a, const union udp_peer *b)
 }
 
 /**
+ * udp_run_send() - Send datagrams of a flow to the guest: one alone, more
+ *		    in one frame for the guest's kernel to split (USO)
+ * @c:		Execution context
+ * @uf:		Flow
+ * @data:	Payloads: each of @seg bytes but the last, which may be shorter
+ * @cnt:	Number of datagrams, at most FRAME_UDP_SEGS_MAX, and more than
+ *		one only if frame_udp_gso_max() allows
+ * @seg:	Datagram size
+ */
+static void udp_run_send(struct ctx *c, const struct udp_flow *uf,
+			 const struct iovec *data, size_t cnt, size_t seg)
+{
+	const struct flow_key *k = &uf->f.key;
+
+	if (cnt == 1)
+		udp_to_tap(c, uf, data[0].iov_base, data[0].iov_len);
+	else if (inany_is_v4(&k->src))
+		frame_udp_gso_send(c, AF_INET, &k->dst.v4mapped.a4, k->dport,
+				   &k->src.v4mapped.a4, k->sport, data, cnt,
+				   seg);
+	else
+		frame_udp_gso_send(c, AF_INET6, &k->dst.a6, k->dport,
+				   &k->src.a6, k->sport, data, cnt, seg);
+}
+
+/**
+ * udp_gro() - Segment size of a datagram the host's kernel coalesced
+ * @mm:		Message as recvmmsg() returned it
+ *
+ * With UDP_GRO, one message may hold datagrams of one sender that arrived
+ * together (or one send() with UDP_SEGMENT made, over loopback): all of
+ * the size the UDP_GRO control message gives, but the last, which may be
+ * shorter.
+ *
+ * Return: that size, 0 if the message is one datagram
+ */
+static size_t udp_gro(const struct mmsghdr *mm)
+{
+	const struct msghdr *mh = &mm->msg_hdr;
+	const struct cmsghdr *cm;
+	int seg;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR((struct msghdr *)mh,
+							  (struct cmsghdr *)cm)) {
+		if (cm->cmsg_level != SOL_UDP || cm->cmsg_type != UDP_GRO ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(seg)))
+			continue;
+		memcpy(&seg, CMSG_DATA(cm), sizeof(seg));
+		if (seg > 0 && (size_t)seg < mm->msg_len)
+			return (size_t)seg;
+	}
+	return 0;
+}
+
+/**
+ * udp_gro_to_tap() - Send datagrams the host's kernel coalesced to the guest
+ * @c:		Execution context
+ * @uf:		Flow
+ * @buf:	Payload of the coalesced message
+ * @len:	Its length
+ * @seg:	Datagram size, see udp_gro()
+ *
+ * In frames of as many datagrams as frame_udp_gso_max() allows, one each
+ * without USO: the guest gets the datagrams that were sent, boundaries kept.
+ */
+static void udp_gro_to_tap(struct ctx *c, const struct udp_flow *uf,
+			   uint8_t *buf, size_t len, size_t seg)
+{
+	sa_family_t af = inany_is_v4(&uf->f.key.src) ? AF_INET : AF_INET6;
+	size_t max = frame_udp_gso_max(c, af, seg), off = 0;
+	struct iovec data[FRAME_UDP_SEGS_MAX];
+
+	while (off < len) {
+		size_t cnt = 0, total = 0;
+
+		do {
+			size_t dlen = MIN(seg, len - off);
+
+			data[cnt].iov_base = buf + off;
+			data[cnt++].iov_len = dlen;
+			total += dlen;
+			off += dlen;
+		} while (off < len && cnt < FRAME_UDP_SEGS_MAX &&
+			 total + MIN(seg, len - off) <= max);
+		udp_run_send(c, uf, data, cnt, seg);
+	}
+}
+
+/**
  * udp_run_to_tap() - Send datagrams of a flow to the guest, a run of them
  *		      in one frame where the tap takes UDP segmentation offload
  * @c:		Execution context
@@ -500,7 +600,8 @@ static bool udp_peer_eq(const union udp_peer *a, const union udp_peer *b)
  * which may be shorter (and not empty), as many as frame_udp_gso_max()
  * lets into one frame. The guest's kernel splits it back into the same
  * datagrams, with their boundaries. A run of one, or without USO, goes
- * alone, as always.
+ * alone, as always. A message the host's kernel coalesced (UDP_GRO) goes
+ * on its own, split at its datagrams' size, see udp_gro_to_tap().
  *
  * Return: index of the first datagram not sent, after @first
  */
@@ -508,18 +609,24 @@ static int udp_run_to_tap(struct ctx *c, const struct udp_flow *uf,
 			  const struct mmsghdr *mm, const union udp_peer *peers,
 			  int first, int n)
 {
-	const struct flow_key *k = &uf->f.key;
-	sa_family_t af = inany_is_v4(&k->src) ? AF_INET : AF_INET6;
-	size_t seg = mm[first].msg_len, total = seg, max;
+	sa_family_t af = inany_is_v4(&uf->f.key.src) ? AF_INET : AF_INET6;
+	size_t seg = mm[first].msg_len, total = seg, gro = udp_gro(&mm[first]);
 	struct iovec data[FRAME_UDP_SEGS_MAX];
 	int i, cnt = 1;
+	size_t max;
+
+	if (gro) {
+		udp_gro_to_tap(c, uf, udp_bufs[first], seg, gro);
+		return first + 1;
+	}
 
 	max = frame_udp_gso_max(c, af, seg);
 	for (i = first + 1; max && i < n && cnt < FRAME_UDP_SEGS_MAX; i++) {
 		size_t len = mm[i].msg_len;
 
 		if (!len || len > seg || total + len > max ||
-		    (peers && !udp_peer_eq(&peers[i], &peers[first])))
+		    (peers && !udp_peer_eq(&peers[i], &peers[first])) ||
+		    udp_gro(&mm[i]))
 			break;
 		data[cnt].iov_base = udp_bufs[i];
 		data[cnt++].iov_len = len;
@@ -530,21 +637,9 @@ static int udp_run_to_tap(struct ctx *c, const struct udp_flow *uf,
 		}
 	}
 
-	if (cnt == 1) {
-		udp_to_tap(c, uf, udp_bufs[first], seg);
-		return first + 1;
-	}
-
 	data[0].iov_base = udp_bufs[first];
 	data[0].iov_len = seg;
-	if (af == AF_INET)
-		frame_udp_gso_send(c, AF_INET, &k->dst.v4mapped.a4, k->dport,
-				   &k->src.v4mapped.a4, k->sport, data,
-				   (size_t)cnt, seg);
-	else
-		frame_udp_gso_send(c, AF_INET6, &k->dst.a6, k->dport,
-				   &k->src.a6, k->sport, data, (size_t)cnt,
-				   seg);
+	udp_run_send(c, uf, data, (size_t)cnt, seg);
 	return first + cnt;
 }
 
@@ -703,6 +798,11 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 
 	for (r = 0; r < UDP_READ_ROUNDS; r++) {
 		udp_mmsg_init(mm, iov, NULL);
+		for (i = 0; i < UDP_BATCH && !(uf->flags & UDP_F_SPLICE); i++) {
+			mm[i].msg_hdr.msg_control = udp_gro_cmsg[i].buf;
+			mm[i].msg_hdr.msg_controllen =
+				sizeof(udp_gro_cmsg[i].buf);
+		}
 
 		n = recvmmsg(uf->sock, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0) {
