@@ -8,17 +8,22 @@
  * functions build a whole UDP or ICMP frame (headers on the stack, payload
  * where it lies) and queue it for the guest with tap_send_iov(), which
  * copies it: the link services (DHCP, DHCPv6, NDP) and udp.c and icmp.c
- * use those. A packet larger than the guest's MTU goes in fragments.
+ * use those. A packet larger than the guest's MTU goes in fragments. On
+ * pasta's tap with UDP segmentation offload, frame_udp_gso_send() puts a
+ * run of datagrams in one frame, which the guest's kernel splits again.
  *
  * Layering: this file calls down into tap.c's output queue only.
  */
 
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip6.h>
 #include <netinet/udp.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -201,7 +206,7 @@ static void frame_ip_send(struct ctx *c, sa_family_t af, const void *src,
 				  FRAME_HLIM_LINK);
 		iov[0].iov_len = sizeof(h.eh) + iplen;
 		tap_send_iov(c, iov, 1 + frame_slice(piece, 2, 0, l4len,
-						     iov + 1));
+						     iov + 1), NULL);
 		return;
 	}
 
@@ -240,7 +245,7 @@ static void frame_ip_send(struct ctx *c, sa_family_t af, const void *src,
 		}
 		iov[0].iov_len = sizeof(h.eh) + iplen;
 		tap_send_iov(c, iov, 1 + frame_slice(piece, 2, off, len,
-						     iov + 1));
+						     iov + 1), NULL);
 	}
 }
 
@@ -317,6 +322,148 @@ void frame_udp6_send(struct ctx *c, const struct in6_addr *src,
 		      csum_pseudo6(src, dst, IPPROTO_UDP, l4len));
 	frame_ip_send(c, AF_INET6, src, dst, IPPROTO_UDP, &uh, sizeof(uh), data,
 		      len);
+}
+
+/**
+ * frame_vnet_csum() - Leave a layer 4 checksum to the guest's kernel
+ * @vh:		virtio-net header of the frame, to fill
+ * @check:	Checksum field in the layer 4 header
+ * @psum:	Unfolded checksum of the pseudo-header, with the length of the
+ *		whole layer 4 packet
+ * @l4off:	Offset of the layer 4 header from the start of the frame
+ * @csumoff:	Offset of @check in the layer 4 header
+ * @hdrlen:	Length of the headers, Ethernet to layer 4
+ *
+ * With VIRTIO_NET_HDR_F_NEEDS_CSUM, the field holds the folded sum of the
+ * pseudo-header, and the kernel adds the rest to it (virtio 1.2, 5.1.6.2):
+ * pasta's tap with checksum offload (TUN_F_CSUM) only. Splitting a frame
+ * (segmentation offload), the kernel puts the length of each segment in
+ * place of the whole's in that sum.
+ */
+void frame_vnet_csum(struct virtio_net_hdr *vh, uint16_t *check,
+		     uint32_t psum, size_t l4off, size_t csumoff,
+		     size_t hdrlen)
+{
+	*check = (uint16_t)~csum_fold(psum);
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->csum_start = (uint16_t)l4off;
+	vh->csum_offset = (uint16_t)csumoff;
+	vh->hdr_len = (uint16_t)hdrlen;
+}
+
+/**
+ * frame_udp_gso_max() - Payload of a frame of UDP datagrams that the
+ *			 guest's kernel splits (UDP segmentation offload)
+ * @c:		Execution context
+ * @af:		Address family
+ * @seg:	Payload of each datagram (the last may be shorter)
+ *
+ * Only pasta's tap with USO for @af (and checksum offload, which it comes
+ * with) takes such frames, and only datagrams that fit the guest's MTU
+ * may go in one: a larger one goes alone, in fragments.
+ *
+ * Return: bytes of payload of all datagrams together, at most: what the
+ *	   largest IP packet holds, and FRAME_UDP_SEGS_MAX datagrams; 0 if
+ *	   datagrams of @seg bytes can't go in one frame
+ */
+size_t frame_udp_gso_max(const struct ctx *c, sa_family_t af, size_t seg)
+{
+	unsigned int uso = af == AF_INET ? TUN_F_USO4 : TUN_F_USO6;
+	size_t hlen = sizeof(struct udphdr) + (af == AF_INET ?
+		      sizeof(struct iphdr) : sizeof(struct ip6_hdr));
+	size_t mtu = (size_t)(c->mtu ? c->mtu : MTU_DEFAULT);
+
+	if (!(c->tap_offloads & uso) || !(c->tap_offloads & TUN_F_CSUM) ||
+	    !seg || hlen + seg > mtu)
+		return 0;
+	return MIN(TAP_FRAME_MAX - ETH_HLEN - hlen,
+		   seg * FRAME_UDP_SEGS_MAX);
+}
+
+/**
+ * frame_udp_gso_send() - Send UDP datagrams to the guest in one frame that
+ *			  its kernel splits (UDP segmentation offload)
+ * @c:		Execution context
+ * @af:		Address family
+ * @src:	Source address, struct in_addr or struct in6_addr
+ * @sport:	Source port, host order
+ * @dst:	Destination address, same type
+ * @dport:	Destination port, host order
+ * @data:	Payloads, one a datagram: each of @seg bytes but the last,
+ *		which may be shorter (not empty)
+ * @n:		Number of datagrams, at most FRAME_UDP_SEGS_MAX
+ * @seg:	Payload of each datagram, see frame_udp_gso_max()
+ *
+ * One frame, as a sender's kernel makes it of one send() with UDP_SEGMENT:
+ * IP and UDP lengths of the whole, gso_size @seg in the virtio-net header,
+ * the checksum left partial (frame_vnet_csum()). The guest's kernel splits
+ * it at @seg bytes of payload into the datagrams we received, or hands it
+ * whole to a socket that asked for UDP_GRO. The caller checks, with
+ * frame_udp_gso_max(), that such a frame can go; nothing is sent if not.
+ */
+void frame_udp_gso_send(struct ctx *c, sa_family_t af, const void *src,
+			in_port_t sport, const void *dst, in_port_t dport,
+			const struct iovec *data, size_t n, size_t seg)
+{
+	struct {
+		uint8_t pad[2];		/* So that the IP header is aligned */
+		struct ethhdr eh;
+		union {
+			struct iphdr v4;
+			struct ip6_hdr v6;
+		} ip;
+	} h;
+	struct iovec iov[FRAME_UDP_SEGS_MAX + 2];
+	struct virtio_net_hdr vh = { 0 };
+	size_t len = 0, l4len, iplen, i;
+	struct udphdr uh;
+	uint32_t psum;
+
+	if (!n || n > FRAME_UDP_SEGS_MAX)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!data[i].iov_len || data[i].iov_len > seg ||
+		    (i < n - 1 && data[i].iov_len != seg))
+			return;
+		len += data[i].iov_len;
+		iov[i + 2] = data[i];
+	}
+	if (len > frame_udp_gso_max(c, af, seg))
+		return;
+	l4len = sizeof(uh) + len;
+
+	frame_eth(c, &h.eh, af, dst);
+	if (af == AF_INET) {
+		struct in_addr s4 = *(const struct in_addr *)src;
+		struct in_addr d4 = *(const struct in_addr *)dst;
+
+		frame_ip4(&h.ip.v4, s4, d4, IPPROTO_UDP, l4len,
+			  FRAME_HLIM_LINK);
+		psum = csum_pseudo4(s4, d4, IPPROTO_UDP, l4len);
+		iplen = sizeof(h.ip.v4);
+	} else {
+		frame_ip6(&h.ip.v6, src, dst, IPPROTO_UDP, l4len,
+			  FRAME_HLIM_LINK);
+		psum = csum_pseudo6(src, dst, IPPROTO_UDP, l4len);
+		iplen = sizeof(h.ip.v6);
+	}
+
+	uh.source = htons(sport);
+	uh.dest = htons(dport);
+	uh.len = htons((uint16_t)l4len);
+	frame_vnet_csum(&vh, &uh.check, psum, ETH_HLEN + iplen,
+			offsetof(struct udphdr, check),
+			ETH_HLEN + iplen + sizeof(uh));
+	if (len > seg) {
+		vh.gso_type = VIRTIO_NET_HDR_GSO_UDP_L4;
+		vh.gso_size = (uint16_t)seg;
+	}
+
+	iov[0].iov_base = &h.eh;
+	iov[0].iov_len = ETH_HLEN + iplen;
+	iov[1].iov_base = &uh;
+	iov[1].iov_len = sizeof(uh);
+	tap_send_iov(c, iov, n + 2, &vh);
 }
 
 /**

@@ -29,8 +29,9 @@
  * (see tap_vnet_init()): the cost per byte no longer depends on the MTU.
  * The header is stripped on reading (only a UDP segment size is kept, see
  * tap_vnet_seg()), and written from a per-frame copy on tap_flush(): all
- * zeroes for a plain, fully checksummed frame, or what tcp.c gave with a
- * frame queued by reference.
+ * zeroes for a plain, fully checksummed frame, or what the sender gave:
+ * tcp.c with a frame queued by reference, frame.c with a copied frame of
+ * UDP datagrams (see frame_udp_gso_send()).
  *
  * Either way, received frames are described by a packet pool (packet.c)
  * that tap_passt_read() and tap_pasta_read() return to dispatch.c, which
@@ -641,16 +642,32 @@ const struct pool *tap_pasta_read(struct ctx *c)
 }
 
 /**
+ * tap_out_vnet_set() - Set the virtio-net header of a queued frame
+ * @i:		Index of the frame in the output queue
+ * @vh:		Header, NULL for a plain frame (all zeroes)
+ */
+static void tap_out_vnet_set(size_t i, const struct virtio_net_hdr *vh)
+{
+	if (vh)
+		tap_out_vnet[i] = *vh;
+	else
+		memset(&tap_out_vnet[i], 0, sizeof(tap_out_vnet[i]));
+}
+
+/**
  * tap_send_iov() - Queue one frame, given in pieces, for the guest
  * @c:		Execution context
  * @iov:	Pieces of the frame, starting with the Ethernet header
  * @cnt:	Number of pieces
+ * @vh:		virtio-net header for pasta's tap (segmentation, checksum),
+ *		NULL for a plain frame; ignored unless the tap carries it
  *
  * The frame is copied to the output queue, so the caller's buffers can be
  * reused at once. The queue is flushed at the end of the loop iteration,
  * or right now if it is full.
  */
-void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt)
+void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt,
+		  const struct virtio_net_hdr *vh)
 {
 	size_t len = 0, i;
 	char *dst;
@@ -685,7 +702,7 @@ void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt)
 	tap_out_iov[tap_out_frames * 2].iov_len = sizeof(uint32_t);
 	tap_out_iov[tap_out_frames * 2 + 1].iov_base = tap_out + tap_out_used;
 	tap_out_iov[tap_out_frames * 2 + 1].iov_len = len;
-	memset(&tap_out_vnet[tap_out_frames], 0, sizeof(tap_out_vnet[0]));
+	tap_out_vnet_set(tap_out_frames, vh);
 	tap_out_frames++;
 	tap_out_used += ROUND_UP(len, 8);
 }
@@ -716,11 +733,7 @@ bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len,
 	tap_out_iov[tap_out_frames * 2].iov_len = sizeof(uint32_t);
 	tap_out_iov[tap_out_frames * 2 + 1].iov_base = (void *)(uintptr_t)frame;
 	tap_out_iov[tap_out_frames * 2 + 1].iov_len = len;
-	if (vh)
-		tap_out_vnet[tap_out_frames] = *vh;
-	else
-		memset(&tap_out_vnet[tap_out_frames], 0,
-		       sizeof(tap_out_vnet[0]));
+	tap_out_vnet_set(tap_out_frames, vh);
 	tap_out_frames++;
 	return true;
 }
@@ -771,7 +784,7 @@ void tap_send_frame(struct ctx *c, const void *frame, size_t len)
 	struct iovec iov = { .iov_base = (void *)(uintptr_t)frame,
 			     .iov_len = len };
 
-	tap_send_iov(c, &iov, 1);
+	tap_send_iov(c, &iov, 1, NULL);
 }
 
 /**

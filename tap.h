@@ -93,7 +93,8 @@ bool tap_send_frame_ref(struct ctx *c, const void *frame, size_t len,
 			const struct virtio_net_hdr *vh);
 struct tap_frame *tap_frames_get(struct ctx *c, unsigned int n);
 void tap_frames_put(unsigned int n);
-void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt);
+void tap_send_iov(struct ctx *c, const struct iovec *iov, size_t cnt,
+		  const struct virtio_net_hdr *vh);
 bool tap_backlogged(void);
 void tap_flush(struct ctx *c);
 void tap_sock_unlink(const struct ctx *c);

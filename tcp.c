@@ -541,16 +541,13 @@ static uint8_t *tcp_fill_headers(const struct ctx *c,
 	}
 
 	th->check = 0;
-	if (vh) {
-		/* What the kernel adds the rest to (virtio 1.2, 5.1.6.2) */
-		th->check = (uint16_t)~csum_fold(sum);
-		vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-		vh->csum_start = (uint16_t)((uint8_t *)th - (uint8_t *)eh);
-		vh->csum_offset = offsetof(struct tcphdr, check);
-		vh->hdr_len = (uint16_t)(buf - (uint8_t *)eh);
-	} else {
+	if (vh)
+		frame_vnet_csum(vh, &th->check, sum,
+				(size_t)((uint8_t *)th - (uint8_t *)eh),
+				offsetof(struct tcphdr, check),
+				(size_t)(buf - (uint8_t *)eh));
+	else
 		th->check = csum(th, l4len, sum);
-	}
 	return (uint8_t *)eh;
 }
 

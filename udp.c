@@ -25,6 +25,18 @@
  * one datagram, maybe forged: until the guest answers, it's the first the
  * flow table closes when it's short of room (flow.c).
  *
+ * To the guest: datagrams read with one recvmmsg() go out one frame each,
+ * but on pasta's tap with UDP segmentation offload (USO, see tap.c) a run
+ * of them from one sender, all of one size but the last, which may be
+ * shorter, and each within the guest's MTU, goes in one frame of up to
+ * 64 KiB, as one send() with UDP_SEGMENT would make it. The guest's kernel
+ * splits it back into the same datagrams (see udp_run_to_tap()): one
+ * write() to the tap instead of one per datagram, no checksum computed.
+ * Outbound flows' sockets ask for UDP_GRO: datagrams the host's kernel
+ * coalesced (a peer's send() with UDP_SEGMENT over loopback, or GRO on a
+ * device) come as one message, and go on in such frames, or one by one
+ * without USO, split at the size the kernel gives (udp_gro_to_tap()).
+ *
  * Errors: sockets of outbound flows ask for extended errors (IP_RECVERR),
  * so an ICMP port unreachable for a datagram we sent is read from the
  * error queue and passed on to the guest as ICMP (or ICMPv6) port
@@ -69,6 +81,7 @@
 
 #define UDP_BATCH		64	/* Datagrams per sendmmsg/recvmmsg */
 #define UDP_SEGS_MAX		128	/* In one USO frame, as Linux allows */
+#define UDP_GSO_SEGS_MAX	64	/* With UDP_SEGMENT, in older kernels */
 #define UDP_BUF_SIZE		65536
 #define UDP_READ_ROUNDS		4	/* recvmmsg() calls per wakeup */
 #define UDP_ICMP_QUOTE_MAX	512	/* Bytes of payload quoted in errors */
@@ -78,8 +91,14 @@
 #define UDP_F_TAP_SENT		0x02	/* The guest sent something */
 #define UDP_F_SOCK_SENT		0x04	/* The host side sent something */
 #define UDP_F_SPLICE		0x08	/* Loopback to loopback, no tap */
+#define UDP_F_NO_GSO		0x10	/* The socket refused UDP_SEGMENT */
 
 static uint8_t udp_bufs[UDP_BATCH][UDP_BUF_SIZE];
+/* UDP_GRO on outbound flows' sockets: segment size of a coalesced arrival */
+static union {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+} udp_gro_cmsg[UDP_BATCH];
 
 /**
  * udp_sock_bufs() - Large buffers: a burst of big datagrams must fit
@@ -163,6 +182,8 @@ static struct udp_flow *udp_flow_new(struct ctx *c, const struct flow_key *key,
 		setsockopt(s, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
 	else
 		setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	/* Datagrams coalesced by the host's kernel stay so: see udp_gro() */
+	setsockopt(s, SOL_UDP, UDP_GRO, &one, sizeof(one));
 	udp_sock_bufs(s);
 
 	if (!to->to_lo)
@@ -267,6 +288,64 @@ static void udp_tap_sendmmsg(int s, struct mmsghdr *mm, size_t n)
 }
 
 /**
+ * udp_tap_gso() - Send datagrams the guest's kernel left us to split (USO)
+ *		   with one sendmsg() and UDP_SEGMENT: the host's kernel splits
+ * @uf:		Flow
+ * @mh:		Message header of the whole payload (and address, if any)
+ * @seg:	Datagram size
+ *
+ * A socket may refuse the segment size (larger than the route's MTU:
+ * EMSGSIZE, EINVAL in older kernels), or the kernel the option, or the
+ * route (EIO, e.g. IPsec): then the flow splits such payloads itself from
+ * now on (UDP_F_NO_GSO). On any other error, the caller sends the
+ * datagrams one by one, as if we hadn't tried.
+ *
+ * Return: true if sent, or dropped for a full buffer; false if the caller
+ *	   is to split the payload into datagrams instead
+ *
+ * syscalls: sendmsg
+ */
+static bool udp_tap_gso(struct udp_flow *uf, struct msghdr *mh, uint16_t seg)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} u;
+	struct cmsghdr *cm;
+	ssize_t r;
+
+	memset(&u, 0, sizeof(u));
+	mh->msg_control = u.buf;
+	mh->msg_controllen = sizeof(u.buf);
+	cm = CMSG_FIRSTHDR(mh);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+
+	do
+		r = sendmsg(uf->sock, mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	mh->msg_control = NULL;
+	mh->msg_controllen = 0;
+
+	if (r >= 0)
+		return true;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+		debug_ratelimit("UDP: buffer full, datagrams of %u bytes "
+				"dropped", seg);
+		return true;
+	}
+	if (errno == EINVAL || errno == EMSGSIZE || errno == EIO ||
+	    errno == ENOPROTOOPT || errno == EOPNOTSUPP) {
+		debug_ratelimit("UDP: no UDP_SEGMENT (%u bytes) on this flow: "
+				"%s", seg, strerror(errno));
+		uf->flags |= UDP_F_NO_GSO;
+	}
+	return false;
+}
+
+/**
  * udp_tap_handler() - A run of UDP datagrams of one flow from the guest
  * @c:		Execution context
  * @af:		Address family
@@ -320,7 +399,9 @@ int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 	/* The run may hold more datagrams than one sendmmsg() takes: send
 	 * them all, UDP_BATCH at a time. A frame the guest's kernel left us
 	 * to split (USO) stands for datagrams of @seg[i] bytes (the last one
-	 * shorter), back to back after one header.
+	 * shorter), back to back after one header: it goes whole, with
+	 * UDP_SEGMENT, unless the socket doesn't take that, and then as those
+	 * datagrams.
 	 */
 	for (i = 0, n = 0; i < p->count; i++) {
 		size_t len, off = 0, step;
@@ -337,6 +418,15 @@ int udp_tap_handler(struct ctx *c, sa_family_t af, const void *saddr,
 					"the guest: too many, dropped",
 					len, step);
 			continue;
+		}
+		if (step < len && !(uf->flags & UDP_F_NO_GSO) &&
+		    (len + step - 1) / step <= UDP_GSO_SEGS_MAX) {
+			if (n) {
+				udp_tap_sendmmsg(uf->sock, mm, n);
+				n = 0;
+			}
+			if (udp_tap_gso(uf, &one.msg_hdr, (uint16_t)step))
+				continue;
 		}
 
 		do {
@@ -380,6 +470,177 @@ static void udp_to_tap(struct ctx *c, const struct udp_flow *uf,
 	else
 		frame_udp6_send(c, &k->dst.a6, k->dport, &k->src.a6, k->sport,
 				data, len);
+}
+
+/**
+ * union udp_peer - Sender of a datagram, IPv4 or IPv6
+ * @sa4:	IPv4 address and port
+ * @sa6:	IPv6 address and port
+ */
+union udp_peer {
+	struct sockaddr_in sa4;
+	struct sockaddr_in6 sa6;
+};
+
+/**
+ * udp_peer_eq() - Do two datagrams come from the same sender?
+ * @a:		Sender of one, as recvmmsg() wrote it
+ * @b:		Sender of the other
+ *
+ * Return: true if family, address and port (and IPv6 scope) are the same
+ */
+static bool udp_peer_eq(const union udp_peer *a, const union udp_peer *b)
+{
+	return !memcmp(a, b, a->sa4.sin_family == AF_INET ?
+		       sizeof(struct sockaddr_in) :
+		       sizeof(struct sockaddr_in6));
+}
+
+/**
+ * udp_run_send() - Send datagrams of a flow to the guest: one alone, more
+ *		    in one frame for the guest's kernel to split (USO)
+ * @c:		Execution context
+ * @uf:		Flow
+ * @data:	Payloads: each of @seg bytes but the last, which may be shorter
+ * @cnt:	Number of datagrams, at most FRAME_UDP_SEGS_MAX, and more than
+ *		one only if frame_udp_gso_max() allows
+ * @seg:	Datagram size
+ */
+static void udp_run_send(struct ctx *c, const struct udp_flow *uf,
+			 const struct iovec *data, size_t cnt, size_t seg)
+{
+	const struct flow_key *k = &uf->f.key;
+
+	if (cnt == 1)
+		udp_to_tap(c, uf, data[0].iov_base, data[0].iov_len);
+	else if (inany_is_v4(&k->src))
+		frame_udp_gso_send(c, AF_INET, &k->dst.v4mapped.a4, k->dport,
+				   &k->src.v4mapped.a4, k->sport, data, cnt,
+				   seg);
+	else
+		frame_udp_gso_send(c, AF_INET6, &k->dst.a6, k->dport,
+				   &k->src.a6, k->sport, data, cnt, seg);
+}
+
+/**
+ * udp_gro() - Segment size of a datagram the host's kernel coalesced
+ * @mm:		Message as recvmmsg() returned it
+ *
+ * With UDP_GRO, one message may hold datagrams of one sender that arrived
+ * together (or one send() with UDP_SEGMENT made, over loopback): all of
+ * the size the UDP_GRO control message gives, but the last, which may be
+ * shorter.
+ *
+ * Return: that size, 0 if the message is one datagram
+ */
+static size_t udp_gro(const struct mmsghdr *mm)
+{
+	const struct msghdr *mh = &mm->msg_hdr;
+	const struct cmsghdr *cm;
+	int seg;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR((struct msghdr *)mh,
+							  (struct cmsghdr *)cm)) {
+		if (cm->cmsg_level != SOL_UDP || cm->cmsg_type != UDP_GRO ||
+		    cm->cmsg_len < CMSG_LEN(sizeof(seg)))
+			continue;
+		memcpy(&seg, CMSG_DATA(cm), sizeof(seg));
+		if (seg > 0 && (size_t)seg < mm->msg_len)
+			return (size_t)seg;
+	}
+	return 0;
+}
+
+/**
+ * udp_gro_to_tap() - Send datagrams the host's kernel coalesced to the guest
+ * @c:		Execution context
+ * @uf:		Flow
+ * @buf:	Payload of the coalesced message
+ * @len:	Its length
+ * @seg:	Datagram size, see udp_gro()
+ *
+ * In frames of as many datagrams as frame_udp_gso_max() allows, one each
+ * without USO: the guest gets the datagrams that were sent, boundaries kept.
+ */
+static void udp_gro_to_tap(struct ctx *c, const struct udp_flow *uf,
+			   uint8_t *buf, size_t len, size_t seg)
+{
+	sa_family_t af = inany_is_v4(&uf->f.key.src) ? AF_INET : AF_INET6;
+	size_t max = frame_udp_gso_max(c, af, seg), off = 0;
+	struct iovec data[FRAME_UDP_SEGS_MAX];
+
+	while (off < len) {
+		size_t cnt = 0, total = 0;
+
+		do {
+			size_t dlen = MIN(seg, len - off);
+
+			data[cnt].iov_base = buf + off;
+			data[cnt++].iov_len = dlen;
+			total += dlen;
+			off += dlen;
+		} while (off < len && cnt < FRAME_UDP_SEGS_MAX &&
+			 total + MIN(seg, len - off) <= max);
+		udp_run_send(c, uf, data, cnt, seg);
+	}
+}
+
+/**
+ * udp_run_to_tap() - Send datagrams of a flow to the guest, a run of them
+ *		      in one frame where the tap takes UDP segmentation offload
+ * @c:		Execution context
+ * @uf:		Flow
+ * @mm:		Datagrams received into udp_bufs
+ * @peers:	Their senders, NULL if all come from the flow's peer
+ * @first:	Index of the first datagram to send
+ * @n:		Number of datagrams in @mm
+ *
+ * A run is what one send() with UDP_SEGMENT could have made: datagrams in
+ * a row from the same sender, all as large as the first, but the last,
+ * which may be shorter (and not empty), as many as frame_udp_gso_max()
+ * lets into one frame. The guest's kernel splits it back into the same
+ * datagrams, with their boundaries. A run of one, or without USO, goes
+ * alone, as always. A message the host's kernel coalesced (UDP_GRO) goes
+ * on its own, split at its datagrams' size, see udp_gro_to_tap().
+ *
+ * Return: index of the first datagram not sent, after @first
+ */
+static int udp_run_to_tap(struct ctx *c, const struct udp_flow *uf,
+			  const struct mmsghdr *mm, const union udp_peer *peers,
+			  int first, int n)
+{
+	sa_family_t af = inany_is_v4(&uf->f.key.src) ? AF_INET : AF_INET6;
+	size_t seg = mm[first].msg_len, total = seg, gro = udp_gro(&mm[first]);
+	struct iovec data[FRAME_UDP_SEGS_MAX];
+	int i, cnt = 1;
+	size_t max;
+
+	if (gro) {
+		udp_gro_to_tap(c, uf, udp_bufs[first], seg, gro);
+		return first + 1;
+	}
+
+	max = frame_udp_gso_max(c, af, seg);
+	for (i = first + 1; max && i < n && cnt < FRAME_UDP_SEGS_MAX; i++) {
+		size_t len = mm[i].msg_len;
+
+		if (!len || len > seg || total + len > max ||
+		    (peers && !udp_peer_eq(&peers[i], &peers[first])) ||
+		    udp_gro(&mm[i]))
+			break;
+		data[cnt].iov_base = udp_bufs[i];
+		data[cnt++].iov_len = len;
+		total += len;
+		if (len < seg) {
+			i++;
+			break;
+		}
+	}
+
+	data[0].iov_base = udp_bufs[first];
+	data[0].iov_len = seg;
+	udp_run_send(c, uf, data, (size_t)cnt, seg);
+	return first + cnt;
 }
 
 /**
@@ -485,16 +746,6 @@ static void udp_sock_errors(struct ctx *c, struct udp_flow *uf)
 }
 
 /**
- * union udp_peer - Sender of a datagram, IPv4 or IPv6
- * @sa4:	IPv4 address and port
- * @sa6:	IPv6 address and port
- */
-union udp_peer {
-	struct sockaddr_in sa4;
-	struct sockaddr_in6 sa6;
-};
-
-/**
  * udp_mmsg_init() - Prepare headers for a recvmmsg() into udp_bufs
  * @mm:		UDP_BATCH message headers
  * @iov:	UDP_BATCH buffer descriptors
@@ -547,6 +798,11 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 
 	for (r = 0; r < UDP_READ_ROUNDS; r++) {
 		udp_mmsg_init(mm, iov, NULL);
+		for (i = 0; i < UDP_BATCH && !(uf->flags & UDP_F_SPLICE); i++) {
+			mm[i].msg_hdr.msg_control = udp_gro_cmsg[i].buf;
+			mm[i].msg_hdr.msg_controllen =
+				sizeof(udp_gro_cmsg[i].buf);
+		}
 
 		n = recvmmsg(uf->sock, mm, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0) {
@@ -572,8 +828,8 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 				debug_ratelimit("UDP: splice send failed: %s",
 						strerror(errno));
 		} else {
-			for (i = 0; i < n; i++)
-				udp_to_tap(c, uf, udp_bufs[i], mm[i].msg_len);
+			for (i = 0; i < n; )
+				i = udp_run_to_tap(c, uf, mm, NULL, i, n);
 		}
 
 		uf->flags |= UDP_F_SOCK_SENT;
@@ -659,9 +915,7 @@ static int udp_splice_datagrams(struct ctx *c, bool from_ns, int shared,
 
 	/* The run: consecutive datagrams from the same peer */
 	for (last = first + 1; last < n; last++)
-		if (memcmp(&peers[last], peer, af == AF_INET ?
-			   sizeof(struct sockaddr_in) :
-			   sizeof(struct sockaddr_in6)))
+		if (!udp_peer_eq(&peers[last], peer))
 			break;
 
 	memset(&key, 0, sizeof(key));
@@ -836,7 +1090,8 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events,
 			 */
 			continue;
 		}
-		udp_to_tap(c, uf, udp_bufs[i], mm[i].msg_len);
+		/* Those after it from the same peer may go along */
+		i = udp_run_to_tap(c, uf, mm, peers, i, n) - 1;
 		uf->flags |= UDP_F_SOCK_SENT;
 		uf->ts = now->tv_sec;
 	}

@@ -33,8 +33,10 @@
  * and 4 pick the virtio-net header on the tap and its offloads (see
  * fz_vnet_set()): none (--no-tap-offload), the header alone, checksum,
  * checksum with TSO and USO: TCP data then goes to the guest in segments
- * of up to 64 KiB, with the checksum left partial, and the guest's UDP
- * datagrams may come as one frame for the daemon to split.
+ * of up to 64 KiB, with the checksum left partial, the guest's UDP
+ * datagrams may come as one frame for the daemon to split, and runs of
+ * datagrams from the host's peers go to the guest as one such frame, each
+ * datagram in it checked on its own.
  *
  * Operations, one byte to say which, then its fields:
  *
@@ -477,8 +479,13 @@ static void check_frame(const uint8_t *f, size_t len, size_t max)
 		check_tcp_to_guest((const struct tcphdr *)l4, l4len, &guest,
 				   &remote);
 	} else if (nxt == IPPROTO_UDP) {
-		check_data(l4 + sizeof(struct udphdr),
-			   l4len - sizeof(struct udphdr), "UDP");
+		size_t off, plen = l4len - sizeof(struct udphdr);
+		size_t seg = fz_udp_seg ? fz_udp_seg : MAX(plen, 1);
+
+		/* A USO frame: each datagram in it on its own */
+		for (off = 0; off < plen; off += seg)
+			check_data(l4 + sizeof(struct udphdr) + off,
+				   MIN(seg, plen - off), "UDP");
 	} else if ((nxt == IPPROTO_ICMP && l4[0] == ICMP_ECHOREPLY) ||
 		   (nxt == IPPROTO_ICMPV6 && l4[0] == ICMP6_ECHO_REPLY)) {
 		check_data(l4 + 8, l4len - 8, "ICMP echo");

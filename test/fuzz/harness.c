@@ -68,6 +68,7 @@
 
 #include "conf.h"
 #include "flow.h"
+#include "frame.h"
 #include "harness.h"
 #include "hostwatch.h"
 #include "icmp.h"
@@ -80,6 +81,9 @@
 
 const uint8_t fz_guest_mac[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x42 };
 const uint8_t fz_our_mac[6] = MAC_OUR_DEFAULT;
+
+/* Datagram size of the last frame fz_vnet_frame() saw, if a USO one */
+size_t fz_udp_seg;
 
 /* The same message more often than this in one input is a flood: rate
  * limiting allows LOG_RATELIMIT_BURST and a summary per second, and an
@@ -1161,12 +1165,14 @@ void fz_vnet_set(struct ctx *c, unsigned int sel)
  * @max:	Set to the longest the frame may be, for fz_frame_check()
  *
  * The header must be there, in front of every frame. A checksum left to
- * the guest (NEEDS_CSUM, only with checksum offload) must be TCP's, within
- * the frame: it's completed here, as the kernel would, and fz_frame_check()
- * then finds it right or not. A segment to be split (only with TSO) must
- * be TCP of the IP version its type says, with a segment size that gives
- * frames within the MTU and more than one of them; anything else must be
- * within the MTU.
+ * the guest (NEEDS_CSUM, only with checksum offload) must be TCP's or
+ * UDP's, within the frame: it's completed here, as the kernel would, and
+ * fz_frame_check() then finds it right or not. A segment to be split
+ * must be TCP (with TSO) or UDP (with USO, at most FRAME_UDP_SEGS_MAX
+ * datagrams) of the IP version its type says, with its checksum partial
+ * and a segment size that gives frames within the MTU and more than one of
+ * them; anything else must be within the MTU. fz_udp_seg says the size of
+ * the datagrams in a UDP frame to be split, 0 for any other frame.
  *
  * Return: the frame
  */
@@ -1177,9 +1183,11 @@ uint8_t *fz_vnet_frame(const struct ctx *c, uint8_t *buf, size_t n,
 	struct virtio_net_hdr vh;
 	uint8_t *f = buf + hl;
 	uint16_t proto;
+	uint8_t l4p = 0;
 
 	*len = n;
 	*max = (size_t)c->mtu + ETH_HLEN;
+	fz_udp_seg = 0;
 	if (!c->tap_vnet)
 		return buf;
 	if (n < hl + ETH_HLEN)
@@ -1188,14 +1196,19 @@ uint8_t *fz_vnet_frame(const struct ctx *c, uint8_t *buf, size_t n,
 	*len = n -= hl;
 
 	proto = (uint16_t)(f[12] << 8 | f[13]);
-	if (proto == ETH_P_IP && n >= ETH_HLEN + 20 &&
-	    f[ETH_HLEN + 9] == IPPROTO_TCP)
+	if (proto == ETH_P_IP && n >= ETH_HLEN + 20) {
+		l4p = f[ETH_HLEN + 9];
 		l4off = ETH_HLEN + 20;
-	else if (proto == ETH_P_IPV6 && n >= ETH_HLEN + 40 &&
-		 f[ETH_HLEN + 6] == IPPROTO_TCP)
+	} else if (proto == ETH_P_IPV6 && n >= ETH_HLEN + 40) {
+		l4p = f[ETH_HLEN + 6];
 		l4off = ETH_HLEN + 40;
-	if (l4off && n >= l4off + sizeof(struct tcphdr))
+	}
+	if (l4p == IPPROTO_TCP && n >= l4off + sizeof(struct tcphdr))
 		thl = (size_t)(f[l4off + 12] >> 4) * 4;
+	else if (l4p == IPPROTO_UDP && n >= l4off + sizeof(struct udphdr))
+		thl = sizeof(struct udphdr);
+	else
+		l4off = 0;
 
 	if (vh.flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM)
 		fz_fail("virtio-net header flags 0x%x", vh.flags);
@@ -1207,11 +1220,12 @@ uint8_t *fz_vnet_frame(const struct ctx *c, uint8_t *buf, size_t n,
 
 		if (!(c->tap_offloads & TUN_F_CSUM))
 			fz_fail("partial checksum without checksum offload");
-		if (!l4off || vh.csum_start != l4off ||
-		    vh.csum_offset != offsetof(struct tcphdr, check) ||
-		    n < l4off + sizeof(struct tcphdr))
-			fz_fail("partial checksum at %u + %u, not TCP's (%zu) "
-				"in a frame of %zu", vh.csum_start,
+		if (!thl || vh.csum_start != l4off ||
+		    vh.csum_offset != (l4p == IPPROTO_TCP ?
+				       offsetof(struct tcphdr, check) :
+				       offsetof(struct udphdr, check)))
+			fz_fail("partial checksum at %u + %u, not TCP's or "
+				"UDP's (%zu) in a frame of %zu", vh.csum_start,
 				vh.csum_offset, l4off, n);
 		sum = fz_csum(f + l4off, n - l4off, 0);
 		memcpy(f + l4off + vh.csum_offset, &sum, sizeof(sum));
@@ -1236,18 +1250,34 @@ uint8_t *fz_vnet_frame(const struct ctx *c, uint8_t *buf, size_t n,
 			fz_fail("TSO6 frame, EtherType 0x%04x, offloads 0x%x",
 				proto, c->tap_offloads);
 		break;
+	case VIRTIO_NET_HDR_GSO_UDP_L4:
+		if (!(c->tap_offloads & (proto == ETH_P_IP ? TUN_F_USO4 :
+							      TUN_F_USO6)) ||
+		    l4p != IPPROTO_UDP)
+			fz_fail("USO frame, EtherType 0x%04x, protocol %u, "
+				"offloads 0x%x", proto, l4p, c->tap_offloads);
+		break;
 	default:
 		fz_fail("virtio-net segmentation type %u", vh.gso_type);
 	}
 
 	if (!thl || !(vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
-		fz_fail("TSO frame not TCP, or without partial checksum");
+		fz_fail("segmentation not TCP or UDP, or without partial "
+			"checksum");
 	if (!vh.gso_size || l4off + thl + vh.gso_size > *max)
-		fz_fail("TSO segment size %u, headers %zu, MTU %i",
+		fz_fail("segment size %u, headers %zu, MTU %i",
 			vh.gso_size, l4off + thl, c->mtu);
 	if (n <= l4off + thl + vh.gso_size)
-		fz_fail("TSO frame of %zu bytes, one segment of %u",
+		fz_fail("frame of %zu bytes to split, one segment of %u",
 			n, vh.gso_size);
+	if (l4p == IPPROTO_UDP) {
+		size_t segs = (n - l4off - thl + vh.gso_size - 1) /
+			      vh.gso_size;
+
+		if (segs > FRAME_UDP_SEGS_MAX)
+			fz_fail("USO frame of %zu datagrams", segs);
+		fz_udp_seg = vh.gso_size;
+	}
 	*max = TAP_FRAME_MAX;
 	return f;
 }

@@ -82,6 +82,7 @@ const uint8_t *fz_frame_check(const struct ctx *c, const uint8_t *f,
 void fz_vnet_set(struct ctx *c, unsigned int sel);
 uint8_t *fz_vnet_frame(const struct ctx *c, uint8_t *buf, size_t n,
 		       size_t *len, size_t *max);
+extern size_t fz_udp_seg;
 uint16_t fz_csum(const void *buf, size_t len, uint32_t sum);
 uint32_t fz_pseudo(int af, const void *src, const void *dst, uint8_t proto,
 		   size_t len);

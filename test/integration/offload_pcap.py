@@ -10,13 +10,16 @@ is OUR_MAC, pasta's own; "from_ns": the others), counts of TCP segments
 carrying data, and of UDP datagrams larger than the MTU:
 
   {"data": N, "over_mtu": N, "csum_ok": N, "csum_partial": N,
-   "csum_bad": N, "udp_over_mtu": N}
+   "csum_bad": N, "udp_over_mtu": N, "udp_csum_ok": N,
+   "udp_csum_partial": N, "udp_csum_bad": N}
 
 "over_mtu" counts IP packets longer than MTU (super-segments, which only
 segmentation offload can carry). "csum_partial" counts segments whose
 checksum field holds only the sum of the pseudo-header, to be completed by
 the kernel (virtio-net VIRTIO_NET_HDR_F_NEEDS_CSUM); "csum_bad" those
-whose checksum is neither complete nor partial.
+whose checksum is neither complete nor partial. The "udp_csum_" counts
+are the same for UDP datagrams (an IPv4 one without checksum counts as
+complete); IP fragments are left out.
 
 Exit status: 0 if the file could be read, 2 if it isn't a pcap file.
 Standard library only.
@@ -55,9 +58,9 @@ def l4_of(frame):
     ip = frame[14:]
     if ethertype == ETH_P_IP and len(ip) >= 20:
         ihl = (ip[0] & 0xf) * 4
-        (tot,) = struct.unpack_from("!H", ip, 2)
+        (tot, frag) = struct.unpack_from("!HxxH", ip, 2)
         if ip[9] not in (IPPROTO_TCP, IPPROTO_UDP) or tot > len(ip) or \
-                tot < ihl:
+                tot < ihl or frag & 0x3fff:
             return None
         seg = ip[ihl:tot]
         ph = ip[12:20] + struct.pack("!BBH", 0, ip[9], len(seg))
@@ -72,12 +75,26 @@ def l4_of(frame):
     return None
 
 
+def csum_kind(ph, seg, off, zero_ok=False):
+    """"csum_ok", "csum_partial" or "csum_bad": the checksum at OFF in SEG,
+    with pseudo-header PH; ZERO_OK: a zero checksum means none"""
+    (check,) = array.array("H", seg[off:off + 2])
+    if fold(ones_sum(ph) + ones_sum(seg)) == 0xffff:
+        return "csum_ok"
+    if check == fold(ones_sum(ph)):
+        return "csum_partial"
+    if not check and zero_ok:
+        return "csum_ok"
+    return "csum_bad"
+
+
 def main():
     """Count, print"""
     path, mac, mtu = sys.argv[1], sys.argv[2], int(sys.argv[3])
     ours = bytes(int(x, 16) for x in mac.split(":"))
     res = {d: {"data": 0, "over_mtu": 0, "csum_ok": 0, "csum_partial": 0,
-               "csum_bad": 0, "udp_over_mtu": 0}
+               "csum_bad": 0, "udp_over_mtu": 0, "udp_csum_ok": 0,
+               "udp_csum_partial": 0, "udp_csum_bad": 0}
            for d in ("to_ns", "from_ns")}
     try:
         frames, _ = pcap_frames(path)
@@ -91,20 +108,17 @@ def main():
         proto, ph, seg, iplen = t
         r = res["to_ns" if fr[6:12] == ours else "from_ns"]
         if proto == IPPROTO_UDP:
+            if len(seg) < 8:
+                continue
             r["udp_over_mtu"] += iplen > mtu
+            r["udp_" + csum_kind(ph, seg, 6, len(ph) == 12)] += 1
             continue
         if len(seg) < 20 or len(seg) <= (seg[12] >> 4) * 4:
             continue
         r["data"] += 1
         if iplen > mtu:
             r["over_mtu"] += 1
-        (check,) = array.array("H", seg[16:18])
-        if fold(ones_sum(ph) + ones_sum(seg)) == 0xffff:
-            r["csum_ok"] += 1
-        elif check == fold(ones_sum(ph)):
-            r["csum_partial"] += 1
-        else:
-            r["csum_bad"] += 1
+        r[csum_kind(ph, seg, 16)] += 1
     print(json.dumps(res))
 
 

@@ -17,6 +17,8 @@ Subcommands:
             "ADDR PORT" for every new peer, at once.  --late FILE: once
             FILE exists, send every peer seen so far, once, the datagram
             "udp_tool: late", from the socket it used.
+            A datagram "udp_tool: burst SEED PLAN" isn't echoed: the
+            server answers with the datagrams of PLAN (see burst).
   stop      --connect ADDR --port P: send that datagram.
   ping      --connect ADDR --port P --sizes S,S,...: from one unconnected
             socket, send one datagram of each size (contents from --seed)
@@ -26,6 +28,15 @@ Subcommands:
             of N datagrams of S bytes each, with UDP_SEGMENT (the kernel
             splits it, or leaves that to the device: pasta with USO), and
             every one must come back from an echo server, intact, alone.
+  burst     --connect ADDR --port P --plan PLAN: ask an echo server for
+            the datagrams of PLAN, comma-separated sends "SIZExCOUNT" or
+            "SIZExCOUNT+LAST" (COUNT datagrams of SIZE bytes, then one of
+            LAST bytes), each one send() with UDP_SEGMENT SIZE (plain for a
+            single datagram), back to back; contents from --seed and a
+            sequence number over the whole plan.  Every datagram must come
+            from ADDR:P, in order, intact and alone (no two merged, none
+            split).  --send: send those datagrams to an echo server
+            instead, which must echo each as it came.
   flood     --connect ADDR --port P --count N --max-size S: N datagrams of
             assorted sizes (0 to S bytes) to an echo server, at most
             --window datagrams and --window-bytes bytes in flight (0: no
@@ -153,6 +164,39 @@ def set_sndbuf(s, size):
 
 STOP = b"udp_tool: stop"
 LATE = b"udp_tool: late"
+BURST = b"udp_tool: burst "
+
+
+def burst_plan(plan):
+    """The sends of PLAN (see burst): a list of lists of sizes"""
+    sends = []
+    for item in plan.split(","):
+        size, _, rest = item.partition("x")
+        count, _, last = rest.partition("+")
+        sizes = [int(size)] * int(count)
+        if last:
+            sizes.append(int(last))
+        sends.append(sizes)
+    return sends
+
+
+def burst_send(s, seed, plan, peer):
+    """Send the datagrams of PLAN to PEER, one send() each item"""
+    pl = Payloads(seed)
+    seq = 0
+    for sizes in burst_plan(plan):
+        data = b"".join(pl.make(seq + i, n) for i, n in enumerate(sizes))
+        seq += len(sizes)
+        cmsg = []
+        if len(sizes) > 1:
+            cmsg = [(socket.IPPROTO_UDP, UDP_SEGMENT,
+                     struct.pack("=H", sizes[0]))]
+        while True:
+            try:
+                s.sendmsg([data], cmsg, 0, peer)
+                break
+            except BlockingIOError:
+                select.select([], [s], [], 1)
 
 
 def cmd_echo(args):
@@ -199,6 +243,14 @@ def cmd_echo(args):
                 print("echo: %d datagrams echoed, stopped by %s" %
                       (echoed, fmt_addr(peer)))
                 return 0
+            if data.startswith(BURST):
+                seed, plan = data[len(BURST):].decode().split(" ", 1)
+                try:
+                    burst_send(s, int(seed), plan, peer)
+                except OSError as e:
+                    print("echo: burst to %s: %s" % (fmt_addr(peer), e),
+                          file=sys.stderr)
+                continue
             key = fmt_addr(peer)
             if key not in peers:
                 peers[key] = (s, peer)
@@ -312,6 +364,32 @@ def cmd_gso(args):
     print("gso: %d datagrams of %d bytes, sent with one send(), echoed "
           "intact from %s %d" % (args.count, args.segment, args.connect,
                                  args.port))
+    return 0
+
+
+def cmd_burst(args):
+    """Ask an echo server for a burst, check every datagram of it"""
+    s = client_socket(args)
+    set_rcvbuf(s, 4 << 20)
+    pl = Payloads(args.seed)
+    want = [n for sizes in burst_plan(args.plan) for n in sizes]
+    if args.send:
+        burst_send(s, args.seed, args.plan, (args.connect, args.port))
+    else:
+        s.sendto(BURST + b"%d %s" % (args.seed, args.plan.encode()),
+                 (args.connect, args.port))
+    for seq, size in enumerate(want):
+        got, why = recv_checked(s, args.timeout, args.connect, args.port)
+        if got is None:
+            print("burst: %d of %d datagrams, then: %s" %
+                  (seq, len(want), why))
+            return 1
+        if got != pl.make(seq, size):
+            print("burst: datagram %d (%d bytes) differs: got %s" %
+                  (seq, size, Payloads.describe(got)))
+            return 1
+    print("burst: %d datagrams (%d bytes) from %s %d, in order, intact" %
+          (len(want), sum(want), args.connect, args.port))
     return 0
 
 
@@ -714,7 +792,7 @@ def main():
     p.set_defaults(fn=cmd_stop)
 
     for name, fn in (("ping", cmd_ping), ("flood", cmd_flood),
-                     ("gso", cmd_gso)):
+                     ("gso", cmd_gso), ("burst", cmd_burst)):
         p = sub.add_parser(name)
         p.add_argument("--connect", required=True)
         p.add_argument("--port", type=int, required=True)
@@ -729,6 +807,9 @@ def main():
         elif name == "gso":
             p.add_argument("--segment", type=int, default=1400)
             p.add_argument("--count", type=int, default=40)
+        elif name == "burst":
+            p.add_argument("--plan", required=True)
+            p.add_argument("--send", action="store_true")
         else:
             p.add_argument("--count", type=int, default=10000)
             p.add_argument("--max-size", type=int, default=65000)

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* test_frame.c - Frames to the guest that don't fit its MTU (frame.c)
+/* test_frame.c - Frames to the guest that don't fit its MTU (frame.c), and
+ * runs of UDP datagrams in one frame the guest's kernel splits (USO)
  *
  * A UDP datagram or an ICMP message from a host socket may be larger than
  * the guest's MTU: the guest gets it in fragments, none larger than the
  * MTU, as the host's kernel would send it on a link of that MTU. Put
  * together, the fragments are the packet the guest would have got in one
  * frame with a larger MTU, byte for byte (header, checksum and data).
+ *
+ * With UDP segmentation offload on pasta's tap, a run of datagrams goes in
+ * one frame with the virtio-net header that tells the guest's kernel how to
+ * split it, lengths of the whole and the checksum left partial; what no
+ * send() with UDP_SEGMENT could have made doesn't go at all.
  *
  * The tap device is a datagram socket pair here, so that each frame the
  * daemon writes is read back on its own.
@@ -18,6 +24,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+#include "checksum.h"
 #include "passt.h"
 #include "tap.h"
 #include "frame.h"
@@ -202,6 +209,151 @@ START_TEST(fitting_datagram_in_one_frame)
 END_TEST
 
 /**
+ * uso_setup() - Checked fixture: as setup(), the tap with the virtio-net
+ *		 header, checksum offload and USO, MTU 1500
+ */
+static void uso_setup(void)
+{
+	setup();
+	c.tap_vnet = true;
+	c.tap_offloads = TUN_F_CSUM | TUN_F_USO4 | TUN_F_USO6;
+	c.mtu = 1500;
+}
+
+/**
+ * send_run() - Send datagrams of test data, one after the other, as one
+ *		USO frame
+ * @v6:		IPv6
+ * @sizes:	Size of each datagram, zero-terminated
+ * @seg:	Datagram size to give
+ */
+static void send_run(bool v6, const size_t *sizes, size_t seg)
+{
+	struct iovec iov[FRAME_UDP_SEGS_MAX + 1];
+	size_t n, off = 0;
+
+	for (n = 0; sizes[n]; n++) {
+		iov[n].iov_base = data + off;
+		iov[n].iov_len = sizes[n];
+		off += sizes[n];
+	}
+	if (v6) {
+		struct in6_addr src = addr6(GW6), dst = addr6(GUEST6);
+
+		frame_udp_gso_send(&c, AF_INET6, &src, SPORT, &dst, DPORT, iov,
+				   n, seg);
+	} else {
+		struct in_addr src = { addr4("192.0.2.1") };
+		struct in_addr dst = { addr4("192.0.2.2") };
+
+		frame_udp_gso_send(&c, AF_INET, &src, SPORT, &dst, DPORT, iov,
+				   n, seg);
+	}
+	tap_flush(&c);
+}
+
+/* Three datagrams of 1000, 1000 and 500 bytes: the test data, as a run */
+static const size_t run_sizes[] = { 1000, 1000, 500, 0 };
+#define RUN_LEN		2500
+
+START_TEST(uso_frame_headers)
+{
+	static uint8_t buf[FRAME_BUF_SIZE], more[FRAME_BUF_SIZE];
+	bool v6 = _i;
+	size_t vlen = sizeof(struct virtio_net_hdr), l3 = vlen + ETH_HLEN;
+	size_t iplen = v6 ? sizeof(struct ip6_hdr) : sizeof(struct iphdr);
+	size_t l4len = sizeof(struct udphdr) + RUN_LEN;
+	struct virtio_net_hdr vh;
+	struct udphdr uh;
+	uint32_t psum;
+
+	send_run(v6, run_sizes, 1000);
+	ck_assert_uint_eq(read_frame(buf), vlen + ETH_HLEN + iplen + l4len);
+	ck_assert_uint_eq(read_frame(more), 0);
+
+	/* What the kernel needs to split it: virtio_net_hdr_to_skb() */
+	memcpy(&vh, buf, vlen);
+	ck_assert_uint_eq(vh.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	ck_assert_uint_eq(vh.gso_type, VIRTIO_NET_HDR_GSO_UDP_L4);
+	ck_assert_uint_eq(vh.gso_size, 1000);
+	ck_assert_uint_eq(vh.csum_start, ETH_HLEN + iplen);
+	ck_assert_uint_eq(vh.csum_offset, offsetof(struct udphdr, check));
+	ck_assert_uint_eq(vh.hdr_len, ETH_HLEN + iplen + sizeof(uh));
+
+	/* Lengths of the whole, as a GRO-merged packet has them */
+	if (v6) {
+		struct ip6_hdr ip6h;
+		struct in6_addr src = addr6(GW6), dst = addr6(GUEST6);
+
+		memcpy(&ip6h, buf + l3, sizeof(ip6h));
+		ck_assert_uint_eq(ntohs(ip6h.ip6_plen), l4len);
+		ck_assert_uint_eq(ip6h.ip6_nxt, IPPROTO_UDP);
+		psum = csum_pseudo6(&src, &dst, IPPROTO_UDP, l4len);
+	} else {
+		struct iphdr iph;
+
+		memcpy(&iph, buf + l3, sizeof(iph));
+		ck_assert_uint_eq(ntohs(iph.tot_len), iplen + l4len);
+		ck_assert_uint_eq(iph.protocol, IPPROTO_UDP);
+		ck_assert_uint_eq(csum_ip4_header(&iph, sizeof(iph)), 0);
+		psum = csum_pseudo4((struct in_addr){ addr4("192.0.2.1") },
+				    (struct in_addr){ addr4("192.0.2.2") },
+				    IPPROTO_UDP, l4len);
+	}
+	memcpy(&uh, buf + l3 + iplen, sizeof(uh));
+	ck_assert_uint_eq(ntohs(uh.source), SPORT);
+	ck_assert_uint_eq(ntohs(uh.dest), DPORT);
+	ck_assert_uint_eq(ntohs(uh.len), l4len);
+	/* Partial: the folded pseudo-header sum, the kernel adds the rest */
+	ck_assert_uint_eq(uh.check, (uint16_t)~csum_fold(psum));
+	ck_assert_mem_eq(buf + l3 + iplen + sizeof(uh), data, RUN_LEN);
+}
+END_TEST
+
+START_TEST(uso_frame_max)
+{
+	c.tap_offloads = TUN_F_CSUM | TUN_F_USO6;
+	ck_assert_uint_eq(frame_udp_gso_max(&c, AF_INET, 1000), 0);
+	ck_assert_uint_eq(frame_udp_gso_max(&c, AF_INET6, 1000),
+			  1000 * FRAME_UDP_SEGS_MAX);
+	c.tap_offloads = TUN_F_USO4 | TUN_F_USO6;
+	ck_assert_uint_eq(frame_udp_gso_max(&c, AF_INET6, 1000), 0);
+	c.tap_offloads = TUN_F_CSUM | TUN_F_USO4 | TUN_F_USO6;
+
+	/* Each datagram within the MTU, the whole within an IP packet */
+	ck_assert_uint_eq(frame_udp_gso_max(&c, AF_INET, 1472), IP_MAXPACKET -
+			  sizeof(struct iphdr) - sizeof(struct udphdr));
+	ck_assert_uint_eq(frame_udp_gso_max(&c, AF_INET, 1473), 0);
+	ck_assert_uint_eq(frame_udp_gso_max(&c, AF_INET6, 1452), IP_MAXPACKET -
+			  sizeof(struct ip6_hdr) - sizeof(struct udphdr));
+	ck_assert_uint_eq(frame_udp_gso_max(&c, AF_INET6, 1453), 0);
+	ck_assert_uint_eq(frame_udp_gso_max(&c, AF_INET, 0), 0);
+	c.mtu = 0;
+	ck_assert_uint_eq(frame_udp_gso_max(&c, AF_INET, 3000), IP_MAXPACKET -
+			  sizeof(struct iphdr) - sizeof(struct udphdr));
+}
+END_TEST
+
+START_TEST(uso_frame_not_a_run)
+{
+	static const size_t bigger_inside[] = { 1000, 1001, 0 };
+	static const size_t shorter_inside[] = { 1000, 500, 1000, 0 };
+	static const size_t empty_last[] = { 1000, 1000, 0 };
+	static uint8_t buf[FRAME_BUF_SIZE];
+
+	/* What no send() with UDP_SEGMENT could give: nothing goes */
+	send_run(false, bigger_inside, 1000);
+	send_run(false, shorter_inside, 1000);
+	send_run(true, empty_last, 999);
+	ck_assert_uint_eq(read_frame(buf), 0);
+
+	c.tap_offloads = TUN_F_CSUM | TUN_F_USO6;
+	send_run(false, run_sizes, 1000);
+	ck_assert_uint_eq(read_frame(buf), 0);
+}
+END_TEST
+
+/**
  * frame_suite() - Frames to the guest and its MTU
  *
  * Return: the suite
@@ -209,11 +361,15 @@ END_TEST
 static Suite *frame_suite(void)
 {
 	Suite *s = suite_create("frame");
+	TCase *tc;
 
 	unit_tcase(s, "mtu", setup, fixture_teardown, TESTS(
 		udp4_larger_than_mtu_in_fragments,
 		udp6_larger_than_mtu_in_fragments,
 		fitting_datagram_in_one_frame));
+	tc = unit_tcase(s, "uso", uso_setup, fixture_teardown, TESTS(
+		uso_frame_max, uso_frame_not_a_run));
+	tcase_add_loop_test(tc, uso_frame_headers, 0, 2);
 	return s;
 }
 
