@@ -571,6 +571,9 @@ def main():
     write(d, 'frames', 'all', rec_frames(allf))
     write(d, 'frames', 'batches', rec_frames(allf[:8], 3) +
           rec_frames(allf[8:], 7))
+    # Answers to some batches written while the tap's interface is down
+    write(d, 'frames', 'tap_down', rec_frames(allf[:8], 3) +
+          rec_frames(allf[8:], 0x0b))
     # More replies in one batch than the output queue holds at once
     write(d, 'frames', 'arp_burst', rec_frames([frs['arp']] * 2100))
     write(d, 'stream', 'arp_burst', stream([frs['arp']] * 2100))

@@ -11,7 +11,10 @@
  * Set-up: fz_setup(), fz_pasta_tap() (a datagram socket pair standing for
  * pasta's tap device), fz_daemon_init() and fz_ready() do what the daemon
  * does at start, in that order. fz_fds_run_out() makes every new socket
- * fail for a while, to reach the daemon's error paths.
+ * fail for a while, to reach the daemon's error paths. fz_tap_real() is a
+ * real tap device, kept down: fz_vnet_set() has tap_vnet_init() negotiate
+ * pasta's offloads on it, and answers written to it fail, as they do once
+ * the namespace takes pasta's interface down.
  *
  * Frames: fz_frame_fix() sets the length fields and checksums of a frame
  * the fuzzer made, so that mutations reach past them (the daemon doesn't
@@ -43,8 +46,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
@@ -1134,21 +1139,101 @@ static size_t fz_frag(const uint8_t *f, size_t hlen, const uint8_t *data,
 }
 
 /**
+ * fz_tap_real() - A tap device of our network namespace, with the
+ *		   virtio-net header, made on first use and kept, always down
+ *
+ * pasta makes its tap the same way (pasta_tap_open()), in the namespace
+ * it serves. Frames aren't read from this one (the kernel has none to
+ * give while it's down), and writing to it fails with EIO, as it does to
+ * pasta's tap once the namespace takes the interface down.
+ *
+ * Return: its descriptor
+ */
+int fz_tap_real(void)
+{
+	static int fd = -1;
+	struct ifreq ifr = { .ifr_name = "fztap0",
+			     .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
+
+	if (fd >= 0)
+		return fd;
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr))
+		fz_fail("can't make a tap device (/dev/net/tun must be "
+			"usable by the fuzzer's user): %s", strerror(errno));
+	return fd;
+}
+
+/**
+ * fz_tap_real_check() - Is what tap_vnet_init() enabled what the kernel
+ *			 has, and nothing --no-tap-offload refused?
+ * @c:		Execution context, after tap_vnet_init() on fz_tap_real()
+ */
+static void fz_tap_real_check(const struct ctx *c)
+{
+	struct ifreq ifr = { .ifr_name = "fztap0" };
+	struct ethtool_value csum = { .cmd = ETHTOOL_GTXCSUM };
+	struct ethtool_value tso = { .cmd = ETHTOOL_GTSO };
+	unsigned int f = c->tap_offloads;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (f & c->tap_offload_refuse)
+		fz_fail("tap offloads 0x%x, --no-tap-offload refused 0x%x",
+			f, c->tap_offload_refuse);
+	ifr.ifr_data = (char *)&csum;
+	if (s < 0 || ioctl(s, SIOCETHTOOL, &ifr))
+		fz_fail("checksum offload of the tap: %s", strerror(errno));
+	ifr.ifr_data = (char *)&tso;
+	if (ioctl(s, SIOCETHTOOL, &ifr))
+		fz_fail("TSO of the tap: %s", strerror(errno));
+	close(s);
+	if (!csum.data != !(f & TUN_F_CSUM) ||
+	    !tso.data != !(f & (TUN_F_TSO4 | TUN_F_TSO6)))
+		fz_fail("tap offloads 0x%x, the kernel has checksum %u, TSO %u",
+			f, csum.data, tso.data);
+}
+
+/**
  * fz_vnet_set() - Whether pasta's tap carries the virtio-net header, and
  *		   with which offloads, as an input says
  * @c:		Execution context
- * @sel:	0: no header; 1: header, no offloads; 2: checksum; 3: and
- *		TSO; 4 and more: and USO (the sets tap_vnet_init() tries)
+ * @sel:	0: no header (--no-tap-offload); 1: header, no offloads
+ *		(--no-tap-offload=csum); 2: checksum (=tso6); 3: and TSO
+ *		(=uso); 4 and more: what the kernel takes (and USO)
+ *
+ * The offloads are what tap_vnet_init() negotiates, with those options,
+ * on a real tap (fz_tap_real()), checked against what the kernel then
+ * reports for it: once per @sel in a process, as each call takes the
+ * kernel's lock on network devices, some microseconds.
  */
 void fz_vnet_set(struct ctx *c, unsigned int sel)
 {
-	static const unsigned int sets[] = {
-		0, TUN_F_CSUM, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
-		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6,
+	static const unsigned int refuse[] = {
+		TUN_F_CSUM, TUN_F_TSO6, TUN_F_USO4 | TUN_F_USO6, 0,
 	};
+	static unsigned int offloads[ARRAY_SIZE(refuse) + 1];
+	static bool known[ARRAY_SIZE(refuse) + 1];
+	int fd = c->fd_tap;
 
+	sel = MIN(sel, ARRAY_SIZE(refuse));
 	c->tap_vnet = sel > 0;
-	c->tap_offloads = sel ? sets[MIN(sel - 1, ARRAY_SIZE(sets) - 1)] : 0;
+	if (known[sel]) {
+		c->tap_offloads = offloads[sel];
+		return;
+	}
+
+	c->no_tap_offload = !sel;
+	c->tap_offload_refuse = sel ? refuse[sel - 1] : 0;
+	c->fd_tap = fz_tap_real();
+	if (tap_vnet_init(c))
+		fz_fail("tap_vnet_init() failed on a tap device");
+	c->fd_tap = fd;
+	if (sel)
+		fz_tap_real_check(c);
+	c->no_tap_offload = false;
+	c->tap_offload_refuse = 0;
+	offloads[sel] = c->tap_offloads;
+	known[sel] = true;
 }
 
 /**
