@@ -97,6 +97,9 @@ const uint8_t fz_our_mac[6] = MAC_OUR_DEFAULT;
 #define FZ_LOG_SAME_MAX		(2 * (LOG_RATELIMIT_BURST + 1))
 #define FZ_LOG_DISTINCT		256
 
+/* The log is emptied once this much more of it was checked */
+#define FZ_LOG_KEEP		(1 << 20)
+
 /* Changes of the host per input: each is logged, in lines that aren't the
  * guest's doing, and a change happens at most every HOSTWATCH_DELAY_MS
  */
@@ -112,6 +115,8 @@ const uint8_t fz_our_mac[6] = MAC_OUR_DEFAULT;
 #define FZ_LO_IFINDEX		1
 
 static int fz_log_fd = -1;
+static off_t fz_log_off;	/* What was logged before this was checked */
+static off_t fz_log_trimmed;	/* The log was emptied when at this offset */
 static int fz_fds_base = -1;
 static int fz_fds_all = -1;
 
@@ -469,56 +474,83 @@ static FZ_NOCOV char *fz_log_norm(char *line, size_t len)
 }
 
 /**
- * fz_log_check() - Fail on a flood of one message, start the log afresh
+ * fz_log_skip() - Leave what was logged so far unchecked
+ */
+static void fz_log_skip(void)
+{
+	struct stat st;
+
+	if (fstat(fz_log_fd, &st))
+		fz_fail("can't look at the log: %s", strerror(errno));
+	fz_log_off = st.st_size;
+}
+
+/**
+ * fz_log_check() - Fail on a flood of one message in what was logged since
+ *		    the last check
  *
  * Rate limits count per second of the clock: an input that took long (on
  * a loaded machine) may see a burst in each second it spanned.
+ *
+ * The daemon writes at an offset of its own, which only grows: the file is
+ * emptied once in a while (leaving a hole before what comes next), never
+ * read from its start.
  */
 FZ_NOCOV void fz_log_check(void)
 {
 	static char buf[1 << 20];
 	static struct { char msg[96]; unsigned int n; } seen[FZ_LOG_DISTINCT];
+	static int debug = -1;
 	static time_t last;
 	unsigned int nseen = 0, i, max;
 	struct timespec ts;
 	char *p, *end;
 	ssize_t n;
 
+	if (debug < 0)
+		debug = !!getenv("FZ_DEBUG");
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	max = FZ_LOG_SAME_MAX * (unsigned int)(last && ts.tv_sec > last ?
 					       ts.tv_sec - last + 1 : 1);
 	last = ts.tv_sec;
 
-	n = pread(fz_log_fd, buf, sizeof(buf) - 1, 0);
-	if (n < 0)
-		fz_fail("can't read the log: %s", strerror(errno));
-	if (!n)
-		return;
-	if (ftruncate(fz_log_fd, 0))
-		fz_fail("can't truncate the log: %s", strerror(errno));
-	end = buf + n;
+	do {
+		n = pread(fz_log_fd, buf, sizeof(buf) - 1, fz_log_off);
+		if (n < 0)
+			fz_fail("can't read the log: %s", strerror(errno));
+		end = buf + n;
 
-	for (p = buf; p < end; ) {
-		char *nl = memchr(p, '\n', (size_t)(end - p)), *msg;
+		for (p = buf; p < end; ) {
+			char *nl = memchr(p, '\n', (size_t)(end - p)), *msg;
 
-		if (!nl)
-			break;
-		msg = fz_log_norm(p, (size_t)(nl - p));
-		if (getenv("FZ_DEBUG"))
-			fprintf(stderr, "log: %s\n", msg);
-		for (i = 0; i < nseen; i++) {
-			if (!strncmp(seen[i].msg, msg, sizeof(seen[i].msg) - 1))
-				break;
+			if (!nl)
+				break;	/* Line not written in full yet */
+			msg = fz_log_norm(p, (size_t)(nl - p));
+			if (debug)
+				fprintf(stderr, "log: %s\n", msg);
+			for (i = 0; i < nseen; i++) {
+				if (!strncmp(seen[i].msg, msg,
+					     sizeof(seen[i].msg) - 1))
+					break;
+			}
+			if (i == nseen && nseen < FZ_LOG_DISTINCT) {
+				snprintf(seen[i].msg, sizeof(seen[i].msg), "%s",
+					 msg);
+				seen[i].n = 0;
+				nseen++;
+			}
+			if (i < nseen && ++seen[i].n > max)
+				fz_fail("log flood: \"%s\" more than %u times "
+					"in one input", msg, max);
+			p = nl + 1;
 		}
-		if (i == nseen && nseen < FZ_LOG_DISTINCT) {
-			snprintf(seen[i].msg, sizeof(seen[i].msg), "%s", msg);
-			seen[i].n = 0;
-			nseen++;
-		}
-		if (i < nseen && ++seen[i].n > max)
-			fz_fail("log flood: \"%s\" more than %u times in one "
-				"input", msg, max);
-		p = nl + 1;
+		fz_log_off += p - buf;
+	} while (p > buf && n == sizeof(buf) - 1);
+
+	if (fz_log_off - fz_log_trimmed >= FZ_LOG_KEEP) {
+		if (ftruncate(fz_log_fd, 0))
+			fz_fail("can't truncate the log: %s", strerror(errno));
+		fz_log_trimmed = fz_log_off;
 	}
 }
 
@@ -993,8 +1025,7 @@ static void fz_host_apply(struct ctx *c, const struct ctx *next,
 	if (fz_host_nhist < ARRAY_SIZE(fz_host_hist))
 		fz_addrs_of(c, &fz_host_hist[fz_host_nhist++]);
 	hostwatch_change(c, next, now);
-	if (ftruncate(fz_log_fd, 0))
-		fz_fail("can't truncate the log: %s", strerror(errno));
+	fz_log_skip();
 }
 
 /**
