@@ -44,6 +44,7 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
@@ -126,7 +127,7 @@ static int fz_fds_all = -1;
  *
  * Return: the byte
  */
-uint8_t fz_u8(struct fz_in *in)
+FZ_NOCOV uint8_t fz_u8(struct fz_in *in)
 {
 	uint8_t v = 0;
 
@@ -140,7 +141,7 @@ uint8_t fz_u8(struct fz_in *in)
  *
  * Return: the value
  */
-uint16_t fz_u16(struct fz_in *in)
+FZ_NOCOV uint16_t fz_u16(struct fz_in *in)
 {
 	return (uint16_t)(fz_u8(in) << 8 | fz_u8(in));
 }
@@ -151,7 +152,7 @@ uint16_t fz_u16(struct fz_in *in)
  *
  * Return: the value
  */
-uint32_t fz_u32(struct fz_in *in)
+FZ_NOCOV uint32_t fz_u32(struct fz_in *in)
 {
 	return (uint32_t)fz_u16(in) << 16 | fz_u16(in);
 }
@@ -164,7 +165,7 @@ uint32_t fz_u32(struct fz_in *in)
  *
  * Return: bytes taken, fewer than @len at the end of the input
  */
-size_t fz_bytes(struct fz_in *in, void *dst, size_t len)
+FZ_NOCOV size_t fz_bytes(struct fz_in *in, void *dst, size_t len)
 {
 	if (len > in->len)
 		len = in->len;
@@ -660,6 +661,10 @@ void fz_fds_check(void)
  * @len:	Length
  * @sum:	Sum so far (pseudo-header), unfolded
  *
+ * Eight bytes at a time: the two 32-bit big-endian halves of each are
+ * added, which folds to the same sum as their 16-bit words, as 2^16 is 1
+ * modulo 0xffff.
+ *
  * Return: the checksum, ready for the header
  */
 FZ_NOCOV uint16_t fz_csum(const void *buf, size_t len, uint32_t sum)
@@ -668,7 +673,14 @@ FZ_NOCOV uint16_t fz_csum(const void *buf, size_t len, uint32_t sum)
 	uint64_t s = sum;
 	size_t i;
 
-	for (i = 0; i + 1 < len; i += 2)
+	for (i = 0; i + sizeof(uint64_t) <= len; i += sizeof(uint64_t)) {
+		uint64_t w;
+
+		memcpy(&w, b + i, sizeof(w));
+		w = be64toh(w);
+		s += (w >> 32) + (w & 0xffffffff);
+	}
+	for (; i + 1 < len; i += 2)
 		s += (uint32_t)(b[i] << 8 | b[i + 1]);
 	if (len & 1)
 		s += (uint32_t)b[len - 1] << 8;
