@@ -658,13 +658,16 @@ static bool fwd_socks_off(const struct ctx *c, enum fwd_dir dir)
 }
 
 /**
- * fwd_socks_init() - Open the sockets of the ports forwarded by number or
- *		      with "all", on the host or in pasta's namespace
+ * fwd_socks_init() - Open the sockets of the ports forwarded by number
+ *		      (alone or alongside "auto") or with "all", on the host
+ *		      or in pasta's namespace
  * @c:		Execution context
  * @in_ns:	The namespace's (-T, -U, pasta only), else the host's (-t, -u)
  *
  * A port asked for by number must work: failing that is fatal. With "all",
- * ports that can't be had are counted and skipped.
+ * ports that can't be had are counted and skipped. With "auto", only the
+ * ports given by number are opened here (the scan leaves them alone), the
+ * rest follows the other side (fwd_auto_scan()).
  */
 void fwd_socks_init(struct ctx *c, bool in_ns)
 {
@@ -679,7 +682,8 @@ void fwd_socks_init(struct ctx *c, bool in_ns)
 		unsigned int port, failed = 0, ok = 0;
 
 		if (fs->in_ns != in_ns || fwd_socks_off(c, dir) ||
-		    (fwd->mode != FWD_SPEC && fwd->mode != FWD_ALL))
+		    (fwd->mode != FWD_SPEC && fwd->mode != FWD_ALL &&
+		     fwd->mode != FWD_AUTO))
 			continue;
 
 		for (port = 1; port < NUM_PORTS; port++) {
@@ -689,10 +693,10 @@ void fwd_socks_init(struct ctx *c, bool in_ns)
 				ok++;
 				continue;
 			}
-			if (fwd->mode == FWD_SPEC && in_ns)
+			if (fwd->mode != FWD_ALL && in_ns)
 				die("Can't %s port %u in the namespace",
 				    fs->verb, port);
-			if (fwd->mode == FWD_SPEC)
+			if (fwd->mode != FWD_ALL)
 				die("Can't %s port %u: %s", fs->verb, port,
 				    strerror(errno));
 			failed++;
