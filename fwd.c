@@ -1116,10 +1116,15 @@ static void fwd_auto_apply(struct ctx *c, enum fwd_dir dir,
 	unsigned int port;
 
 	for (port = 1; port < NUM_PORTS; port++) {
+		unsigned int b = port / 8;
 		bool on = bitmap_isset(fwd->automap, port);
 		bool w = bitmap_isset(want, port) &&
 			 !bitmap_isset(fwd->excl, port);
 
+		if ((want[b] & ~fwd->excl[b]) == fwd->automap[b]) {
+			port |= 7;	/* No change for this byte's ports */
+			continue;
+		}
 		if (w == on)
 			continue;
 		if (!on && bitmap_isset(fwd->map, port))
@@ -1188,12 +1193,17 @@ void fwd_auto_scan(struct ctx *c)
 			fwd_scan(scan[SCAN_UDP], SCAN_STATE_UDP_UNCONN, want);
 			fwd_scan(scan[SCAN_UDP6], SCAN_STATE_UDP_UNCONN, want);
 			fwd_ephemeral_range(&eph_first, &eph_last);
-			for (p = eph_first; p <= eph_last; p++)
+			for (p = eph_first; p <= eph_last; p++) {
+				if (!(p % 8) && p + 7 <= eph_last) {
+					want[p / 8] = 0;	/* Whole byte */
+					p += 7;
+					continue;
+				}
 				bitmap_clear(want, p);
+			}
 		}
-		for (p = 1; p < NUM_PORTS; p++)
-			if (bitmap_isset(ours, p))
-				bitmap_clear(want, p);
+		for (p = 0; p < sizeof(want); p++)
+			want[p] &= (uint8_t)~ours[p];
 		fwd_auto_apply(c, dir, want);
 	}
 }
