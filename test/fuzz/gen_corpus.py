@@ -620,6 +620,9 @@ def main():
     write(d, 'stream', 'noread', stream(allf * 4, (), 1))
     write(d, 'stream', 'one_off_second', stream(allf[:3], (), 6))
     write(d, 'stream', 'bad_len', stream(allf[:2])[:-10] + b'\xff' * 8)
+    # The guest goes before the daemon read its last frames: the answers
+    # meet a closed socket
+    write(d, 'stream', 'gone_unread', stream(allf[:6], (), 8))
     for name, data in vnet_seeds(frs).items():
         write(d, 'frames', name, data)
     for name, data in flow_seeds().items():
