@@ -78,7 +78,7 @@ test/unit/test_%: test/unit/test_%.c $(UNIT_HDRS) $(UNIT_LIB) $(UNIT_OBJS) \
 # with the fuzzer's coverage instrumentation (test/fuzz/obj/), and once more
 # with llvm's source coverage for the report (test/fuzz/cov/)
 FUZZ_CC ?= clang
-FUZZ_TARGETS := frames stream flow services conf ports
+FUZZ_TARGETS := frames stream flow services auto conf ports
 FUZZ_BINS := $(FUZZ_TARGETS:%=test/fuzz/fuzz_%)
 FUZZ_SRCS := $(filter-out passt.c,$(SRCS)) test/unit/stubs.c \
 	     test/fuzz/harness.c

@@ -658,13 +658,16 @@ static bool fwd_socks_off(const struct ctx *c, enum fwd_dir dir)
 }
 
 /**
- * fwd_socks_init() - Open the sockets of the ports forwarded by number or
- *		      with "all", on the host or in pasta's namespace
+ * fwd_socks_init() - Open the sockets of the ports forwarded by number
+ *		      (alone or alongside "auto") or with "all", on the host
+ *		      or in pasta's namespace
  * @c:		Execution context
  * @in_ns:	The namespace's (-T, -U, pasta only), else the host's (-t, -u)
  *
  * A port asked for by number must work: failing that is fatal. With "all",
- * ports that can't be had are counted and skipped.
+ * ports that can't be had are counted and skipped. With "auto", only the
+ * ports given by number are opened here (the scan leaves them alone), the
+ * rest follows the other side (fwd_auto_scan()).
  */
 void fwd_socks_init(struct ctx *c, bool in_ns)
 {
@@ -679,7 +682,8 @@ void fwd_socks_init(struct ctx *c, bool in_ns)
 		unsigned int port, failed = 0, ok = 0;
 
 		if (fs->in_ns != in_ns || fwd_socks_off(c, dir) ||
-		    (fwd->mode != FWD_SPEC && fwd->mode != FWD_ALL))
+		    (fwd->mode != FWD_SPEC && fwd->mode != FWD_ALL &&
+		     fwd->mode != FWD_AUTO))
 			continue;
 
 		for (port = 1; port < NUM_PORTS; port++) {
@@ -689,10 +693,10 @@ void fwd_socks_init(struct ctx *c, bool in_ns)
 				ok++;
 				continue;
 			}
-			if (fwd->mode == FWD_SPEC && in_ns)
+			if (fwd->mode != FWD_ALL && in_ns)
 				die("Can't %s port %u in the namespace",
 				    fs->verb, port);
-			if (fwd->mode == FWD_SPEC)
+			if (fwd->mode != FWD_ALL)
 				die("Can't %s port %u: %s", fs->verb, port,
 				    strerror(errno));
 			failed++;
@@ -1112,10 +1116,15 @@ static void fwd_auto_apply(struct ctx *c, enum fwd_dir dir,
 	unsigned int port;
 
 	for (port = 1; port < NUM_PORTS; port++) {
+		unsigned int b = port / 8;
 		bool on = bitmap_isset(fwd->automap, port);
 		bool w = bitmap_isset(want, port) &&
 			 !bitmap_isset(fwd->excl, port);
 
+		if ((want[b] & ~fwd->excl[b]) == fwd->automap[b]) {
+			port |= 7;	/* No change for this byte's ports */
+			continue;
+		}
 		if (w == on)
 			continue;
 		if (!on && bitmap_isset(fwd->map, port))
@@ -1184,12 +1193,17 @@ void fwd_auto_scan(struct ctx *c)
 			fwd_scan(scan[SCAN_UDP], SCAN_STATE_UDP_UNCONN, want);
 			fwd_scan(scan[SCAN_UDP6], SCAN_STATE_UDP_UNCONN, want);
 			fwd_ephemeral_range(&eph_first, &eph_last);
-			for (p = eph_first; p <= eph_last; p++)
+			for (p = eph_first; p <= eph_last; p++) {
+				if (!(p % 8) && p + 7 <= eph_last) {
+					want[p / 8] = 0;	/* Whole byte */
+					p += 7;
+					continue;
+				}
 				bitmap_clear(want, p);
+			}
 		}
-		for (p = 1; p < NUM_PORTS; p++)
-			if (bitmap_isset(ours, p))
-				bitmap_clear(want, p);
+		for (p = 0; p < sizeof(want); p++)
+			want[p] &= (uint8_t)~ours[p];
 		fwd_auto_apply(c, dir, want);
 	}
 }

@@ -12,7 +12,9 @@
  *			bit 2: a second guest tries to connect meanwhile, and
  *			       must be turned away
  *			bit 3: at the end, the guest closes its end at once,
- *			       without reading what's on the way to it
+ *			       without reading what's on the way to it,
+ *			       before the daemon read the last piece: its
+ *			       answers to that meet a closed socket
  *	cuts (1 byte)	n, at most 15: the stream is written in n + 1
  *			pieces
  *	n sizes		2 bytes each, big-endian: the first n pieces
@@ -285,6 +287,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fz_bytes(&in, NULL, (size_t)w);
 			len -= (size_t)w;
 		}
+		if (i == n && (flags & FZ_F_ABORT))
+			break;		/* Gone before the daemon reads it */
 		if (fz_handle(EPOLLIN))
 			break;
 		if (!(flags & FZ_F_NOREAD))

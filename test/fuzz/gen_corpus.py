@@ -554,6 +554,42 @@ PORTS = [
 ]
 
 
+def auto():
+    """fuzz_auto: sockets bound and closed on the host and in pasta's
+    namespace, and scans"""
+    def bind(slot, pidx, udp=0, v6=0, ns=0, v6only=0, idle=0):
+        return bytes([0, udp | v6 << 1 | ns << 2 | v6only << 3 | idle << 4 |
+                      slot << 5, pidx])
+
+    def close(slot):
+        return bytes([1, slot])
+    scan = bytes([2])
+    s = {}
+    for udp in (0, 1):
+        for ns in (0, 1):
+            for v6 in (0, 1):
+                name = '%s_%s_%s' % ('udp' if udp else 'tcp',
+                                     'ns' if ns else 'host',
+                                     'v6' if v6 else 'v4')
+                s[name] = bind(0, 0, udp, v6, ns) + scan + close(0) + scan
+    s['excluded'] = bind(0, 3, ns=1) + bind(1, 4, udp=1, ns=1) + \
+        bind(2, 6) + scan
+    s['explicit'] = bind(0, 5, ns=1) + scan + close(0) + scan
+    s['ephemeral'] = bind(0, 11, udp=1, ns=1) + bind(1, 12, udp=1) + \
+        bind(2, 13, udp=1, ns=1) + scan
+    s['both_sides'] = bind(0, 0, ns=1) + bind(1, 0) + scan + close(0) + \
+        scan + close(1) + scan + bind(2, 0, ns=1) + scan
+    s['idle'] = bind(0, 2, ns=1, idle=1) + bind(1, 2, udp=1, idle=1) + \
+        bind(2, 2, udp=1, ns=1, idle=1) + scan
+    s['v6only'] = bind(0, 7, v6=1, v6only=1, ns=1) + bind(1, 7, ns=0) + \
+        scan + close(1) + scan
+    s['low_high'] = bind(0, 8, ns=1) + bind(1, 9, udp=1) + scan
+    s['raw_port'] = bytes([0, 4, 0x80, 0x30, 0x39]) + scan
+    s['chase'] = bind(0, 1, ns=1) + scan + bind(1, 1) + scan + close(0) + \
+        scan + scan
+    return s
+
+
 def write(d, target, name, data):
     os.makedirs(os.path.join(d, target), exist_ok=True)
     with open(os.path.join(d, target, 'seed-' + name), 'wb') as f:
@@ -571,6 +607,9 @@ def main():
     write(d, 'frames', 'all', rec_frames(allf))
     write(d, 'frames', 'batches', rec_frames(allf[:8], 3) +
           rec_frames(allf[8:], 7))
+    # Answers to some batches written while the tap's interface is down
+    write(d, 'frames', 'tap_down', rec_frames(allf[:8], 3) +
+          rec_frames(allf[8:], 0x0b))
     # More replies in one batch than the output queue holds at once
     write(d, 'frames', 'arp_burst', rec_frames([frs['arp']] * 2100))
     write(d, 'stream', 'arp_burst', stream([frs['arp']] * 2100))
@@ -581,12 +620,17 @@ def main():
     write(d, 'stream', 'noread', stream(allf * 4, (), 1))
     write(d, 'stream', 'one_off_second', stream(allf[:3], (), 6))
     write(d, 'stream', 'bad_len', stream(allf[:2])[:-10] + b'\xff' * 8)
+    # The guest goes before the daemon read its last frames: the answers
+    # meet a closed socket
+    write(d, 'stream', 'gone_unread', stream(allf[:6], (), 8))
     for name, data in vnet_seeds(frs).items():
         write(d, 'frames', name, data)
     for name, data in flow_seeds().items():
         write(d, 'flow', name, data)
     for name, data in services().items():
         write(d, 'services', name, data)
+    for name, data in auto().items():
+        write(d, 'auto', name, data)
     for i, (mode, args) in enumerate(CONF):
         write(d, 'conf', str(i), bytes([mode]) +
               b'\0'.join(a.encode() for a in args))

@@ -11,7 +11,10 @@
  * Set-up: fz_setup(), fz_pasta_tap() (a datagram socket pair standing for
  * pasta's tap device), fz_daemon_init() and fz_ready() do what the daemon
  * does at start, in that order. fz_fds_run_out() makes every new socket
- * fail for a while, to reach the daemon's error paths.
+ * fail for a while, to reach the daemon's error paths. fz_tap_real() is a
+ * real tap device, kept down: fz_vnet_set() has tap_vnet_init() negotiate
+ * pasta's offloads on it, and answers written to it fail, as they do once
+ * the namespace takes pasta's interface down.
  *
  * Frames: fz_frame_fix() sets the length fields and checksums of a frame
  * the fuzzer made, so that mutations reach past them (the daemon doesn't
@@ -41,10 +44,13 @@
 
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
@@ -96,6 +102,9 @@ size_t fz_udp_seg;
 #define FZ_LOG_SAME_MAX		(2 * (LOG_RATELIMIT_BURST + 1))
 #define FZ_LOG_DISTINCT		256
 
+/* The log is emptied once this much more of it was checked */
+#define FZ_LOG_KEEP		(1 << 20)
+
 /* Changes of the host per input: each is logged, in lines that aren't the
  * guest's doing, and a change happens at most every HOSTWATCH_DELAY_MS
  */
@@ -111,6 +120,8 @@ size_t fz_udp_seg;
 #define FZ_LO_IFINDEX		1
 
 static int fz_log_fd = -1;
+static off_t fz_log_off;	/* What was logged before this was checked */
+static off_t fz_log_trimmed;	/* The log was emptied when at this offset */
 static int fz_fds_base = -1;
 static int fz_fds_all = -1;
 
@@ -120,7 +131,7 @@ static int fz_fds_all = -1;
  *
  * Return: the byte
  */
-uint8_t fz_u8(struct fz_in *in)
+FZ_NOCOV uint8_t fz_u8(struct fz_in *in)
 {
 	uint8_t v = 0;
 
@@ -134,7 +145,7 @@ uint8_t fz_u8(struct fz_in *in)
  *
  * Return: the value
  */
-uint16_t fz_u16(struct fz_in *in)
+FZ_NOCOV uint16_t fz_u16(struct fz_in *in)
 {
 	return (uint16_t)(fz_u8(in) << 8 | fz_u8(in));
 }
@@ -145,7 +156,7 @@ uint16_t fz_u16(struct fz_in *in)
  *
  * Return: the value
  */
-uint32_t fz_u32(struct fz_in *in)
+FZ_NOCOV uint32_t fz_u32(struct fz_in *in)
 {
 	return (uint32_t)fz_u16(in) << 16 | fz_u16(in);
 }
@@ -158,7 +169,7 @@ uint32_t fz_u32(struct fz_in *in)
  *
  * Return: bytes taken, fewer than @len at the end of the input
  */
-size_t fz_bytes(struct fz_in *in, void *dst, size_t len)
+FZ_NOCOV size_t fz_bytes(struct fz_in *in, void *dst, size_t len)
 {
 	if (len > in->len)
 		len = in->len;
@@ -468,56 +479,83 @@ static FZ_NOCOV char *fz_log_norm(char *line, size_t len)
 }
 
 /**
- * fz_log_check() - Fail on a flood of one message, start the log afresh
+ * fz_log_skip() - Leave what was logged so far unchecked
+ */
+static void fz_log_skip(void)
+{
+	struct stat st;
+
+	if (fstat(fz_log_fd, &st))
+		fz_fail("can't look at the log: %s", strerror(errno));
+	fz_log_off = st.st_size;
+}
+
+/**
+ * fz_log_check() - Fail on a flood of one message in what was logged since
+ *		    the last check
  *
  * Rate limits count per second of the clock: an input that took long (on
  * a loaded machine) may see a burst in each second it spanned.
+ *
+ * The daemon writes at an offset of its own, which only grows: the file is
+ * emptied once in a while (leaving a hole before what comes next), never
+ * read from its start.
  */
 FZ_NOCOV void fz_log_check(void)
 {
 	static char buf[1 << 20];
 	static struct { char msg[96]; unsigned int n; } seen[FZ_LOG_DISTINCT];
+	static int debug = -1;
 	static time_t last;
 	unsigned int nseen = 0, i, max;
 	struct timespec ts;
 	char *p, *end;
 	ssize_t n;
 
+	if (debug < 0)
+		debug = !!getenv("FZ_DEBUG");
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	max = FZ_LOG_SAME_MAX * (unsigned int)(last && ts.tv_sec > last ?
 					       ts.tv_sec - last + 1 : 1);
 	last = ts.tv_sec;
 
-	n = pread(fz_log_fd, buf, sizeof(buf) - 1, 0);
-	if (n < 0)
-		fz_fail("can't read the log: %s", strerror(errno));
-	if (!n)
-		return;
-	if (ftruncate(fz_log_fd, 0))
-		fz_fail("can't truncate the log: %s", strerror(errno));
-	end = buf + n;
+	do {
+		n = pread(fz_log_fd, buf, sizeof(buf) - 1, fz_log_off);
+		if (n < 0)
+			fz_fail("can't read the log: %s", strerror(errno));
+		end = buf + n;
 
-	for (p = buf; p < end; ) {
-		char *nl = memchr(p, '\n', (size_t)(end - p)), *msg;
+		for (p = buf; p < end; ) {
+			char *nl = memchr(p, '\n', (size_t)(end - p)), *msg;
 
-		if (!nl)
-			break;
-		msg = fz_log_norm(p, (size_t)(nl - p));
-		if (getenv("FZ_DEBUG"))
-			fprintf(stderr, "log: %s\n", msg);
-		for (i = 0; i < nseen; i++) {
-			if (!strncmp(seen[i].msg, msg, sizeof(seen[i].msg) - 1))
-				break;
+			if (!nl)
+				break;	/* Line not written in full yet */
+			msg = fz_log_norm(p, (size_t)(nl - p));
+			if (debug)
+				fprintf(stderr, "log: %s\n", msg);
+			for (i = 0; i < nseen; i++) {
+				if (!strncmp(seen[i].msg, msg,
+					     sizeof(seen[i].msg) - 1))
+					break;
+			}
+			if (i == nseen && nseen < FZ_LOG_DISTINCT) {
+				snprintf(seen[i].msg, sizeof(seen[i].msg), "%s",
+					 msg);
+				seen[i].n = 0;
+				nseen++;
+			}
+			if (i < nseen && ++seen[i].n > max)
+				fz_fail("log flood: \"%s\" more than %u times "
+					"in one input", msg, max);
+			p = nl + 1;
 		}
-		if (i == nseen && nseen < FZ_LOG_DISTINCT) {
-			snprintf(seen[i].msg, sizeof(seen[i].msg), "%s", msg);
-			seen[i].n = 0;
-			nseen++;
-		}
-		if (i < nseen && ++seen[i].n > max)
-			fz_fail("log flood: \"%s\" more than %u times in one "
-				"input", msg, max);
-		p = nl + 1;
+		fz_log_off += p - buf;
+	} while (p > buf && n == sizeof(buf) - 1);
+
+	if (fz_log_off - fz_log_trimmed >= FZ_LOG_KEEP) {
+		if (ftruncate(fz_log_fd, 0))
+			fz_fail("can't truncate the log: %s", strerror(errno));
+		fz_log_trimmed = fz_log_off;
 	}
 }
 
@@ -627,6 +665,10 @@ void fz_fds_check(void)
  * @len:	Length
  * @sum:	Sum so far (pseudo-header), unfolded
  *
+ * Eight bytes at a time: the two 32-bit big-endian halves of each are
+ * added, which folds to the same sum as their 16-bit words, as 2^16 is 1
+ * modulo 0xffff.
+ *
  * Return: the checksum, ready for the header
  */
 FZ_NOCOV uint16_t fz_csum(const void *buf, size_t len, uint32_t sum)
@@ -635,7 +677,14 @@ FZ_NOCOV uint16_t fz_csum(const void *buf, size_t len, uint32_t sum)
 	uint64_t s = sum;
 	size_t i;
 
-	for (i = 0; i + 1 < len; i += 2)
+	for (i = 0; i + sizeof(uint64_t) <= len; i += sizeof(uint64_t)) {
+		uint64_t w;
+
+		memcpy(&w, b + i, sizeof(w));
+		w = be64toh(w);
+		s += (w >> 32) + (w & 0xffffffff);
+	}
+	for (; i + 1 < len; i += 2)
 		s += (uint32_t)(b[i] << 8 | b[i + 1]);
 	if (len & 1)
 		s += (uint32_t)b[len - 1] << 8;
@@ -992,8 +1041,7 @@ static void fz_host_apply(struct ctx *c, const struct ctx *next,
 	if (fz_host_nhist < ARRAY_SIZE(fz_host_hist))
 		fz_addrs_of(c, &fz_host_hist[fz_host_nhist++]);
 	hostwatch_change(c, next, now);
-	if (ftruncate(fz_log_fd, 0))
-		fz_fail("can't truncate the log: %s", strerror(errno));
+	fz_log_skip();
 }
 
 /**
@@ -1138,21 +1186,101 @@ static size_t fz_frag(const uint8_t *f, size_t hlen, const uint8_t *data,
 }
 
 /**
+ * fz_tap_real() - A tap device of our network namespace, with the
+ *		   virtio-net header, made on first use and kept, always down
+ *
+ * pasta makes its tap the same way (pasta_tap_open()), in the namespace
+ * it serves. Frames aren't read from this one (the kernel has none to
+ * give while it's down), and writing to it fails with EIO, as it does to
+ * pasta's tap once the namespace takes the interface down.
+ *
+ * Return: its descriptor
+ */
+int fz_tap_real(void)
+{
+	static int fd = -1;
+	struct ifreq ifr = { .ifr_name = "fztap0",
+			     .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
+
+	if (fd >= 0)
+		return fd;
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr))
+		fz_fail("can't make a tap device (/dev/net/tun must be "
+			"usable by the fuzzer's user): %s", strerror(errno));
+	return fd;
+}
+
+/**
+ * fz_tap_real_check() - Is what tap_vnet_init() enabled what the kernel
+ *			 has, and nothing --no-tap-offload refused?
+ * @c:		Execution context, after tap_vnet_init() on fz_tap_real()
+ */
+static void fz_tap_real_check(const struct ctx *c)
+{
+	struct ifreq ifr = { .ifr_name = "fztap0" };
+	struct ethtool_value csum = { .cmd = ETHTOOL_GTXCSUM };
+	struct ethtool_value tso = { .cmd = ETHTOOL_GTSO };
+	unsigned int f = c->tap_offloads;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (f & c->tap_offload_refuse)
+		fz_fail("tap offloads 0x%x, --no-tap-offload refused 0x%x",
+			f, c->tap_offload_refuse);
+	ifr.ifr_data = (char *)&csum;
+	if (s < 0 || ioctl(s, SIOCETHTOOL, &ifr))
+		fz_fail("checksum offload of the tap: %s", strerror(errno));
+	ifr.ifr_data = (char *)&tso;
+	if (ioctl(s, SIOCETHTOOL, &ifr))
+		fz_fail("TSO of the tap: %s", strerror(errno));
+	close(s);
+	if (!csum.data != !(f & TUN_F_CSUM) ||
+	    !tso.data != !(f & (TUN_F_TSO4 | TUN_F_TSO6)))
+		fz_fail("tap offloads 0x%x, the kernel has checksum %u, TSO %u",
+			f, csum.data, tso.data);
+}
+
+/**
  * fz_vnet_set() - Whether pasta's tap carries the virtio-net header, and
  *		   with which offloads, as an input says
  * @c:		Execution context
- * @sel:	0: no header; 1: header, no offloads; 2: checksum; 3: and
- *		TSO; 4 and more: and USO (the sets tap_vnet_init() tries)
+ * @sel:	0: no header (--no-tap-offload); 1: header, no offloads
+ *		(--no-tap-offload=csum); 2: checksum (=tso6); 3: and TSO
+ *		(=uso); 4 and more: what the kernel takes (and USO)
+ *
+ * The offloads are what tap_vnet_init() negotiates, with those options,
+ * on a real tap (fz_tap_real()), checked against what the kernel then
+ * reports for it: once per @sel in a process, as each call takes the
+ * kernel's lock on network devices, some microseconds.
  */
 void fz_vnet_set(struct ctx *c, unsigned int sel)
 {
-	static const unsigned int sets[] = {
-		0, TUN_F_CSUM, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
-		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6,
+	static const unsigned int refuse[] = {
+		TUN_F_CSUM, TUN_F_TSO6, TUN_F_USO4 | TUN_F_USO6, 0,
 	};
+	static unsigned int offloads[ARRAY_SIZE(refuse) + 1];
+	static bool known[ARRAY_SIZE(refuse) + 1];
+	int fd = c->fd_tap;
 
+	sel = MIN(sel, ARRAY_SIZE(refuse));
 	c->tap_vnet = sel > 0;
-	c->tap_offloads = sel ? sets[MIN(sel - 1, ARRAY_SIZE(sets) - 1)] : 0;
+	if (known[sel]) {
+		c->tap_offloads = offloads[sel];
+		return;
+	}
+
+	c->no_tap_offload = !sel;
+	c->tap_offload_refuse = sel ? refuse[sel - 1] : 0;
+	c->fd_tap = fz_tap_real();
+	if (tap_vnet_init(c))
+		fz_fail("tap_vnet_init() failed on a tap device");
+	c->fd_tap = fd;
+	if (sel)
+		fz_tap_real_check(c);
+	c->no_tap_offload = false;
+	c->tap_offload_refuse = 0;
+	offloads[sel] = c->tap_offloads;
+	known[sel] = true;
 }
 
 /**

@@ -79,6 +79,7 @@ void fz_frame_fix(uint8_t *f, size_t len);
 void fz_tap_read_back(struct ctx *c, int fd);
 const uint8_t *fz_frame_check(const struct ctx *c, const uint8_t *f,
 			      size_t len, size_t max, size_t *whole);
+int fz_tap_real(void);
 void fz_vnet_set(struct ctx *c, unsigned int sel);
 uint8_t *fz_vnet_frame(const struct ctx *c, uint8_t *buf, size_t n,
 		       size_t *len, size_t *max);

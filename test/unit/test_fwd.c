@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fwd.h"
@@ -854,6 +856,87 @@ START_TEST(address_changes_logged_at_bounded_rate)
 }
 END_TEST
 
+/* Sockets for forwarded ports: which ports fwd_socks_init() opened */
+
+static uint16_t opened[8];
+static unsigned int nopened;
+
+/**
+ * open_record() - Stands for a protocol's opening of a forwarded port:
+ *		   records the port, returns some socket
+ * @af:		Address family
+ * @port:	Port
+ * @rule:	Rule of the port
+ *
+ * Return: a socket, -1 on failure
+ */
+static int open_record(sa_family_t af, uint16_t port,
+		       const struct fwd_rule *rule)
+{
+	(void)rule;
+	if (nopened < ARRAY_SIZE(opened))
+		opened[nopened++] = port;
+	return socket(af, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+}
+
+/**
+ * socks_ctx() - Checked fixture: pasta with IPv4 only, -t given by each
+ *		 test, nothing else forwarded, no socket opened yet
+ */
+static void socks_ctx(void)
+{
+	memset(&c, 0, sizeof(c));
+	c.mode = MODE_PASTA;
+	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
+	ck_assert_int_ge(c.epollfd, 0);
+	c.ifi4 = 1;
+	c.udp_in.mode = c.tcp_out.mode = c.udp_out.mode = FWD_NONE;
+	fwd_socks_register(FWD_TCP_IN, open_record, NULL);
+	nopened = 0;
+	memset(errbuf, 0, sizeof(errbuf));
+}
+
+/**
+ * open_at_start() - Parse a -t specification, open its sockets as at start
+ * @spec:	Specification
+ */
+static void open_at_start(const char *spec)
+{
+	ck_assert_msg(!fwd_parse_spec(&c.tcp_in, spec, true, true, errbuf,
+				      sizeof(errbuf)),
+		      "\"%s\" refused: %s", spec, errbuf);
+	fwd_socks_init(&c, false);
+}
+
+START_TEST(explicit_port_with_auto_opened)
+{
+	/* passt.1: "Ports given explicitly alongside auto are always
+	 * forwarded": at start, as with a list of ports, not only once the
+	 * scan finds something bound on the other side (it won't take a
+	 * port that's forwarded explicitly).
+	 */
+	open_at_start("auto,18080");
+	ck_assert_uint_eq(nopened, 1);
+	ck_assert_uint_eq(opened[0], 18080);
+}
+END_TEST
+
+START_TEST(listed_ports_opened)
+{
+	open_at_start("18080,18090");
+	ck_assert_uint_eq(nopened, 2);
+	ck_assert_uint_eq(opened[0], 18080);
+	ck_assert_uint_eq(opened[1], 18090);
+}
+END_TEST
+
+START_TEST(auto_alone_opens_nothing_at_start)
+{
+	open_at_start("auto,~22");
+	ck_assert_uint_eq(nopened, 0);
+}
+END_TEST
+
 /**
  * fwd_suite() - Build the suite
  *
@@ -900,6 +983,10 @@ static Suite *fwd_suite(void)
 		port_forwarded_twice_across_specs_refused,
 		overlapping_ranges_refused, overlong_spec_refused));
 	UNIT_LOOP(tc, spec_refused, refused_specs);
+
+	unit_tcase(s, "sockets at start", socks_ctx, NULL, TESTS(
+		explicit_port_with_auto_opened, listed_ports_opened,
+		auto_alone_opens_nothing_at_start));
 
 	tc = unit_tcase(s, "guest addresses", addr_ctx, NULL, TESTS(
 		translation_to_broadcast_dropped, unicast_source_learned,
