@@ -29,8 +29,12 @@
  * the destination. A socket is read when epoll reports input on it, or
  * when we weren't watching it for input (pipe full, just connected); a
  * read that got less than asked emptied it, and level-triggered epoll
- * tells us when more comes. Empty pipes of closed connections are kept
- * for new ones, and closed once no connection came or went for a second. End of file on a source, once its pipe is empty,
+ * tells us when more comes. Both ends being local, the kernel mostly
+ * completes the connection to the other side within connect() itself: a
+ * second connect() says so, and what the peer already sent goes on in the
+ * same wake-up, without waiting for EPOLLOUT. Empty pipes of closed
+ * connections are kept for new ones, and closed once no connection came
+ * or went for a second. End of file on a source, once its pipe is empty,
  * becomes shutdown(SHUT_WR) on the destination; when both directions are
  * shut, or on an error or reset on either side (passed on as a reset),
  * the connection is closed. A socket shut both ways (EPOLLHUP: its peer's
@@ -356,6 +360,29 @@ static int splice_dir(struct tcp_splice_conn *conn, int dir, bool rd)
 }
 
 /**
+ * splice_move() - Move data both ways, then close the connection if it's
+ *		   done, or watch what each socket needs next
+ * @c:		Execution context
+ * @conn:	Connection, connected
+ * @rd:		Read from s[0], s[1], not only empty the pipes
+ */
+static void splice_move(const struct ctx *c, struct tcp_splice_conn *conn,
+			const bool rd[2])
+{
+	if (splice_dir(conn, 0, rd[0]) || splice_dir(conn, 1, rd[1])) {
+		splice_close(c, conn, true);
+		return;
+	}
+
+	if ((conn->flags & SPLICE_F_SHUT0) && (conn->flags & SPLICE_F_SHUT1)) {
+		splice_close(c, conn, false);
+		return;
+	}
+	if (splice_events_update(c, conn))
+		splice_close(c, conn, true);
+}
+
+/**
  * tcp_splice_sock_handler() - Events on a spliced connection's socket
  * @c:		Execution context
  * @ref:	epoll reference: flow index and side in data
@@ -403,17 +430,7 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 	rd[!side] = !(conn->events[!side] & EPOLLIN);
 	if (!(conn->events[side] & EPOLLIN))
 		rd[side] = true;
-	if (splice_dir(conn, 0, rd[0]) || splice_dir(conn, 1, rd[1])) {
-		splice_close(c, conn, true);
-		return;
-	}
-
-	if ((conn->flags & SPLICE_F_SHUT0) && (conn->flags & SPLICE_F_SHUT1)) {
-		splice_close(c, conn, false);
-		return;
-	}
-	if (splice_events_update(c, conn))
-		splice_close(c, conn, true);
+	splice_move(c, conn, rd);
 }
 
 /**
@@ -500,17 +517,30 @@ static void splice_new(struct ctx *c, int s0, int s1,
 		setsockopt(conn->s[i], IPPROTO_TCP, TCP_NODELAY, &one,
 			   sizeof(one));
 
-	/* Nothing to read from the accepted socket until we're connected */
-	if (splice_epoll(c, conn, 1, EPOLLOUT)) {
+	/* Both ends are local: the kernel usually completes the handshake
+	 * within connect() itself, which still says EINPROGRESS for a
+	 * non-blocking socket. A second connect() tells: 0 if it's done,
+	 * EALREADY if not. Then data the peer already sent goes on now,
+	 * without a wake-up for EPOLLOUT first.
+	 */
+	if (!connect(s1, to, sl) ||
+	    (errno == EINPROGRESS && !connect(s1, to, sl))) {
+		const bool rd[2] = { true, false };
+
+		conn->flags = 0;
+		splice_move(c, conn, rd);
+		return;
+	}
+	if (errno != EINPROGRESS && errno != EALREADY) {
+		debug("splice: connect failed at once: %s", strerror(errno));
 		splice_close(c, conn, true);
 		return;
 	}
 
+	/* Nothing to read from the accepted socket until we're connected */
 	conn->flags = SPLICE_F_CONNECTING;
-	if (connect(s1, to, sl) && errno != EINPROGRESS) {
-		debug("splice: connect failed at once: %s", strerror(errno));
+	if (splice_epoll(c, conn, 1, EPOLLOUT))
 		splice_close(c, conn, true);
-	}
 }
 
 /**
