@@ -120,14 +120,12 @@ static int ns_pool_fill(struct ctx *c, void *arg)
 
 		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6))
 			continue;
-		while (ns_pool_count[i] < ns_pool_size) {
-			int s = sock_open(af, SOCK_STREAM | SOCK_NONBLOCK |
-				       SOCK_CLOEXEC, IPPROTO_TCP);
-
-			if (s < 0)
-				break;
-			ns_pool[i][ns_pool_count[i]++] = s;
-		}
+		ns_pool_count[i] += sock_open_many(af, SOCK_STREAM |
+						   SOCK_NONBLOCK | SOCK_CLOEXEC,
+						   IPPROTO_TCP,
+						   ns_pool[i] + ns_pool_count[i],
+						   ns_pool_size -
+						   ns_pool_count[i]);
 	}
 	return 0;
 }
