@@ -349,9 +349,13 @@ static int splice_dir(struct tcp_splice_conn *conn, int dir, bool rd)
 	if (!conn->pending[dir])
 		conn->flags &= (uint16_t)~full;
 
+	/* With the other direction shut too, the connection is closed next:
+	 * close() sends the FIN, as everything @to sent us was read
+	 */
 	if ((conn->flags & eof) && !conn->pending[dir] &&
 	    !(conn->flags & shut)) {
-		shutdown(to, SHUT_WR);
+		if (!(conn->flags & (dir ? SPLICE_F_SHUT0 : SPLICE_F_SHUT1)))
+			shutdown(to, SHUT_WR);
 		conn->flags |= shut;
 	}
 	return 0;
@@ -487,7 +491,7 @@ static void splice_new(struct ctx *c, int s0, int s1,
 {
 	struct tcp_splice_conn *conn;
 	union flow *flow;
-	int i, one = 1;
+	int one = 1;
 
 	flow = flow_alloc(c, origin);
 	if (!flow) {
@@ -511,9 +515,8 @@ static void splice_new(struct ctx *c, int s0, int s1,
 		return;
 	}
 
-	for (i = 0; i < 2; i++)
-		setsockopt(conn->s[i], IPPROTO_TCP, TCP_NODELAY, &one,
-			   sizeof(one));
+	/* The accepted socket has TCP_NODELAY from its listening socket */
+	setsockopt(s1, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	/* Both ends are local: the kernel usually completes the handshake
 	 * within connect() itself, which still says EINPROGRESS for a
