@@ -49,6 +49,9 @@
 #include "seccomp.h"
 #include "util.h"
 
+/* Socket requests sent ahead of their answers, see nsb_sockets() */
+#define NSB_BATCH	8
+
 /* Room for a netlink request relayed to the namespace */
 #define NSB_NL_MAX	512
 
@@ -258,39 +261,45 @@ bool nsb_running(void)
 }
 
 /**
- * nsb_socket() - Ask the broker for a socket in the namespace
+ * nsb_socket_ask() - Send the broker a request for a socket
  * @af:		Address family
  * @type:	Socket type, with flags
  * @proto:	Protocol
  *
- * Return: the socket, or -1 with errno set
+ * Return: 0 on success, -1 if the broker is gone
  */
-/* syscalls(pasta): sendmsg recvmsg */
-int nsb_socket(int af, int type, int proto)
+/* syscalls(pasta): sendmsg */
+static int nsb_socket_ask(int af, int type, int proto)
 {
 	static struct nsb_req req;
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { &req, sizeof(req) };
+	struct iovec iov = { &req, offsetof(struct nsb_req, nl) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-	int err, fd = -1;
 	ssize_t n;
-
-	if (nsb_fd < 0) {
-		errno = ENOTCONN;
-		return -1;
-	}
 
 	req.op = NSB_SOCKET;
 	req.af = af;
 	req.type = type;
 	req.proto = proto;
-	iov.iov_len = offsetof(struct nsb_req, nl);
 	do
 		n = sendmsg(nsb_fd, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)offsetof(struct nsb_req, nl))
-		goto gone;
+	return n == (ssize_t)offsetof(struct nsb_req, nl) ? 0 : -1;
+}
+
+/**
+ * nsb_socket_take() - Receive the broker's answer to one socket request
+ *
+ * Return: the socket, or -1 with errno set (EIO if the broker is gone)
+ */
+/* syscalls(pasta): recvmsg close */
+static int nsb_socket_take(void)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct cmsghdr *cm;
+	struct iovec iov;
+	struct msghdr mh;
+	int err, fd = -1;
+	ssize_t n;
 
 	iov.iov_base = &err;
 	iov.iov_len = sizeof(err);
@@ -320,6 +329,75 @@ gone:
 	err_ratelimit("Namespace broker is gone: no new sockets there");
 	errno = EIO;
 	return -1;
+}
+
+/**
+ * nsb_sockets() - Ask the broker for sockets in the namespace, a batch of
+ *		   requests at a time: one wake-up of the broker per batch,
+ *		   not one per socket
+ * @af:		Address family
+ * @type:	Socket type, with flags
+ * @proto:	Protocol
+ * @fds:	Set to the sockets
+ * @n:		How many are wanted
+ *
+ * Return: how many sockets are in @fds; if fewer than @n, errno is set
+ */
+int nsb_sockets(int af, int type, int proto, int *fds, int n)
+{
+	int got = 0, asked, i;
+
+	if (nsb_fd < 0) {
+		errno = ENOTCONN;
+		return 0;
+	}
+
+	while (got < n) {
+		int err = 0;
+
+		/* Both ways, at most NSB_BATCH messages wait in a queue */
+		for (asked = 0; asked < MIN(n - got, NSB_BATCH); asked++) {
+			if (nsb_socket_ask(af, type, proto))
+				break;
+		}
+		if (!asked) {
+			err_ratelimit("Namespace broker is gone: no new sockets"
+				      " there");
+			errno = EIO;
+			return got;
+		}
+
+		for (i = 0; i < asked; i++) {
+			int fd = nsb_socket_take();
+
+			if (fd < 0)
+				err = errno;
+			else
+				fds[got++] = fd;
+		}
+		if (err) {
+			errno = err;
+			return got;
+		}
+	}
+	return got;
+}
+
+/**
+ * nsb_socket() - Ask the broker for a socket in the namespace
+ * @af:		Address family
+ * @type:	Socket type, with flags
+ * @proto:	Protocol
+ *
+ * Return: the socket, or -1 with errno set
+ */
+int nsb_socket(int af, int type, int proto)
+{
+	int fd;
+
+	if (nsb_sockets(af, type, proto, &fd, 1) != 1)
+		return -1;
+	return fd;
 }
 
 /**

@@ -10,6 +10,7 @@ struct ctx;
 void nsb_start(struct ctx *c);
 bool nsb_running(void);
 int nsb_socket(int af, int type, int proto);
+int nsb_sockets(int af, int type, int proto, int *fds, int n);
 ssize_t nsb_reply(int s, int err, int fd);
 struct nlmsghdr;
 int nsb_netlink(const struct nlmsghdr *nh);

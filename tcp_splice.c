@@ -29,8 +29,12 @@
  * the destination. A socket is read when epoll reports input on it, or
  * when we weren't watching it for input (pipe full, just connected); a
  * read that got less than asked emptied it, and level-triggered epoll
- * tells us when more comes. Empty pipes of closed connections are kept
- * for new ones, and closed once no connection came or went for a second. End of file on a source, once its pipe is empty,
+ * tells us when more comes. Both ends being local, the kernel mostly
+ * completes the connection to the other side within connect() itself: a
+ * second connect() says so, and what the peer already sent goes on in the
+ * same wake-up, without waiting for EPOLLOUT. Empty pipes of closed
+ * connections are kept for new ones, and closed once no connection came
+ * or went for a second. End of file on a source, once its pipe is empty,
  * becomes shutdown(SHUT_WR) on the destination; when both directions are
  * shut, or on an error or reset on either side (passed on as a reset),
  * the connection is closed. A socket shut both ways (EPOLLHUP: its peer's
@@ -116,14 +120,12 @@ static int ns_pool_fill(struct ctx *c, void *arg)
 
 		if ((af == AF_INET && !c->ifi4) || (af == AF_INET6 && !c->ifi6))
 			continue;
-		while (ns_pool_count[i] < ns_pool_size) {
-			int s = sock_open(af, SOCK_STREAM | SOCK_NONBLOCK |
-				       SOCK_CLOEXEC, IPPROTO_TCP);
-
-			if (s < 0)
-				break;
-			ns_pool[i][ns_pool_count[i]++] = s;
-		}
+		ns_pool_count[i] += sock_open_many(af, SOCK_STREAM |
+						   SOCK_NONBLOCK | SOCK_CLOEXEC,
+						   IPPROTO_TCP,
+						   ns_pool[i] + ns_pool_count[i],
+						   ns_pool_size -
+						   ns_pool_count[i]);
 	}
 	return 0;
 }
@@ -347,12 +349,39 @@ static int splice_dir(struct tcp_splice_conn *conn, int dir, bool rd)
 	if (!conn->pending[dir])
 		conn->flags &= (uint16_t)~full;
 
+	/* With the other direction shut too, the connection is closed next:
+	 * close() sends the FIN, as everything @to sent us was read
+	 */
 	if ((conn->flags & eof) && !conn->pending[dir] &&
 	    !(conn->flags & shut)) {
-		shutdown(to, SHUT_WR);
+		if (!(conn->flags & (dir ? SPLICE_F_SHUT0 : SPLICE_F_SHUT1)))
+			shutdown(to, SHUT_WR);
 		conn->flags |= shut;
 	}
 	return 0;
+}
+
+/**
+ * splice_move() - Move data both ways, then close the connection if it's
+ *		   done, or watch what each socket needs next
+ * @c:		Execution context
+ * @conn:	Connection, connected
+ * @rd:		Read from s[0], s[1], not only empty the pipes
+ */
+static void splice_move(const struct ctx *c, struct tcp_splice_conn *conn,
+			const bool rd[2])
+{
+	if (splice_dir(conn, 0, rd[0]) || splice_dir(conn, 1, rd[1])) {
+		splice_close(c, conn, true);
+		return;
+	}
+
+	if ((conn->flags & SPLICE_F_SHUT0) && (conn->flags & SPLICE_F_SHUT1)) {
+		splice_close(c, conn, false);
+		return;
+	}
+	if (splice_events_update(c, conn))
+		splice_close(c, conn, true);
 }
 
 /**
@@ -403,17 +432,7 @@ void tcp_splice_sock_handler(struct ctx *c, union epoll_ref ref,
 	rd[!side] = !(conn->events[!side] & EPOLLIN);
 	if (!(conn->events[side] & EPOLLIN))
 		rd[side] = true;
-	if (splice_dir(conn, 0, rd[0]) || splice_dir(conn, 1, rd[1])) {
-		splice_close(c, conn, true);
-		return;
-	}
-
-	if ((conn->flags & SPLICE_F_SHUT0) && (conn->flags & SPLICE_F_SHUT1)) {
-		splice_close(c, conn, false);
-		return;
-	}
-	if (splice_events_update(c, conn))
-		splice_close(c, conn, true);
+	splice_move(c, conn, rd);
 }
 
 /**
@@ -472,7 +491,7 @@ static void splice_new(struct ctx *c, int s0, int s1,
 {
 	struct tcp_splice_conn *conn;
 	union flow *flow;
-	int i, one = 1;
+	int one = 1;
 
 	flow = flow_alloc(c, origin);
 	if (!flow) {
@@ -496,21 +515,33 @@ static void splice_new(struct ctx *c, int s0, int s1,
 		return;
 	}
 
-	for (i = 0; i < 2; i++)
-		setsockopt(conn->s[i], IPPROTO_TCP, TCP_NODELAY, &one,
-			   sizeof(one));
+	/* The accepted socket has TCP_NODELAY from its listening socket */
+	setsockopt(s1, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
-	/* Nothing to read from the accepted socket until we're connected */
-	if (splice_epoll(c, conn, 1, EPOLLOUT)) {
+	/* Both ends are local: the kernel usually completes the handshake
+	 * within connect() itself, which still says EINPROGRESS for a
+	 * non-blocking socket. A second connect() tells: 0 if it's done,
+	 * EALREADY if not. Then data the peer already sent goes on now,
+	 * without a wake-up for EPOLLOUT first.
+	 */
+	if (!connect(s1, to, sl) ||
+	    (errno == EINPROGRESS && !connect(s1, to, sl))) {
+		const bool rd[2] = { true, false };
+
+		conn->flags = 0;
+		splice_move(c, conn, rd);
+		return;
+	}
+	if (errno != EINPROGRESS && errno != EALREADY) {
+		debug("splice: connect failed at once: %s", strerror(errno));
 		splice_close(c, conn, true);
 		return;
 	}
 
+	/* Nothing to read from the accepted socket until we're connected */
 	conn->flags = SPLICE_F_CONNECTING;
-	if (connect(s1, to, sl) && errno != EINPROGRESS) {
-		debug("splice: connect failed at once: %s", strerror(errno));
+	if (splice_epoll(c, conn, 1, EPOLLOUT))
 		splice_close(c, conn, true);
-	}
 }
 
 /**

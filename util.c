@@ -540,6 +540,33 @@ int sock_open(int af, int type, int proto)
 }
 
 /**
+ * sock_open_many() - Open sockets with sock_open(), with one request to
+ *		      the broker for all of them when they come from it
+ * @af:		Address family
+ * @type:	Socket type and flags
+ * @proto:	Protocol
+ * @fds:	Set to the sockets
+ * @n:		How many are wanted
+ *
+ * Return: how many sockets are in @fds; if fewer than @n, errno is set
+ *
+ * syscalls: socket
+ */
+int sock_open_many(int af, int type, int proto, int *fds, int n)
+{
+	int i;
+
+	if (sock_from_ns)
+		return nsb_sockets(af, type, proto, fds, n);
+	for (i = 0; i < n; i++) {
+		fds[i] = socket(af, type, proto);
+		if (fds[i] < 0)
+			break;
+	}
+	return i;
+}
+
+/**
  * ns_sock() - Open a socket here, or in the target namespaces (pasta)
  * @c:		Execution context
  * @in_ns:	Open it in the namespaces, through ns_run()

@@ -52,6 +52,7 @@ typedef int (*ns_call_fn)(struct ctx *c, void *arg);
 int ns_call(struct ctx *c, ns_call_fn fn, void *arg);
 int ns_run(struct ctx *c, ns_call_fn fn, void *arg);
 int sock_open(int af, int type, int proto);
+int sock_open_many(int af, int type, int proto, int *fds, int n);
 int ns_sock(struct ctx *c, bool in_ns, int (*open)(const void *arg),
 	    const void *arg);
 int str_to_ulong(const char *s, unsigned long max, unsigned long *val);
