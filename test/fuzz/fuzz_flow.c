@@ -334,6 +334,29 @@ static uint16_t sock_port(int s, bool remote)
 						  sa.sa6.sin6_port);
 }
 
+
+/**
+ * peer_alive() - Is a peer's connection still there?
+ * @i:		Peer
+ *
+ * A connection the daemon reset leaves our end open, in CLOSE, until an
+ * op closes it; the daemon's next connection may get the same local port
+ * (a reset leaves no TIME-WAIT), and then the same four-tuple: matching
+ * by port alone took the old peer, its data and its state, for the new
+ * connection's (a FIN to the guest then looked early: "the peer sent 0
+ * and goes on").
+ *
+ * Return: false if it's closed
+ */
+static bool peer_alive(int i)
+{
+	struct tcp_info ti;
+	socklen_t sl = sizeof(ti);
+
+	if (getsockopt(peers[i].fd, IPPROTO_TCP, TCP_INFO, &ti, &sl))
+		return false;
+	return ti.tcpi_state != TCP_CLOSE;
+}
 /**
  * recs_update() - Forget records of freed flows, make records of new ones,
  *		   pair them with their peers
@@ -394,7 +417,7 @@ static FZ_NOCOV void recs_update(void)
 				sock_port(r->flow->tcp.sock, false);
 		for (j = 0; j < FZ_PEERS; j++) {
 			if (peers[j].fd >= 0 && peers[j].inbound == r->fwd &&
-			    peers[j].port == port) {
+			    peers[j].port == port && peer_alive(j)) {
 				r->peer = j;
 				break;
 			}
